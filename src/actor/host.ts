@@ -1,0 +1,238 @@
+import type { Kysely } from 'kysely';
+import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
+import { ErrorCodes, subjects } from '../contract/index.ts';
+import type { Database, OutboxRow } from '../store/index.ts';
+import {
+  armTimer,
+  cancelTimer,
+  consumeOutbox,
+  consumeTimer,
+  insertAssignment,
+  insertMessage,
+  insertOutbox,
+  loadAgent,
+  loadConversation,
+  saveAgent,
+  saveConversation,
+  updateAssignment,
+} from '../store/index.ts';
+import { agentMachine } from '../agent/machine.ts';
+import type { AgentContext } from '../agent/context.ts';
+import type { AgentActorEvent } from '../agent/events.ts';
+import { conversationMachine } from '../conversation/machine.ts';
+import type { ConversationContext } from '../conversation/context.ts';
+import type { ConversationActorEvent } from '../conversation/events.ts';
+import { collectEffects } from './collect-effects.ts';
+import type { Effect } from './effects.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+
+type Tx = Kysely<Database>;
+type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
+type AgentSnapshot = ReturnType<typeof agentMachine.resolveState>;
+
+export type ActorTarget =
+  | { kind: 'conversation'; tenant: string; id: string; event: ConversationActorEvent }
+  | { kind: 'agent'; tenant: string; id: string; event: AgentActorEvent };
+
+/** Where an event came from, so a redelivery is recognized and dropped. */
+export interface Origin {
+  outboxId?: string;
+  timerId?: string;
+}
+
+export type AgentEventBody = Extract<Effect, { kind: 'notify' }>['event'];
+
+/** What the host tells the rest of the router after a transaction commits. */
+export interface HostHooks {
+  /** Durable effects committed to the outbox: deliver or publish them now. */
+  outbox(rows: OutboxRow[]): void;
+  /** Best-effort events for an agent's clients. */
+  notify(tenant: string, agentId: string, event: AgentEventBody): void;
+  /** A conversation's committed state, and the event that led to it. */
+  conversationChanged(state: string, context: ConversationContext, event: ConversationActorEvent): void;
+  /** An agent's committed state, and the event that led to it. */
+  agentChanged(state: string, context: AgentContext, event: AgentActorEvent): void;
+  timerArmed(dueAt: Date): void;
+  offerEnded(tenant: string, queue: string | null, outcome: string, offeredAt?: string, at?: string): void;
+  messageDelivered(tenant: string, channel: string): void;
+}
+
+/** One actor step's results, held until the transaction commits. */
+export class StepResults {
+  readonly outboxRows: OutboxRow[] = [];
+  readonly after: (() => void)[] = [];
+}
+
+/**
+ * Hosts conversation and agent actors: load the snapshot (row-locked), run the pure
+ * transition, store the new snapshot with its durable effects in the same transaction,
+ * then perform the rest once committed. A crash at any point leaves either the old state
+ * with the event still to be redelivered, or the new state with its effects in the outbox.
+ */
+export class ActorHost {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly hooks: HostHooks,
+  ) {}
+
+  /** Serializes work on one key (an actor, or a conversation key before the actor exists). */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.mutex.run(key, task);
+  }
+
+  /**
+   * Delivers one event to an actor in its own transaction. Resolves to false when the
+   * actor does not exist (an agent is created only by `agent.configure`). An event from
+   * the outbox or a timer that was already consumed is dropped.
+   */
+  async send(target: ActorTarget, origin: Origin = {}): Promise<boolean> {
+    return this.exclusive(`${target.kind}:${target.tenant}/${target.id}`, async () => {
+      const results = new StepResults();
+      const found = await this.db.transaction().execute(async (tx) => {
+        if (origin.outboxId && !(await consumeOutbox(tx, origin.outboxId))) return true;
+        if (origin.timerId && !(await consumeTimer(tx, origin.timerId))) return true;
+        return this.stepIn(tx, target, results);
+      });
+      this.commit(results);
+      return found;
+    });
+  }
+
+  /** Runs an event through an actor inside the caller's transaction. */
+  async stepIn(tx: Tx, target: ActorTarget, results: StepResults): Promise<boolean> {
+    if (target.kind === 'conversation') {
+      const row = await loadConversation(tx, target.id);
+      if (!row) return false;
+      const snapshot = restore(conversationMachine, row.snapshot) as ConversationSnapshot;
+      await this.stepConversation(tx, snapshot, target.event, results);
+      return true;
+    }
+    const row = await loadAgent(tx, target.tenant, target.id);
+    let snapshot: AgentSnapshot;
+    if (row) snapshot = restore(agentMachine, row.snapshot) as AgentSnapshot;
+    else if (target.event.type === 'agent.configure') {
+      [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: target.event.at });
+    } else return false;
+    await this.stepAgent(tx, snapshot, target.event, results);
+    return true;
+  }
+
+  /** Transitions a conversation (given its snapshot) and stores the result. */
+  async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<ConversationSnapshot> {
+    const [next, actions] = transition(conversationMachine, snapshot, event);
+    const ctx = next.context;
+    const state = String(next.value);
+    await saveConversation(tx, ctx.id, {
+      state,
+      queue: ctx.queue,
+      agentId: ctx.agentId,
+      lastMessageAt: new Date(ctx.lastMessageAt),
+      closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
+      snapshot: conversationMachine.getPersistedSnapshot(next),
+    });
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, queue: ctx.queue }, collectEffects(actions), results);
+    results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
+    return next;
+  }
+
+  private async stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, results: StepResults): Promise<void> {
+    const [next, actions] = transition(agentMachine, snapshot, event);
+    const ctx = next.context;
+    const state = String(next.value);
+    await saveAgent(tx, { tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, snapshot: agentMachine.getPersistedSnapshot(next) });
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id, queue: null }, collectEffects(actions), results);
+    results.after.push(() => this.hooks.agentChanged(state, ctx, event));
+  }
+
+  /** Durable effects go into the transaction; the others wait for the commit. */
+  private async apply(
+    tx: Tx,
+    actor: { tenant: string; kind: 'conversation' | 'agent'; id: string; queue: string | null },
+    effects: Effect[],
+    results: StepResults,
+  ): Promise<void> {
+    const { tenant } = actor;
+    const outbox: Parameters<typeof insertOutbox>[1] = [];
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'send':
+          outbox.push({ tenant, kind: 'actor', target_kind: effect.to.kind, target_id: effect.to.id, subject: null, msg_id: null, payload: JSON.stringify(effect.event) });
+          break;
+        case 'deliver':
+          outbox.push({ tenant, kind: 'publish', target_kind: null, target_id: null, subject: subjects.outbound(tenant, effect.message.channel), msg_id: effect.message.id, payload: JSON.stringify(effect.message) });
+          results.after.push(() => this.hooks.messageDelivered(tenant, effect.message.channel));
+          break;
+        case 'notify':
+          results.after.push(() => this.hooks.notify(tenant, effect.agentId, effect.event));
+          break;
+        case 'reply':
+          results.after.push(() =>
+            this.hooks.notify(tenant, effect.agentId, {
+              type: 'command.result',
+              commandId: effect.commandId,
+              ok: effect.error === undefined,
+              ...(effect.error && { error: { code: effect.error, message: ErrorCodes[effect.error].message } }),
+            }),
+          );
+          break;
+        case 'timer.arm': {
+          const due = new Date(effect.at);
+          await armTimer(tx, tenant, { actorKind: actor.kind, actorId: actor.id, name: effect.name }, due, effect.event);
+          results.after.push(() => this.hooks.timerArmed(due));
+          break;
+        }
+        case 'timer.cancel':
+          await cancelTimer(tx, { actorKind: actor.kind, actorId: actor.id, name: effect.name });
+          break;
+        case 'message.store':
+          await insertMessage(tx, {
+            id: effect.message.id,
+            tenant,
+            conversation_id: effect.message.conversationId,
+            customer_id: effect.customerId,
+            channel: effect.message.channel,
+            direction: effect.message.direction,
+            platform_message_id: effect.platformMessageId ?? null,
+            agent_id: effect.message.agentId ?? null,
+            text: effect.message.text ?? null,
+            attachments: effect.message.attachments ? JSON.stringify(effect.message.attachments) : null,
+            content: effect.message.content ? JSON.stringify(effect.message.content) : null,
+            sent_at: effect.message.sentAt,
+            delivery_status: null,
+            delivery_reason: null,
+            delivery_updated_at: null,
+          });
+          break;
+        case 'assignment.offer':
+          await insertAssignment(tx, { id: effect.offerId, tenant, conversationId: effect.conversationId, agentId: actor.id, queue: effect.queue, offeredAt: new Date(effect.at), reason: effect.reason });
+          break;
+        case 'assignment.update': {
+          await updateAssignment(tx, effect.offerId, effect.state, new Date(effect.at));
+          if (effect.state !== 'ended') {
+            const queue = actor.queue;
+            results.after.push(() => this.hooks.offerEnded(tenant, queue, effect.state, effect.offeredAt, effect.at));
+          }
+          break;
+        }
+      }
+    }
+    const rows = await insertOutbox(tx, outbox);
+    // bigserial comes back as a string from pg and as a number from PGlite: one type here.
+    for (const row of rows) row.id = String(row.id);
+    results.outboxRows.push(...rows);
+  }
+
+  /** Runs the after-commit work of a step. Never throws: a failure here is retried by the outbox sweep. */
+  commit(results: StepResults): void {
+    if (results.outboxRows.length > 0) this.hooks.outbox(results.outboxRows);
+    for (const after of results.after) after();
+  }
+}
+
+function restore(machine: AnyStateMachine, persisted: unknown) {
+  const p = persisted as { value: StateValue; context: unknown };
+  return machine.resolveState({ value: p.value, context: p.context as never });
+}
+

@@ -1,0 +1,42 @@
+import type { MediaType, Presence } from '../contract/index.ts';
+
+/** Why the scheduler chose this agent, stored with the assignment for explainability. */
+export interface OfferReason {
+  method: string;
+  candidates: number;
+  score?: number;
+  affinity?: 'last-agent';
+}
+
+export interface OfferRequest {
+  type: 'offer.request';
+  at: string;
+  offerId: string;
+  conversationId: string;
+  mediaType: MediaType;
+  queue: string | null;
+  channel: string;
+  channelType: string;
+  customerId: string;
+  customerName?: string | undefined;
+  timeoutMs: number;
+  reason: OfferReason;
+}
+
+/** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */
+export type AgentActorEvent =
+  | {
+      type: 'agent.configure';
+      at: string;
+      commandId: string;
+      name: string;
+      skills: string[];
+      capacity: Partial<Record<MediaType, number>>;
+    }
+  | { type: 'presence.set'; at: string; commandId: string; presence: Presence }
+  | OfferRequest
+  | { type: 'offer.accept'; at: string; commandId: string; offerId: string }
+  | { type: 'offer.reject'; at: string; commandId: string; offerId: string }
+  | { type: 'offer.timeout'; at: string; offerId: string }
+  | { type: 'offer.rescind'; at: string; offerId: string }
+  | { type: 'assignment.release'; at: string; conversationId: string };

@@ -1,0 +1,244 @@
+import { assign, setup } from 'xstate';
+import type { Effect } from '../actor/effects.ts';
+import type { AgentContext } from './context.ts';
+import { freeCapacity, usedCapacity } from './context.ts';
+import type { AgentActorEvent } from './events.ts';
+import { MediaTypes } from '../contract/index.ts';
+
+type Args = { context: AgentContext; event: AgentActorEvent };
+type Of<T extends AgentActorEvent['type']> = Extract<AgentActorEvent, { type: T }>;
+
+export interface AgentInput {
+  tenant: string;
+  id: string;
+  at: string;
+}
+
+const offerTimer = (offerId: string) => `offer:${offerId}`;
+
+/** The agent's published view of its state: presence and capacity per media type. */
+export function agentStateOf(ctx: AgentContext) {
+  const capacity: Partial<Record<(typeof MediaTypes)[number], { max: number; used: number }>> = {};
+  for (const media of MediaTypes) {
+    const max = ctx.capacity[media] ?? 0;
+    if (max > 0) capacity[media] = { max, used: usedCapacity(ctx, media) };
+  }
+  return { type: 'agent.state' as const, presence: ctx.presence, capacity };
+}
+
+const stateChanged = ({ context }: Args): Effect[] => [{ kind: 'notify', agentId: context.id, event: agentStateOf(context) }];
+
+const ok = ({ context, event }: Args): Effect[] =>
+  'commandId' in event ? [{ kind: 'reply', agentId: context.id, commandId: event.commandId }] : [];
+
+const offerNotFound = ({ context, event }: Args): Effect[] =>
+  'commandId' in event ? [{ kind: 'reply', agentId: context.id, commandId: event.commandId, error: 'offerNotFound' }] : [];
+
+const reserve = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.request'>;
+  const expiresAt = new Date(Date.parse(e.at) + e.timeoutMs).toISOString();
+  return [
+    { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.reason },
+    { kind: 'timer.arm', name: offerTimer(e.offerId), at: expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: expiresAt } },
+    { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.reserved', at: e.at, offerId: e.offerId, agentId: context.id } },
+    {
+      kind: 'notify',
+      agentId: context.id,
+      event: {
+        type: 'offer.created',
+        offerId: e.offerId,
+        conversationId: e.conversationId,
+        channel: e.channel,
+        channelType: e.channelType as never,
+        mediaType: e.mediaType,
+        customerId: e.customerId,
+        ...(e.customerName !== undefined && { customerName: e.customerName }),
+        expiresAt,
+      },
+    },
+  ];
+};
+
+const declineRequest = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.request'>;
+  return [
+    { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.declined', at: e.at, offerId: e.offerId, agentId: context.id, reason: 'unavailable' } },
+  ];
+};
+
+const accept = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.accept'>;
+  const offer = context.offers.find((o) => o.offerId === e.offerId);
+  if (!offer) return [];
+  return [
+    { kind: 'timer.cancel', name: offerTimer(e.offerId) },
+    { kind: 'assignment.update', offerId: e.offerId, state: 'accepted', at: e.at, offeredAt: offer.offeredAt },
+    { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at: e.at, offerId: e.offerId, agentId: context.id } },
+    { kind: 'notify', agentId: context.id, event: { type: 'conversation.assigned', conversationId: offer.conversationId, offerId: e.offerId } },
+  ];
+};
+
+/** An offer that ends without being accepted: rejected, timed out, rescinded or dropped by going offline. */
+function endOffer(context: AgentContext, offerId: string, at: string, why: 'rejected' | 'timeout' | 'rescinded' | 'offline'): Effect[] {
+  const offer = context.offers.find((o) => o.offerId === offerId);
+  if (!offer) return [];
+  const effects: Effect[] = [
+    { kind: 'timer.cancel', name: offerTimer(offerId) },
+    { kind: 'assignment.update', offerId, state: why === 'offline' ? 'declined' : why, at },
+    { kind: 'notify', agentId: context.id, event: { type: 'offer.revoked', offerId, conversationId: offer.conversationId, reason: why } },
+  ];
+  // A rescinded offer was withdrawn by the conversation itself: nothing to tell it.
+  if (why !== 'rescinded') {
+    effects.push({ kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.declined', at, offerId, agentId: context.id, reason: why } });
+  }
+  return effects;
+}
+
+const release = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'assignment.release'>;
+  const active = context.active.find((a) => a.conversationId === e.conversationId);
+  return active ? [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at }] : [];
+};
+
+const dropOffers = ({ context, event }: Args): Effect[] => context.offers.flatMap((o) => endOffer(context, o.offerId, event.at, 'offline'));
+
+/**
+ * An agent: presence (offline / available / away), capacity per media type, and the
+ * offers and conversations it holds. The agent actor is the only writer of its capacity:
+ * an offer is reserved here or declined, so concurrent offers can never over-assign.
+ */
+export const agentMachine = setup({
+  types: {
+    context: {} as AgentContext,
+    events: {} as AgentActorEvent,
+    input: {} as AgentInput,
+  },
+  actions: {
+    // Interpreted by the host (see actor/host.ts); never executed by XState itself.
+    effects: (_: unknown, _effects: Effect[]) => {},
+    configure: assign(({ event }) => {
+      const e = event as Of<'agent.configure'>;
+      return { name: e.name, skills: e.skills, capacity: e.capacity };
+    }),
+    addOffer: assign({
+      offers: ({ context, event }) => {
+        const e = event as Of<'offer.request'>;
+        const expiresAt = new Date(Date.parse(e.at) + e.timeoutMs).toISOString();
+        return [...context.offers, { offerId: e.offerId, conversationId: e.conversationId, mediaType: e.mediaType, queue: e.queue, offeredAt: e.at, expiresAt }];
+      },
+    }),
+    activate: assign(({ context, event }) => {
+      const e = event as Of<'offer.accept'>;
+      const offer = context.offers.find((o) => o.offerId === e.offerId);
+      if (!offer) return {};
+      return {
+        offers: context.offers.filter((o) => o.offerId !== e.offerId),
+        active: [...context.active, { conversationId: offer.conversationId, offerId: offer.offerId, mediaType: offer.mediaType, since: e.at }],
+        lastActivityAt: e.at,
+      };
+    }),
+    removeOffer: assign({
+      offers: ({ context, event }) => context.offers.filter((o) => !('offerId' in event) || o.offerId !== event.offerId),
+    }),
+    removeActive: assign(({ context, event }) => {
+      const e = event as Of<'assignment.release'>;
+      return { active: context.active.filter((a) => a.conversationId !== e.conversationId), lastActivityAt: e.at };
+    }),
+  },
+  guards: {
+    canTake: ({ context, event }) => {
+      const e = event as Of<'offer.request'>;
+      return (
+        freeCapacity(context, e.mediaType) > 0 &&
+        !context.offers.some((o) => o.conversationId === e.conversationId) &&
+        !context.active.some((a) => a.conversationId === e.conversationId)
+      );
+    },
+    hasOffer: ({ context, event }) => 'offerId' in event && context.offers.some((o) => o.offerId === event.offerId),
+    hasActive: ({ context, event }) => 'conversationId' in event && context.active.some((a) => a.conversationId === event.conversationId),
+  },
+}).createMachine({
+  id: 'agent',
+  context: ({ input }) => ({
+    tenant: input.tenant,
+    id: input.id,
+    name: input.id,
+    skills: [],
+    capacity: {},
+    presence: 'offline',
+    offers: [],
+    active: [],
+    lastActivityAt: input.at,
+  }),
+  initial: 'offline',
+  on: {
+    'agent.configure': { actions: ['configure', { type: 'effects', params: ok }, { type: 'effects', params: stateChanged }] },
+    'presence.set': [
+      { guard: ({ event }) => event.presence === 'available', target: '.available', actions: { type: 'effects', params: ok } },
+      { guard: ({ event }) => event.presence === 'away', target: '.away', actions: { type: 'effects', params: ok } },
+      { target: '.offline', actions: { type: 'effects', params: ok } },
+    ],
+    // Only an available agent takes offers (see the `available` state).
+    'offer.request': { actions: { type: 'effects', params: declineRequest } },
+    'offer.accept': [
+      { guard: 'hasOffer', actions: [{ type: 'effects', params: accept }, 'activate', { type: 'effects', params: ok }, { type: 'effects', params: stateChanged }] },
+      { actions: { type: 'effects', params: offerNotFound } },
+    ],
+    'offer.reject': [
+      {
+        guard: 'hasOffer',
+        actions: [
+          { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.reject'>).offerId, event.at, 'rejected') },
+          'removeOffer',
+          { type: 'effects', params: ok },
+          { type: 'effects', params: stateChanged },
+        ],
+      },
+      { actions: { type: 'effects', params: offerNotFound } },
+    ],
+    'offer.timeout': {
+      guard: 'hasOffer',
+      actions: [
+        { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.timeout'>).offerId, event.at, 'timeout') },
+        'removeOffer',
+        { type: 'effects', params: stateChanged },
+      ],
+    },
+    'offer.rescind': {
+      guard: 'hasOffer',
+      actions: [
+        { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.rescind'>).offerId, event.at, 'rescinded') },
+        'removeOffer',
+        { type: 'effects', params: stateChanged },
+      ],
+    },
+    'assignment.release': {
+      guard: 'hasActive',
+      actions: [{ type: 'effects', params: release }, 'removeActive', { type: 'effects', params: stateChanged }],
+    },
+  },
+  states: {
+    offline: {
+      entry: [
+        { type: 'effects', params: dropOffers },
+        assign({ offers: [], presence: 'offline' }),
+        { type: 'effects', params: stateChanged },
+      ],
+    },
+    away: {
+      entry: [assign({ presence: 'away' }), { type: 'effects', params: stateChanged }],
+    },
+    available: {
+      entry: [
+        assign({ presence: 'available', lastActivityAt: ({ context, event }) => ('at' in event ? event.at : context.lastActivityAt) }),
+        { type: 'effects', params: stateChanged },
+      ],
+      on: {
+        'offer.request': [
+          { guard: 'canTake', actions: [{ type: 'effects', params: reserve }, 'addOffer', { type: 'effects', params: stateChanged }] },
+          { actions: { type: 'effects', params: declineRequest } },
+        ],
+      },
+    },
+  },
+});

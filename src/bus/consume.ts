@@ -1,0 +1,89 @@
+import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+
+export interface ConsumeLoopOptions {
+  stream: string;
+  /** Durable consumer name: every router node shares it (work is spread over them). */
+  durable: string;
+  filterSubject?: string;
+  /** Messages processed at once. @default 64 */
+  concurrency?: number;
+  /** How long the server waits for an ack before redelivering. @default 30000 */
+  ackWaitMs?: number;
+  /** Handles one message. Resolve to ack; the handler decides nak/term itself by returning a verdict. */
+  handle(msg: JsMsg): Promise<Verdict>;
+  onError?(err: unknown): void;
+}
+
+export type Verdict = { ack: true } | { nak: number } | { handled: true };
+
+export interface ConsumeLoop {
+  /** Stops taking messages and waits for the ones in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A pull-consumer loop that re-creates itself when the consumer or connection goes
+ * away, processes up to `concurrency` messages at once, and acknowledges each message
+ * only after its handler succeeded.
+ */
+export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopOptions): Promise<ConsumeLoop> {
+  const jsm = await jetstreamManager(nc);
+  const concurrency = options.concurrency ?? 64;
+  await jsm.consumers.add(options.stream, {
+    durable_name: options.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    max_ack_pending: concurrency * 4,
+    ...(options.filterSubject && { filter_subject: options.filterSubject }),
+  });
+  const js = jetstream(nc);
+  let stopped = false;
+  let current: { stop(): void } | undefined;
+  const inProgress = new Set<Promise<void>>();
+
+  const process = async (msg: JsMsg) => {
+    try {
+      const verdict = await options.handle(msg);
+      if ('ack' in verdict) msg.ack();
+      else if ('nak' in verdict) msg.nak(verdict.nak);
+    } catch (err) {
+      options.onError?.(err);
+      // Transient failure (database down, …): retry later, backing off with each delivery.
+      msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+    }
+  };
+
+  const run = async () => {
+    while (!stopped) {
+      try {
+        const consumer = await js.consumers.get(options.stream, options.durable);
+        const messages = await consumer.consume({ max_messages: concurrency, idle_heartbeat: 5_000, expires: 30_000 });
+        current = messages;
+        for await (const msg of messages) {
+          const task = process(msg);
+          inProgress.add(task);
+          void task.finally(() => inProgress.delete(task));
+          // Bounded concurrency: wait for a slot before pulling the next message.
+          while (inProgress.size >= concurrency) await Promise.race(inProgress);
+          if (stopped) break;
+        }
+      } catch (err) {
+        if (stopped) break;
+        options.onError?.(err);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  };
+  const loop = run();
+
+  return {
+    async stop() {
+      stopped = true;
+      current?.stop();
+      await loop;
+      await Promise.allSettled([...inProgress]);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './connect.ts';
+export * from './streams.ts';
+export * from './consume.ts';
+export * from './dead-letter.ts';

@@ -1,0 +1,38 @@
+import type { InboundRule } from './resources.ts';
+
+export interface RoutingDecision {
+  queue: string;
+  skills: string[];
+  priority: number;
+}
+
+export interface FlowInput {
+  text?: string | undefined;
+  attributes?: Record<string, string> | undefined;
+}
+
+/**
+ * Runs a channel's inbound flow: every matching rule contributes (skills accumulate;
+ * the last matching rule's queue and priority win), starting from the channel's queue.
+ */
+export function runInboundFlow(rules: readonly InboundRule[], defaultQueue: string, input: FlowInput): RoutingDecision {
+  const decision: RoutingDecision = { queue: defaultQueue, skills: [], priority: 0 };
+  for (const rule of rules) {
+    if (!matches(rule.match, input)) continue;
+    for (const s of rule.set.skills ?? []) if (!decision.skills.includes(s)) decision.skills.push(s);
+    if (rule.set.queue) decision.queue = rule.set.queue;
+    if (rule.set.priority !== undefined) decision.priority = rule.set.priority;
+  }
+  return decision;
+}
+
+function matches(match: InboundRule['match'], input: FlowInput): boolean {
+  const text = input.text ?? '';
+  if (match.keywords) {
+    const words = new Set(text.toLocaleLowerCase().split(/[^\p{L}\p{N}]+/u));
+    if (!match.keywords.some((k) => words.has(k.toLocaleLowerCase()))) return false;
+  }
+  if (match.regex && !new RegExp(match.regex, 'iu').test(text)) return false;
+  if (match.attribute && input.attributes?.[match.attribute.name] !== match.attribute.equals) return false;
+  return true;
+}

@@ -1,0 +1,39 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { Resource } from './resources.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads every `*.yaml`/`*.yml` file of a folder (not recursive) and validates each
+ * document. Documents of other kinds (e.g. Campaign, handled elsewhere) are skipped;
+ * an invalid Channel or Queue fails the whole load with every problem listed, so a bad
+ * file never half-applies.
+ */
+export async function loadConfigFolder(dir: string): Promise<Resource[]> {
+  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const resources: Resource[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    parseAllDocuments(text).forEach((doc, index) => {
+      const where = `${file}#${index + 1}`;
+      if (doc.errors.length > 0) {
+        problems.push(`${where}: ${doc.errors.map((e) => e.message).join('; ')}`);
+        return;
+      }
+      const value: unknown = doc.toJS();
+      if (value === null || typeof value !== 'object') return;
+      const kind = (value as { kind?: unknown }).kind;
+      if (kind !== 'Channel' && kind !== 'Queue') return;
+      const parsed = Resource.safeParse(value);
+      if (parsed.success) resources.push(parsed.data);
+      else problems.push(`${where} (${String(kind)}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration in ${dir}:\n  ${problems.join('\n  ')}`);
+  return resources;
+}

@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail: string };
+
+/**
+ * Parses bytes from the wire and validates them against a contract schema. Never throws:
+ * a bad payload is a value the caller dead-letters, not an exception.
+ */
+export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array): Decoded<z.output<S>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    return { ok: false, code: 'malformedJson', detail: (err as Error).message };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, code: 'invalidEnvelope', detail };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export function encode(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}

@@ -1,0 +1,36 @@
+/**
+ * The one catalog of error codes Parley reports: in dead-letter headers, in
+ * `command.result` events and in HTTP problem responses. Translate to transport
+ * replies at the edge only.
+ */
+export const ErrorCodes = {
+  malformedJson: { status: 400, retryable: false, message: 'the payload is not valid JSON' },
+  invalidEnvelope: { status: 400, retryable: false, message: 'the payload does not match the contract' },
+  subjectMismatch: { status: 400, retryable: false, message: 'the subject does not match the envelope' },
+  unknownChannel: { status: 404, retryable: false, message: 'no such channel is configured' },
+  unknownAgent: { status: 404, retryable: false, message: 'no such agent' },
+  unknownConversation: { status: 404, retryable: false, message: 'no such conversation' },
+  unknownMessage: { status: 404, retryable: false, message: 'no such outbound message' },
+  offerNotFound: { status: 409, retryable: false, message: 'the offer is no longer open' },
+  notAssigned: { status: 409, retryable: false, message: 'the conversation is not assigned to this agent' },
+  conversationClosed: { status: 409, retryable: false, message: 'the conversation is closed' },
+  unauthorized: { status: 401, retryable: false, message: 'missing or invalid credentials' },
+  forbidden: { status: 403, retryable: false, message: 'not allowed for this role or tenant' },
+  processingFailed: { status: 500, retryable: false, message: 'the message failed too many times and was set aside' },
+  timeout: { status: 504, retryable: true, message: 'the router did not answer in time' },
+  unavailable: { status: 503, retryable: true, message: 'a dependency is unavailable' },
+} as const;
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error that carries a catalog code; `cause` keeps the original error. */
+export class ParleyError extends Error {
+  override readonly name = 'ParleyError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ErrorCodes[code].message, options);
+    this.code = code;
+  }
+  get retryable(): boolean {
+    return ErrorCodes[this.code].retryable;
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ResourceName, TenantName, Timestamp } from './names.ts';
+import { Attachment, RichContent } from './rich-content.ts';
+
+/** How the channel identifies the customer (Genesys Open Messaging: Phone | Email | Opaque). */
+export const IdTypes = ['phone', 'email', 'opaque'] as const;
+export type IdType = (typeof IdTypes)[number];
+
+export const Customer = z.object({
+  /** The customer's id on this channel: E.164 phone, e-mail address, PSID, BSUID, … */
+  id: z.string().min(1).max(256),
+  idType: z.enum(IdTypes),
+  name: z.string().max(256).optional(),
+  /** A phone number known for this customer (E.164); links identities across channels. */
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +33612345678').optional(),
+  /** An e-mail address known for this customer; links identities across channels. */
+  email: z.email().optional(),
+});
+export type Customer = z.infer<typeof Customer>;
+
+/**
+ * A customer's message, published by a channel adapter to
+ * `parley.v1.inbound.<tenant>.<channel>` with the `Nats-Msg-Id` header set to
+ * `<tenant>:<channel>:<messageId>` so that JetStream drops re-publications.
+ */
+export const InboundMessage = z
+  .object({
+    version: z.literal(1),
+    tenant: TenantName,
+    channel: ResourceName,
+    /** The provider's id of this message; unique per channel. */
+    messageId: z.string().min(1).max(256),
+    /** When the customer sent it (ISO-8601 with offset). */
+    timestamp: Timestamp,
+    from: Customer,
+    text: z.string().max(65536).optional(),
+    attachments: z.array(Attachment).max(20).optional(),
+    content: z.array(RichContent).max(10).optional(),
+    /** Customer attributes usable by inbound flow rules (string values only). */
+    attributes: z.record(z.string().max(64), z.string().max(1024)).optional(),
+  })
+  .refine((m) => m.text !== undefined || (m.attachments?.length ?? 0) > 0 || (m.content?.length ?? 0) > 0, {
+    message: 'a message needs text, attachments or content',
+  });
+export type InboundMessage = z.infer<typeof InboundMessage>;

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { AgentId, ResourceName, TenantName, Timestamp } from './names.ts';
+import { IdTypes } from './inbound-message.ts';
+import { Attachment, RichContent } from './rich-content.ts';
+
+/**
+ * A message for the customer, published by Parley to `parley.v1.outbound.<tenant>.<channel>`
+ * (JetStream, `Nats-Msg-Id` = `id`). The channel adapter delivers it and answers with
+ * delivery receipts that name the same `id`.
+ */
+export const OutboundMessage = z.object({
+  version: z.literal(1),
+  /** Parley's id of this message (UUID); receipts refer to it. */
+  id: z.uuid(),
+  tenant: TenantName,
+  channel: ResourceName,
+  conversationId: z.uuid(),
+  to: z.object({ id: z.string().min(1).max(256), idType: z.enum(IdTypes) }),
+  /** The agent who wrote it; absent for system messages. */
+  agentId: AgentId.optional(),
+  timestamp: Timestamp,
+  text: z.string().max(65536).optional(),
+  attachments: z.array(Attachment).max(20).optional(),
+  content: z.array(RichContent).max(10).optional(),
+});
+export type OutboundMessage = z.infer<typeof OutboundMessage>;

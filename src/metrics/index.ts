@@ -1,0 +1,2 @@
+export * from './router-metrics.ts';
+export { Registry, collectDefaultMetrics } from 'prom-client';

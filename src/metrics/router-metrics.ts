@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The router's Prometheus metrics (names follow Prometheus conventions: `_total`, `_seconds`). */
+export function createRouterMetrics(registry: Registry) {
+  return {
+    inboundMessages: new Counter({
+      name: 'parley_inbound_messages_total',
+      help: 'Customer messages stored, by tenant and channel (duplicates excluded).',
+      labelNames: ['tenant', 'channel'] as const,
+      registers: [registry],
+    }),
+    duplicateMessages: new Counter({
+      name: 'parley_inbound_duplicates_total',
+      help: 'Redelivered or republished customer messages that were already stored.',
+      labelNames: ['tenant', 'channel'] as const,
+      registers: [registry],
+    }),
+    outboundMessages: new Counter({
+      name: 'parley_outbound_messages_total',
+      help: 'Agent messages published for delivery, by tenant and channel.',
+      labelNames: ['tenant', 'channel'] as const,
+      registers: [registry],
+    }),
+    offers: new Counter({
+      name: 'parley_offers_total',
+      help: 'Offers made to agents, by tenant, queue and outcome.',
+      labelNames: ['tenant', 'queue', 'outcome'] as const,
+      registers: [registry],
+    }),
+    assignments: new Counter({
+      name: 'parley_assignments_total',
+      help: 'Conversations assigned to an agent (offer accepted), by tenant and queue.',
+      labelNames: ['tenant', 'queue'] as const,
+      registers: [registry],
+    }),
+    offerToAccept: new Histogram({
+      name: 'parley_offer_accept_seconds',
+      help: 'Time from an offer to its acceptance by the agent.',
+      labelNames: ['tenant', 'queue'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+      registers: [registry],
+    }),
+    queueWaiting: new Gauge({
+      name: 'parley_queue_waiting',
+      help: 'Conversations waiting for an agent, by tenant and queue.',
+      labelNames: ['tenant', 'queue'] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'parley_dead_letters_total',
+      help: 'Messages moved to a dead-letter subject, by source and reason code.',
+      labelNames: ['source', 'reason'] as const,
+      registers: [registry],
+    }),
+    actorSteps: new Histogram({
+      name: 'parley_actor_step_seconds',
+      help: 'Time to load, transition and commit one actor event.',
+      labelNames: ['actor'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+export type RouterMetrics = ReturnType<typeof createRouterMetrics>;

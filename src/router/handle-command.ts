@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { AgentCommand, ErrorCode } from '../contract/index.ts';
+import type { Database } from '../store/index.ts';
+import type { ActorHost, ActorTarget, AgentEventBody } from '../actor/index.ts';
+
+type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
+
+/**
+ * Turns an agent command into an event for the actor that owns the decision: the agent
+ * actor for presence and offers, the conversation actor for messages and closing.
+ */
+export async function handleCommand(db: Kysely<Database>, host: ActorHost, command: AgentCommand, reply: Reply): Promise<void> {
+  const { tenant, agentId, commandId } = command;
+  const at = new Date().toISOString();
+  const fail = (code: ErrorCode, message: string) =>
+    reply(tenant, agentId, { type: 'command.result', commandId, ok: false, error: { code, message } });
+
+  let target: ActorTarget;
+  switch (command.type) {
+    case 'agent.configure':
+      target = { kind: 'agent', tenant, id: agentId, event: { type: 'agent.configure', at, commandId, name: command.name, skills: command.skills, capacity: command.capacity } };
+      break;
+    case 'presence.set':
+      target = { kind: 'agent', tenant, id: agentId, event: { type: 'presence.set', at, commandId, presence: command.presence } };
+      break;
+    case 'offer.accept':
+      target = { kind: 'agent', tenant, id: agentId, event: { type: 'offer.accept', at, commandId, offerId: command.offerId } };
+      break;
+    case 'offer.reject':
+      target = { kind: 'agent', tenant, id: agentId, event: { type: 'offer.reject', at, commandId, offerId: command.offerId } };
+      break;
+    case 'message.send': {
+      // A redelivered command finds its message already stored: answer again, send nothing twice.
+      const sent = await db.selectFrom('messages').select('id').where('id', '=', commandId).executeTakeFirst();
+      if (sent) return reply(tenant, agentId, { type: 'command.result', commandId, ok: true });
+      target = {
+        kind: 'conversation',
+        tenant,
+        id: command.conversationId,
+        event: { type: 'agent.message', at, commandId, agentId, text: command.text, attachments: command.attachments, content: command.content },
+      };
+      break;
+    }
+    case 'conversation.close':
+      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.close', at, commandId, agentId } };
+      break;
+  }
+
+  if (target.kind === 'conversation') {
+    const row = await db.selectFrom('conversations').select('tenant').where('id', '=', target.id).executeTakeFirst();
+    if (!row || row.tenant !== tenant) return fail('unknownConversation', `conversation ${target.id} does not exist`);
+  }
+  const found = await host.send(target);
+  if (!found) fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
+}

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Database, OutboxRow } from '../store/index.ts';
+import { deleteOutbox, pendingOutbox } from '../store/index.ts';
+import type { ActorHost, ActorTarget } from '../actor/index.ts';
+import { encode } from '../contract/index.ts';
+
+export interface OutboxDispatcherOptions {
+  /** How often rows left behind are retried, and how old they must be. @default 2000 */
+  sweepIntervalMs?: number;
+  onError?(err: unknown): void;
+}
+
+/**
+ * Carries committed effects out of the outbox: actor events go to the local actor (whose
+ * own transaction deletes the row), publish rows go to JetStream with their id as
+ * `Nats-Msg-Id` and are deleted once JetStream acknowledged them. A sweep retries what
+ * a crash or an error left behind.
+ */
+export class OutboxDispatcher {
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private sweeping = false;
+  private readonly sweepIntervalMs: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly nc: NatsConnection,
+    private readonly host: ActorHost,
+    private readonly options: OutboxDispatcherOptions = {},
+  ) {
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
+  }
+
+  start(): void {
+    void this.sweep(new Date());
+    this.sweeper = setInterval(() => void this.sweep(new Date(Date.now() - this.sweepIntervalMs)), this.sweepIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  dispatch(rows: OutboxRow[]): void {
+    const publishes = rows.filter((r) => r.kind === 'publish');
+    for (const row of rows) if (row.kind === 'actor') this.track(this.deliver(row));
+    if (publishes.length > 0) this.track(this.publish(publishes));
+  }
+
+  private track(task: Promise<unknown>): void {
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const target = { kind: row.target_kind, tenant: row.tenant, id: row.target_id, event: row.payload } as ActorTarget;
+    try {
+      await this.host.send(target, { outboxId: String(row.id) });
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    const js = jetstream(this.nc);
+    const done: string[] = [];
+    try {
+      const acks = await Promise.allSettled(
+        rows.map((r) => js.publish(r.subject as string, encode(r.payload), { msgID: r.msg_id ?? String(r.id) })),
+      );
+      acks.forEach((a, i) => {
+        if (a.status === 'fulfilled') done.push(String(rows[i]?.id));
+        else this.options.onError?.(a.reason);
+      });
+      await deleteOutbox(this.db, done);
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+
+  private async sweep(olderThan: Date): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const rows = await pendingOutbox(this.db, olderThan, 500);
+      if (rows.length > 0) this.dispatch(rows.map((r) => ({ ...r, id: String(r.id) })));
+    } catch (err) {
+      this.options.onError?.(err);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}

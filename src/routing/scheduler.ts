@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { OfferRequest } from '../agent/events.ts';
+import type { AgentView } from './agent-view.ts';
+import { byUrgency, type WaitingConversation } from './waiting-conversation.ts';
+
+/** An offer the scheduler sent and the agent has not answered yet. */
+interface InFlight {
+  offerId: string;
+  agentKey: string;
+  mediaType: WaitingConversation['mediaType'];
+}
+
+export interface SchedulerOptions {
+  /** Sends an offer request to the agent actor (the agent reserves capacity or declines). */
+  offer(tenant: string, agentId: string, request: OfferRequest): void;
+  /** Called after each pass with the waiting count per tenant/queue (for metrics). */
+  waiting?(tenant: string, queue: string, count: number): void;
+  now?: () => number;
+}
+
+const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
+
+/**
+ * Matches waiting conversations to agents: an agent is eligible when it is available,
+ * has every required skill and free capacity for the media type; among eligible agents
+ * the one idle longest wins. Conversations go by priority, then by time waited.
+ *
+ * The scheduler only proposes: the agent actor reserves or declines, and the
+ * conversation actor accepts one reservation. Its state is a cache of the actors'
+ * committed state, rebuilt from the store on start, so losing it loses nothing.
+ */
+export class Scheduler {
+  private readonly waiting = new Map<string, WaitingConversation>();
+  private readonly agents = new Map<string, AgentView>();
+  /** Offers sent, by conversation id. */
+  private readonly inFlight = new Map<string, InFlight>();
+  private passQueued = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A conversation's committed state. `offerId` is set when the event that changed it answered one of our offers. */
+  conversationChanged(conversation: WaitingConversation, waiting: boolean, answeredOfferId?: string): void {
+    const flight = this.inFlight.get(conversation.id);
+    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.inFlight.delete(conversation.id);
+    if (waiting) this.waiting.set(conversation.id, conversation);
+    else this.waiting.delete(conversation.id);
+    this.schedulePass();
+  }
+
+  /** An agent's committed state. `answeredOfferId` is set when the event was one of our offer requests. */
+  agentChanged(agent: AgentView, answeredOfferId?: string): void {
+    this.agents.set(agentKey(agent.tenant, agent.id), agent);
+    if (answeredOfferId) {
+      for (const [conversationId, flight] of this.inFlight) {
+        if (flight.offerId === answeredOfferId) {
+          // The agent has answered: its committed capacity now counts the reservation.
+          // Keep the conversation out of the list until the conversation itself commits.
+          this.inFlight.set(conversationId, { ...flight, agentKey: '' });
+        }
+      }
+    }
+    this.schedulePass();
+  }
+
+  /** An offer request never reached the agent (no such agent, store error): the conversation may be offered again. */
+  offerLost(conversationId: string, offerId: string): void {
+    if (this.inFlight.get(conversationId)?.offerId === offerId) this.inFlight.delete(conversationId);
+    this.schedulePass();
+  }
+
+  /** Coalesces bursts of changes into one matching pass. */
+  private schedulePass(): void {
+    if (this.passQueued) return;
+    this.passQueued = true;
+    setImmediate(() => {
+      this.passQueued = false;
+      this.pass();
+    });
+  }
+
+  /** One matching pass over every waiting conversation. */
+  pass(): void {
+    const reserved = new Map<string, number>();
+    for (const flight of this.inFlight.values()) {
+      if (flight.agentKey) reserved.set(`${flight.agentKey}|${flight.mediaType}`, (reserved.get(`${flight.agentKey}|${flight.mediaType}`) ?? 0) + 1);
+    }
+    const counts = new Map<string, number>();
+    const ordered = [...this.waiting.values()].sort(byUrgency);
+    for (const conversation of ordered) {
+      const queueKey = `${conversation.tenant}/${conversation.queue}`;
+      counts.set(queueKey, (counts.get(queueKey) ?? 0) + 1);
+      if (this.inFlight.has(conversation.id)) continue;
+      const { agent, candidates } = this.pick(conversation, reserved);
+      if (!agent) continue;
+      const key = agentKey(agent.tenant, agent.id);
+      const offerId = randomUUID();
+      this.inFlight.set(conversation.id, { offerId, agentKey: key, mediaType: conversation.mediaType });
+      reserved.set(`${key}|${conversation.mediaType}`, (reserved.get(`${key}|${conversation.mediaType}`) ?? 0) + 1);
+      this.options.offer(agent.tenant, agent.id, {
+        type: 'offer.request',
+        at: new Date(this.now()).toISOString(),
+        offerId,
+        conversationId: conversation.id,
+        mediaType: conversation.mediaType,
+        queue: conversation.queue,
+        channel: conversation.channel,
+        channelType: conversation.channelType,
+        customerId: conversation.customerId,
+        customerName: conversation.customerName,
+        timeoutMs: conversation.alertingTimeoutMs,
+        reason: { method: 'longest-idle', candidates, score: this.now() - agent.lastActivityAt },
+      });
+    }
+    for (const [key, count] of counts) {
+      const [tenant = '', queue = ''] = key.split('/');
+      this.options.waiting?.(tenant, queue, count);
+    }
+  }
+
+  /** The eligible agent idle longest (if any), and how many agents were eligible. */
+  private pick(conversation: WaitingConversation, reserved: Map<string, number>): { agent: AgentView | undefined; candidates: number } {
+    let best: AgentView | undefined;
+    let candidates = 0;
+    for (const agent of this.agents.values()) {
+      if (agent.tenant !== conversation.tenant || !agent.available) continue;
+      if (conversation.declinedBy.includes(agent.id)) continue;
+      if (!conversation.skills.every((s) => agent.skills.has(s))) continue;
+      const free = (agent.free[conversation.mediaType] ?? 0) - (reserved.get(`${agentKey(agent.tenant, agent.id)}|${conversation.mediaType}`) ?? 0);
+      if (free <= 0) continue;
+      candidates++;
+      if (!best || agent.lastActivityAt < best.lastActivityAt || (agent.lastActivityAt === best.lastActivityAt && agent.id < best.id)) best = agent;
+    }
+    return { agent: best, candidates };
+  }
+
+  /** Waiting conversations, for tests and the API. */
+  waitingCount(): number {
+    return this.waiting.size;
+  }
+}

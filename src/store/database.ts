@@ -1,0 +1,144 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The typed shape of Parley's PostgreSQL schema. Every row carries its tenant.
+ * Timestamps are `timestamptz`, read back as `Date`.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Defaulted by the database to now(). */
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface CustomerTable {
+  id: string;
+  tenant: string;
+  name: string | null;
+  created_at: CreatedAt;
+}
+
+/**
+ * The ways one customer is recognized. `kind` is `channel` (then `channel` names it and
+ * `value` is `<idType>:<id>`), `phone` or `email` (then `channel` is '' and the identity
+ * links the customer across channels).
+ */
+export interface IdentityTable {
+  tenant: string;
+  kind: 'channel' | 'phone' | 'email';
+  channel: string;
+  value: string;
+  customer_id: string;
+  created_at: CreatedAt;
+}
+
+export interface ConversationTable {
+  id: string;
+  tenant: string;
+  channel: string;
+  customer_id: string;
+  external_id: string;
+  state: string;
+  queue: string | null;
+  agent_id: string | null;
+  last_message_at: Timestamp;
+  created_at: CreatedAt;
+  closed_at: Timestamp | null;
+  /** The conversation actor's persisted XState snapshot. */
+  snapshot: Json<unknown>;
+}
+
+export interface MessageTable {
+  id: string;
+  tenant: string;
+  conversation_id: string;
+  customer_id: string;
+  channel: string;
+  direction: 'inbound' | 'outbound';
+  /** The provider's message id (inbound) — unique per channel so redeliveries are stored once. */
+  platform_message_id: string | null;
+  agent_id: string | null;
+  text: string | null;
+  attachments: Json<unknown[]> | null;
+  content: Json<unknown[]> | null;
+  sent_at: Timestamp;
+  delivery_status: string | null;
+  delivery_reason: string | null;
+  delivery_updated_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface AgentTable {
+  tenant: string;
+  id: string;
+  name: string;
+  presence: string;
+  /** The agent actor's persisted XState snapshot (profile, capacity, offers, assignments). */
+  snapshot: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface AssignmentTable {
+  /** The offer id. */
+  id: string;
+  tenant: string;
+  conversation_id: string;
+  agent_id: string;
+  queue: string | null;
+  state: 'offered' | 'accepted' | 'rejected' | 'timeout' | 'rescinded' | 'declined' | 'ended';
+  offered_at: Timestamp;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  /** Why this agent was chosen (method, candidates, score). */
+  reason: Json<unknown>;
+}
+
+/** Durable timers: an actor's future event, fired by the router's timer service. */
+export interface TimerTable {
+  id: string;
+  tenant: string;
+  actor_kind: 'conversation' | 'agent';
+  actor_id: string;
+  name: string;
+  due_at: Timestamp;
+  event: Json<unknown>;
+}
+
+/**
+ * Transactional outbox: effects written in the same transaction as the state that caused
+ * them, dispatched after commit, deleted once done (by the receiving actor's own
+ * transaction for `actor` rows, after JetStream acknowledged for `publish` rows).
+ */
+export interface OutboxTable {
+  id: Generated<string>;
+  tenant: string;
+  kind: 'actor' | 'publish';
+  target_kind: 'conversation' | 'agent' | null;
+  target_id: string | null;
+  subject: string | null;
+  msg_id: string | null;
+  payload: Json<unknown>;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  customers: CustomerTable;
+  identities: IdentityTable;
+  conversations: ConversationTable;
+  messages: MessageTable;
+  agents: AgentTable;
+  assignments: AssignmentTable;
+  timers: TimerTable;
+  outbox: OutboxTable;
+}
+
+export type CustomerRow = Selectable<CustomerTable>;
+export type ConversationRow = Selectable<ConversationTable>;
+export type NewConversation = Insertable<ConversationTable>;
+export type ConversationUpdate = Updateable<ConversationTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type NewMessage = Insertable<MessageTable>;
+export type AgentRow = Selectable<AgentTable>;
+export type AssignmentRow = Selectable<AssignmentTable>;
+export type TimerRow = Selectable<TimerTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;

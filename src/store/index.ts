@@ -1,0 +1,11 @@
+/** PostgreSQL persistence: schema types, migrations and repositories (plain functions; the caller owns the transaction). */
+export type * from './database.ts';
+export * from './connect.ts';
+export * from './migrate.ts';
+export * from './customers.ts';
+export * from './conversations.ts';
+export * from './messages.ts';
+export * from './agents.ts';
+export * from './assignments.ts';
+export * from './timers.ts';
+export * from './outbox.ts';

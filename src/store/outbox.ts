@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewOutboxRow, OutboxRow } from './database.ts';
+
+type Db = Kysely<Database>;
+
+export async function insertOutbox(db: Db, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
+  if (rows.length === 0) return [];
+  return db.insertInto('outbox').values(rows).returningAll().execute();
+}
+
+/** Deletes one outbox row; false when another transaction already consumed it. */
+export async function consumeOutbox(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('outbox').where('id', '=', id).returning('id').executeTakeFirst();
+  return deleted !== undefined;
+}
+
+export async function deleteOutbox(db: Db, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('outbox').where('id', 'in', ids).execute();
+}
+
+/** Rows left behind (e.g. by a crash between commit and dispatch), oldest first. */
+export async function pendingOutbox(db: Db, olderThan: Date, limit: number): Promise<OutboxRow[]> {
+  return db.selectFrom('outbox').selectAll().where('created_at', '<=', olderThan).orderBy('id').limit(limit).execute();
+}

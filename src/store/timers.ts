@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, TimerRow } from './database.ts';
+
+type Db = Kysely<Database>;
+
+export interface TimerRef {
+  actorKind: 'conversation' | 'agent';
+  actorId: string;
+  name: string;
+}
+
+/** Arms (or re-arms) a named timer of an actor; a re-armed timer gets a new id so a stale firing is recognized. */
+export async function armTimer(db: Db, tenant: string, ref: TimerRef, dueAt: Date, event: unknown): Promise<void> {
+  const row = {
+    id: randomUUID(),
+    tenant,
+    actor_kind: ref.actorKind,
+    actor_id: ref.actorId,
+    name: ref.name,
+    due_at: dueAt,
+    event: JSON.stringify(event),
+  };
+  await db
+    .insertInto('timers')
+    .values(row)
+    .onConflict((oc) => oc.columns(['actor_kind', 'actor_id', 'name']).doUpdateSet({ id: row.id, due_at: row.due_at, event: row.event }))
+    .execute();
+}
+
+export async function cancelTimer(db: Db, ref: TimerRef): Promise<void> {
+  await db
+    .deleteFrom('timers')
+    .where('actor_kind', '=', ref.actorKind)
+    .where('actor_id', '=', ref.actorId)
+    .where('name', '=', ref.name)
+    .execute();
+}
+
+/** Deletes a timer that is firing; false when it was cancelled or re-armed meanwhile. */
+export async function consumeTimer(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('timers').where('id', '=', id).returning('id').executeTakeFirst();
+  return deleted !== undefined;
+}
+
+export async function dueTimers(db: Db, now: Date, limit: number): Promise<TimerRow[]> {
+  return db.selectFrom('timers').selectAll().where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
+}
+
+export async function nextTimerDue(db: Db): Promise<Date | undefined> {
+  const row = await db.selectFrom('timers').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
+  return row?.due ? new Date(row.due) : undefined;
+}
