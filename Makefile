@@ -1,0 +1,40 @@
+# Developer and CI entry points. Works on a fresh Debian machine with Node 20:
+# `make check` installs npm packages and local services (nats-server,
+# PostgreSQL) as needed, then lints, type-checks and tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := check
+
+.PHONY: deps services test lint typecheck up bench check
+
+# npm ci rewrites node_modules/.package-lock.json, so it doubles as the stamp:
+# reinstall only when package-lock.json is newer or node_modules is missing.
+NPM_STAMP := node_modules/.package-lock.json
+
+deps: $(NPM_STAMP)
+
+$(NPM_STAMP): package-lock.json
+	npm ci
+	@touch $@
+
+services:
+	scripts/ensure-services.sh
+
+test: deps services
+	npx vitest run
+
+lint: deps
+	npx eslint .
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+# `up` only needs NATS.
+up: deps
+	scripts/ensure-services.sh nats
+	npx tsx cmd/up.ts
+
+# e.g. make bench BENCH=routing
+bench: deps
+	npx tsx bench/run.ts $(BENCH)
+
+check: lint typecheck test
