@@ -1,0 +1,24 @@
+/**
+ * The agent/supervisor/integrator gateway: HTTP + WebSocket in front of the router, and
+ * the typed client that speaks to it.
+ */
+export { startGateway } from './server.ts';
+export type { Gateway, GatewayOptions } from './server.ts';
+export { ParleyClient } from './client.ts';
+export type { AgentProfile, OutgoingMessage, ParleyClientOptions } from './client.ts';
+export { AgentEventStream, MAX_BUFFERED_EVENTS } from './event-stream.ts';
+export { EventStreamClosedError, EventTimeoutError, GatewayError } from './client-errors.ts';
+export { Roles, signToken, verifyToken } from './tokens.ts';
+export type { Claims, Role } from './tokens.ts';
+export { HttpOnlyCodes } from './http-errors.ts';
+export type { HttpOnlyCode, Problem, ProblemCode } from './http-errors.ts';
+export { MAX_BODY_BYTES } from './http-io.ts';
+export type {
+  AgentView,
+  CommandAccepted,
+  ConversationView,
+  HealthView,
+  HistoryMessage,
+  HistoryView,
+  SentMessage,
+} from './views.ts';

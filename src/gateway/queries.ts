@@ -1,0 +1,98 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Attachment, RichContent } from '../contract/index.ts';
+import { customerHistory } from '../store/index.ts';
+import type { Database } from '../store/index.ts';
+import { agentView } from './agent-view.ts';
+import type { AgentView, ConversationView, HistoryMessage } from './views.ts';
+
+/**
+ * The gateway's reads. Every query takes the tenant from the caller's token and filters
+ * by it: a row of another tenant is indistinguishable from a row that does not exist.
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Ids are `uuid` columns: PostgreSQL rejects anything else with an error, which must read
+// as "no such row" rather than a 500.
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function looksLikeUuid(id: string): boolean {
+  return uuidPattern.test(id);
+}
+
+export async function findAgent(db: Db, tenant: string, agentId: string): Promise<AgentView | undefined> {
+  const row = await db
+    .selectFrom('agents')
+    .select(['id', 'name', 'presence', 'snapshot'])
+    .where('tenant', '=', tenant)
+    .where('id', '=', agentId)
+    .executeTakeFirst();
+  return row && agentView(row);
+}
+
+export async function findConversation(db: Db, tenant: string, id: string): Promise<ConversationView | undefined> {
+  if (!looksLikeUuid(id)) return undefined;
+  const row = await db
+    .selectFrom('conversations')
+    .select(['id', 'channel', 'state', 'queue', 'agent_id', 'customer_id', 'created_at', 'last_message_at', 'closed_at'])
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    channel: row.channel,
+    state: row.state,
+    queue: row.queue,
+    agentId: row.agent_id,
+    customerId: row.customer_id,
+    createdAt: iso(row.created_at),
+    lastMessageAt: iso(row.last_message_at),
+    closedAt: row.closed_at === null ? null : iso(row.closed_at),
+  };
+}
+
+/** Whether the agent was ever offered this conversation (any assignment state). */
+export async function wasOffered(db: Db, tenant: string, conversationId: string, agentId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('assignments')
+    .select('id')
+    .where('tenant', '=', tenant)
+    .where('conversation_id', '=', conversationId)
+    .where('agent_id', '=', agentId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Every message of the customer, across all their conversations and channels, oldest
+ * first (the store's history query, which filters by tenant), as the API shows it.
+ */
+export async function historyOf(db: Kysely<Database>, tenant: string, customerId: string): Promise<HistoryMessage[]> {
+  const rows = await customerHistory(db, tenant, customerId);
+  return rows.map((row) => {
+    const message: HistoryMessage = {
+      id: row.id,
+      conversationId: row.conversation_id,
+      direction: row.direction,
+      channel: row.channel,
+      sentAt: iso(row.sent_at),
+    };
+    if (row.agent_id !== null) message.agentId = row.agent_id;
+    if (row.text !== null) message.text = row.text;
+    if (row.attachments !== null) message.attachments = row.attachments as Attachment[];
+    if (row.content !== null) message.content = row.content as RichContent[];
+    if (row.direction === 'outbound') {
+      if (row.delivery_status !== null) message.deliveryStatus = row.delivery_status;
+      if (row.delivery_reason !== null) message.deliveryReason = row.delivery_reason;
+    }
+    return message;
+  });
+}
+
+// timestamptz comes back as a Date from both pg and PGlite; a string would mean a driver
+// configured differently, which we still render faithfully.
+function iso(value: Date | string): string {
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}

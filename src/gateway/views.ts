@@ -1,0 +1,64 @@
+import type { ActiveConversation, PendingOffer } from '../agent/context.ts';
+import type { MediaType, Presence, TranscriptMessage } from '../contract/index.ts';
+
+/**
+ * The JSON bodies the gateway answers with: shared by the server, which builds them, and
+ * `ParleyClient`, which returns them. Timestamps are ISO-8601 strings.
+ */
+
+/** `GET /v1/agents/:agentId`. */
+export interface AgentView {
+  id: string;
+  name: string;
+  skills: string[];
+  presence: Presence;
+  /** Per media type: the configured maximum and the slots in use (ringing offers + active). */
+  capacity: Partial<Record<MediaType, { max: number; used: number }>>;
+  /** Offers ringing now. */
+  offers: PendingOffer[];
+  /** Conversations the agent is handling now. */
+  active: ActiveConversation[];
+}
+
+/** `GET /v1/conversations/:id`. */
+export interface ConversationView {
+  id: string;
+  channel: string;
+  state: string;
+  queue: string | null;
+  agentId: string | null;
+  customerId: string;
+  createdAt: string;
+  lastMessageAt: string;
+  closedAt: string | null;
+}
+
+/** One message of a customer's history; outbound ones say what became of them. */
+export interface HistoryMessage extends TranscriptMessage {
+  /** `sent`, `delivered`, `read` or `failed`, once a receipt arrived (outbound only). */
+  deliveryStatus?: string;
+  /** Why delivery failed, when the channel said (outbound only). */
+  deliveryReason?: string;
+}
+
+/** `GET /v1/conversations/:id/history`: every message of the customer, on every channel. */
+export interface HistoryView {
+  customerId: string;
+  /** Ordered by `sentAt`, then by when Parley stored them. */
+  messages: HistoryMessage[];
+}
+
+/** The answer to a command the router carried out. */
+export interface CommandAccepted {
+  commandId: string;
+}
+
+/** `POST /v1/conversations/:id/messages`: the id the router stored the message under. */
+export interface SentMessage {
+  messageId: string;
+}
+
+/** `GET /healthz` and a successful `GET /readyz`. */
+export interface HealthView {
+  status: 'ok';
+}

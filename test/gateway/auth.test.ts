@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError, ParleyClient, signToken } from '../../src/gateway/index.ts';
+import { OTHER_TENANT, SECRET, TENANT, startFixture } from './fixture.ts';
+import type { GatewayFixture } from './fixture.ts';
+import { agentContext, seedAgent, seedAssignment, seedConversation, seedCustomer, seedMessage } from './seed.ts';
+
+async function failure(call: Promise<unknown>): Promise<GatewayError> {
+  return call.then(
+    () => expect.fail('expected the call to fail'),
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(GatewayError);
+      return err as GatewayError;
+    },
+  );
+}
+
+describe('gateway authentication and authorization', () => {
+  let fx: GatewayFixture;
+  let ownConversation: string;
+  let offeredConversation: string;
+  let strangerConversation: string;
+  let otherTenantConversation: string;
+
+  beforeAll(async () => {
+    fx = await startFixture();
+    const db = fx.store.db;
+    await seedAgent(db, agentContext(TENANT, 'alice'));
+    await seedAgent(db, agentContext(TENANT, 'bob'));
+    // Same agent id in another tenant: a tenant-A token must never reach it.
+    await seedAgent(db, agentContext(OTHER_TENANT, 'zoe'));
+
+    const customer = await seedCustomer(db, TENANT);
+    ownConversation = await seedConversation(db, { tenant: TENANT, customerId: customer, agentId: 'alice' });
+    offeredConversation = await seedConversation(db, { tenant: TENANT, customerId: customer, agentId: 'bob', channel: 'sms' });
+    await seedAssignment(db, { tenant: TENANT, conversationId: offeredConversation, agentId: 'alice', state: 'rejected' });
+    strangerConversation = await seedConversation(db, { tenant: TENANT, customerId: customer, agentId: 'bob', channel: 'mail' });
+
+    const foreign = await seedCustomer(db, OTHER_TENANT);
+    otherTenantConversation = await seedConversation(db, { tenant: OTHER_TENANT, customerId: foreign, agentId: 'alice' });
+    await seedMessage(db, {
+      tenant: OTHER_TENANT,
+      conversationId: otherTenantConversation,
+      customerId: foreign,
+      channel: 'web-chat',
+      direction: 'inbound',
+      sentAt: '2026-11-20T09:00:00Z',
+      text: 'globex secret',
+    });
+  });
+
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  describe('401 unauthorized', () => {
+    it('without a token', async () => {
+      const res = await fetch(`${fx.gateway.url}/v1/agents/alice`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ type: 'unauthorized', title: 'missing or invalid credentials', status: 401 });
+    });
+
+    it('with a token signed by another secret, an expired token or garbage', async () => {
+      const forged = signToken('not-the-gateway-secret', { sub: 'alice', tenant: TENANT, role: 'admin' });
+      const expired = signToken(SECRET, { sub: 'alice', tenant: TENANT, role: 'agent' }, -1);
+      for (const token of [forged, expired, 'garbage', '']) {
+        const client = new ParleyClient({ baseUrl: fx.gateway.url, token });
+        const err = await failure(client.getAgent('alice'));
+        expect(err).toMatchObject({ status: 401, code: 'unauthorized' });
+      }
+    });
+
+    it('before touching the body or publishing a command', async () => {
+      const before = await fx.commandCount();
+      const res = await fetch(`${fx.gateway.url}/v1/agents/alice/presence`, {
+        method: 'POST',
+        headers: { authorization: 'Basic YWxpY2U6cGFzc3dvcmQ=' },
+        body: '{not json',
+      });
+      expect(res.status).toBe(401);
+      expect(await fx.commandCount()).toBe(before);
+    });
+
+    it('on the events WebSocket', async () => {
+      const stream = new ParleyClient({ baseUrl: fx.gateway.url, token: 'nope' }).events('alice');
+      await expect(stream.opened).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+      await stream.close();
+    });
+  });
+
+  describe('403 forbidden', () => {
+    it('when an agent acts for another agent', async () => {
+      const bob = fx.client('bob', 'agent');
+      const offerId = randomUUID();
+      const before = await fx.commandCount();
+      for (const call of [
+        () => bob.getAgent('alice'),
+        () => bob.setPresence('alice', 'offline'),
+        () => bob.acceptOffer('alice', offerId),
+        () => bob.rejectOffer('alice', offerId),
+        () => bob.configureAgent('bob', { name: 'Bob', skills: [], capacity: {} }),
+      ]) {
+        expect(await failure(call())).toMatchObject({ status: 403, code: 'forbidden' });
+      }
+      expect(await fx.commandCount()).toBe(before);
+    });
+
+    it('when a supervisor answers an offer for an agent', async () => {
+      const err = await failure(fx.client('sam', 'supervisor').acceptOffer('alice', randomUUID()));
+      expect(err).toMatchObject({ status: 403, code: 'forbidden' });
+    });
+
+    it('when an agent opens another agent’s event stream', async () => {
+      const stream = fx.client('bob', 'agent').events('alice');
+      await expect(stream.opened).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+      await stream.close();
+    });
+
+    it('when an agent reads a conversation it never had', async () => {
+      const alice = fx.client('alice', 'agent');
+      expect(await failure(alice.getConversation(strangerConversation))).toMatchObject({ status: 403, code: 'forbidden' });
+      expect(await failure(alice.history(strangerConversation))).toMatchObject({ status: 403, code: 'forbidden' });
+    });
+  });
+
+  describe('allowed', () => {
+    it('an agent reads itself; supervisors and admins read any agent of their tenant', async () => {
+      expect((await fx.client('alice', 'agent').getAgent('alice')).id).toBe('alice');
+      expect((await fx.client('sam', 'supervisor').getAgent('alice')).id).toBe('alice');
+      expect((await fx.client('root', 'admin').getAgent('bob')).id).toBe('bob');
+    });
+
+    it('an agent reads conversations assigned to it now or offered to it before', async () => {
+      const alice = fx.client('alice', 'agent');
+      expect((await alice.getConversation(ownConversation)).agentId).toBe('alice');
+      expect((await alice.getConversation(offeredConversation)).agentId).toBe('bob');
+      expect((await alice.history(offeredConversation)).customerId).toBeDefined();
+    });
+
+    it('a supervisor reads every conversation of its tenant', async () => {
+      expect((await fx.client('sam', 'supervisor').getConversation(strangerConversation)).id).toBe(strangerConversation);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it('another tenant’s conversation is 404, exactly like a missing one, for every role', async () => {
+      for (const client of [fx.client('alice', 'agent'), fx.client('sam', 'supervisor'), fx.client('root', 'admin')]) {
+        expect(await failure(client.getConversation(otherTenantConversation))).toMatchObject({
+          status: 404,
+          code: 'unknownConversation',
+        });
+        expect(await failure(client.history(otherTenantConversation))).toMatchObject({ status: 404, code: 'unknownConversation' });
+        expect(await failure(client.getConversation(randomUUID()))).toMatchObject({ status: 404, code: 'unknownConversation' });
+      }
+    });
+
+    it('another tenant’s agent is 404', async () => {
+      const err = await failure(fx.client('root', 'admin').getAgent('zoe'));
+      expect(err).toMatchObject({ status: 404, code: 'unknownAgent' });
+      // …while a token of that tenant sees it.
+      expect((await fx.client('root', 'admin', OTHER_TENANT).getAgent('zoe')).id).toBe('zoe');
+    });
+
+    it('a tenant-B token reads its own conversation but not tenant A’s', async () => {
+      const globex = fx.client('gina', 'supervisor', OTHER_TENANT);
+      const history = await globex.history(otherTenantConversation);
+      expect(history.messages.map((m) => m.text)).toEqual(['globex secret']);
+      expect(await failure(globex.getConversation(ownConversation))).toMatchObject({ status: 404 });
+    });
+  });
+});
