@@ -232,7 +232,7 @@ export class ActorHost {
 }
 
 function restore(machine: AnyStateMachine, persisted: unknown) {
-  const p = persisted as { value: StateValue; context: unknown };
-  return machine.resolveState({ value: p.value, context: p.context as never });
+  const p = persisted as { value: StateValue; context: never };
+  return machine.resolveState({ value: p.value, context: p.context });
 }
 

@@ -1,8 +1,12 @@
-import type { MediaType, Presence } from '../contract/index.ts';
+import type { ChannelType, MediaType, Presence } from '../contract/index.ts';
 
 export interface PendingOffer {
   offerId: string;
   conversationId: string;
+  channel: string;
+  channelType: ChannelType;
+  customerId: string;
+  customerName?: string | undefined;
   mediaType: MediaType;
   queue: string | null;
   offeredAt: string;

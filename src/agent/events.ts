@@ -1,4 +1,4 @@
-import type { MediaType, Presence } from '../contract/index.ts';
+import type { ChannelType, MediaType, Presence } from '../contract/index.ts';
 
 /** Why the scheduler chose this agent, stored with the assignment for explainability. */
 export interface OfferReason {
@@ -16,7 +16,7 @@ export interface OfferRequest {
   mediaType: MediaType;
   queue: string | null;
   channel: string;
-  channelType: string;
+  channelType: ChannelType;
   customerId: string;
   customerName?: string | undefined;
   timeoutMs: number;

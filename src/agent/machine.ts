@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { Effect } from '../actor/effects.ts';
-import type { AgentContext } from './context.ts';
+import type { AgentContext, PendingOffer } from './context.ts';
 import { freeCapacity, usedCapacity } from './context.ts';
 import type { AgentActorEvent } from './events.ts';
 import { MediaTypes } from '../contract/index.ts';
@@ -34,28 +34,44 @@ const ok = ({ context, event }: Args): Effect[] =>
 const offerNotFound = ({ context, event }: Args): Effect[] =>
   'commandId' in event ? [{ kind: 'reply', agentId: context.id, commandId: event.commandId, error: 'offerNotFound' }] : [];
 
+/** The `offer.created` event announcing a ringing offer to the agent's clients. */
+export function offerCreatedOf(_ctx: AgentContext, offer: PendingOffer) {
+  return {
+    type: 'offer.created' as const,
+    offerId: offer.offerId,
+    conversationId: offer.conversationId,
+    channel: offer.channel,
+    channelType: offer.channelType,
+    mediaType: offer.mediaType,
+    customerId: offer.customerId,
+    ...(offer.customerName !== undefined && { customerName: offer.customerName }),
+    expiresAt: offer.expiresAt,
+  };
+}
+
+function pendingOfferOf(e: Of<'offer.request'>): PendingOffer {
+  return {
+    offerId: e.offerId,
+    conversationId: e.conversationId,
+    channel: e.channel,
+    channelType: e.channelType,
+    customerId: e.customerId,
+    customerName: e.customerName,
+    mediaType: e.mediaType,
+    queue: e.queue,
+    offeredAt: e.at,
+    expiresAt: new Date(Date.parse(e.at) + e.timeoutMs).toISOString(),
+  };
+}
+
 const reserve = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.request'>;
-  const expiresAt = new Date(Date.parse(e.at) + e.timeoutMs).toISOString();
+  const offer = pendingOfferOf(e);
   return [
     { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.reason },
-    { kind: 'timer.arm', name: offerTimer(e.offerId), at: expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: expiresAt } },
+    { kind: 'timer.arm', name: offerTimer(e.offerId), at: offer.expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: offer.expiresAt } },
     { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.reserved', at: e.at, offerId: e.offerId, agentId: context.id } },
-    {
-      kind: 'notify',
-      agentId: context.id,
-      event: {
-        type: 'offer.created',
-        offerId: e.offerId,
-        conversationId: e.conversationId,
-        channel: e.channel,
-        channelType: e.channelType as never,
-        mediaType: e.mediaType,
-        customerId: e.customerId,
-        ...(e.customerName !== undefined && { customerName: e.customerName }),
-        expiresAt,
-      },
-    },
+    { kind: 'notify', agentId: context.id, event: offerCreatedOf(context, offer) },
   ];
 };
 
@@ -73,8 +89,9 @@ const accept = ({ context, event }: Args): Effect[] => {
   return [
     { kind: 'timer.cancel', name: offerTimer(e.offerId) },
     { kind: 'assignment.update', offerId: e.offerId, state: 'accepted', at: e.at, offeredAt: offer.offeredAt },
-    { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at: e.at, offerId: e.offerId, agentId: context.id } },
-    { kind: 'notify', agentId: context.id, event: { type: 'conversation.assigned', conversationId: offer.conversationId, offerId: e.offerId } },
+    // The conversation answers the command once it is connected, so that "accepted" means
+    // the agent can write at once.
+    { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at: e.at, offerId: e.offerId, agentId: context.id, commandId: e.commandId } },
   ];
 };
 
@@ -120,13 +137,7 @@ export const agentMachine = setup({
       const e = event as Of<'agent.configure'>;
       return { name: e.name, skills: e.skills, capacity: e.capacity };
     }),
-    addOffer: assign({
-      offers: ({ context, event }) => {
-        const e = event as Of<'offer.request'>;
-        const expiresAt = new Date(Date.parse(e.at) + e.timeoutMs).toISOString();
-        return [...context.offers, { offerId: e.offerId, conversationId: e.conversationId, mediaType: e.mediaType, queue: e.queue, offeredAt: e.at, expiresAt }];
-      },
-    }),
+    addOffer: assign({ offers: ({ context, event }) => [...context.offers, pendingOfferOf(event as Of<'offer.request'>)] }),
     activate: assign(({ context, event }) => {
       const e = event as Of<'offer.accept'>;
       const offer = context.offers.find((o) => o.offerId === e.offerId);
@@ -181,7 +192,7 @@ export const agentMachine = setup({
     // Only an available agent takes offers (see the `available` state).
     'offer.request': { actions: { type: 'effects', params: declineRequest } },
     'offer.accept': [
-      { guard: 'hasOffer', actions: [{ type: 'effects', params: accept }, 'activate', { type: 'effects', params: ok }, { type: 'effects', params: stateChanged }] },
+      { guard: 'hasOffer', actions: [{ type: 'effects', params: accept }, 'activate', { type: 'effects', params: stateChanged }] },
       { actions: { type: 'effects', params: offerNotFound } },
     ],
     'offer.reject': [

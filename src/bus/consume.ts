@@ -8,7 +8,10 @@ export interface ConsumeLoopOptions {
   filterSubject?: string;
   /** Messages processed at once. @default 64 */
   concurrency?: number;
-  /** How long the server waits for an ack before redelivering. @default 30000 */
+  /**
+   * How long the server waits for an ack before redelivering: also how long the messages
+   * a crashed node held wait before another node gets them. @default 10000
+   */
   ackWaitMs?: number;
   /** Handles one message. Resolve to ack; the handler decides nak/term itself by returning a verdict. */
   handle(msg: JsMsg): Promise<Verdict>;
@@ -34,7 +37,7 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    ack_wait: nanos(options.ackWaitMs ?? 10_000),
     max_ack_pending: concurrency * 4,
     ...(options.filterSubject && { filter_subject: options.filterSubject }),
   });

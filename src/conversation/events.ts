@@ -9,7 +9,8 @@ export type ConversationActorEvent =
     }
   | { type: 'offer.reserved'; at: string; offerId: string; agentId: string }
   | { type: 'offer.declined'; at: string; offerId: string; agentId: string; reason: 'unavailable' | 'rejected' | 'timeout' | 'offline' }
-  | { type: 'offer.accepted'; at: string; offerId: string; agentId: string }
+  /** `commandId` is the agent's accept command: the conversation answers it once connected. */
+  | { type: 'offer.accepted'; at: string; offerId: string; agentId: string; commandId: string }
   | {
       type: 'agent.message';
       at: string;

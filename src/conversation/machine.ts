@@ -21,6 +21,15 @@ const releaseStrayAcceptance = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.accepted'>;
   return [
     { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id } },
+    { kind: 'reply', agentId: e.agentId, commandId: e.commandId, error: 'offerNotFound' },
+  ];
+};
+
+const confirmAssignment = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.accepted'>;
+  return [
+    { kind: 'notify', agentId: e.agentId, event: { type: 'conversation.assigned', conversationId: context.id, offerId: e.offerId } },
+    { kind: 'reply', agentId: e.agentId, commandId: e.commandId },
   ];
 };
 
@@ -126,7 +135,8 @@ export const conversationMachine = setup({
   actions: {
     // Interpreted by the host (see actor/host.ts); never executed by XState itself.
     effects: (_: unknown, _effects: Effect[]) => {},
-    touch: assign({ lastMessageAt: ({ event }) => event.at }),
+    // Message times can arrive out of order (provider timestamps vs. our clock): never move back.
+    touch: assign({ lastMessageAt: ({ context, event }) => (event.at > context.lastMessageAt ? event.at : context.lastMessageAt) }),
   },
   guards: {
     fromCurrentAgent: ({ context, event }) => 'agentId' in event && event.agentId === context.agentId,
@@ -188,13 +198,16 @@ export const conversationMachine = setup({
           {
             guard: 'isCurrentOffer',
             target: 'connected',
-            actions: assign({
-              agentId: ({ event }) => event.agentId,
-              lastAgentId: ({ event }) => event.agentId,
-              offer: null,
-              declinedBy: [],
-              enqueuedAt: null,
-            }),
+            actions: [
+              assign({
+                agentId: ({ event }) => event.agentId,
+                lastAgentId: ({ event }) => event.agentId,
+                offer: null,
+                declinedBy: [],
+                enqueuedAt: null,
+              }),
+              { type: 'effects', params: confirmAssignment },
+            ],
           },
           { actions: { type: 'effects', params: releaseStrayAcceptance } },
         ],

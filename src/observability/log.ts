@@ -33,6 +33,8 @@ export function createLogger(
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(value.cause !== undefined && { cause: String(value.cause) }) };
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, ...(value.cause !== undefined && { cause: errorReplacer('cause', value.cause) }) };
+  }
   return value;
 }

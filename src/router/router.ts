@@ -21,6 +21,7 @@ import type { Database } from '../store/index.ts';
 import { applyReceipt, listAgents, listWaitingConversations } from '../store/index.ts';
 import { ActorHost, type HostHooks } from '../actor/index.ts';
 import type { AgentContext } from '../agent/context.ts';
+import { offerCreatedOf } from '../agent/machine.ts';
 import type { ConversationContext } from '../conversation/context.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, type ConsumeLoop, type Verdict } from '../bus/index.ts';
@@ -62,11 +63,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
 
   await ensureStreams(nc);
 
-  // The pieces refer to each other through the host's hooks; they are set just below.
-  let scheduler!: Scheduler;
-  let timers!: TimerService;
-  let dispatcher!: OutboxDispatcher;
-
+  // The pieces refer to each other through the host's hooks (called only after start-up).
   const hooks: HostHooks = {
     outbox: (rows) => dispatcher.dispatch(rows),
     notify: (tenant, agentId, event) =>
@@ -87,7 +84,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   };
 
   const host = new ActorHost(db, hooks);
-  scheduler = new Scheduler({
+  const scheduler: Scheduler = new Scheduler({
     offer: (tenant, agentId, request) => {
       host
         .send({ kind: 'agent', tenant, id: agentId, event: request })
@@ -99,12 +96,15 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     },
     waiting: (tenant, queue, count) => metrics.queueWaiting.set({ tenant, queue }, count),
   });
-  timers = new TimerService(db, host, { onError: onError('timer failed') });
-  dispatcher = new OutboxDispatcher(db, nc, host, { onError: onError('outbox dispatch failed') });
+  const timers = new TimerService(db, host, { onError: onError('timer failed') });
+  const dispatcher = new OutboxDispatcher(db, nc, host, { onError: onError('outbox dispatch failed') });
 
   // Rebuild the scheduler's cache from committed state before taking new work.
   for (const row of await listAgents(db)) {
-    scheduler.agentChanged(agentViewOf((row.snapshot as { context: AgentContext }).context));
+    const agent = (row.snapshot as { context: AgentContext }).context;
+    scheduler.agentChanged(agentViewOf(agent));
+    // Offer notifications are best effort: one lost in a crash is announced again (clients de-duplicate by offerId).
+    for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(agent, offer));
   }
   for (const row of await listWaitingConversations(db)) {
     scheduler.conversationChanged(waitingOf((row.snapshot as { context: ConversationContext }).context), true);
@@ -160,7 +160,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!command.ok) return rejected(msg, 'commands', command.code, command.detail);
     const c = command.value;
     if (!where || c.tenant !== where.tenant || c.agentId !== where.agentId) return rejected(msg, 'commands', 'subjectMismatch', 'tenant/agent differ from the subject');
-    await handleCommand(db, host, c, hooks.notify);
+    await handleCommand(db, host, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
     return { ack: true };
   };
 

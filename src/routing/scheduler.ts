@@ -120,18 +120,31 @@ export class Scheduler {
     }
   }
 
-  /** The eligible agent idle longest (if any), and how many agents were eligible. */
+  /**
+   * The eligible agent idle longest (if any), and how many agents were eligible. Agents
+   * who already let this conversation go (rejected, timed out) come last: it goes back to
+   * them only when nobody else can take it, rather than waiting forever.
+   */
   private pick(conversation: WaitingConversation, reserved: Map<string, number>): { agent: AgentView | undefined; candidates: number } {
     let best: AgentView | undefined;
+    let bestDeclined = true;
     let candidates = 0;
     for (const agent of this.agents.values()) {
       if (agent.tenant !== conversation.tenant || !agent.available) continue;
-      if (conversation.declinedBy.includes(agent.id)) continue;
       if (!conversation.skills.every((s) => agent.skills.has(s))) continue;
       const free = (agent.free[conversation.mediaType] ?? 0) - (reserved.get(`${agentKey(agent.tenant, agent.id)}|${conversation.mediaType}`) ?? 0);
       if (free <= 0) continue;
       candidates++;
-      if (!best || agent.lastActivityAt < best.lastActivityAt || (agent.lastActivityAt === best.lastActivityAt && agent.id < best.id)) best = agent;
+      const declined = conversation.declinedBy.includes(agent.id);
+      const better =
+        !best ||
+        (bestDeclined && !declined) ||
+        (bestDeclined === declined &&
+          (agent.lastActivityAt < best.lastActivityAt || (agent.lastActivityAt === best.lastActivityAt && agent.id < best.id)));
+      if (better) {
+        best = agent;
+        bestDeclined = declined;
+      }
     }
     return { agent: best, candidates };
   }

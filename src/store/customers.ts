@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Customer } from '../contract/index.ts';
 import type { Database } from './database.ts';
 
@@ -27,11 +27,15 @@ export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
 /**
  * Recognizes the sender: the customer already linked to any of its identities (the
  * channel identity first, then phone, then e-mail), or a new customer. Every identity is
- * then linked to that customer. Runs inside the caller's transaction; a concurrent insert
- * of the same identity makes the transaction fail and the message is retried.
+ * then linked to that customer. Runs inside the caller's transaction, which holds the
+ * identities' advisory locks until it ends.
  */
 export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer): Promise<string> {
   const keys = identitiesOf(channel, from);
+  // Two first messages sharing a phone or e-mail (say SMS and WhatsApp at once) must not
+  // create two customers: serialize on the identities, in a fixed order (no deadlocks).
+  const lockKeys = keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
+  for (const key of lockKeys) await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
   const known = await db
     .selectFrom('identities')
     .select(['kind', 'channel', 'value', 'customer_id'])

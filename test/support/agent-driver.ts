@@ -58,8 +58,7 @@ export class AgentDriver {
   async command(body: CommandBody): Promise<CommandResultEvent> {
     const commandId = randomUUID();
     const result = this.next('command.result', (e) => e.commandId === commandId);
-    const command = { version: 1, commandId, tenant: this.tenant, agentId: this.id, issuedAt: new Date().toISOString(), ...body };
-    await jetstream(this.nc).publish(subjects.agentCommands(this.tenant, this.id), encode(command), { msgID: commandId });
+    await this.publish({ ...body, commandId });
     return result;
   }
 
@@ -89,7 +88,32 @@ export class AgentDriver {
     return this.command({ type: 'conversation.close', conversationId });
   }
 
+  /**
+   * Accepts every offer as it arrives, without waiting for the results (they may come
+   * much later, e.g. after a router restart). Stops with `stop()`.
+   */
+  autoAccept(): void {
+    const loop = async () => {
+      while (!this.stopped) {
+        const offer = await this.next('offer.created', () => true, 3_600_000).catch(() => undefined);
+        if (!offer || this.stopped) return;
+        await this.publish({ type: 'offer.accept', offerId: offer.offerId });
+      }
+    };
+    void loop();
+  }
+
+  private async publish(body: CommandBody & { commandId?: string }): Promise<string> {
+    const commandId = body.commandId ?? randomUUID();
+    const command = { version: 1, commandId, tenant: this.tenant, agentId: this.id, issuedAt: new Date().toISOString(), ...body };
+    await jetstream(this.nc).publish(subjects.agentCommands(this.tenant, this.id), encode(command), { msgID: commandId });
+    return commandId;
+  }
+
+  private stopped = false;
+
   stop(): void {
+    this.stopped = true;
     this.sub.unsubscribe();
   }
 }
