@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := check
 
-.PHONY: deps services test lint typecheck up bench check
+.PHONY: deps services test lint typecheck up check
 
 # npm ci rewrites node_modules/.package-lock.json, so it doubles as the stamp:
 # reinstall only when package-lock.json is newer or node_modules is missing.
@@ -32,9 +32,5 @@ typecheck: deps
 up: deps
 	scripts/ensure-services.sh nats
 	npx tsx cmd/up.ts
-
-# e.g. make bench BENCH=routing
-bench: deps
-	npx tsx bench/run.ts $(BENCH)
 
 check: lint typecheck test

@@ -21,7 +21,14 @@ export type Effect =
   | { kind: 'timer.cancel'; name: string }
   | { kind: 'message.store'; message: TranscriptMessage; customerId: string; platformMessageId?: string }
   | { kind: 'assignment.offer'; offerId: string; conversationId: string; queue: string | null; at: string; reason: unknown }
-  | { kind: 'assignment.update'; offerId: string; state: 'accepted' | 'rejected' | 'timeout' | 'rescinded' | 'declined' | 'ended'; at: string; offeredAt?: string };
+  | {
+      kind: 'assignment.update';
+      offerId: string;
+      state: 'accepted' | 'rejected' | 'timeout' | 'rescinded' | 'declined' | 'ended';
+      at: string;
+      queue: string | null;
+      offeredAt?: string;
+    };
 
 /** Events a durable timer brings back; `timerId` lets the host drop a stale firing. */
 export type TimerEvent =

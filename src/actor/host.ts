@@ -132,7 +132,7 @@ export class ActorHost {
       closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
       snapshot: conversationMachine.getPersistedSnapshot(next),
     });
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, queue: ctx.queue }, collectEffects(actions), results);
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id }, collectEffects(actions), results);
     results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
     return next;
   }
@@ -142,14 +142,14 @@ export class ActorHost {
     const ctx = next.context;
     const state = String(next.value);
     await saveAgent(tx, { tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, snapshot: agentMachine.getPersistedSnapshot(next) });
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id, queue: null }, collectEffects(actions), results);
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id }, collectEffects(actions), results);
     results.after.push(() => this.hooks.agentChanged(state, ctx, event));
   }
 
   /** Durable effects go into the transaction; the others wait for the commit. */
   private async apply(
     tx: Tx,
-    actor: { tenant: string; kind: 'conversation' | 'agent'; id: string; queue: string | null },
+    actor: { tenant: string; kind: 'conversation' | 'agent'; id: string },
     effects: Effect[],
     results: StepResults,
   ): Promise<void> {
@@ -211,8 +211,7 @@ export class ActorHost {
         case 'assignment.update': {
           await updateAssignment(tx, effect.offerId, effect.state, new Date(effect.at));
           if (effect.state !== 'ended') {
-            const queue = actor.queue;
-            results.after.push(() => this.hooks.offerEnded(tenant, queue, effect.state, effect.offeredAt, effect.at));
+            results.after.push(() => this.hooks.offerEnded(tenant, effect.queue, effect.state, effect.offeredAt, effect.at));
           }
           break;
         }

@@ -88,7 +88,7 @@ const accept = ({ context, event }: Args): Effect[] => {
   if (!offer) return [];
   return [
     { kind: 'timer.cancel', name: offerTimer(e.offerId) },
-    { kind: 'assignment.update', offerId: e.offerId, state: 'accepted', at: e.at, offeredAt: offer.offeredAt },
+    { kind: 'assignment.update', offerId: e.offerId, state: 'accepted', at: e.at, queue: offer.queue, offeredAt: offer.offeredAt },
     // The conversation answers the command once it is connected, so that "accepted" means
     // the agent can write at once.
     { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at: e.at, offerId: e.offerId, agentId: context.id, commandId: e.commandId } },
@@ -101,7 +101,7 @@ function endOffer(context: AgentContext, offerId: string, at: string, why: 'reje
   if (!offer) return [];
   const effects: Effect[] = [
     { kind: 'timer.cancel', name: offerTimer(offerId) },
-    { kind: 'assignment.update', offerId, state: why === 'offline' ? 'declined' : why, at },
+    { kind: 'assignment.update', offerId, state: why === 'offline' ? 'declined' : why, at, queue: offer.queue, offeredAt: offer.offeredAt },
     { kind: 'notify', agentId: context.id, event: { type: 'offer.revoked', offerId, conversationId: offer.conversationId, reason: why } },
   ];
   // A rescinded offer was withdrawn by the conversation itself: nothing to tell it.
@@ -114,7 +114,7 @@ function endOffer(context: AgentContext, offerId: string, at: string, why: 'reje
 const release = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'assignment.release'>;
   const active = context.active.find((a) => a.conversationId === e.conversationId);
-  return active ? [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at }] : [];
+  return active ? [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at, queue: null }] : [];
 };
 
 const dropOffers = ({ context, event }: Args): Effect[] => context.offers.flatMap((o) => endOffer(context, o.offerId, event.at, 'offline'));

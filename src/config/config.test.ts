@@ -382,3 +382,39 @@ describe('ConfigRegistry', () => {
     expect(registry.allQueues()).toEqual([]);
   });
 });
+
+describe('loadConfigFolder strictness', () => {
+  it('rejects a misspelt field instead of silently using the default', async () => {
+    const err = await loadError({ 'q.yaml': queueYaml('  alertingtimeout: 5s') });
+    expect(err.message).toMatch(/q\.yaml#1 \(Queue\).*alertingtimeout/);
+  });
+
+  it('rejects a keyword that is a phrase (it could never match)', async () => {
+    const err = await loadError({
+      'c.yaml': channelYaml('  type: web\n  queue: support\n  inboundFlow:\n    rules:\n      - match: { keywords: ["money back"] }\n        set: { skills: [billing] }'),
+      'q.yaml': queueYaml('  skills: []'),
+    });
+    expect(err.message).toContain('a keyword is a single word');
+  });
+
+  it('rejects a channel that routes to a queue that does not exist, naming both', async () => {
+    const err = await loadError({
+      'c.yaml': channelYaml('  type: web\n  queue: support\n  inboundFlow:\n    rules:\n      - match: { keywords: [refund] }\n        set: { queue: billing }'),
+      'q.yaml': queueYaml('  skills: []'),
+    });
+    expect(err.message).toContain('Channel demo/web routes to queue "billing", which does not exist in namespace demo');
+  });
+
+  it('rejects the same resource declared twice', async () => {
+    const err = await loadError({ 'a.yaml': queueYaml('  skills: []'), 'b.yaml': queueYaml('  skills: [x]') });
+    expect(err.message).toContain('Queue demo/support is declared twice');
+  });
+
+  it('skips a Channel of another API group (e.g. Knative)', async () => {
+    const dir = await folder({
+      'knative.yaml': 'apiVersion: messaging.knative.dev/v1\nkind: Channel\nmetadata: { name: events }\nspec: { channelTemplate: { kind: InMemoryChannel } }',
+      'q.yaml': queueYaml('  skills: []'),
+    });
+    expect((await loadConfigFolder(dir)).map((r) => r.kind)).toEqual(['Queue']);
+  });
+});

@@ -32,7 +32,16 @@ function matches(match: InboundRule['match'], input: FlowInput): boolean {
     const words = new Set(text.toLocaleLowerCase().split(/[^\p{L}\p{N}]+/u));
     if (!match.keywords.some((k) => words.has(k.toLocaleLowerCase()))) return false;
   }
-  if (match.regex && !new RegExp(match.regex, 'iu').test(text)) return false;
+  if (match.regex && !compiled(match.regex).test(text)) return false;
   if (match.attribute && input.attributes?.[match.attribute.name] !== match.attribute.equals) return false;
   return true;
+}
+
+// Rules come from configuration, so this holds one entry per distinct pattern configured.
+const patterns = new Map<string, RegExp>();
+
+function compiled(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) patterns.set(source, (re = new RegExp(source, 'iu')));
+  return re;
 }

@@ -27,13 +27,34 @@ export async function loadConfigFolder(dir: string): Promise<Resource[]> {
       }
       const value: unknown = doc.toJS();
       if (value === null || typeof value !== 'object') return;
-      const kind = (value as { kind?: unknown }).kind;
+      const { kind, apiVersion } = value as { kind?: unknown; apiVersion?: unknown };
+      // Other groups' resources (a Knative Channel, …) and other Parley kinds are not ours here.
+      if (typeof apiVersion !== 'string' || !apiVersion.startsWith('parley.dev/')) return;
       if (kind !== 'Channel' && kind !== 'Queue') return;
       const parsed = Resource.safeParse(value);
       if (parsed.success) resources.push(parsed.data);
       else problems.push(`${where} (${String(kind)}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     });
   }
+  problems.push(...referenceProblems(resources));
   if (problems.length > 0) throw new ConfigError(`invalid configuration in ${dir}:\n  ${problems.join('\n  ')}`);
   return resources;
+}
+
+/** Names that must resolve: a channel's queues, and each namespace/name declared once. */
+export function referenceProblems(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const queues = new Set(resources.filter((r) => r.kind === 'Queue').map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+  for (const r of resources) {
+    const id = `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
+    if (seen.has(id)) problems.push(`${id} is declared twice`);
+    seen.add(id);
+    if (r.kind !== 'Channel') continue;
+    const wanted = [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))];
+    for (const q of new Set(wanted)) {
+      if (!queues.has(`${r.metadata.namespace}/${q}`)) problems.push(`${id} routes to queue "${q}", which does not exist in namespace ${r.metadata.namespace}`);
+    }
+  }
+  return problems;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelTypes, ResourceName, TenantName } from '../contract/index.ts';
+import { ChannelTypes, ResourceName, Skill, TenantName } from '../contract/index.ts';
 import { Duration } from './duration.ts';
 
 /**
@@ -8,7 +8,6 @@ import { Duration } from './duration.ts';
  * YAML files in local mode.
  */
 
-const Skill = z.string().regex(/^[a-z0-9][-a-z0-9_.]{0,63}$/, 'skills are lowercase words');
 
 const Metadata = z.object({
   name: ResourceName,
@@ -16,10 +15,16 @@ const Metadata = z.object({
   namespace: TenantName.default('default'),
 });
 
+// Specs are strict: a misspelt field (`alertingtimeout`) is an error, not a silent default.
+
 const RuleMatch = z
-  .object({
-    /** Matches when the text contains one of these words (case-insensitive, whole words). */
-    keywords: z.array(z.string().min(1).max(100)).min(1).max(100).optional(),
+  .strictObject({
+    /** Matches when the text contains one of these words (case-insensitive, whole words; use `regex` for phrases). */
+    keywords: z
+      .array(z.string().regex(/^[\p{L}\p{N}]+$/u, 'a keyword is a single word: use regex for phrases').max(100))
+      .min(1)
+      .max(100)
+      .optional(),
     /** Matches when the text matches this regular expression (case-insensitive). */
     regex: z
       .string()
@@ -34,33 +39,34 @@ const RuleMatch = z
       }, 'not a valid regular expression')
       .optional(),
     /** Matches when a customer attribute has this value. */
-    attribute: z.object({ name: z.string().min(1).max(64), equals: z.string().max(1024) }).optional(),
+    attribute: z.strictObject({ name: z.string().min(1).max(64), equals: z.string().max(1024) }).optional(),
   })
   .refine((m) => m.keywords || m.regex || m.attribute, 'a rule needs keywords, regex or attribute');
 
 const RuleSet = z
-  .object({
+  .strictObject({
     skills: z.array(Skill).max(50).optional(),
+    /** Higher is served first. */
     priority: z.number().int().min(0).max(100).optional(),
     queue: ResourceName.optional(),
   })
   .refine((s) => s.skills || s.priority !== undefined || s.queue, 'a rule must set skills, priority or queue');
 
-export const InboundRule = z.object({ match: RuleMatch, set: RuleSet });
+export const InboundRule = z.strictObject({ match: RuleMatch, set: RuleSet });
 export type InboundRule = z.infer<typeof InboundRule>;
 
 export const ChannelResource = z.object({
   apiVersion: z.literal('parley.dev/v1alpha1'),
   kind: z.literal('Channel'),
   metadata: Metadata,
-  spec: z.object({
+  spec: z.strictObject({
     type: z.enum(ChannelTypes),
     /** The queue conversations go to unless a rule names another. */
     queue: ResourceName,
     /** A message inside this window continues the conversation. @default "72h" */
     threadingWindow: Duration(60_000, 30 * 86_400_000).default(72 * 3_600_000),
     inboundFlow: z
-      .object({ rules: z.array(InboundRule).max(200).default([]) })
+      .strictObject({ rules: z.array(InboundRule).max(200).default([]) })
       .default({ rules: [] }),
   }),
 });
@@ -70,7 +76,7 @@ export const QueueResource = z.object({
   apiVersion: z.literal('parley.dev/v1alpha1'),
   kind: z.literal('Queue'),
   metadata: Metadata,
-  spec: z.object({
+  spec: z.strictObject({
     /** Skills every conversation in this queue requires. @default [] */
     skills: z.array(Skill).max(50).default([]),
     /** How long an offer rings before it goes to the next agent. @default "30s" */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MediaTypes } from './media.ts';
-import { AgentId, TenantName, Timestamp } from './names.ts';
-import { Attachment, RichContent } from './rich-content.ts';
+import { AgentId, Skill, TenantName, Timestamp } from './names.ts';
+import { Attachment, RichContent, hasBody } from './rich-content.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
 export type Presence = (typeof Presences)[number];
@@ -15,7 +15,6 @@ const base = {
   issuedAt: Timestamp,
 };
 
-const Skill = z.string().regex(/^[a-z0-9][-a-z0-9_.]{0,63}$/, 'skills are lowercase words');
 
 /** Creates or updates the agent's profile (admin). */
 export const ConfigureAgent = z.object({
@@ -47,7 +46,7 @@ export const SendMessage = z
     attachments: z.array(Attachment).max(20).optional(),
     content: z.array(RichContent).max(10).optional(),
   })
-  .refine((m) => m.text !== undefined || (m.attachments?.length ?? 0) > 0 || (m.content?.length ?? 0) > 0, {
+  .refine(hasBody, {
     message: 'a message needs text, attachments or content',
   });
 
@@ -62,7 +61,7 @@ export const CloseConversation = z.object({
  * A command from an agent client (through the gateway) to
  * `parley.v1.agent.cmd.<tenant>.<agentId>` (JetStream, `Nats-Msg-Id` = `commandId`).
  */
-export const AgentCommand = z.union([
+export const AgentCommand = z.discriminatedUnion('type', [
   ConfigureAgent,
   SetPresence,
   AcceptOffer,

@@ -539,8 +539,7 @@ describe('subjects', () => {
     expect(parseAgentCommandSubject(subject)).toBeUndefined();
   });
 
-  // Known bug: parseAgentCommandSubject never checks the `v1` token. Remove `.fails` once fixed.
-  it.fails('parseAgentCommandSubject rejects a subject of another contract version', () => {
+  it('parseAgentCommandSubject rejects a subject of another contract version', () => {
     expect(parseAgentCommandSubject('parley.v2.agent.cmd.demo.alice')).toBeUndefined();
   });
 
@@ -591,5 +590,35 @@ describe('names', () => {
 
   it.each(['alice.smith', 'alice@example.com', 'a'.repeat(65)])('AgentId rejects %j', (id) => {
     expect(AgentId.safeParse(id).success).toBe(false);
+  });
+});
+
+describe('input hardening', () => {
+  const command = readExample('command-presence.json') as Record<string, unknown>;
+
+  it('names the bad field of an invalid command (commands are told apart by type)', () => {
+    const r = decode(AgentCommand, encode({ ...command, presence: 'busy' }));
+    expect(r).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    expect(!r.ok && r.detail).toMatch(/^presence: /);
+  });
+
+  it('rejects a message whose only text is blank', () => {
+    expect(decode(InboundMessage, encode({ ...inboundText, text: '  ' })).ok).toBe(false);
+  });
+
+  it('rejects an outbound message with nothing to say', () => {
+    const outbound = readExample('outbound.json') as Record<string, unknown>;
+    const { text: _text, content: _content, ...empty } = outbound;
+    expect(decode(OutboundMessage, encode(empty)).ok).toBe(false);
+  });
+
+  it('accepts only web links in attachments and actions', () => {
+    expect(Attachment.safeParse({ url: 'javascript:alert(1)', contentType: 'text/html' }).success).toBe(false);
+    expect(Attachment.safeParse({ url: 'https://cdn.example.com/a.png', contentType: 'image/png' }).success).toBe(true);
+  });
+
+  it('treats invalid UTF-8 as malformed JSON', () => {
+    const r = decode(InboundMessage, new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]));
+    expect(r).toMatchObject({ ok: false, code: 'malformedJson' });
   });
 });

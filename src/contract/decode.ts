@@ -10,7 +10,8 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; 
 export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array): Decoded<z.output<S>> {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    // fatal: invalid UTF-8 is malformed, not silently replaced by U+FFFD.
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
     return { ok: false, code: 'malformedJson', detail: (err as Error).message };
   }

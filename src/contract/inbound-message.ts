@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ResourceName, TenantName, Timestamp } from './names.ts';
-import { Attachment, RichContent } from './rich-content.ts';
+import { Attachment, RichContent, hasBody } from './rich-content.ts';
 
 /** How the channel identifies the customer (Genesys Open Messaging: Phone | Email | Opaque). */
 export const IdTypes = ['phone', 'email', 'opaque'] as const;
@@ -39,7 +39,7 @@ export const InboundMessage = z
     /** Customer attributes usable by inbound flow rules (string values only). */
     attributes: z.record(z.string().max(64), z.string().max(1024)).optional(),
   })
-  .refine((m) => m.text !== undefined || (m.attachments?.length ?? 0) > 0 || (m.content?.length ?? 0) > 0, {
+  .refine(hasBody, {
     message: 'a message needs text, attachments or content',
   });
 export type InboundMessage = z.infer<typeof InboundMessage>;

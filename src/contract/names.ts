@@ -21,3 +21,9 @@ export const AgentId = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of letters, digits, "_" or "-"');
 
 export const Timestamp = z.iso.datetime({ offset: true });
+
+/** A skill name, as agents and queues list them. */
+export const Skill = z.string().regex(/^[a-z0-9][-a-z0-9_.]{0,63}$/, 'skills are lowercase words (letters, digits, "-", "_", ".")');
+
+/** A link a customer or agent may open: web addresses only (no javascript:, data:, …). */
+export const WebUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentId, ResourceName, TenantName, Timestamp } from './names.ts';
 import { IdTypes } from './inbound-message.ts';
-import { Attachment, RichContent } from './rich-content.ts';
+import { Attachment, RichContent, hasBody } from './rich-content.ts';
 
 /**
  * A message for the customer, published by Parley to `parley.v1.outbound.<tenant>.<channel>`
@@ -22,5 +22,5 @@ export const OutboundMessage = z.object({
   text: z.string().max(65536).optional(),
   attachments: z.array(Attachment).max(20).optional(),
   content: z.array(RichContent).max(10).optional(),
-});
+}).refine(hasBody, { message: 'a message needs text, attachments or content' });
 export type OutboundMessage = z.infer<typeof OutboundMessage>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WebUrl } from './names.ts';
 
 /**
  * One canonical model of rich content (after Genesys' normalized message content and
@@ -9,7 +10,7 @@ import { z } from 'zod';
 const Payload = z.string().max(1000);
 
 export const Attachment = z.object({
-  url: z.url(),
+  url: WebUrl,
   contentType: z.string().min(1).max(255),
   filename: z.string().max(255).optional(),
   size: z.number().int().nonnegative().optional(),
@@ -18,7 +19,7 @@ export type Attachment = z.infer<typeof Attachment>;
 
 export const Action = z.union([
   z.object({ type: z.literal('postback'), text: z.string().min(1).max(100), payload: Payload }),
-  z.object({ type: z.literal('link'), text: z.string().min(1).max(100), url: z.url() }),
+  z.object({ type: z.literal('link'), text: z.string().min(1).max(100), url: WebUrl }),
 ]);
 export type Action = z.infer<typeof Action>;
 
@@ -38,7 +39,7 @@ export const Card = z.object({
   type: z.literal('card'),
   title: z.string().min(1).max(256),
   description: z.string().max(1024).optional(),
-  imageUrl: z.url().optional(),
+  imageUrl: WebUrl.optional(),
   actions: z.array(Action).max(10).default([]),
 });
 
@@ -61,6 +62,11 @@ export const ButtonResponse = z.object({
   text: z.string().max(100),
   payload: Payload,
 });
+
+/** A message must say something: non-empty text, an attachment or rich content. */
+export function hasBody(m: { text?: string | undefined; attachments?: unknown[] | undefined; content?: unknown[] | undefined }): boolean {
+  return (m.text?.trim().length ?? 0) > 0 || (m.attachments?.length ?? 0) > 0 || (m.content?.length ?? 0) > 0;
+}
 
 export const RichContent = z.discriminatedUnion('type', [
   QuickReplies,

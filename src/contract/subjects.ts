@@ -84,7 +84,7 @@ export function parseInboundSubject(subject: string): InboundSubject | undefined
 /** Reads tenant and agent id back from an agent command subject. */
 export function parseAgentCommandSubject(subject: string): { tenant: string; agentId: string } | undefined {
   const parts = subject.split('.');
-  if (parts.length !== 6 || parts[0] !== 'parley' || parts[2] !== 'agent' || parts[3] !== 'cmd') return undefined;
+  if (parts.length !== 6 || parts[0] !== 'parley' || parts[1] !== 'v1' || parts[2] !== 'agent' || parts[3] !== 'cmd') return undefined;
   const tenant = parts[4];
   const agentId = parts[5];
   return tenant && agentId ? { tenant, agentId } : undefined;

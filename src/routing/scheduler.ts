@@ -35,6 +35,7 @@ export class Scheduler {
   /** Offers sent, by conversation id. */
   private readonly inFlight = new Map<string, InFlight>();
   private passQueued = false;
+  private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -114,9 +115,11 @@ export class Scheduler {
         reason: { method: 'longest-idle', candidates, score: this.now() - agent.lastActivityAt },
       });
     }
-    for (const [key, count] of counts) {
+    // Report every queue seen so far, so a queue that just emptied reads 0.
+    for (const key of counts.keys()) this.queuesSeen.add(key);
+    for (const key of this.queuesSeen) {
       const [tenant = '', queue = ''] = key.split('/');
-      this.options.waiting?.(tenant, queue, count);
+      this.options.waiting?.(tenant, queue, counts.get(key) ?? 0);
     }
   }
 

@@ -5,6 +5,8 @@ import type { Database } from './database.ts';
 
 type Db = Kysely<Database>;
 
+const E164 = /^\+[1-9]\d{6,14}$/;
+
 interface IdentityKey {
   kind: 'channel' | 'phone' | 'email';
   channel: string;
@@ -17,7 +19,8 @@ interface IdentityKey {
  */
 export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
   const keys: IdentityKey[] = [{ kind: 'channel', channel, value: `${from.idType}:${from.id}` }];
-  const phone = from.phone ?? (from.idType === 'phone' ? from.id : undefined);
+  // Only an E.164 number links channels: `0612…` on one and `+33612…` on another would not match anyway.
+  const phone = from.phone ?? (from.idType === 'phone' && E164.test(from.id) ? from.id : undefined);
   const email = from.email ?? (from.idType === 'email' ? from.id : undefined);
   if (phone) keys.push({ kind: 'phone', channel: '', value: phone });
   if (email) keys.push({ kind: 'email', channel: '', value: email.toLowerCase() });

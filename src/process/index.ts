@@ -1,0 +1,5 @@
+export { runRouter } from './run-router.ts';
+export { runGateway } from './run-gateway.ts';
+export { runUp } from './run-up.ts';
+export * from './settings.ts';
+export * from './up-state.ts';
