@@ -3,11 +3,13 @@ import type { OfferRequest } from '../agent/events.ts';
 import type { AgentView } from './agent-view.ts';
 import { byUrgency, type WaitingConversation } from './waiting-conversation.ts';
 
-/** An offer the scheduler sent and the agent has not answered yet. */
+/** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
   offerId: string;
   agentKey: string;
   mediaType: WaitingConversation['mediaType'];
+  /** The agent has committed its answer: from then on its own capacity figures count it. */
+  answeredByAgent: boolean;
 }
 
 export interface SchedulerOptions {
@@ -19,6 +21,7 @@ export interface SchedulerOptions {
 }
 
 const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
+const slotKey = (agent: string, media: string) => `${agent}|${media}`;
 
 /**
  * Matches waiting conversations to agents: an agent is eligible when it is available,
@@ -32,8 +35,9 @@ const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
 export class Scheduler {
   private readonly waiting = new Map<string, WaitingConversation>();
   private readonly agents = new Map<string, AgentView>();
-  /** Offers sent, by conversation id. */
+  /** Offers sent, by conversation id; and the conversation of each offer id. */
   private readonly inFlight = new Map<string, InFlight>();
+  private readonly conversationOfOffer = new Map<string, string>();
   private passQueued = false;
   private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
@@ -45,7 +49,7 @@ export class Scheduler {
   /** A conversation's committed state. `offerId` is set when the event that changed it answered one of our offers. */
   conversationChanged(conversation: WaitingConversation, waiting: boolean, answeredOfferId?: string): void {
     const flight = this.inFlight.get(conversation.id);
-    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.inFlight.delete(conversation.id);
+    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(conversation.id, flight.offerId);
     if (waiting) this.waiting.set(conversation.id, conversation);
     else this.waiting.delete(conversation.id);
     this.schedulePass();
@@ -54,22 +58,22 @@ export class Scheduler {
   /** An agent's committed state. `answeredOfferId` is set when the event was one of our offer requests. */
   agentChanged(agent: AgentView, answeredOfferId?: string): void {
     this.agents.set(agentKey(agent.tenant, agent.id), agent);
-    if (answeredOfferId) {
-      for (const [conversationId, flight] of this.inFlight) {
-        if (flight.offerId === answeredOfferId) {
-          // The agent has answered: its committed capacity now counts the reservation.
-          // Keep the conversation out of the list until the conversation itself commits.
-          this.inFlight.set(conversationId, { ...flight, agentKey: '' });
-        }
-      }
-    }
+    // The conversation stays out of the waiting list until it commits the outcome itself.
+    const conversationId = answeredOfferId && this.conversationOfOffer.get(answeredOfferId);
+    const flight = conversationId ? this.inFlight.get(conversationId) : undefined;
+    if (flight) flight.answeredByAgent = true;
     this.schedulePass();
   }
 
   /** An offer request never reached the agent (no such agent, store error): the conversation may be offered again. */
   offerLost(conversationId: string, offerId: string): void {
-    if (this.inFlight.get(conversationId)?.offerId === offerId) this.inFlight.delete(conversationId);
+    if (this.inFlight.get(conversationId)?.offerId === offerId) this.land(conversationId, offerId);
     this.schedulePass();
+  }
+
+  private land(conversationId: string, offerId: string): void {
+    this.inFlight.delete(conversationId);
+    this.conversationOfOffer.delete(offerId);
   }
 
   /** Coalesces bursts of changes into one matching pass. */
@@ -84,10 +88,10 @@ export class Scheduler {
 
   /** One matching pass over every waiting conversation. */
   pass(): void {
+    // Slots held by offers the agents have not answered yet, per agent and media type.
     const reserved = new Map<string, number>();
-    for (const flight of this.inFlight.values()) {
-      if (flight.agentKey) reserved.set(`${flight.agentKey}|${flight.mediaType}`, (reserved.get(`${flight.agentKey}|${flight.mediaType}`) ?? 0) + 1);
-    }
+    const hold = (key: string) => reserved.set(key, (reserved.get(key) ?? 0) + 1);
+    for (const flight of this.inFlight.values()) if (!flight.answeredByAgent) hold(slotKey(flight.agentKey, flight.mediaType));
     const counts = new Map<string, number>();
     const ordered = [...this.waiting.values()].sort(byUrgency);
     for (const conversation of ordered) {
@@ -98,8 +102,9 @@ export class Scheduler {
       if (!agent) continue;
       const key = agentKey(agent.tenant, agent.id);
       const offerId = randomUUID();
-      this.inFlight.set(conversation.id, { offerId, agentKey: key, mediaType: conversation.mediaType });
-      reserved.set(`${key}|${conversation.mediaType}`, (reserved.get(`${key}|${conversation.mediaType}`) ?? 0) + 1);
+      this.inFlight.set(conversation.id, { offerId, agentKey: key, mediaType: conversation.mediaType, answeredByAgent: false });
+      this.conversationOfOffer.set(offerId, conversation.id);
+      hold(slotKey(key, conversation.mediaType));
       this.options.offer(agent.tenant, agent.id, {
         type: 'offer.request',
         at: new Date(this.now()).toISOString(),
@@ -135,7 +140,7 @@ export class Scheduler {
     for (const agent of this.agents.values()) {
       if (agent.tenant !== conversation.tenant || !agent.available) continue;
       if (!conversation.skills.every((s) => agent.skills.has(s))) continue;
-      const free = (agent.free[conversation.mediaType] ?? 0) - (reserved.get(`${agentKey(agent.tenant, agent.id)}|${conversation.mediaType}`) ?? 0);
+      const free = (agent.free[conversation.mediaType] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), conversation.mediaType)) ?? 0);
       if (free <= 0) continue;
       candidates++;
       const declined = conversation.declinedBy.includes(agent.id);

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { collectEffects } from '../actor/collect-effects.ts';
+import { agentMachine } from './machine.ts';
+import type { AgentActorEvent, OfferRequest } from './events.ts';
+
+const at = '2026-11-22T10:00:00.000Z';
+
+function run(events: AgentActorEvent[]) {
+  let [snapshot] = initialTransition(agentMachine, { tenant: 'acme', id: 'alice', at });
+  let effects: ReturnType<typeof collectEffects> = [];
+  for (const event of events) {
+    const [next, actions] = transition(agentMachine, snapshot, event);
+    snapshot = next;
+    effects = collectEffects(actions);
+  }
+  return { snapshot, effects };
+}
+
+const configure: AgentActorEvent = { type: 'agent.configure', at, commandId: 'c0', name: 'Alice', skills: ['support'], capacity: { message: 1 } };
+const available: AgentActorEvent = { type: 'presence.set', at, commandId: 'c1', presence: 'available' };
+const request = (offerId: string, conversationId: string): OfferRequest => ({
+  type: 'offer.request',
+  at,
+  offerId,
+  conversationId,
+  mediaType: 'message',
+  queue: 'support',
+  channel: 'whatsapp',
+  channelType: 'whatsapp',
+  customerId: 'cust',
+  timeoutMs: 30_000,
+  reason: { method: 'longest-idle', candidates: 1 },
+});
+
+describe('agent machine', () => {
+  it('reserves a slot for an offer: assignment, timeout timer, reservation to the conversation, offer to the clients', () => {
+    const { snapshot, effects } = run([configure, available, request('o1', 'conv-1')]);
+    expect(snapshot.context.offers.map((o) => o.offerId)).toEqual(['o1']);
+    expect(effects.map((e) => e.kind)).toEqual(['assignment.offer', 'timer.arm', 'send', 'notify', 'notify']);
+    expect(effects[1]).toMatchObject({ kind: 'timer.arm', name: 'offer:o1', at: '2026-11-22T10:00:30.000Z' });
+    expect(effects[2]).toEqual({ kind: 'send', to: { kind: 'conversation', id: 'conv-1' }, event: { type: 'offer.reserved', at, offerId: 'o1', agentId: 'alice' } });
+  });
+
+  it('declines an offer beyond its capacity: a ringing offer holds the slot', () => {
+    const { snapshot, effects } = run([configure, available, request('o1', 'conv-1'), request('o2', 'conv-2')]);
+    expect(snapshot.context.offers).toHaveLength(1);
+    expect(effects).toEqual([
+      { kind: 'send', to: { kind: 'conversation', id: 'conv-2' }, event: { type: 'offer.declined', at, offerId: 'o2', agentId: 'alice', reason: 'unavailable' } },
+    ]);
+  });
+
+  it('declines offers while away', () => {
+    const { effects } = run([configure, { type: 'presence.set', at, commandId: 'c2', presence: 'away' }, request('o1', 'conv-1')]);
+    expect(effects[0]).toMatchObject({ kind: 'send', event: { type: 'offer.declined', reason: 'unavailable' } });
+  });
+
+  it('gives back ringing offers when going offline', () => {
+    const { snapshot, effects } = run([configure, available, request('o1', 'conv-1'), { type: 'presence.set', at, commandId: 'c3', presence: 'offline' }]);
+    expect(snapshot.context.offers).toEqual([]);
+    expect(effects).toContainEqual({ kind: 'send', to: { kind: 'conversation', id: 'conv-1' }, event: { type: 'offer.declined', at, offerId: 'o1', agentId: 'alice', reason: 'offline' } });
+  });
+
+  it('turns an accepted offer into an active conversation and answers an unknown offer with offerNotFound', () => {
+    const accepted = run([configure, available, request('o1', 'conv-1'), { type: 'offer.accept', at, commandId: 'c4', offerId: 'o1' }]);
+    expect(accepted.snapshot.context.active).toEqual([{ conversationId: 'conv-1', offerId: 'o1', mediaType: 'message', since: at }]);
+    expect(accepted.effects).toContainEqual({ kind: 'send', to: { kind: 'conversation', id: 'conv-1' }, event: { type: 'offer.accepted', at, offerId: 'o1', agentId: 'alice', commandId: 'c4' } });
+
+    const unknown = run([configure, available, { type: 'offer.accept', at, commandId: 'c5', offerId: 'nope' }]);
+    expect(unknown.effects).toEqual([{ kind: 'reply', agentId: 'alice', commandId: 'c5', error: 'offerNotFound' }]);
+  });
+});
