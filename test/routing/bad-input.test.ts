@@ -1,45 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager, AckPolicy } from '@nats-io/jetstream';
-import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { waitFor } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
-import { channel, metricValue, queue, startParley, type RunningParley } from '../support/parley.ts';
+import { channel, metricValue, queue, useParley } from '../support/parley.ts';
 import { encode, headers, streams, subjects } from '../../src/contract/index.ts';
 
 const tenant = 'acme';
 
 describe('bad input and redelivery', () => {
-  let services: TestServices;
-  let parley: RunningParley;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    parley = await startParley(services.natsUrl, services.databaseUrl, [
-      channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
-      queue(tenant, 'support'),
-    ]);
-  });
-
-  afterAll(async () => {
-    await parley?.stop();
-    await services?.stop();
-  });
+  const parley = useParley([
+    channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
+    queue(tenant, 'support'),
+  ]);
 
   const deadLetters = async () => {
-    const jsm = await jetstreamManager(parley.nc);
+    const jsm = await jetstreamManager(parley().nc);
     await jsm.consumers.add(streams.deadLetters.name, { durable_name: 'inspect', ack_policy: AckPolicy.Explicit });
-    return jetstream(parley.nc).consumers.get(streams.deadLetters.name, 'inspect');
+    return jetstream(parley().nc).consumers.get(streams.deadLetters.name, 'inspect');
   };
 
   it('dead-letters a malformed envelope with a reason, counts it, and routes the next good message', async () => {
-    const js = jetstream(parley.nc);
+    const js = jetstream(parley().nc);
     await js.publish(subjects.inbound(tenant, 'whatsapp'), new TextEncoder().encode('{"version":1,"tenant":'));
     await js.publish(subjects.inbound(tenant, 'whatsapp'), encode({ version: 1, tenant, channel: 'whatsapp', messageId: 'm-1', timestamp: 'yesterday', from: { id: 'x', idType: 'phone' }, text: 'hi' }));
 
-    const agent = new AgentDriver(parley.nc, tenant, 'dina');
+    const agent = new AgentDriver(parley().nc, tenant, 'dina');
     await agent.configure([], { message: 1 });
     await agent.presence('available');
-    await new CustomerDriver(parley.nc, tenant, 'whatsapp', { id: '+33611111111', idType: 'phone' }).say('A good message');
+    await new CustomerDriver(parley().nc, tenant, 'whatsapp', { id: '+33611111111', idType: 'phone' }).say('A good message');
     const conversationId = await agent.acceptNextOffer();
     expect(conversationId).toBeTruthy();
 
@@ -51,27 +40,27 @@ describe('bad input and redelivery', () => {
     expect(second?.headers?.get(headers.deadLetterReason)).toBe('invalidEnvelope');
     expect(second?.headers?.get(headers.deadLetterDetail)).toContain('timestamp');
     expect(second?.string()).toContain('"messageId":"m-1"');
-    expect(await metricValue(parley.registry, 'parley_dead_letters_total', { source: 'inbound' })).toBe(2);
+    expect(await metricValue(parley().registry, 'parley_dead_letters_total', { source: 'inbound' })).toBe(2);
     agent.stop();
   });
 
   it('dead-letters a message for a channel that is not configured', async () => {
-    await new CustomerDriver(parley.nc, tenant, 'telegram', { id: '42', idType: 'opaque' }).say('hello?');
-    await waitFor(async () => ((await metricValue(parley.registry, 'parley_dead_letters_total', { reason: 'unknownChannel' })) === 1 ? true : undefined), {
+    await new CustomerDriver(parley().nc, tenant, 'telegram', { id: '42', idType: 'opaque' }).say('hello?');
+    await waitFor(async () => ((await metricValue(parley().registry, 'parley_dead_letters_total', { reason: 'unknownChannel' })) === 1 ? true : undefined), {
       what: 'the unknown-channel dead letter',
     });
   });
 
   it('stores a redelivered message once', async () => {
-    const customer = new CustomerDriver(parley.nc, tenant, 'whatsapp', { id: '+33622222222', idType: 'phone' });
+    const customer = new CustomerDriver(parley().nc, tenant, 'whatsapp', { id: '+33622222222', idType: 'phone' });
     const envelope = await customer.say('Only once please');
     // A second publication with another Nats-Msg-Id gets past JetStream's de-duplication,
     // exactly like a redelivery after a crash before the acknowledgement.
-    await jetstream(parley.nc).publish(subjects.inbound(tenant, 'whatsapp'), encode(envelope), { msgID: 'replay-1' });
-    await waitFor(async () => ((await metricValue(parley.registry, 'parley_inbound_duplicates_total')) === 1 ? true : undefined), {
+    await jetstream(parley().nc).publish(subjects.inbound(tenant, 'whatsapp'), encode(envelope), { msgID: 'replay-1' });
+    await waitFor(async () => ((await metricValue(parley().registry, 'parley_inbound_duplicates_total')) === 1 ? true : undefined), {
       what: 'the duplicate to be recognized',
     });
-    const stored = await parley.store.db.selectFrom('messages').selectAll().where('platform_message_id', '=', envelope.messageId).execute();
+    const stored = await parley().store.db.selectFrom('messages').selectAll().where('platform_message_id', '=', envelope.messageId).execute();
     expect(stored).toHaveLength(1);
   });
 });

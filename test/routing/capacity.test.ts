@@ -1,40 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
-import { channel, queue, startParley, type RunningParley } from '../support/parley.ts';
+import { channel, queue, useParley } from '../support/parley.ts';
 
 const tenant = 'acme';
 
 describe('capacity per media type', () => {
-  let services: TestServices;
-  let parley: RunningParley;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    parley = await startParley(services.natsUrl, services.databaseUrl, [
-      channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
-      queue(tenant, 'support', { skills: ['support'] }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await parley?.stop();
-    await services?.stop();
-  });
+  const parley = useParley([
+    channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
+    queue(tenant, 'support', { skills: ['support'] }),
+  ]);
 
   const states = async () => {
-    const rows = await parley.store.db.selectFrom('conversations').select(['id', 'state', 'agent_id']).execute();
+    const rows = await parley().store.db.selectFrom('conversations').select(['id', 'state', 'agent_id']).execute();
     return rows;
   };
 
   it('gives an agent with capacity 2 exactly 2 of 5 simultaneous conversations, and the rest as capacity frees', async () => {
-    const agent = new AgentDriver(parley.nc, tenant, 'carla');
+    const agent = new AgentDriver(parley().nc, tenant, 'carla');
     await agent.configure(['support'], { message: 2 });
     await agent.presence('available');
 
     await Promise.all(
-      [1, 2, 3, 4, 5].map((n) => new CustomerDriver(parley.nc, tenant, 'whatsapp', { id: `+3361000000${n}`, idType: 'phone' }).say(`Hello ${n}`)),
+      [1, 2, 3, 4, 5].map((n) => new CustomerDriver(parley().nc, tenant, 'whatsapp', { id: `+3361000000${n}`, idType: 'phone' }).say(`Hello ${n}`)),
     );
     const first = [await agent.acceptNextOffer(), await agent.acceptNextOffer()];
     const waiting = await waitFor(

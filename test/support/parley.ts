@@ -1,4 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServices, type TestServices } from './services.ts';
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { Registry } from 'prom-client';
 import { ConfigRegistry, ChannelResource, QueueResource, type Resource } from '../../src/config/index.ts';
@@ -72,4 +74,25 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
     .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
     .filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === undefined)
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Starts test services and a router with these resources for the current test file
+ * (beforeAll), and stops both afterwards (afterAll). Returns a getter for the running Parley.
+ */
+export function useParley(resources: Resource[]): () => RunningParley {
+  let services: TestServices | undefined;
+  let parley: RunningParley | undefined;
+  beforeAll(async () => {
+    services = await startTestServices();
+    parley = await startParley(services.natsUrl, services.databaseUrl, resources);
+  });
+  afterAll(async () => {
+    await parley?.stop();
+    await services?.stop();
+  });
+  return () => {
+    if (!parley) throw new Error('Parley is not running (used outside a test?)');
+    return parley;
+  };
 }
