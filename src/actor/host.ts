@@ -104,7 +104,8 @@ export class ActorHost {
   async stepIn(tx: Tx, target: ActorTarget, results: StepResults): Promise<boolean> {
     if (target.kind === 'conversation') {
       const row = await loadConversation(tx, target.id);
-      if (!row) return false;
+      // A conversation id from another tenant is as good as unknown.
+      if (!row || row.tenant !== target.tenant) return false;
       const snapshot = restore(conversationMachine, row.snapshot) as ConversationSnapshot;
       await this.stepConversation(tx, snapshot, target.event, results);
       return true;
@@ -120,7 +121,7 @@ export class ActorHost {
   }
 
   /** Transitions a conversation (given its snapshot) and stores the result. */
-  async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<ConversationSnapshot> {
+  private async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<ConversationSnapshot> {
     const [next, actions] = transition(conversationMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
