@@ -11,6 +11,12 @@ export interface StoreOptions {
   url?: string;
   /** Connections in the pool (PostgreSQL server only). @default 10 */
   poolSize?: number;
+  /**
+   * Errors of idle pooled connections (server restart, connection killed). The pool
+   * replaces the connection; without a listener Node would crash the process.
+   * @default writes the error to stderr
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 export interface Store {
@@ -43,6 +49,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  pool.on('error', options.onIdleError ?? ((err) => console.error(JSON.stringify({ level: 'error', msg: 'idle database connection failed', err: err.message }))));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
