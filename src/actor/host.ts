@@ -55,6 +55,8 @@ export interface HostHooks {
   timerArmed(dueAt: Date): void;
   offerEnded(tenant: string, queue: string | null, outcome: string, offeredAt?: string, at?: string): void;
   messageDelivered(tenant: string, channel: string): void;
+  /** How long one event took, load to commit. */
+  stepTook(actor: 'conversation' | 'agent', seconds: number): void;
 }
 
 /** One actor step's results, held until the transaction commits. */
@@ -89,12 +91,14 @@ export class ActorHost {
    */
   async send(target: ActorTarget, origin: Origin = {}): Promise<boolean> {
     return this.exclusive(`${target.kind}:${target.tenant}/${target.id}`, async () => {
+      const started = performance.now();
       const results = new StepResults();
       const found = await this.db.transaction().execute(async (tx) => {
         if (origin.outboxId && !(await consumeOutbox(tx, origin.outboxId))) return true;
         if (origin.timerId && !(await consumeTimer(tx, origin.timerId))) return true;
         return this.stepIn(tx, target, results);
       });
+      this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
       this.commit(results);
       return found;
     });

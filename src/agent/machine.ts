@@ -20,8 +20,8 @@ const offerTimer = (offerId: string) => `offer:${offerId}`;
 export function agentStateOf(ctx: AgentContext) {
   const capacity: Partial<Record<(typeof MediaTypes)[number], { max: number; used: number }>> = {};
   for (const media of MediaTypes) {
-    const max = ctx.capacity[media] ?? 0;
-    if (max > 0) capacity[media] = { max, used: usedCapacity(ctx, media) };
+    const max = ctx.capacity[media];
+    if (max !== undefined) capacity[media] = { max, used: usedCapacity(ctx, media) };
   }
   return { type: 'agent.state' as const, presence: ctx.presence, capacity };
 }

@@ -5,9 +5,9 @@ import { streams } from '../contract/index.ts';
 const day = 24 * 3600 * 1000;
 
 /**
- * Stream settings. Inbound and command streams are work queues for the router (kept
- * until acknowledged); the outbound stream keeps messages for adapters for a week; dead
- * letters are kept 30 days for inspection. The de-duplication window is what makes a
+ * Stream settings (limits retention: acknowledged messages stay until their max age, so
+ * they can be inspected or replayed): inbound 7 days, commands 1 day, outbound 7 days
+ * for the adapters, dead letters 30 days. The de-duplication window is what makes a
  * re-published message (same `Nats-Msg-Id`) harmless.
  */
 const definitions: Partial<StreamConfig>[] = [

@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<void> {
   });
   switch (command) {
     case 'up':
-      return runUp();
+      return runUp({ dataDir: values.data });
     case 'router':
       return runRouter();
     case 'gateway':
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
     case 'token': {
       if (!values.sub) throw new Error('token needs --sub (the agent id or user name)');
       if (!Roles.includes(values.role as Role)) throw new Error(`--role must be one of ${Roles.join(', ')}`);
-      const secret = process.env.PARLEY_AUTH_SECRET ?? (await readUpState(values.data)).authSecret;
+      const secret = process.env.PARLEY_AUTH_SECRET || (await readUpState(values.data)).authSecret;
       console.log(signToken(secret, { sub: values.sub, tenant: values.tenant, role: values.role as Role }, Number(values.ttl)));
       return;
     }

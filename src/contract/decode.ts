@@ -13,7 +13,9 @@ export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array): Decod
     // fatal: invalid UTF-8 is malformed, not silently replaced by U+FFFD.
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    return { ok: false, code: 'malformedJson', detail: (err as Error).message };
+    // Parser messages quote the payload: keep only where it broke, never message content.
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    return { ok: false, code: 'malformedJson', detail: position ? `invalid JSON at byte ${position}` : 'invalid JSON or UTF-8' };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -10,6 +10,7 @@ export const ErrorCodes = {
   unknownChannel: { status: 404, retryable: false, message: 'no such channel is configured' },
   unknownAgent: { status: 404, retryable: false, message: 'no such agent' },
   unknownConversation: { status: 404, retryable: false, message: 'no such conversation' },
+  commandExpired: { status: 410, retryable: false, message: 'the command arrived too late and was not carried out' },
   unknownMessage: { status: 404, retryable: false, message: 'no such outbound message' },
   offerNotFound: { status: 409, retryable: false, message: 'the offer is no longer open' },
   notAssigned: { status: 409, retryable: false, message: 'the conversation is not assigned to this agent' },

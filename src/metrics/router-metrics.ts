@@ -17,7 +17,7 @@ export function createRouterMetrics(registry: Registry) {
     }),
     outboundMessages: new Counter({
       name: 'parley_outbound_messages_total',
-      help: 'Agent messages published for delivery, by tenant and channel.',
+      help: 'Agent messages committed for delivery (published to the outbound stream right after), by tenant and channel.',
       labelNames: ['tenant', 'channel'] as const,
       registers: [registry],
     }),
@@ -54,7 +54,7 @@ export function createRouterMetrics(registry: Registry) {
     }),
     actorSteps: new Histogram({
       name: 'parley_actor_step_seconds',
-      help: 'Time to load, transition and commit one actor event.',
+      help: 'Time to load, transition and commit one actor event (actor: conversation, agent, inbound-message).',
       labelNames: ['actor'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],

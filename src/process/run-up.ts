@@ -17,10 +17,10 @@ import { localSecret, upStateFile, writeUpState } from './up-state.ts';
  * from PATH unless NATS_URL is set, PostgreSQL in-process (PGlite) unless DATABASE_URL
  * is set, configuration from a folder of YAML resources.
  */
-export async function runUp(): Promise<void> {
+export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const settings = readSettings();
   const log = createLogger({ component: 'up' });
-  const dataDir = resolve(settings.dataDir);
+  const dataDir = resolve(options.dataDir ?? settings.dataDir);
   let nats: EmbeddedNats | undefined;
   if (!settings.natsUrl) nats = await startEmbeddedNats(dataDir);
   const natsUrl = settings.natsUrl ?? (nats as EmbeddedNats).url;

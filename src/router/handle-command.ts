@@ -6,14 +6,25 @@ import type { ActorHost, ActorTarget, AgentEventBody } from '../actor/index.ts';
 type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
 
 /**
+ * A command older than this is answered `commandExpired` and not carried out: its client
+ * gave up long ago (the gateway answers 504 after 10 s), and an agent's reply or accept
+ * must not happen minutes later behind their back.
+ */
+export const COMMAND_MAX_AGE_MS = 60_000;
+
+/**
  * Turns an agent command into an event for the actor that owns the decision: the agent
  * actor for presence and offers, the conversation actor for messages and closing.
  */
 export async function handleCommand(db: Kysely<Database>, host: ActorHost, command: AgentCommand, reply: Reply): Promise<void> {
   const { tenant, agentId, commandId } = command;
-  const at = new Date().toISOString();
+  const now = Date.now();
+  const at = new Date(now).toISOString();
   const fail = (code: ErrorCode, message: string) =>
     reply(tenant, agentId, { type: 'command.result', commandId, ok: false, error: { code, message } });
+  if (now - Date.parse(command.issuedAt) > COMMAND_MAX_AGE_MS) {
+    return fail('commandExpired', `issued at ${command.issuedAt}, more than ${COMMAND_MAX_AGE_MS / 1000} s ago`);
+  }
 
   let target: ActorTarget;
   switch (command.type) {

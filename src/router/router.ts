@@ -81,6 +81,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       }
     },
     messageDelivered: (tenant, channel) => metrics.outboundMessages.inc({ tenant, channel }),
+    stepTook: (actor, seconds) => metrics.actorSteps.observe({ actor }, seconds),
   };
 
   const host = new ActorHost(db, hooks);
@@ -149,7 +150,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!envelope.ok) return rejected(msg, source, envelope.code, envelope.detail);
     const m = envelope.value;
     if (m.tenant !== where.tenant || m.channel !== where.channel) return rejected(msg, source, 'subjectMismatch', 'tenant/channel differ from the subject');
+    const started = performance.now();
     const outcome = await receiveMessage(db, host, config, m);
+    metrics.actorSteps.observe({ actor: 'inbound-message' }, (performance.now() - started) / 1000);
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };
   };

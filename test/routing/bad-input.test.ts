@@ -51,6 +51,16 @@ describe('bad input and redelivery', () => {
     });
   });
 
+  it('refuses an agent command that arrives long after it was issued', async () => {
+    const agent = new AgentDriver(parley().nc, tenant, 'late');
+    await agent.configure([], { message: 1 });
+    const stale = await agent.command({ type: 'presence.set', presence: 'available', issuedAt: new Date(Date.now() - 5 * 60_000).toISOString() });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'commandExpired' } });
+    const row = await parley().store.db.selectFrom('agents').select('presence').where('id', '=', 'late').executeTakeFirstOrThrow();
+    expect(row.presence).toBe('offline');
+    agent.stop();
+  });
+
   it('stores a redelivered message once', async () => {
     const customer = new CustomerDriver(parley().nc, tenant, 'whatsapp', { id: '+33622222222', idType: 'phone' });
     const envelope = await customer.say('Only once please');
