@@ -11,7 +11,7 @@ import {
   runInboundFlow,
   type ChannelResource,
   type InboundRule,
-  type QueueResource,
+  QueueResource,
   type Resource,
 } from './index.ts';
 
@@ -90,9 +90,9 @@ describe('loadConfigFolder(examples)', () => {
 
   it('loads the example queues with their alerting timeouts in milliseconds', async () => {
     const qs = queues(await loadConfigFolder(examples));
-    expect(qs.map((q) => [q.metadata.namespace, q.metadata.name, q.spec]).sort()).toEqual([
-      ['demo', 'billing', { skills: ['billing'], alertingTimeout: 30_000 }],
-      ['demo', 'support', { skills: ['support'], alertingTimeout: 30_000 }],
+    expect(qs.map((q) => [q.metadata.namespace, q.metadata.name, q.spec.skills, q.spec.alertingTimeout]).sort()).toEqual([
+      ['demo', 'billing', ['billing'], 30_000],
+      ['demo', 'support', ['support'], 30_000],
     ]);
   });
 
@@ -202,8 +202,8 @@ describe('loadConfigFolder errors', () => {
         set: {}
 `),
     });
-    expect(err.message).toContain('a rule needs keywords, regex or attribute');
-    expect(err.message).toContain('a rule must set skills, priority or queue');
+    expect(err.message).toContain('a rule needs keywords, regex, language or attribute');
+    expect(err.message).toContain('a rule must set skills, language, priority, queue or preferredAgents');
   });
 
   it('lists the problems of every file and loads nothing', async () => {
@@ -224,8 +224,8 @@ describe('loadConfigFolder skips what is not a Channel or Queue', () => {
       'mixed.yaml': `# comment only
 ---
 apiVersion: parley.dev/v1alpha1
-kind: Campaign
-metadata: { name: spring-sale, namespace: demo }
+kind: Dashboard
+metadata: { name: wallboard, namespace: demo }
 spec: { anything: [goes, here] }
 ---
 apiVersion: v1
@@ -346,12 +346,8 @@ describe('ConfigRegistry', () => {
     metadata: { name, namespace: 'demo' },
     spec: { type: 'sms', queue, threadingWindow: 24 * hour, inboundFlow: { rules: [] } },
   });
-  const queue = (name: string, namespace = 'demo'): QueueResource => ({
-    apiVersion: 'parley.dev/v1alpha1',
-    kind: 'Queue',
-    metadata: { name, namespace },
-    spec: { skills: [name], alertingTimeout: 15_000 },
-  });
+  const queue = (name: string, namespace = 'demo'): QueueResource =>
+    QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name, namespace }, spec: { skills: [name], alertingTimeout: '15s' } });
 
   it('resolves channels and queues by tenant and name', () => {
     const registry = new ConfigRegistry();
@@ -363,8 +359,27 @@ describe('ConfigRegistry', () => {
       queue: 'support',
       threadingWindowMs: 24 * hour,
       rules: [],
+      bot: undefined,
+      rateLimit: undefined,
+      richContentDisabled: [],
     });
-    expect(registry.queue('acme', 'support')).toEqual({ tenant: 'acme', name: 'support', skills: ['support'], alertingTimeoutMs: 15_000 });
+    expect(registry.queue('acme', 'support')).toEqual({
+      tenant: 'acme',
+      name: 'support',
+      method: 'longest-idle',
+      skills: ['support'],
+      minProficiency: {},
+      members: undefined,
+      alertingTimeoutMs: 15_000,
+      lastAgent: { mode: 'any-queue', timeoutMs: 30_000 },
+      preferredAgentTimeoutMs: 60_000,
+      aging: { everyMs: 60_000, step: 1 },
+      bullseye: undefined,
+      maxDepth: 0,
+      overflowQueue: undefined,
+      wrapUp: { codes: [], required: false, afterWorkMs: 0 },
+      serviceLevel: { percentage: 80, withinMs: 60_000 },
+    });
     expect(registry.channel('acme', 'sms')).toBeUndefined();
   });
 

@@ -9,9 +9,9 @@ export class ConfigError extends Error {
 
 /**
  * Reads every `*.yaml`/`*.yml` file of a folder (not recursive) and validates each
- * document. Documents of other kinds (e.g. Campaign, handled elsewhere) are skipped;
- * an invalid Channel or Queue fails the whole load with every problem listed, so a bad
- * file never half-applies.
+ * document. Documents of other API groups or kinds are skipped; an invalid Channel,
+ * Queue or Campaign — or one naming a queue or channel that does not exist — fails the
+ * whole load with every problem listed, so a bad file never half-applies.
  */
 export async function loadConfigFolder(dir: string): Promise<Resource[]> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -30,7 +30,7 @@ export async function loadConfigFolder(dir: string): Promise<Resource[]> {
       const { kind, apiVersion } = value as { kind?: unknown; apiVersion?: unknown };
       // Other groups' resources (a Knative Channel, …) and other Parley kinds are not ours here.
       if (typeof apiVersion !== 'string' || !apiVersion.startsWith('parley.dev/')) return;
-      if (kind !== 'Channel' && kind !== 'Queue') return;
+      if (kind !== 'Channel' && kind !== 'Queue' && kind !== 'Campaign') return;
       const parsed = Resource.safeParse(value);
       if (parsed.success) resources.push(parsed.data);
       else problems.push(`${where} (${String(kind)}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -41,19 +41,28 @@ export async function loadConfigFolder(dir: string): Promise<Resource[]> {
   return resources;
 }
 
-/** Names that must resolve: a channel's queues, and each namespace/name declared once. */
+/** Names that must resolve: the queues channels, queues and campaigns route to; each namespace/name declared once. */
 export function referenceProblems(resources: readonly Resource[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
-  const queues = new Set(resources.filter((r) => r.kind === 'Queue').map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+  const names = (kind: Resource['kind']) => new Set(resources.filter((r) => r.kind === kind).map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+  const queues = names('Queue');
+  const channels = names('Channel');
   for (const r of resources) {
     const id = `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
     if (seen.has(id)) problems.push(`${id} is declared twice`);
     seen.add(id);
-    if (r.kind !== 'Channel') continue;
-    const wanted = [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))];
+    const wanted =
+      r.kind === 'Channel'
+        ? [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))]
+        : r.kind === 'Queue'
+          ? (r.spec.overflow ? [r.spec.overflow.queue] : [])
+          : (r.spec.replies ? [r.spec.replies.queue] : []);
     for (const q of new Set(wanted)) {
       if (!queues.has(`${r.metadata.namespace}/${q}`)) problems.push(`${id} routes to queue "${q}", which does not exist in namespace ${r.metadata.namespace}`);
+    }
+    if (r.kind === 'Campaign' && !channels.has(`${r.metadata.namespace}/${r.spec.channel}`)) {
+      problems.push(`${id} sends through channel "${r.spec.channel}", which does not exist in namespace ${r.metadata.namespace}`);
     }
   }
   return problems;

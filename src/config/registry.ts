@@ -1,5 +1,7 @@
-import type { ChannelResource, QueueResource, Resource } from './resources.ts';
+import type { ChannelResource, QueueResource, Resource, RoutingMethod } from './resources.ts';
+import type { CampaignResource } from './campaign-resource.ts';
 
+/** A Channel as the router uses it: defaults resolved, durations in milliseconds. */
 export interface ChannelConfig {
   tenant: string;
   name: string;
@@ -7,37 +9,73 @@ export interface ChannelConfig {
   queue: string;
   threadingWindowMs: number;
   rules: ChannelResource['spec']['inboundFlow']['rules'];
+  bot: { subject: string; timeoutMs: number } | undefined;
+  rateLimit: { messagesPerSecond: number; burst: number } | undefined;
+  richContentDisabled: readonly string[];
 }
 
+export interface Members {
+  agents?: readonly string[] | undefined;
+  selector?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A Queue as the router uses it: defaults resolved, durations in milliseconds. */
 export interface QueueConfig {
   tenant: string;
   name: string;
-  skills: string[];
+  method: RoutingMethod;
+  skills: readonly string[];
+  minProficiency: Readonly<Record<string, number>>;
+  /** Undefined: any agent of the tenant with the skills. */
+  members: Members | undefined;
   alertingTimeoutMs: number;
+  lastAgent: { mode: 'any-queue' | 'this-queue' | 'off'; timeoutMs: number };
+  preferredAgentTimeoutMs: number;
+  aging: { everyMs: number; step: number };
+  bullseye:
+    | {
+        rings: { waitMs: number; dropSkills: readonly string[]; minProficiency: number | undefined; addMembers: Members | undefined }[];
+        whenExhausted: 'anyone' | 'overflow';
+      }
+    | undefined;
+  maxDepth: number;
+  overflowQueue: string | undefined;
+  wrapUp: { codes: readonly { code: string; label: string }[]; required: boolean; afterWorkMs: number };
+  serviceLevel: { percentage: number; withinMs: number };
+}
+
+export interface CampaignConfig {
+  tenant: string;
+  name: string;
+  spec: CampaignResource['spec'];
 }
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
 
 /**
  * The live configuration a process routes by. It is replaced as a whole set of
- * resources (from a YAML folder now; from the operator's KV bucket later) so that
- * readers never see a half-applied change.
+ * resources (from a YAML folder, or from the operator's KV bucket) so that readers never
+ * see a half-applied change.
  */
 export class ConfigRegistry {
   private channels = new Map<string, ChannelConfig>();
   private queues = new Map<string, QueueConfig>();
+  private campaigns = new Map<string, CampaignConfig>();
 
   /** Replaces the configuration with these resources. */
   apply(resources: readonly Resource[]): void {
     const channels = new Map<string, ChannelConfig>();
     const queues = new Map<string, QueueConfig>();
+    const campaigns = new Map<string, CampaignConfig>();
     for (const r of resources) {
-      const tenant = r.metadata.namespace;
-      if (r.kind === 'Channel') channels.set(key(tenant, r.metadata.name), toChannel(r));
-      else queues.set(key(tenant, r.metadata.name), toQueue(r));
+      const id = key(r.metadata.namespace, r.metadata.name);
+      if (r.kind === 'Channel') channels.set(id, toChannel(r));
+      else if (r.kind === 'Queue') queues.set(id, toQueue(r));
+      else campaigns.set(id, { tenant: r.metadata.namespace, name: r.metadata.name, spec: r.spec });
     }
     this.channels = channels;
     this.queues = queues;
+    this.campaigns = campaigns;
   }
 
   channel(tenant: string, name: string): ChannelConfig | undefined {
@@ -48,6 +86,10 @@ export class ConfigRegistry {
     return this.queues.get(key(tenant, name));
   }
 
+  campaign(tenant: string, name: string): CampaignConfig | undefined {
+    return this.campaigns.get(key(tenant, name));
+  }
+
   allChannels(): ChannelConfig[] {
     return [...this.channels.values()];
   }
@@ -55,24 +97,55 @@ export class ConfigRegistry {
   allQueues(): QueueConfig[] {
     return [...this.queues.values()];
   }
+
+  allCampaigns(): CampaignConfig[] {
+    return [...this.campaigns.values()];
+  }
 }
 
 function toChannel(r: ChannelResource): ChannelConfig {
+  const { spec } = r;
   return {
     tenant: r.metadata.namespace,
     name: r.metadata.name,
-    type: r.spec.type,
-    queue: r.spec.queue,
-    threadingWindowMs: r.spec.threadingWindow,
-    rules: r.spec.inboundFlow.rules,
+    type: spec.type,
+    queue: spec.queue,
+    threadingWindowMs: spec.threadingWindow,
+    rules: spec.inboundFlow.rules,
+    bot: spec.inboundFlow.bot && { subject: spec.inboundFlow.bot.subject, timeoutMs: spec.inboundFlow.bot.timeout },
+    rateLimit: spec.rateLimit && { messagesPerSecond: spec.rateLimit.messagesPerSecond, burst: spec.rateLimit.burst ?? spec.rateLimit.messagesPerSecond },
+    richContentDisabled: spec.richContent?.disabled ?? [],
   };
 }
 
+function toMembers(m: { agents?: string[] | undefined; selector?: { matchLabels: Record<string, string> } | undefined } | undefined): Members | undefined {
+  return m && { agents: m.agents, selector: m.selector?.matchLabels };
+}
+
 function toQueue(r: QueueResource): QueueConfig {
+  const { spec } = r;
   return {
     tenant: r.metadata.namespace,
     name: r.metadata.name,
-    skills: r.spec.skills,
-    alertingTimeoutMs: r.spec.alertingTimeout,
+    method: spec.method,
+    skills: spec.skills,
+    minProficiency: spec.minProficiency,
+    members: toMembers(spec.members),
+    alertingTimeoutMs: spec.alertingTimeout,
+    lastAgent: { mode: spec.lastAgent.mode, timeoutMs: spec.lastAgent.timeout },
+    preferredAgentTimeoutMs: spec.preferredAgentTimeout,
+    aging: { everyMs: spec.aging.every, step: spec.aging.step },
+    bullseye: spec.bullseye && {
+      rings: spec.bullseye.rings.map((ring) => ({ waitMs: ring.wait, dropSkills: ring.dropSkills, minProficiency: ring.minProficiency, addMembers: toMembers(ring.addMembers) })),
+      whenExhausted: spec.bullseye.whenExhausted,
+    },
+    maxDepth: spec.maxDepth,
+    overflowQueue: spec.overflow?.queue,
+    wrapUp: {
+      codes: spec.wrapUp?.codes ?? [],
+      required: spec.wrapUp?.required ?? (spec.wrapUp?.codes.length ?? 0) > 0,
+      afterWorkMs: spec.wrapUp?.afterWork ?? 0,
+    },
+    serviceLevel: { percentage: spec.serviceLevel.percentage, withinMs: spec.serviceLevel.within },
   };
 }
