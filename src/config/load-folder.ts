@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { Resource } from './resources.ts';
+import type { Resource } from './resources.ts';
+import { isParleyDocument, parseManifest, toManifest, type Manifest } from './manifest.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -14,8 +15,13 @@ export class ConfigError extends Error {
  * whole load with every problem listed, so a bad file never half-applies.
  */
 export async function loadConfigFolder(dir: string): Promise<Resource[]> {
+  return (await loadManifests(dir)).map((m) => m.resource);
+}
+
+/** Like `loadConfigFolder`, keeping each resource's manifest (what the configuration bucket stores). */
+export async function loadManifests(dir: string): Promise<{ manifest: Manifest; resource: Resource }[]> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const resources: Resource[] = [];
+  const loaded: { manifest: Manifest; resource: Resource }[] = [];
   const problems: string[] = [];
   for (const file of files) {
     const text = await readFile(join(dir, file), 'utf8');
@@ -26,19 +32,17 @@ export async function loadConfigFolder(dir: string): Promise<Resource[]> {
         return;
       }
       const value: unknown = doc.toJS();
-      if (value === null || typeof value !== 'object') return;
-      const { kind, apiVersion } = value as { kind?: unknown; apiVersion?: unknown };
-      // Other groups' resources (a Knative Channel, …) and other Parley kinds are not ours here.
-      if (typeof apiVersion !== 'string' || !apiVersion.startsWith('parley.dev/')) return;
-      if (kind !== 'Channel' && kind !== 'Queue' && kind !== 'Campaign') return;
-      const parsed = Resource.safeParse(value);
-      if (parsed.success) resources.push(parsed.data);
-      else problems.push(`${where} (${String(kind)}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      // Other groups' resources (a Knative Channel, …) and other kinds are not ours here.
+      if (!isParleyDocument(value)) return;
+      const manifest = toManifest(value as Parameters<typeof toManifest>[0]);
+      const parsed = parseManifest(manifest);
+      if (parsed.ok) loaded.push({ manifest, resource: parsed.resource });
+      else problems.push(`${where} (${manifest.kind}): ${parsed.problems.join('; ')}`);
     });
   }
-  problems.push(...referenceProblems(resources));
+  problems.push(...referenceProblems(loaded.map((l) => l.resource)));
   if (problems.length > 0) throw new ConfigError(`invalid configuration in ${dir}:\n  ${problems.join('\n  ')}`);
-  return resources;
+  return loaded;
 }
 
 /** Names that must resolve: the queues channels, queues and campaigns route to; each namespace/name declared once. */

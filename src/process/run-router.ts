@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
-import { ConfigRegistry, loadConfigFolder } from '../config/index.ts';
+import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
+import { syncFolder } from '../../operator/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { migrateToLatest, openStore } from '../store/index.ts';
 import { startRouter } from '../router/index.ts';
@@ -20,8 +21,12 @@ export async function runRouter(): Promise<void> {
   const nc = await connectBus({ url: settings.natsUrl, name: 'parley-router' });
   const store = await openStore({ url: settings.databaseUrl });
   await migrateToLatest(store.db);
+  const bucket = await openConfigBucket(nc);
+  // Without an operator (no Kubernetes), a folder of resources can stand in for it.
+  if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
   const config = new ConfigRegistry();
-  config.apply(await loadConfigFolder(settings.configDir));
+  const configWatcher = new ConfigWatcher(bucket, config, { onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }) });
+  await configWatcher.start();
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log });
   const ops = await startOpsServer({
     registry,
@@ -31,6 +36,7 @@ export async function runRouter(): Promise<void> {
   });
   log.info('router ready', { ops: ops.url });
   onShutdown(log, async () => {
+    configWatcher.stop();
     await router.stop();
     await ops.close();
     await store.close();

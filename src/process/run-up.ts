@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
-import { ConfigRegistry, loadConfigFolder } from '../config/index.ts';
+import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
+import { syncFolder, watchFolder } from '../../operator/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
@@ -31,8 +32,17 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const nc = await connectBus({ url: natsUrl, name: 'parley-up' });
   const store = await openStore({ url: databaseUrl });
   await migrateToLatest(store.db);
+  // The operator's local mode: the folder is the source of truth, synced into the
+  // configuration bucket that the router watches, as in a cluster.
+  const configDir = resolve(settings.configDir ?? 'examples');
+  const bucket = await openConfigBucket(nc);
+  await syncFolder(configDir, bucket);
+  const folderWatch = watchFolder(configDir, bucket, (outcome) =>
+    outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
+  );
   const config = new ConfigRegistry();
-  config.apply(await loadConfigFolder(settings.configDir));
+  const configWatcher = new ConfigWatcher(bucket, config, { onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }) });
+  await configWatcher.start();
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }) });
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });
@@ -48,7 +58,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,
       `  database                      ${databaseUrl.startsWith('pglite:') ? `embedded PostgreSQL (PGlite) in ${databaseUrl.slice(7)}` : 'PostgreSQL (DATABASE_URL)'}`,
-      `  configuration                 ${resolve(settings.configDir)}: ${config.allChannels().length} channels, ${config.allQueues().length} queues, tenants ${tenants.join(', ') || '(none)'}`,
+      `  configuration                 ${configDir}: ${config.allChannels().length} channels, ${config.allQueues().length} queues, tenants ${tenants.join(', ') || '(none)'}`,
       '',
       'Try it from another terminal:  npx parley demo',
       'Stop with Ctrl-C.',
@@ -57,6 +67,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   );
 
   onShutdown(log, async () => {
+    folderWatch.close();
+    configWatcher.stop();
     await gateway.close();
     await router.stop();
     await nc.drain();

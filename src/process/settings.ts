@@ -5,7 +5,7 @@
  * |-----------------------|------------------------------------------------------|---------------------------|
  * | NATS_URL              | NATS server(s), comma-separated                      | started by `up`; else nats://127.0.0.1:4222 |
  * | DATABASE_URL          | postgres://… or pglite:<dir>                          | `up`: pglite:.parley/pglite |
- * | PARLEY_CONFIG         | folder of Channel/Queue YAML (local mode)            | examples                  |
+ * | PARLEY_CONFIG         | folder of resource YAML synced into the config bucket | `up`: examples; router: none (the operator writes the bucket) |
  * | PARLEY_HOST           | address the HTTP servers bind                        | 127.0.0.1                 |
  * | PARLEY_PORT           | gateway port                                         | 8080                      |
  * | PARLEY_OPS_PORT       | router's /metrics, /healthz, /readyz port            | 9090                      |
@@ -16,7 +16,7 @@
 export interface Settings {
   natsUrl: string | undefined;
   databaseUrl: string | undefined;
-  configDir: string;
+  configDir: string | undefined;
   host: string;
   port: number;
   opsPort: number;
@@ -32,7 +32,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
-    configDir: env.PARLEY_CONFIG || 'examples',
+    configDir: env.PARLEY_CONFIG || undefined,
     host: env.PARLEY_HOST || '127.0.0.1',
     port: port(env, 'PARLEY_PORT', 8080),
     opsPort: port(env, 'PARLEY_OPS_PORT', 9090),

@@ -1,0 +1,2 @@
+/** The operator: turns Channel, Queue and Campaign resources into live configuration. */
+export * from './sync-folder.ts';
