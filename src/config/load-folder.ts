@@ -34,7 +34,7 @@ export async function loadManifests(dir: string): Promise<{ manifest: Manifest; 
       const value: unknown = doc.toJS();
       // Other groups' resources (a Knative Channel, …) and other kinds are not ours here.
       if (!isParleyDocument(value)) return;
-      const manifest = toManifest(value as Parameters<typeof toManifest>[0]);
+      const manifest = toManifest(value);
       const parsed = parseManifest(manifest);
       if (parsed.ok) loaded.push({ manifest, resource: parsed.resource });
       else problems.push(`${where} (${manifest.kind}): ${parsed.problems.join('; ')}`);

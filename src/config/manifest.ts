@@ -17,7 +17,7 @@ export type Parsed = { ok: true; resource: Resource } | { ok: false; problems: s
 const kinds = new Set<string>(['Channel', 'Queue', 'Campaign']);
 
 /** Whether a document is one of ours: group parley.dev, a kind Parley knows. */
-export function isParleyDocument(value: unknown): value is { apiVersion: string; kind: Resource['kind'] } {
+export function isParleyDocument(value: unknown): value is { apiVersion: string; kind: Resource['kind'] } & Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const { apiVersion, kind } = value as { apiVersion?: unknown; kind?: unknown };
   return typeof apiVersion === 'string' && apiVersion.startsWith('parley.dev/') && typeof kind === 'string' && kinds.has(kind);
@@ -29,7 +29,7 @@ export function toManifest(value: { apiVersion: string; kind: Resource['kind'] }
   return {
     apiVersion: value.apiVersion,
     kind: value.kind,
-    metadata: { name: String(metadata.name ?? ''), namespace: typeof metadata.namespace === 'string' ? metadata.namespace : 'default' },
+    metadata: { name: typeof metadata.name === 'string' ? metadata.name : '', namespace: typeof metadata.namespace === 'string' ? metadata.namespace : 'default' },
     spec: value.spec,
   };
 }
