@@ -1,5 +1,18 @@
 import type { ChannelType, MediaType, Presence } from '../contract/index.ts';
 
+/** The profile an admin sets (see ConfigureAgent in the contract); optional fields take their defaults. */
+export interface AgentProfile {
+  name: string;
+  skills: string[];
+  capacity: Partial<Record<MediaType, number>>;
+  proficiency?: Record<string, number> | undefined;
+  languages?: string[] | undefined;
+  labels?: Record<string, string> | undefined;
+  interruptibleBy?: Partial<Record<MediaType, MediaType[]>> | undefined;
+  autoAccept?: boolean | undefined;
+  awayAfterMissedOffers?: number | undefined;
+}
+
 /** Why the scheduler chose this agent, stored with the assignment for explainability. */
 export interface OfferReason {
   method: string;
@@ -25,14 +38,7 @@ export interface OfferRequest {
 
 /** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */
 export type AgentActorEvent =
-  | {
-      type: 'agent.configure';
-      at: string;
-      commandId: string;
-      name: string;
-      skills: string[];
-      capacity: Partial<Record<MediaType, number>>;
-    }
+  | ({ type: 'agent.configure'; at: string; commandId: string } & AgentProfile)
   | { type: 'presence.set'; at: string; commandId: string; presence: Presence }
   | OfferRequest
   | { type: 'offer.accept'; at: string; commandId: string; offerId: string }

@@ -19,12 +19,12 @@ function run(events: AgentActorEvent[]) {
 
 const configure: AgentActorEvent = { type: 'agent.configure', at, commandId: 'c0', name: 'Alice', skills: ['support'], capacity: { message: 1 } };
 const available: AgentActorEvent = { type: 'presence.set', at, commandId: 'c1', presence: 'available' };
-const request = (offerId: string, conversationId: string): OfferRequest => ({
+const request = (offerId: string, conversationId: string, mediaType: OfferRequest['mediaType'] = 'message'): OfferRequest => ({
   type: 'offer.request',
   at,
   offerId,
   conversationId,
-  mediaType: 'message',
+  mediaType,
   queue: 'support',
   channel: 'whatsapp',
   channelType: 'whatsapp',
@@ -68,5 +68,34 @@ describe('agent machine', () => {
 
     const unknown = run([configure, available, { type: 'offer.accept', at, commandId: 'c5', offerId: 'nope' }]);
     expect(unknown.effects).toEqual([{ kind: 'reply', agentId: 'alice', commandId: 'c5', error: 'offerNotFound' }]);
+  });
+
+  it('takes a message while working an e-mail, but no e-mail while working messages (interruptible-by defaults)', () => {
+    const profile: AgentActorEvent = { type: 'agent.configure', at, commandId: 'c0', name: 'Alice', skills: [], capacity: { message: 2, email: 1 } };
+    const onEmail = run([profile, available, request('o1', 'mail-1', 'email'), { type: 'offer.accept', at, commandId: 'c1', offerId: 'o1' }, request('o2', 'chat-1', 'message')]);
+    expect(onEmail.snapshot.context.offers.map((o) => o.offerId)).toEqual(['o2']);
+
+    const onMessage = run([profile, available, request('o1', 'chat-1', 'message'), request('o2', 'mail-1', 'email')]);
+    expect(onMessage.effects).toEqual([
+      { kind: 'send', to: { kind: 'conversation', id: 'mail-1' }, event: { type: 'offer.declined', at, offerId: 'o2', agentId: 'alice', reason: 'unavailable' } },
+    ]);
+  });
+
+  it('accepts at once when it answers automatically', () => {
+    const auto: AgentActorEvent = { ...configure, autoAccept: true };
+    const { snapshot, effects } = run([auto, available, request('o1', 'conv-1')]);
+    expect(snapshot.context.active.map((a) => a.offerId)).toEqual(['o1']);
+    expect(snapshot.context.offers).toEqual([]);
+    expect(effects.filter((e) => e.kind === 'send').map((e) => e.event.type)).toEqual(['offer.reserved', 'offer.accepted']);
+  });
+
+  it('is set away after missing offers in a row, and the count restarts after an accepted one', () => {
+    const strict: AgentActorEvent = { ...configure, capacity: { message: 5 }, awayAfterMissedOffers: 2 };
+    const timeout = (offerId: string): AgentActorEvent => ({ type: 'offer.timeout', at, offerId });
+    const accept = (offerId: string): AgentActorEvent => ({ type: 'offer.accept', at, commandId: `a-${offerId}`, offerId });
+    expect(run([strict, available, request('o1', 'c1'), timeout('o1'), request('o2', 'c2'), accept('o2'), request('o3', 'c3'), timeout('o3')]).snapshot.value).toBe('available');
+    const missedTwice = run([strict, available, request('o1', 'c1'), timeout('o1'), request('o2', 'c2'), timeout('o2')]);
+    expect(missedTwice.snapshot.value).toBe('away');
+    expect(missedTwice.snapshot.context.presence).toBe('away');
   });
 });

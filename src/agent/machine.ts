@@ -1,7 +1,7 @@
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { Effect } from '../actor/effects.ts';
 import type { AgentContext, PendingOffer } from './context.ts';
-import { freeCapacity, usedCapacity } from './context.ts';
+import { DEFAULT_INTERRUPTIBLE_BY, offerableCapacity, usedCapacity } from './context.ts';
 import type { AgentActorEvent } from './events.ts';
 import { MediaTypes } from '../contract/index.ts';
 
@@ -82,17 +82,27 @@ const declineRequest = ({ context, event }: Args): Effect[] => {
   ];
 };
 
-const accept = ({ context, event }: Args): Effect[] => {
-  const e = event as Of<'offer.accept'>;
-  const offer = context.offers.find((o) => o.offerId === e.offerId);
+function acceptOffer(context: AgentContext, offerId: string, at: string, commandId: string): Effect[] {
+  const offer = context.offers.find((o) => o.offerId === offerId);
   if (!offer) return [];
   return [
-    { kind: 'timer.cancel', name: offerTimer(e.offerId) },
-    { kind: 'assignment.update', offerId: e.offerId, state: 'accepted', at: e.at, queue: offer.queue, offeredAt: offer.offeredAt },
+    { kind: 'timer.cancel', name: offerTimer(offerId) },
+    { kind: 'assignment.update', offerId, state: 'accepted', at, queue: offer.queue, offeredAt: offer.offeredAt },
     // The conversation answers the command once it is connected, so that "accepted" means
     // the agent can write at once.
-    { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at: e.at, offerId: e.offerId, agentId: context.id, commandId: e.commandId } },
+    { kind: 'send', to: { kind: 'conversation', id: offer.conversationId }, event: { type: 'offer.accepted', at, offerId, agentId: context.id, commandId } },
   ];
+}
+
+const accept = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.accept'>;
+  return acceptOffer(context, e.offerId, e.at, e.commandId);
+};
+
+/** Auto-answer: the offer just reserved is accepted on the agent's behalf. */
+const acceptAutomatically = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'offer.request'>;
+  return acceptOffer(context, e.offerId, e.at, `auto:${e.offerId}`);
 };
 
 /** An offer that ends without being accepted: rejected, timed out, rescinded or dropped by going offline. */
@@ -135,19 +145,32 @@ export const agentMachine = setup({
     effects: (_: unknown, _effects: Effect[]) => {},
     configure: assign(({ event }) => {
       const e = event as Of<'agent.configure'>;
-      return { name: e.name, skills: e.skills, capacity: e.capacity };
+      return {
+        name: e.name,
+        skills: e.skills,
+        capacity: e.capacity,
+        proficiency: e.proficiency ?? {},
+        languages: e.languages ?? [],
+        labels: e.labels ?? {},
+        interruptibleBy: e.interruptibleBy ?? DEFAULT_INTERRUPTIBLE_BY,
+        autoAccept: e.autoAccept ?? false,
+        awayAfterMissedOffers: e.awayAfterMissedOffers ?? 3,
+      };
     }),
     addOffer: assign({ offers: ({ context, event }) => [...context.offers, pendingOfferOf(event as Of<'offer.request'>)] }),
     activate: assign(({ context, event }) => {
-      const e = event as Of<'offer.accept'>;
+      const e = event as Of<'offer.accept'> | Of<'offer.request'>;
       const offer = context.offers.find((o) => o.offerId === e.offerId);
       if (!offer) return {};
       return {
         offers: context.offers.filter((o) => o.offerId !== e.offerId),
         active: [...context.active, { conversationId: offer.conversationId, offerId: offer.offerId, mediaType: offer.mediaType, since: e.at }],
         lastActivityAt: e.at,
+        lastAssignedAt: e.at,
+        missedOffers: 0,
       };
     }),
+    countMissed: assign({ missedOffers: ({ context }) => context.missedOffers + 1 }),
     removeOffer: assign({
       offers: ({ context, event }) => context.offers.filter((o) => !('offerId' in event) || o.offerId !== event.offerId),
     }),
@@ -160,11 +183,15 @@ export const agentMachine = setup({
     canTake: ({ context, event }) => {
       const e = event as Of<'offer.request'>;
       return (
-        freeCapacity(context, e.mediaType) > 0 &&
+        offerableCapacity(context, e.mediaType) > 0 &&
         !context.offers.some((o) => o.conversationId === e.conversationId) &&
         !context.active.some((a) => a.conversationId === e.conversationId)
       );
     },
+    autoAccepts: ({ context }) => context.autoAccept,
+    /** This missed offer is one too many: the agent is set away. */
+    missedTooMany: ({ context, event }) =>
+      'offerId' in event && context.offers.some((o) => o.offerId === event.offerId) && context.awayAfterMissedOffers > 0 && context.missedOffers + 1 >= context.awayAfterMissedOffers,
     hasOffer: ({ context, event }) => 'offerId' in event && context.offers.some((o) => o.offerId === event.offerId),
     hasActive: ({ context, event }) => 'conversationId' in event && context.active.some((a) => a.conversationId === event.conversationId),
   },
@@ -175,11 +202,19 @@ export const agentMachine = setup({
     id: input.id,
     name: input.id,
     skills: [],
+    proficiency: {},
+    languages: [],
+    labels: {},
     capacity: {},
+    interruptibleBy: DEFAULT_INTERRUPTIBLE_BY,
+    autoAccept: false,
+    awayAfterMissedOffers: 3,
+    missedOffers: 0,
     presence: 'offline',
     offers: [],
     active: [],
     lastActivityAt: input.at,
+    lastAssignedAt: input.at,
   }),
   initial: 'offline',
   on: {
@@ -207,14 +242,27 @@ export const agentMachine = setup({
       },
       { actions: { type: 'effects', params: offerNotFound } },
     ],
-    'offer.timeout': {
-      guard: 'hasOffer',
-      actions: [
-        { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.timeout'>).offerId, event.at, 'timeout') },
-        'removeOffer',
-        { type: 'effects', params: stateChanged },
-      ],
-    },
+    'offer.timeout': [
+      {
+        // Offers that keep ringing out mean nobody is there: stop routing to this agent.
+        guard: 'missedTooMany',
+        target: '.away',
+        actions: [
+          { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.timeout'>).offerId, event.at, 'timeout') },
+          'removeOffer',
+          assign({ missedOffers: 0 }),
+        ],
+      },
+      {
+        guard: 'hasOffer',
+        actions: [
+          { type: 'effects', params: ({ context, event }: Args) => endOffer(context, (event as Of<'offer.timeout'>).offerId, event.at, 'timeout') },
+          'removeOffer',
+          'countMissed',
+          { type: 'effects', params: stateChanged },
+        ],
+      },
+    ],
     'offer.rescind': {
       guard: 'hasOffer',
       actions: [
@@ -246,6 +294,16 @@ export const agentMachine = setup({
       ],
       on: {
         'offer.request': [
+          {
+            guard: and(['canTake', 'autoAccepts']),
+            actions: [
+              { type: 'effects', params: reserve },
+              'addOffer',
+              { type: 'effects', params: acceptAutomatically },
+              'activate',
+              { type: 'effects', params: stateChanged },
+            ],
+          },
           { guard: 'canTake', actions: [{ type: 'effects', params: reserve }, 'addOffer', { type: 'effects', params: stateChanged }] },
           { actions: { type: 'effects', params: declineRequest } },
         ],

@@ -111,11 +111,11 @@ describe('loadConfigFolder(examples)', () => {
     const whatsapp = registry.channel('demo', 'whatsapp');
     expect(whatsapp).toBeDefined();
     const route = (text: string) => runInboundFlow(whatsapp?.rules ?? [], whatsapp?.queue ?? '', { text });
-    expect(route('Bonjour, I need a refund for invoice 4521')).toEqual({ queue: 'billing', skills: ['billing'], priority: 0 });
-    expect(route('Mon remboursement, c’est URGENT')).toEqual({ queue: 'billing', skills: ['billing'], priority: 10 });
-    expect(route('Where is my parcel? asap please')).toEqual({ queue: 'support', skills: [], priority: 10 });
-    expect(route('Where is my parcel?')).toEqual({ queue: 'support', skills: [], priority: 0 });
-    expect(route('This is urgently needed')).toEqual({ queue: 'support', skills: [], priority: 0 });
+    expect(route('Bonjour, I need a refund for invoice 4521')).toEqual({ queue: 'billing', skills: ['billing'], language: null, priority: 0, preferredAgents: [] });
+    expect(route('Mon remboursement, c’est URGENT')).toEqual({ queue: 'billing', skills: ['billing'], language: null, priority: 10, preferredAgents: [] });
+    expect(route('Where is my parcel? asap please')).toEqual({ queue: 'support', skills: [], language: null, priority: 10, preferredAgents: [] });
+    expect(route('Where is my parcel?')).toEqual({ queue: 'support', skills: [], language: null, priority: 0, preferredAgents: [] });
+    expect(route('This is urgently needed')).toEqual({ queue: 'support', skills: [], language: null, priority: 0, preferredAgents: [] });
   });
 });
 
@@ -283,7 +283,7 @@ describe('runInboundFlow', () => {
 
   it('sets the priority from a regex, case-insensitively', () => {
     const urgent: InboundRule = { match: { regex: '\\b(urgent|asap)\\b' }, set: { priority: 10 } };
-    expect(runInboundFlow([urgent], 'support', { text: 'ASAP please' })).toEqual({ queue: 'support', skills: [], priority: 10 });
+    expect(runInboundFlow([urgent], 'support', { text: 'ASAP please' })).toEqual({ queue: 'support', skills: [], language: null, priority: 10, preferredAgents: [] });
     expect(runInboundFlow([urgent], 'support', { text: 'not urgently' }).priority).toBe(0);
   });
 
@@ -292,7 +292,9 @@ describe('runInboundFlow', () => {
     expect(runInboundFlow([gold], 'support', { text: 'hi', attributes: { tier: 'gold' } })).toEqual({
       queue: 'support',
       skills: ['vip'],
+      language: null,
       priority: 20,
+      preferredAgents: [],
     });
     expect(runInboundFlow([gold], 'support', { text: 'hi', attributes: { tier: 'silver' } }).priority).toBe(0);
     expect(runInboundFlow([gold], 'support', { text: 'hi' }).priority).toBe(0);
@@ -327,15 +329,17 @@ describe('runInboundFlow', () => {
     expect(runInboundFlow(rules, 'support', { text: 'refund, maybe fraud' })).toEqual({
       queue: 'fraud',
       skills: ['billing'],
+      language: null,
       priority: 50,
+      preferredAgents: [],
     });
-    expect(runInboundFlow(rules, 'support', { text: 'refund' })).toEqual({ queue: 'billing', skills: ['billing'], priority: 5 });
+    expect(runInboundFlow(rules, 'support', { text: 'refund' })).toEqual({ queue: 'billing', skills: ['billing'], language: null, priority: 5, preferredAgents: [] });
   });
 
   it('returns the defaults when no rule matches', () => {
     const rules: InboundRule[] = [refund, { match: { regex: 'urgent' }, set: { priority: 10 } }];
-    expect(runInboundFlow(rules, 'support', { text: 'hello' })).toEqual({ queue: 'support', skills: [], priority: 0 });
-    expect(runInboundFlow([], 'support', {})).toEqual({ queue: 'support', skills: [], priority: 0 });
+    expect(runInboundFlow(rules, 'support', { text: 'hello' })).toEqual({ queue: 'support', skills: [], language: null, priority: 0, preferredAgents: [] });
+    expect(runInboundFlow([], 'support', {})).toEqual({ queue: 'support', skills: [], language: null, priority: 0, preferredAgents: [] });
   });
 });
 
@@ -431,5 +435,22 @@ describe('loadConfigFolder strictness', () => {
       'q.yaml': queueYaml('  skills: []'),
     });
     expect((await loadConfigFolder(dir)).map((r) => r.kind)).toEqual(['Queue']);
+  });
+});
+
+describe('runInboundFlow: language and preferred agents', () => {
+  const rules: InboundRule[] = [
+    { match: { language: 'fr' }, set: { language: 'fr', skills: ['french'] } },
+    { match: { keywords: ['vip'] }, set: { preferredAgents: ['alice', 'bob'] } },
+  ];
+
+  it('matches the message language by primary tag, from the channel or a language attribute', () => {
+    expect(runInboundFlow(rules, 'support', { text: 'bonjour', language: 'fr-CA' })).toMatchObject({ language: 'fr', skills: ['french'] });
+    expect(runInboundFlow(rules, 'support', { text: 'bonjour', attributes: { language: 'fr' } })).toMatchObject({ language: 'fr' });
+    expect(runInboundFlow(rules, 'support', { text: 'hello', language: 'en' })).toMatchObject({ language: null, skills: [] });
+  });
+
+  it('sets preferred agents', () => {
+    expect(runInboundFlow(rules, 'support', { text: 'I am a VIP' }).preferredAgents).toEqual(['alice', 'bob']);
   });
 });

@@ -3,11 +3,15 @@ import type { InboundRule } from './resources.ts';
 export interface RoutingDecision {
   queue: string;
   skills: string[];
+  language: string | null;
   priority: number;
+  preferredAgents: string[];
 }
 
 export interface FlowInput {
   text?: string | undefined;
+  /** The message's language when the channel knows it. */
+  language?: string | undefined;
   attributes?: Record<string, string> | undefined;
 }
 
@@ -16,12 +20,14 @@ export interface FlowInput {
  * the last matching rule's queue and priority win), starting from the channel's queue.
  */
 export function runInboundFlow(rules: readonly InboundRule[], defaultQueue: string, input: FlowInput): RoutingDecision {
-  const decision: RoutingDecision = { queue: defaultQueue, skills: [], priority: 0 };
+  const decision: RoutingDecision = { queue: defaultQueue, skills: [], language: null, priority: 0, preferredAgents: [] };
   for (const rule of rules) {
     if (!matches(rule.match, input)) continue;
     for (const s of rule.set.skills ?? []) if (!decision.skills.includes(s)) decision.skills.push(s);
     if (rule.set.queue) decision.queue = rule.set.queue;
     if (rule.set.priority !== undefined) decision.priority = rule.set.priority;
+    if (rule.set.language) decision.language = primaryTag(rule.set.language);
+    if (rule.set.preferredAgents) decision.preferredAgents = rule.set.preferredAgents;
   }
   return decision;
 }
@@ -34,7 +40,16 @@ function matches(match: InboundRule['match'], input: FlowInput): boolean {
   }
   if (match.regex && !compiled(match.regex).test(text)) return false;
   if (match.attribute && input.attributes?.[match.attribute.name] !== match.attribute.equals) return false;
+  if (match.language) {
+    const language = input.language ?? input.attributes?.language;
+    if (!language || primaryTag(language) !== primaryTag(match.language)) return false;
+  }
   return true;
+}
+
+/** `pt-BR` → `pt`: agents are matched on the primary language. */
+export function primaryTag(tag: string): string {
+  return tag.split('-')[0]?.toLowerCase() ?? tag;
 }
 
 // Rules come from configuration, so this holds one entry per distinct pattern configured.

@@ -24,6 +24,22 @@ export const ConfigureAgent = z.object({
   skills: z.array(Skill).max(100),
   /** Conversations at once per media type (0–25); missing types default to 0. */
   capacity: z.partialRecord(z.enum(MediaTypes), z.number().int().min(0).max(25)),
+  /** Proficiency (1–5) per skill; a listed skill without a rating counts as 3. */
+  proficiency: z.record(Skill, z.number().int().min(1).max(5)).optional(),
+  /** Languages the agent speaks (BCP 47 primary tags such as fr, en). */
+  languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).max(20).optional(),
+  /** Labels that queues select members by. */
+  labels: z.record(z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_./]{0,62}$/), z.string().max(63)).optional(),
+  /**
+   * Which media may still be offered while the agent is busy on another (Genesys'
+   * "interrupted by"): `{ email: ['message'] }` lets an agent working an e-mail get messages.
+   * Default: messaging types mix, and e-mail is interruptible by messaging.
+   */
+  interruptibleBy: z.partialRecord(z.enum(MediaTypes), z.array(z.enum(MediaTypes))).optional(),
+  /** Offers are accepted at once on the agent's behalf. @default false */
+  autoAccept: z.boolean().optional(),
+  /** Offers missed in a row (timed out) after which the agent is set away; 0 never. @default 3 */
+  awayAfterMissedOffers: z.number().int().min(0).max(100).optional(),
 });
 
 export const SetPresence = z.object({ ...base, type: z.literal('presence.set'), presence: z.enum(Presences) });

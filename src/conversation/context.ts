@@ -12,6 +12,8 @@ export interface ConversationContext {
   /** Routing, as decided by the channel's inbound flow on the first message. */
   queue: string;
   skills: string[];
+  /** The language an agent must speak (primary tag), when the inbound flow set one. */
+  language: string | null;
   priority: number;
   threadingWindowMs: number;
   alertingTimeoutMs: number;

@@ -19,6 +19,7 @@ function start() {
     customer: { id: '+33612345678', idType: 'phone' },
     queue: 'support',
     skills: ['support'],
+    language: null,
     priority: 0,
     threadingWindowMs: 72 * 3_600_000,
     alertingTimeoutMs: 30_000,

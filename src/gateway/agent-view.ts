@@ -13,8 +13,7 @@ import type { AgentView } from './views.ts';
  */
 export function agentView(row: Pick<AgentRow, 'id' | 'name' | 'presence' | 'snapshot'>): AgentView {
   const ctx = contextOf(row.snapshot);
-  const full: AgentContext = {
-    tenant: '',
+  const full: Pick<AgentContext, 'id' | 'name' | 'skills' | 'capacity' | 'presence' | 'offers' | 'active'> = {
     id: row.id,
     name: typeof ctx.name === 'string' ? ctx.name : row.name,
     skills: Array.isArray(ctx.skills) ? ctx.skills : [],
@@ -22,7 +21,6 @@ export function agentView(row: Pick<AgentRow, 'id' | 'name' | 'presence' | 'snap
     presence: asPresence(ctx.presence) ?? asPresence(row.presence) ?? 'offline',
     offers: Array.isArray(ctx.offers) ? ctx.offers : [],
     active: Array.isArray(ctx.active) ? ctx.active : [],
-    lastActivityAt: '',
   };
 
   const capacity: AgentView['capacity'] = {};

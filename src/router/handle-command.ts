@@ -28,9 +28,11 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, comma
 
   let target: ActorTarget;
   switch (command.type) {
-    case 'agent.configure':
-      target = { kind: 'agent', tenant, id: agentId, event: { type: 'agent.configure', at, commandId, name: command.name, skills: command.skills, capacity: command.capacity } };
+    case 'agent.configure': {
+      const { type, name, skills, capacity, proficiency, languages, labels, interruptibleBy, autoAccept, awayAfterMissedOffers } = command;
+      target = { kind: 'agent', tenant, id: agentId, event: { type, at, commandId, name, skills, capacity, proficiency, languages, labels, interruptibleBy, autoAccept, awayAfterMissedOffers } };
       break;
+    }
     case 'presence.set':
       target = { kind: 'agent', tenant, id: agentId, event: { type: 'presence.set', at, commandId, presence: command.presence } };
       break;

@@ -77,6 +77,7 @@ export async function receiveMessage(
           customer: { id: from.id, idType: from.idType, name: from.name },
           queue: routing.queue,
           skills: [...new Set([...(queue?.skills ?? []), ...routing.skills])],
+          language: routing.language,
           priority: routing.priority,
           threadingWindowMs: channel.threadingWindowMs,
           alertingTimeoutMs: queue?.alertingTimeoutMs ?? DEFAULT_ALERTING_TIMEOUT_MS,

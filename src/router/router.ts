@@ -95,6 +95,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
           scheduler.offerLost(request.conversationId, request.offerId);
         });
     },
+    queue: (tenant, name) => config.queue(tenant, name),
     waiting: (tenant, queue, count) => metrics.queueWaiting.set({ tenant, queue }, count),
   });
   const timers = new TimerService(db, host, { onError: onError('timer failed') });

@@ -1,27 +1,38 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentContext } from '../agent/context.ts';
-import { freeCapacity } from '../agent/context.ts';
+import { DEFAULT_PROFICIENCY, offerableCapacity, utilization } from '../agent/context.ts';
 
 /** What the scheduler knows of an agent: a copy of the agent actor's committed state. */
 export interface AgentView {
   tenant: string;
   id: string;
   available: boolean;
-  skills: ReadonlySet<string>;
-  free: Partial<Record<MediaType, number>>;
+  /** Skill → proficiency (1–5). */
+  skills: ReadonlyMap<string, number>;
+  languages: ReadonlySet<string>;
+  labels: Readonly<Record<string, string>>;
+  /** Conversations of each media type it can be offered now (free slots, interruptible rules). */
+  offerable: Partial<Record<MediaType, number>>;
+  /** Share of its slots in use (0–1). */
+  utilization: number;
   lastActivityAt: number;
+  lastAssignedAt: number;
 }
 
 export function agentViewOf(ctx: AgentContext): AgentView {
-  const free: Partial<Record<MediaType, number>> = {};
-  for (const media of MediaTypes) free[media] = freeCapacity(ctx, media);
+  const offerable: Partial<Record<MediaType, number>> = {};
+  for (const media of MediaTypes) offerable[media] = offerableCapacity(ctx, media);
   return {
     tenant: ctx.tenant,
     id: ctx.id,
     available: ctx.presence === 'available',
-    skills: new Set(ctx.skills),
-    free,
+    skills: new Map(ctx.skills.map((s) => [s, ctx.proficiency[s] ?? DEFAULT_PROFICIENCY])),
+    languages: new Set(ctx.languages),
+    labels: ctx.labels,
+    offerable,
+    utilization: utilization(ctx),
     lastActivityAt: Date.parse(ctx.lastActivityAt),
+    lastAssignedAt: Date.parse(ctx.lastAssignedAt),
   };
 }

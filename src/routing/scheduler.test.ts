@@ -3,11 +3,24 @@ import type { OfferRequest } from '../agent/events.ts';
 import { Scheduler } from './scheduler.ts';
 import type { AgentView } from './agent-view.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { ConfigRegistry, QueueResource } from '../config/index.ts';
 
 const t0 = Date.parse('2026-11-22T10:00:00Z');
 
 function agent(id: string, over: Partial<AgentView> = {}): AgentView {
-  return { tenant: 'acme', id, available: true, skills: new Set(['support']), free: { message: 1 }, lastActivityAt: t0, ...over };
+  return {
+    tenant: 'acme',
+    id,
+    available: true,
+    skills: new Map([['support', 3]]),
+    languages: new Set(),
+    labels: {},
+    offerable: { message: 1 },
+    utilization: 0,
+    lastActivityAt: t0,
+    lastAssignedAt: t0,
+    ...over,
+  };
 }
 
 function waiting(id: string, over: Partial<WaitingConversation> = {}): WaitingConversation {
@@ -16,6 +29,7 @@ function waiting(id: string, over: Partial<WaitingConversation> = {}): WaitingCo
     tenant: 'acme',
     queue: 'support',
     skills: ['support'],
+    language: null,
     mediaType: 'message',
     priority: 0,
     enqueuedAt: t0,
@@ -30,9 +44,15 @@ function waiting(id: string, over: Partial<WaitingConversation> = {}): WaitingCo
 }
 
 /** A scheduler whose offers are recorded; `pass()` runs synchronously. */
-function harness() {
+function harness(queue?: Record<string, unknown>, now = t0) {
   const offers: { agentId: string; request: OfferRequest }[] = [];
-  const scheduler = new Scheduler({ offer: (_tenant, agentId, request) => offers.push({ agentId, request }), now: () => t0 });
+  const registry = new ConfigRegistry();
+  if (queue) registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: queue })]);
+  const scheduler = new Scheduler({
+    offer: (_tenant, agentId, request) => offers.push({ agentId, request }),
+    queue: (tenant, name) => registry.queue(tenant, name),
+    now: () => now,
+  });
   return { scheduler, offers };
 }
 
@@ -40,7 +60,7 @@ describe('Scheduler', () => {
   it('offers to an agent with every required skill, never to one missing a skill', () => {
     const { scheduler, offers } = harness();
     scheduler.agentChanged(agent('idle-longest-but-unskilled', { lastActivityAt: t0 - 60_000 }));
-    scheduler.agentChanged(agent('skilled', { skills: new Set(['support', 'billing']) }));
+    scheduler.agentChanged(agent('skilled', { skills: new Map([['support', 3], ['billing', 3]]) }));
     scheduler.conversationChanged(waiting('c1', { skills: ['support', 'billing'] }), true);
     scheduler.pass();
     expect(offers.map((o) => o.agentId)).toEqual(['skilled']);
@@ -49,7 +69,7 @@ describe('Scheduler', () => {
   it('picks the agent idle longest among eligible ones, skipping the unavailable and the full', () => {
     const { scheduler, offers } = harness();
     scheduler.agentChanged(agent('away', { available: false, lastActivityAt: t0 - 90_000 }));
-    scheduler.agentChanged(agent('full', { free: { message: 0 }, lastActivityAt: t0 - 80_000 }));
+    scheduler.agentChanged(agent('full', { offerable: { message: 0 }, lastActivityAt: t0 - 80_000 }));
     scheduler.agentChanged(agent('recent', { lastActivityAt: t0 - 10_000 }));
     scheduler.agentChanged(agent('longest', { lastActivityAt: t0 - 50_000 }));
     scheduler.conversationChanged(waiting('c1'), true);
@@ -64,14 +84,14 @@ describe('Scheduler', () => {
     scheduler.conversationChanged(waiting('late-low', { enqueuedAt: t0 }), true);
     scheduler.conversationChanged(waiting('early-low', { enqueuedAt: t0 - 5_000 }), true);
     scheduler.conversationChanged(waiting('late-high', { enqueuedAt: t0, priority: 10 }), true);
-    scheduler.agentChanged(agent('a', { free: { message: 3 } }));
+    scheduler.agentChanged(agent('a', { offerable: { message: 3 } }));
     scheduler.pass();
     expect(offers.map((o) => o.request.conversationId)).toEqual(['late-high', 'early-low', 'late-low']);
   });
 
   it('never offers more than the free capacity while offers are unanswered', () => {
     const { scheduler, offers } = harness();
-    scheduler.agentChanged(agent('a', { free: { message: 2 } }));
+    scheduler.agentChanged(agent('a', { offerable: { message: 2 } }));
     for (const id of ['c1', 'c2', 'c3', 'c4']) scheduler.conversationChanged(waiting(id), true);
     scheduler.pass();
     scheduler.pass();
@@ -95,7 +115,7 @@ describe('Scheduler', () => {
 
   it('offers a conversation again once its offer was declined, and not before', () => {
     const { scheduler, offers } = harness();
-    scheduler.agentChanged(agent('a', { free: { message: 5 } }));
+    scheduler.agentChanged(agent('a', { offerable: { message: 5 } }));
     scheduler.conversationChanged(waiting('c1'), true);
     scheduler.pass();
     const first = offers[0]?.request.offerId as string;
@@ -104,7 +124,7 @@ describe('Scheduler', () => {
     scheduler.pass();
     expect(offers).toHaveLength(1);
     // The agent declined and the conversation committed that decline: offer again.
-    scheduler.agentChanged(agent('a', { free: { message: 5 } }), first);
+    scheduler.agentChanged(agent('a', { offerable: { message: 5 } }), first);
     scheduler.conversationChanged(waiting('c1'), true, first);
     scheduler.pass();
     expect(offers).toHaveLength(2);
@@ -117,5 +137,76 @@ describe('Scheduler', () => {
     scheduler.conversationChanged(waiting('c1'), true);
     scheduler.pass();
     expect(offers).toHaveLength(0);
+  });
+
+  describe('methods', () => {
+    const team = () => [
+      agent('idle', { lastActivityAt: t0 - 90_000, skills: new Map([['support', 2]]), utilization: 0.5, lastAssignedAt: t0 - 10_000 }),
+      agent('expert', { lastActivityAt: t0 - 10_000, skills: new Map([['support', 5]]), utilization: 0.75, lastAssignedAt: t0 - 20_000 }),
+      agent('free', { lastActivityAt: t0 - 20_000, skills: new Map([['support', 3]]), utilization: 0, lastAssignedAt: t0 - 5_000 }),
+      agent('rotated', { lastActivityAt: t0 - 30_000, skills: new Map([['support', 3]]), utilization: 0.9, lastAssignedAt: t0 - 600_000 }),
+    ];
+    it.each([
+      ['longest-idle', 'idle'],
+      ['best-skills', 'expert'],
+      ['most-available', 'free'],
+      ['rotation', 'rotated'],
+    ] as const)('%s picks %s', (method, expected) => {
+      const { scheduler, offers } = harness({ method });
+      for (const a of team()) scheduler.agentChanged(a);
+      scheduler.conversationChanged(waiting('c1'), true);
+      scheduler.pass();
+      expect(offers[0]?.agentId).toBe(expected);
+      expect(offers[0]?.request.reason).toMatchObject({ method, candidates: 4 });
+    });
+
+    it('breaks a best-skills tie by idle time', () => {
+      const { scheduler, offers } = harness({ method: 'best-skills' });
+      scheduler.agentChanged(agent('recent', { skills: new Map([['support', 4]]), lastActivityAt: t0 - 1_000 }));
+      scheduler.agentChanged(agent('waiting', { skills: new Map([['support', 4]]), lastActivityAt: t0 - 9_000 }));
+      scheduler.conversationChanged(waiting('c1'), true);
+      scheduler.pass();
+      expect(offers[0]?.agentId).toBe('waiting');
+    });
+  });
+
+  it('offers only to members: listed agents or agents whose labels match', () => {
+    const listed = harness({ members: { agents: ['bea'] } });
+    const bySelector = harness({ members: { selector: { matchLabels: { team: 'vip' } } } });
+    for (const h of [listed, bySelector]) {
+      h.scheduler.agentChanged(agent('ann', { lastActivityAt: t0 - 60_000 }));
+      h.scheduler.agentChanged(agent('bea', { labels: { team: 'vip' } }));
+      h.scheduler.conversationChanged(waiting('c1'), true);
+      h.scheduler.pass();
+      expect(h.offers.map((o) => o.agentId)).toEqual(['bea']);
+    }
+  });
+
+  it('requires the minimum proficiency the queue sets for a skill', () => {
+    const { scheduler, offers } = harness({ minProficiency: { support: 4 } });
+    scheduler.agentChanged(agent('junior', { skills: new Map([['support', 2]]), lastActivityAt: t0 - 60_000 }));
+    scheduler.agentChanged(agent('senior', { skills: new Map([['support', 4]]) }));
+    scheduler.conversationChanged(waiting('c1'), true);
+    scheduler.pass();
+    expect(offers.map((o) => o.agentId)).toEqual(['senior']);
+  });
+
+  it('requires the conversation language', () => {
+    const { scheduler, offers } = harness();
+    scheduler.agentChanged(agent('en', { languages: new Set(['en']), lastActivityAt: t0 - 60_000 }));
+    scheduler.agentChanged(agent('fr', { languages: new Set(['fr', 'en']) }));
+    scheduler.conversationChanged(waiting('c1', { language: 'fr' }), true);
+    scheduler.pass();
+    expect(offers.map((o) => o.agentId)).toEqual(['fr']);
+  });
+
+  it('ages priority: a long wait overtakes a higher priority that just arrived', () => {
+    const { scheduler, offers } = harness({ aging: { every: '10s', step: 1 } });
+    scheduler.conversationChanged(waiting('urgent-new', { priority: 5, enqueuedAt: t0 }), true);
+    scheduler.conversationChanged(waiting('patient', { priority: 0, enqueuedAt: t0 - 60_000 }), true);
+    scheduler.agentChanged(agent('a'));
+    scheduler.pass();
+    // 60 s at +1 per 10 s: 0 + 6 beats 5.
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['patient']);
   });
 });

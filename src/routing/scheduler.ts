@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { OfferRequest } from '../agent/events.ts';
+import type { QueueConfig } from '../config/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { byUrgency, type WaitingConversation } from './waiting-conversation.ts';
+import { qualifies } from './eligibility.ts';
+import { beats, score } from './methods.ts';
+import type { WaitingConversation } from './waiting-conversation.ts';
 
 /** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
@@ -15,6 +18,8 @@ interface InFlight {
 export interface SchedulerOptions {
   /** Sends an offer request to the agent actor (the agent reserves capacity or declines). */
   offer(tenant: string, agentId: string, request: OfferRequest): void;
+  /** The live configuration of a queue (method, members, minimum proficiency, aging…). */
+  queue?(tenant: string, name: string): QueueConfig | undefined;
   /** Called after each pass with the waiting count per tenant/queue (for metrics). */
   waiting?(tenant: string, queue: string, count: number): void;
   now?: () => number;
@@ -24,9 +29,11 @@ const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
 const slotKey = (agent: string, media: string) => `${agent}|${media}`;
 
 /**
- * Matches waiting conversations to agents: an agent is eligible when it is available,
- * has every required skill and free capacity for the media type; among eligible agents
- * the one idle longest wins. Conversations go by priority, then by time waited.
+ * Matches waiting conversations to agents. An agent is eligible when it is available, a
+ * member of the queue, has every required skill at the queue's minimum proficiency,
+ * speaks the conversation's language and can be offered the media type; among eligible
+ * agents the queue's method decides. Conversations go by priority (aged by time waited),
+ * then by time waited.
  *
  * The scheduler only proposes: the agent actor reserves or declines, and the
  * conversation actor accepts one reservation. Its state is a cache of the actors'
@@ -93,12 +100,22 @@ export class Scheduler {
     const hold = (key: string) => reserved.set(key, (reserved.get(key) ?? 0) + 1);
     for (const flight of this.inFlight.values()) if (!flight.answeredByAgent) hold(slotKey(flight.agentKey, flight.mediaType));
     const counts = new Map<string, number>();
-    const ordered = [...this.waiting.values()].sort(byUrgency);
+    const now = this.now();
+    const urgency = (c: WaitingConversation) => {
+      const aging = this.options.queue?.(c.tenant, c.queue)?.aging;
+      return c.priority + (aging && aging.step > 0 ? aging.step * Math.floor((now - c.enqueuedAt) / aging.everyMs) : 0);
+    };
+    const ordered = [...this.waiting.values()]
+      .map((c) => ({ c, urgency: urgency(c) }))
+      .sort((a, b) => b.urgency - a.urgency || a.c.enqueuedAt - b.c.enqueuedAt || (a.c.id < b.c.id ? -1 : 1))
+      .map((x) => x.c);
     for (const conversation of ordered) {
       const queueKey = `${conversation.tenant}/${conversation.queue}`;
       counts.set(queueKey, (counts.get(queueKey) ?? 0) + 1);
       if (this.inFlight.has(conversation.id)) continue;
-      const { agent, candidates } = this.pick(conversation, reserved);
+      const queue = this.options.queue?.(conversation.tenant, conversation.queue);
+      const method = queue?.method ?? 'longest-idle';
+      const { agent, candidates, best } = this.pick(conversation, queue, method, reserved, now);
       if (!agent) continue;
       const key = agentKey(agent.tenant, agent.id);
       const offerId = randomUUID();
@@ -117,7 +134,7 @@ export class Scheduler {
         customerId: conversation.customerId,
         customerName: conversation.customerName,
         timeoutMs: conversation.alertingTimeoutMs,
-        reason: { method: 'longest-idle', candidates, score: this.now() - agent.lastActivityAt },
+        reason: { method, candidates, score: best },
       });
     }
     // Report every queue seen so far, so a queue that just emptied reads 0.
@@ -129,32 +146,28 @@ export class Scheduler {
   }
 
   /**
-   * The eligible agent idle longest (if any), and how many agents were eligible. Agents
-   * who already let this conversation go (rejected, timed out) come last: it goes back to
-   * them only when nobody else can take it, rather than waiting forever.
+   * The best eligible agent by the queue's method (if any), how many were eligible, and
+   * the winning score. Agents who already let this conversation go (rejected, timed out)
+   * come last: it goes back to them only when nobody else can take it.
    */
-  private pick(conversation: WaitingConversation, reserved: Map<string, number>): { agent: AgentView | undefined; candidates: number } {
-    let best: AgentView | undefined;
-    let bestDeclined = true;
+  private pick(
+    conversation: WaitingConversation,
+    queue: QueueConfig | undefined,
+    method: QueueConfig['method'],
+    reserved: Map<string, number>,
+    now: number,
+  ): { agent: AgentView | undefined; candidates: number; best: number | undefined } {
+    let best: { agent: AgentView; score: number; declined: boolean } | undefined;
     let candidates = 0;
     for (const agent of this.agents.values()) {
-      if (agent.tenant !== conversation.tenant || !agent.available) continue;
-      if (!conversation.skills.every((s) => agent.skills.has(s))) continue;
-      const free = (agent.free[conversation.mediaType] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), conversation.mediaType)) ?? 0);
+      if (!qualifies(agent, conversation, queue)) continue;
+      const free = (agent.offerable[conversation.mediaType] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), conversation.mediaType)) ?? 0);
       if (free <= 0) continue;
       candidates++;
-      const declined = conversation.declinedBy.includes(agent.id);
-      const better =
-        !best ||
-        (bestDeclined && !declined) ||
-        (bestDeclined === declined &&
-          (agent.lastActivityAt < best.lastActivityAt || (agent.lastActivityAt === best.lastActivityAt && agent.id < best.id)));
-      if (better) {
-        best = agent;
-        bestDeclined = declined;
-      }
+      const candidate = { agent, score: score(method, agent, conversation.skills, now), declined: conversation.declinedBy.includes(agent.id) };
+      if (!best || (best.declined && !candidate.declined) || (best.declined === candidate.declined && beats(candidate, best))) best = candidate;
     }
-    return { agent: best, candidates };
+    return { agent: best?.agent, candidates, best: best?.score };
   }
 
   /** Waiting conversations, for tests and the API. */

@@ -7,6 +7,8 @@ export interface WaitingConversation {
   tenant: string;
   queue: string;
   skills: readonly string[];
+  /** The language an agent must speak (primary tag), if the inbound flow set one. */
+  language: string | null;
   mediaType: MediaType;
   priority: number;
   enqueuedAt: number;
@@ -24,6 +26,7 @@ export function waitingOf(ctx: ConversationContext): WaitingConversation {
     tenant: ctx.tenant,
     queue: ctx.queue,
     skills: ctx.skills,
+    language: ctx.language,
     mediaType: ctx.mediaType,
     priority: ctx.priority,
     enqueuedAt: Date.parse(ctx.enqueuedAt ?? ctx.lastMessageAt),
@@ -34,9 +37,4 @@ export function waitingOf(ctx: ConversationContext): WaitingConversation {
     customerName: ctx.customer.name,
     alertingTimeoutMs: ctx.alertingTimeoutMs,
   };
-}
-
-/** Higher priority first, then the one waiting longest. */
-export function byUrgency(a: WaitingConversation, b: WaitingConversation): number {
-  return b.priority - a.priority || a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : 1);
 }

@@ -1,0 +1,31 @@
+import type { RoutingMethod } from '../config/index.ts';
+import type { AgentView } from './agent-view.ts';
+
+/**
+ * Each routing method as a score (higher wins) plus the idle-time tie-break every method
+ * shares. The score is also what an assignment records to explain the choice.
+ */
+export function score(method: RoutingMethod, agent: AgentView, skills: readonly string[], now: number): number {
+  switch (method) {
+    case 'longest-idle':
+      return now - agent.lastActivityAt;
+    case 'best-skills':
+      // Mean proficiency over the required skills (all of them, when none is required).
+      return mean(skills.length > 0 ? skills.map((s) => agent.skills.get(s) ?? 0) : [...agent.skills.values()]);
+    case 'most-available':
+      return 1 - agent.utilization;
+    case 'rotation':
+      return now - agent.lastAssignedAt;
+  }
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Whether `a` beats `b`: higher score, then idle longer, then id (stable). */
+export function beats(a: { agent: AgentView; score: number }, b: { agent: AgentView; score: number }): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  if (a.agent.lastActivityAt !== b.agent.lastActivityAt) return a.agent.lastActivityAt < b.agent.lastActivityAt;
+  return a.agent.id < b.agent.id;
+}
