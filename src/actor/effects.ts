@@ -20,6 +20,7 @@ export type Effect =
   | { kind: 'timer.arm'; name: string; at: string; event: TimerEvent }
   | { kind: 'timer.cancel'; name: string }
   | { kind: 'message.store'; message: TranscriptMessage; customerId: string; platformMessageId?: string }
+  | { kind: 'assignment.wrap-up'; offerId: string; code: string }
   | { kind: 'assignment.offer'; offerId: string; conversationId: string; queue: string | null; at: string; reason: unknown }
   | {
       kind: 'assignment.update';
@@ -33,6 +34,9 @@ export type Effect =
 /** Events a durable timer brings back; `timerId` lets the host drop a stale firing. */
 export type TimerEvent =
   | { type: 'window.expired'; at: string }
-  | { type: 'offer.timeout'; offerId: string; at: string };
+  | { type: 'target.expired'; at: string }
+  | { type: 'ring.advance'; at: string }
+  | { type: 'offer.timeout'; offerId: string; at: string }
+  | { type: 'after-work.done'; conversationId: string; at: string };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

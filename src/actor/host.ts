@@ -14,6 +14,7 @@ import {
   loadConversation,
   saveAgent,
   saveConversation,
+  setWrapUpCode,
   updateAssignment,
 } from '../store/index.ts';
 import { agentMachine } from '../agent/machine.ts';
@@ -209,6 +210,9 @@ export class ActorHost {
             delivery_reason: null,
             delivery_updated_at: null,
           });
+          break;
+        case 'assignment.wrap-up':
+          await setWrapUpCode(tx, effect.offerId, effect.code);
           break;
         case 'assignment.offer':
           await insertAssignment(tx, { id: effect.offerId, tenant, conversationId: effect.conversationId, agentId: actor.id, queue: effect.queue, offeredAt: new Date(effect.at), reason: effect.reason });

@@ -19,6 +19,8 @@ export interface ActiveConversation {
   offerId: string;
   mediaType: MediaType;
   since: string;
+  /** Set once the interaction ended: after-conversation work holds the slot until then. */
+  afterWorkUntil?: string;
 }
 
 /** The agent actor's context: plain JSON, persisted in `agents.snapshot`. */

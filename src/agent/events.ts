@@ -45,4 +45,6 @@ export type AgentActorEvent =
   | { type: 'offer.reject'; at: string; commandId: string; offerId: string }
   | { type: 'offer.timeout'; at: string; offerId: string }
   | { type: 'offer.rescind'; at: string; offerId: string }
-  | { type: 'assignment.release'; at: string; conversationId: string };
+  /** The conversation ended for this agent; the slot stays busy `afterWorkMs` longer (after-conversation work). */
+  | { type: 'assignment.release'; at: string; conversationId: string; afterWorkMs?: number | undefined }
+  | { type: 'after-work.done'; at: string; conversationId: string };

@@ -124,7 +124,13 @@ function endOffer(context: AgentContext, offerId: string, at: string, why: 'reje
 const release = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'assignment.release'>;
   const active = context.active.find((a) => a.conversationId === e.conversationId);
-  return active ? [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at, queue: null }] : [];
+  if (!active) return [];
+  const effects: Effect[] = [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at, queue: null }];
+  if (e.afterWorkMs) {
+    const at = new Date(Date.parse(e.at) + e.afterWorkMs).toISOString();
+    effects.push({ kind: 'timer.arm', name: `after-work:${e.conversationId}`, at, event: { type: 'after-work.done', conversationId: e.conversationId, at } });
+  }
+  return effects;
 };
 
 const dropOffers = ({ context, event }: Args): Effect[] => context.offers.flatMap((o) => endOffer(context, o.offerId, event.at, 'offline'));
@@ -175,8 +181,14 @@ export const agentMachine = setup({
       offers: ({ context, event }) => context.offers.filter((o) => !('offerId' in event) || o.offerId !== event.offerId),
     }),
     removeActive: assign(({ context, event }) => {
-      const e = event as Of<'assignment.release'>;
+      const e = event as Of<'assignment.release'> | Of<'after-work.done'>;
       return { active: context.active.filter((a) => a.conversationId !== e.conversationId), lastActivityAt: e.at };
+    }),
+    /** The interaction ended but after-conversation work keeps the slot busy until the timer. */
+    startAfterWork: assign(({ context, event }) => {
+      const e = event as Of<'assignment.release'>;
+      const until = new Date(Date.parse(e.at) + (e.afterWorkMs ?? 0)).toISOString();
+      return { active: context.active.map((a) => (a.conversationId === e.conversationId ? { ...a, afterWorkUntil: until } : a)) };
     }),
   },
   guards: {
@@ -271,10 +283,14 @@ export const agentMachine = setup({
         { type: 'effects', params: stateChanged },
       ],
     },
-    'assignment.release': {
-      guard: 'hasActive',
-      actions: [{ type: 'effects', params: release }, 'removeActive', { type: 'effects', params: stateChanged }],
-    },
+    'assignment.release': [
+      {
+        guard: and(['hasActive', ({ event }) => ('afterWorkMs' in event ? (event.afterWorkMs ?? 0) : 0) > 0]),
+        actions: [{ type: 'effects', params: release }, 'startAfterWork', { type: 'effects', params: stateChanged }],
+      },
+      { guard: 'hasActive', actions: [{ type: 'effects', params: release }, 'removeActive', { type: 'effects', params: stateChanged }] },
+    ],
+    'after-work.done': { guard: 'hasActive', actions: ['removeActive', { type: 'effects', params: stateChanged }] },
   },
   states: {
     offline: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MediaTypes } from './media.ts';
-import { AgentId, Skill, TenantName, Timestamp } from './names.ts';
+import { AgentId, ResourceName, Skill, TenantName, Timestamp } from './names.ts';
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
@@ -71,6 +71,16 @@ export const CloseConversation = z.object({
   ...base,
   type: z.literal('conversation.close'),
   conversationId: z.uuid(),
+  /** Required when the queue defines wrap-up codes and requires one. */
+  wrapUpCode: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+});
+
+/** A blind transfer: the conversation leaves this agent for another queue or one named agent. */
+export const TransferConversation = z.object({
+  ...base,
+  type: z.literal('conversation.transfer'),
+  conversationId: z.uuid(),
+  to: z.union([z.strictObject({ queue: ResourceName }), z.strictObject({ agentId: AgentId })]),
 });
 
 /**
@@ -84,6 +94,7 @@ export const AgentCommand = z.discriminatedUnion('type', [
   RejectOffer,
   SendMessage,
   CloseConversation,
+  TransferConversation,
 ]);
 export type AgentCommand = z.infer<typeof AgentCommand>;
 export type AgentCommandType = AgentCommand['type'];

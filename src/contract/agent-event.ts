@@ -73,7 +73,7 @@ export interface ConversationMessageEvent extends Base {
 export interface ConversationEndedEvent extends Base {
   type: 'conversation.ended';
   conversationId: string;
-  reason: 'closed-by-agent' | 'window-expired';
+  reason: 'closed-by-agent' | 'transferred' | 'window-expired';
 }
 
 export type AgentEvent =

@@ -34,6 +34,8 @@ export const InboundMessage = z
     timestamp: Timestamp,
     from: Customer,
     text: z.string().max(65536).optional(),
+    /** The message's language (BCP 47), when the channel knows it; inbound-flow rules can match on it. */
+    language: z.string().regex(/^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as fr or pt-BR').optional(),
     attachments: z.array(Attachment).max(20).optional(),
     content: z.array(RichContent).max(10).optional(),
     /** Customer attributes usable by inbound flow rules (string values only). */

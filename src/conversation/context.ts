@@ -1,4 +1,13 @@
 import type { ChannelType, IdType, MediaType } from '../contract/index.ts';
+import type { QueuePolicy } from './policy.ts';
+
+/** Agents a conversation waits for before anyone else may take it. */
+export interface RoutingTarget {
+  agents: string[];
+  /** When the wait ends (a durable timer clears the target); null: until answered. */
+  until: string | null;
+  reason: 'preferred' | 'last-agent' | 'transfer';
+}
 
 /** The conversation actor's context: plain JSON, persisted in `conversations.snapshot`. */
 export interface ConversationContext {
@@ -9,29 +18,34 @@ export interface ConversationContext {
   mediaType: MediaType;
   customerId: string;
   customer: { id: string; idType: IdType; name?: string | undefined };
-  /** Routing, as decided by the channel's inbound flow on the first message. */
   queue: string;
+  /** Skills the inbound flow added (the queue's own skills are read live). */
   skills: string[];
   /** The language an agent must speak (primary tag), when the inbound flow set one. */
   language: string | null;
   priority: number;
+  preferredAgents: string[];
   threadingWindowMs: number;
-  alertingTimeoutMs: number;
-  /** The agent handling it now (connected). */
+  policy: QueuePolicy;
+  /** The bullseye ring it waits in: 0 first; the rings' count or more once exhausted. */
+  ring: number;
+  target: RoutingTarget | null;
+  /** The agent handling it now (connected), and the offer that made it so. */
   agentId: string | null;
+  assignmentId: string | null;
   /** The agent who handled it last: a returning customer goes back to them when possible. */
   lastAgentId: string | null;
   /** The offer ringing now. */
   offer: { offerId: string; agentId: string } | null;
-  /** Agents who declined it (rejected, timed out): not offered again. */
+  /** Agents who let it go (rejected, timed out): tried last. */
   declinedBy: string[];
   lastMessageAt: string;
-  /** When it last started waiting in the queue: the order of the waiting list. */
+  /** When it started waiting in its current queue: the order of the waiting list and the bullseye clock. */
   enqueuedAt: string | null;
   closedAt: string | null;
 }
 
 export type ConversationInput = Omit<
   ConversationContext,
-  'agentId' | 'offer' | 'declinedBy' | 'enqueuedAt' | 'closedAt'
-> & { lastAgentId: string | null };
+  'agentId' | 'assignmentId' | 'offer' | 'declinedBy' | 'enqueuedAt' | 'closedAt' | 'ring' | 'target' | 'lastAgentId'
+>;

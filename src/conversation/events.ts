@@ -1,4 +1,5 @@
 import type { TranscriptMessage } from '../contract/index.ts';
+import type { QueuePolicy } from './policy.ts';
 
 /** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */
 export type ConversationActorEvent =
@@ -20,5 +21,10 @@ export type ConversationActorEvent =
       attachments?: TranscriptMessage['attachments'];
       content?: TranscriptMessage['content'];
     }
-  | { type: 'agent.close'; at: string; commandId: string; agentId: string }
-  | { type: 'window.expired'; at: string };
+  | { type: 'agent.close'; at: string; commandId: string; agentId: string; wrapUpCode?: string | undefined }
+  /** A blind transfer by the connected agent: to another queue (with its policy) or to one agent. */
+  | { type: 'agent.transfer'; at: string; commandId: string; agentId: string; to: { queue: string; policy: QueuePolicy } | { agent: string } }
+  | { type: 'window.expired'; at: string }
+  /** Durable timers of the waiting conversation. */
+  | { type: 'target.expired'; at: string }
+  | { type: 'ring.advance'; at: string };

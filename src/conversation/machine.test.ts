@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { collectEffects } from '../actor/collect-effects.ts';
 import { conversationMachine } from './machine.ts';
+import { DEFAULT_POLICY } from './policy.ts';
 import type { ConversationActorEvent } from './events.ts';
 
 const at = '2026-11-22T10:00:00.000Z';
 const later = '2026-11-22T10:05:00.000Z';
 const message = (id: string, sentAt = at) => ({ id, conversationId: 'c1', direction: 'inbound' as const, channel: 'whatsapp', text: 'hi', sentAt });
 
-function start() {
+function start(over: Partial<Parameters<typeof initialTransition<typeof conversationMachine>>[1]> = {}) {
   const [snapshot] = initialTransition(conversationMachine, {
     id: 'c1',
     tenant: 'acme',
@@ -21,10 +22,11 @@ function start() {
     skills: ['support'],
     language: null,
     priority: 0,
+    preferredAgents: [],
     threadingWindowMs: 72 * 3_600_000,
-    alertingTimeoutMs: 30_000,
-    lastAgentId: null,
+    policy: DEFAULT_POLICY,
     lastMessageAt: at,
+    ...over,
   });
   return snapshot;
 }
@@ -50,7 +52,7 @@ describe('conversation machine', () => {
   it('queues on the first message, then is offered and connected, answering the accept command', () => {
     const { snapshot, effects } = run(connectedToAlice);
     expect(snapshot.value).toBe('connected');
-    expect(snapshot.context).toMatchObject({ agentId: 'alice', lastAgentId: 'alice', offer: null, enqueuedAt: null });
+    expect(snapshot.context).toMatchObject({ agentId: 'alice', assignmentId: 'o1', lastAgentId: 'alice', offer: null, target: null });
     expect(effects).toEqual([
       { kind: 'notify', agentId: 'alice', event: { type: 'conversation.assigned', conversationId: 'c1', offerId: 'o1' } },
       { kind: 'reply', agentId: 'alice', commandId: 'cmd-accept' },
@@ -97,14 +99,16 @@ describe('conversation machine', () => {
     expect(parked.snapshot.value).toBe('parked');
     expect(parked.effects).toContainEqual({ kind: 'timer.arm', name: 'threading-window', at: '2026-11-25T10:00:00.000Z', event: { type: 'window.expired', at: '2026-11-25T10:00:00.000Z' } });
 
+    // Back inside the window: it waits for the last agent (30 s by default) before anyone else.
     const back = run([{ type: 'customer.message', at: later, message: message('m2', later) }], parked.snapshot);
-    expect(back.snapshot.value).toBe('reopening');
-    expect(back.effects[0]).toEqual({ kind: 'timer.cancel', name: 'threading-window' });
-    expect(back.effects[1]).toMatchObject({ kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'offer.request', reason: { affinity: 'last-agent' } } });
-
-    const declined = back.snapshot.context.offer?.offerId as string;
-    const queued = run([{ type: 'offer.declined', at: later, offerId: declined, agentId: 'alice', reason: 'unavailable' }], back.snapshot);
-    expect(queued.snapshot.value).toBe('queued');
+    expect(back.snapshot.value).toBe('queued');
+    expect(back.snapshot.context.target).toEqual({ agents: ['alice'], until: '2026-11-22T10:05:30.000Z', reason: 'last-agent' });
+    expect(back.effects).toEqual([
+      { kind: 'timer.cancel', name: 'threading-window' },
+      { kind: 'timer.arm', name: 'routing-target', at: '2026-11-22T10:05:30.000Z', event: { type: 'target.expired', at: '2026-11-22T10:05:30.000Z' } },
+    ]);
+    const open = run([{ type: 'target.expired', at: '2026-11-22T10:05:30.000Z' }], back.snapshot);
+    expect(open.snapshot.context.target).toBeNull();
   });
 
   it('closes when the window expires while parked', () => {
@@ -112,5 +116,67 @@ describe('conversation machine', () => {
     const { snapshot } = run([{ type: 'window.expired', at: later }], parked.snapshot);
     expect(snapshot.value).toBe('closed');
     expect(snapshot.context.closedAt).toBe(later);
+  });
+
+  it('waits for its preferred agents first, until the queue timeout', () => {
+    const { snapshot, effects } = run([{ type: 'customer.message', at, message: message('m1') }], start({ preferredAgents: ['vera', 'yann'] }));
+    expect(snapshot.context.target).toEqual({ agents: ['vera', 'yann'], until: '2026-11-22T10:01:00.000Z', reason: 'preferred' });
+    expect(effects).toContainEqual({ kind: 'timer.arm', name: 'routing-target', at: '2026-11-22T10:01:00.000Z', event: { type: 'target.expired', at: '2026-11-22T10:01:00.000Z' } });
+  });
+
+  it('moves out through the bullseye rings on durable timers, then overflows', () => {
+    const policy = { ...DEFAULT_POLICY, ringWaitsMs: [10_000, 20_000], whenExhausted: 'overflow' as const, overflowQueue: 'backup' };
+    const queued = run([{ type: 'customer.message', at, message: message('m1') }], start({ policy }));
+    expect(queued.effects).toContainEqual({ kind: 'timer.arm', name: 'bullseye', at: '2026-11-22T10:00:10.000Z', event: { type: 'ring.advance', at: '2026-11-22T10:00:10.000Z' } });
+    const ring1 = run([{ type: 'ring.advance', at: '2026-11-22T10:00:10.000Z' }], queued.snapshot);
+    expect(ring1.snapshot.context.ring).toBe(1);
+    // The ring clock runs from when it was queued: 10 s + 20 s.
+    expect(ring1.effects).toContainEqual({ kind: 'timer.arm', name: 'bullseye', at: '2026-11-22T10:00:30.000Z', event: { type: 'ring.advance', at: '2026-11-22T10:00:30.000Z' } });
+    const overflowed = run([{ type: 'ring.advance', at: '2026-11-22T10:00:30.000Z' }], ring1.snapshot);
+    expect(overflowed.snapshot.value).toBe('queued');
+    expect(overflowed.snapshot.context).toMatchObject({ queue: 'backup', ring: 0, policy: { ringWaitsMs: [], overflowQueue: null } });
+  });
+
+  it('re-arms the same ring deadline after a declined offer (the clock does not restart)', () => {
+    const policy = { ...DEFAULT_POLICY, ringWaitsMs: [10_000] };
+    const { effects } = run(
+      [
+        { type: 'customer.message', at, message: message('m1') },
+        { type: 'offer.reserved', at: later, offerId: 'o1', agentId: 'alice' },
+        { type: 'offer.declined', at: later, offerId: 'o1', agentId: 'alice', reason: 'rejected' },
+      ],
+      start({ policy }),
+    );
+    expect(effects).toContainEqual({ kind: 'timer.arm', name: 'bullseye', at: '2026-11-22T10:00:10.000Z', event: { type: 'ring.advance', at: '2026-11-22T10:00:10.000Z' } });
+  });
+
+  it('requires a known wrap-up code when the queue asks for one, stores it and holds the slot for after-work', () => {
+    const policy = { ...DEFAULT_POLICY, wrapUp: { codes: ['resolved', 'callback'], required: true, afterWorkMs: 15_000 } };
+    const connected = run(connectedToAlice, start({ policy }));
+    const missing = run([{ type: 'agent.close', at, commandId: 'c1', agentId: 'alice' }], connected.snapshot);
+    expect(missing.snapshot.value).toBe('connected');
+    expect(missing.effects).toEqual([{ kind: 'reply', agentId: 'alice', commandId: 'c1', error: 'wrapUpRequired' }]);
+    const unknown = run([{ type: 'agent.close', at, commandId: 'c2', agentId: 'alice', wrapUpCode: 'nope' }], connected.snapshot);
+    expect(unknown.effects).toEqual([{ kind: 'reply', agentId: 'alice', commandId: 'c2', error: 'invalidWrapUpCode' }]);
+    const done = run([{ type: 'agent.close', at, commandId: 'c3', agentId: 'alice', wrapUpCode: 'resolved' }], connected.snapshot);
+    expect(done.snapshot.value).toBe('parked');
+    expect(done.effects).toContainEqual({ kind: 'assignment.wrap-up', offerId: 'o1', code: 'resolved' });
+    expect(done.effects).toContainEqual({ kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'assignment.release', at, conversationId: 'c1', afterWorkMs: 15_000 } });
+  });
+
+  it('transfers blind to another queue with that queue\'s rules, or to one agent it then waits for', () => {
+    const connected = run(connectedToAlice);
+    const policy = { ...DEFAULT_POLICY, alertingTimeoutMs: 5_000 };
+    const toQueue = run([{ type: 'agent.transfer', at: later, commandId: 't1', agentId: 'alice', to: { queue: 'billing', policy } }], connected.snapshot);
+    expect(toQueue.snapshot.value).toBe('queued');
+    expect(toQueue.snapshot.context).toMatchObject({ queue: 'billing', policy, agentId: null, target: null, ring: 0, enqueuedAt: later });
+    expect(toQueue.effects).toContainEqual({ kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'assignment.release', at: later, conversationId: 'c1', afterWorkMs: 0 } });
+    expect(toQueue.effects).toContainEqual({ kind: 'reply', agentId: 'alice', commandId: 't1' });
+
+    const toAgent = run([{ type: 'agent.transfer', at: later, commandId: 't2', agentId: 'alice', to: { agent: 'bruno' } }], connected.snapshot);
+    expect(toAgent.snapshot.context.target).toEqual({ agents: ['bruno'], until: null, reason: 'transfer' });
+
+    const stranger = run([{ type: 'agent.transfer', at: later, commandId: 't3', agentId: 'mallory', to: { agent: 'bruno' } }], connected.snapshot);
+    expect(stranger.effects).toEqual([{ kind: 'reply', agentId: 'mallory', commandId: 't3', error: 'notAssigned' }]);
   });
 });

@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { OutboundMessage, TranscriptMessage } from '../contract/index.ts';
 import type { Effect } from '../actor/effects.ts';
-import type { ConversationContext, ConversationInput } from './context.ts';
+import type { ConversationContext, ConversationInput, RoutingTarget } from './context.ts';
 import type { ConversationActorEvent } from './events.ts';
 
 type Args = { context: ConversationContext; event: ConversationActorEvent };
 type Of<T extends ConversationActorEvent['type']> = Extract<ConversationActorEvent, { type: T }>;
 
 const WINDOW_TIMER = 'threading-window';
+const TARGET_TIMER = 'routing-target';
+const RING_TIMER = 'bullseye';
 
 // Effect builders: pure functions of context and event, named for what they ask.
 
@@ -43,31 +44,6 @@ const forwardToAgent = ({ context, event }: Args): Effect[] => {
   return context.agentId
     ? [{ kind: 'notify', agentId: context.agentId, event: { type: 'conversation.message', conversationId: context.id, message: e.message } }]
     : [];
-};
-
-const requestLastAgent = ({ context, event }: Args): Effect[] => {
-  const offer = context.offer;
-  if (!offer) return [];
-  return [
-    {
-      kind: 'send',
-      to: { kind: 'agent', id: offer.agentId },
-      event: {
-        type: 'offer.request',
-        at: event.at,
-        offerId: offer.offerId,
-        conversationId: context.id,
-        mediaType: context.mediaType,
-        queue: context.queue,
-        channel: context.channel,
-        channelType: context.channelType,
-        customerId: context.customerId,
-        customerName: context.customer.name,
-        timeoutMs: context.alertingTimeoutMs,
-        reason: { method: 'last-agent', candidates: 1, affinity: 'last-agent' },
-      },
-    },
-  ];
 };
 
 const sendAgentMessage = ({ context, event }: Args): Effect[] => {
@@ -106,11 +82,52 @@ const sendAgentMessage = ({ context, event }: Args): Effect[] => {
 const parkWithAgent = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'agent.close'>;
   return [
-    { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id } },
+    ...(e.wrapUpCode && context.assignmentId ? [{ kind: 'assignment.wrap-up' as const, offerId: context.assignmentId, code: e.wrapUpCode }] : []),
+    {
+      kind: 'send',
+      to: { kind: 'agent', id: e.agentId },
+      event: { type: 'assignment.release', at: e.at, conversationId: context.id, afterWorkMs: context.policy.wrapUp.afterWorkMs },
+    },
     { kind: 'notify', agentId: e.agentId, event: { type: 'conversation.ended', conversationId: context.id, reason: 'closed-by-agent' } },
     { kind: 'reply', agentId: e.agentId, commandId: e.commandId },
   ];
 };
+
+/** A close without the wrap-up code the queue requires, or with a code it does not know. */
+const refuseWrapUp = ({ event }: Args): Effect[] => {
+  const e = event as Of<'agent.close'>;
+  return [{ kind: 'reply', agentId: e.agentId, commandId: e.commandId, error: e.wrapUpCode ? 'invalidWrapUpCode' : 'wrapUpRequired' }];
+};
+
+const handOver = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'agent.transfer'>;
+  return [
+    { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id, afterWorkMs: 0 } },
+    { kind: 'notify', agentId: e.agentId, event: { type: 'conversation.ended', conversationId: context.id, reason: 'transferred' } },
+    { kind: 'reply', agentId: e.agentId, commandId: e.commandId },
+  ];
+};
+
+/** Arms the waiting conversation's timers. Re-arming on re-entry gives the same due times (idempotent). */
+const armRoutingTimers = ({ context }: Args): Effect[] => {
+  const effects: Effect[] = [];
+  if (context.target?.until) {
+    effects.push({ kind: 'timer.arm', name: TARGET_TIMER, at: context.target.until, event: { type: 'target.expired', at: context.target.until } });
+  }
+  const waits = context.policy.ringWaitsMs;
+  if (context.enqueuedAt && context.ring < waits.length) {
+    const elapsed = waits.slice(0, context.ring + 1).reduce((a, b) => a + b, 0);
+    const at = new Date(Date.parse(context.enqueuedAt) + elapsed).toISOString();
+    effects.push({ kind: 'timer.arm', name: RING_TIMER, at, event: { type: 'ring.advance', at } });
+  }
+  return effects;
+};
+
+/** Cancels the waiting timers that may be armed (a stale one would be ignored anyway; this keeps the table small). */
+const cancelRoutingTimers = ({ context }: Args): Effect[] => [
+  ...(context.target?.until ? [{ kind: 'timer.cancel' as const, name: TARGET_TIMER }] : []),
+  ...(context.policy.ringWaitsMs.length > 0 ? [{ kind: 'timer.cancel' as const, name: RING_TIMER }] : []),
+];
 
 const armWindow = ({ context }: Args): Effect[] => {
   const at = new Date(Date.parse(context.lastMessageAt) + context.threadingWindowMs).toISOString();
@@ -119,12 +136,31 @@ const armWindow = ({ context }: Args): Effect[] => {
 
 const cancelWindow = (): Effect[] => [{ kind: 'timer.cancel', name: WINDOW_TIMER }];
 
+/** Waits for the last agent first, when the queue's last-agent mode allows it. */
+function lastAgentTarget(context: ConversationContext, at: string): RoutingTarget | null {
+  const { mode, timeoutMs } = context.policy.lastAgent;
+  if (mode === 'off' || !context.lastAgentId || timeoutMs === 0) return null;
+  return { agents: [context.lastAgentId], until: new Date(Date.parse(at) + timeoutMs).toISOString(), reason: 'last-agent' };
+}
+
+function preferredTarget(context: ConversationContext, at: string): RoutingTarget | null {
+  const { preferredAgentTimeoutMs } = context.policy;
+  if (context.preferredAgents.length === 0 || preferredAgentTimeoutMs === 0) return null;
+  return { agents: context.preferredAgents, until: new Date(Date.parse(at) + preferredAgentTimeoutMs).toISOString(), reason: 'preferred' };
+}
+
+/** A fresh wait in the queue: the bullseye starts over, nobody has declined yet. */
+const freshWait = { ring: 0, enqueuedAt: null, declinedBy: [] as string[] };
+
 /**
- * A customer conversation: new → queued → offered → connected → parked → closed, with
- * `reopening` when a returning customer is offered to the last agent first.
+ * A customer conversation: new → queued → offered → connected → parked → closed.
  *
- * The conversation decides which offer wins: an agent reservation it did not ask for
- * (a second scheduler offer, a stale retry) is rescinded, so it is never connected twice.
+ * While queued it may wait for particular agents first — its preferred agents, or the
+ * last agent when the customer comes back inside the threading window, or the agent it
+ * was transferred to — and moves out through the queue's bullseye rings; every wait is a
+ * durable timer. The conversation decides which offer wins: an agent reservation it did
+ * not ask for (a second scheduler offer, a stale retry) is rescinded, so it is never
+ * connected twice.
  */
 export const conversationMachine = setup({
   types: {
@@ -141,11 +177,26 @@ export const conversationMachine = setup({
   guards: {
     fromCurrentAgent: ({ context, event }) => 'agentId' in event && event.agentId === context.agentId,
     isCurrentOffer: ({ context, event }) => 'offerId' in event && context.offer?.offerId === event.offerId,
-    hasLastAgent: ({ context }) => context.lastAgentId !== null,
+    wrapUpMissing: ({ context, event }) => {
+      const { codes, required } = context.policy.wrapUp;
+      const code = (event as Of<'agent.close'>).wrapUpCode;
+      return code === undefined ? required : codes.length > 0 && !codes.includes(code);
+    },
   },
 }).createMachine({
   id: 'conversation',
-  context: ({ input }) => ({ ...input, agentId: null, offer: null, declinedBy: [], enqueuedAt: null, closedAt: null }),
+  context: ({ input }) => ({
+    ...input,
+    lastAgentId: null,
+    agentId: null,
+    assignmentId: null,
+    offer: null,
+    declinedBy: [],
+    enqueuedAt: null,
+    closedAt: null,
+    ring: 0,
+    target: null,
+  }),
   initial: 'new',
   // What any state does unless it says otherwise.
   on: {
@@ -154,33 +205,20 @@ export const conversationMachine = setup({
     'offer.accepted': { actions: { type: 'effects', params: releaseStrayAcceptance } },
     'agent.message': { actions: { type: 'effects', params: refuseCommand } },
     'agent.close': { actions: { type: 'effects', params: refuseCommand } },
+    'agent.transfer': { actions: { type: 'effects', params: refuseCommand } },
   },
   states: {
     new: {
       on: {
-        'customer.message': [
-          { guard: 'hasLastAgent', target: 'reopening', actions: 'touch' },
-          { target: 'queued', actions: 'touch' },
-        ],
+        'customer.message': {
+          target: 'queued',
+          actions: ['touch', assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
+        },
       },
     },
-    /** Offered to the last agent first; anyone else only if they can't take it. */
-    reopening: {
-      entry: [
-        assign({ offer: ({ context }) => ({ offerId: randomUUID(), agentId: context.lastAgentId as string }) }),
-        { type: 'effects', params: requestLastAgent },
-      ],
-      on: {
-        'offer.reserved': [
-          { guard: 'isCurrentOffer', target: 'offered' },
-          { actions: { type: 'effects', params: rescindStrayOffer } },
-        ],
-        'offer.declined': { guard: 'isCurrentOffer', target: 'queued', actions: assign({ offer: null }) },
-      },
-    },
-    /** Waiting for the queue's scheduler; the scheduler sends offers to agents directly. */
+    /** Waiting for the queue's scheduler, which sends offers to agents directly. */
     queued: {
-      entry: assign({ enqueuedAt: ({ context, event }) => context.enqueuedAt ?? event.at }),
+      entry: [assign({ enqueuedAt: ({ context, event }) => context.enqueuedAt ?? event.at }), { type: 'effects', params: armRoutingTimers }],
       on: {
         'offer.reserved': {
           target: 'offered',
@@ -190,6 +228,22 @@ export const conversationMachine = setup({
           guard: ({ event }) => event.reason === 'rejected' || event.reason === 'timeout',
           actions: assign({ declinedBy: ({ context, event }) => [...new Set([...context.declinedBy, event.agentId])] }),
         },
+        'target.expired': { actions: assign({ target: null }) },
+        'ring.advance': [
+          {
+            // Out of the last ring with somewhere to overflow to: start over in that queue.
+            guard: ({ context }) => context.ring + 1 >= context.policy.ringWaitsMs.length && context.policy.whenExhausted === 'overflow' && context.policy.overflowQueue !== null,
+            target: 'queued',
+            reenter: true,
+            actions: assign(({ context }) => ({
+              queue: context.policy.overflowQueue as string,
+              policy: { ...context.policy, ringWaitsMs: [], overflowQueue: null },
+              ring: 0,
+              target: null,
+            })),
+          },
+          { target: 'queued', reenter: true, actions: assign({ ring: ({ context }) => context.ring + 1 }) },
+        ],
       },
     },
     offered: {
@@ -199,12 +253,13 @@ export const conversationMachine = setup({
             guard: 'isCurrentOffer',
             target: 'connected',
             actions: [
+              { type: 'effects', params: cancelRoutingTimers },
               assign({
                 agentId: ({ event }) => event.agentId,
+                assignmentId: ({ event }) => event.offerId,
                 lastAgentId: ({ event }) => event.agentId,
                 offer: null,
-                declinedBy: [],
-                enqueuedAt: null,
+                target: null,
               }),
               { type: 'effects', params: confirmAssignment },
             ],
@@ -231,10 +286,27 @@ export const conversationMachine = setup({
           guard: 'fromCurrentAgent',
           actions: ['touch', { type: 'effects', params: sendAgentMessage }],
         },
-        'agent.close': {
+        'agent.close': [
+          { guard: and(['fromCurrentAgent', 'wrapUpMissing']), actions: { type: 'effects', params: refuseWrapUp } },
+          {
+            guard: 'fromCurrentAgent',
+            target: 'parked',
+            actions: [{ type: 'effects', params: parkWithAgent }, assign({ agentId: null, assignmentId: null })],
+          },
+        ],
+        'agent.transfer': {
           guard: 'fromCurrentAgent',
-          target: 'parked',
-          actions: [{ type: 'effects', params: parkWithAgent }, assign({ agentId: null })],
+          target: 'queued',
+          actions: [
+            { type: 'effects', params: handOver },
+            assign(({ event }) => {
+              const to = event.to;
+              const base = { ...freshWait, agentId: null, assignmentId: null };
+              return 'queue' in to
+                ? { ...base, queue: to.queue, policy: to.policy, target: null }
+                : { ...base, target: { agents: [to.agent], until: null, reason: 'transfer' as const } };
+            }),
+          ],
         },
       },
     },
@@ -242,10 +314,14 @@ export const conversationMachine = setup({
     parked: {
       entry: { type: 'effects', params: armWindow },
       on: {
-        'customer.message': [
-          { guard: 'hasLastAgent', target: 'reopening', actions: ['touch', { type: 'effects', params: cancelWindow }] },
-          { target: 'queued', actions: ['touch', { type: 'effects', params: cancelWindow }] },
-        ],
+        'customer.message': {
+          target: 'queued',
+          actions: [
+            'touch',
+            { type: 'effects', params: cancelWindow },
+            assign(({ context, event }) => ({ ...freshWait, target: lastAgentTarget(context, event.at) })),
+          ],
+        },
         'window.expired': { target: 'closed', actions: assign({ closedAt: ({ event }) => event.at }) },
       },
     },
@@ -253,4 +329,4 @@ export const conversationMachine = setup({
   },
 });
 
-export type ConversationState = 'new' | 'reopening' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';
+export type ConversationState = 'new' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';

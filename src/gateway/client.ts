@@ -73,8 +73,14 @@ export class ParleyClient {
     return this.#call('POST', `/v1/conversations/${seg(conversationId)}/messages`, message);
   }
 
-  closeConversation(id: string): Promise<CommandAccepted> {
-    return this.#call('POST', `/v1/conversations/${seg(id)}/close`);
+  /** Ends the agent's interaction; `wrapUpCode` when the queue asks for one. */
+  closeConversation(id: string, wrapUpCode?: string): Promise<CommandAccepted> {
+    return this.#call('POST', `/v1/conversations/${seg(id)}/close`, wrapUpCode === undefined ? undefined : { wrapUpCode });
+  }
+
+  /** Blind transfer to a queue or to one agent. */
+  transferConversation(id: string, to: { queue: string } | { agentId: string }): Promise<CommandAccepted> {
+    return this.#call('POST', `/v1/conversations/${seg(id)}/transfer`, to);
   }
 
   /** Opens the agent's live event stream; await `opened` before relying on delivery. */

@@ -7,6 +7,7 @@ import {
   AcceptOffer,
   AgentCommand,
   CloseConversation,
+  TransferConversation,
   ConfigureAgent,
   ParleyError,
   RejectOffer,
@@ -32,6 +33,7 @@ const schemaByType: Partial<Record<string, ZodType>> = {
   'offer.reject': RejectOffer,
   'message.send': SendMessage,
   'conversation.close': CloseConversation,
+  'conversation.transfer': TransferConversation,
 } satisfies Record<AgentCommandType, ZodType>;
 
 type Outcome = { kind: 'result'; event: CommandResultEvent } | { kind: 'timeout' } | { kind: 'closed' };

@@ -156,7 +156,18 @@ export const routes: Route<Handler>[] = [
     pattern: '/v1/conversations/:id/close',
     handler: async (ctx) => {
       const claims = authenticated(ctx);
-      return command(ctx, claims, { type: 'conversation.close', agentId: claims.sub, conversationId: param(ctx, 'id') });
+      const body = await objectBody(ctx);
+      return command(ctx, claims, { type: 'conversation.close', agentId: claims.sub, conversationId: param(ctx, 'id'), wrapUpCode: body.wrapUpCode });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/conversations/:id/transfer',
+    handler: async (ctx) => {
+      const claims = authenticated(ctx);
+      const body = await objectBody(ctx);
+      const to = body.agentId !== undefined ? { agentId: body.agentId } : { queue: body.queue };
+      return command(ctx, claims, { type: 'conversation.transfer', agentId: claims.sub, conversationId: param(ctx, 'id'), to });
     },
   },
 ];

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
 import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
-import { syncFolder } from '../../operator/index.ts';
+import { syncFolder } from '../../operator/sync-folder.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { migrateToLatest, openStore } from '../store/index.ts';
 import { startRouter } from '../router/index.ts';

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
 import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
-import { syncFolder, watchFolder } from '../../operator/index.ts';
+import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AgentCommand, ErrorCode } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
+import { policyOf, type QueuePolicy } from '../conversation/policy.ts';
 import type { ActorHost, ActorTarget, AgentEventBody } from '../actor/index.ts';
 
 type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
@@ -16,7 +18,7 @@ export const COMMAND_MAX_AGE_MS = 60_000;
  * Turns an agent command into an event for the actor that owns the decision: the agent
  * actor for presence and offers, the conversation actor for messages and closing.
  */
-export async function handleCommand(db: Kysely<Database>, host: ActorHost, command: AgentCommand, reply: Reply): Promise<void> {
+export async function handleCommand(db: Kysely<Database>, host: ActorHost, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
   const { tenant, agentId, commandId } = command;
   const now = Date.now();
   const at = new Date(now).toISOString();
@@ -55,8 +57,22 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, comma
       break;
     }
     case 'conversation.close':
-      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.close', at, commandId, agentId } };
+      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.close', at, commandId, agentId, wrapUpCode: command.wrapUpCode } };
       break;
+    case 'conversation.transfer': {
+      let to: { queue: string; policy: QueuePolicy } | { agent: string };
+      if ('queue' in command.to) {
+        const queue = config.queue(tenant, command.to.queue);
+        if (!queue) return fail('unknownQueue', `queue ${command.to.queue} is not configured`);
+        to = { queue: queue.name, policy: policyOf(queue) };
+      } else {
+        const known = await db.selectFrom('agents').select('id').where('tenant', '=', tenant).where('id', '=', command.to.agentId).executeTakeFirst();
+        if (!known) return fail('unknownAgent', `agent ${command.to.agentId} does not exist`);
+        to = { agent: command.to.agentId };
+      }
+      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.transfer', at, commandId, agentId, to } };
+      break;
+    }
   }
 
   if (target.kind === 'conversation') {

@@ -7,10 +7,10 @@ import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 import { findOpenConversation, insertConversation, insertMessage, resolveCustomer } from '../store/index.ts';
 import { conversationMachine } from '../conversation/machine.ts';
+import { policyOf } from '../conversation/policy.ts';
+import { chooseQueue } from './choose-queue.ts';
 import type { ActorHost } from '../actor/index.ts';
 import { StepResults } from '../actor/index.ts';
-
-const DEFAULT_ALERTING_TIMEOUT_MS = 30_000;
 
 /**
  * Takes one customer message: recognizes the customer, finds the conversation open on
@@ -65,8 +65,8 @@ export async function receiveMessage(
       };
 
       if (!row) {
-        const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, attributes: envelope.attributes });
-        const queue = config.queue(tenant, routing.queue);
+        const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
+        const queueName = await chooseQueue(tx, config, tenant, routing.queue);
         const [snapshot] = initialTransition(conversationMachine, {
           id,
           tenant,
@@ -75,14 +75,13 @@ export async function receiveMessage(
           mediaType: mediaTypeOf(channel.type),
           customerId,
           customer: { id: from.id, idType: from.idType, name: from.name },
-          queue: routing.queue,
-          skills: [...new Set([...(queue?.skills ?? []), ...routing.skills])],
+          queue: queueName,
+          skills: routing.skills,
           language: routing.language,
           priority: routing.priority,
+          preferredAgents: routing.preferredAgents,
           threadingWindowMs: channel.threadingWindowMs,
-          alertingTimeoutMs: queue?.alertingTimeoutMs ?? DEFAULT_ALERTING_TIMEOUT_MS,
-          // Last-agent affinity applies inside the window only: a new conversation routes afresh.
-          lastAgentId: null,
+          policy: policyOf(config.queue(tenant, queueName)),
           lastMessageAt: sentAt.toISOString(),
         });
         await insertConversation(tx, {
@@ -92,7 +91,7 @@ export async function receiveMessage(
           customer_id: customerId,
           external_id: externalId,
           state: String(snapshot.value),
-          queue: routing.queue,
+          queue: queueName,
           agent_id: null,
           last_message_at: sentAt,
           closed_at: null,

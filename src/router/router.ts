@@ -164,7 +164,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!command.ok) return rejected(msg, 'commands', command.code, command.detail);
     const c = command.value;
     if (!where || c.tenant !== where.tenant || c.agentId !== where.agentId) return rejected(msg, 'commands', 'subjectMismatch', 'tenant/agent differ from the subject');
-    await handleCommand(db, host, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
+    await handleCommand(db, host, config, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
     return { ack: true };
   };
 

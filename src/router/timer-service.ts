@@ -80,8 +80,8 @@ export class TimerService {
     const event = timer.event as TimerEvent;
     const target: ActorTarget =
       timer.actor_kind === 'conversation'
-        ? { kind: 'conversation', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'window.expired' }> }
-        : { kind: 'agent', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'offer.timeout' }> };
+        ? { kind: 'conversation', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'window.expired' | 'target.expired' | 'ring.advance' }> }
+        : { kind: 'agent', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'offer.timeout' | 'after-work.done' }> };
     try {
       await this.host.send(target, { timerId: timer.id });
     } catch (err) {

@@ -8,6 +8,8 @@ export interface AgentView {
   tenant: string;
   id: string;
   available: boolean;
+  /** Not offline (away counts as online: a wait for this agent goes on). */
+  online: boolean;
   /** Skill → proficiency (1–5). */
   skills: ReadonlyMap<string, number>;
   languages: ReadonlySet<string>;
@@ -27,6 +29,7 @@ export function agentViewOf(ctx: AgentContext): AgentView {
     tenant: ctx.tenant,
     id: ctx.id,
     available: ctx.presence === 'available',
+    online: ctx.presence !== 'offline',
     skills: new Map(ctx.skills.map((s) => [s, ctx.proficiency[s] ?? DEFAULT_PROFICIENCY])),
     languages: new Set(ctx.languages),
     labels: ctx.labels,

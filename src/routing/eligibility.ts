@@ -1,6 +1,6 @@
-import type { Members, QueueConfig } from '../config/index.ts';
+import type { Members } from '../config/index.ts';
 import type { AgentView } from './agent-view.ts';
-import type { WaitingConversation } from './waiting-conversation.ts';
+import type { Requirements } from './requirements.ts';
 
 /** Whether an agent belongs to a queue's members (no members listed: every agent does). */
 export function isMember(members: Members | undefined, agent: AgentView): boolean {
@@ -11,17 +11,20 @@ export function isMember(members: Members | undefined, agent: AgentView): boolea
 }
 
 /**
- * Whether the agent qualifies for the conversation, capacity aside: a member of the
- * queue, with every required skill at the queue's minimum proficiency, speaking the
- * conversation's language.
+ * Whether the agent qualifies, capacity aside: available, a member, with every required
+ * skill at the required proficiency, speaking the conversation's language — or one of
+ * the agents the conversation waits for, where that wait overrides the rules.
  */
-export function qualifies(agent: AgentView, conversation: WaitingConversation, queue: QueueConfig | undefined): boolean {
-  if (agent.tenant !== conversation.tenant || !agent.available) return false;
-  if (!isMember(queue?.members, agent)) return false;
-  for (const skill of conversation.skills) {
-    const proficiency = agent.skills.get(skill);
-    if (proficiency === undefined) return false;
-    if (proficiency < (queue?.minProficiency[skill] ?? 1)) return false;
+export function qualifies(agent: AgentView, tenant: string, req: Requirements): boolean {
+  if (agent.tenant !== tenant || !agent.available) return false;
+  if (req.target) {
+    if (!req.target.agents.includes(agent.id)) return false;
+    if (req.targetBypassesRules) return true;
   }
-  return !conversation.language || agent.languages.has(conversation.language);
+  if (!req.members.some((m) => isMember(m, agent))) return false;
+  for (const skill of req.skills) {
+    const proficiency = agent.skills.get(skill);
+    if (proficiency === undefined || proficiency < req.minProficiency(skill)) return false;
+  }
+  return !req.language || agent.languages.has(req.language);
 }

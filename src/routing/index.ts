@@ -3,3 +3,4 @@ export * from './agent-view.ts';
 export * from './waiting-conversation.ts';
 export * from './eligibility.ts';
 export * from './methods.ts';
+export * from './requirements.ts';

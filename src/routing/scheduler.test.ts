@@ -12,6 +12,7 @@ function agent(id: string, over: Partial<AgentView> = {}): AgentView {
     tenant: 'acme',
     id,
     available: true,
+    online: true,
     skills: new Map([['support', 3]]),
     languages: new Set(),
     labels: {},
@@ -39,6 +40,8 @@ function waiting(id: string, over: Partial<WaitingConversation> = {}): WaitingCo
     customerId: `customer-${id}`,
     customerName: undefined,
     alertingTimeoutMs: 30_000,
+    ring: 0,
+    target: null,
     ...over,
   };
 }
@@ -208,5 +211,70 @@ describe('Scheduler', () => {
     scheduler.pass();
     // 60 s at +1 per 10 s: 0 + 6 beats 5.
     expect(offers.map((o) => o.request.conversationId)).toEqual(['patient']);
+  });
+
+  describe('escalation and affinity', () => {
+    const rings = { bullseye: { rings: [{ wait: '30s' }, { wait: '30s', dropSkills: ['billing'], minProficiency: 1 }], whenExhausted: 'anyone' }, skills: ['support', 'billing'], minProficiency: { support: 4 } };
+    const generalist = () => agent('generalist', { skills: new Map([['support', 2]]) });
+
+    it('relaxes skills and proficiency ring by ring, and takes anyone once the rings are exhausted', () => {
+      for (const [ring, expected] of [[0, []], [1, ['generalist']], [2, ['generalist']]] as const) {
+        const { scheduler, offers } = harness(rings);
+        scheduler.agentChanged(generalist());
+        scheduler.conversationChanged(waiting('c1', { ring }), true);
+        scheduler.pass();
+        expect(offers.map((o) => o.agentId), `ring ${ring}`).toEqual(expected);
+      }
+      const exhausted = harness(rings);
+      exhausted.scheduler.agentChanged(agent('nobody-skilled', { skills: new Map() }));
+      exhausted.scheduler.conversationChanged(waiting('c1', { ring: 2 }), true);
+      exhausted.scheduler.pass();
+      expect(exhausted.offers.map((o) => o.agentId)).toEqual(['nobody-skilled']);
+    });
+
+    const target = (reason: 'preferred' | 'last-agent' | 'transfer', agents: string[], until: string | null = new Date(t0 + 30_000).toISOString()) => ({ agents, until, reason });
+
+    it('waits for the last agent while they are online, even when others are free, and bypasses queue rules on any-queue mode', () => {
+      const { scheduler, offers } = harness({ skills: ['support'], members: { agents: ['other'] } });
+      scheduler.agentChanged(agent('other'));
+      scheduler.agentChanged(agent('last', { available: false, skills: new Map() }));
+      scheduler.conversationChanged(waiting('c1', { target: target('last-agent', ['last']) }), true);
+      scheduler.pass();
+      expect(offers).toEqual([]);
+      scheduler.agentChanged(agent('last', { skills: new Map() }));
+      scheduler.pass();
+      expect(offers.map((o) => o.agentId)).toEqual(['last']);
+      expect(offers[0]?.request.reason).toMatchObject({ method: 'last-agent' });
+    });
+
+    it('stops waiting for agents who are all offline, and once the wait has expired', () => {
+      for (const [online, until] of [[false, new Date(t0 + 30_000).toISOString()], [true, new Date(t0 - 1).toISOString()]] as const) {
+        const { scheduler, offers } = harness();
+        scheduler.agentChanged(agent('other'));
+        scheduler.agentChanged(agent('last', { available: false, online }));
+        scheduler.conversationChanged(waiting('c1', { target: target('last-agent', ['last'], until) }), true);
+        scheduler.pass();
+        expect(offers.map((o) => o.agentId)).toEqual(['other']);
+      }
+    });
+
+    it('tries preferred agents in the order given, each still needing the skills', () => {
+      const { scheduler, offers } = harness({ skills: ['support'] });
+      scheduler.agentChanged(agent('first-choice', { skills: new Map() }));
+      scheduler.agentChanged(agent('second-choice'));
+      scheduler.agentChanged(agent('third-choice', { lastActivityAt: t0 - 90_000 }));
+      scheduler.conversationChanged(waiting('c1', { target: target('preferred', ['first-choice', 'second-choice', 'third-choice']) }), true);
+      scheduler.pass();
+      expect(offers.map((o) => o.agentId)).toEqual(['second-choice']);
+    });
+
+    it('waits for the agent a conversation was transferred to, without a deadline', () => {
+      const { scheduler, offers } = harness();
+      scheduler.agentChanged(agent('other'));
+      scheduler.agentChanged(agent('bruno', { offerable: { message: 0 } }));
+      scheduler.conversationChanged(waiting('c1', { target: target('transfer', ['bruno'], null) }), true);
+      scheduler.pass();
+      expect(offers).toEqual([]);
+    });
   });
 });

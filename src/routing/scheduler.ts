@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { OfferRequest } from '../agent/events.ts';
-import type { QueueConfig } from '../config/index.ts';
+import type { QueueConfig, RoutingMethod } from '../config/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { qualifies } from './eligibility.ts';
+import { requirementsOf, type Requirements } from './requirements.ts';
 import { beats, score } from './methods.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 
@@ -114,8 +115,10 @@ export class Scheduler {
       counts.set(queueKey, (counts.get(queueKey) ?? 0) + 1);
       if (this.inFlight.has(conversation.id)) continue;
       const queue = this.options.queue?.(conversation.tenant, conversation.queue);
-      const method = queue?.method ?? 'longest-idle';
-      const { agent, candidates, best } = this.pick(conversation, queue, method, reserved, now);
+      const requirements = requirementsOf(conversation, queue, now, (id) => this.agents.get(agentKey(conversation.tenant, id))?.online ?? false);
+      // Waiting for particular agents: the first of them who can take it (preference order).
+      const method = requirements.target ? requirements.target.reason : (queue?.method ?? 'longest-idle');
+      const { agent, candidates, best } = this.pick(conversation, requirements, method, reserved, now);
       if (!agent) continue;
       const key = agentKey(agent.tenant, agent.id);
       const offerId = randomUUID();
@@ -152,19 +155,23 @@ export class Scheduler {
    */
   private pick(
     conversation: WaitingConversation,
-    queue: QueueConfig | undefined,
-    method: QueueConfig['method'],
+    requirements: Requirements,
+    method: RoutingMethod | Exclude<Requirements['target'], null>['reason'],
     reserved: Map<string, number>,
     now: number,
   ): { agent: AgentView | undefined; candidates: number; best: number | undefined } {
+    const pool = requirements.target
+      ? requirements.target.agents.flatMap((id) => this.agents.get(agentKey(conversation.tenant, id)) ?? [])
+      : this.agents.values();
     let best: { agent: AgentView; score: number; declined: boolean } | undefined;
     let candidates = 0;
-    for (const agent of this.agents.values()) {
-      if (!qualifies(agent, conversation, queue)) continue;
+    for (const agent of pool) {
+      if (!qualifies(agent, conversation.tenant, requirements)) continue;
       const free = (agent.offerable[conversation.mediaType] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), conversation.mediaType)) ?? 0);
       if (free <= 0) continue;
       candidates++;
-      const candidate = { agent, score: score(method, agent, conversation.skills, now), declined: conversation.declinedBy.includes(agent.id) };
+      const rank = requirements.target ? -requirements.target.agents.indexOf(agent.id) : score(method as RoutingMethod, agent, requirements.skills, now);
+      const candidate = { agent, score: rank, declined: conversation.declinedBy.includes(agent.id) };
       if (!best || (best.declined && !candidate.declined) || (best.declined === candidate.declined && beats(candidate, best))) best = candidate;
     }
     return { agent: best?.agent, candidates, best: best?.score };

@@ -1,5 +1,5 @@
 import type { ChannelType, MediaType } from '../contract/index.ts';
-import type { ConversationContext } from '../conversation/context.ts';
+import type { ConversationContext, RoutingTarget } from '../conversation/context.ts';
 
 /** A conversation in a queue's waiting list. */
 export interface WaitingConversation {
@@ -18,6 +18,10 @@ export interface WaitingConversation {
   customerId: string;
   customerName: string | undefined;
   alertingTimeoutMs: number;
+  /** The bullseye ring it waits in (see the queue's rings). */
+  ring: number;
+  /** Agents it waits for first (preferred, last agent, transfer), until a time. */
+  target: RoutingTarget | null;
 }
 
 export function waitingOf(ctx: ConversationContext): WaitingConversation {
@@ -35,6 +39,8 @@ export function waitingOf(ctx: ConversationContext): WaitingConversation {
     channelType: ctx.channelType,
     customerId: ctx.customerId,
     customerName: ctx.customer.name,
-    alertingTimeoutMs: ctx.alertingTimeoutMs,
+    alertingTimeoutMs: ctx.policy.alertingTimeoutMs,
+    ring: ctx.ring,
+    target: ctx.target,
   };
 }

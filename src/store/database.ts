@@ -90,6 +90,7 @@ export interface AssignmentTable {
   ended_at: Timestamp | null;
   /** Why this agent was chosen (method, candidates, score). */
   reason: Json<unknown>;
+  wrap_up_code: string | null;
 }
 
 /** Durable timers: an actor's future event, fired by the router's timer service. */

@@ -6,7 +6,7 @@ import type { KV } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { ConfigError, ConfigRegistry, ConfigWatcher, configKey, openConfigBucket, putManifest, type Manifest } from '../../src/config/index.ts';
-import { syncFolder } from '../../operator/index.ts';
+import { syncFolder } from '../../operator/sync-folder.ts';
 
 const queue = (name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name, namespace: 'acme' }, spec });
 const channelYaml = (queueName: string) => `apiVersion: parley.dev/v1alpha1
