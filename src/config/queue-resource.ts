@@ -16,7 +16,7 @@ export const RoutingMethods = [
 ] as const;
 export type RoutingMethod = (typeof RoutingMethods)[number];
 
-export const LastAgentModes = ['any-queue', 'this-queue', 'off'] as const;
+export const LastAgentModes = ['any-queue', 'this-queue', 'none'] as const;
 
 const Proficiency = z.number().int().min(1).max(5);
 

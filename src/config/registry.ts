@@ -29,7 +29,7 @@ export interface QueueConfig {
   /** Undefined: any agent of the tenant with the skills. */
   members: Members | undefined;
   alertingTimeoutMs: number;
-  lastAgent: { mode: 'any-queue' | 'this-queue' | 'off'; timeoutMs: number };
+  lastAgent: { mode: 'any-queue' | 'this-queue' | 'none'; timeoutMs: number };
   preferredAgentTimeoutMs: number;
   aging: { everyMs: number; step: number };
   bullseye:

@@ -139,7 +139,7 @@ const cancelWindow = (): Effect[] => [{ kind: 'timer.cancel', name: WINDOW_TIMER
 /** Waits for the last agent first, when the queue's last-agent mode allows it. */
 function lastAgentTarget(context: ConversationContext, at: string): RoutingTarget | null {
   const { mode, timeoutMs } = context.policy.lastAgent;
-  if (mode === 'off' || !context.lastAgentId || timeoutMs === 0) return null;
+  if (mode === 'none' || !context.lastAgentId || timeoutMs === 0) return null;
   return { agents: [context.lastAgentId], until: new Date(Date.parse(at) + timeoutMs).toISOString(), reason: 'last-agent' };
 }
 

@@ -8,7 +8,7 @@ import type { QueueConfig } from '../config/index.ts';
 export interface QueuePolicy {
   alertingTimeoutMs: number;
   preferredAgentTimeoutMs: number;
-  lastAgent: { mode: 'any-queue' | 'this-queue' | 'off'; timeoutMs: number };
+  lastAgent: { mode: 'any-queue' | 'this-queue' | 'none'; timeoutMs: number };
   /** Time spent in each bullseye ring before moving out to the next. */
   ringWaitsMs: number[];
   whenExhausted: 'anyone' | 'overflow';

@@ -1,0 +1,237 @@
+{{/* Names, labels and the pieces every workload shares. */}}
+
+{{- define "parley.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "parley.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* <fullname>-<component>, within the 63 characters of a DNS label. */}}
+{{- define "parley.componentName" -}}
+{{- printf "%s-%s" (include "parley.fullname" .root | trunc (int (sub 62 (len .component)))) .component | trimSuffix "-" }}
+{{- end }}
+
+{{- define "parley.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "parley.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: parley
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels of one component: {root, component}. */}}
+{{- define "parley.componentLabels" -}}
+{{ include "parley.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Selector labels of one component: {root, component}. Immutable once installed. */}}
+{{- define "parley.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "parley.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "parley.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "parley.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.operatorServiceAccountName" -}}
+{{- if .Values.operator.serviceAccount.create }}
+{{- default (include "parley.componentName" (dict "root" . "component" "operator")) .Values.operator.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.operator.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* NATS_URL: the bundled NATS chart's Service, or nats.url. */}}
+{{- define "parley.natsUrl" -}}
+{{- if .Values.nats.enabled }}
+{{- $name := default "nats" .Values.nats.nameOverride }}
+{{- $fullname := "" }}
+{{- if .Values.nats.fullnameOverride }}
+{{- $fullname = .Values.nats.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else if contains $name .Release.Name }}
+{{- $fullname = .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $fullname = printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- printf "nats://%s:4222" $fullname }}
+{{- else }}
+{{- required "nats.url is required when nats.enabled is false" .Values.nats.url }}
+{{- end }}
+{{- end }}
+
+{{/* The bundled bitnami PostgreSQL's fullname (its Service and Secret). */}}
+{{- define "parley.postgresqlFullname" -}}
+{{- $name := default "postgresql" .Values.postgresql.nameOverride }}
+{{- if .Values.postgresql.fullnameOverride }}
+{{- .Values.postgresql.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret (name, key) holding DATABASE_URL when it comes from database.*. */}}
+{{- define "parley.databaseSecretName" -}}
+{{- default (include "parley.componentName" (dict "root" . "component" "database")) .Values.database.existingSecret }}
+{{- end }}
+{{- define "parley.databaseSecretKey" -}}
+{{- if .Values.database.existingSecret }}{{ .Values.database.existingSecretKey }}{{ else }}url{{ end }}
+{{- end }}
+
+{{- define "parley.authSecretName" -}}
+{{- default (include "parley.componentName" (dict "root" . "component" "auth")) .Values.auth.existingSecret }}
+{{- end }}
+{{- define "parley.authSecretKey" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecretKey }}{{ else }}auth-secret{{ end }}
+{{- end }}
+
+{{/* The ConfigMap mounted as PARLEY_CONFIG, or nothing (the operator feeds the routers). */}}
+{{- define "parley.configMapName" -}}
+{{- if .Values.config.existingConfigMap }}
+{{- .Values.config.existingConfigMap }}
+{{- else if .Values.config.resources }}
+{{- include "parley.componentName" (dict "root" . "component" "config") }}
+{{- end }}
+{{- end }}
+
+{{/* Environment every process gets: NATS_URL, log level, bind address. */}}
+{{- define "parley.env.common" -}}
+- name: NATS_URL
+  value: {{ include "parley.natsUrl" . | quote }}
+- name: PARLEY_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: PARLEY_HOST
+  value: "0.0.0.0"
+{{- end }}
+
+{{/* DATABASE_URL: from the bundled PostgreSQL's Secret, or from database.*. */}}
+{{- define "parley.env.database" -}}
+{{- if .Values.postgresql.enabled }}
+{{- $auth := .Values.postgresql.auth | default dict }}
+{{- $secretKeys := $auth.secretKeys | default dict }}
+- name: PARLEY_DATABASE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "parley.postgresqlFullname" .) $auth.existingSecret }}
+      key: {{ default "password" $secretKeys.userPasswordKey }}
+- name: DATABASE_URL
+  value: {{ printf "postgres://%s:$(PARLEY_DATABASE_PASSWORD)@%s:5432/%s" (default "parley" $auth.username) (include "parley.postgresqlFullname" .) (default "parley" $auth.database) | quote }}
+{{- else }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "parley.databaseSecretName" . }}
+      key: {{ include "parley.databaseSecretKey" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-level settings of one workload: {root, values, component}. A default preferred
+anti-affinity spreads the replicas over nodes unless `affinity` is given.
+*/}}
+{{- define "parley.podScheduling" -}}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+affinity:
+{{- if .values.affinity }}
+  {{- toYaml .values.affinity | nindent 2 }}
+{{- else }}
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "parley.selectorLabels" (dict "root" .root "component" .component) | nindent 14 }}
+{{- end }}
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- end }}
+
+{{/* Pod template metadata of one workload: {root, values, component, annotations}. */}}
+{{- define "parley.podMetadata" -}}
+labels:
+  {{- include "parley.selectorLabels" (dict "root" .root "component" .component) | nindent 2 }}
+  app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+  app.kubernetes.io/part-of: parley
+  {{- with .values.podLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- $annotations := merge (dict) (.annotations | default dict) (.values.podAnnotations | default dict) }}
+{{- with $annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* The container fields every Parley container shares: {root, values, role}. */}}
+{{- define "parley.containerBase" -}}
+image: {{ include "parley.image" .root }}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+command: ["node", "bin/parley.js", {{ .role | quote }}]
+securityContext:
+  {{- toYaml .root.Values.securityContext | nindent 2 }}
+resources:
+  {{- toYaml .values.resources | nindent 2 }}
+{{- end }}
+
+{{/* A writable /tmp on a read-only root filesystem. */}}
+{{- define "parley.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end }}
+{{- define "parley.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end }}

@@ -1,0 +1,26 @@
+{{- /*
+Exactly what the operator uses, nothing else:
+- Channel, Queue, Campaign: read, watch, update and patch (finalizers live in metadata);
+  their status subresource; their finalizers subresource (needed where the
+  OwnerReferencesPermissionEnforcement admission plugin is on);
+- Secrets: read channel credentials;
+- Events: report on the resources.
+Leases (leader election) are granted only in the release namespace (operator-rbac.yaml).
+*/}}
+{{- define "parley.operatorRules" -}}
+- apiGroups: ["parley.dev"]
+  resources: ["channels", "queues", "campaigns"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["parley.dev"]
+  resources: ["channels/status", "queues/status", "campaigns/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["parley.dev"]
+  resources: ["channels/finalizers", "queues/finalizers", "campaigns/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
