@@ -1,7 +1,7 @@
 import type { Attachment, MediaType, Presence, RichContent } from '../contract/index.ts';
 import { GatewayError, errorFromProblem } from './client-errors.ts';
 import { AgentEventStream } from './event-stream.ts';
-import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from './views.ts';
+import type { AgentView, AssignmentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from './views.ts';
 
 export interface ParleyClientOptions {
   /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
@@ -71,6 +71,11 @@ export class ParleyClient {
   /** Sends a reply as the token's agent; resolves with the id the message is stored under. */
   sendMessage(conversationId: string, message: OutgoingMessage): Promise<SentMessage> {
     return this.#call('POST', `/v1/conversations/${seg(conversationId)}/messages`, message);
+  }
+
+  /** Every offer of the conversation, with why each agent was chosen. */
+  assignments(conversationId: string): Promise<{ assignments: AssignmentView[] }> {
+    return this.#call('GET', `/v1/conversations/${seg(conversationId)}/assignments`);
   }
 
   /** Ends the agent's interaction; `wrapUpCode` when the queue asks for one. */

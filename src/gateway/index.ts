@@ -20,5 +20,6 @@ export type {
   HealthView,
   HistoryMessage,
   HistoryView,
+  AssignmentView,
   SentMessage,
 } from './views.ts';

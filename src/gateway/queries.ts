@@ -3,7 +3,7 @@ import type { Attachment, RichContent } from '../contract/index.ts';
 import { customerHistory } from '../store/index.ts';
 import type { Database } from '../store/index.ts';
 import { agentView } from './agent-view.ts';
-import type { AgentView, ConversationView, HistoryMessage } from './views.ts';
+import type { AgentView, AssignmentView, ConversationView, HistoryMessage } from './views.ts';
 
 /**
  * The gateway's reads. Every query takes the tenant from the caller's token and filters
@@ -95,4 +95,26 @@ export async function historyOf(db: Kysely<Database>, tenant: string, customerId
 // configured differently, which we still render faithfully.
 function iso(value: Date | string): string {
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
+/** Every offer of a conversation, oldest first, with the routing decision behind it. */
+export async function assignmentsOf(db: Db, tenant: string, conversationId: string): Promise<AssignmentView[]> {
+  const rows = await db
+    .selectFrom('assignments')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('conversation_id', '=', conversationId)
+    .orderBy('offered_at')
+    .execute();
+  return rows.map((r) => ({
+    offerId: r.id,
+    agentId: r.agent_id,
+    queue: r.queue,
+    state: r.state,
+    offeredAt: r.offered_at.toISOString(),
+    answeredAt: r.answered_at?.toISOString() ?? null,
+    endedAt: r.ended_at?.toISOString() ?? null,
+    wrapUpCode: r.wrap_up_code,
+    reason: r.reason,
+  }));
 }

@@ -9,7 +9,7 @@ import { authenticate, forbidden, isStaff, requireAdmin, requireSelfOrAdmin, req
 import type { CommandDraft, CommandSender } from './command-sender.ts';
 import { HttpProblem } from './http-errors.ts';
 import { readJsonBody } from './http-io.ts';
-import { findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
+import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import type { Route } from './route-table.ts';
 import type { Claims } from './tokens.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -129,6 +129,15 @@ export const routes: Route<Handler>[] = [
       const conversation = await readableConversation(ctx, claims);
       const messages = await historyOf(ctx.deps.db, claims.tenant, conversation.customerId);
       return ok<HistoryView>({ customerId: conversation.customerId, messages });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/conversations/:id/assignments',
+    handler: async (ctx) => {
+      const claims = authenticated(ctx);
+      const conversation = await readableConversation(ctx, claims);
+      return ok({ assignments: await assignmentsOf(ctx.deps.db, claims.tenant, conversation.id) });
     },
   },
   {

@@ -33,6 +33,21 @@ export interface ConversationView {
   closedAt: string | null;
 }
 
+/** One offer of a conversation to an agent, with why that agent was chosen. */
+export interface AssignmentView {
+  offerId: string;
+  agentId: string;
+  queue: string | null;
+  /** offered, accepted, rejected, timeout, rescinded, declined, ended */
+  state: string;
+  offeredAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  wrapUpCode: string | null;
+  /** The routing decision: method, candidates considered, the winner's score (and affinity, when a wait for particular agents chose it). */
+  reason: unknown;
+}
+
 /** One message of a customer's history; outbound ones say what became of them. */
 export interface HistoryMessage extends TranscriptMessage {
   /** `sent`, `delivered`, `read` or `failed`, once a receipt arrived (outbound only). */

@@ -3,6 +3,7 @@ import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, outboundReader, queue, useParley } from '../support/parley.ts';
 import { customerHistory } from '../../src/store/index.ts';
+import { ParleyClient, signToken, startGateway } from '../../src/gateway/index.ts';
 
 const tenant = 'acme';
 
@@ -42,5 +43,20 @@ describe('a message travels from a channel to a skilled agent and back', () => {
     ]);
     unskilled.stop();
     skilled.stop();
+  });
+
+  it('explains through the agent API why the agent was chosen', async () => {
+    const secret = 'test-secret';
+    const gateway = await startGateway({ nc: parley().nc, db: parley().store.db, secret, registry: parley().registry });
+    try {
+      const supervisor = new ParleyClient({ baseUrl: gateway.url, token: signToken(secret, { sub: 'sam', tenant, role: 'supervisor' }) });
+      const row = await parley().store.db.selectFrom('conversations').select('id').where('agent_id', '=', 'bruno').executeTakeFirstOrThrow();
+      const { assignments } = await supervisor.assignments(row.id);
+      expect(assignments).toHaveLength(1);
+      // Nadia was available and idle longer, but lacks billing: one candidate only.
+      expect(assignments[0]).toMatchObject({ agentId: 'bruno', queue: 'support', state: 'accepted', reason: { method: 'longest-idle', candidates: 1 } });
+    } finally {
+      await gateway.close();
+    }
   });
 });

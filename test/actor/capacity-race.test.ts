@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '../support/services.ts';
+import { ActorHost, type HostHooks } from '../../src/actor/index.ts';
+import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import type { AgentContext } from '../../src/agent/context.ts';
+import type { OfferRequest } from '../../src/agent/events.ts';
+
+const tenant = 'acme';
+const quiet: HostHooks = {
+  outbox: () => undefined,
+  notify: () => undefined,
+  conversationChanged: () => undefined,
+  agentChanged: () => undefined,
+  timerArmed: () => undefined,
+  offerEnded: () => undefined,
+  messageDelivered: () => undefined,
+  stepTook: () => undefined,
+};
+
+const request = (queue: string): OfferRequest => ({
+  type: 'offer.request',
+  at: new Date().toISOString(),
+  offerId: randomUUID(),
+  conversationId: randomUUID(),
+  mediaType: 'message',
+  queue,
+  channel: 'whatsapp',
+  channelType: 'whatsapp',
+  customerId: randomUUID(),
+  timeoutMs: 30_000,
+  reason: { method: 'longest-idle', candidates: 1 },
+});
+
+/**
+ * Two schedulers — here two hosts with their own connection pools and no shared memory,
+ * as two router nodes would be — offer to the same agent at the same moment. Only the
+ * agent actor decides, and its row lock serializes them.
+ */
+describe('concurrent offers to one agent', () => {
+  let services: TestServices;
+  let stores: Store[];
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    stores = [await openStore({ url: services.databaseUrl }), await openStore({ url: services.databaseUrl })];
+    await migrateToLatest(stores[0]!.db);
+  });
+
+  afterAll(async () => {
+    await Promise.all((stores ?? []).map((s) => s.close()));
+    await services?.stop();
+  });
+
+  it('never exceeds the agent capacity, whichever queue or node offers', async () => {
+    const [a, b] = stores.map((s) => new ActorHost(s.db, quiet)) as [ActorHost, ActorHost];
+    const at = new Date().toISOString();
+    await a.send({ kind: 'agent', tenant, id: 'ana', event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
+    await a.send({ kind: 'agent', tenant, id: 'ana', event: { type: 'presence.set', at, commandId: randomUUID(), presence: 'available' } });
+
+    const offers = [...Array.from({ length: 10 }, () => request('sales')), ...Array.from({ length: 10 }, () => request('support'))];
+    // Assignments reference their conversation: give each offer one (their actors play no part here).
+    const customer = randomUUID();
+    await stores[0]!.db.insertInto('customers').values({ id: customer, tenant, name: null }).execute();
+    await stores[0]!.db
+      .insertInto('conversations')
+      .values(offers.map((o, i) => ({ id: o.conversationId, tenant, channel: 'whatsapp', customer_id: customer, external_id: `opaque:${i}`, state: 'queued', queue: o.queue, agent_id: null, last_message_at: new Date(), closed_at: null, snapshot: '{}' })))
+      .execute();
+    await Promise.all(offers.map((event, i) => (i % 2 === 0 ? a : b).send({ kind: 'agent', tenant, id: 'ana', event })));
+
+    const row = await stores[0]!.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+    const ana = (row.snapshot as { context: AgentContext }).context;
+    expect(ana.offers).toHaveLength(2);
+    const reserved = await stores[0]!.db.selectFrom('assignments').select('id').where('agent_id', '=', 'ana').execute();
+    expect(reserved.map((r) => r.id).sort()).toEqual(ana.offers.map((o) => o.offerId).sort());
+  });
+});
