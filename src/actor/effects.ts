@@ -1,4 +1,4 @@
-import type { AgentEvent, ErrorCode, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
+import type { AgentEvent, BotRequest, ErrorCode, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
 import type { AgentActorEvent } from '../agent/events.ts';
 import type { ConversationActorEvent } from '../conversation/events.ts';
 
@@ -17,6 +17,8 @@ export type Effect =
   | { kind: 'notify'; agentId: string; event: DistributiveOmit<AgentEvent, 'version' | 'tenant' | 'agentId' | 'at'> }
   /** Best effort, after commit: the answer to an agent command. */
   | { kind: 'reply'; agentId: string; commandId: string; error?: ErrorCode }
+  /** Best effort, after commit: ask the bot; its answer (or failure) comes back as an event. */
+  | { kind: 'bot.ask'; subject: string; timeoutMs: number; request: BotRequest }
   | { kind: 'timer.arm'; name: string; at: string; event: TimerEvent }
   | { kind: 'timer.cancel'; name: string }
   | { kind: 'message.store'; message: TranscriptMessage; customerId: string; platformMessageId?: string }
@@ -34,6 +36,7 @@ export type Effect =
 /** Events a durable timer brings back; `timerId` lets the host drop a stale firing. */
 export type TimerEvent =
   | { type: 'window.expired'; at: string }
+  | { type: 'bot.failed'; at: string; reason: string }
   | { type: 'target.expired'; at: string }
   | { type: 'ring.advance'; at: string }
   | { type: 'offer.timeout'; offerId: string; at: string }

@@ -56,6 +56,8 @@ export interface HostHooks {
   timerArmed(dueAt: Date): void;
   offerEnded(tenant: string, queue: string | null, outcome: string, offeredAt?: string, at?: string): void;
   messageDelivered(tenant: string, channel: string): void;
+  /** Ask a conversation's bot; the answer comes back to the conversation as an event. */
+  askBot(tenant: string, conversationId: string, ask: Extract<Effect, { kind: 'bot.ask' }>): void;
   /** How long one event took, load to commit. */
   stepTook(actor: 'conversation' | 'agent', seconds: number): void;
 }
@@ -182,6 +184,9 @@ export class ActorHost {
               ...(effect.error && { error: { code: effect.error, message: ErrorCodes[effect.error].message } }),
             }),
           );
+          break;
+        case 'bot.ask':
+          results.after.push(() => this.hooks.askBot(tenant, actor.id, effect));
           break;
         case 'timer.arm': {
           const due = new Date(effect.at);

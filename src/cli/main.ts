@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readUpState, runGateway, runRouter, runUp } from '../process/index.ts';
+import { readUpState, runGateway, runOperator, runRouter, runUp } from '../process/index.ts';
 import { Roles, signToken, type Role } from '../gateway/index.ts';
 import { runDemo } from './demo.ts';
 
@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
       return runRouter();
     case 'gateway':
       return runGateway();
+    case 'operator':
+      return runOperator();
     case 'demo':
       return runDemo({ dataDir: values.data, tenant: values.tenant, channel: values.channel });
     case 'token': {

@@ -10,3 +10,4 @@ export type * from './agent-event.ts';
 export * from './subjects.ts';
 export * from './errors.ts';
 export * from './decode.ts';
+export * from './bot.ts';

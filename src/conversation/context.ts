@@ -26,6 +26,10 @@ export interface ConversationContext {
   priority: number;
   preferredAgents: string[];
   threadingWindowMs: number;
+  /** The channel's bot, which handles the conversation first, if any. */
+  bot: { subject: string; timeoutMs: number } | null;
+  /** What the bot collected, handed to the agent. */
+  attributes: Record<string, string>;
   policy: QueuePolicy;
   /** The bullseye ring it waits in: 0 first; the rings' count or more once exhausted. */
   ring: number;

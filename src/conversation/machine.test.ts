@@ -25,6 +25,8 @@ function start(over: Partial<Parameters<typeof initialTransition<typeof conversa
     preferredAgents: [],
     threadingWindowMs: 72 * 3_600_000,
     policy: DEFAULT_POLICY,
+    bot: null,
+    attributes: {},
     lastMessageAt: at,
     ...over,
   });

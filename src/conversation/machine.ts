@@ -1,5 +1,5 @@
 import { and, assign, setup } from 'xstate';
-import type { OutboundMessage, TranscriptMessage } from '../contract/index.ts';
+import type { BotAnswer, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
 import type { Effect } from '../actor/effects.ts';
 import type { ConversationContext, ConversationInput, RoutingTarget } from './context.ts';
 import type { ConversationActorEvent } from './events.ts';
@@ -46,38 +46,96 @@ const forwardToAgent = ({ context, event }: Args): Effect[] => {
     : [];
 };
 
-const sendAgentMessage = ({ context, event }: Args): Effect[] => {
-  const e = event as Of<'agent.message'>;
+interface OutgoingBody {
+  id: string;
+  at: string;
+  agentId?: string | undefined;
+  text?: string | undefined;
+  attachments?: TranscriptMessage['attachments'];
+  content?: TranscriptMessage['content'];
+}
+
+/** A message for the customer: stored in the history and delivered through the outbound stream. */
+function outgoing(context: ConversationContext, m: OutgoingBody): Effect[] {
+  const body = {
+    ...(m.text !== undefined && { text: m.text }),
+    ...(m.attachments && { attachments: m.attachments }),
+    ...(m.content && { content: m.content }),
+  };
   const message: TranscriptMessage = {
-    id: e.commandId,
+    id: m.id,
     conversationId: context.id,
     direction: 'outbound',
     channel: context.channel,
-    agentId: e.agentId,
-    sentAt: e.at,
-    ...(e.text !== undefined && { text: e.text }),
-    ...(e.attachments && { attachments: e.attachments }),
-    ...(e.content && { content: e.content }),
+    ...(m.agentId !== undefined && { agentId: m.agentId }),
+    sentAt: m.at,
+    ...body,
   };
   const outbound: OutboundMessage = {
     version: 1,
-    id: e.commandId,
+    id: m.id,
     tenant: context.tenant,
     channel: context.channel,
     conversationId: context.id,
     to: { id: context.customer.id, idType: context.customer.idType },
-    agentId: e.agentId,
-    timestamp: e.at,
-    ...(e.text !== undefined && { text: e.text }),
-    ...(e.attachments && { attachments: e.attachments }),
-    ...(e.content && { content: e.content }),
+    ...(m.agentId !== undefined && { agentId: m.agentId }),
+    timestamp: m.at,
+    ...body,
   };
   return [
     { kind: 'message.store', message, customerId: context.customerId },
     { kind: 'deliver', message: outbound },
-    { kind: 'reply', agentId: e.agentId, commandId: e.commandId },
+  ];
+}
+
+const sendAgentMessage = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'agent.message'>;
+  return [...outgoing(context, { ...e, id: e.commandId }), { kind: 'reply', agentId: e.agentId, commandId: e.commandId }];
+};
+
+const BOT_TIMER = 'bot';
+
+/** Hands the customer's message to the bot, with a deadline in case no answer ever comes back. */
+const askBot = ({ context, event }: Args): Effect[] => {
+  const bot = context.bot;
+  if (!bot) return [];
+  const e = event as Of<'customer.message'>;
+  // The answer normally arrives within the request timeout; the timer covers a router that
+  // crashed while waiting for it.
+  const deadline = new Date(Date.parse(e.at) + bot.timeoutMs + 5_000).toISOString();
+  return [
+    {
+      kind: 'bot.ask',
+      subject: bot.subject,
+      timeoutMs: bot.timeoutMs,
+      request: {
+        version: 1,
+        tenant: context.tenant,
+        channel: context.channel,
+        conversationId: context.id,
+        customer: { id: context.customer.id, idType: context.customer.idType, ...(context.customer.name !== undefined && { name: context.customer.name }) },
+        message: {
+          id: e.message.id,
+          sentAt: e.message.sentAt,
+          ...(e.message.text !== undefined && { text: e.message.text }),
+          ...(e.message.attachments && { attachments: e.message.attachments }),
+          ...(e.message.content && { content: e.message.content }),
+        },
+        attributes: context.attributes,
+      },
+    },
+    { kind: 'timer.arm', name: BOT_TIMER, at: deadline, event: { type: 'bot.failed', at: deadline, reason: 'the bot did not answer' } },
   ];
 };
+
+const sendBotReply = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'bot.answered'>;
+  const answer = e.answer;
+  if (answer.action !== 'reply') return [];
+  return [{ kind: 'timer.cancel', name: BOT_TIMER }, ...outgoing(context, { id: e.messageId, at: e.at, text: answer.text, attachments: answer.attachments, content: answer.content })];
+};
+
+const cancelBotTimer = (): Effect[] => [{ kind: 'timer.cancel', name: BOT_TIMER }];
 
 const parkWithAgent = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'agent.close'>;
@@ -153,7 +211,7 @@ function preferredTarget(context: ConversationContext, at: string): RoutingTarge
 const freshWait = { ring: 0, enqueuedAt: null, declinedBy: [] as string[] };
 
 /**
- * A customer conversation: new → queued → offered → connected → parked → closed.
+ * A customer conversation: new → (bot →) queued → offered → connected → parked → closed.
  *
  * While queued it may wait for particular agents first — its preferred agents, or the
  * last agent when the customer comes back inside the threading window, or the agent it
@@ -210,9 +268,47 @@ export const conversationMachine = setup({
   states: {
     new: {
       on: {
-        'customer.message': {
+        'customer.message': [
+          { guard: ({ context }) => context.bot !== null, target: 'bot', actions: ['touch', { type: 'effects', params: askBot }] },
+          {
+            target: 'queued',
+            actions: ['touch', assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
+          },
+        ],
+      },
+    },
+    /** A bot handles the conversation until it hands it off (or fails to answer). */
+    bot: {
+      on: {
+        'customer.message': { actions: ['touch', { type: 'effects', params: askBot }] },
+        'bot.answered': [
+          {
+            guard: ({ event }) => event.answer.action === 'reply',
+            actions: [
+              { type: 'effects', params: sendBotReply },
+              assign({ attributes: ({ context, event }) => ({ ...context.attributes, ...(event.answer.attributes ?? {}) }) }),
+            ],
+          },
+          {
+            target: 'queued',
+            actions: [
+              { type: 'effects', params: cancelBotTimer },
+              assign(({ context, event }) => {
+                const a: Partial<Extract<BotAnswer, { action: 'handoff' }>> = event.answer.action === 'handoff' ? event.answer : {};
+                return {
+                  attributes: { ...context.attributes, ...(a.attributes ?? {}) },
+                  skills: [...new Set([...context.skills, ...(a.skills ?? [])])],
+                  priority: a.priority ?? context.priority,
+                  ...(a.queue && event.policy && { queue: a.queue, policy: event.policy }),
+                  target: preferredTarget(context, event.at),
+                };
+              }),
+            ],
+          },
+        ],
+        'bot.failed': {
           target: 'queued',
-          actions: ['touch', assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
+          actions: [{ type: 'effects', params: cancelBotTimer }, assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
         },
       },
     },
@@ -329,4 +425,4 @@ export const conversationMachine = setup({
   },
 });
 
-export type ConversationState = 'new' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';
+export type ConversationState = 'new' | 'bot' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';

@@ -1,5 +1,6 @@
 export { runRouter } from './run-router.ts';
 export { runGateway } from './run-gateway.ts';
+export { runOperator } from './run-operator.ts';
 export { runUp } from './run-up.ts';
 export * from './settings.ts';
 export * from './up-state.ts';

@@ -82,6 +82,8 @@ export async function receiveMessage(
           preferredAgents: routing.preferredAgents,
           threadingWindowMs: channel.threadingWindowMs,
           policy: policyOf(config.queue(tenant, queueName)),
+          bot: channel.bot ?? null,
+          attributes: envelope.attributes ?? {},
           lastMessageAt: sentAt.toISOString(),
         });
         await insertConversation(tx, {

@@ -31,6 +31,7 @@ import { receiveMessage } from './receive-message.ts';
 import { handleCommand } from './handle-command.ts';
 import { TimerService } from './timer-service.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
+import { askBot } from './ask-bot.ts';
 
 export interface RouterOptions {
   nc: NatsConnection;
@@ -82,6 +83,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     },
     messageDelivered: (tenant, channel) => metrics.outboundMessages.inc({ tenant, channel }),
     stepTook: (actor, seconds) => metrics.actorSteps.observe({ actor }, seconds),
+    askBot: (tenant, conversationId, ask) => void askBot(nc, host, config, tenant, conversationId, ask, log),
   };
 
   const host = new ActorHost(db, hooks);

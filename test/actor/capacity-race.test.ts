@@ -16,6 +16,7 @@ const quiet: HostHooks = {
   offerEnded: () => undefined,
   messageDelivered: () => undefined,
   stepTook: () => undefined,
+  askBot: () => undefined,
 };
 
 const request = (queue: string): OfferRequest => ({
