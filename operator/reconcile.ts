@@ -1,0 +1,119 @@
+import type { KV } from '@nats-io/kv';
+import { configKey, deleteManifest, putManifest, type ResourceKind } from '../src/config/index.ts';
+import type { ResourceWriter } from './kube-client.ts';
+import { isTerminating, kindInfo, ReadyReasons, type ParleyObject } from './resources.ts';
+import { statusPatch, type ReadyState } from './status.ts';
+import { validate, type ExistingResources } from './validate.ts';
+
+export interface ReconcileDeps {
+  /** The configuration bucket routers watch. */
+  kv: KV;
+  /** Status and finalizer writes (the API server). */
+  writer: ResourceWriter;
+  /** The other resources, from the informers' caches, for the reference checks. */
+  existing: ExistingResources;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** What a reconcile did, for metrics and tests. */
+export const Outcomes = {
+  /** Valid and live. */
+  Ready: 'ready',
+  /** Invalid: status says why; the bucket is untouched. */
+  Invalid: 'invalid',
+  /** Deleted: out of the bucket, our finalizer removed. */
+  Finalized: 'finalized',
+  /** Gone from the cluster: its bucket entry (if any) removed. */
+  Absent: 'absent',
+  /** Being deleted and our finalizer is not on it (someone else's cleanup pending). */
+  Terminating: 'terminating',
+} as const;
+export type Outcome = (typeof Outcomes)[keyof typeof Outcomes];
+
+/** A failure to reach the configuration bucket (NATS): retried with backoff. */
+export class ConfigBucketError extends Error {
+  override readonly name = 'ConfigBucketError';
+}
+
+/**
+ * Brings the configuration bucket and the status of one resource in line with `obj`, the
+ * latest object from the API server (`undefined`: it no longer exists):
+ *
+ * - gone → its bucket entry is removed;
+ * - being deleted → status `Finalizing`, bucket entry removed, then our finalizer removed;
+ * - otherwise → our finalizer ensured, then validated: valid → written to the bucket and
+ *   `Ready=True`; invalid → `Ready=False` reason `Invalid` with what to fix, and the bucket
+ *   keeps the last valid version.
+ *
+ * Every step is idempotent: run twice, it writes nothing the second time.
+ */
+export async function reconcile(kind: ResourceKind, namespace: string, name: string, obj: ParleyObject | undefined, deps: ReconcileDeps): Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  const { finalizer } = kindInfo[kind];
+  if (!obj) {
+    await removeEntry(deps.kv, kind, namespace, name);
+    return Outcomes.Absent;
+  }
+  if (isTerminating(obj)) {
+    if (!obj.metadata.finalizers?.includes(finalizer)) {
+      await removeEntry(deps.kv, kind, namespace, name);
+      return Outcomes.Terminating;
+    }
+    await writeStatus(deps.writer, obj, { status: 'False', reason: ReadyReasons.Finalizing, message: 'Removing it from the live routing configuration.' }, now());
+    await removeEntry(deps.kv, kind, namespace, name);
+    // Only now: a finalizer removed before the cleanup succeeded would let the object go
+    // while routers still use it.
+    await deps.writer.removeFinalizer(obj, finalizer);
+    return Outcomes.Finalized;
+  }
+
+  let current = obj;
+  if (!current.metadata.finalizers?.includes(finalizer)) current = await deps.writer.addFinalizer(current, finalizer);
+
+  const validation = validate(current, deps.existing);
+  if (!validation.ok) {
+    const live = await liveEntry(deps.kv, kind, namespace, name);
+    const message = `${validation.problems.join('; ')}. ${live ? 'The last valid version stays live until this is fixed.' : 'Nothing is live until this is fixed.'}`;
+    await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Invalid, message }, now());
+    return Outcomes.Invalid;
+  }
+
+  try {
+    await putManifest(deps.kv, validation.manifest);
+  } catch (err) {
+    const failure = new ConfigBucketError(`cannot write ${configKey(kind, namespace, name)} to the configuration bucket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    // Report it on the resource, then throw the bucket failure (the one to retry) even if
+    // the report failed too: the next attempt reports again.
+    await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Errored, message: failure.message }, now()).catch((statusErr: unknown) => {
+      throw new AggregateError([failure, statusErr], failure.message, { cause: err });
+    });
+    throw failure;
+  }
+  await writeStatus(deps.writer, current, { status: 'True', reason: ReadyReasons.Ready, message: 'Live in the routing configuration.' }, now());
+  return Outcomes.Ready;
+}
+
+async function writeStatus(writer: ResourceWriter, obj: ParleyObject, ready: ReadyState, now: Date): Promise<void> {
+  const patch = statusPatch(obj, ready, now);
+  if (patch) await writer.patchStatus(obj, patch);
+}
+
+async function liveEntry(kv: KV, kind: ResourceKind, namespace: string, name: string): Promise<boolean> {
+  try {
+    const entry = await kv.get(configKey(kind, namespace, name));
+    return entry?.operation === 'PUT';
+  } catch (err) {
+    throw new ConfigBucketError(`cannot read the configuration bucket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** Deletes the entry if it holds a resource (a delete of nothing would still add a marker). */
+async function removeEntry(kv: KV, kind: ResourceKind, namespace: string, name: string): Promise<void> {
+  try {
+    if (await liveEntry(kv, kind, namespace, name)) await deleteManifest(kv, kind, namespace, name);
+  } catch (err) {
+    if (err instanceof ConfigBucketError) throw err;
+    throw new ConfigBucketError(`cannot delete ${configKey(kind, namespace, name)} from the configuration bucket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { setCondition, statusPatch, validate, type ExistingResources, type ParleyObject } from '../../operator/index.ts';
+import type { ResourceKind } from '../../src/config/index.ts';
+
+const t0 = new Date('2025-06-01T10:00:00.123Z');
+const t1 = new Date('2025-06-01T10:05:00.000Z');
+
+const existing = (names: Partial<Record<ResourceKind, string[]>>): ExistingResources => ({ names: (kind) => names[kind] ?? [] });
+
+const channel = (spec: unknown, extra: Partial<ParleyObject> = {}): ParleyObject => ({
+  apiVersion: 'parley.dev/v1alpha1',
+  kind: 'Channel',
+  metadata: { name: 'whatsapp', namespace: 'demo', generation: 3 },
+  spec,
+  ...extra,
+});
+
+describe('conditions', () => {
+  it('moves lastTransitionTime only when status changes', () => {
+    const ready = setCondition(undefined, { type: 'Ready', status: 'True', reason: 'Ready', message: 'live' }, t0);
+    expect(ready).toEqual([{ type: 'Ready', status: 'True', lastTransitionTime: '2025-06-01T10:00:00Z', reason: 'Ready', message: 'live' }]);
+    // Same status, new reason and message: the transition time stays.
+    const errored = setCondition(ready, { type: 'Ready', status: 'True', reason: 'Ready', message: 'still live' }, t1);
+    expect(errored[0]?.lastTransitionTime).toBe('2025-06-01T10:00:00Z');
+    const invalid = setCondition(ready, { type: 'Ready', status: 'False', reason: 'Invalid', message: 'bad' }, t1);
+    expect(invalid[0]?.lastTransitionTime).toBe('2025-06-01T10:05:00Z');
+  });
+
+  it('keeps other condition types', () => {
+    const others = [{ type: 'Sending', status: 'False' as const, lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'Paused', message: '' }];
+    const next = setCondition(others, { type: 'Ready', status: 'True', reason: 'Ready', message: 'live' }, t0);
+    expect(next.map((c) => c.type)).toEqual(['Sending', 'Ready']);
+  });
+
+  it('statusPatch is undefined when the status already says it, whatever the key order', () => {
+    const patch = statusPatch(channel({}), { status: 'True', reason: 'Ready', message: 'live' }, t0);
+    expect(patch).toEqual({
+      observedGeneration: 3,
+      conditions: [{ type: 'Ready', status: 'True', observedGeneration: 3, lastTransitionTime: '2025-06-01T10:00:00Z', reason: 'Ready', message: 'live' }],
+    });
+    const written = channel({}, { status: { conditions: patch?.conditions?.map((c) => Object.fromEntries(Object.entries(c).reverse()) as typeof c), observedGeneration: 3 } });
+    expect(statusPatch(written, { status: 'True', reason: 'Ready', message: 'live' }, t1)).toBeUndefined();
+    // A new generation is news, even with the same condition.
+    expect(statusPatch({ ...written, metadata: { ...written.metadata, generation: 4 } }, { status: 'True', reason: 'Ready', message: 'live' }, t1)?.observedGeneration).toBe(4);
+  });
+
+  it('gives a Campaign zero progress when it has none, and leaves existing progress alone', () => {
+    const campaign: ParleyObject = { apiVersion: 'parley.dev/v1alpha1', kind: 'Campaign', metadata: { name: 'c', namespace: 'demo', generation: 1 } };
+    expect(statusPatch(campaign, { status: 'True', reason: 'Ready', message: 'live' }, t0)?.progress).toEqual({ total: 0, processed: 0, sent: 0, failed: 0, skipped: 0 });
+    const sending = { ...campaign, status: { progress: { total: 10, processed: 4, sent: 3, failed: 1, skipped: 0 } } };
+    expect(statusPatch(sending, { status: 'True', reason: 'Ready', message: 'live' }, t0)).not.toHaveProperty('progress');
+  });
+});
+
+describe('validate', () => {
+  it('accepts a Channel whose queues exist', () => {
+    expect(validate(channel({ type: 'whatsapp', queue: 'support' }), existing({ Queue: ['support'] }))).toMatchObject({ ok: true, manifest: { spec: { queue: 'support' } } });
+  });
+
+  it('names the missing queue, in spec.queue or in an inbound-flow rule', () => {
+    const spec = { type: 'whatsapp', queue: 'support', inboundFlow: { rules: [{ match: { keywords: ['refund'] }, set: { queue: 'billing' } }] } };
+    const result = validate(channel(spec), existing({ Queue: ['support'] }));
+    expect(result).toMatchObject({ ok: false, problems: ['Channel demo/whatsapp routes to queue "billing", which does not exist in namespace demo'] });
+  });
+
+  it('reports schema problems by field', () => {
+    const result = validate(channel({ type: 'pigeon', queue: 'support' }), existing({ Queue: ['support'] }));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.join()).toMatch(/^spec\.type: /);
+  });
+
+  it('checks the channel a Campaign sends through', () => {
+    const campaign: ParleyObject = {
+      apiVersion: 'parley.dev/v1alpha1',
+      kind: 'Campaign',
+      metadata: { name: 'renewal', namespace: 'demo', generation: 1 },
+      spec: { channel: 'sms', contacts: { listId: 'l1' }, message: { template: 'Hi' } },
+    };
+    expect(validate(campaign, existing({}))).toMatchObject({ ok: false, problems: [expect.stringContaining('channel "sms"')] });
+    expect(validate(campaign, existing({ Channel: ['sms'] }))).toMatchObject({ ok: true });
+  });
+
+  it('a Queue may overflow to another queue, not to a missing one', () => {
+    const queue = (overflow: string): ParleyObject => ({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'demo' }, spec: { maxDepth: 10, overflow: { queue: overflow } } });
+    expect(validate(queue('billing'), existing({ Queue: ['support', 'billing'] }))).toMatchObject({ ok: true });
+    expect(validate(queue('nowhere'), existing({ Queue: ['support'] }))).toMatchObject({ ok: false, problems: [expect.stringContaining('queue "nowhere"')] });
+  });
+});
