@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := check
 
-.PHONY: deps services test lint typecheck up check
+.PHONY: deps services test lint typecheck up bench check
 
 # npm ci rewrites node_modules/.package-lock.json, so it doubles as the stamp:
 # reinstall only when package-lock.json is newer or node_modules is missing.
@@ -32,5 +32,9 @@ typecheck: deps
 up: deps
 	scripts/ensure-services.sh nats
 	npx tsx cmd/up.ts
+
+# e.g. make bench BENCH=routing (prints one JSON object on its last line)
+bench: deps
+	npx tsx bench/run.ts $(BENCH)
 
 check: lint typecheck test

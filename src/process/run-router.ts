@@ -25,9 +25,14 @@ export async function runRouter(): Promise<void> {
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
   const config = new ConfigRegistry();
-  const configWatcher = new ConfigWatcher(bucket, config, { onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }) });
+  let onConfigApplied = () => {};
+  const configWatcher = new ConfigWatcher(bucket, config, {
+    onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }),
+    onApplied: () => onConfigApplied(),
+  });
   await configWatcher.start();
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log });
+  onConfigApplied = () => router.configChanged();
   const ops = await startOpsServer({
     registry,
     host: settings.host,

@@ -41,9 +41,14 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
   );
   const config = new ConfigRegistry();
-  const configWatcher = new ConfigWatcher(bucket, config, { onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }) });
+  let onConfigApplied = () => {};
+  const configWatcher = new ConfigWatcher(bucket, config, {
+    onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }),
+    onApplied: () => onConfigApplied(),
+  });
   await configWatcher.start();
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }) });
+  onConfigApplied = () => router.configChanged();
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });
   await writeUpState(dataDir, { gatewayUrl: gateway.url, natsUrl, authSecret: secret, pid: process.pid });

@@ -48,6 +48,8 @@ export interface RouterOptions {
 
 export interface Router {
   readonly scheduler: Scheduler;
+  /** The live configuration changed: queues' members, skills or methods may match differently now. */
+  configChanged(): void;
   stop(): Promise<void>;
 }
 
@@ -190,6 +192,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
 
   return {
     scheduler,
+    configChanged: () => scheduler.invalidate(),
     async stop() {
       await Promise.all(loops.map((l) => l.stop()));
       await timers.stop();

@@ -11,12 +11,18 @@ export function score(method: RoutingMethod, agent: AgentView, skills: readonly 
       return now - agent.lastActivityAt;
     case 'best-skills':
       // Mean proficiency over the required skills (all of them, when none is required).
-      return mean(skills.length > 0 ? skills.map((s) => agent.skills.get(s) ?? 0) : [...agent.skills.values()]);
+      return skills.length > 0 ? meanOf(skills, agent.skills) : mean([...agent.skills.values()]);
     case 'most-available':
       return 1 - agent.utilization;
     case 'rotation':
       return now - agent.lastAssignedAt;
   }
+}
+
+function meanOf(skills: readonly string[], levels: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const skill of skills) total += levels.get(skill) ?? 0;
+  return total / skills.length;
 }
 
 function mean(values: number[]): number {

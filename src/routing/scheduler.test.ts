@@ -277,4 +277,59 @@ describe('Scheduler', () => {
       expect(offers).toEqual([]);
     });
   });
+
+  it('makes exactly the decisions of a scan of every agent, with its index', () => {
+    // A small seeded generator: the same random team and queue every run.
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const pickOne = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const skills = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const media = ['message', 'email'] as const;
+    // Enough free agents that every conversation chooses (scarce agents choose instead: see below).
+    const team = Array.from({ length: 150 }, (_, i) =>
+      agent(`agent-${i}`, {
+        available: random() > 0.2,
+        skills: new Map(skills.filter(() => random() > 0.5).map((s) => [s, 1 + Math.floor(random() * 5)])),
+        offerable: { message: Math.floor(random() * 3), email: Math.floor(random() * 2) },
+        utilization: random(),
+        lastActivityAt: t0 - Math.floor(random() * 100_000),
+        lastAssignedAt: t0 - Math.floor(random() * 100_000),
+      }),
+    );
+    const queue = pickOne(['longest-idle', 'best-skills', 'most-available', 'rotation']);
+    const conversations = Array.from({ length: 200 }, (_, i) =>
+      waiting(`c${i}`, { skills: skills.filter(() => random() > 0.75), mediaType: pickOne(media), priority: Math.floor(random() * 3), enqueuedAt: t0 - i }),
+    );
+    const run = (naive: boolean) => {
+      const offers: string[] = [];
+      const registry = new ConfigRegistry();
+      registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { method: queue, skills: [] } })]);
+      const scheduler = new Scheduler({ offer: (_t, agentId, r) => offers.push(`${r.conversationId}->${agentId}`), queue: (t, n) => registry.queue(t, n), now: () => t0, naive });
+      for (const a of team) scheduler.agentChanged(a);
+      for (const c of conversations) scheduler.conversationChanged(c, true);
+      scheduler.pass();
+      return offers;
+    };
+    const indexed = run(false);
+    expect(indexed.length).toBeGreaterThan(20);
+    expect(indexed).toEqual(run(true));
+  });
+
+  it('gives an agent that frees a slot the most urgent conversation it can take, without a full pass', () => {
+    let now = t0;
+    const offers: { agentId: string; request: OfferRequest }[] = [];
+    const scheduler = new Scheduler({ offer: (_t, agentId, request) => offers.push({ agentId, request }), now: () => now });
+    const busy = agent('busy', { offerable: { message: 0 }, skills: new Map([['support', 3], ['billing', 3]]) });
+    scheduler.agentChanged(busy);
+    scheduler.conversationChanged(waiting('urgent-billing', { priority: 9, skills: ['support', 'billing'] }), true);
+    scheduler.conversationChanged(waiting('urgent', { priority: 8 }), true);
+    for (let i = 0; i < 8; i++) scheduler.conversationChanged(waiting(`later-${i}`, { priority: 1, enqueuedAt: t0 - i }), true);
+    scheduler.pass();
+    expect(offers).toEqual([]);
+    now += 10;
+    scheduler.agentChanged({ ...busy, offerable: { message: 1 } });
+    scheduler.pass();
+    expect(offers.map((o) => `${o.request.conversationId}->${o.agentId}`)).toEqual(['urgent-billing->busy']);
+    expect(offers[0]?.request.reason).toMatchObject({ method: 'most-urgent' });
+  });
 });

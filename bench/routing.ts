@@ -1,0 +1,187 @@
+import { ConfigRegistry, QueueResource, RoutingMethods } from '../src/config/index.ts';
+import type { MediaType } from '../src/contract/index.ts';
+import { Scheduler, type AgentView, type WaitingConversation } from '../src/routing/index.ts';
+import { percentile, seeded } from './random.ts';
+
+/**
+ * Routing decisions at scale, in memory (the scheduler alone, no I/O): 10,000 agents,
+ * 50 skills, 100,000 waiting conversations with mixed requirements over 8 queues (every
+ * method). Phase "fill": passes until no conversation can be placed (agents accept at
+ * once). Phase "churn": an agent finishes a conversation, the scheduler fills the slot;
+ * the time of that pass is the decision latency. The same workload runs with the
+ * scheduler's index and as a naive scan of every agent for every conversation.
+ */
+/** BENCH_SCALE shrinks the workload for a quick look (1 = the full size the results are quoted at). */
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const AGENTS = Math.round(10_000 * SCALE);
+const SKILLS = 50;
+const WAITING = Math.round(100_000 * SCALE);
+const CHURN_EVENTS = Math.round(2_000 * SCALE);
+/** The naive scan is far slower: it gets a time budget per phase and its rate is compared. */
+const NAIVE_BUDGET_MS = 20_000;
+const TENANT = 'bench';
+const t0 = Date.parse('2026-11-22T09:00:00Z');
+
+interface PhaseResult {
+  decisions: number;
+  ms: number;
+  perSecond: number;
+}
+
+function workload() {
+  const rnd = seeded(7);
+  const skills = Array.from({ length: SKILLS }, (_, i) => `skill-${i}`);
+  const registry = new ConfigRegistry();
+  registry.apply(
+    Array.from({ length: 8 }, (_, i) =>
+      QueueResource.parse({
+        apiVersion: 'parley.dev/v1alpha1',
+        kind: 'Queue',
+        metadata: { name: `queue-${i}`, namespace: TENANT },
+        spec: { method: RoutingMethods[i % RoutingMethods.length], skills: [skills[i] as string], ...(i === 7 && { minProficiency: { [skills[7] as string]: 3 } }) },
+      }),
+    ),
+  );
+  const agents: AgentView[] = Array.from({ length: AGENTS }, (_, i) => {
+    const own = new Map<string, number>();
+    for (let k = rnd.int(3, 8); k > 0; k--) own.set(rnd.popular(skills), rnd.int(1, 5));
+    return {
+      tenant: TENANT,
+      id: `agent-${i}`,
+      available: rnd.next() < 0.9,
+      online: true,
+      skills: own,
+      languages: new Set(['en']),
+      labels: {},
+      offerable: { message: 3, email: 2 },
+      utilization: 0,
+      lastActivityAt: t0 - rnd.int(0, 3_600_000),
+      lastAssignedAt: t0 - rnd.int(0, 3_600_000),
+    };
+  });
+  const conversations: WaitingConversation[] = Array.from({ length: WAITING }, (_, i) => {
+    const q = rnd.int(0, 7);
+    const extra = new Set<string>();
+    for (let k = rnd.int(0, 2); k > 0; k--) extra.add(rnd.popular(skills));
+    return {
+      id: `conversation-${i}`,
+      tenant: TENANT,
+      queue: `queue-${q}`,
+      skills: [...extra],
+      language: null,
+      mediaType: rnd.next() < 0.8 ? 'message' : 'email',
+      priority: rnd.int(0, 10),
+      enqueuedAt: t0 - rnd.int(0, 3_600_000),
+      declinedBy: [],
+      channel: 'whatsapp',
+      channelType: 'whatsapp',
+      customerId: `customer-${i}`,
+      customerName: undefined,
+      alertingTimeoutMs: 30_000,
+      ring: 0,
+      target: null,
+    };
+  });
+  return { registry, agents, conversations };
+}
+
+function runScheduler(naive: boolean) {
+  const { registry, agents, conversations } = workload();
+  const views = new Map(agents.map((a) => [a.id, a]));
+  const busy = new Map<string, { conversation: WaitingConversation; media: MediaType }[]>();
+  let offers: { agentId: string; conversationId: string; media: MediaType }[] = [];
+  const byId = new Map(conversations.map((c) => [c.id, c]));
+  const now = t0;
+  const scheduler = new Scheduler({
+    offer: (_tenant, agentId, request) => offers.push({ agentId, conversationId: request.conversationId, media: request.mediaType }),
+    queue: (tenant, name) => registry.queue(tenant, name),
+    now: () => now,
+    naive,
+  });
+  for (const a of agents) scheduler.agentChanged(a);
+  for (const c of conversations) scheduler.conversationChanged(c, true);
+
+  /** The agents accept at once: capacity taken, the conversation leaves the waiting list. */
+  const acceptAll = () => {
+    for (const o of offers) {
+      const view = views.get(o.agentId) as AgentView;
+      const next = { ...view, offerable: { ...view.offerable, [o.media]: (view.offerable[o.media] ?? 0) - 1 }, utilization: Math.min(1, view.utilization + 0.2), lastAssignedAt: now };
+      views.set(o.agentId, next);
+      scheduler.agentChanged(next);
+      const conversation = byId.get(o.conversationId) as WaitingConversation;
+      scheduler.conversationChanged(conversation, false);
+      busy.set(o.agentId, [...(busy.get(o.agentId) ?? []), { conversation, media: o.media }]);
+    }
+    const count = offers.length;
+    offers = [];
+    return count;
+  };
+
+  let peakHeap = 0;
+  const sampleHeap = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
+
+  // Fill: pass after pass until nothing more can be placed (or the budget is spent).
+  let decisions = 0;
+  const fillStart = performance.now();
+  for (;;) {
+    const passStart = performance.now();
+    scheduler.pass();
+    const placed = acceptAll();
+    if (process.env.BENCH_TRACE) console.error(`fill pass: ${placed} placed in ${Math.round(performance.now() - passStart)} ms`);
+    decisions += placed;
+    sampleHeap();
+    if (placed === 0 || (naive && performance.now() - fillStart > NAIVE_BUDGET_MS)) break;
+  }
+  const fillMs = performance.now() - fillStart;
+
+  // Churn: one agent finishes one conversation; one pass fills the freed slot.
+  const rnd = seeded(11);
+  const latencies: number[] = [];
+  let churnDecisions = 0;
+  const churnStart = performance.now();
+  const busyAgents = [...busy.keys()];
+  for (let i = 0; i < CHURN_EVENTS && busyAgents.length > 0; i++) {
+    const agentId = rnd.pick(busyAgents);
+    const load = busy.get(agentId) ?? [];
+    const done = load.shift();
+    if (!done) continue;
+    const view = views.get(agentId) as AgentView;
+    const freed = { ...view, offerable: { ...view.offerable, [done.media]: (view.offerable[done.media] ?? 0) + 1 }, lastActivityAt: now };
+    views.set(agentId, freed);
+    scheduler.agentChanged(freed);
+    const started = performance.now();
+    scheduler.pass();
+    latencies.push(performance.now() - started);
+    churnDecisions += acceptAll();
+    if (naive && performance.now() - churnStart > NAIVE_BUDGET_MS) break;
+  }
+  const churnMs = performance.now() - churnStart;
+  sampleHeap();
+  latencies.sort((a, b) => a - b);
+  const phase = (d: number, ms: number): PhaseResult => ({ decisions: d, ms: Math.round(ms), perSecond: Math.round((d / ms) * 1000) });
+  return {
+    fill: phase(decisions, fillMs),
+    churn: { ...phase(churnDecisions, churnMs), events: latencies.length, latencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) } },
+    peakHeapMB: Math.round(peakHeap / 1_048_576),
+  };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+export async function runRoutingBenchmark() {
+  const indexed = runScheduler(false);
+  console.error(`indexed: ${JSON.stringify(indexed)}`);
+  const naive = runScheduler(true);
+  console.error(`naive:   ${JSON.stringify(naive)}`);
+  return Promise.resolve({
+    benchmark: 'routing',
+    workload: { agents: AGENTS, skills: SKILLS, waiting: WAITING, queues: 8, methods: RoutingMethods, churnEvents: CHURN_EVENTS },
+    indexed,
+    baseline: { naive, note: `the naive scan runs at most ${NAIVE_BUDGET_MS / 1000} s per phase; rates are compared` },
+    ratio: {
+      fillThroughput: round(indexed.fill.perSecond / Math.max(1, naive.fill.perSecond)),
+      churnLatencyP50: round(naive.churn.latencyMs.p50 / Math.max(0.001, indexed.churn.latencyMs.p50)),
+      churnLatencyP99: round(naive.churn.latencyMs.p99 / Math.max(0.001, indexed.churn.latencyMs.p99)),
+    },
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark; its last line of output is one JSON
+ * object with the results and the baseline measured in the same run.
+ */
+const benchmarks: Record<string, () => Promise<unknown>> = {
+  routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
+};
+
+const name = process.argv[2];
+const bench = name ? benchmarks[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}>`);
+  process.exit(2);
+}
+console.log(JSON.stringify(await bench()));
