@@ -47,6 +47,14 @@ export class AgentIndex {
     return best;
   }
 
+  /**
+   * The agent has no room left for this media type in the current pass (offers it has not
+   * answered yet): leave it out of the candidates until its next committed state.
+   */
+  exhaust(view: AgentView, media: MediaType): void {
+    remove(this.offerable, `${view.tenant}|${media}`, view);
+  }
+
   all(): IterableIterator<AgentView> {
     return this.views.values();
   }

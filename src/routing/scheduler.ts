@@ -156,7 +156,7 @@ export class Scheduler {
   }
 
   /** Slots held by offers the agents have not answered yet, per agent and media type. */
-  private reservations(): { reserved: Map<string, number>; hold: (k: string) => void } {
+  private reservations(): { reserved: Map<string, number>; hold: (k: string) => Map<string, number> } {
     const reserved = new Map<string, number>();
     const hold = (k: string) => reserved.set(k, (reserved.get(k) ?? 0) + 1);
     for (const flight of this.inFlight.values()) if (!flight.answeredByAgent) hold(slotKey(flight.agentKey, flight.mediaType));
@@ -182,7 +182,7 @@ export class Scheduler {
   }
 
   /** Each conversation, most urgent first, gets the agent its queue's method prefers. */
-  private conversationsChoose(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => void, now: number): void {
+  private conversationsChoose(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => Map<string, number>, now: number): void {
     for (const listed of order) {
       const conversation = this.waiting.get(listed.id);
       if (!conversation || this.inFlight.has(conversation.id)) continue;
@@ -200,7 +200,7 @@ export class Scheduler {
    * Agents that gained room, longest idle first, each take the most urgent conversations
    * they are eligible for — only of the media types they gained room for.
    */
-  private agentsTake(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => void, now: number): void {
+  private agentsTake(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => Map<string, number>, now: number): void {
     const free = (agent: AgentView, media: WaitingConversation['mediaType']) =>
       (agent.offerable[media] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), media)) ?? 0);
     const improved = [...this.improvedAgents.values()].sort((a, b) => a.agent.lastActivityAt - b.agent.lastActivityAt || (a.agent.id < b.agent.id ? -1 : 1));
@@ -239,14 +239,16 @@ export class Scheduler {
     conversation: WaitingConversation,
     agent: AgentView,
     reason: { method: string; candidates: number; score: number | undefined },
-    hold: (k: string) => void,
+    hold: (k: string) => Map<string, number>,
     now: number,
   ): void {
     const key = agentKey(agent.tenant, agent.id);
     const offerId = randomUUID();
     this.inFlight.set(conversation.id, { offerId, agentKey: key, mediaType: conversation.mediaType, answeredByAgent: false });
     this.conversationOfOffer.set(offerId, conversation.id);
-    hold(slotKey(key, conversation.mediaType));
+    const held = hold(slotKey(key, conversation.mediaType)).get(slotKey(key, conversation.mediaType)) ?? 0;
+    // Full for this pass: later conversations need not look at it (the candidate sets shrink as agents fill).
+    if (held >= (agent.offerable[conversation.mediaType] ?? 0)) this.agents.exhaust(agent, conversation.mediaType);
     this.options.offer(agent.tenant, agent.id, {
       type: 'offer.request',
       at: new Date(now).toISOString(),
