@@ -82,7 +82,7 @@ const declineRequest = ({ context, event }: Args): Effect[] => {
   ];
 };
 
-function acceptOffer(context: AgentContext, offerId: string, at: string, commandId: string): Effect[] {
+function acceptOffer(context: AgentContext, offerId: string, at: string, commandId: string | undefined): Effect[] {
   const offer = context.offers.find((o) => o.offerId === offerId);
   if (!offer) return [];
   return [
@@ -102,7 +102,7 @@ const accept = ({ context, event }: Args): Effect[] => {
 /** Auto-answer: the offer just reserved is accepted on the agent's behalf. */
 const acceptAutomatically = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.request'>;
-  return acceptOffer(context, e.offerId, e.at, `auto:${e.offerId}`);
+  return acceptOffer(context, e.offerId, e.at, undefined);
 };
 
 /** An offer that ends without being accepted: rejected, timed out, rescinded or dropped by going offline. */

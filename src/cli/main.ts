@@ -9,6 +9,7 @@ Usage:
   parley up                      every role in one process on embedded defaults
   parley router                  a routing node (NATS_URL, DATABASE_URL, PARLEY_CONFIG)
   parley gateway                 the agent API (NATS_URL, DATABASE_URL, PARLEY_AUTH_SECRET)
+  parley operator                the Kubernetes operator (NATS_URL, KUBECONFIG or in-cluster, POD_NAMESPACE)
   parley demo [--tenant demo] [--channel whatsapp]
                                  a customer and an agent talk through a running \`parley up\`
   parley token --tenant T --sub ID [--role agent|supervisor|admin] [--ttl 28800]

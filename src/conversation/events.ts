@@ -10,8 +10,8 @@ export type ConversationActorEvent =
     }
   | { type: 'offer.reserved'; at: string; offerId: string; agentId: string }
   | { type: 'offer.declined'; at: string; offerId: string; agentId: string; reason: 'unavailable' | 'rejected' | 'timeout' | 'offline' }
-  /** `commandId` is the agent's accept command: the conversation answers it once connected. */
-  | { type: 'offer.accepted'; at: string; offerId: string; agentId: string; commandId: string }
+  /** `commandId` is the agent's accept command, answered once connected (absent when the agent accepts automatically). */
+  | { type: 'offer.accepted'; at: string; offerId: string; agentId: string; commandId?: string | undefined }
   | {
       type: 'agent.message';
       at: string;

@@ -22,7 +22,7 @@ const releaseStrayAcceptance = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.accepted'>;
   return [
     { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id } },
-    { kind: 'reply', agentId: e.agentId, commandId: e.commandId, error: 'offerNotFound' },
+    ...(e.commandId ? [{ kind: 'reply' as const, agentId: e.agentId, commandId: e.commandId, error: 'offerNotFound' as const }] : []),
   ];
 };
 
@@ -30,7 +30,7 @@ const confirmAssignment = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.accepted'>;
   return [
     { kind: 'notify', agentId: e.agentId, event: { type: 'conversation.assigned', conversationId: context.id, offerId: e.offerId } },
-    { kind: 'reply', agentId: e.agentId, commandId: e.commandId },
+    ...(e.commandId ? [{ kind: 'reply' as const, agentId: e.agentId, commandId: e.commandId }] : []),
   ];
 };
 

@@ -16,6 +16,14 @@ export interface AgentProfile {
   skills: string[];
   /** Conversations at once per media type (0–25); missing types count as 0. */
   capacity: Partial<Record<MediaType, number>>;
+  /** Proficiency 1–5 per skill (3 when not given). */
+  proficiency?: Record<string, number>;
+  languages?: string[];
+  labels?: Record<string, string>;
+  /** While busy on the key media type, the listed ones may still be offered. */
+  interruptibleBy?: Partial<Record<MediaType, MediaType[]>>;
+  autoAccept?: boolean;
+  awayAfterMissedOffers?: number;
 }
 
 /** What an agent sends: at least one of text, attachments or rich content. */

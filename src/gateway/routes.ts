@@ -63,6 +63,13 @@ export const routes: Route<Handler>[] = [
         name: body.name,
         skills: body.skills,
         capacity: body.capacity,
+        // The whole profile: a field left out takes its default (configure replaces the profile).
+        proficiency: body.proficiency,
+        languages: body.languages,
+        labels: body.labels,
+        interruptibleBy: body.interruptibleBy,
+        autoAccept: body.autoAccept,
+        awayAfterMissedOffers: body.awayAfterMissedOffers,
       });
     },
   },
