@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
-import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
+import { openConfigBucket } from '../config/index.ts';
+import { startLiveConfig } from './live-config.ts';
 import { syncFolder } from '../../operator/sync-folder.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { migrateToLatest, openStore } from '../store/index.ts';
@@ -24,15 +25,9 @@ export async function runRouter(): Promise<void> {
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
-  const config = new ConfigRegistry();
-  let onConfigApplied = () => {};
-  const configWatcher = new ConfigWatcher(bucket, config, {
-    onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }),
-    onApplied: () => onConfigApplied(),
-  });
-  await configWatcher.start();
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log });
-  onConfigApplied = () => router.configChanged();
+  onChange(() => router.configChanged());
   const ops = await startOpsServer({
     registry,
     host: settings.host,
@@ -41,7 +36,7 @@ export async function runRouter(): Promise<void> {
   });
   log.info('router ready', { ops: ops.url });
   onShutdown(log, async () => {
-    configWatcher.stop();
+    stopConfig();
     await router.stop();
     await ops.close();
     await store.close();

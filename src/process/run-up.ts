@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { connectBus } from '../bus/index.ts';
-import { ConfigRegistry, ConfigWatcher, openConfigBucket } from '../config/index.ts';
+import { openConfigBucket } from '../config/index.ts';
+import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
@@ -40,15 +41,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const folderWatch = watchFolder(configDir, bucket, (outcome) =>
     outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
   );
-  const config = new ConfigRegistry();
-  let onConfigApplied = () => {};
-  const configWatcher = new ConfigWatcher(bucket, config, {
-    onInvalid: (key, problems) => log.error('invalid configuration entry', { key, problems }),
-    onApplied: () => onConfigApplied(),
-  });
-  await configWatcher.start();
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }) });
-  onConfigApplied = () => router.configChanged();
+  onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });
   await writeUpState(dataDir, { gatewayUrl: gateway.url, natsUrl, authSecret: secret, pid: process.pid });
@@ -73,7 +68,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
 
   onShutdown(log, async () => {
     folderWatch.close();
-    configWatcher.stop();
+    stopConfig();
     await gateway.close();
     await router.stop();
     await nc.drain();
