@@ -182,9 +182,6 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
         ...['get', 'update', 'patch'].map((v) => `parley.dev/${res}/status:${v}`),
         `parley.dev/${res}/finalizers:update`,
       ]),
-      ...['get', 'list', 'watch'].map((v) => `core/secrets:${v}`),
-      'core/events:create',
-      'core/events:patch',
     ].sort();
     const leaseGrants = ['coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:update'];
 

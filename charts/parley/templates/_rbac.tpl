@@ -2,9 +2,9 @@
 Exactly what the operator uses, nothing else:
 - Channel, Queue, Campaign: read, watch, update and patch (finalizers live in metadata);
   their status subresource; their finalizers subresource (needed where the
-  OwnerReferencesPermissionEnforcement admission plugin is on);
-- Secrets: read channel credentials;
-- Events: report on the resources.
+  OwnerReferencesPermissionEnforcement admission plugin is on).
+No Secrets (channel credentials are not read yet) and no Events (the operator reports in
+status conditions): grant them when the operator starts using them.
 Leases (leader election) are granted only in the release namespace (operator-rbac.yaml).
 */}}
 {{- define "parley.operatorRules" -}}
@@ -17,10 +17,4 @@ Leases (leader election) are granted only in the release namespace (operator-rba
 - apiGroups: ["parley.dev"]
   resources: ["channels/finalizers", "queues/finalizers", "campaigns/finalizers"]
   verbs: ["update"]
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
 {{- end }}
