@@ -11,6 +11,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { startRouter, type Router } from '../../src/router/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { cleanupWithKubectl, ensureNamespace, kubectlOk, loadKubeConfig, Objects, startTestOperator, type TestOperator } from './support.ts';
+import { acceptedAssignmentOf, conversationOfPhone } from '../support/awaits.ts';
 
 const tenant = 'acme';
 const resources = `
@@ -67,13 +68,8 @@ describe('resources applied with kubectl route live conversations', () => {
     await Promise.all([services?.stop(), kube?.stop()]);
   });
 
-  const assignmentOf = (conversationId: string) =>
-    waitFor(() => store.db.selectFrom('assignments').select(['agent_id', 'reason']).where('conversation_id', '=', conversationId).where('state', '=', 'accepted').executeTakeFirst(), {
-      what: `an accepted assignment for ${conversationId}`,
-    });
-
-  const conversationOf = (phone: string) =>
-    waitFor(() => store.db.selectFrom('conversations').select('id').where('external_id', '=', `phone:${phone}`).executeTakeFirst(), { what: `a conversation for ${phone}` });
+  const assignmentOf = (conversationId: string) => acceptedAssignmentOf(store.db, conversationId);
+  const conversationOf = (phone: string) => conversationOfPhone(store.db, phone);
 
   it('routes by best-skills, then by longest-idle after `kubectl patch` of the Queue', async () => {
     await k(['apply', '-f', '-'], resources);

@@ -3,6 +3,7 @@ import { waitFor } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, queue, useParley } from '../support/parley.ts';
+import { conversationOfPhone } from '../support/awaits.ts';
 
 const tenant = 'acme';
 
@@ -20,8 +21,7 @@ describe('escalation, transfers and wrap-up', () => {
     queue(tenant, 'spill'),
   ]);
 
-  const conversationOf = (phone: string) =>
-    waitFor(() => parley().store.db.selectFrom('conversations').selectAll().where('external_id', '=', `phone:${phone}`).executeTakeFirst(), { what: `a conversation for ${phone}` });
+  const conversationOf = (phone: string) => conversationOfPhone(parley().store.db, phone);
 
   it('relaxes the requirements when the bullseye ring expires, through a durable timer', async () => {
     const generalist = new AgentDriver(parley().nc, tenant, 'generalist');

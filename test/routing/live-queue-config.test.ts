@@ -9,6 +9,7 @@ import { ConfigRegistry, ConfigWatcher, openConfigBucket, putManifest, type Mani
 import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { startRouter, type Router } from '../../src/router/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { acceptedAssignmentOf, conversationOfPhone } from '../support/awaits.ts';
 
 const tenant = 'acme';
 const channel: Manifest = { apiVersion: 'parley.dev/v1alpha1', kind: 'Channel', metadata: { name: 'whatsapp', namespace: tenant }, spec: { type: 'whatsapp', queue: 'support' } };
@@ -45,13 +46,8 @@ describe('queue configuration applied live', () => {
     await services?.stop();
   });
 
-  const assignmentOf = (conversationId: string) =>
-    waitFor(() => store.db.selectFrom('assignments').select(['agent_id', 'reason']).where('conversation_id', '=', conversationId).where('state', '=', 'accepted').executeTakeFirst(), {
-      what: `an accepted assignment for ${conversationId}`,
-    });
-
-  const conversationOf = (phone: string) =>
-    waitFor(() => store.db.selectFrom('conversations').select('id').where('external_id', '=', `phone:${phone}`).executeTakeFirst(), { what: `a conversation for ${phone}` });
+  const assignmentOf = (conversationId: string) => acceptedAssignmentOf(store.db, conversationId);
+  const conversationOf = (phone: string) => conversationOfPhone(store.db, phone);
 
   it('routes the next conversation by the new method after the queue changes, without a restart', async () => {
     // Rookie has been idle longest; expert is the most proficient. Both answer automatically.
