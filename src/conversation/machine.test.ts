@@ -139,6 +139,15 @@ describe('conversation machine', () => {
     expect(overflowed.snapshot.context).toMatchObject({ queue: 'backup', ring: 0, policy: { ringWaitsMs: [], overflowQueue: null } });
   });
 
+  it('takes the overflow queue\'s own rules when overflowing, and runs its rings from then', () => {
+    const backup = { ...DEFAULT_POLICY, alertingTimeoutMs: 5_000, ringWaitsMs: [60_000] };
+    const policy = { ...DEFAULT_POLICY, ringWaitsMs: [10_000], whenExhausted: 'overflow' as const, overflowQueue: 'backup', overflowPolicy: backup };
+    const queued = run([{ type: 'customer.message', at, message: message('m1') }], start({ policy }));
+    const overflowed = run([{ type: 'ring.advance', at: '2026-11-22T10:00:10.000Z' }], queued.snapshot);
+    expect(overflowed.snapshot.context).toMatchObject({ queue: 'backup', policy: backup, ring: 0, enqueuedAt: '2026-11-22T10:00:10.000Z' });
+    expect(overflowed.effects).toContainEqual({ kind: 'timer.arm', name: 'bullseye', at: '2026-11-22T10:01:10.000Z', event: { type: 'ring.advance', at: '2026-11-22T10:01:10.000Z' } });
+  });
+
   it('re-arms the same ring deadline after a declined offer (the clock does not restart)', () => {
     const policy = { ...DEFAULT_POLICY, ringWaitsMs: [10_000] };
     const { effects } = run(

@@ -331,11 +331,14 @@ export const conversationMachine = setup({
             guard: ({ context }) => context.ring + 1 >= context.policy.ringWaitsMs.length && context.policy.whenExhausted === 'overflow' && context.policy.overflowQueue !== null,
             target: 'queued',
             reenter: true,
-            actions: assign(({ context }) => ({
+            // The wait starts over in the new queue (its rings run from now).
+            actions: assign(({ context, event }) => ({
               queue: context.policy.overflowQueue as string,
-              policy: { ...context.policy, ringWaitsMs: [], overflowQueue: null },
+              // The overflow queue's own rules when known; else these, without further rings.
+              policy: context.policy.overflowPolicy ?? { ...context.policy, ringWaitsMs: [], overflowQueue: null, overflowPolicy: null },
               ring: 0,
               target: null,
+              enqueuedAt: event.at,
             })),
           },
           { target: 'queued', reenter: true, actions: assign({ ring: ({ context }) => context.ring + 1 }) },

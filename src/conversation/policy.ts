@@ -13,6 +13,8 @@ export interface QueuePolicy {
   ringWaitsMs: number[];
   whenExhausted: 'anyone' | 'overflow';
   overflowQueue: string | null;
+  /** The overflow queue's own policy, captured with this one (one level: its overflow is not followed). */
+  overflowPolicy: QueuePolicy | null;
   wrapUp: { codes: string[]; required: boolean; afterWorkMs: number };
 }
 
@@ -23,11 +25,14 @@ export const DEFAULT_POLICY: QueuePolicy = {
   ringWaitsMs: [],
   whenExhausted: 'anyone',
   overflowQueue: null,
+  overflowPolicy: null,
   wrapUp: { codes: [], required: false, afterWorkMs: 0 },
 };
 
-export function policyOf(queue: QueueConfig | undefined): QueuePolicy {
+/** The policy of a queue; `lookup` resolves its overflow queue so that an overflow gets that queue's own rules. */
+export function policyOf(queue: QueueConfig | undefined, lookup?: (name: string) => QueueConfig | undefined): QueuePolicy {
   if (!queue) return DEFAULT_POLICY;
+  const overflow = queue.overflowQueue ? lookup?.(queue.overflowQueue) : undefined;
   return {
     alertingTimeoutMs: queue.alertingTimeoutMs,
     preferredAgentTimeoutMs: queue.preferredAgentTimeoutMs,
@@ -35,6 +40,7 @@ export function policyOf(queue: QueueConfig | undefined): QueuePolicy {
     ringWaitsMs: queue.bullseye?.rings.map((r) => r.waitMs) ?? [],
     whenExhausted: queue.bullseye?.whenExhausted ?? 'anyone',
     overflowQueue: queue.overflowQueue ?? null,
+    overflowPolicy: overflow ? { ...policyOf(overflow), overflowQueue: null, overflowPolicy: null } : null,
     wrapUp: { codes: queue.wrapUp.codes.map((c) => c.code), required: queue.wrapUp.required, afterWorkMs: queue.wrapUp.afterWorkMs },
   };
 }

@@ -36,7 +36,7 @@ export async function askBot(
     event = { type: 'bot.failed', at, reason: `unknown queue ${answer.value.queue}` };
   } else {
     const queue = answer.value.action === 'handoff' && answer.value.queue ? config.queue(tenant, answer.value.queue) : undefined;
-    event = { type: 'bot.answered', at, answer: answer.value, messageId: randomUUID(), ...(queue && { policy: policyOf(queue) }) };
+    event = { type: 'bot.answered', at, answer: answer.value, messageId: randomUUID(), ...(queue && { policy: policyOf(queue, (name) => config.queue(tenant, name)) }) };
   }
   try {
     await host.send({ kind: 'conversation', tenant, id: conversationId, event });

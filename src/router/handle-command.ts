@@ -64,7 +64,7 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, confi
       if ('queue' in command.to) {
         const queue = config.queue(tenant, command.to.queue);
         if (!queue) return fail('unknownQueue', `queue ${command.to.queue} is not configured`);
-        to = { queue: queue.name, policy: policyOf(queue) };
+        to = { queue: queue.name, policy: policyOf(queue, (name) => config.queue(tenant, name)) };
       } else {
         const known = await db.selectFrom('agents').select('id').where('tenant', '=', tenant).where('id', '=', command.to.agentId).executeTakeFirst();
         if (!known) return fail('unknownAgent', `agent ${command.to.agentId} does not exist`);

@@ -81,7 +81,7 @@ export async function receiveMessage(
           priority: routing.priority,
           preferredAgents: routing.preferredAgents,
           threadingWindowMs: channel.threadingWindowMs,
-          policy: policyOf(config.queue(tenant, queueName)),
+          policy: policyOf(config.queue(tenant, queueName), (name) => config.queue(tenant, name)),
           bot: channel.bot ?? null,
           attributes: envelope.attributes ?? {},
           lastMessageAt: sentAt.toISOString(),
