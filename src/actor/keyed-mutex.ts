@@ -18,8 +18,4 @@ export class KeyedMutex {
     });
     return result;
   }
-
-  get size(): number {
-    return this.tails.size;
-  }
 }

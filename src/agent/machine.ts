@@ -35,7 +35,7 @@ const offerNotFound = ({ context, event }: Args): Effect[] =>
   'commandId' in event ? [{ kind: 'reply', agentId: context.id, commandId: event.commandId, error: 'offerNotFound' }] : [];
 
 /** The `offer.created` event announcing a ringing offer to the agent's clients. */
-export function offerCreatedOf(_ctx: AgentContext, offer: PendingOffer) {
+export function offerCreatedOf(offer: PendingOffer) {
   return {
     type: 'offer.created' as const,
     offerId: offer.offerId,
@@ -71,7 +71,7 @@ const reserve = ({ context, event }: Args): Effect[] => {
     { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.reason },
     { kind: 'timer.arm', name: offerTimer(e.offerId), at: offer.expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: offer.expiresAt } },
     { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.reserved', at: e.at, offerId: e.offerId, agentId: context.id } },
-    { kind: 'notify', agentId: context.id, event: offerCreatedOf(context, offer) },
+    { kind: 'notify', agentId: context.id, event: offerCreatedOf(offer) },
   ];
 };
 

@@ -75,10 +75,8 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, confi
     }
   }
 
-  if (target.kind === 'conversation') {
-    const row = await db.selectFrom('conversations').select('tenant').where('id', '=', target.id).executeTakeFirst();
-    if (!row || row.tenant !== tenant) return fail('unknownConversation', `conversation ${target.id} does not exist`);
-  }
-  const found = await host.send(target);
-  if (!found) fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
+  // The host loads the actor under lock and says whether it exists (in this tenant).
+  if (await host.send(target)) return;
+  if (target.kind === 'conversation') fail('unknownConversation', `conversation ${target.id} does not exist`);
+  else fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
 }

@@ -110,7 +110,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     const agent = (row.snapshot as { context: AgentContext }).context;
     scheduler.agentChanged(agentViewOf(agent));
     // Offer notifications are best effort: one lost in a crash is announced again (clients de-duplicate by offerId).
-    for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(agent, offer));
+    for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(offer));
   }
   for (const row of await listWaitingConversations(db)) {
     scheduler.conversationChanged(waitingOf((row.snapshot as { context: ConversationContext }).context), true);

@@ -335,10 +335,6 @@ export class Scheduler {
     return { agent: best?.agent, candidates, best: best?.score };
   }
 
-  /** Waiting conversations, for tests and the API. */
-  waitingCount(): number {
-    return this.waiting.size;
-  }
 }
 
 /**

@@ -38,6 +38,3 @@ export async function setWrapUpCode(db: Db, id: string, code: string): Promise<v
   await db.updateTable('assignments').set({ wrap_up_code: code }).where('id', '=', id).execute();
 }
 
-export async function listAssignments(db: Db, conversationId: string): Promise<AssignmentRow[]> {
-  return db.selectFrom('assignments').selectAll().where('conversation_id', '=', conversationId).orderBy('offered_at').execute();
-}

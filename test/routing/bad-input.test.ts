@@ -12,6 +12,8 @@ describe('bad input and redelivery', () => {
   const parley = useParley([
     channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
     queue(tenant, 'support'),
+    channel('globex', 'whatsapp', { type: 'whatsapp', queue: 'support' }),
+    queue('globex', 'support'),
   ]);
 
   const deadLetters = async () => {
@@ -72,5 +74,22 @@ describe('bad input and redelivery', () => {
     });
     const stored = await parley().store.db.selectFrom('messages').selectAll().where('platform_message_id', '=', envelope.messageId).execute();
     expect(stored).toHaveLength(1);
+  });
+
+  it("refuses a command on another tenant's conversation as if it did not exist", async () => {
+    await new CustomerDriver(parley().nc, 'globex', 'whatsapp', { id: '+33655555555', idType: 'phone' }).say('Globex customer');
+    const theirs = await waitFor(() => parley().store.db.selectFrom('conversations').select('id').where('tenant', '=', 'globex').executeTakeFirst(), { what: 'the globex conversation' });
+    const intruder = new AgentDriver(parley().nc, tenant, 'mallory');
+    await intruder.configure([], { message: 1 });
+    for (const body of [
+      { type: 'message.send', conversationId: theirs.id, text: 'hello from acme' },
+      { type: 'conversation.close', conversationId: theirs.id },
+      { type: 'conversation.transfer', conversationId: theirs.id, to: { queue: 'support' } },
+    ]) {
+      expect(await intruder.command(body)).toMatchObject({ ok: false, error: { code: 'unknownConversation' } });
+    }
+    const sent = await parley().store.db.selectFrom('messages').select('id').where('conversation_id', '=', theirs.id).where('direction', '=', 'outbound').execute();
+    expect(sent).toEqual([]);
+    intruder.stop();
   });
 });
