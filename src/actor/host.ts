@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
-import { ErrorCodes, subjects } from '../contract/index.ts';
+import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
 import type { Database, OutboxRow } from '../store/index.ts';
 import {
   armTimer,
@@ -26,14 +26,22 @@ import type { ConversationActorEvent } from '../conversation/events.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { fence, PartitionWork, type Ownership } from '../cluster/ownership.ts';
 
 type Tx = Kysely<Database>;
 type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
 type AgentSnapshot = ReturnType<typeof agentMachine.resolveState>;
 
-export type ActorTarget =
+/** An event for an actor, before anyone looked up the actor's partition. */
+export type ActorAddress =
   | { kind: 'conversation'; tenant: string; id: string; event: ConversationActorEvent }
   | { kind: 'agent'; tenant: string; id: string; event: AgentActorEvent };
+
+/** An event for an actor in a known partition. */
+export type ActorTarget = ActorAddress & { partition: number };
+
+/** Delivers an event to an actor wherever it lives (see `PartitionMailbox`); false when it does not exist. */
+export type SendToActor = (address: ActorAddress, origin?: Origin) => Promise<boolean>;
 
 /** Where an event came from, so a redelivery is recognized and dropped. */
 export interface Origin {
@@ -73,13 +81,21 @@ export class StepResults {
  * transition, store the new snapshot with its durable effects in the same transaction,
  * then perform the rest once committed. A crash at any point leaves either the old state
  * with the event still to be redelivered, or the new state with its effects in the outbox.
+ *
+ * Actors are virtual: nothing of an actor stays in memory between its events; each
+ * event activates it from its stored snapshot and the commit passivates it again. Every
+ * transaction is fenced on the actor's partition: it runs only while this node owns
+ * the partition with the epoch the store holds.
  */
 export class ActorHost {
   private readonly mutex = new KeyedMutex();
+  /** Work in progress per partition, drained before a partition is handed over. */
+  readonly work = new PartitionWork();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly hooks: HostHooks,
+    private readonly ownership: Ownership,
   ) {}
 
   /** Serializes work on one key (an actor, or a conversation key before the actor exists). */
@@ -96,7 +112,7 @@ export class ActorHost {
     return this.exclusive(`${target.kind}:${target.tenant}/${target.id}`, async () => {
       const started = performance.now();
       const results = new StepResults();
-      const found = await this.db.transaction().execute(async (tx) => {
+      const found = await this.transactionOn(target.partition, async (tx) => {
         if (origin.outboxId && !(await consumeOutbox(tx, origin.outboxId))) return true;
         if (origin.timerId && !(await consumeTimer(tx, origin.timerId))) return true;
         return this.stepIn(tx, target, results);
@@ -107,28 +123,40 @@ export class ActorHost {
     });
   }
 
+  /** A write transaction on one partition's actors: fenced, and counted as the partition's work in progress. */
+  transactionOn<T>(partition: number, body: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.work.run(partition, () =>
+      this.db.transaction().execute(async (tx) => {
+        await fence(tx, this.ownership, partition);
+        return body(tx);
+      }),
+    );
+  }
+
   /** Runs an event through an actor inside the caller's transaction. */
   async stepIn(tx: Tx, target: ActorTarget, results: StepResults): Promise<boolean> {
     if (target.kind === 'conversation') {
       const row = await loadConversation(tx, target.id);
       // A conversation id from another tenant is as good as unknown.
       if (!row || row.tenant !== target.tenant) return false;
+      if (row.partition !== target.partition) throw misrouted(target, row.partition);
       const snapshot = restore(conversationMachine, row.snapshot) as ConversationSnapshot;
-      await this.stepConversation(tx, snapshot, target.event, results);
+      await this.stepConversation(tx, snapshot, target.event, target.partition, results);
       return true;
     }
     const row = await loadAgent(tx, target.tenant, target.id);
     let snapshot: AgentSnapshot;
+    if (row && row.partition !== target.partition) throw misrouted(target, row.partition);
     if (row) snapshot = restore(agentMachine, row.snapshot) as AgentSnapshot;
     else if (target.event.type === 'agent.configure') {
       [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: target.event.at });
     } else return false;
-    await this.stepAgent(tx, snapshot, target.event, results);
+    await this.stepAgent(tx, snapshot, target.event, target.partition, results);
     return true;
   }
 
   /** Transitions a conversation (given its snapshot) and stores the result. */
-  private async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<ConversationSnapshot> {
+  private async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, partition: number, results: StepResults): Promise<ConversationSnapshot> {
     const [next, actions] = transition(conversationMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
@@ -140,36 +168,36 @@ export class ActorHost {
       closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
       snapshot: conversationMachine.getPersistedSnapshot(next),
     });
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id }, collectEffects(actions), results);
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, partition }, collectEffects(actions), results);
     results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
     return next;
   }
 
-  private async stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, results: StepResults): Promise<void> {
+  private async stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, partition: number, results: StepResults): Promise<void> {
     const [next, actions] = transition(agentMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
-    await saveAgent(tx, { tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, snapshot: agentMachine.getPersistedSnapshot(next) });
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id }, collectEffects(actions), results);
+    await saveAgent(tx, { tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next) });
+    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id, partition }, collectEffects(actions), results);
     results.after.push(() => this.hooks.agentChanged(state, ctx, event));
   }
 
   /** Durable effects go into the transaction; the others wait for the commit. */
   private async apply(
     tx: Tx,
-    actor: { tenant: string; kind: 'conversation' | 'agent'; id: string },
+    actor: { tenant: string; kind: 'conversation' | 'agent'; id: string; partition: number },
     effects: Effect[],
     results: StepResults,
   ): Promise<void> {
-    const { tenant } = actor;
+    const { tenant, partition } = actor;
     const outbox: Parameters<typeof insertOutbox>[1] = [];
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send':
-          outbox.push({ tenant, kind: 'actor', target_kind: effect.to.kind, target_id: effect.to.id, subject: null, msg_id: null, payload: JSON.stringify(effect.event) });
+          outbox.push({ tenant, partition, kind: 'actor', target_kind: effect.to.kind, target_id: effect.to.id, subject: null, msg_id: null, payload: JSON.stringify(effect.event) });
           break;
         case 'deliver':
-          outbox.push({ tenant, kind: 'publish', target_kind: null, target_id: null, subject: subjects.outbound(tenant, effect.message.channel), msg_id: effect.message.id, payload: JSON.stringify(effect.message) });
+          outbox.push({ tenant, partition, kind: 'publish', target_kind: null, target_id: null, subject: subjects.outbound(tenant, effect.message.channel), msg_id: effect.message.id, payload: JSON.stringify(effect.message) });
           results.after.push(() => this.hooks.messageDelivered(tenant, effect.message.channel));
           break;
         case 'notify':
@@ -190,7 +218,7 @@ export class ActorHost {
           break;
         case 'timer.arm': {
           const due = new Date(effect.at);
-          await armTimer(tx, tenant, { actorKind: actor.kind, actorId: actor.id, name: effect.name }, due, effect.event);
+          await armTimer(tx, tenant, { actorKind: actor.kind, actorId: actor.id, name: effect.name }, due, effect.event, partition);
           results.after.push(() => this.hooks.timerArmed(due));
           break;
         }
@@ -242,6 +270,11 @@ export class ActorHost {
     if (results.outboxRows.length > 0) this.hooks.outbox(results.outboxRows);
     for (const after of results.after) after();
   }
+}
+
+/** The actor lives in another partition than the sender thought (the partition count changed under it). */
+function misrouted(target: ActorTarget, actual: number | null): ParleyError {
+  return new ParleyError('notPartitionOwner', `${target.kind} ${target.id} is in partition ${actual ?? 'none'}, not ${target.partition}`);
 }
 
 function restore(machine: AnyStateMachine, persisted: unknown) {

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   processingFailed: { status: 500, retryable: false, message: 'the message failed too many times and was set aside' },
   timeout: { status: 504, retryable: true, message: 'the router did not answer in time' },
   unavailable: { status: 503, retryable: true, message: 'a dependency is unavailable' },
+  notPartitionOwner: { status: 503, retryable: true, message: "this node does not own the actor's partition (any more)" },
 } as const;
 export type ErrorCode = keyof typeof ErrorCodes;
 

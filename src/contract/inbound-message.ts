@@ -45,3 +45,8 @@ export const InboundMessage = z
     message: 'a message needs text, attachments or content',
   });
 export type InboundMessage = z.infer<typeof InboundMessage>;
+
+/** The customer's identity on the channel; with tenant and channel, the key of its conversations. */
+export function externalIdOf(from: InboundMessage['from']): string {
+  return `${from.idType}:${from.id}`;
+}

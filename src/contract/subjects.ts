@@ -9,6 +9,12 @@
  * | parley.v1.agent.cmd.<tenant>.<agentId>    | JetStream COMMANDS  | AgentCommand      |
  * | parley.v1.agent.events.<tenant>.<agentId> | core NATS           | AgentEvent        |
  * | parley.v1.deadletter.<source>             | JetStream DEADLETTER| the original bytes|
+ * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
+ * | parley.v1.cluster.state.<actor>           | core NATS           | router to router  |
+ *
+ * The `cluster` subjects are internal to the routers (not part of the contract that
+ * gateways and adapters rely on): requests to the owner of a partition, and the
+ * committed actor state that queue schedulers follow.
  *
  * Tokens are validated (see `names.ts`) before they reach these builders.
  */
@@ -21,6 +27,11 @@ export const subjects = {
   agentCommands: (tenant: string, agentId: string) => `${root}.agent.cmd.${tenant}.${agentId}`,
   agentEvents: (tenant: string, agentId: string) => `${root}.agent.events.${tenant}.${agentId}`,
   deadLetter: (source: DeadLetterSource) => `${root}.deadletter.${source}`,
+  /** A request to the node that owns a partition: `actor` (an event for one of its actors) or `inbound` (a customer message). */
+  partition: (partition: number, kind: 'actor' | 'inbound') => `${root}.cluster.partition.${partition}.${kind}`,
+  partitionRequests: (partition: number) => `${root}.cluster.partition.${partition}.*`,
+  /** Committed state of conversations or agents, for the queue schedulers on every node. */
+  actorState: (actor: 'conversation' | 'agent') => `${root}.cluster.state.${actor}`,
 
   /** Wildcards for stream definitions and subscriptions. */
   all: {

@@ -59,6 +59,38 @@ export function createRouterMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    partitionsOwned: new Gauge({
+      name: 'parley_partitions_owned',
+      help: 'Partitions this router owns (holds the lease of, with its epoch recorded in the store).',
+      registers: [registry],
+    }),
+    partitionHandovers: new Counter({
+      name: 'parley_partition_handovers_total',
+      help: 'Partitions this router gained or gave up, by kind: gained, released (handed over), taken (by another node), expired (lease not renewed in time).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    clusterMembers: new Gauge({
+      name: 'parley_cluster_members',
+      help: 'Live routers this router sees in the cluster (itself included).',
+      registers: [registry],
+    }),
+    queuesLed: new Gauge({
+      name: 'parley_queues_led',
+      help: 'Queues whose scheduler runs on this router.',
+      registers: [registry],
+    }),
+    inboundBatch: new Histogram({
+      name: 'parley_inbound_batch_size',
+      help: 'Customer messages committed per transaction (group commit).',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
+      registers: [registry],
+    }),
+    inboundBacklog: new Gauge({
+      name: 'parley_inbound_backlog',
+      help: 'Customer messages taken from JetStream and waiting for their transaction on this router.',
+      registers: [registry],
+    }),
   };
 }
 

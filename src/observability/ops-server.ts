@@ -6,6 +6,10 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Answers whether the process can take work (dependencies reachable). */
   ready(): Promise<boolean>;
+  /** Answers whether the process is alive (not stuck); restarted by Kubernetes when not. @default always */
+  live?(): boolean;
+  /** More read-only JSON documents served under their path (e.g. `/cluster`). */
+  documents?: Record<string, () => unknown>;
   /** @default 0 */
   port?: number;
   /** @default "127.0.0.1" */
@@ -18,14 +22,20 @@ export interface OpsServer {
 }
 
 /**
- * `/metrics` (Prometheus), `/healthz` (liveness: the process answers) and `/readyz`
- * (readiness: NATS and the database answer) for a process that has no other HTTP API.
+ * `/metrics` (Prometheus), `/healthz` (liveness: the process answers and is not stuck),
+ * `/readyz` (readiness: it can take work) and any read-only documents the process adds,
+ * for a process that has no other HTTP API.
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return void res.writeHead(405).end();
-    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/healthz') {
+      const live = options.live?.() ?? true;
+      return void res.writeHead(live ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: live ? 'ok' : 'stuck' }));
+    }
+    const document = path ? options.documents?.[path] : undefined;
+    if (document) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document()));
     if (path === '/readyz') {
       void options.ready().then(
         (ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable' })),

@@ -20,21 +20,26 @@ export async function runRouter(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const nc = await connectBus({ url: settings.natsUrl, name: 'parley-router' });
-  const store = await openStore({ url: settings.databaseUrl });
+  // A router paused mid-transaction (SIGSTOP, a frozen VM) must not hold its partition's
+  // fence forever: the server ends such a session, and the next owner's claim goes through.
+  const store = await openStore({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
   await migrateToLatest(store.db);
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log });
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs });
   onChange(() => router.configChanged());
   const ops = await startOpsServer({
     registry,
     host: settings.host,
     port: settings.opsPort,
-    ready: async () => !nc.isClosed() && (await sql`select 1`.execute(store.db).then(() => true, () => false)),
+    // Ready while it can take work: connected, and a member holding its share (an empty share is fine when others hold everything).
+    ready: async () => !nc.isClosed() && router.healthy() && (await sql`select 1`.execute(store.db).then(() => true, () => false)),
+    live: () => router.healthy(),
+    documents: { '/cluster': () => router.cluster() },
   });
-  log.info('router ready', { ops: ops.url });
+  log.info('router ready', { ops: ops.url, node: router.nodeId, partitions: router.cluster().owned.length });
   onShutdown(log, async () => {
     stopConfig();
     await router.stop();

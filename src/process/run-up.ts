@@ -42,7 +42,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
   );
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }) });
+  // One node owns every partition; a stable name lets a restart take them back at once.
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs });
   onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });

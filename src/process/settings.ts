@@ -12,6 +12,9 @@
  * | PARLEY_AUTH_SECRET    | HS256 secret for gateway tokens                      | `up`: generated per data dir |
  * | PARLEY_DATA           | where `up` keeps its data and state file             | .parley                   |
  * | PARLEY_LOG_LEVEL      | debug, info, warn, error                             | info                      |
+ * | PARLEY_NODE_ID        | router's name in the cluster (unique, stable: the pod name) | `<hostname>-<pid>`; `up`: up |
+ * | PARLEY_PARTITIONS     | partitions of actors (every router and the store agree) | 64                     |
+ * | PARLEY_LEASE_MS       | partition lease time: how soon a lost router's share moves | 10000                  |
  */
 export interface Settings {
   natsUrl: string | undefined;
@@ -22,6 +25,9 @@ export interface Settings {
   opsPort: number;
   authSecret: string | undefined;
   dataDir: string;
+  nodeId: string | undefined;
+  partitions: number;
+  leaseMs: number;
 }
 
 export class SettingsError extends Error {
@@ -38,7 +44,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     opsPort: port(env, 'PARLEY_OPS_PORT', 9090),
     authSecret: env.PARLEY_AUTH_SECRET || undefined,
     dataDir: env.PARLEY_DATA || '.parley',
+    nodeId: env.PARLEY_NODE_ID || undefined,
+    partitions: integer(env, 'PARLEY_PARTITIONS', 64, 1, 1024),
+    leaseMs: integer(env, 'PARLEY_LEASE_MS', 10_000, 1_000, 300_000),
   };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new SettingsError(`${name}=${raw} must be an integer from ${min} to ${max}`);
+  return value;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BotAnswer, decode, encode } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import type { ActorHost, Effect } from '../actor/index.ts';
+import type { Effect, SendToActor } from '../actor/index.ts';
 import { policyOf } from '../conversation/policy.ts';
 import type { ConversationActorEvent } from '../conversation/events.ts';
 import type { Logger } from '../observability/index.ts';
@@ -15,7 +15,7 @@ import type { Logger } from '../observability/index.ts';
  */
 export async function askBot(
   nc: NatsConnection,
-  host: ActorHost,
+  send: SendToActor,
   config: ConfigRegistry,
   tenant: string,
   conversationId: string,
@@ -39,7 +39,7 @@ export async function askBot(
     event = { type: 'bot.answered', at, answer: answer.value, messageId: randomUUID(), ...(queue && { policy: policyOf(queue, (name) => config.queue(tenant, name)) }) };
   }
   try {
-    await host.send({ kind: 'conversation', tenant, id: conversationId, event });
+    await send({ kind: 'conversation', tenant, id: conversationId, event });
   } catch (err) {
     // The conversation's bot timer hands it off anyway.
     log.error('bot answer not delivered', { conversationId, err });

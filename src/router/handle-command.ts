@@ -3,7 +3,7 @@ import type { AgentCommand, ErrorCode } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { policyOf, type QueuePolicy } from '../conversation/policy.ts';
-import type { ActorHost, ActorTarget, AgentEventBody } from '../actor/index.ts';
+import type { ActorAddress, AgentEventBody, SendToActor } from '../actor/index.ts';
 
 type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
 
@@ -18,7 +18,7 @@ export const COMMAND_MAX_AGE_MS = 60_000;
  * Turns an agent command into an event for the actor that owns the decision: the agent
  * actor for presence and offers, the conversation actor for messages and closing.
  */
-export async function handleCommand(db: Kysely<Database>, host: ActorHost, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
+export async function handleCommand(db: Kysely<Database>, send: SendToActor, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
   const { tenant, agentId, commandId } = command;
   const now = Date.now();
   const at = new Date(now).toISOString();
@@ -28,7 +28,7 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, confi
     return fail('commandExpired', `issued at ${command.issuedAt}, more than ${COMMAND_MAX_AGE_MS / 1000} s ago`);
   }
 
-  let target: ActorTarget;
+  let target: ActorAddress;
   switch (command.type) {
     case 'agent.configure': {
       const { type, name, skills, capacity, proficiency, languages, labels, interruptibleBy, autoAccept, awayAfterMissedOffers } = command;
@@ -75,8 +75,8 @@ export async function handleCommand(db: Kysely<Database>, host: ActorHost, confi
     }
   }
 
-  // The host loads the actor under lock and says whether it exists (in this tenant).
-  if (await host.send(target)) return;
+  // The actor's host loads it under lock and says whether it exists (in this tenant).
+  if (await send(target)) return;
   if (target.kind === 'conversation') fail('unknownConversation', `conversation ${target.id} does not exist`);
   else fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
 }

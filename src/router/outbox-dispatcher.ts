@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database, OutboxRow } from '../store/index.ts';
 import { deleteOutbox, pendingOutbox } from '../store/index.ts';
-import type { ActorHost, ActorTarget } from '../actor/index.ts';
+import type { ActorAddress, SendToActor } from '../actor/index.ts';
 import { encode } from '../contract/index.ts';
 
 export interface OutboxDispatcherOptions {
@@ -13,21 +13,24 @@ export interface OutboxDispatcherOptions {
 }
 
 /**
- * Carries committed effects out of the outbox: actor events go to the local actor (whose
- * own transaction deletes the row), publish rows go to JetStream with their id as
+ * Carries committed effects out of the outbox: actor events go to the actor, on this
+ * node or on its partition's owner (the actor's own transaction deletes the row), publish rows go to JetStream with their id as
  * `Nats-Msg-Id` and are deleted once JetStream acknowledged them. A sweep retries what
  * a crash or an error left behind.
  */
 export class OutboxDispatcher {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly perActor = new Map<string, Promise<void>>();
   private sweeping = false;
   private readonly sweepIntervalMs: number;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly nc: NatsConnection,
-    private readonly host: ActorHost,
+    private readonly send: SendToActor,
+    /** The partitions whose left-behind rows this node retries (those it owns). */
+    private readonly partitions: () => number[],
     private readonly options: OutboxDispatcherOptions = {},
   ) {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
@@ -45,8 +48,21 @@ export class OutboxDispatcher {
 
   dispatch(rows: OutboxRow[]): void {
     const publishes = rows.filter((r) => r.kind === 'publish');
-    for (const row of rows) if (row.kind === 'actor') this.track(this.deliver(row));
+    for (const row of rows) if (row.kind === 'actor') this.deliverInOrder(row);
     if (publishes.length > 0) this.track(this.publish(publishes));
+  }
+
+  /**
+   * Events for one actor are delivered one after the other, in the order they were
+   * committed (a reservation before its acceptance): finding the actor's partition is
+   * asynchronous and would otherwise let a later event overtake an earlier one.
+   */
+  private deliverInOrder(row: OutboxRow): void {
+    const key = `${row.target_kind}:${row.tenant}/${row.target_id}`;
+    const next = (this.perActor.get(key) ?? Promise.resolve()).then(() => this.deliver(row));
+    this.perActor.set(key, next);
+    void next.finally(() => this.perActor.get(key) === next && this.perActor.delete(key));
+    this.track(next);
   }
 
   private track(task: Promise<unknown>): void {
@@ -55,9 +71,9 @@ export class OutboxDispatcher {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const target = { kind: row.target_kind, tenant: row.tenant, id: row.target_id, event: row.payload } as ActorTarget;
+    const target = { kind: row.target_kind, tenant: row.tenant, id: row.target_id, event: row.payload } as ActorAddress;
     try {
-      await this.host.send(target, { outboxId: String(row.id) });
+      await this.send(target, { outboxId: String(row.id) });
     } catch (err) {
       this.options.onError?.(err);
     }
@@ -84,7 +100,7 @@ export class OutboxDispatcher {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const rows = await pendingOutbox(this.db, olderThan, 500);
+      const rows = await pendingOutbox(this.db, olderThan, 500, this.partitions());
       if (rows.length > 0) this.dispatch(rows.map((r) => ({ ...r, id: String(r.id) })));
     } catch (err) {
       this.options.onError?.(err);

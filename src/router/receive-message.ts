@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { initialTransition } from 'xstate';
-import { mediaTypeOf, ParleyError, type InboundMessage, type TranscriptMessage } from '../contract/index.ts';
+import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type TranscriptMessage } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
@@ -9,120 +9,115 @@ import { findOpenConversation, insertConversation, insertMessage, resolveCustome
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
 import { chooseQueue } from './choose-queue.ts';
-import type { ActorHost } from '../actor/index.ts';
-import { StepResults } from '../actor/index.ts';
+import type { ActorHost, StepResults } from '../actor/index.ts';
 
 /**
- * Takes one customer message: recognizes the customer, finds the conversation open on
- * this channel inside the threading window or starts one, stores the message once and
- * runs it through the conversation actor — all in one transaction.
+ * Takes one customer message inside the caller's transaction (fenced on the
+ * conversation key's partition): recognizes the customer, finds the conversation open
+ * on this channel inside the threading window or starts one, stores the message once
+ * and runs it through the conversation actor. The caller commits, then runs `results`.
  */
 export async function receiveMessage(
-  db: Kysely<Database>,
+  tx: Kysely<Database>,
   host: ActorHost,
   config: ConfigRegistry,
+  partition: number,
   envelope: InboundMessage,
+  results: StepResults,
 ): Promise<'stored' | 'duplicate'> {
   const { tenant, from } = envelope;
   const channel = config.channel(tenant, envelope.channel);
   if (!channel) throw new ParleyError('unknownChannel', `channel ${tenant}/${envelope.channel} is not configured`);
-  const externalId = `${from.idType}:${from.id}`;
+  const externalId = externalIdOf(from);
 
-  // One customer identity on one channel at a time, so two first messages can't both start a conversation.
-  return host.exclusive(`conversation-key:${tenant}/${channel.name}/${externalId}`, async () => {
-    const results = new StepResults();
-    const outcome = await db.transaction().execute(async (tx) => {
-      const seen = await tx
-        .selectFrom('messages')
-        .select('id')
-        .where('tenant', '=', tenant)
-        .where('channel', '=', channel.name)
-        .where('platform_message_id', '=', envelope.messageId)
-        .executeTakeFirst();
-      if (seen) return 'duplicate' as const;
+  const seen = await tx
+    .selectFrom('messages')
+    .select('id')
+    .where('tenant', '=', tenant)
+    .where('channel', '=', channel.name)
+    .where('platform_message_id', '=', envelope.messageId)
+    .executeTakeFirst();
+  if (seen) return 'duplicate';
 
-      const customerId = await resolveCustomer(tx, tenant, channel.name, from);
-      const sentAt = new Date(envelope.timestamp);
-      let row = await findOpenConversation(tx, tenant, channel.name, externalId);
+  const customerId = await resolveCustomer(tx, tenant, channel.name, from);
+  const sentAt = new Date(envelope.timestamp);
+  let row = await findOpenConversation(tx, tenant, channel.name, externalId);
 
-      // The window is measured on message time: a parked conversation whose window has
-      // passed is closed here even if its timer has not fired yet (router was down, …).
-      if (row && row.state === 'parked' && row.last_message_at.getTime() + channel.threadingWindowMs <= sentAt.getTime()) {
-        await host.stepIn(tx, { kind: 'conversation', tenant, id: row.id, event: { type: 'window.expired', at: sentAt.toISOString() } }, results);
-        row = undefined;
-      }
+  // The window is measured on message time: a parked conversation whose window has
+  // passed is closed here even if its timer has not fired yet (router was down, …).
+  if (row && row.state === 'parked' && row.last_message_at.getTime() + channel.threadingWindowMs <= sentAt.getTime()) {
+    await host.stepIn(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: sentAt.toISOString() } }, results);
+    row = undefined;
+  }
 
-      const id = row?.id ?? randomUUID();
-      const message: TranscriptMessage = {
-        id: randomUUID(),
-        conversationId: id,
-        direction: 'inbound',
-        channel: channel.name,
-        sentAt: sentAt.toISOString(),
-        ...(envelope.text !== undefined && { text: envelope.text }),
-        ...(envelope.attachments && { attachments: envelope.attachments }),
-        ...(envelope.content && { content: envelope.content }),
-      };
+  const id = row?.id ?? randomUUID();
+  const message: TranscriptMessage = {
+    id: randomUUID(),
+    conversationId: id,
+    direction: 'inbound',
+    channel: channel.name,
+    sentAt: sentAt.toISOString(),
+    ...(envelope.text !== undefined && { text: envelope.text }),
+    ...(envelope.attachments && { attachments: envelope.attachments }),
+    ...(envelope.content && { content: envelope.content }),
+  };
 
-      if (!row) {
-        const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
-        const queueName = await chooseQueue(tx, config, tenant, routing.queue);
-        const [snapshot] = initialTransition(conversationMachine, {
-          id,
-          tenant,
-          channel: channel.name,
-          channelType: channel.type,
-          mediaType: mediaTypeOf(channel.type),
-          customerId,
-          customer: { id: from.id, idType: from.idType, name: from.name },
-          queue: queueName,
-          skills: routing.skills,
-          language: routing.language,
-          priority: routing.priority,
-          preferredAgents: routing.preferredAgents,
-          threadingWindowMs: channel.threadingWindowMs,
-          policy: policyOf(config.queue(tenant, queueName), (name) => config.queue(tenant, name)),
-          bot: channel.bot ?? null,
-          attributes: envelope.attributes ?? {},
-          lastMessageAt: sentAt.toISOString(),
-        });
-        await insertConversation(tx, {
-          id,
-          tenant,
-          channel: channel.name,
-          customer_id: customerId,
-          external_id: externalId,
-          state: String(snapshot.value),
-          queue: queueName,
-          agent_id: null,
-          last_message_at: sentAt,
-          closed_at: null,
-          snapshot: JSON.stringify(conversationMachine.getPersistedSnapshot(snapshot)),
-        });
-      }
-
-      const stored = await insertMessage(tx, {
-        id: message.id,
-        tenant,
-        conversation_id: id,
-        customer_id: customerId,
-        channel: channel.name,
-        direction: 'inbound',
-        platform_message_id: envelope.messageId,
-        agent_id: null,
-        text: message.text ?? null,
-        attachments: message.attachments ? JSON.stringify(message.attachments) : null,
-        content: message.content ? JSON.stringify(message.content) : null,
-        sent_at: sentAt,
-        delivery_status: null,
-        delivery_reason: null,
-        delivery_updated_at: null,
-      });
-      if (!stored) return 'duplicate' as const;
-      await host.stepIn(tx, { kind: 'conversation', tenant, id, event: { type: 'customer.message', at: sentAt.toISOString(), message } }, results);
-      return 'stored' as const;
+  if (!row) {
+    const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
+    const queueName = await chooseQueue(tx, config, tenant, routing.queue);
+    const [snapshot] = initialTransition(conversationMachine, {
+      id,
+      tenant,
+      channel: channel.name,
+      channelType: channel.type,
+      mediaType: mediaTypeOf(channel.type),
+      customerId,
+      customer: { id: from.id, idType: from.idType, name: from.name },
+      queue: queueName,
+      skills: routing.skills,
+      language: routing.language,
+      priority: routing.priority,
+      preferredAgents: routing.preferredAgents,
+      threadingWindowMs: channel.threadingWindowMs,
+      policy: policyOf(config.queue(tenant, queueName), (name) => config.queue(tenant, name)),
+      bot: channel.bot ?? null,
+      attributes: envelope.attributes ?? {},
+      lastMessageAt: sentAt.toISOString(),
     });
-    if (outcome === 'stored') host.commit(results);
-    return outcome;
+    await insertConversation(tx, {
+      id,
+      tenant,
+      channel: channel.name,
+      customer_id: customerId,
+      external_id: externalId,
+      state: String(snapshot.value),
+      queue: queueName,
+      agent_id: null,
+      last_message_at: sentAt,
+      closed_at: null,
+      snapshot: JSON.stringify(conversationMachine.getPersistedSnapshot(snapshot)),
+      partition,
+    });
+  }
+
+  const stored = await insertMessage(tx, {
+    id: message.id,
+    tenant,
+    conversation_id: id,
+    customer_id: customerId,
+    channel: channel.name,
+    direction: 'inbound',
+    platform_message_id: envelope.messageId,
+    agent_id: null,
+    text: message.text ?? null,
+    attachments: message.attachments ? JSON.stringify(message.attachments) : null,
+    content: message.content ? JSON.stringify(message.content) : null,
+    sent_at: sentAt,
+    delivery_status: null,
+    delivery_reason: null,
+    delivery_updated_at: null,
   });
+  if (!stored) return 'duplicate';
+  await host.stepIn(tx, { kind: 'conversation', tenant, id, partition, event: { type: 'customer.message', at: sentAt.toISOString(), message } }, results);
+  return 'stored';
 }

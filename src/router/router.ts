@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
@@ -18,8 +19,9 @@ import {
 } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { applyReceipt, listAgents, listWaitingConversations } from '../store/index.ts';
+import { applyReceipt, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
 import { ActorHost, type HostHooks } from '../actor/index.ts';
+import { DEFAULT_PARTITION_COUNT, PartitionLeases, PartitionMailbox, partitionOf, queuePartitionKey } from '../cluster/index.ts';
 import type { AgentContext } from '../agent/context.ts';
 import { offerCreatedOf } from '../agent/machine.ts';
 import type { ConversationContext } from '../conversation/context.ts';
@@ -27,8 +29,9 @@ import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, type ConsumeLoop, type Verdict } from '../bus/index.ts';
 import { createRouterMetrics } from '../metrics/index.ts';
 import { createLogger, type Logger } from '../observability/index.ts';
-import { receiveMessage } from './receive-message.ts';
 import { handleCommand } from './handle-command.ts';
+import { InboundBatcher } from './inbound-batcher.ts';
+import { ActorStateFeed } from './actor-state-feed.ts';
 import { TimerService } from './timer-service.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { askBot } from './ask-bot.ts';
@@ -44,37 +47,70 @@ export interface RouterOptions {
   concurrency?: number;
   /** Deliveries after which a message that keeps failing is dead-lettered. @default 10 */
   maxDeliveries?: number;
+  /** This router's name in the cluster: unique, stable across restarts (the pod name). @default `<hostname>-<pid>` */
+  nodeId?: string;
+  /** Partitions of conversations and agents; every router and the store must agree. @default 64 */
+  partitions?: number;
+  /** A partition lease not renewed for this long is taken over. @default 10000 */
+  leaseMs?: number;
+  /** How often leases are renewed and shares rebalanced. @default leaseMs / 5 */
+  heartbeatMs?: number;
+  /** How often the schedulers re-read agents and waiting conversations from the store. @default 30000 */
+  resyncMs?: number;
+}
+
+export interface ClusterView {
+  node: string;
+  members: string[];
+  /** Partitions this node owns. */
+  owned: number[];
+  /** Queues whose scheduler runs here. */
+  queues: { tenant: string; queue: string }[];
+  partitions: { partition: number; owner: string | null; epoch: number }[];
 }
 
 export interface Router {
   readonly scheduler: Scheduler;
+  readonly nodeId: string;
   /** The live configuration changed: queues' members, skills or methods may match differently now. */
   configChanged(): void;
+  /** Members, leases and led queues as this node sees them. */
+  cluster(): ClusterView;
+  /** Liveness: the lease heartbeat runs (the event loop is not stuck). */
+  healthy(): boolean;
+  /** Hands every partition over and stops (graceful shutdown). */
   stop(): Promise<void>;
+  /** Stops without handing anything over, as a crash would (tests of failover). */
+  abandon(): Promise<void>;
 }
 
 /**
- * A routing node: consumes inbound messages, receipts and agent commands, hosts the
- * conversation and agent actors, runs the scheduler, the durable timers and the outbox.
+ * A routing node: joins the cluster and owns a share of the partitions; consumes inbound
+ * messages, receipts and agent commands (shared consumers: any node takes a message and
+ * gets it to the owner of its partition); hosts the actors of its partitions; runs the
+ * schedulers of the queues it leads, and the durable timers and outbox of its partitions.
  */
 export async function startRouter(options: RouterOptions): Promise<Router> {
   const { nc, db, config } = options;
   const log = options.logger ?? createLogger({ component: 'router' });
   const metrics = createRouterMetrics(options.registry ?? globalRegistry);
   const maxDeliveries = options.maxDeliveries ?? 10;
-  const onError = (what: string) => (err: unknown) => log.error(what, { err });
+  // A partition changing hands makes work fail that is retried anyway (by JetStream, the outbox sweep, the timers): not an error.
+  const onError = (what: string) => (err: unknown) => (err instanceof ParleyError && err.retryable ? log.warn(what, { err }) : log.error(what, { err }));
 
+  const partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
+  const nodeId = options.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
   await ensureStreams(nc);
+  await ensurePartitioning(db, partitions);
 
-  // The pieces refer to each other through the host's hooks (called only after start-up).
+  // The pieces refer to each other through hooks that run only after start-up.
+  const feed = new ActorStateFeed(nc);
   const hooks: HostHooks = {
     outbox: (rows) => dispatcher.dispatch(rows),
     notify: (tenant, agentId, event) =>
       nc.publish(subjects.agentEvents(tenant, agentId), encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event })),
-    conversationChanged: (state, ctx, event) =>
-      scheduler.conversationChanged(waitingOf(ctx), state === 'queued', 'offerId' in event ? event.offerId : undefined),
-    agentChanged: (_state, ctx, event) =>
-      scheduler.agentChanged(agentViewOf(ctx), event.type === 'offer.request' ? event.offerId : undefined),
+    conversationChanged: (state, context, event) => feed.conversation({ state, context, ...('offerId' in event && { offerId: event.offerId }) }),
+    agentChanged: (_state, context, event) => feed.agent({ context, ...(event.type === 'offer.request' && { offerId: event.offerId }) }),
     timerArmed: (due) => timers.armed(due),
     offerEnded: (tenant, queue, outcome, offeredAt, at) => {
       metrics.offers.inc({ tenant, queue: queue ?? '', outcome });
@@ -85,36 +121,94 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     },
     messageDelivered: (tenant, channel) => metrics.outboundMessages.inc({ tenant, channel }),
     stepTook: (actor, seconds) => metrics.actorSteps.observe({ actor }, seconds),
-    askBot: (tenant, conversationId, ask) => void askBot(nc, host, config, tenant, conversationId, ask, log),
+    askBot: (tenant, conversationId, ask) => void askBot(nc, send, config, tenant, conversationId, ask, log),
   };
 
-  const host = new ActorHost(db, hooks);
+  const leases: PartitionLeases = new PartitionLeases({
+    nc,
+    db,
+    nodeId,
+    partitions,
+    leaseMs: options.leaseMs,
+    heartbeatMs: options.heartbeatMs,
+    log,
+    hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
+    onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
+  });
+  const host = new ActorHost(db, hooks, leases);
+  const batcher = new InboundBatcher(host, config, { committed: (size) => metrics.inboundBatch.observe(size) });
+  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => batcher.submit(p, envelope), log });
+  const send = mailbox.send.bind(mailbox);
+  const owned = () => leases.owned();
   const scheduler: Scheduler = new Scheduler({
     offer: (tenant, agentId, request) => {
-      host
-        .send({ kind: 'agent', tenant, id: agentId, event: request })
+      send({ kind: 'agent', tenant, id: agentId, event: request })
         .then((found) => found || scheduler.offerLost(request.conversationId, request.offerId))
         .catch((err: unknown) => {
-          log.error('offer request failed', { err, conversationId: request.conversationId });
+          log.warn('offer request failed', { err, conversationId: request.conversationId });
           scheduler.offerLost(request.conversationId, request.offerId);
         });
     },
     queue: (tenant, name) => config.queue(tenant, name),
     waiting: (tenant, queue, count) => metrics.queueWaiting.set({ tenant, queue }, count),
   });
-  const timers = new TimerService(db, host, { onError: onError('timer failed') });
-  const dispatcher = new OutboxDispatcher(db, nc, host, { onError: onError('outbox dispatch failed') });
+  const timers = new TimerService(db, send, owned, { onError: onError('timer failed') });
+  const dispatcher = new OutboxDispatcher(db, nc, send, owned, { onError: onError('outbox dispatch failed') });
 
-  // Rebuild the scheduler's cache from committed state before taking new work.
-  for (const row of await listAgents(db)) {
-    const agent = (row.snapshot as { context: AgentContext }).context;
-    scheduler.agentChanged(agentViewOf(agent));
-    // Offer notifications are best effort: one lost in a crash is announced again (clients de-duplicate by offerId).
-    for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(offer));
+  // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
+  const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
+  const ledQueues = () => config.allQueues().filter((q) => leads(q.tenant, q.name)).map((q) => ({ tenant: q.tenant, queue: q.name }));
+  /** Rebuilds the waiting lists of the queues led here, from the store (those of one partition, or all). */
+  const rebuildQueues = async (partition?: number) => {
+    const queues = await queuesWithWaiting(db);
+    for (const { tenant, queue } of queues) {
+      if (partition !== undefined && partitionOf(queuePartitionKey(tenant, queue), partitions) !== partition) continue;
+      if (!leads(tenant, queue)) continue;
+      const rows = await listWaitingConversations(db, tenant, queue);
+      scheduler.replaceQueue(tenant, queue, rows.map((r) => waitingOf((r.snapshot as { context: ConversationContext }).context)));
+    }
+  };
+  const report = () => {
+    metrics.partitionsOwned.set(leases.owned().length);
+    metrics.clusterMembers.set(leases.describe().members.length);
+    metrics.queuesLed.set(ledQueues().length);
+  };
+
+  async function partitionGained(p: number): Promise<void> {
+    mailbox.serve(p);
+    await rebuildQueues(p);
+    // Offer notifications are best effort: one lost when the previous owner went away is announced again (clients de-duplicate by offerId).
+    for (const row of await listAgents(db, [p])) {
+      const agent = (row.snapshot as { context: AgentContext }).context;
+      for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(offer));
+    }
+    timers.armed(new Date());
+    report();
   }
-  for (const row of await listWaitingConversations(db)) {
-    scheduler.conversationChanged(waitingOf((row.snapshot as { context: ConversationContext }).context), true);
+
+  async function partitionLost(p: number): Promise<void> {
+    mailbox.unserve(p);
+    scheduler.dropQueues(leads);
+    await host.work.drain(p);
+    report();
   }
+
+  // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
+  const following = feed.follow({
+    conversation: ({ state, context, offerId }) => {
+      const waiting = state === 'queued' && leads(context.tenant, context.queue);
+      scheduler.conversationChanged(waitingOf(context), waiting, offerId);
+    },
+    agent: ({ context, offerId }) => scheduler.agentChanged(agentViewOf(context), offerId),
+  });
+  const resync = async () => {
+    for (const row of await listAgents(db)) scheduler.agentChanged(agentViewOf((row.snapshot as { context: AgentContext }).context));
+    await rebuildQueues();
+  };
+  await resync();
+  await leases.start();
+  report();
+  const resyncing = setInterval(() => void resync().catch(onError('scheduler resync failed')), options.resyncMs ?? 30_000);
   dispatcher.start();
   timers.start();
 
@@ -155,8 +249,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!envelope.ok) return rejected(msg, source, envelope.code, envelope.detail);
     const m = envelope.value;
     if (m.tenant !== where.tenant || m.channel !== where.channel) return rejected(msg, source, 'subjectMismatch', 'tenant/channel differ from the subject');
+    if (!config.channel(m.tenant, m.channel)) return rejected(msg, source, 'unknownChannel', `channel ${m.tenant}/${m.channel} is not configured`);
     const started = performance.now();
-    const outcome = await receiveMessage(db, host, config, m);
+    metrics.inboundBacklog.set(batcher.backlog);
+    const outcome = await mailbox.receive(m);
     metrics.actorSteps.observe({ actor: 'inbound-message' }, (performance.now() - started) / 1000);
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };
@@ -168,7 +264,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!command.ok) return rejected(msg, 'commands', command.code, command.detail);
     const c = command.value;
     if (!where || c.tenant !== where.tenant || c.agentId !== where.agentId) return rejected(msg, 'commands', 'subjectMismatch', 'tenant/agent differ from the subject');
-    await handleCommand(db, host, config, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
+    await handleCommand(db, send, config, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
     return { ack: true };
   };
 
@@ -188,16 +284,31 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       onError: onError('command consumer'),
     }),
   ];
-  log.info('router started');
+  log.info('router started', { node: nodeId, partitions: leases.owned().length });
+
+  const shutDown = async (handOver: boolean) => {
+    clearInterval(resyncing);
+    following.stop();
+    // New work stops first; then the partitions go, each once its work in flight is done.
+    await Promise.all(loops.map((l) => l.stop()));
+    if (handOver) await leases.stop();
+    else leases.abandon();
+    await timers.stop();
+    await dispatcher.stop();
+    for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);
+    log.info('router stopped', { node: nodeId, handedOver: handOver });
+  };
 
   return {
     scheduler,
+    nodeId,
     configChanged: () => scheduler.invalidate(),
-    async stop() {
-      await Promise.all(loops.map((l) => l.stop()));
-      await timers.stop();
-      await dispatcher.stop();
-      log.info('router stopped');
+    cluster: () => {
+      const { members, partitions: leaseList } = leases.describe();
+      return { node: nodeId, members, owned: leases.owned(), queues: ledQueues(), partitions: leaseList };
     },
+    healthy: () => leases.healthy(),
+    stop: () => shutDown(true),
+    abandon: () => shutDown(false),
   };
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, TimerRow } from '../store/index.ts';
 import { dueTimers, nextTimerDue } from '../store/index.ts';
-import type { ActorHost, ActorTarget, TimerEvent } from '../actor/index.ts';
+import type { ActorAddress, SendToActor, TimerEvent } from '../actor/index.ts';
 
 export interface TimerServiceOptions {
   /** The longest the service sleeps before looking at the table again. @default 1000 */
@@ -10,7 +10,7 @@ export interface TimerServiceOptions {
 }
 
 /**
- * Fires durable timers: it sleeps until the earliest timer in the store is due (or a
+ * Fires durable timers of the partitions this node owns: it sleeps until the earliest timer in the store is due (or a
  * newly armed one is earlier), then brings each due timer back to its actor as an event.
  * The actor's transaction consumes the timer row, so a timer fires at most once even if
  * two passes overlap, and at least once across crashes.
@@ -24,7 +24,9 @@ export class TimerService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly host: ActorHost,
+    private readonly send: SendToActor,
+    /** The partitions whose timers this node fires (those it owns). */
+    private readonly partitions: () => number[],
     private readonly options: TimerServiceOptions = {},
   ) {
     this.maxSleepMs = options.maxSleepMs ?? 1_000;
@@ -57,7 +59,7 @@ export class TimerService {
     this.running = (async () => {
       try {
         for (;;) {
-          const due = await dueTimers(this.db, new Date(), 100);
+          const due = await dueTimers(this.db, new Date(), 100, this.partitions());
           await Promise.all(due.map((t) => this.fire(t)));
           if (due.length < 100) break;
         }
@@ -69,7 +71,7 @@ export class TimerService {
     this.running = undefined;
     let next: Date | undefined;
     try {
-      next = await nextTimerDue(this.db);
+      next = await nextTimerDue(this.db, this.partitions());
     } catch (err) {
       this.options.onError?.(err);
     }
@@ -78,12 +80,12 @@ export class TimerService {
 
   private async fire(timer: TimerRow): Promise<void> {
     const event = timer.event as TimerEvent;
-    const target: ActorTarget =
+    const target: ActorAddress =
       timer.actor_kind === 'conversation'
         ? { kind: 'conversation', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'window.expired' | 'target.expired' | 'ring.advance' }> }
         : { kind: 'agent', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'offer.timeout' | 'after-work.done' }> };
     try {
-      await this.host.send(target, { timerId: timer.id });
+      await this.send(target, { timerId: timer.id });
     } catch (err) {
       this.options.onError?.(err);
     }

@@ -115,6 +115,31 @@ export class Scheduler {
     this.schedulePass();
   }
 
+  /**
+   * This node leads the queue (again): its waiting list is exactly these conversations,
+   * read from the store. Offers in flight for conversations still waiting are kept.
+   */
+  replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
+    const keep = new Set(conversations.map((c) => c.id));
+    for (const c of [...this.waiting.values()]) {
+      if (c.tenant === tenant && c.queue === queue && !keep.has(c.id)) this.conversationChanged(c, false);
+    }
+    for (const c of conversations) this.conversationChanged(c, true);
+  }
+
+  /** This node no longer leads these queues: forget their conversations and offers (their new leader rebuilds them). */
+  dropQueues(led: (tenant: string, queue: string) => boolean): void {
+    for (const c of [...this.waiting.values()]) {
+      if (led(c.tenant, c.queue)) continue;
+      this.waiting.delete(c.id);
+      this.changedConversations.delete(c.id);
+      const flight = this.inFlight.get(c.id);
+      if (flight) this.land(c.id, flight.offerId);
+    }
+    this.orderDirty = true;
+    this.schedulePass();
+  }
+
   /** An offer request never reached the agent (no such agent, store error): the conversation may be offered again. */
   offerLost(conversationId: string, offerId: string): void {
     if (this.inFlight.get(conversationId)?.offerId === offerId) this.land(conversationId, offerId);

@@ -9,7 +9,7 @@ export async function loadAgent(db: Db, tenant: string, id: string): Promise<Age
 
 export async function saveAgent(
   db: Db,
-  row: { tenant: string; id: string; name: string; presence: string; snapshot: unknown },
+  row: { tenant: string; id: string; name: string; presence: string; partition: number; snapshot: unknown },
 ): Promise<void> {
   const values = { ...row, snapshot: JSON.stringify(row.snapshot), updated_at: new Date() };
   await db
@@ -26,6 +26,12 @@ export async function saveAgent(
     .execute();
 }
 
-export async function listAgents(db: Db): Promise<AgentRow[]> {
-  return db.selectFrom('agents').selectAll().execute();
+/** Every agent, or those of some partitions. */
+export async function listAgents(db: Db, partitions?: readonly number[]): Promise<AgentRow[]> {
+  let query = db.selectFrom('agents').selectAll();
+  if (partitions) {
+    if (partitions.length === 0) return [];
+    query = query.where('partition', 'in', partitions);
+  }
+  return query.execute();
 }

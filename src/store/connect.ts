@@ -11,6 +11,8 @@ export interface StoreOptions {
   url?: string;
   /** Connections in the pool (PostgreSQL server only). @default 10 */
   poolSize?: number;
+  /** The server ends a session left idle inside a transaction this long (PostgreSQL server only). @default none */
+  idleInTransactionTimeoutMs?: number;
   /**
    * Errors of idle pooled connections (server restart, connection killed). The pool
    * replaces the connection; without a listener Node would crash the process.
@@ -48,7 +50,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.idleInTransactionTimeoutMs && { options: `-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs}` }),
+  });
   pool.on('error', options.onIdleError ?? ((err) => console.error(JSON.stringify({ level: 'error', msg: 'idle database connection failed', err: err.message }))));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };

@@ -45,6 +45,8 @@ export interface ConversationTable {
   closed_at: Timestamp | null;
   /** The conversation actor's persisted XState snapshot. */
   snapshot: Json<unknown>;
+  /** Its partition (from the conversation key); null only before `ensurePartitioning` ran. */
+  partition: number | null;
 }
 
 export interface MessageTable {
@@ -75,6 +77,7 @@ export interface AgentTable {
   /** The agent actor's persisted XState snapshot (profile, capacity, offers, assignments). */
   snapshot: Json<unknown>;
   updated_at: Timestamp;
+  partition: number | null;
 }
 
 export interface AssignmentTable {
@@ -102,6 +105,8 @@ export interface TimerTable {
   name: string;
   due_at: Timestamp;
   event: Json<unknown>;
+  /** The actor's partition: only its owner fires the timer. */
+  partition: number | null;
 }
 
 /**
@@ -119,6 +124,22 @@ export interface OutboxTable {
   msg_id: string | null;
   payload: Json<unknown>;
   created_at: CreatedAt;
+  /** The partition of the transaction that wrote it: its owner retries what is left behind. */
+  partition: number | null;
+}
+
+/** The fencing table: the epoch of each partition's current lease, checked on every write. */
+export interface PartitionEpochTable {
+  partition: number;
+  epoch: ColumnType<string, number | string, number | string>;
+  owner: string;
+  claimed_at: CreatedAt;
+}
+
+/** Settings the whole cluster must agree on (the partition count). */
+export interface ClusterSettingTable {
+  name: string;
+  value: string;
 }
 
 export interface Database {
@@ -130,6 +151,8 @@ export interface Database {
   assignments: AssignmentTable;
   timers: TimerTable;
   outbox: OutboxTable;
+  partition_epochs: PartitionEpochTable;
+  cluster_settings: ClusterSettingTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;

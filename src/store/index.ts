@@ -9,3 +9,4 @@ export * from './agents.ts';
 export * from './assignments.ts';
 export * from './timers.ts';
 export * from './outbox.ts';
+export * from './partitions.ts';

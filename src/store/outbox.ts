@@ -18,7 +18,8 @@ export async function deleteOutbox(db: Db, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('outbox').where('id', 'in', ids).execute();
 }
 
-/** Rows left behind (e.g. by a crash between commit and dispatch), oldest first. */
-export async function pendingOutbox(db: Db, olderThan: Date, limit: number): Promise<OutboxRow[]> {
-  return db.selectFrom('outbox').selectAll().where('created_at', '<=', olderThan).orderBy('id').limit(limit).execute();
+/** Rows left behind (e.g. by a crash between commit and dispatch) in the given partitions, oldest first. */
+export async function pendingOutbox(db: Db, olderThan: Date, limit: number, partitions: readonly number[]): Promise<OutboxRow[]> {
+  if (partitions.length === 0) return [];
+  return db.selectFrom('outbox').selectAll().where('partition', 'in', partitions).where('created_at', '<=', olderThan).orderBy('id').limit(limit).execute();
 }

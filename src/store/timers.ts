@@ -11,10 +11,11 @@ export interface TimerRef {
 }
 
 /** Arms (or re-arms) a named timer of an actor; a re-armed timer gets a new id so a stale firing is recognized. */
-export async function armTimer(db: Db, tenant: string, ref: TimerRef, dueAt: Date, event: unknown): Promise<void> {
+export async function armTimer(db: Db, tenant: string, ref: TimerRef, dueAt: Date, event: unknown, partition: number): Promise<void> {
   const row = {
     id: randomUUID(),
     tenant,
+    partition,
     actor_kind: ref.actorKind,
     actor_id: ref.actorId,
     name: ref.name,
@@ -43,11 +44,14 @@ export async function consumeTimer(db: Db, id: string): Promise<boolean> {
   return deleted !== undefined;
 }
 
-export async function dueTimers(db: Db, now: Date, limit: number): Promise<TimerRow[]> {
-  return db.selectFrom('timers').selectAll().where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
+/** Timers due by `now` in the given partitions (those this node owns), earliest first. */
+export async function dueTimers(db: Db, now: Date, limit: number, partitions: readonly number[]): Promise<TimerRow[]> {
+  if (partitions.length === 0) return [];
+  return db.selectFrom('timers').selectAll().where('partition', 'in', partitions).where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
 }
 
-export async function nextTimerDue(db: Db): Promise<Date | undefined> {
-  const row = await db.selectFrom('timers').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
+export async function nextTimerDue(db: Db, partitions: readonly number[]): Promise<Date | undefined> {
+  if (partitions.length === 0) return undefined;
+  const row = await db.selectFrom('timers').select((eb) => eb.fn.min('due_at').as('due')).where('partition', 'in', partitions).executeTakeFirst();
   return row?.due ? new Date(row.due) : undefined;
 }

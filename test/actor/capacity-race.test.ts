@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { ActorHost, type HostHooks } from '../../src/actor/index.ts';
-import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import type { OfferRequest } from '../../src/agent/events.ts';
 
@@ -18,6 +18,13 @@ const quiet: HostHooks = {
   stepTook: () => undefined,
   askBot: () => undefined,
 };
+
+/**
+ * Both hosts believe they own the agent's partition with the epoch the store holds: the
+ * fence lets both through, so only the agent's row lock stands between them.
+ */
+const partition = 0;
+const bothOwn = { epochOf: () => 1 };
 
 const request = (queue: string): OfferRequest => ({
   type: 'offer.request',
@@ -54,10 +61,11 @@ describe('concurrent offers to one agent', () => {
   });
 
   it('never exceeds the agent capacity, whichever queue or node offers', async () => {
-    const [a, b] = stores.map((s) => new ActorHost(s.db, quiet)) as [ActorHost, ActorHost];
+    await claimEpoch(stores[0]!.db, partition, 1, 'test');
+    const [a, b] = stores.map((s) => new ActorHost(s.db, quiet, bothOwn)) as [ActorHost, ActorHost];
     const at = new Date().toISOString();
-    await a.send({ kind: 'agent', tenant, id: 'ana', event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
-    await a.send({ kind: 'agent', tenant, id: 'ana', event: { type: 'presence.set', at, commandId: randomUUID(), presence: 'available' } });
+    await a.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
+    await a.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'presence.set', at, commandId: randomUUID(), presence: 'available' } });
 
     const offers = [...Array.from({ length: 10 }, () => request('sales')), ...Array.from({ length: 10 }, () => request('support'))];
     // Assignments reference their conversation: give each offer one (their actors play no part here).
@@ -67,7 +75,7 @@ describe('concurrent offers to one agent', () => {
       .insertInto('conversations')
       .values(offers.map((o, i) => ({ id: o.conversationId, tenant, channel: 'whatsapp', customer_id: customer, external_id: `opaque:${i}`, state: 'queued', queue: o.queue, agent_id: null, last_message_at: new Date(), closed_at: null, snapshot: '{}' })))
       .execute();
-    await Promise.all(offers.map((event, i) => (i % 2 === 0 ? a : b).send({ kind: 'agent', tenant, id: 'ana', event })));
+    await Promise.all(offers.map((event, i) => (i % 2 === 0 ? a : b).send({ kind: 'agent', tenant, id: 'ana', partition, event })));
 
     const row = await stores[0]!.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
     const ana = (row.snapshot as { context: AgentContext }).context;

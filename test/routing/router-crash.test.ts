@@ -70,7 +70,8 @@ describe('a router process killed mid-stream', () => {
   });
 
   it('loses no message: everything published is stored exactly once and routed after a restart', { timeout: 180_000 }, async () => {
-    const env = { NATS_URL: services.natsUrl, DATABASE_URL: services.databaseUrl, PARLEY_CONFIG: configDir };
+    // A stable node name, as a StatefulSet pod has: the restarted router takes its partitions back at once.
+    const env = { NATS_URL: services.natsUrl, DATABASE_URL: services.databaseUrl, PARLEY_CONFIG: configDir, PARLEY_NODE_ID: 'router-0' };
     router = await startRouterProcess(env);
     const agent = new AgentDriver(nc, tenant, 'ines');
     await agent.configure([], { message: 25 });

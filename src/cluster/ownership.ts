@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import { ParleyError } from '../contract/index.ts';
+import type { Database } from '../store/index.ts';
+import { lockEpoch } from '../store/index.ts';
+
+/** What a node knows of its own partitions. */
+export interface Ownership {
+  /** The epoch this node writes the partition with; undefined when it does not own it. */
+  epochOf(partition: number): number | undefined;
+}
+
+/**
+ * The fence, first statement of every write transaction on a partition's actors: the
+ * node must believe it owns the partition, and the store must agree on the epoch. The
+ * epoch row stays share-locked until commit, so a new owner's claim waits for this
+ * transaction and every later one of the old owner fails here.
+ */
+export async function fence(tx: Kysely<Database>, ownership: Ownership, partition: number): Promise<void> {
+  const mine = ownership.epochOf(partition);
+  if (mine === undefined) throw new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`);
+  const stored = await lockEpoch(tx, partition);
+  if (stored !== mine) {
+    throw new ParleyError('notPartitionOwner', `partition ${partition} moved on: epoch ${stored ?? 'none'} in the store, ${mine} here`);
+  }
+}
+
+/**
+ * Counts the work in progress on each partition, so that a partition being handed over
+ * is given up only once what was started on it has finished (or failed on the fence).
+ */
+export class PartitionWork {
+  private readonly running = new Map<number, Set<Promise<unknown>>>();
+
+  run<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const task = work();
+    let set = this.running.get(partition);
+    if (!set) this.running.set(partition, (set = new Set()));
+    set.add(task);
+    const done = () => {
+      set.delete(task);
+      if (set.size === 0 && this.running.get(partition) === set) this.running.delete(partition);
+    };
+    task.then(done, done);
+    return task;
+  }
+
+  async drain(partition: number): Promise<void> {
+    const set = this.running.get(partition);
+    if (set) await Promise.allSettled([...set]);
+  }
+}

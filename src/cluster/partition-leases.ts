@@ -1,0 +1,340 @@
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.ts';
+import { claimEpoch } from '../store/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { claimOrder, fairShare } from './fair-share.ts';
+
+/** The NATS KV bucket of cluster membership and partition leases. */
+export const CLUSTER_BUCKET = 'parley_cluster';
+
+/** `partitions.<n>`: who holds the lease, and the epoch it was granted with. `owner` null: released. */
+export interface LeaseValue {
+  owner: string | null;
+  epoch: number;
+}
+
+/** `members.<node>`: a live router, kept fresh by its heartbeat. */
+export interface MemberValue {
+  node: string;
+  since: string;
+}
+
+export type LossReason = 'released' | 'taken' | 'expired';
+
+export interface PartitionLeaseHooks {
+  /** The node owns the partition now: its lease is held and its epoch recorded in the store. */
+  gained(partition: number, epoch: number): Promise<void>;
+  /** The node must stop working on the partition; resolves when its work in flight is done. */
+  lost(partition: number, reason: LossReason): Promise<void>;
+}
+
+export interface PartitionLeasesOptions {
+  nc: NatsConnection;
+  db: Kysely<Database>;
+  /** This node's name, unique in the cluster and stable across restarts (a StatefulSet pod name). */
+  nodeId: string;
+  partitions: number;
+  /** A lease not renewed for this long is free to take. @default 10000 */
+  leaseMs?: number;
+  /** How often leases are renewed and the share rebalanced. @default leaseMs / 5 */
+  heartbeatMs?: number;
+  hooks: PartitionLeaseHooks;
+  log: Logger;
+  /** A partition changed hands on this node (for metrics). */
+  onHandover?(kind: 'gained' | LossReason): void;
+}
+
+interface Seen {
+  entry: KvEntry | undefined;
+  /** When this node last saw the key change (its own clock): leases expire by it, so clocks need not agree. */
+  seenAt: number;
+}
+
+interface Held {
+  epoch: number;
+  revision: number;
+  renewedAt: number;
+  /** Claimed in KV and recorded in the store: the node works on it. */
+  active: boolean;
+}
+
+const memberKey = (node: string) => `members.${node}`;
+const partitionKey = (p: number) => `partitions.${p}`;
+
+/** Node ids become KV key tokens and NATS subject tokens. */
+export const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Partition ownership through leases in NATS KV. Each node announces itself under
+ * `members.<node>`, computes its fair share of the partitions from the live members,
+ * claims free or expired partitions by compare-and-set on the key's revision, renews
+ * them on every heartbeat (again by revision, so a lease taken by someone else is
+ * noticed at once) and releases its excess when others join. A claim is recorded in
+ * PostgreSQL as the partition's new epoch before the node touches the partition: that
+ * is the fence that stops a previous owner which has not noticed yet.
+ */
+export class PartitionLeases {
+  private kv!: KV;
+  private readonly seen = new Map<string, Seen>();
+  private readonly held = new Map<number, Held>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private watcher: { stop(): void } | undefined;
+  private rebalancing: Promise<void> | undefined;
+  private rebalanceAgain = false;
+  private stopped = false;
+  private beating = false;
+  private lastBeatAt = performance.now();
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+
+  constructor(private readonly options: PartitionLeasesOptions) {
+    if (!NODE_ID.test(options.nodeId)) throw new Error(`node id "${options.nodeId}" must match ${NODE_ID}`);
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.leaseMs / 5));
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /** Joins the cluster and takes a first share of the partitions (resolves once those are active). */
+  async start(): Promise<void> {
+    this.kv = await new Kvm(this.options.nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
+    const watch = await this.kv.watch({ include: 'updates' });
+    this.watcher = watch;
+    void (async () => {
+      for await (const entry of watch) this.observe(entry);
+    })().catch((err: unknown) => this.options.log.error('lease watch ended', { err }));
+    for await (const key of await this.kv.keys()) {
+      const entry = await this.kv.get(key);
+      if (entry) this.observe(entry);
+    }
+    await this.beat();
+    await this.rebalance();
+    this.heartbeat = setInterval(() => void this.beat().then(() => this.rebalance()), this.heartbeatMs);
+  }
+
+  /** The epoch this node may write a partition with, or undefined if it does not (or no longer safely) own it. */
+  epochOf(partition: number): number | undefined {
+    const held = this.held.get(partition);
+    if (!held?.active) return undefined;
+    // Stop before anyone else may start: others wait a full lease after they last saw it renewed.
+    if (performance.now() - held.renewedAt > this.leaseMs - this.heartbeatMs) return undefined;
+    return held.epoch;
+  }
+
+  owned(): number[] {
+    return [...this.held].filter(([p]) => this.epochOf(p) !== undefined).map(([p]) => p).sort((a, b) => a - b);
+  }
+
+  /** False when the heartbeat has stalled (the event loop is stuck): the liveness probe's answer. */
+  healthy(): boolean {
+    return performance.now() - this.lastBeatAt < Math.max(this.leaseMs, 3 * this.heartbeatMs);
+  }
+
+  /** Every member and lease as this node sees them. */
+  describe(): { node: string; members: string[]; partitions: { partition: number; owner: string | null; epoch: number }[] } {
+    const partitions: { partition: number; owner: string | null; epoch: number }[] = [];
+    for (let p = 0; p < this.options.partitions; p++) {
+      const lease = this.lease(p);
+      partitions.push({ partition: p, owner: lease && !this.expired(partitionKey(p)) ? lease.owner : null, epoch: lease?.epoch ?? 0 });
+    }
+    return { node: this.nodeId, members: this.members(), partitions };
+  }
+
+  /** Leaves the cluster: hands every partition over (released, not left to expire) and removes the member entry. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    await this.rebalancing;
+    await Promise.all([...this.held.keys()].map((p) => this.release(p)));
+    await this.kv.delete(memberKey(this.nodeId)).catch((err: unknown) => this.options.log.warn('could not leave the member list', { err }));
+    this.watcher?.stop();
+  }
+
+  /** Stops without handing anything over, as a crash would (for tests of failover). */
+  abandon(): void {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.watcher?.stop();
+    this.held.clear();
+  }
+
+  private observe(entry: KvEntry): void {
+    const current = this.seen.get(entry.key)?.entry;
+    if (current && current.revision >= entry.revision) return;
+    this.seen.set(entry.key, { entry: entry.operation === 'PUT' ? entry : undefined, seenAt: performance.now() });
+    const partition = entry.key.startsWith('partitions.') ? Number(entry.key.slice('partitions.'.length)) : undefined;
+    const held = partition === undefined ? undefined : this.held.get(partition);
+    if (held && partition !== undefined && entry.revision > held.revision) {
+      const lease = entry.operation === 'PUT' ? entry.json<LeaseValue>() : undefined;
+      if (lease?.owner !== this.nodeId || lease.epoch !== held.epoch) void this.drop(partition, 'taken');
+    }
+    // A member came or went, or a lease was released: the shares change now, not at the next heartbeat.
+    if (entry.key.startsWith('members.') || entry.operation !== 'PUT' || entry.json<LeaseValue>().owner === null) this.requestRebalance();
+  }
+
+  private lease(p: number): LeaseValue | undefined {
+    return this.seen.get(partitionKey(p))?.entry?.json<LeaseValue>();
+  }
+
+  private expired(key: string): boolean {
+    const seen = this.seen.get(key);
+    return !seen || performance.now() - seen.seenAt > this.leaseMs;
+  }
+
+  private members(): string[] {
+    const members = new Set<string>([this.nodeId]);
+    for (const [key, seen] of this.seen) {
+      if (key.startsWith('members.') && seen.entry && !this.expired(key)) members.add(key.slice('members.'.length));
+    }
+    return [...members].sort();
+  }
+
+  /** Renews the member entry and every held lease, each by compare-and-set on the revision this node wrote last. */
+  private async beat(): Promise<void> {
+    if (this.stopped || this.beating) return;
+    this.beating = true;
+    this.lastBeatAt = performance.now();
+    try {
+      await this.kv.put(memberKey(this.nodeId), JSON.stringify({ node: this.nodeId, since: new Date().toISOString() } satisfies MemberValue));
+    } catch (err) {
+      this.options.log.warn('member heartbeat failed', { err });
+    }
+    await Promise.all([...this.held].map(([p, held]) => this.renew(p, held)));
+    this.beating = false;
+  }
+
+  private async renew(p: number, held: Held): Promise<void> {
+    const started = performance.now();
+    const key = partitionKey(p);
+    try {
+      held.revision = await this.kv.update(key, JSON.stringify({ owner: this.nodeId, epoch: held.epoch } satisfies LeaseValue), held.revision);
+      held.renewedAt = started;
+    } catch (err) {
+      if (isWrongRevision(err)) {
+        // Someone wrote the key since: another node (the lease is gone), or this node in a claim that raced the renewal.
+        const current = await this.kv.get(key).catch(() => null);
+        const lease = current?.operation === 'PUT' ? current.json<LeaseValue>() : undefined;
+        if (current && lease?.owner === this.nodeId && lease.epoch === held.epoch) {
+          held.revision = Math.max(held.revision, current.revision);
+          return;
+        }
+        return this.drop(p, 'taken');
+      }
+      this.options.log.warn('lease renewal failed', { partition: p, err });
+      if (performance.now() - held.renewedAt > this.leaseMs - this.heartbeatMs) await this.drop(p, 'expired');
+    }
+  }
+
+  private requestRebalance(): void {
+    if (this.stopped) return;
+    if (this.rebalancing) this.rebalanceAgain = true;
+    else void this.rebalance();
+  }
+
+  /** Moves this node's share toward its fair share: releases the excess, claims what is free. */
+  private async rebalance(): Promise<void> {
+    if (this.rebalancing) return this.rebalancing;
+    this.rebalancing = (async () => {
+      do {
+        this.rebalanceAgain = false;
+        try {
+          await this.rebalanceOnce();
+        } catch (err) {
+          this.options.log.warn('rebalance failed', { err });
+        }
+      } while (this.rebalanceAgain && !this.stopped);
+    })();
+    await this.rebalancing;
+    this.rebalancing = undefined;
+  }
+
+  private async rebalanceOnce(): Promise<void> {
+    if (this.stopped) return;
+    const { partitions, nodeId } = this.options;
+    const target = fairShare(this.members(), nodeId, partitions);
+    const excess = this.held.size - target;
+    if (excess > 0) {
+      const releasing = [...this.held.keys()].sort((a, b) => b - a).slice(0, excess);
+      await Promise.all(releasing.map((p) => this.release(p)));
+      return;
+    }
+    let wanted = target - this.held.size;
+    for (const p of claimOrder(nodeId, partitions)) {
+      if (wanted <= 0 || this.stopped) break;
+      if (this.held.has(p)) continue;
+      const key = partitionKey(p);
+      const lease = this.lease(p);
+      // Free: never claimed, released, expired, or held by this node's previous life (same name, restarted).
+      const free = !lease || lease.owner === null || lease.owner === nodeId || this.expired(key);
+      if (!free) continue;
+      if (await this.claim(p)) wanted--;
+    }
+  }
+
+  private async claim(p: number): Promise<boolean> {
+    const key = partitionKey(p);
+    const seen = this.seen.get(key)?.entry;
+    let epoch = (seen ? seen.json<LeaseValue>().epoch : 0) + 1;
+    const value = () => JSON.stringify({ owner: this.nodeId, epoch } satisfies LeaseValue);
+    let revision: number;
+    try {
+      revision = seen ? await this.kv.update(key, value(), seen.revision) : await this.kv.create(key, value());
+    } catch (err) {
+      if (!isWrongRevision(err)) this.options.log.warn('lease claim failed', { partition: p, err });
+      return false;
+    }
+    const held: Held = { epoch, revision, renewedAt: performance.now(), active: false };
+    this.held.set(p, held);
+    try {
+      // The store may know a later epoch (the bucket was recreated): claim above it.
+      const stored = await claimEpoch(this.options.db, p, epoch, this.nodeId);
+      if (stored !== epoch) {
+        epoch = stored + 1;
+        held.epoch = epoch;
+        held.revision = await this.kv.update(key, value(), held.revision);
+        if ((await claimEpoch(this.options.db, p, epoch, this.nodeId)) !== epoch) throw new Error(`epoch ${epoch} refused by the store`);
+      }
+      if (this.held.get(p) !== held) return false;
+      held.active = true;
+      await this.options.hooks.gained(p, epoch);
+      this.options.onHandover?.('gained');
+      this.options.log.info('partition gained', { partition: p, epoch });
+      return true;
+    } catch (err) {
+      this.options.log.warn('partition claim not completed', { partition: p, err });
+      if (this.held.get(p) === held) await this.release(p);
+      return false;
+    }
+  }
+
+  /** Stops work on the partition, then frees its lease so another node can claim it at once. */
+  private async release(p: number): Promise<void> {
+    const held = this.held.get(p);
+    if (!held) return;
+    await this.drop(p, 'released');
+    try {
+      await this.kv.update(partitionKey(p), JSON.stringify({ owner: null, epoch: held.epoch } satisfies LeaseValue), held.revision);
+    } catch (err) {
+      if (!isWrongRevision(err)) this.options.log.warn('lease release failed (it will expire)', { partition: p, err });
+    }
+  }
+
+  private async drop(p: number, reason: LossReason): Promise<void> {
+    const held = this.held.get(p);
+    if (!held) return;
+    this.held.delete(p);
+    if (!held.active) return;
+    this.options.log[reason === 'released' ? 'info' : 'warn']('partition lost', { partition: p, reason });
+    this.options.onHandover?.(reason);
+    await this.options.hooks.lost(p, reason);
+  }
+}
+
+function isWrongRevision(err: unknown): boolean {
+  const e = err as { message?: string; api_error?: { err_code?: number } };
+  return e.api_error?.err_code === 10071 || /wrong last sequence|key exists/i.test(e.message ?? '');
+}
