@@ -6,6 +6,7 @@ import {
   armTimer,
   cancelTimer,
   consumeOutbox,
+  earlierOutboxPending,
   consumeTimer,
   insertAssignment,
   insertMessage,
@@ -113,7 +114,14 @@ export class ActorHost {
       const started = performance.now();
       const results = new StepResults();
       const found = await this.transactionOn(target.partition, async (tx) => {
-        if (origin.outboxId && !(await consumeOutbox(tx, origin.outboxId))) return true;
+        if (origin.outboxId) {
+          // An earlier event for this actor is still on its way (its delivery failed, e.g.
+          // during a handover): this one waits, and the outbox sweep delivers both in order.
+          if (await earlierOutboxPending(tx, target.kind, target.tenant, target.id, origin.outboxId)) {
+            throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
+          }
+          if (!(await consumeOutbox(tx, origin.outboxId))) return true;
+        }
         if (origin.timerId && !(await consumeTimer(tx, origin.timerId))) return true;
         return this.stepIn(tx, target, results);
       });
@@ -125,6 +133,8 @@ export class ActorHost {
 
   /** A write transaction on one partition's actors: fenced, and counted as the partition's work in progress. */
   transactionOn<T>(partition: number, body: (tx: Tx) => Promise<T>): Promise<T> {
+    // Not even a connection for a partition this node gave up.
+    if (this.ownership.epochOf(partition) === undefined) return Promise.reject(new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`));
     return this.work.run(partition, () =>
       this.db.transaction().execute(async (tx) => {
         await fence(tx, this.ownership, partition);

@@ -21,6 +21,8 @@ export interface ConsumeLoopOptions {
 export type Verdict = { ack: true } | { nak: number } | { handled: true };
 
 export interface ConsumeLoop {
+  /** Stops taking new messages (those in progress go on). */
+  pause(): void;
   /** Stops taking messages and waits for the ones in progress. */
   stop(): Promise<void>;
 }
@@ -81,10 +83,14 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
   };
   const loop = run();
 
+  const pause = () => {
+    stopped = true;
+    current?.stop();
+  };
   return {
+    pause,
     async stop() {
-      stopped = true;
-      current?.stop();
+      pause();
       await loop;
       await Promise.allSettled([...inProgress]);
     },

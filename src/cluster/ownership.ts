@@ -24,10 +24,7 @@ export async function fence(tx: Kysely<Database>, ownership: Ownership, partitio
   }
 }
 
-/**
- * Counts the work in progress on each partition, so that a partition being handed over
- * is given up only once what was started on it has finished (or failed on the fence).
- */
+/** The work in progress on each partition, so that a router stopping can let it finish. */
 export class PartitionWork {
   private readonly running = new Map<number, Set<Promise<unknown>>>();
 
@@ -44,8 +41,8 @@ export class PartitionWork {
     return task;
   }
 
-  async drain(partition: number): Promise<void> {
-    const set = this.running.get(partition);
-    if (set) await Promise.allSettled([...set]);
+  /** Waits for the work in progress on every partition. */
+  async drainAll(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].flatMap((set) => [...set]));
   }
 }

@@ -26,7 +26,7 @@ export type LossReason = 'released' | 'taken' | 'expired';
 export interface PartitionLeaseHooks {
   /** The node owns the partition now: its lease is held and its epoch recorded in the store. */
   gained(partition: number, epoch: number): Promise<void>;
-  /** The node must stop working on the partition; resolves when its work in flight is done. */
+  /** The node must stop taking work for the partition (what is in flight fails on the fence). */
   lost(partition: number, reason: LossReason): Promise<void>;
 }
 
@@ -149,8 +149,9 @@ export class PartitionLeases {
     this.stopped = true;
     clearInterval(this.heartbeat);
     await this.rebalancing;
-    await Promise.all([...this.held.keys()].map((p) => this.release(p)));
+    // Out of the member list first, so the others count without this node as the partitions come free.
     await this.kv.delete(memberKey(this.nodeId)).catch((err: unknown) => this.options.log.warn('could not leave the member list', { err }));
+    await Promise.all([...this.held.keys()].map((p) => this.release(p)));
     this.watcher?.stop();
   }
 
@@ -259,23 +260,29 @@ export class PartitionLeases {
     const excess = this.held.size - target;
     if (excess > 0) {
       const releasing = [...this.held.keys()].sort((a, b) => b - a).slice(0, excess);
+      this.options.log.info('releasing partitions above the fair share', { target, members: this.members(), partitions: releasing });
       await Promise.all(releasing.map((p) => this.release(p)));
       return;
     }
-    let wanted = target - this.held.size;
-    for (const p of claimOrder(nodeId, partitions)) {
-      if (wanted <= 0 || this.stopped) break;
-      if (this.held.has(p)) continue;
-      const key = partitionKey(p);
-      const lease = this.lease(p);
-      // Free: never claimed, released, expired, or held by this node's previous life (same name, restarted).
-      const free = !lease || lease.owner === null || lease.owner === nodeId || this.expired(key);
-      if (!free) continue;
-      if (await this.claim(p)) wanted--;
+    // Claimed together (a node taking over a share must not queue its claims one behind
+    // the other), and again while some were lost to another node's claim and others are free.
+    for (let progress = true; progress && !this.stopped && this.held.size < target; ) {
+      const batch = claimOrder(nodeId, partitions).filter((p) => this.claimable(p)).slice(0, target - this.held.size);
+      progress = (await Promise.all(batch.map((p) => this.claim(p)))).some(Boolean);
     }
   }
 
+  /** Free: never claimed, released, expired, or held by this node's previous life (same name, restarted). */
+  private claimable(p: number): boolean {
+    if (this.held.has(p)) return false;
+    const lease = this.lease(p);
+    return !lease || lease.owner === null || lease.owner === this.nodeId || this.expired(partitionKey(p));
+  }
+
   private async claim(p: number): Promise<boolean> {
+    // Judged on the very entry whose revision the claim is conditional on: the lease may
+    // have been taken since the partition looked free.
+    if (!this.claimable(p)) return false;
     const key = partitionKey(p);
     const seen = this.seen.get(key)?.entry;
     let epoch = (seen ? seen.json<LeaseValue>().epoch : 0) + 1;

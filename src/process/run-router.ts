@@ -24,11 +24,12 @@ export async function runRouter(): Promise<void> {
   // fence forever: the server ends such a session, and the next owner's claim goes through.
   const store = await openStore({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
   await migrateToLatest(store.db);
+  const leaseStore = await openStore({ url: settings.databaseUrl, poolSize: 2 });
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs });
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db });
   onChange(() => router.configChanged());
   const ops = await startOpsServer({
     registry,
@@ -45,6 +46,7 @@ export async function runRouter(): Promise<void> {
     await router.stop();
     await ops.close();
     await store.close();
+    await leaseStore.close();
     await nc.drain();
   });
 }

@@ -57,6 +57,12 @@ export interface RouterOptions {
   heartbeatMs?: number;
   /** How often the schedulers re-read agents and waiting conversations from the store. @default 30000 */
   resyncMs?: number;
+  /**
+   * The connections that record partition claims (the fencing epochs): apart from the
+   * message path's, so a takeover under load does not queue behind the work it takes over.
+   * @default db
+   */
+  leaseDb?: Kysely<Database>;
 }
 
 export interface ClusterView {
@@ -126,7 +132,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
 
   const leases: PartitionLeases = new PartitionLeases({
     nc,
-    db,
+    db: options.leaseDb ?? db,
     nodeId,
     partitions,
     leaseMs: options.leaseMs,
@@ -186,11 +192,13 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     report();
   }
 
-  async function partitionLost(p: number): Promise<void> {
+  // Its transactions in flight need not finish first: the next owner's claim waits for
+  // them in the store, and those not yet fenced fail and are retried there.
+  function partitionLost(p: number): Promise<void> {
     mailbox.unserve(p);
     scheduler.dropQueues(leads);
-    await host.work.drain(p);
     report();
+    return Promise.resolve();
   }
 
   // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
@@ -289,10 +297,13 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const shutDown = async (handOver: boolean) => {
     clearInterval(resyncing);
     following.stop();
-    // New work stops first; then the partitions go, each once its work in flight is done.
-    await Promise.all(loops.map((l) => l.stop()));
+    // No new work; the partitions go at once, each when its transactions in flight are
+    // done; then the messages still in progress finish (or fail over to the new owners).
+    for (const loop of loops) loop.pause();
     if (handOver) await leases.stop();
     else leases.abandon();
+    await Promise.all(loops.map((l) => l.stop()));
+    await host.work.drainAll();
     await timers.stop();
     await dispatcher.stop();
     for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);

@@ -14,6 +14,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
   await db.schema.createIndex('timers_partition_due').on('timers').columns(['partition', 'due_at']).execute();
   await db.schema.createIndex('outbox_partition').on('outbox').columns(['partition', 'id']).execute();
+  // Events for one actor are consumed in order: "is an earlier one still pending?"
+  await db.schema.createIndex('outbox_target').on('outbox').columns(['target_kind', 'tenant', 'target_id', 'id']).execute();
   await db.schema.createIndex('agents_partition').on('agents').column('partition').execute();
   await db.schema
     .createTable('partition_epochs')
@@ -33,6 +35,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('cluster_settings').execute();
   await db.schema.dropTable('partition_epochs').execute();
   await db.schema.dropIndex('agents_partition').execute();
+  await db.schema.dropIndex('outbox_target').execute();
   await db.schema.dropIndex('outbox_partition').execute();
   await db.schema.dropIndex('timers_partition_due').execute();
   for (const table of ['conversations', 'agents', 'timers', 'outbox']) {

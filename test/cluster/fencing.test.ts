@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { ActorHost, type HostHooks } from '../../src/actor/index.ts';
+import { ParleyError } from '../../src/contract/index.ts';
+import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import type { AgentContext } from '../../src/agent/context.ts';
+
+const tenant = 'acme';
+const partition = 5;
+const quiet: HostHooks = {
+  outbox: () => undefined,
+  notify: () => undefined,
+  conversationChanged: () => undefined,
+  agentChanged: () => undefined,
+  timerArmed: () => undefined,
+  offerEnded: () => undefined,
+  messageDelivered: () => undefined,
+  stepTook: () => undefined,
+  askBot: () => undefined,
+};
+const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: new Date().toISOString(), commandId: randomUUID(), presence: value });
+
+/**
+ * Two routers, each with its own connection pool, that both believe they own a
+ * partition: the old owner (epoch 1) has not noticed that the new one (epoch 2)
+ * claimed it. The store decides.
+ */
+describe('fencing a partition by its lease epoch', () => {
+  let services: TestServices;
+  let stores: [Store, Store];
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    stores = [await openStore({ url: services.databaseUrl }), await openStore({ url: services.databaseUrl })];
+    await migrateToLatest(stores[0].db);
+  });
+
+  afterAll(async () => {
+    await Promise.all((stores ?? []).map((s) => s.close()));
+    await services?.stop();
+  });
+
+  const presenceOf = async () => {
+    const row = await stores[0].db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+    return (row.snapshot as { context: AgentContext }).context.presence;
+  };
+
+  it('makes the new owner wait for the old owner’s transaction in flight, then refuses every later write of the old owner', async () => {
+    const [oldDb, newDb] = [stores[0].db, stores[1].db];
+    await claimEpoch(oldDb, partition, 1, 'router-a');
+    const oldOwner = new ActorHost(oldDb, quiet, { epochOf: () => 1 });
+    const newOwner = new ActorHost(newDb, quiet, { epochOf: () => 2 });
+    await oldOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
+
+    // The old owner is in the middle of a transaction on the partition when the new owner claims it.
+    let finish!: () => void;
+    const holding = new Promise<void>((resolve) => (finish = resolve));
+    let fenced!: () => void;
+    const inside = new Promise<void>((resolve) => (fenced = resolve));
+    const inFlight = oldOwner.transactionOn(partition, async () => {
+      fenced();
+      await holding;
+    });
+    await inside;
+    let claimed = false;
+    const claim = claimEpoch(newDb, partition, 2, 'router-b').then((epoch) => {
+      claimed = true;
+      return epoch;
+    });
+    // The claim cannot complete while the old owner's transaction holds the epoch row: it waits on its lock…
+    await waitFor(async () => {
+      const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%partition_epochs%'`.execute(oldDb);
+      return Number(rows[0]?.n) > 0 ? true : undefined;
+    }, { what: 'the claim to wait for the lock' });
+    expect(claimed).toBe(false);
+    finish();
+    await inFlight;
+    // …and goes through once it ends.
+    expect(await claim).toBe(2);
+
+    const refused = await oldOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: presence('available') }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ParleyError);
+    expect((refused as ParleyError).code).toBe('notPartitionOwner');
+    expect(await presenceOf()).toBe('offline');
+
+    await newOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: presence('away') });
+    expect(await presenceOf()).toBe('away');
+  });
+
+  it('refuses to write a partition the node does not believe it owns, whatever the store says', async () => {
+    await claimEpoch(stores[0].db, 6, 1, 'router-a');
+    const notOwner = new ActorHost(stores[0].db, quiet, { epochOf: () => undefined });
+    const refused = await notOwner.send({ kind: 'agent', tenant, id: 'bob', partition: 6, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Bob', skills: [], capacity: {} } }).catch((err: unknown) => err);
+    expect((refused as ParleyError).code).toBe('notPartitionOwner');
+    expect(await stores[0].db.selectFrom('agents').select('id').where('id', '=', 'bob').executeTakeFirst()).toBeUndefined();
+  });
+});
