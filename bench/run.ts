@@ -4,6 +4,7 @@
  */
 const benchmarks: Record<string, () => Promise<unknown>> = {
   routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
+  cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
 };
 
 const name = process.argv[2];

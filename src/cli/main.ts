@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readUpState, runGateway, runOperator, runRouter, runUp } from '../process/index.ts';
 import { Roles, signToken, type Role } from '../gateway/index.ts';
 import { runDemo } from './demo.ts';
+import { repartitionCommand } from './repartition.ts';
 
 const usage = `parley — open routing for contact-center messaging
 
@@ -14,8 +15,13 @@ Usage:
                                  a customer and an agent talk through a running \`parley up\`
   parley token --tenant T --sub ID [--role agent|supervisor|admin] [--ttl 28800]
                                  prints a gateway token signed with the local secret
+  parley repartition --partitions N [--force]
+                                 changes the partition count of the store (DATABASE_URL, else the
+                                 data of \`parley up\`); refuses while routers are registered in
+                                 NATS (NATS_URL): stop every router first
 Options:
   --data DIR                     where \`parley up\` keeps its data (default .parley, or PARLEY_DATA)
+  --force                        repartition even though routers seem to be registered
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -29,6 +35,8 @@ async function main(argv: string[]): Promise<void> {
       sub: { type: 'string' },
       role: { type: 'string', default: 'agent' },
       ttl: { type: 'string', default: '28800' },
+      partitions: { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
   });
   switch (command) {
@@ -49,6 +57,8 @@ async function main(argv: string[]): Promise<void> {
       console.log(signToken(secret, { sub: values.sub, tenant: values.tenant, role: values.role as Role }, Number(values.ttl)));
       return;
     }
+    case 'repartition':
+      return repartitionCommand({ partitions: values.partitions, force: values.force, dataDir: values.data });
     case undefined:
     case 'help':
     case '--help':

@@ -223,7 +223,9 @@ describe('helm template: the roles', () => {
     const gateway = r.one<Workload>('Deployment', nameOf('gateway'));
     const operator = r.one<Workload>('Deployment', nameOf('operator'));
     expect(workloads(r)).toHaveLength(3);
-    expect(router.spec.replicas).toBe(1);
+    // The routers are a cluster: several replicas share the partitions, and a PDB keeps all but one up.
+    expect(router.spec.replicas).toBe(3);
+    expect(r.kind('PodDisruptionBudget').map((p) => p.metadata.name)).toContain(nameOf('router'));
     expect(router.spec.serviceName).toBe(nameOf('router'));
     expect(r.one<Service>('Service', nameOf('router')).spec.clusterIP).toBe('None');
     expect(gateway.spec.replicas).toBe(2);
@@ -239,6 +241,12 @@ describe('helm template: the roles', () => {
     expect(envOf(routerContainer, 'NATS_URL')?.value).toBe('nats://nats:4222');
     // No folder: the operator feeds the configuration bucket.
     expect(envOf(routerContainer, 'PARLEY_CONFIG')).toBeUndefined();
+    // Each pod's name is its node id in the cluster (unique, stable across restarts); the
+    // partition count and the lease time are the chart's, the same for every replica.
+    expect(envOf(routerContainer, 'PARLEY_NODE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    expect(envOf(routerContainer, 'PARLEY_NODE_ID')?.value).toBeUndefined();
+    expect(envOf(routerContainer, 'PARLEY_PARTITIONS')?.value).toBe('64');
+    expect(envOf(routerContainer, 'PARLEY_LEASE_MS')?.value).toBe('10000');
     expect(envOf(gateway.spec.template.spec.containers[0]!, 'PARLEY_PORT')?.value).toBe('8080');
   });
 
@@ -285,6 +293,22 @@ describe('helm template: the roles', () => {
     expect(channels.spec.template.spec.containers[0]?.command).toEqual(['node', 'bin/parley.js', 'channels']);
   });
 
+  it('gives every router the same partition count and lease time, from the values', async () => {
+    const r = await render(chart.dir, { router: { replicas: 5, partitions: 128, leaseMs: 15000 } });
+    const router = r.one<Workload>('StatefulSet', nameOf('router'));
+    expect(router.spec.replicas).toBe(5);
+    const container = router.spec.template.spec.containers[0]!;
+    expect(envOf(container, 'PARLEY_PARTITIONS')?.value).toBe('128');
+    expect(envOf(container, 'PARLEY_LEASE_MS')?.value).toBe('15000');
+    // The graceful hand-over on SIGTERM needs time: the grace period stays well above the ack wait (10 s).
+    expect(router.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    // `helm upgrade --reuse-values` from a release whose values lack the keys: the templates' own defaults.
+    const reused = await render(chart.dir, { router: { partitions: null, leaseMs: null } });
+    const reusedContainer = reused.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
+    expect(envOf(reusedContainer, 'PARLEY_PARTITIONS')?.value).toBe('64');
+    expect(envOf(reusedContainer, 'PARLEY_LEASE_MS')?.value).toBe('10000');
+  });
+
   it('mounts config.resources as the router folder (PARLEY_CONFIG) when the operator is off', async () => {
     const examples: unknown[] = [];
     for (const file of ['channels.yaml', 'queues.yaml']) {
@@ -316,6 +340,10 @@ describe('values.schema.json and the chart refuse bad values', () => {
     [['--set', 'logLevel=verbose'], /logLevel/],
     [['--set', 'image.pullPolicy=Sometimes'], /image\.pullPolicy/],
     [['--set', 'router.replica=3'], /Additional property replica is not allowed/],
+    [['--set', 'router.partitions=0'], /router\.partitions: Must be greater than or equal to 1/],
+    [['--set', 'router.partitions=2048'], /router\.partitions: Must be less than or equal to 1024/],
+    [['--set', 'router.leaseMs=500'], /router\.leaseMs: Must be greater than or equal to 1000/],
+    [['--set', 'router.leaseMs=10s'], /router\.leaseMs: Invalid type. Expected: integer, given: string/],
     [['--set', 'securityContext.readOnlyRootFilesystem=false'], /readOnlyRootFilesystem/],
     [['--set', 'database.url=mysql://x'], /database\.url/],
     [['--set', 'rbac.namespaced=true'], /rbac\.namespaces/],
@@ -355,7 +383,7 @@ describe('monitoring', () => {
     const rule = get('monitoring').one<Manifest & { spec: { groups: { rules: { alert: string; expr: string; labels: { severity: string } }[] }[] } }>('PrometheusRule', 'demo-parley');
     const rules = rule.spec.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert)).toEqual(
-      expect.arrayContaining(['ParleyDeadLettersRising', 'ParleyQueueWaitingHigh', 'ParleyOfferAcceptSlow', 'ParleyTargetDown']),
+      expect.arrayContaining(['ParleyDeadLettersRising', 'ParleyQueueWaitingHigh', 'ParleyOfferAcceptSlow', 'ParleyTargetDown', 'ParleyPartitionsUnowned']),
     );
     for (const r of rules) {
       expect(['warning', 'critical'], r.alert).toContain(r.labels.severity);

@@ -33,7 +33,7 @@ export interface Container {
   name: string;
   image: string;
   command?: string[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }[];
   ports?: { name?: string; containerPort: number }[];
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   livenessProbe?: Probe;
@@ -52,6 +52,7 @@ export interface Container {
 export interface PodSpec {
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
   containers: Container[];
   initContainers?: Container[];

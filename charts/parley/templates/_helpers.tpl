@@ -235,3 +235,15 @@ resources:
 - name: tmp
   mountPath: /tmp
 {{- end }}
+
+{{/*
+The routers' partition count and lease time. Defaulted here as well as in values.yaml:
+`helm upgrade --reuse-values` from a chart without these keys does not bring the new
+chart's defaults along.
+*/}}
+{{- define "parley.router.partitions" -}}
+{{- .Values.router.partitions | default 64 | int }}
+{{- end }}
+{{- define "parley.router.leaseMs" -}}
+{{- .Values.router.leaseMs | default 10000 | int }}
+{{- end }}

@@ -1,0 +1,472 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sql, type Kysely } from 'kysely';
+import { ensureStreams, startConsumeLoop } from '../src/bus/index.ts';
+import { encode, externalIdOf, inboundMsgId, subjects, type AgentEvent, type InboundMessage } from '../src/contract/index.ts';
+import { openStore, type Database, type Store } from '../src/store/index.ts';
+import { AgentDriver } from '../test/support/agent-driver.ts';
+import { RouterProcess } from '../test/support/router-process.ts';
+import { startTestServices, waitFor, type TestServices } from '../test/support/services.ts';
+import { percentile } from './random.ts';
+
+/**
+ * The routing cluster end to end, on this machine, against its own baseline:
+ *
+ * - raw pipeline: the same customer messages published to JetStream, taken by a durable
+ *   pull consumer and inserted into PostgreSQL with group commit (what arrived while the
+ *   previous insert committed, up to 100 rows), each acked after its commit. No routing:
+ *   the most a JetStream → PostgreSQL pipeline does here.
+ * - Parley with 1, 2 and 3 `parley router` processes (each count on a fresh NATS server
+ *   and a fresh database): customers write to one WhatsApp channel whose queue has
+ *   enough agents (auto-accepting) for every conversation. Measured: messages stored per
+ *   second (first publish → all stored), the time until every conversation is connected,
+ *   the latency from a customer's first message to the agent's `offer.created` event,
+ *   and the routers' heap growth per open conversation.
+ *
+ * Everything runs on one host: the routers, NATS, PostgreSQL and this process (which
+ * plays the customers and the agents) share its cores, so more routers add CPU
+ * contention, not CPU; the ratio to the raw pipeline is the number to compare.
+ */
+/** BENCH_SCALE shrinks the workload for a quick look (1 = the full size the results are quoted at). */
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const CONVERSATIONS = Math.max(10, Math.round(2_000 * SCALE));
+const MESSAGES_EACH = 2;
+const MESSAGES = CONVERSATIONS * MESSAGES_EACH;
+/** The contract's most per agent and media type. */
+const CAPACITY = 25;
+/** Enough agents for every conversation, with a quarter to spare. */
+const AGENTS = Math.ceil((CONVERSATIONS * 1.25) / CAPACITY);
+/** Every n-th customer's first message is timed to its offer. */
+const SAMPLE_EVERY = 10;
+/** Publishes in flight at once (pipelined, each awaits its JetStream ack). */
+const PUBLISH_CHUNK = 200;
+/** Group commit: rows per insert at most (the routers' inbound batcher uses the same). */
+const MAX_BATCH = 100;
+const ROUTER_COUNTS = [1, 2, 3];
+const PARTITIONS = 64;
+const TENANT = 'bench';
+const CHANNEL = 'whatsapp';
+const QUEUE = 'support';
+/** Giving up on a phase: far above what the workload needs. */
+const PHASE_TIMEOUT_MS = Math.max(60_000, MESSAGES * 60);
+const TIMELINE_EVERY_MS = 10_000;
+
+const RESOURCES = `
+apiVersion: parley.dev/v1alpha1
+kind: Channel
+metadata: { name: ${CHANNEL}, namespace: ${TENANT} }
+spec: { type: whatsapp, queue: ${QUEUE} }
+---
+apiVersion: parley.dev/v1alpha1
+kind: Queue
+metadata: { name: ${QUEUE}, namespace: ${TENANT} }
+spec: {}
+`;
+
+const benchStarted = performance.now();
+const progress = (text: string) => console.error(`[cluster ${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${text}`);
+const round = (n: number) => Math.round(n * 10) / 10;
+const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000);
+
+/** The workload: customer `i`'s message `n` (the same envelopes in every phase, distinct per run by `run`). */
+function envelope(run: string, i: number, n: number): InboundMessage {
+  return {
+    version: 1,
+    tenant: TENANT,
+    channel: CHANNEL,
+    messageId: `wamid.${run}.${i}.${n}`,
+    timestamp: new Date().toISOString(),
+    from: { id: `+3361${String(i).padStart(7, '0')}`, idType: 'phone' },
+    text: n === 0 ? `Hello, this is customer ${i}` : `Customer ${i} again: any news?`,
+  };
+}
+
+/**
+ * Publish order: customers in chunks, each chunk's first messages then its follow-ups.
+ * `timed`: the message ids of every SAMPLE_EVERY-th customer's first message.
+ */
+function workload(run: string) {
+  const perChunk = PUBLISH_CHUNK / MESSAGES_EACH;
+  const envelopes: InboundMessage[] = [];
+  const timed = new Set<string>();
+  for (let from = 0; from < CONVERSATIONS; from += perChunk) {
+    for (let n = 0; n < MESSAGES_EACH; n++) {
+      for (let i = from; i < Math.min(CONVERSATIONS, from + perChunk); i++) {
+        const e = envelope(run, i, n);
+        envelopes.push(e);
+        if (n === 0 && i % SAMPLE_EVERY === 0) timed.add(e.messageId);
+      }
+    }
+  }
+  return { envelopes, timed };
+}
+
+/** Publishes as fast as JetStream accepts: PUBLISH_CHUNK in flight, each chunk awaited. */
+async function publishAll(nc: NatsConnection, envelopes: InboundMessage[], published?: (e: InboundMessage, at: number) => void): Promise<void> {
+  const js = jetstream(nc);
+  const subject = subjects.inbound(TENANT, CHANNEL);
+  for (let from = 0; from < envelopes.length; from += PUBLISH_CHUNK) {
+    await Promise.all(
+      envelopes.slice(from, from + PUBLISH_CHUNK).map((e) => {
+        published?.(e, performance.now());
+        return js.publish(subject, encode(e), { msgID: inboundMsgId(e.tenant, e.channel, e.messageId) });
+      }),
+    );
+  }
+}
+
+/** Fresh NATS and PostgreSQL for `fn`, stopped whatever happens. */
+async function withServices<T>(fn: (services: TestServices) => Promise<T>): Promise<T> {
+  const services = await startTestServices();
+  try {
+    return await fn(services);
+  } finally {
+    await services.stop();
+  }
+}
+
+/**
+ * Group commit into `bench_raw`: rows submitted while an insert commits go into the
+ * next one (up to MAX_BATCH); each submit resolves after its row's commit.
+ */
+function groupCommitWriter(store: Store) {
+  const pending: { id: string; body: string; done: () => void; failed: (err: unknown) => void }[] = [];
+  let writing = false;
+  let committed = 0;
+  const drain = async () => {
+    writing = true;
+    while (pending.length > 0) {
+      const batch = pending.splice(0, MAX_BATCH);
+      try {
+        const values = sql.join(batch.map((r) => sql`(${r.id}, ${r.body}::jsonb)`));
+        await sql`insert into bench_raw (id, body) values ${values} on conflict (id) do nothing`.execute(store.db);
+        committed += batch.length;
+        for (const r of batch) r.done();
+      } catch (err) {
+        for (const r of batch) r.failed(err);
+      }
+    }
+    writing = false;
+  };
+  return {
+    get committed() {
+      return committed;
+    },
+    submit(id: string, body: string): Promise<void> {
+      return new Promise((done, failed) => {
+        pending.push({ id, body, done, failed });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
+/** The baseline: JetStream → durable pull consumer → group-committed inserts → ack. No routing. */
+async function runRawPipeline() {
+  return withServices(async (services) => {
+    const nc = await connect({ servers: services.natsUrl });
+    const store = await openStore({ url: services.databaseUrl });
+    let loop: { stop(): Promise<void> } | undefined;
+    try {
+      await ensureStreams(nc);
+      await sql`create table bench_raw (id text primary key, body jsonb not null)`.execute(store.db);
+      const writer = groupCommitWriter(store);
+      loop = await startConsumeLoop(nc, {
+        stream: 'PARLEY_INBOUND',
+        durable: 'bench-raw',
+        concurrency: MAX_BATCH,
+        handle: async (msg) => {
+          const body = msg.string();
+          await writer.submit((JSON.parse(body) as InboundMessage).messageId, body);
+          return { ack: true };
+        },
+        onError: (err) => progress(`raw consumer: ${String(err)}`),
+      });
+      const { envelopes } = workload('raw');
+      const started = performance.now();
+      await publishAll(nc, envelopes);
+      progress(`raw: ${MESSAGES} published in ${Math.round(performance.now() - started)} ms`);
+      await waitFor(() => (writer.committed >= MESSAGES ? true : undefined), { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 10, what: `${MESSAGES} rows committed` });
+      const ms = performance.now() - started;
+      const rows = await sql<{ n: string }>`select count(*) as n from bench_raw`.execute(store.db);
+      const result = { messages: Number(rows.rows[0]?.n), ms: Math.round(ms), perSecond: perSecond(MESSAGES, ms), consumerConcurrency: MAX_BATCH, maxRowsPerInsert: MAX_BATCH };
+      progress(`raw: ${JSON.stringify(result)}`);
+      return result;
+    } finally {
+      await loop?.stop();
+      await store.close();
+      await nc.close();
+    }
+  });
+}
+
+/** A router's resident set and used heap, from its Prometheus text. */
+async function memoryOf(router: RouterProcess): Promise<{ rss: number; heap: number }> {
+  const text = await router.metrics();
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    if (!line) throw new Error(`router ${router.nodeId}: no ${name} in /metrics`);
+    return Number(line.trim().split(/\s+/).at(-1));
+  };
+  return { rss: value('process_resident_memory_bytes'), heap: value('nodejs_heap_size_used_bytes') };
+}
+
+async function memoryOfAll(routers: RouterProcess[]) {
+  const all = await Promise.all(routers.map(memoryOf));
+  return { rss: all.reduce((s, m) => s + m.rss, 0), heap: all.reduce((s, m) => s + m.heap, 0) };
+}
+
+/** Every router sees every member, the 64 partitions are owned once each, and the queue has a leader. */
+async function clusterSettled(routers: RouterProcess[]) {
+  return waitFor(
+    async () => {
+      const views = await Promise.all(routers.map((r) => r.cluster()));
+      const owned = views.flatMap((v) => v.owned);
+      const allMembers = views.every((v) => routers.every((r) => v.members.includes(r.nodeId)));
+      const queueLed = views.some((v) => v.queues.some((q) => q.tenant === TENANT && q.queue === QUEUE));
+      return allMembers && owned.length === PARTITIONS && new Set(owned).size === PARTITIONS && queueLed ? views : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: `${routers.length} routers sharing ${PARTITIONS} partitions` },
+  );
+}
+
+/** Stops a router gracefully; one that has not exited after 30 s is killed. */
+async function stopRouter(router: RouterProcess): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 30_000)));
+  const outcome = await Promise.race([router.stop(), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    progress(`router ${router.nodeId} did not stop within 30 s: killed`);
+    await router.kill();
+  }
+}
+
+
+/** AGENTS agents, configured and available, 20 at a time; added to `agents` as they are created. */
+/** Warnings and errors each router logged, counted by message (with the first of each), its stderr, and whether it exited. */
+function routerLogSummary(routers: RouterProcess[]) {
+  return routers.flatMap((r) => {
+    const byMsg = new Map<string, { n: number; first: Record<string, unknown> }>();
+    for (const l of r.log) {
+      if (l.level !== 'warn' && l.level !== 'error') continue;
+      const key = `${String(l.level)} "${String(l.msg)}"`;
+      const seen = byMsg.get(key);
+      if (seen) seen.n++;
+      else byMsg.set(key, { n: 1, first: l });
+    }
+    return [
+      ...[...byMsg].map(([key, { n, first }]) => `${r.nodeId}: ${n} × ${key}, first: ${JSON.stringify(first).slice(0, 600)}`),
+      ...(r.stderr ? [`${r.nodeId} stderr: ${r.stderr.slice(-2_000)}`] : []),
+      ...(r.running ? [] : [`${r.nodeId}: exited (${r.child.exitCode ?? r.child.signalCode})`]),
+    ];
+  });
+}
+
+async function startAgents(nc: NatsConnection, agents: Map<string, AgentDriver>): Promise<void> {
+  for (let from = 0; from < AGENTS; from += 20) {
+    const batch = Array.from({ length: Math.min(20, AGENTS - from) }, (_, k) => new AgentDriver(nc, TENANT, `agent-${from + k}`));
+    for (const agent of batch) agents.set(agent.id, agent);
+    await Promise.all(
+      batch.map(async (agent) => {
+        await agent.configure([], { message: CAPACITY });
+        await agent.presence('available');
+      }),
+    );
+  }
+}
+
+/** Inbound messages stored, and conversations by state. */
+async function counts(db: Kysely<Database>) {
+  const [stored, states] = await Promise.all([
+    sql<{ n: string }>`select count(*) as n from messages where direction = 'inbound'`.execute(db),
+    sql<{ state: string; n: string }>`select state, count(*) as n from conversations group by state order by state`.execute(db),
+  ]);
+  const conversations = Object.fromEntries(states.rows.map((r) => [r.state, Number(r.n)]));
+  const open = Object.entries(conversations).reduce((sum, [state, n]) => (state === 'closed' ? sum : sum + n), 0);
+  return { stored: Number(stored.rows[0]?.n), connected: conversations.connected ?? 0, open, conversations };
+}
+
+/**
+ * The agents and assignments as stored at the end of a phase: presence (an agent that
+ * missed offers in a row is set away), ringing offers and active conversations held.
+ */
+async function agentsAtEnd(db: Kysely<Database>) {
+  const [agents, assignments] = await Promise.all([
+    sql<{ presence: string; agents: string; offers: string; active: string }>`
+      select presence, count(*) as agents,
+             coalesce(sum(jsonb_array_length(snapshot->'context'->'offers')), 0) as offers,
+             coalesce(sum(jsonb_array_length(snapshot->'context'->'active')), 0) as active
+      from agents group by presence order by presence`.execute(db),
+    sql<{ state: string; n: string }>`select state, count(*) as n from assignments group by state order by state`.execute(db),
+  ]);
+  return {
+    byPresence: Object.fromEntries(agents.rows.map((r) => [r.presence, { agents: Number(r.agents), offersRinging: Number(r.offers), activeConversations: Number(r.active) }])),
+    assignments: Object.fromEntries(assignments.rows.map((r) => [r.state, Number(r.n)])),
+  };
+}
+
+/** Parley with `count` router processes, on fresh services. */
+async function runParley(count: number, configDir: string, rawPerSecond: number) {
+  return withServices(async (services) => {
+    const routers: RouterProcess[] = [];
+    const agents = new Map<string, AgentDriver>();
+    let nc: NatsConnection | undefined;
+    let store: Store | undefined;
+    try {
+      for (let i = 0; i < count; i++) {
+        routers.push(await RouterProcess.start({ natsUrl: services.natsUrl, databaseUrl: services.databaseUrl, nodeId: `router-${i}`, configDir }));
+      }
+      await clusterSettled(routers);
+      progress(`${count} router(s): cluster settled`);
+      nc = await connect({ servers: services.natsUrl });
+      store = await openStore({ url: services.databaseUrl, poolSize: 2 });
+
+      // The first offer for each conversation, as it reaches this process; every offer is
+      // accepted at once. (AgentDriver.autoAccept would leave an hour-long wait pending
+      // after stop(), keeping this process alive: the accept is sent from here instead.)
+      const firstOffer = new Map<string, number>();
+      const offers = { created: 0, offerIds: new Set<string>(), revoked: {} as Record<string, number>, acceptRefused: {} as Record<string, number> };
+      const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+      nc.subscribe(subjects.agentEvents(TENANT, '>'), {
+        callback: (_err, msg) => {
+          const event = msg.json<AgentEvent>();
+          if (event.type === 'offer.revoked') tally(offers.revoked, event.reason);
+          if (event.type !== 'offer.created') return;
+          offers.created++;
+          offers.offerIds.add(event.offerId);
+          if (!firstOffer.has(event.conversationId)) firstOffer.set(event.conversationId, performance.now());
+          agents
+            .get(event.agentId)
+            ?.command({ type: 'offer.accept', offerId: event.offerId })
+            .then((r) => (r.ok ? undefined : tally(offers.acceptRefused, r.error?.code ?? 'unknown')))
+            .catch(() => tally(offers.acceptRefused, 'no result within 10 s'));
+        },
+      });
+      await startAgents(nc, agents);
+      progress(`${count} router(s): ${AGENTS} agents available`);
+      const before = await memoryOfAll(routers);
+
+      const sampled = new Map<string, number>();
+      const { envelopes, timed } = workload(`r${count}`);
+      const started = performance.now();
+      await publishAll(nc, envelopes, (e, at) => {
+        if (timed.has(e.messageId)) sampled.set(externalIdOf(e.from), at);
+      });
+      progress(`${count} router(s): ${MESSAGES} published in ${Math.round(performance.now() - started)} ms`);
+
+      let storedAt: number | undefined;
+      let routedAt: number | undefined;
+      let last: Awaited<ReturnType<typeof counts>> = { stored: 0, connected: 0, open: 0, conversations: {} };
+      // Where the run stands every 10 s: whether a slow phase still moves.
+      const timeline: { s: number; stored: number; conversations: Record<string, number> }[] = [];
+      const db = store.db;
+      try {
+        await waitFor(
+          async () => {
+            last = await counts(db);
+            const now = performance.now();
+            if (now - started >= (timeline.length + 1) * TIMELINE_EVERY_MS) {
+              timeline.push({ s: Math.round((now - started) / 1000), stored: last.stored, conversations: last.conversations });
+              progress(`${count} router(s): ${JSON.stringify(timeline.at(-1))}`);
+            }
+            if (storedAt === undefined && last.stored >= MESSAGES) storedAt = now;
+            if (routedAt === undefined && last.connected >= CONVERSATIONS) routedAt = now;
+            return storedAt !== undefined && routedAt !== undefined ? true : undefined;
+          },
+          { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100, what: `${MESSAGES} messages stored and ${CONVERSATIONS} conversations connected` },
+        );
+      } catch (err) {
+        const seen = `after ${Math.round((performance.now() - started) / 1000)} s: ${last.stored}/${MESSAGES} messages stored, ${last.connected}/${CONVERSATIONS} conversations connected, ${firstOffer.size} offered`;
+        progress(`${count} router(s): did not complete: ${seen}`);
+        const log = routerLogSummary(routers);
+        for (const line of log) progress(line);
+        const atEnd = await agentsAtEnd(db);
+        progress(`${count} router(s): agents at the end: ${JSON.stringify(atEnd)}`);
+        return {
+          routers: count,
+          error: `${(err as Error).message}; ${seen}`,
+          ...(storedAt !== undefined && { stored: { messages: MESSAGES, ms: Math.round(storedAt - started), perSecond: perSecond(MESSAGES, storedAt - started) } }),
+          conversations: last.conversations,
+          agentsAtEnd: atEnd,
+          offers: { created: offers.created, distinct: offers.offerIds.size, revoked: offers.revoked, acceptRefused: offers.acceptRefused },
+          timeline,
+          routerLog: log,
+        };
+      }
+      const after = await memoryOfAll(routers);
+      const open = last.open;
+
+      const byExternal = new Map(
+        (await db.selectFrom('conversations').select(['id', 'external_id']).execute()).map((c) => [c.external_id, c.id]),
+      );
+      const latencies = [...sampled]
+        .flatMap(([external, at]) => {
+          const offered = firstOffer.get(byExternal.get(external) ?? '');
+          return offered === undefined ? [] : [offered - at];
+        })
+        .sort((a, b) => a - b);
+      const storedMs = (storedAt as number) - started;
+      const result = {
+        routers: count,
+        stored: { messages: last.stored, ms: Math.round(storedMs), perSecond: perSecond(MESSAGES, storedMs) },
+        routedAllAfterMs: Math.round((routedAt as number) - started),
+        offerLatencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length },
+        memory: {
+          openConversations: open,
+          heapGrowthBytes: after.heap - before.heap,
+          rssGrowthBytes: after.rss - before.rss,
+        },
+        offers: { created: offers.created, distinct: offers.offerIds.size, revoked: offers.revoked, acceptRefused: offers.acceptRefused },
+        agentsAtEnd: await agentsAtEnd(db),
+        heapBytesPerConversation: Math.round((after.heap - before.heap) / Math.max(1, open)),
+        ratioToRaw: Math.round((perSecond(MESSAGES, storedMs) / rawPerSecond) * 1000) / 1000,
+      };
+      progress(`${count} router(s): ${JSON.stringify(result)}`);
+      for (const line of routerLogSummary(routers)) progress(line);
+      return result;
+    } finally {
+      for (const agent of agents.values()) agent.stop();
+      await Promise.allSettled(routers.map(stopRouter));
+      await store?.close();
+      await nc?.close();
+    }
+  });
+}
+
+export async function runClusterBenchmark(): Promise<object> {
+  const configDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  try {
+    await writeFile(join(configDir, 'resources.yaml'), RESOURCES);
+    progress(`workload: ${CONVERSATIONS} conversations × ${MESSAGES_EACH} messages, ${AGENTS} agents × ${CAPACITY}`);
+    const rawPipeline = await runRawPipeline();
+    const routers = [];
+    for (const count of ROUTER_COUNTS) routers.push(await runParley(count, configDir, rawPipeline.perSecond));
+    return {
+      benchmark: 'cluster',
+      machine: { cpus: cpus().length, node: process.version },
+      workload: {
+        conversations: CONVERSATIONS,
+        messagesPerConversation: MESSAGES_EACH,
+        messages: MESSAGES,
+        agents: AGENTS,
+        capacityPerAgent: { message: CAPACITY },
+        publishInFlight: PUBLISH_CHUNK,
+        partitions: PARTITIONS,
+        offerLatencySample: `every ${SAMPLE_EVERY}th customer's first message`,
+      },
+      baseline: { rawPipeline },
+      routers,
+      note:
+        'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
+        'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
+        "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
+        'Routers, NATS, PostgreSQL and the bench process share the same cores.',
+    };
+  } finally {
+    await rm(configDir, { recursive: true, force: true });
+  }
+}
