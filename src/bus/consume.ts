@@ -35,11 +35,12 @@ export interface ConsumeLoop {
 export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopOptions): Promise<ConsumeLoop> {
   const jsm = await jetstreamManager(nc);
   const concurrency = options.concurrency ?? 64;
+  const ackWaitMs = options.ackWaitMs ?? 10_000;
   await jsm.consumers.add(options.stream, {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(options.ackWaitMs ?? 10_000),
+    ack_wait: nanos(ackWaitMs),
     max_ack_pending: concurrency * 4,
     ...(options.filterSubject && { filter_subject: options.filterSubject }),
   });
@@ -49,6 +50,9 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
   const inProgress = new Set<Promise<void>>();
 
   const process = async (msg: JsMsg) => {
+    // Still working on it (waiting for a partition's owner under load, say): the server
+    // must not hand it to someone else meanwhile. A crashed process stops saying so.
+    const working = setInterval(() => msg.working(), ackWaitMs / 2);
     try {
       const verdict = await options.handle(msg);
       if ('ack' in verdict) msg.ack();
@@ -57,6 +61,8 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
       options.onError?.(err);
       // Transient failure (database down, …): retry later, backing off with each delivery.
       msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+    } finally {
+      clearInterval(working);
     }
   };
 

@@ -20,7 +20,11 @@ export interface PartitionMailboxOptions {
   /** Takes a customer message on a partition this node owns (the group-commit batcher). */
   receive(partition: number, envelope: InboundMessage): Promise<'stored' | 'duplicate'>;
   log: Logger;
-  /** How long a request to another node may take. @default 5000 (below JetStream's 10 s ack wait) */
+  /**
+   * How long a request to another node may take. A timeout makes the caller retry work
+   * the owner may still do, so it is generous; a message waiting meanwhile is kept from
+   * redelivery by its consume loop. @default 15000
+   */
   requestTimeoutMs?: number;
 }
 
@@ -41,7 +45,7 @@ export class PartitionMailbox {
   private readonly timeout: number;
 
   constructor(private readonly options: PartitionMailboxOptions) {
-    this.timeout = options.requestTimeoutMs ?? 5_000;
+    this.timeout = options.requestTimeoutMs ?? 15_000;
   }
 
   /** The partition of an actor; undefined for a conversation that does not exist. */

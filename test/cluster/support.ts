@@ -95,12 +95,15 @@ export class ServiceAgents {
   /** Agents holding each conversation (told it is theirs, not yet closed by them), and the most a conversation ever had at once. */
   private readonly holders = new Map<string, Set<string>>();
   mostHoldersOfOneConversation = 0;
+  /** `conversation.assigned` events received, by conversation. */
+  readonly assignments = new Map<string, number>();
 
   private async serve(agent: AgentDriver): Promise<void> {
     while (!this.stopped) {
       const assigned = await agent.next('conversation.assigned', () => true, 3_600_000).catch(() => undefined);
       if (!assigned || this.stopped) return;
       const { conversationId } = assigned;
+      this.assignments.set(conversationId, (this.assignments.get(conversationId) ?? 0) + 1);
       const holding = this.holders.get(conversationId) ?? new Set<string>();
       this.holders.set(conversationId, holding.add(agent.id));
       this.mostHoldersOfOneConversation = Math.max(this.mostHoldersOfOneConversation, holding.size);
