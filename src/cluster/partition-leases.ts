@@ -155,14 +155,6 @@ export class PartitionLeases {
     this.watcher?.stop();
   }
 
-  /** Stops without handing anything over, as a crash would (for tests of failover). */
-  abandon(): void {
-    this.stopped = true;
-    clearInterval(this.heartbeat);
-    this.watcher?.stop();
-    this.held.clear();
-  }
-
   private observe(entry: KvEntry): void {
     const current = this.seen.get(entry.key)?.entry;
     if (current && current.revision >= entry.revision) return;

@@ -86,8 +86,6 @@ export interface Router {
   healthy(): boolean;
   /** Hands every partition over and stops (graceful shutdown). */
   stop(): Promise<void>;
-  /** Stops without handing anything over, as a crash would (tests of failover). */
-  abandon(): Promise<void>;
 }
 
 /**
@@ -294,20 +292,20 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   ];
   log.info('router started', { node: nodeId, partitions: leases.owned().length });
 
-  const shutDown = async (handOver: boolean) => {
+  const stop = async () => {
     clearInterval(resyncing);
     following.stop();
-    // No new work; the partitions go at once, each when its transactions in flight are
-    // done; then the messages still in progress finish (or fail over to the new owners).
+    // No new work; the partitions are released at once (a transaction in flight finishes
+    // before the next owner's claim goes through, in the store); then the messages still
+    // in progress finish, or fail over to the new owners.
     for (const loop of loops) loop.pause();
-    if (handOver) await leases.stop();
-    else leases.abandon();
+    await leases.stop();
     await Promise.all(loops.map((l) => l.stop()));
     await host.work.drainAll();
     await timers.stop();
     await dispatcher.stop();
     for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);
-    log.info('router stopped', { node: nodeId, handedOver: handOver });
+    log.info('router stopped', { node: nodeId });
   };
 
   return {
@@ -319,7 +317,6 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       return { node: nodeId, members, owned: leases.owned(), queues: ledQueues(), partitions: leaseList };
     },
     healthy: () => leases.healthy(),
-    stop: () => shutDown(true),
-    abandon: () => shutDown(false),
+    stop,
   };
 }

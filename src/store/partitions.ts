@@ -111,7 +111,8 @@ async function assignPartitions(tx: Db, count: number, options: { onlyMissing: b
   const missingOutbox = options.onlyMissing ? sql`and o.partition is null` : sql``;
   await sql`update outbox o set partition = c.partition from conversations c where o.target_kind = 'conversation' and c.id::text = o.target_id ${missingOutbox}`.execute(tx);
   await sql`update outbox o set partition = a.partition from agents a where o.target_kind = 'agent' and a.tenant = o.tenant and a.id = o.target_id ${missingOutbox}`.execute(tx);
-  const leftOver = options.onlyMissing ? sql`partition is null` : sql`partition is null or target_kind is null`;
+  // Publish rows, and rows whose target no longer exists, go to partition 0's owner.
+  const leftOver = options.onlyMissing ? sql`partition is null` : sql`partition is null or target_kind is null or partition >= ${count}`;
   await sql`update outbox set partition = 0 where ${leftOver}`.execute(tx);
   return { conversations, agents };
 }
