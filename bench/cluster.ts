@@ -23,8 +23,10 @@ import { percentile } from './random.ts';
  *   and a fresh database): customers write to one WhatsApp channel whose queue has
  *   enough agents (auto-accepting) for every conversation. Measured: messages stored per
  *   second (first publish → all stored), the time until every conversation is connected,
- *   the latency from a customer's first message to the agent's `offer.created` event,
- *   and the routers' heap growth per open conversation.
+ *   the latency from a customer's first message to the agent's `offer.created` event
+ *   (under that load, where it is mostly time spent in the backlog, and afterwards at a
+ *   steady pace the routers keep up with), and the routers' heap growth per open
+ *   conversation.
  *
  * Everything runs on one host: the routers, NATS, PostgreSQL and this process (which
  * plays the customers and the agents) share its cores, so more routers add CPU
@@ -53,6 +55,12 @@ const QUEUE = 'support';
 /** Giving up on a phase: far above what the workload needs. */
 const PHASE_TIMEOUT_MS = Math.max(60_000, MESSAGES * 60);
 const TIMELINE_EVERY_MS = 10_000;
+/**
+ * Latency is also measured without a backlog: after the load, new customers write at a
+ * steady pace the routers keep up with, and each first message is timed to its offer.
+ */
+const PACED_CUSTOMERS = Math.max(10, Math.round(100 * SCALE));
+const PACED_PER_SECOND = 10;
 
 const RESOURCES = `
 apiVersion: parley.dev/v1alpha1
@@ -310,6 +318,30 @@ async function agentsAtEnd(db: Kysely<Database>) {
 }
 
 /** Parley with `count` router processes, on fresh services. */
+/** New customers at PACED_PER_SECOND; publish → first offer per customer, once every one was offered. */
+async function pacedLatency(nc: NatsConnection, db: Kysely<Database>, firstOffer: Map<string, number>, run: string) {
+  const js = jetstream(nc);
+  const sentAt = new Map<string, number>();
+  for (let i = 0; i < PACED_CUSTOMERS; i++) {
+    const e = envelope(`${run}-paced`, 1_000_000 + i, 0);
+    sentAt.set(externalIdOf(e.from), performance.now());
+    await js.publish(subjects.inbound(TENANT, CHANNEL), encode(e), { msgID: inboundMsgId(e.tenant, e.channel, e.messageId) });
+    await new Promise((resolve) => setTimeout(resolve, 1_000 / PACED_PER_SECOND));
+  }
+  const latencies = await waitFor(
+    async () => {
+      const rows = await db.selectFrom('conversations').select(['id', 'external_id']).where('external_id', 'in', [...sentAt.keys()]).execute();
+      const measured = rows.flatMap((r) => {
+        const offered = firstOffer.get(r.id);
+        return offered === undefined ? [] : [offered - (sentAt.get(r.external_id) as number)];
+      });
+      return measured.length === PACED_CUSTOMERS ? measured.sort((a, b) => a - b) : undefined;
+    },
+    { what: `${PACED_CUSTOMERS} paced customers offered`, timeoutMs: 60_000, intervalMs: 100 },
+  );
+  return { perSecond: PACED_PER_SECOND, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length };
+}
+
 async function runParley(count: number, configDir: string, rawPerSecond: number) {
   return withServices(async (services) => {
     const routers: RouterProcess[] = [];
@@ -409,12 +441,15 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
           return offered === undefined ? [] : [offered - at];
         })
         .sort((a, b) => a - b);
+      const paced = await pacedLatency(nc, db, firstOffer, `r${count}`);
+      progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
         routers: count,
         stored: { messages: last.stored, ms: Math.round(storedMs), perSecond: perSecond(MESSAGES, storedMs) },
         routedAllAfterMs: Math.round((routedAt as number) - started),
         offerLatencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length },
+        offerLatencyAtSteadyPaceMs: paced,
         memory: {
           openConversations: open,
           heapGrowthBytes: after.heap - before.heap,
