@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../support/services.ts';
-import { ActorHost, type HostHooks } from '../../src/actor/index.ts';
+import { ActorHost } from '../../src/actor/index.ts';
+import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import type { OfferRequest } from '../../src/agent/events.ts';
 
 const tenant = 'acme';
-const quiet: HostHooks = {
-  outbox: () => undefined,
-  notify: () => undefined,
-  conversationChanged: () => undefined,
-  agentChanged: () => undefined,
-  timerArmed: () => undefined,
-  offerEnded: () => undefined,
-  messageDelivered: () => undefined,
-  stepTook: () => undefined,
-  askBot: () => undefined,
-};
 
 /**
  * Both hosts believe they own the agent's partition with the epoch the store holds: the

@@ -1,20 +1,17 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { describe, expect, it } from 'vitest';
 import type { RouterProcess } from '../support/router-process.ts';
-import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { waitFor } from '../support/services.ts';
 import {
-  configFolder,
+  CapacityWatch,
   customersSay,
   expectEveryConversationRouted,
   expectStoredExactlyOnce,
-  CapacityWatch,
   LEASE_MS,
-  ServiceAgents,
   settledOwnership,
-  startRouter,
   storedCount,
   storedOwners,
+  useCluster,
+  type ServiceAgents,
 } from './support.ts';
 
 const CUSTOMERS = 1_000;
@@ -28,40 +25,20 @@ const CAPACITY = 5;
  * new ones; nothing is lost or done twice.
  */
 describe('routers lost under load', () => {
-  let services: TestServices;
-  let config: Awaited<ReturnType<typeof configFolder>>;
-  let nc: NatsConnection;
-  let store: Store;
+  const cluster = useCluster();
+  /** The routers alive (the second test goes on from where the first left the cluster). */
   const routers: RouterProcess[] = [];
-  let agents: ServiceAgents | undefined;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    config = await configFolder();
-    nc = await connect({ servers: services.natsUrl });
-    store = await openStore({ url: services.databaseUrl });
-  });
-
-  afterAll(async () => {
-    agents?.stop();
-    for (const r of routers) if (r.running) r.signal('SIGCONT');
-    await Promise.all(routers.map((r) => r.kill()));
-    await nc?.drain();
-    await store?.close();
-    await services?.stop();
-    await config?.remove();
-  });
+  let agents: ServiceAgents;
 
   it('kill -9 of one router: every message stored once, every conversation routed, no agent over capacity, its share taken over within the lease', { timeout: 240_000 }, async () => {
-    routers.push(...(await Promise.all(['router-0', 'router-1', 'router-2'].map((id) => startRouter(services, config.dir, id)))));
+    routers.push(...(await Promise.all(['router-0', 'router-1', 'router-2'].map((id) => cluster.start(id)))));
     const before = await settledOwnership(routers);
-    agents = new ServiceAgents(nc, 20, CAPACITY);
-    await agents.start();
-    const watch = new CapacityWatch(store.db);
+    agents = await cluster.agents(20, CAPACITY);
+    const watch = new CapacityWatch(cluster.db);
     watch.start();
 
-    const publishing = customersSay(nc, 0, CUSTOMERS, MESSAGES_EACH);
-    await waitFor(async () => ((await storedCount(store.db)) >= (CUSTOMERS * MESSAGES_EACH) / 4 ? true : undefined), { what: 'a quarter stored', timeoutMs: 60_000 });
+    const publishing = customersSay(cluster.nc, 0, CUSTOMERS, MESSAGES_EACH);
+    await waitFor(async () => ((await storedCount(cluster.db)) >= (CUSTOMERS * MESSAGES_EACH) / 4 ? true : undefined), { what: 'a quarter stored', timeoutMs: 60_000 });
     const victim = routers.splice(1, 1)[0] as RouterProcess;
     const killedAt = Date.now();
     await victim.kill();
@@ -70,26 +47,26 @@ describe('routers lost under load', () => {
     // Its leases expire one lease after their last renewal; the survivors then claim at their next heartbeat.
     expect(takeOverMs).toBeLessThan(LEASE_MS + 3_000);
     const survivors = new Set(routers.map((r) => r.nodeId));
-    const fenced = await storedOwners(store.db);
+    const fenced = await storedOwners(cluster.db);
     for (const p of before.get(victim.nodeId) ?? []) {
       expect(survivors.has(fenced.get(p) ?? '')).toBe(true);
       expect([...after.values()].some((owned) => owned.includes(p))).toBe(true);
     }
 
-    await expectStoredExactlyOnce(store.db, await publishing, 120_000);
-    expect(await expectEveryConversationRouted(store.db, 120_000)).toBe(CUSTOMERS);
+    await expectStoredExactlyOnce(cluster.db, await publishing, 120_000);
+    expect(await expectEveryConversationRouted(cluster.db, 120_000)).toBe(CUSTOMERS);
     // No agent over its capacity, no conversation held by two agents at once.
     expect(await watch.stop()).toBeLessThanOrEqual(CAPACITY);
-    expect(agents?.mostHoldersOfOneConversation).toBe(1);
+    expect(agents.mostHoldersOfOneConversation).toBe(1);
   });
 
   it('a router paused past its lease is fenced off, and takes a share again once resumed', { timeout: 240_000 }, async () => {
     const victim = routers[0] as RouterProcess;
-    routers.push(await startRouter(services, config.dir, 'router-3'));
+    routers.push(await cluster.start('router-3'));
     const before = await settledOwnership(routers);
-    const watch = new CapacityWatch(store.db);
+    const watch = new CapacityWatch(cluster.db);
     watch.start();
-    const publishing = customersSay(nc, CUSTOMERS, 300, 2);
+    const publishing = customersSay(cluster.nc, CUSTOMERS, 300, 2);
 
     victim.signal('SIGSTOP');
     const others = routers.filter((r) => r !== victim);
@@ -101,7 +78,7 @@ describe('routers lost under load', () => {
       },
       { what: "the paused router's partitions taken over", timeoutMs: 30_000, intervalMs: 100 },
     );
-    const fenced = await storedOwners(store.db);
+    const fenced = await storedOwners(cluster.db);
     for (const p of before.get(victim.nodeId) ?? []) expect(fenced.get(p)).not.toBe(victim.nodeId);
 
     victim.signal('SIGCONT');
@@ -111,10 +88,10 @@ describe('routers lost under load', () => {
     // …and is a member again with a fair share.
     await settledOwnership(routers, 30_000);
 
-    await expectStoredExactlyOnce(store.db, CUSTOMERS * MESSAGES_EACH + (await publishing), 120_000);
-    expect(await expectEveryConversationRouted(store.db, 120_000)).toBe(CUSTOMERS + 300);
+    await expectStoredExactlyOnce(cluster.db, CUSTOMERS * MESSAGES_EACH + (await publishing), 120_000);
+    expect(await expectEveryConversationRouted(cluster.db, 120_000)).toBe(CUSTOMERS + 300);
     // No agent over its capacity, no conversation held by two agents at once.
     expect(await watch.stop()).toBeLessThanOrEqual(CAPACITY);
-    expect(agents?.mostHoldersOfOneConversation).toBe(1);
+    expect(agents.mostHoldersOfOneConversation).toBe(1);
   });
 });

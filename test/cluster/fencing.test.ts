@@ -2,24 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
-import { ActorHost, type HostHooks } from '../../src/actor/index.ts';
+import { ActorHost } from '../../src/actor/index.ts';
+import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { ParleyError } from '../../src/contract/index.ts';
 import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 
 const tenant = 'acme';
 const partition = 5;
-const quiet: HostHooks = {
-  outbox: () => undefined,
-  notify: () => undefined,
-  conversationChanged: () => undefined,
-  agentChanged: () => undefined,
-  timerArmed: () => undefined,
-  offerEnded: () => undefined,
-  messageDelivered: () => undefined,
-  stepTook: () => undefined,
-  askBot: () => undefined,
-};
 const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: new Date().toISOString(), commandId: randomUUID(), presence: value });
 
 /**

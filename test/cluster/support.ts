@@ -1,41 +1,79 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { AgentContext } from '../../src/agent/context.ts';
-import type { Database } from '../../src/store/index.ts';
+import { openStore, type Database, type Store } from '../../src/store/index.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { RouterProcess } from '../support/router-process.ts';
-import { waitFor, type TestServices } from '../support/services.ts';
+import { configFolder, type ConfigFolder } from '../support/config-folder.ts';
+import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 
 export const tenant = 'acme';
 export const PARTITIONS = 64;
 /** Short leases, so failover tests take seconds; production uses 10 s. */
 export const LEASE_MS = 3_000;
 
-export async function configFolder(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-cluster-'));
-  await writeFile(
-    join(dir, 'resources.yaml'),
-    `apiVersion: parley.dev/v1alpha1
-kind: Channel
-metadata: { name: whatsapp, namespace: ${tenant} }
-spec: { type: whatsapp, queue: support }
----
-apiVersion: parley.dev/v1alpha1
-kind: Queue
-metadata: { name: support, namespace: ${tenant} }
-spec: {}
-`,
-  );
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+export interface Cluster {
+  readonly nc: NatsConnection;
+  readonly db: Kysely<Database>;
+  /** Starts a `parley router` process (as a StatefulSet pod named `nodeId`); stopped after the file's tests. */
+  start(nodeId: string, leaseMs?: number): Promise<RouterProcess>;
+  /** Starts agents that take, answer and close what they are offered; stopped after the file's tests. */
+  agents(count: number, capacity: number): Promise<ServiceAgents>;
 }
 
-export function startRouter(services: TestServices, configDir: string, nodeId: string, leaseMs = LEASE_MS): Promise<RouterProcess> {
-  return RouterProcess.start({ natsUrl: services.natsUrl, databaseUrl: services.databaseUrl, nodeId, configDir, leaseMs });
+/**
+ * A test file's cluster: its own NATS server and database, the resources of one WhatsApp
+ * channel and its queue, a NATS connection and a store for the test's own checks. Routers
+ * and agents started through it are killed and stopped after the file's tests (paused
+ * ones resumed first).
+ */
+export function useCluster(): Cluster {
+  let services: TestServices | undefined;
+  let config: ConfigFolder | undefined;
+  let nc: NatsConnection | undefined;
+  let store: Store | undefined;
+  const routers: RouterProcess[] = [];
+  const agents: ServiceAgents[] = [];
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    config = await configFolder(tenant);
+    nc = await connect({ servers: services.natsUrl });
+    store = await openStore({ url: services.databaseUrl });
+  });
+
+  afterAll(async () => {
+    for (const a of agents) a.stop();
+    for (const r of routers) if (r.running) r.signal('SIGCONT');
+    await Promise.all(routers.map((r) => r.kill()));
+    await nc?.drain();
+    await store?.close();
+    await services?.stop();
+    await config?.remove();
+  });
+
+  return {
+    get nc() {
+      return nc as NatsConnection;
+    },
+    get db() {
+      return (store as Store).db;
+    },
+    async start(nodeId, leaseMs = LEASE_MS) {
+      const s = services as TestServices;
+      const router = await RouterProcess.start({ natsUrl: s.natsUrl, databaseUrl: s.databaseUrl, nodeId, configDir: (config as ConfigFolder).dir, leaseMs });
+      routers.push(router);
+      return router;
+    },
+    async agents(count, capacity) {
+      const a = new ServiceAgents(nc as NatsConnection, count, capacity);
+      agents.push(a);
+      await a.start();
+      return a;
+    },
+  };
 }
 
 /** Inbound messages stored so far. */

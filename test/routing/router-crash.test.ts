@@ -1,29 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
+import { configFolder, type ConfigFolder } from '../support/config-folder.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 const customers = 20;
 const messagesEach = 15;
-
-const config = `
-apiVersion: parley.dev/v1alpha1
-kind: Channel
-metadata: { name: whatsapp, namespace: ${tenant} }
-spec: { type: whatsapp, queue: support }
----
-apiVersion: parley.dev/v1alpha1
-kind: Queue
-metadata: { name: support, namespace: ${tenant} }
-spec: {}
-`;
 
 /** Starts `cmd/router.ts` as its own process and resolves once it is ready. */
 function startRouterProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -47,15 +33,14 @@ function exited(child: ChildProcess): Promise<void> {
 
 describe('a router process killed mid-stream', () => {
   let services: TestServices;
-  let configDir: string;
+  let config: ConfigFolder;
   let nc: NatsConnection;
   let store: Store;
   let router: ChildProcess | undefined;
 
   beforeAll(async () => {
     services = await startTestServices();
-    configDir = await mkdtemp(join(tmpdir(), 'parley-config-'));
-    await writeFile(join(configDir, 'resources.yaml'), config);
+    config = await configFolder(tenant);
     nc = await connect({ servers: services.natsUrl });
     store = await openStore({ url: services.databaseUrl });
   });
@@ -66,12 +51,12 @@ describe('a router process killed mid-stream', () => {
     await nc?.drain();
     await store?.close();
     await services?.stop();
-    await rm(configDir, { recursive: true, force: true });
+    await config?.remove();
   });
 
   it('loses no message: everything published is stored exactly once and routed after a restart', { timeout: 180_000 }, async () => {
     // A stable node name, as a StatefulSet pod has: the restarted router takes its partitions back at once.
-    const env = { NATS_URL: services.natsUrl, DATABASE_URL: services.databaseUrl, PARLEY_CONFIG: configDir, PARLEY_NODE_ID: 'router-0' };
+    const env = { NATS_URL: services.natsUrl, DATABASE_URL: services.databaseUrl, PARLEY_CONFIG: config.dir, PARLEY_NODE_ID: 'router-0' };
     router = await startRouterProcess(env);
     const agent = new AgentDriver(nc, tenant, 'ines');
     await agent.configure([], { message: 25 });
