@@ -46,5 +46,6 @@ export type AgentActorEvent =
   | { type: 'offer.timeout'; at: string; offerId: string }
   | { type: 'offer.rescind'; at: string; offerId: string }
   /** The conversation ended for this agent; the slot stays busy `afterWorkMs` longer (after-conversation work). */
-  | { type: 'assignment.release'; at: string; conversationId: string; afterWorkMs?: number | undefined }
+  /** `stray`: the conversation never took this acceptance (another agent's came first); the assignment did not happen. */
+  | { type: 'assignment.release'; at: string; conversationId: string; afterWorkMs?: number | undefined; stray?: boolean }
   | { type: 'after-work.done'; at: string; conversationId: string };

@@ -89,6 +89,15 @@ describe('agent machine', () => {
     expect(effects.filter((e) => e.kind === 'send').map((e) => e.event.type)).toEqual(['offer.reserved', 'offer.accepted']);
   });
 
+  it('records an acceptance the conversation did not take as rescinded, and a finished assignment as ended', () => {
+    const auto: AgentActorEvent = { ...configure, autoAccept: true };
+    const stray = run([auto, available, request('o1', 'conv-1'), { type: 'assignment.release', at, conversationId: 'conv-1', stray: true }]);
+    expect(stray.snapshot.context.active).toEqual([]);
+    expect(stray.effects).toContainEqual({ kind: 'assignment.update', offerId: 'o1', state: 'rescinded', at, queue: null });
+    const finished = run([auto, available, request('o1', 'conv-1'), { type: 'assignment.release', at, conversationId: 'conv-1' }]);
+    expect(finished.effects).toContainEqual({ kind: 'assignment.update', offerId: 'o1', state: 'ended', at, queue: null });
+  });
+
   it('is set away after missing offers in a row, and the count restarts after an accepted one', () => {
     const strict: AgentActorEvent = { ...configure, capacity: { message: 5 }, awayAfterMissedOffers: 2 };
     const timeout = (offerId: string): AgentActorEvent => ({ type: 'offer.timeout', at, offerId });

@@ -125,7 +125,8 @@ const release = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'assignment.release'>;
   const active = context.active.find((a) => a.conversationId === e.conversationId);
   if (!active) return [];
-  const effects: Effect[] = [{ kind: 'assignment.update', offerId: active.offerId, state: 'ended', at: e.at, queue: null }];
+  // A stray acceptance never became an assignment: recorded as rescinded, not as one that ended.
+  const effects: Effect[] = [{ kind: 'assignment.update', offerId: active.offerId, state: e.stray ? 'rescinded' : 'ended', at: e.at, queue: null }];
   if (e.afterWorkMs) {
     const at = new Date(Date.parse(e.at) + e.afterWorkMs).toISOString();
     effects.push({ kind: 'timer.arm', name: `after-work:${e.conversationId}`, at, event: { type: 'after-work.done', conversationId: e.conversationId, at } });

@@ -70,7 +70,7 @@ describe('conversation machine', () => {
   it('releases an acceptance of an offer that is no longer current and tells the agent', () => {
     const { effects } = run([...connectedToAlice, { type: 'offer.accepted', at, offerId: 'o-old', agentId: 'bob', commandId: 'cmd-late' }]);
     expect(effects).toEqual([
-      { kind: 'send', to: { kind: 'agent', id: 'bob' }, event: { type: 'assignment.release', at, conversationId: 'c1' } },
+      { kind: 'send', to: { kind: 'agent', id: 'bob' }, event: { type: 'assignment.release', at, conversationId: 'c1', stray: true } },
       { kind: 'reply', agentId: 'bob', commandId: 'cmd-late', error: 'offerNotFound' },
     ]);
   });

@@ -21,7 +21,7 @@ const rescindStrayOffer = ({ event }: Args): Effect[] => {
 const releaseStrayAcceptance = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.accepted'>;
   return [
-    { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id } },
+    { kind: 'send', to: { kind: 'agent', id: e.agentId }, event: { type: 'assignment.release', at: e.at, conversationId: context.id, stray: true } },
     ...(e.commandId ? [{ kind: 'reply' as const, agentId: e.agentId, commandId: e.commandId, error: 'offerNotFound' as const }] : []),
   ];
 };
