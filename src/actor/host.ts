@@ -27,7 +27,7 @@ import type { ConversationActorEvent } from '../conversation/events.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { fence, PartitionWork, type Ownership } from '../cluster/ownership.ts';
+import { fence, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
 
 type Tx = Kysely<Database>;
 type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
@@ -90,8 +90,8 @@ export class StepResults {
  */
 export class ActorHost {
   private readonly mutex = new KeyedMutex();
-  /** Work in progress per partition, drained before a partition is handed over. */
-  readonly work = new PartitionWork();
+  /** Transactions in progress: a stopping router lets them finish. */
+  readonly work = new WorkInProgress();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -131,11 +131,11 @@ export class ActorHost {
     });
   }
 
-  /** A write transaction on one partition's actors: fenced, and counted as the partition's work in progress. */
+  /** A write transaction on one partition's actors: fenced, and counted as work in progress. */
   transactionOn<T>(partition: number, body: (tx: Tx) => Promise<T>): Promise<T> {
     // Not even a connection for a partition this node gave up.
     if (this.ownership.epochOf(partition) === undefined) return Promise.reject(new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`));
-    return this.work.run(partition, () =>
+    return this.work.run(() =>
       this.db.transaction().execute(async (tx) => {
         await fence(tx, this.ownership, partition);
         return body(tx);

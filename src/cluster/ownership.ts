@@ -24,25 +24,19 @@ export async function fence(tx: Kysely<Database>, ownership: Ownership, partitio
   }
 }
 
-/** The work in progress on each partition, so that a router stopping can let it finish. */
-export class PartitionWork {
-  private readonly running = new Map<number, Set<Promise<unknown>>>();
+/** Transactions in progress, so that a router stopping can let them finish. */
+export class WorkInProgress {
+  private readonly running = new Set<Promise<unknown>>();
 
-  run<T>(partition: number, work: () => Promise<T>): Promise<T> {
+  run<T>(work: () => Promise<T>): Promise<T> {
     const task = work();
-    let set = this.running.get(partition);
-    if (!set) this.running.set(partition, (set = new Set()));
-    set.add(task);
-    const done = () => {
-      set.delete(task);
-      if (set.size === 0 && this.running.get(partition) === set) this.running.delete(partition);
-    };
+    this.running.add(task);
+    const done = () => this.running.delete(task);
     task.then(done, done);
     return task;
   }
 
-  /** Waits for the work in progress on every partition. */
-  async drainAll(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].flatMap((set) => [...set]));
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running]);
   }
 }

@@ -301,7 +301,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     for (const loop of loops) loop.pause();
     await leases.stop();
     await Promise.all(loops.map((l) => l.stop()));
-    await host.work.drainAll();
+    await host.work.drain();
     await timers.stop();
     await dispatcher.stop();
     for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '../support/services.ts';
+import { quietHooks } from '../support/quiet-hooks.ts';
+import { ActorHost } from '../../src/actor/index.ts';
+import type { ParleyError } from '../../src/contract/index.ts';
+import { claimEpoch, insertOutbox, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import type { AgentContext } from '../../src/agent/context.ts';
+
+const tenant = 'acme';
+const partition = 3;
+
+/**
+ * Two events for one agent wait in the outbox (say a presence change and the next one):
+ * the later must not overtake the earlier, even if its delivery is tried first (the
+ * earlier one's failed during a handover).
+ */
+describe('events reach an actor in commit order', () => {
+  let services: TestServices;
+  let store: Store;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    store = await openStore({ url: services.databaseUrl });
+    await migrateToLatest(store.db);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await services?.stop();
+  });
+
+  it('refuses a later outbox event while an earlier one for the same actor is pending, then takes both in order', async () => {
+    await claimEpoch(store.db, partition, 1, 'router-a');
+    const host = new ActorHost(store.db, quietHooks, { epochOf: () => 1 });
+    const at = new Date().toISOString();
+    await host.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 1 } } });
+    const presence = (value: 'available' | 'away') => JSON.stringify({ type: 'presence.set', at, commandId: randomUUID(), presence: value });
+    const [first, second] = await insertOutbox(store.db, [
+      { tenant, partition, kind: 'actor', target_kind: 'agent', target_id: 'ana', subject: null, msg_id: null, payload: presence('available') },
+      { tenant, partition, kind: 'actor', target_kind: 'agent', target_id: 'ana', subject: null, msg_id: null, payload: presence('away') },
+    ]);
+    const deliver = (row: typeof first) => {
+      const r = row as NonNullable<typeof first>;
+      return host.send({ kind: 'agent', tenant, id: 'ana', partition, event: r.payload as never }, { outboxId: String(r.id) });
+    };
+    const presenceNow = async () => {
+      const row = await store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+      return (row.snapshot as { context: AgentContext }).context.presence;
+    };
+
+    const overtaking = await deliver(second).catch((err: unknown) => err);
+    expect((overtaking as ParleyError).code).toBe('unavailable');
+    expect(await presenceNow()).toBe('offline');
+
+    await deliver(first);
+    await deliver(second);
+    expect(await presenceNow()).toBe('away');
+    expect(await store.db.selectFrom('outbox').select('id').execute()).toEqual([]);
+  });
+});
