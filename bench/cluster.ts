@@ -47,7 +47,8 @@ const SAMPLE_EVERY = 10;
 const PUBLISH_CHUNK = 200;
 /** Group commit: rows per insert at most (the routers' inbound batcher uses the same). */
 const MAX_BATCH = 100;
-const ROUTER_COUNTS = [1, 2, 3];
+/** BENCH_ROUTERS=1,3 runs only those router counts (for a quick look). */
+const ROUTER_COUNTS = (process.env.BENCH_ROUTERS ?? '1,2,3').split(',').map(Number);
 const PARTITIONS = 64;
 const TENANT = 'bench';
 const CHANNEL = 'whatsapp';

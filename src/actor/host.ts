@@ -1,18 +1,17 @@
 import type { Kysely } from 'kysely';
 import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
 import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
-import type { Database, OutboxRow } from '../store/index.ts';
+import type { AgentRow, ConversationIdentity, ConversationRow, Database, OutboxRow } from '../store/index.ts';
 import {
   armTimer,
   cancelTimer,
-  consumeOutbox,
-  earlierOutboxPending,
-  consumeTimer,
   insertAssignment,
+  insertConversation,
   insertMessage,
   insertOutbox,
   loadAgent,
   loadConversation,
+  openActor,
   saveAgent,
   saveConversation,
   setWrapUpCode,
@@ -27,10 +26,10 @@ import type { ConversationActorEvent } from '../conversation/events.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { fence, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
+import { Fence, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
 
 type Tx = Kysely<Database>;
-type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
+export type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
 type AgentSnapshot = ReturnType<typeof agentMachine.resolveState>;
 
 /** An event for an actor, before anyone looked up the actor's partition. */
@@ -113,17 +112,16 @@ export class ActorHost {
     return this.exclusive(`${target.kind}:${target.tenant}/${target.id}`, async () => {
       const started = performance.now();
       const results = new StepResults();
-      const found = await this.transactionOn(target.partition, async (tx) => {
-        if (origin.outboxId) {
-          // An earlier event for this actor is still on its way (its delivery failed, e.g.
-          // during a handover): this one waits, and the outbox sweep delivers both in order.
-          if (await earlierOutboxPending(tx, target.kind, target.tenant, target.id, origin.outboxId)) {
-            throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
-          }
-          if (!(await consumeOutbox(tx, origin.outboxId))) return true;
+      const found = await this.transactionOn(target.partition, async (tx, fence) => {
+        const opened = await openActor<ConversationRow | AgentRow>(tx, { ...target, ...origin });
+        fence.verify(opened.epoch);
+        // An earlier event for this actor is still on its way (its delivery failed, e.g.
+        // during a handover): this one waits, and the outbox sweep delivers both in order.
+        if (opened.earlierPending) {
+          throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
         }
-        if (origin.timerId && !(await consumeTimer(tx, origin.timerId))) return true;
-        return this.stepIn(tx, target, results);
+        if ((origin.outboxId || origin.timerId) && !opened.originConsumed) return true;
+        return this.stepLoaded(tx, target, opened.row, results);
       });
       this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
       this.commit(results);
@@ -131,22 +129,37 @@ export class ActorHost {
     });
   }
 
-  /** A write transaction on one partition's actors: fenced, and counted as work in progress. */
-  transactionOn<T>(partition: number, body: (tx: Tx) => Promise<T>): Promise<T> {
-    // Not even a connection for a partition this node gave up.
-    if (this.ownership.epochOf(partition) === undefined) return Promise.reject(new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`));
+  /**
+   * A write transaction on one partition's actors, counted as work in progress and fenced:
+   * the body may fold the epoch read into its first statement (`fence.verify`), else it is
+   * read on its own before the commit.
+   */
+  transactionOn<T>(partition: number, body: (tx: Tx, fence: Fence) => Promise<T>): Promise<T> {
+    let fence: Fence;
+    try {
+      // Not even a connection for a partition this node gave up.
+      fence = Fence.of(this.ownership, partition);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.work.run(() =>
       this.db.transaction().execute(async (tx) => {
-        await fence(tx, this.ownership, partition);
-        return body(tx);
+        const result = await body(tx, fence);
+        await fence.close(tx);
+        return result;
       }),
     );
   }
 
-  /** Runs an event through an actor inside the caller's transaction. */
+  /** Runs an event through an actor inside the caller's transaction, loading it first. */
   async stepIn(tx: Tx, target: ActorTarget, results: StepResults): Promise<boolean> {
+    const row = target.kind === 'conversation' ? await loadConversation(tx, target.id) : await loadAgent(tx, target.tenant, target.id);
+    return this.stepLoaded(tx, target, row, results);
+  }
+
+  /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist). */
+  async stepLoaded(tx: Tx, target: ActorTarget, row: ConversationRow | AgentRow | undefined, results: StepResults): Promise<boolean> {
     if (target.kind === 'conversation') {
-      const row = await loadConversation(tx, target.id);
       // A conversation id from another tenant is as good as unknown.
       if (!row || row.tenant !== target.tenant) return false;
       if (row.partition !== target.partition) throw misrouted(target, row.partition);
@@ -154,7 +167,6 @@ export class ActorHost {
       await this.stepConversation(tx, snapshot, target.event, target.partition, results);
       return true;
     }
-    const row = await loadAgent(tx, target.tenant, target.id);
     let snapshot: AgentSnapshot;
     if (row && row.partition !== target.partition) throw misrouted(target, row.partition);
     if (row) snapshot = restore(agentMachine, row.snapshot) as AgentSnapshot;
@@ -165,22 +177,38 @@ export class ActorHost {
     return true;
   }
 
-  /** Transitions a conversation (given its snapshot) and stores the result. */
-  private async stepConversation(tx: Tx, snapshot: ConversationSnapshot, event: ConversationActorEvent, partition: number, results: StepResults): Promise<ConversationSnapshot> {
+  /**
+   * Creates a conversation with its first event already applied: the row is inserted in
+   * its state after the event, instead of inserted, read back and updated.
+   */
+  async startConversation(tx: Tx, row: ConversationIdentity, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<void> {
+    await this.stepConversation(tx, snapshot, event, row.partition, results, row);
+  }
+
+  /** Transitions a conversation (given its snapshot) and stores the result: an update, or the insert of a new one. */
+  private async stepConversation(
+    tx: Tx,
+    snapshot: ConversationSnapshot,
+    event: ConversationActorEvent,
+    partition: number,
+    results: StepResults,
+    created?: ConversationIdentity,
+  ): Promise<void> {
     const [next, actions] = transition(conversationMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
-    await saveConversation(tx, ctx.id, {
+    const stored = {
       state,
       queue: ctx.queue,
       agentId: ctx.agentId,
       lastMessageAt: new Date(ctx.lastMessageAt),
       closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
       snapshot: conversationMachine.getPersistedSnapshot(next),
-    });
+    };
+    if (created) await insertConversation(tx, created, stored);
+    else await saveConversation(tx, ctx.id, stored);
     await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, partition }, collectEffects(actions), results);
     results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
-    return next;
   }
 
   private async stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, partition: number, results: StepResults): Promise<void> {

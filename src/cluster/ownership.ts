@@ -10,18 +10,52 @@ export interface Ownership {
 }
 
 /**
- * The fence, first statement of every write transaction on a partition's actors: the
- * node must believe it owns the partition, and the store must agree on the epoch. The
- * epoch row stays share-locked until commit, so a new owner's claim waits for this
- * transaction and every later one of the old owner fails here.
+ * The fence of one write transaction on a partition's actors: the node must believe it
+ * owns the partition, and the store must agree on the epoch. The store's epoch is read
+ * FOR SHARE, so the row stays share-locked until commit: a new owner's claim (an update
+ * of that row) waits for this transaction, and every later transaction of the old owner
+ * reads the new epoch and fails.
+ *
+ * Where in the transaction the epoch is read does not matter, only that it is read before
+ * the commit: a claim committed earlier is seen, a later one waits. So the hot paths fold
+ * the read into their first statement (`verify`), and `close` reads it on its own for a
+ * transaction that did not.
  */
-export async function fence(tx: Kysely<Database>, ownership: Ownership, partition: number): Promise<void> {
-  const mine = ownership.epochOf(partition);
-  if (mine === undefined) throw new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`);
-  const stored = await lockEpoch(tx, partition);
-  if (stored !== mine) {
-    throw new ParleyError('notPartitionOwner', `partition ${partition} moved on: epoch ${stored ?? 'none'} in the store, ${mine} here`);
+export class Fence {
+  private verified = false;
+
+  private constructor(
+    private readonly ownership: Ownership,
+    readonly partition: number,
+    readonly epoch: number,
+  ) {}
+
+  /** The fence of a transaction about to start; throws when this node does not own the partition. */
+  static of(ownership: Ownership, partition: number): Fence {
+    const epoch = ownership.epochOf(partition);
+    if (epoch === undefined) throw notOwner(partition);
+    return new Fence(ownership, partition, epoch);
   }
+
+  /** Checks the epoch the store returned (read FOR SHARE in this transaction). */
+  verify(stored: number | string | null | undefined): void {
+    const epoch = stored === null || stored === undefined ? undefined : Number(stored);
+    if (epoch !== this.epoch) {
+      throw new ParleyError('notPartitionOwner', `partition ${this.partition} moved on: epoch ${epoch ?? 'none'} in the store, ${this.epoch} here`);
+    }
+    this.verified = true;
+  }
+
+  /** Last step before the commit: the store's epoch was checked, and the node still holds the lease. */
+  async close(tx: Kysely<Database>): Promise<void> {
+    if (!this.verified) this.verify(await lockEpoch(tx, this.partition));
+    // The node gives a partition up (self-fences) before its lease can expire elsewhere.
+    if (this.ownership.epochOf(this.partition) !== this.epoch) throw notOwner(this.partition);
+  }
+}
+
+function notOwner(partition: number): ParleyError {
+  return new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`);
 }
 
 /** Transactions in progress, so that a router stopping can let them finish. */

@@ -14,6 +14,12 @@ export interface InboundBatcherOptions {
    * `unavailable` and stay in JetStream to be redelivered. @default 5000
    */
   maxQueued?: number;
+  /**
+   * Inbound transactions at once (all partitions). Below the connection pool's size, so
+   * that agents' commands and actor events never queue behind a burst of customer
+   * messages; messages arriving meanwhile make the next batches larger. @default 4
+   */
+  maxConcurrent?: number;
   /** A batch committed: its size and how long it took (for metrics). */
   committed?(size: number, seconds: number): void;
 }
@@ -31,13 +37,20 @@ interface Pending {
  * runs under its own savepoint: one that fails is rolled back and reported alone. A
  * message's promise settles after its transaction committed, so the JetStream ack comes
  * after the commit.
+ *
+ * At most `maxConcurrent` transactions run at once; partitions with messages take turns
+ * (first come, first served), each turn taking what its partition has gathered.
  */
 export class InboundBatcher {
   private readonly queues = new Map<number, Pending[]>();
-  private readonly draining = new Set<number>();
+  /** Partitions with messages, waiting for a turn. */
+  private readonly ready: number[] = [];
+  /** Partitions whose transaction runs now. */
+  private readonly running = new Set<number>();
   private queued = 0;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  private readonly maxConcurrent: number;
 
   constructor(
     private readonly host: ActorHost,
@@ -46,6 +59,7 @@ export class InboundBatcher {
   ) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxQueued = options.maxQueued ?? 5_000;
+    this.maxConcurrent = options.maxConcurrent ?? 4;
   }
 
   /** Messages waiting for their transaction. */
@@ -59,24 +73,31 @@ export class InboundBatcher {
     }
     return new Promise<ReceiveOutcome>((resolve, reject) => {
       let queue = this.queues.get(partition);
-      if (!queue) this.queues.set(partition, (queue = []));
+      if (!queue) {
+        this.queues.set(partition, (queue = []));
+        // A partition whose transaction runs now comes back in turn after it.
+        if (!this.running.has(partition)) this.ready.push(partition);
+      }
       queue.push({ envelope, resolve, reject });
       this.queued++;
-      if (!this.draining.has(partition)) void this.drain(partition);
+      this.pump();
     });
   }
 
-  private async drain(partition: number): Promise<void> {
-    this.draining.add(partition);
-    try {
-      for (let queue = this.queues.get(partition); queue && queue.length > 0; queue = this.queues.get(partition)) {
-        const batch = queue.splice(0, this.maxBatch);
-        this.queued -= batch.length;
-        await this.commitBatch(partition, batch);
-      }
-    } finally {
-      this.queues.delete(partition);
-      this.draining.delete(partition);
+  /** Starts turns while there is room. */
+  private pump(): void {
+    while (this.running.size < this.maxConcurrent && this.ready.length > 0) {
+      const partition = this.ready.shift() as number;
+      const queue = this.queues.get(partition) ?? [];
+      const batch = queue.splice(0, this.maxBatch);
+      if (queue.length === 0) this.queues.delete(partition);
+      this.queued -= batch.length;
+      this.running.add(partition);
+      void this.commitBatch(partition, batch).finally(() => {
+        this.running.delete(partition);
+        if (this.queues.has(partition)) this.ready.push(partition);
+        this.pump();
+      });
     }
   }
 
@@ -85,12 +106,19 @@ export class InboundBatcher {
     const results = new StepResults();
     const outcomes: (ReceiveOutcome | { error: unknown })[] = [];
     try {
-      await this.host.transactionOn(partition, async (tx) => {
+      await this.host.transactionOn(partition, async (tx, fence) => {
+        // One message alone needs no savepoint: its failure is the transaction's.
+        if (batch.length === 1) {
+          outcomes.push(await receiveMessage(tx, this.host, this.config, fence, (batch[0] as Pending).envelope, results));
+          return;
+        }
+        // Each message reads the fence in its own lookup: a savepoint rolled back gives up the
+        // locks taken in it, so every message that stays holds the fence's share lock itself.
         for (const item of batch) {
           const mark = { outbox: results.outboxRows.length, after: results.after.length };
           await sql`savepoint inbound`.execute(tx);
           try {
-            outcomes.push(await receiveMessage(tx, this.host, this.config, partition, item.envelope, results));
+            outcomes.push(await receiveMessage(tx, this.host, this.config, fence, item.envelope, results));
             await sql`release savepoint inbound`.execute(tx);
           } catch (error) {
             await sql`rollback to savepoint inbound`.execute(tx);

@@ -5,11 +5,12 @@ import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type Trans
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { findOpenConversation, insertConversation, insertMessage, resolveCustomer } from '../store/index.ts';
+import { identitiesOf, insertMessage, lookupInbound, resolveCustomer } from '../store/index.ts';
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
 import { chooseQueue } from './choose-queue.ts';
 import type { ActorHost, StepResults } from '../actor/index.ts';
+import type { Fence } from '../cluster/index.ts';
 
 /**
  * Takes one customer message inside the caller's transaction (fenced on the
@@ -21,32 +22,35 @@ export async function receiveMessage(
   tx: Kysely<Database>,
   host: ActorHost,
   config: ConfigRegistry,
-  partition: number,
+  fence: Fence,
   envelope: InboundMessage,
   results: StepResults,
 ): Promise<'stored' | 'duplicate'> {
   const { tenant, from } = envelope;
+  const { partition } = fence;
   const channel = config.channel(tenant, envelope.channel);
   if (!channel) throw new ParleyError('unknownChannel', `channel ${tenant}/${envelope.channel} is not configured`);
   const externalId = externalIdOf(from);
 
-  const seen = await tx
-    .selectFrom('messages')
-    .select('id')
-    .where('tenant', '=', tenant)
-    .where('channel', '=', channel.name)
-    .where('platform_message_id', '=', envelope.messageId)
-    .executeTakeFirst();
-  if (seen) return 'duplicate';
+  const found = await lookupInbound(tx, {
+    partition,
+    tenant,
+    channel: channel.name,
+    platformMessageId: envelope.messageId,
+    keys: identitiesOf(channel.name, from),
+    externalId,
+  });
+  fence.verify(found.epoch);
+  if (found.seen) return 'duplicate';
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, from);
+  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known);
   const sentAt = new Date(envelope.timestamp);
-  let row = await findOpenConversation(tx, tenant, channel.name, externalId);
+  let row = found.conversation;
 
   // The window is measured on message time: a parked conversation whose window has
   // passed is closed here even if its timer has not fired yet (router was down, …).
   if (row && row.state === 'parked' && row.last_message_at.getTime() + channel.threadingWindowMs <= sentAt.getTime()) {
-    await host.stepIn(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: sentAt.toISOString() } }, results);
+    await host.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: sentAt.toISOString() } }, row, results);
     row = undefined;
   }
 
@@ -61,8 +65,11 @@ export async function receiveMessage(
     ...(envelope.attachments && { attachments: envelope.attachments }),
     ...(envelope.content && { content: envelope.content }),
   };
+  const event = { type: 'customer.message', at: sentAt.toISOString(), message } as const;
 
-  if (!row) {
+  if (row) {
+    await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results);
+  } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
     const queueName = await chooseQueue(tx, config, tenant, routing.queue);
     const [snapshot] = initialTransition(conversationMachine, {
@@ -84,20 +91,7 @@ export async function receiveMessage(
       attributes: envelope.attributes ?? {},
       lastMessageAt: sentAt.toISOString(),
     });
-    await insertConversation(tx, {
-      id,
-      tenant,
-      channel: channel.name,
-      customer_id: customerId,
-      external_id: externalId,
-      state: String(snapshot.value),
-      queue: queueName,
-      agent_id: null,
-      last_message_at: sentAt,
-      closed_at: null,
-      snapshot: JSON.stringify(conversationMachine.getPersistedSnapshot(snapshot)),
-      partition,
-    });
+    await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results);
   }
 
   const stored = await insertMessage(tx, {
@@ -117,7 +111,7 @@ export async function receiveMessage(
     delivery_reason: null,
     delivery_updated_at: null,
   });
-  if (!stored) return 'duplicate';
-  await host.stepIn(tx, { kind: 'conversation', tenant, id, partition, event: { type: 'customer.message', at: sentAt.toISOString(), message } }, results);
+  // Stored by another transaction since the lookup: this one's step must not stand.
+  if (!stored) throw new ParleyError('unavailable', `message ${envelope.messageId} was stored meanwhile; it is a duplicate once retried`);
   return 'stored';
 }

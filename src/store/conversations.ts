@@ -3,32 +3,29 @@ import type { ConversationRow, Database, NewConversation } from './database.ts';
 
 type Db = Kysely<Database>;
 
-/** The open (not closed) conversation on this channel for this customer identity, locked for update. */
-export async function findOpenConversation(
-  db: Db,
-  tenant: string,
-  channel: string,
-  externalId: string,
-): Promise<ConversationRow | undefined> {
-  return db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('channel', '=', channel)
-    .where('external_id', '=', externalId)
-    .where('state', '<>', 'closed')
-    .forUpdate()
-    .executeTakeFirst();
-}
-
 export async function loadConversation(db: Db, id: string): Promise<ConversationRow | undefined> {
   return db.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export async function insertConversation(db: Db, row: NewConversation): Promise<void> {
-  await db.insertInto('conversations').values(row).execute();
+/** What a conversation is created with and never changes. */
+export type ConversationIdentity = Pick<NewConversation, 'id' | 'tenant' | 'channel' | 'customer_id' | 'external_id'> & { partition: number };
+
+export async function insertConversation(db: Db, identity: ConversationIdentity, s: ConversationState): Promise<void> {
+  await db
+    .insertInto('conversations')
+    .values({
+      ...identity,
+      state: s.state,
+      queue: s.queue,
+      agent_id: s.agentId,
+      last_message_at: s.lastMessageAt,
+      closed_at: s.closedAt,
+      snapshot: JSON.stringify(s.snapshot),
+    })
+    .execute();
 }
 
+/** What a conversation's step changes. */
 export interface ConversationState {
   state: string;
   queue: string | null;

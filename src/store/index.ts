@@ -9,4 +9,6 @@ export * from './agents.ts';
 export * from './assignments.ts';
 export * from './timers.ts';
 export * from './outbox.ts';
+export * from './open-actor.ts';
+export * from './inbound-lookup.ts';
 export * from './partitions.ts';

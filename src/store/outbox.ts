@@ -8,29 +8,6 @@ export async function insertOutbox(db: Db, rows: NewOutboxRow[]): Promise<Outbox
   return db.insertInto('outbox').values(rows).returningAll().execute();
 }
 
-/**
- * Whether an older event for the same actor is still in the outbox: events reach an actor
- * in the order they were committed, so a later one waits until the earlier is consumed.
- */
-export async function earlierOutboxPending(db: Db, targetKind: 'conversation' | 'agent', tenant: string, targetId: string, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('target_kind', '=', targetKind)
-    .where('tenant', '=', tenant)
-    .where('target_id', '=', targetId)
-    .where('id', '<', id)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Deletes one outbox row; false when another transaction already consumed it. */
-export async function consumeOutbox(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.deleteFrom('outbox').where('id', '=', id).returning('id').executeTakeFirst();
-  return deleted !== undefined;
-}
-
 export async function deleteOutbox(db: Db, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('outbox').where('id', 'in', ids).execute();
 }

@@ -38,12 +38,6 @@ export async function cancelTimer(db: Db, ref: TimerRef): Promise<void> {
     .execute();
 }
 
-/** Deletes a timer that is firing; false when it was cancelled or re-armed meanwhile. */
-export async function consumeTimer(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.deleteFrom('timers').where('id', '=', id).returning('id').executeTakeFirst();
-  return deleted !== undefined;
-}
-
 /** Timers due by `now` in the given partitions (those this node owns), earliest first. */
 export async function dueTimers(db: Db, now: Date, limit: number, partitions: readonly number[]): Promise<TimerRow[]> {
   if (partitions.length === 0) return [];

@@ -1,0 +1,65 @@
+import { sql, type Kysely } from 'kysely';
+import type { ConversationRow, Database } from './database.ts';
+import type { IdentityKey, KnownIdentity } from './customers.ts';
+
+type Db = Kysely<Database>;
+
+export interface InboundLookupRequest {
+  /** The partition whose fencing epoch is read. */
+  partition: number;
+  tenant: string;
+  channel: string;
+  /** The provider's id of the message, for de-duplication. */
+  platformMessageId: string;
+  /** The sender's identities (see `identitiesOf`). */
+  keys: IdentityKey[];
+  /** The sender's identity on the channel: the conversation's threading key. */
+  externalId: string;
+}
+
+export interface InboundLookup {
+  /** The partition's epoch in the store, read FOR SHARE (for the transaction's fence). */
+  epoch: number | undefined;
+  /** The message is already stored (a redelivery). */
+  seen: boolean;
+  /** Which of the sender's identities are linked to a customer already. */
+  known: KnownIdentity[];
+  /** The open conversation on this channel for the sender, locked FOR UPDATE. */
+  conversation: ConversationRow | undefined;
+}
+
+interface LookupRow {
+  fence_epoch: string | number | null;
+  seen: boolean;
+  known: KnownIdentity[];
+  conversation_found: boolean;
+}
+
+/**
+ * What taking a customer message reads, in one round trip: the fencing epoch, whether
+ * the message was stored already, the sender's known identities and its open
+ * conversation. A step is mostly round trips to the database, so they are folded.
+ */
+export async function lookupInbound(db: Db, req: InboundLookupRequest): Promise<InboundLookup> {
+  const { tenant, channel } = req;
+  const keys = sql.join(req.keys.map((k) => sql`(${k.kind}::text, ${k.channel}::text, ${k.value}::text)`));
+  const { rows } = await sql<LookupRow & Record<string, unknown>>`
+    with conversation as (
+      select * from conversations
+      where tenant = ${tenant} and channel = ${channel} and external_id = ${req.externalId} and state <> 'closed'
+      for update)
+    select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
+           exists (select 1 from messages where tenant = ${tenant} and channel = ${channel} and platform_message_id = ${req.platformMessageId}) as seen,
+           (select coalesce(json_agg(json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id)), '[]'::json)
+              from identities where tenant = ${tenant} and (kind, channel, value) in (${keys})) as known,
+           conversation.id is not null as conversation_found,
+           conversation.*
+    from (select 1) as one left join conversation on true`.execute(db);
+  const { fence_epoch, seen, known, conversation_found, ...conversation } = rows[0] as LookupRow & Record<string, unknown>;
+  return {
+    epoch: fence_epoch === null ? undefined : Number(fence_epoch),
+    seen,
+    known,
+    conversation: conversation_found ? (conversation as unknown as ConversationRow) : undefined,
+  };
+}

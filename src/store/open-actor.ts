@@ -1,0 +1,73 @@
+import { sql, type Kysely } from 'kysely';
+import type { AgentRow, ConversationRow, Database } from './database.ts';
+
+type Db = Kysely<Database>;
+
+export interface OpenActorRequest {
+  kind: 'conversation' | 'agent';
+  tenant: string;
+  id: string;
+  /** The partition whose fencing epoch is read. */
+  partition: number;
+  /** The event comes from this outbox row: consume it, and tell whether an older one for the actor is still pending. */
+  outboxId?: string;
+  /** The event comes from this firing timer: consume it. */
+  timerId?: string;
+}
+
+export interface OpenedActor<Row> {
+  /** The partition's epoch in the store, read FOR SHARE (for the transaction's fence). */
+  epoch: number | undefined;
+  /** The actor's row, locked FOR UPDATE; undefined when the actor does not exist. */
+  row: Row | undefined;
+  /** An older outbox event for the same actor is still pending. */
+  earlierPending: boolean;
+  /** The origin (outbox row or timer) was still there and is now deleted: false means a redelivery. */
+  originConsumed: boolean;
+}
+
+interface OpenedRow {
+  fence_epoch: string | number | null;
+  earlier_pending: boolean;
+  origin_consumed: boolean;
+  actor_found: boolean;
+}
+
+/**
+ * Everything an actor step reads before its transition, in one round trip: the fencing
+ * epoch (FOR SHARE), the origin consumed (its outbox row or timer deleted), whether an
+ * older outbox event for the actor is pending, and the actor's row (FOR UPDATE). A step
+ * is mostly round trips to the database, so this is the statement its speed rests on.
+ * The caller decides on the answers inside the same transaction; rolling it back undoes
+ * the origin's deletion.
+ */
+export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, req: OpenActorRequest): Promise<OpenedActor<Row>> {
+  const actor =
+    req.kind === 'conversation'
+      ? sql`select * from conversations where id = ${req.id} for update`
+      : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for update`;
+  const consumed = req.outboxId
+    ? sql`delete from outbox where id = ${req.outboxId} returning id`
+    : req.timerId
+      ? sql`delete from timers where id = ${req.timerId} returning id`
+      : sql`select 1 as id`;
+  const earlier = req.outboxId
+    ? sql`exists (select 1 from outbox where target_kind = ${req.kind} and tenant = ${req.tenant} and target_id = ${req.id} and id < ${req.outboxId})`
+    : sql`false`;
+  const { rows } = await sql<OpenedRow & Record<string, unknown>>`
+    with consumed as (${consumed}), actor as (${actor})
+    select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
+           ${earlier} as earlier_pending,
+           exists (select 1 from consumed) as origin_consumed,
+           actor.id is not null as actor_found,
+           actor.*
+    from (select 1) as one left join actor on true`.execute(db);
+  const opened = rows[0] as OpenedRow & Record<string, unknown>;
+  const { fence_epoch, earlier_pending, origin_consumed, actor_found, ...row } = opened;
+  return {
+    epoch: fence_epoch === null ? undefined : Number(fence_epoch),
+    row: actor_found ? (row as unknown as Row) : undefined,
+    earlierPending: earlier_pending,
+    originConsumed: origin_consumed,
+  };
+}
