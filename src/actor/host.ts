@@ -1,22 +1,8 @@
 import type { Kysely } from 'kysely';
 import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
 import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
-import type { AgentRow, ConversationIdentity, ConversationRow, Database, OutboxRow } from '../store/index.ts';
-import {
-  armTimer,
-  cancelTimer,
-  insertAssignment,
-  insertConversation,
-  insertMessage,
-  insertOutbox,
-  loadAgent,
-  loadConversation,
-  openActor,
-  saveAgent,
-  saveConversation,
-  setWrapUpCode,
-  updateAssignment,
-} from '../store/index.ts';
+import type { AgentRow, ConversationIdentity, ConversationRow, Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
+import { openActor, StepWrites } from '../store/index.ts';
 import { agentMachine } from '../agent/machine.ts';
 import type { AgentContext } from '../agent/context.ts';
 import type { AgentActorEvent } from '../agent/events.ts';
@@ -134,14 +120,9 @@ export class ActorHost {
    * the body may fold the epoch read into its first statement (`fence.verify`), else it is
    * read on its own before the commit.
    */
-  transactionOn<T>(partition: number, body: (tx: Tx, fence: Fence) => Promise<T>): Promise<T> {
-    let fence: Fence;
-    try {
-      // Not even a connection for a partition this node gave up.
-      fence = Fence.of(this.ownership, partition);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async transactionOn<T>(partition: number, body: (tx: Tx, fence: Fence) => Promise<T>): Promise<T> {
+    // Not even a connection for a partition this node gave up.
+    const fence = Fence.of(this.ownership, partition);
     return this.work.run(() =>
       this.db.transaction().execute(async (tx) => {
         const result = await body(tx, fence);
@@ -151,20 +132,18 @@ export class ActorHost {
     );
   }
 
-  /** Runs an event through an actor inside the caller's transaction, loading it first. */
-  async stepIn(tx: Tx, target: ActorTarget, results: StepResults): Promise<boolean> {
-    const row = target.kind === 'conversation' ? await loadConversation(tx, target.id) : await loadAgent(tx, target.tenant, target.id);
-    return this.stepLoaded(tx, target, row, results);
-  }
-
-  /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist). */
-  async stepLoaded(tx: Tx, target: ActorTarget, row: ConversationRow | AgentRow | undefined, results: StepResults): Promise<boolean> {
+  /**
+   * Runs an event through an actor whose row the transaction holds locked (undefined: it
+   * does not exist). `alongside` adds writes that belong with the step (they go in its
+   * statement).
+   */
+  async stepLoaded(tx: Tx, target: ActorTarget, row: ConversationRow | AgentRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean> {
     if (target.kind === 'conversation') {
       // A conversation id from another tenant is as good as unknown.
       if (!row || row.tenant !== target.tenant) return false;
       if (row.partition !== target.partition) throw misrouted(target, row.partition);
       const snapshot = restore(conversationMachine, row.snapshot) as ConversationSnapshot;
-      await this.stepConversation(tx, snapshot, target.event, target.partition, results);
+      await this.stepConversation(tx, snapshot, target.event, target.partition, results, { alongside });
       return true;
     }
     let snapshot: AgentSnapshot;
@@ -181,8 +160,15 @@ export class ActorHost {
    * Creates a conversation with its first event already applied: the row is inserted in
    * its state after the event, instead of inserted, read back and updated.
    */
-  async startConversation(tx: Tx, row: ConversationIdentity, snapshot: ConversationSnapshot, event: ConversationActorEvent, results: StepResults): Promise<void> {
-    await this.stepConversation(tx, snapshot, event, row.partition, results, row);
+  async startConversation(
+    tx: Tx,
+    row: ConversationIdentity,
+    snapshot: ConversationSnapshot,
+    event: ConversationActorEvent,
+    results: StepResults,
+    alongside?: (writes: StepWrites) => void,
+  ): Promise<void> {
+    await this.stepConversation(tx, snapshot, event, row.partition, results, { created: row, alongside });
   }
 
   /** Transitions a conversation (given its snapshot) and stores the result: an update, or the insert of a new one. */
@@ -192,7 +178,7 @@ export class ActorHost {
     event: ConversationActorEvent,
     partition: number,
     results: StepResults,
-    created?: ConversationIdentity,
+    options: { created?: ConversationIdentity; alongside?: ((writes: StepWrites) => void) | undefined },
   ): Promise<void> {
     const [next, actions] = transition(conversationMachine, snapshot, event);
     const ctx = next.context;
@@ -205,9 +191,12 @@ export class ActorHost {
       closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
       snapshot: conversationMachine.getPersistedSnapshot(next),
     };
-    if (created) await insertConversation(tx, created, stored);
-    else await saveConversation(tx, ctx.id, stored);
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, partition }, collectEffects(actions), results);
+    const writes = new StepWrites(tx);
+    if (options.created) writes.insertConversation(options.created, stored);
+    else writes.saveConversation(ctx.id, stored);
+    options.alongside?.(writes);
+    this.apply(writes, { tenant: ctx.tenant, kind: 'conversation', id: ctx.id, partition }, collectEffects(actions), results);
+    results.outboxRows.push(...(await writes.flush()));
     results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
   }
 
@@ -215,20 +204,22 @@ export class ActorHost {
     const [next, actions] = transition(agentMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
-    await saveAgent(tx, { tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next) });
-    await this.apply(tx, { tenant: ctx.tenant, kind: 'agent', id: ctx.id, partition }, collectEffects(actions), results);
+    const writes = new StepWrites(tx);
+    writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next) });
+    this.apply(writes, { tenant: ctx.tenant, kind: 'agent', id: ctx.id, partition }, collectEffects(actions), results);
+    results.outboxRows.push(...(await writes.flush()));
     results.after.push(() => this.hooks.agentChanged(state, ctx, event));
   }
 
-  /** Durable effects go into the transaction; the others wait for the commit. */
-  private async apply(
-    tx: Tx,
+  /** Durable effects join the step's writes; the others wait for the commit. */
+  private apply(
+    writes: StepWrites,
     actor: { tenant: string; kind: 'conversation' | 'agent'; id: string; partition: number },
     effects: Effect[],
     results: StepResults,
-  ): Promise<void> {
+  ): void {
     const { tenant, partition } = actor;
-    const outbox: Parameters<typeof insertOutbox>[1] = [];
+    const outbox: NewOutboxRow[] = [];
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send':
@@ -255,41 +246,44 @@ export class ActorHost {
           results.after.push(() => this.hooks.askBot(tenant, actor.id, effect));
           break;
         case 'timer.arm': {
-          const due = new Date(effect.at);
-          await armTimer(tx, tenant, { actorKind: actor.kind, actorId: actor.id, name: effect.name }, due, effect.event, partition);
-          results.after.push(() => this.hooks.timerArmed(due));
+          const dueAt = new Date(effect.at);
+          writes.armTimer({ actorKind: actor.kind, actorId: actor.id, name: effect.name }, { tenant, partition, dueAt, event: effect.event });
+          results.after.push(() => this.hooks.timerArmed(dueAt));
           break;
         }
         case 'timer.cancel':
-          await cancelTimer(tx, { actorKind: actor.kind, actorId: actor.id, name: effect.name });
+          writes.cancelTimer({ actorKind: actor.kind, actorId: actor.id, name: effect.name });
           break;
         case 'message.store':
-          await insertMessage(tx, {
-            id: effect.message.id,
-            tenant,
-            conversation_id: effect.message.conversationId,
-            customer_id: effect.customerId,
-            channel: effect.message.channel,
-            direction: effect.message.direction,
-            platform_message_id: effect.platformMessageId ?? null,
-            agent_id: effect.message.agentId ?? null,
-            text: effect.message.text ?? null,
-            attachments: effect.message.attachments ? JSON.stringify(effect.message.attachments) : null,
-            content: effect.message.content ? JSON.stringify(effect.message.content) : null,
-            sent_at: effect.message.sentAt,
-            delivery_status: null,
-            delivery_reason: null,
-            delivery_updated_at: null,
-          });
+          writes.insertMessage(
+            {
+              id: effect.message.id,
+              tenant,
+              conversation_id: effect.message.conversationId,
+              customer_id: effect.customerId,
+              channel: effect.message.channel,
+              direction: effect.message.direction,
+              platform_message_id: effect.platformMessageId ?? null,
+              agent_id: effect.message.agentId ?? null,
+              text: effect.message.text ?? null,
+              attachments: effect.message.attachments ? JSON.stringify(effect.message.attachments) : null,
+              content: effect.message.content ? JSON.stringify(effect.message.content) : null,
+              sent_at: effect.message.sentAt,
+              delivery_status: null,
+              delivery_reason: null,
+              delivery_updated_at: null,
+            },
+            { once: true },
+          );
           break;
         case 'assignment.wrap-up':
-          await setWrapUpCode(tx, effect.offerId, effect.code);
+          writes.setWrapUpCode(effect.offerId, effect.code);
           break;
         case 'assignment.offer':
-          await insertAssignment(tx, { id: effect.offerId, tenant, conversationId: effect.conversationId, agentId: actor.id, queue: effect.queue, offeredAt: new Date(effect.at), reason: effect.reason });
+          writes.offer({ id: effect.offerId, tenant, conversationId: effect.conversationId, agentId: actor.id, queue: effect.queue, offeredAt: new Date(effect.at), reason: effect.reason });
           break;
         case 'assignment.update': {
-          await updateAssignment(tx, effect.offerId, effect.state, new Date(effect.at));
+          writes.updateAssignment(effect.offerId, effect.state, new Date(effect.at));
           if (effect.state !== 'ended') {
             results.after.push(() => this.hooks.offerEnded(tenant, effect.queue, effect.state, effect.offeredAt, effect.at));
           }
@@ -297,10 +291,7 @@ export class ActorHost {
         }
       }
     }
-    const rows = await insertOutbox(tx, outbox);
-    // bigserial comes back as a string from pg and as a number from PGlite: one type here.
-    for (const row of rows) row.id = String(row.id);
-    results.outboxRows.push(...rows);
+    writes.queueOutbox(outbox);
   }
 
   /** Runs the after-commit work of a step. Never throws: a failure here is retried by the outbox sweep. */

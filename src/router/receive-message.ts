@@ -5,7 +5,7 @@ import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type Trans
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { identitiesOf, insertMessage, lookupInbound, resolveCustomer } from '../store/index.ts';
+import { identitiesOf, lookupInbound, resolveCustomer, type StepWrites } from '../store/index.ts';
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
 import { chooseQueue } from './choose-queue.ts';
@@ -66,9 +66,32 @@ export async function receiveMessage(
     ...(envelope.content && { content: envelope.content }),
   };
   const event = { type: 'customer.message', at: sentAt.toISOString(), message } as const;
+  // The message is stored in the step's statement. A copy stored meanwhile by another
+  // transaction (past the lookup) fails it, and the retry finds the message stored.
+  const storeMessage = (writes: StepWrites) =>
+    writes.insertMessage(
+      {
+        id: message.id,
+        tenant,
+        conversation_id: id,
+        customer_id: customerId,
+        channel: channel.name,
+        direction: 'inbound',
+        platform_message_id: envelope.messageId,
+        agent_id: null,
+        text: message.text ?? null,
+        attachments: message.attachments ? JSON.stringify(message.attachments) : null,
+        content: message.content ? JSON.stringify(message.content) : null,
+        sent_at: sentAt,
+        delivery_status: null,
+        delivery_reason: null,
+        delivery_updated_at: null,
+      },
+      { once: false },
+    );
 
   if (row) {
-    await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results);
+    await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
     const queueName = await chooseQueue(tx, config, tenant, routing.queue);
@@ -91,27 +114,8 @@ export async function receiveMessage(
       attributes: envelope.attributes ?? {},
       lastMessageAt: sentAt.toISOString(),
     });
-    await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results);
+    await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results, storeMessage);
   }
 
-  const stored = await insertMessage(tx, {
-    id: message.id,
-    tenant,
-    conversation_id: id,
-    customer_id: customerId,
-    channel: channel.name,
-    direction: 'inbound',
-    platform_message_id: envelope.messageId,
-    agent_id: null,
-    text: message.text ?? null,
-    attachments: message.attachments ? JSON.stringify(message.attachments) : null,
-    content: message.content ? JSON.stringify(message.content) : null,
-    sent_at: sentAt,
-    delivery_status: null,
-    delivery_reason: null,
-    delivery_updated_at: null,
-  });
-  // Stored by another transaction since the lookup: this one's step must not stand.
-  if (!stored) throw new ParleyError('unavailable', `message ${envelope.messageId} was stored meanwhile; it is a duplicate once retried`);
   return 'stored';
 }

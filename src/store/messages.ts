@@ -1,22 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DeliveryStatus } from '../contract/index.ts';
-import type { Database, MessageRow, NewMessage } from './database.ts';
+import type { Database, MessageRow } from './database.ts';
 
 type Db = Kysely<Database>;
-
-/**
- * Stores a message once: a redelivered inbound message (same channel and platform id) or
- * a repeated agent command (same id) inserts nothing. Returns whether it was new.
- */
-export async function insertMessage(db: Db, message: NewMessage): Promise<boolean> {
-  const inserted = await db
-    .insertInto('messages')
-    .values(message)
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
 
 const statusRank: Record<DeliveryStatus, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
 

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type OperationNodeSource } from 'kysely';
+import type { AssignmentTable, Database, NewConversation, NewMessage, NewOutboxRow, OutboxRow } from './database.ts';
+
+type Db = Kysely<Database>;
+
+export interface TimerRef {
+  actorKind: 'conversation' | 'agent';
+  actorId: string;
+  name: string;
+}
+
+/** What a conversation is created with and never changes. */
+export type ConversationIdentity = Pick<NewConversation, 'id' | 'tenant' | 'channel' | 'customer_id' | 'external_id'> & { partition: number };
+
+/** What a conversation's step changes. */
+export interface ConversationState {
+  state: string;
+  queue: string | null;
+  agentId: string | null;
+  lastMessageAt: Date;
+  closedAt: Date | null;
+  snapshot: unknown;
+}
+
+export interface AgentState {
+  tenant: string;
+  id: string;
+  name: string;
+  presence: string;
+  partition: number;
+  snapshot: unknown;
+}
+
+export interface NewAssignment {
+  id: string;
+  tenant: string;
+  conversationId: string;
+  agentId: string;
+  queue: string | null;
+  offeredAt: Date;
+  reason: unknown;
+}
+
+type AssignmentChange = Partial<Pick<AssignmentTable, 'state' | 'wrap_up_code'>> & { answered_at?: Date; ended_at?: Date };
+
+interface TimerArm {
+  tenant: string;
+  partition: number;
+  dueAt: Date;
+  event: unknown;
+}
+
+/**
+ * The writes of one actor step — its new snapshot, its durable effects, its outbox rows —
+ * sent to PostgreSQL as one statement of data-modifying CTEs: a step is mostly round
+ * trips to the database, and this makes its writes one.
+ *
+ * Within one statement every part sees the database as it was before it, and a row may
+ * be changed only once. So the writes to one timer or one assignment are merged here
+ * first: of a timer's arms and cancels the last one stands; an assignment's insert takes
+ * its later changes, and its updates are merged into one. Foreign keys are checked at the
+ * end of the statement, so a conversation and its first message can go together.
+ */
+export class StepWrites {
+  private readonly statements: OperationNodeSource[] = [];
+  private readonly timers = new Map<string, { ref: TimerRef; arm?: TimerArm }>();
+  private readonly offers = new Map<string, NewAssignment>();
+  private readonly changes = new Map<string, AssignmentChange>();
+  private readonly outbox: NewOutboxRow[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  insertConversation(identity: ConversationIdentity, s: ConversationState): void {
+    this.statements.push(this.db.insertInto('conversations').values({ ...identity, ...conversationColumns(s) }));
+  }
+
+  saveConversation(id: string, s: ConversationState): void {
+    this.statements.push(this.db.updateTable('conversations').set(conversationColumns(s)).where('id', '=', id));
+  }
+
+  saveAgent(s: AgentState): void {
+    const values = { ...s, snapshot: JSON.stringify(s.snapshot), updated_at: new Date() };
+    this.statements.push(
+      this.db
+        .insertInto('agents')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['tenant', 'id']).doUpdateSet({ name: values.name, presence: values.presence, snapshot: values.snapshot, updated_at: values.updated_at }),
+        ),
+    );
+  }
+
+  /**
+   * Stores a message. `once`: a repeated one (same id) inserts nothing — for agents'
+   * messages, whose command may be repeated. Otherwise a second copy fails the statement,
+   * so that a customer message stored meanwhile by another transaction rolls this step
+   * back (and the retry finds it stored).
+   */
+  insertMessage(message: NewMessage, options: { once: boolean }): void {
+    const insert = this.db.insertInto('messages').values(message);
+    this.statements.push(options.once ? insert.onConflict((oc) => oc.doNothing()) : insert);
+  }
+
+  /** Arms (or re-arms) a named timer of an actor; a re-armed timer gets a new id so a stale firing is recognized. */
+  armTimer(ref: TimerRef, arm: TimerArm): void {
+    this.timers.set(timerKey(ref), { ref, arm });
+  }
+
+  cancelTimer(ref: TimerRef): void {
+    this.timers.set(timerKey(ref), { ref });
+  }
+
+  offer(a: NewAssignment): void {
+    this.offers.set(a.id, a);
+  }
+
+  /** Records the outcome of an offer (or the end of an accepted assignment). */
+  updateAssignment(id: string, state: AssignmentTable['state'], at: Date): void {
+    this.change(id, state === 'ended' ? { state, ended_at: at } : { state, answered_at: at });
+  }
+
+  setWrapUpCode(id: string, code: string): void {
+    this.change(id, { wrap_up_code: code });
+  }
+
+  queueOutbox(rows: NewOutboxRow[]): void {
+    this.outbox.push(...rows);
+  }
+
+  /** Sends every write in one statement; returns the outbox rows as stored (ids in the order queued). */
+  async flush(): Promise<OutboxRow[]> {
+    const parts = [...this.statements, ...this.timerStatements(), ...this.assignmentStatements()];
+    const outbox = this.outbox.length > 0 ? this.db.insertInto('outbox').values(this.outbox).returningAll() : undefined;
+    let rows: OutboxRow[] = [];
+    if (parts.length === 0) {
+      if (outbox) rows = await outbox.execute();
+    } else {
+      const ctes = sql.join(parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`));
+      rows = (await sql<OutboxRow>`with ${ctes} ${outbox ?? sql`select 1`}`.execute(this.db)).rows;
+      if (!outbox) rows = [];
+    }
+    // bigserial comes back as a string from pg and as a number from PGlite: one type here.
+    return rows.map((row) => ({ ...row, id: String(row.id) }));
+  }
+
+  private change(id: string, change: AssignmentChange): void {
+    this.changes.set(id, { ...this.changes.get(id), ...change });
+  }
+
+  private *timerStatements(): Generator<OperationNodeSource> {
+    for (const { ref, arm } of this.timers.values()) {
+      if (!arm) {
+        yield this.db.deleteFrom('timers').where('actor_kind', '=', ref.actorKind).where('actor_id', '=', ref.actorId).where('name', '=', ref.name);
+        continue;
+      }
+      const row = {
+        id: randomUUID(),
+        tenant: arm.tenant,
+        partition: arm.partition,
+        actor_kind: ref.actorKind,
+        actor_id: ref.actorId,
+        name: ref.name,
+        due_at: arm.dueAt,
+        event: JSON.stringify(arm.event),
+      };
+      yield this.db
+        .insertInto('timers')
+        .values(row)
+        .onConflict((oc) => oc.columns(['actor_kind', 'actor_id', 'name']).doUpdateSet({ id: row.id, due_at: row.due_at, event: row.event }));
+    }
+  }
+
+  private *assignmentStatements(): Generator<OperationNodeSource> {
+    for (const a of this.offers.values()) {
+      yield this.db
+        .insertInto('assignments')
+        .values({
+          id: a.id,
+          tenant: a.tenant,
+          conversation_id: a.conversationId,
+          agent_id: a.agentId,
+          queue: a.queue,
+          state: 'offered',
+          offered_at: a.offeredAt,
+          reason: JSON.stringify(a.reason),
+          // The offer's outcome in the same step (an auto-accept) goes into the insert.
+          ...this.changes.get(a.id),
+        })
+        .onConflict((oc) => oc.doNothing());
+    }
+    for (const [id, change] of this.changes) {
+      if (!this.offers.has(id)) yield this.db.updateTable('assignments').set(change).where('id', '=', id);
+    }
+  }
+}
+
+function conversationColumns(s: ConversationState) {
+  return {
+    state: s.state,
+    queue: s.queue,
+    agent_id: s.agentId,
+    last_message_at: s.lastMessageAt,
+    closed_at: s.closedAt,
+    snapshot: JSON.stringify(s.snapshot),
+  };
+}
+
+function timerKey(ref: TimerRef): string {
+  return `${ref.actorKind}\u0000${ref.actorId}\u0000${ref.name}`;
+}
