@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { ParleyError, type InboundMessage } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { StepResults, type ActorHost } from '../actor/index.ts';
@@ -33,10 +32,9 @@ interface Pending {
 /**
  * Group commit for customer messages: messages of one partition that arrive while its
  * previous transaction is committing are taken together in the next one, so one commit
- * (one fsync) covers many messages and nothing waits for a batch to fill. Each message
- * runs under its own savepoint: one that fails is rolled back and reported alone. A
- * message's promise settles after its transaction committed, so the JetStream ack comes
- * after the commit.
+ * (one fsync) covers many messages and nothing waits for a batch to fill. A message that
+ * fails is reported alone (see `commitBatch`). A message's promise settles after its
+ * transaction committed, so the JetStream ack comes after the commit.
  *
  * At most `maxConcurrent` transactions run at once; partitions with messages take turns
  * (first come, first served), each turn taking what its partition has gathered.
@@ -101,44 +99,27 @@ export class InboundBatcher {
     }
   }
 
+  /**
+   * One transaction for the batch. A message that fails fails it, and then each message
+   * of the batch is retried alone, so that it is reported alone and the others go
+   * through: failures are rare (a race lost, a partition moving), so this is cheaper than
+   * a savepoint around every message (two more round trips each).
+   */
   private async commitBatch(partition: number, batch: Pending[]): Promise<void> {
     const started = performance.now();
     const results = new StepResults();
-    const outcomes: (ReceiveOutcome | { error: unknown })[] = [];
+    const outcomes: ReceiveOutcome[] = [];
     try {
       await this.host.transactionOn(partition, async (tx, fence) => {
-        // One message alone needs no savepoint: its failure is the transaction's.
-        if (batch.length === 1) {
-          outcomes.push(await receiveMessage(tx, this.host, this.config, fence, (batch[0] as Pending).envelope, results));
-          return;
-        }
-        // Each message reads the fence in its own lookup: a savepoint rolled back gives up the
-        // locks taken in it, so every message that stays holds the fence's share lock itself.
-        for (const item of batch) {
-          const mark = { outbox: results.outboxRows.length, after: results.after.length };
-          await sql`savepoint inbound`.execute(tx);
-          try {
-            outcomes.push(await receiveMessage(tx, this.host, this.config, fence, item.envelope, results));
-            await sql`release savepoint inbound`.execute(tx);
-          } catch (error) {
-            await sql`rollback to savepoint inbound`.execute(tx);
-            // The rolled-back message's effects never happened.
-            results.outboxRows.length = mark.outbox;
-            results.after.length = mark.after;
-            outcomes.push({ error });
-          }
-        }
+        for (const item of batch) outcomes.push(await receiveMessage(tx, this.host, this.config, fence, item.envelope, results));
       });
     } catch (err) {
-      for (const item of batch) item.reject(err);
+      if (batch.length === 1) (batch[0] as Pending).reject(err);
+      else for (const item of batch) await this.commitBatch(partition, [item]);
       return;
     }
     this.host.commit(results);
     this.options.committed?.(batch.length, (performance.now() - started) / 1000);
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i] as ReceiveOutcome | { error: unknown };
-      if (typeof outcome === 'string') item.resolve(outcome);
-      else item.reject(outcome.error);
-    });
+    batch.forEach((item, i) => item.resolve(outcomes[i] as ReceiveOutcome));
   }
 }

@@ -5,7 +5,7 @@ import { startTestServices, waitFor, type TestServices } from '../support/servic
 import { ActorHost } from '../../src/actor/index.ts';
 import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { ParleyError } from '../../src/contract/index.ts';
-import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import { claimEpoch, lockEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 
 const tenant = 'acme';
@@ -44,12 +44,14 @@ describe('fencing a partition by its lease epoch', () => {
     const newOwner = new ActorHost(newDb, quiet, { epochOf: () => 2 });
     await oldOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
 
-    // The old owner is in the middle of a transaction on the partition when the new owner claims it.
+    // The old owner is in the middle of a transaction on the partition, past its first
+    // read (which reads the epoch, as every actor step's does), when the new owner claims it.
     let finish!: () => void;
     const holding = new Promise<void>((resolve) => (finish = resolve));
     let fenced!: () => void;
     const inside = new Promise<void>((resolve) => (fenced = resolve));
-    const inFlight = oldOwner.transactionOn(partition, async () => {
+    const inFlight = oldOwner.transactionOn(partition, async (tx, fence) => {
+      fence.verify(await lockEpoch(tx, partition));
       fenced();
       await holding;
     });
@@ -77,6 +79,33 @@ describe('fencing a partition by its lease epoch', () => {
 
     await newOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: presence('away') });
     expect(await presenceOf()).toBe('away');
+  });
+
+  it('fails a transaction at its end when the partition was claimed before it read the epoch, and undoes its writes', async () => {
+    const [oldDb, newDb] = [stores[0].db, stores[1].db];
+    const p = 7;
+    await claimEpoch(oldDb, p, 1, 'router-a');
+    const oldOwner = new ActorHost(oldDb, quiet, { epochOf: () => 1 });
+    await oldOwner.send({ kind: 'agent', tenant, id: 'cleo', partition: p, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Cleo', skills: [], capacity: {} } });
+
+    let finish!: () => void;
+    const holding = new Promise<void>((resolve) => (finish = resolve));
+    let wrote!: () => void;
+    const written = new Promise<void>((resolve) => (wrote = resolve));
+    const inFlight = oldOwner.transactionOn(p, async (tx) => {
+      await tx.updateTable('agents').set({ presence: 'available' }).where('id', '=', 'cleo').execute();
+      wrote();
+      await holding;
+    });
+    await written;
+    // Nothing holds the epoch row yet: the claim goes through at once…
+    expect(await claimEpoch(newDb, p, 2, 'router-b')).toBe(2);
+    finish();
+    // …and the old owner's transaction reads the new epoch before its commit.
+    const refused = await inFlight.catch((err: unknown) => err);
+    expect((refused as ParleyError).code).toBe('notPartitionOwner');
+    const row = await oldDb.selectFrom('agents').select('presence').where('id', '=', 'cleo').executeTakeFirstOrThrow();
+    expect(row.presence).toBe('offline');
   });
 
   it('refuses to write a partition the node does not believe it owns, whatever the store says', async () => {

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '../support/services.ts';
+import { migrateToLatest, openStore, StepWrites, type Store } from '../../src/store/index.ts';
+
+const tenant = 'acme';
+const partition = 0;
+
+/**
+ * One actor step's writes go to PostgreSQL as one statement, where every part sees the
+ * database as before it and a row may change once: these are the cases that would go
+ * wrong without the merging.
+ */
+describe('StepWrites', () => {
+  let services: TestServices;
+  let store: Store;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    store = await openStore({ url: services.databaseUrl });
+    await migrateToLatest(store.db);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await services?.stop();
+  });
+
+  const newCustomer = async () => {
+    const id = randomUUID();
+    await store.db.insertInto('customers').values({ id, tenant, name: null }).execute();
+    return id;
+  };
+  const state = (s: string) => ({ state: s, queue: 'support', agentId: null, lastMessageAt: new Date(), closedAt: null, snapshot: { value: s } });
+  const message = (conversationId: string, customerId: string, id = randomUUID()) => ({
+    id,
+    tenant,
+    conversation_id: conversationId,
+    customer_id: customerId,
+    channel: 'whatsapp',
+    direction: 'inbound' as const,
+    platform_message_id: `wamid.${id}`,
+    agent_id: null,
+    text: 'hi',
+    attachments: null,
+    content: null,
+    sent_at: new Date(),
+    delivery_status: null,
+    delivery_reason: null,
+    delivery_updated_at: null,
+  });
+  const newConversation = async () => {
+    const customerId = await newCustomer();
+    const id = randomUUID();
+    const writes = new StepWrites(store.db);
+    writes.insertConversation({ id, tenant, channel: 'whatsapp', customer_id: customerId, external_id: `opaque:${id}`, partition }, state('queued'));
+    await writes.flush();
+    return { id, customerId };
+  };
+  const timerOf = (actorId: string) => store.db.selectFrom('timers').selectAll().where('actor_id', '=', actorId).executeTakeFirst();
+  const assignment = (id: string) => store.db.selectFrom('assignments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('creates a conversation and its first message in one statement (the foreign key is checked at its end)', async () => {
+    const customerId = await newCustomer();
+    const id = randomUUID();
+    const writes = new StepWrites(store.db);
+    writes.insertConversation({ id, tenant, channel: 'whatsapp', customer_id: customerId, external_id: `opaque:${id}`, partition }, state('queued'));
+    writes.insertMessage(message(id, customerId), { once: false });
+    await writes.flush();
+    const rows = await store.db.selectFrom('messages').select('conversation_id').where('conversation_id', '=', id).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('keeps the last of a timer’s arms and cancels in one step', async () => {
+    const { id } = await newConversation();
+    const ref = { actorKind: 'conversation' as const, actorId: id, name: 'window' };
+    const arm = (ms: number) => ({ tenant, partition, dueAt: new Date(Date.now() + ms), event: { type: 'window.expired', at: new Date().toISOString() } });
+
+    const armThenCancel = new StepWrites(store.db);
+    armThenCancel.armTimer(ref, arm(1_000));
+    armThenCancel.cancelTimer(ref);
+    await armThenCancel.flush();
+    expect(await timerOf(id)).toBeUndefined();
+
+    const cancelThenRearm = new StepWrites(store.db);
+    const due = arm(60_000);
+    cancelThenRearm.cancelTimer(ref);
+    cancelThenRearm.armTimer(ref, arm(1_000));
+    cancelThenRearm.armTimer(ref, due);
+    await cancelThenRearm.flush();
+    expect((await timerOf(id))?.due_at).toEqual(due.dueAt);
+  });
+
+  it('writes an offer together with its outcome in the same step (an auto-accept)', async () => {
+    const { id } = await newConversation();
+    const offerId = randomUUID();
+    const at = new Date();
+    const writes = new StepWrites(store.db);
+    writes.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: at, reason: { method: 'longest-idle' } });
+    writes.updateAssignment(offerId, 'accepted', at);
+    await writes.flush();
+    expect(await assignment(offerId)).toMatchObject({ state: 'accepted', answered_at: at, agent_id: 'ana' });
+  });
+
+  it('merges two changes of one assignment in one step (its end and its wrap-up code)', async () => {
+    const { id } = await newConversation();
+    const offerId = randomUUID();
+    const offered = new StepWrites(store.db);
+    offered.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
+    offered.updateAssignment(offerId, 'accepted', new Date());
+    await offered.flush();
+
+    const ended = new Date();
+    const writes = new StepWrites(store.db);
+    writes.setWrapUpCode(offerId, 'resolved');
+    writes.updateAssignment(offerId, 'ended', ended);
+    await writes.flush();
+    expect(await assignment(offerId)).toMatchObject({ state: 'ended', ended_at: ended, wrap_up_code: 'resolved' });
+  });
+
+  it('returns the outbox rows in the order queued, with string ids', async () => {
+    const { id } = await newConversation();
+    const writes = new StepWrites(store.db);
+    writes.saveConversation(id, state('offered'));
+    const row = (n: number) => ({ tenant, partition, kind: 'actor' as const, target_kind: 'agent' as const, target_id: 'ana', subject: null, msg_id: null, payload: JSON.stringify({ n }) });
+    writes.queueOutbox([row(1), row(2), row(3)]);
+    const rows = await writes.flush();
+    expect(rows.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(rows.every((r) => typeof r.id === 'string')).toBe(true);
+    expect(Number(rows[0]?.id)).toBeLessThan(Number(rows[2]?.id));
+  });
+
+  it('stores a repeated agent message once, and fails the step on a customer message stored meanwhile', async () => {
+    const { id, customerId } = await newConversation();
+    const m = message(id, customerId);
+    for (let i = 0; i < 2; i++) {
+      const writes = new StepWrites(store.db);
+      writes.insertMessage(m, { once: true });
+      await writes.flush();
+    }
+    const again = new StepWrites(store.db);
+    again.saveConversation(id, state('closed'));
+    again.insertMessage(m, { once: false });
+    await expect(again.flush()).rejects.toThrow(/duplicate key/);
+    // The statement failed as a whole: the conversation's save did not happen either.
+    const conversation = await store.db.selectFrom('conversations').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(conversation.state).toBe('queued');
+    expect(await store.db.selectFrom('messages').select('id').where('id', '=', m.id).execute()).toHaveLength(1);
+  });
+});
