@@ -11,8 +11,9 @@ import type { ConversationContext } from '../conversation/context.ts';
 import type { ConversationActorEvent } from '../conversation/events.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
-import { Fence, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
+import { GroupCommit, type GroupCommitOptions, type PartitionWork } from './group-commit.ts';
+import type { StepResults } from './step-results.ts';
+import { Fences, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
 
 type Tx = Kysely<Database>;
 export type ConversationSnapshot = ReturnType<typeof conversationMachine.resolveState>;
@@ -56,12 +57,6 @@ export interface HostHooks {
   stepTook(actor: 'conversation' | 'agent', seconds: number): void;
 }
 
-/** One actor step's results, held until the transaction commits. */
-export class StepResults {
-  readonly outboxRows: OutboxRow[] = [];
-  readonly after: (() => void)[] = [];
-}
-
 /**
  * Hosts conversation and agent actors: load the snapshot (row-locked), run the pure
  * transition, store the new snapshot with its durable effects in the same transaction,
@@ -70,63 +65,69 @@ export class StepResults {
  *
  * Actors are virtual: nothing of an actor stays in memory between its events; each
  * event activates it from its stored snapshot and the commit passivates it again. Every
- * transaction is fenced on the actor's partition: it runs only while this node owns
- * the partition with the epoch the store holds.
+ * transaction is fenced on its actors' partitions: it runs only while this node owns
+ * them with the epochs the store holds. All work on a partition's actors goes through
+ * one group commit (`run`), which runs a partition's work in order, one transaction at
+ * a time.
  */
 export class ActorHost {
-  private readonly mutex = new KeyedMutex();
   /** Transactions in progress: a stopping router lets them finish. */
   readonly work = new WorkInProgress();
+  private readonly group: GroupCommit;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly hooks: HostHooks,
     private readonly ownership: Ownership,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.group = new GroupCommit((partitions, body) => this.transactionOn(partitions, body), (results) => this.commit(results), options);
+  }
 
-  /** Serializes work on one key (an actor, or a conversation key before the actor exists). */
-  exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
-    return this.mutex.run(key, task);
+  /** Runs work on a partition's actors in the partition's turn, in a transaction shared with other work; settles after the commit. */
+  run<T>(partition: number, work: PartitionWork<T>): Promise<T> {
+    return this.group.run(partition, work);
+  }
+
+  /** Work waiting for its transaction. */
+  get backlog(): number {
+    return this.group.backlog;
   }
 
   /**
-   * Delivers one event to an actor in its own transaction. Resolves to false when the
-   * actor does not exist (an agent is created only by `agent.configure`). An event from
-   * the outbox or a timer that was already consumed is dropped.
+   * Delivers one event to an actor. Resolves to false when the actor does not exist (an
+   * agent is created only by `agent.configure`). An event from the outbox or a timer that
+   * was already consumed is dropped.
    */
   async send(target: ActorTarget, origin: Origin = {}): Promise<boolean> {
-    return this.exclusive(`${target.kind}:${target.tenant}/${target.id}`, async () => {
-      const started = performance.now();
-      const results = new StepResults();
-      const found = await this.transactionOn(target.partition, async (tx, fence) => {
-        const opened = await openActor<ConversationRow | AgentRow>(tx, { ...target, ...origin });
-        fence.verify(opened.epoch);
-        // An earlier event for this actor is still on its way (its delivery failed, e.g.
-        // during a handover): this one waits, and the outbox sweep delivers both in order.
-        if (opened.earlierPending) {
-          throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
-        }
-        if ((origin.outboxId || origin.timerId) && !opened.originConsumed) return true;
-        return this.stepLoaded(tx, target, opened.row, results);
-      });
-      this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
-      this.commit(results);
-      return found;
+    const started = performance.now();
+    const found = await this.run(target.partition, async (tx, fence, results) => {
+      const opened = await openActor<ConversationRow | AgentRow>(tx, { ...target, ...origin });
+      fence.verify(opened.epoch);
+      // An earlier event for this actor is still on its way (its delivery failed, e.g.
+      // during a handover): this one waits, and the outbox sweep delivers both in order.
+      if (opened.earlierPending) {
+        throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
+      }
+      if ((origin.outboxId || origin.timerId) && !opened.originConsumed) return true;
+      return this.stepLoaded(tx, target, opened.row, results);
     });
+    this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
+    return found;
   }
 
   /**
-   * A write transaction on one partition's actors, counted as work in progress and fenced:
-   * the body may fold the epoch read into its first statement (`fence.verify`), else it is
-   * read on its own before the commit.
+   * A write transaction on the actors of some partitions, counted as work in progress and
+   * fenced on each: the body may fold a partition's epoch read into its first statement
+   * there (`fences.get(p).verify`), else it is read on its own before the commit.
    */
-  async transactionOn<T>(partition: number, body: (tx: Tx, fence: Fence) => Promise<T>): Promise<T> {
+  async transactionOn<T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>): Promise<T> {
     // Not even a connection for a partition this node gave up.
-    const fence = Fence.of(this.ownership, partition);
+    const fences = Fences.of(this.ownership, partitions);
     return this.work.run(() =>
       this.db.transaction().execute(async (tx) => {
-        const result = await body(tx, fence);
-        await fence.close(tx);
+        const result = await body(tx, fences);
+        await fences.close(tx);
         return result;
       }),
     );

@@ -1,3 +1,4 @@
 export * from './host.ts';
+export * from './step-results.ts';
+export * from './group-commit.ts';
 export type * from './effects.ts';
-export { KeyedMutex } from './keyed-mutex.ts';

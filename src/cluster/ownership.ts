@@ -54,6 +54,27 @@ export class Fence {
   }
 }
 
+/** The fences of one transaction: one per partition whose actors it writes. */
+export class Fences {
+  private constructor(private readonly byPartition: ReadonlyMap<number, Fence>) {}
+
+  /** Throws when this node does not own one of the partitions. */
+  static of(ownership: Ownership, partitions: readonly number[]): Fences {
+    return new Fences(new Map(partitions.map((p) => [p, Fence.of(ownership, p)])));
+  }
+
+  /** The fence of one of the transaction's partitions. */
+  get(partition: number): Fence {
+    const fence = this.byPartition.get(partition);
+    if (!fence) throw new Error(`partition ${partition} is not one of this transaction's (${[...this.byPartition.keys()].join(', ')})`);
+    return fence;
+  }
+
+  async close(tx: Kysely<Database>): Promise<void> {
+    for (const fence of this.byPartition.values()) await fence.close(tx);
+  }
+}
+
 function notOwner(partition: number): ParleyError {
   return new ParleyError('notPartitionOwner', `partition ${partition} is not owned by this node`);
 }

@@ -54,7 +54,7 @@ export function createRouterMetrics(registry: Registry) {
     }),
     actorSteps: new Histogram({
       name: 'parley_actor_step_seconds',
-      help: 'Time to load, transition and commit one actor event (actor: conversation, agent, inbound-message).',
+      help: 'Time from taking one actor event to its commit, its turn in the group commit included (actor: conversation, agent, inbound-message).',
       labelNames: ['actor'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
@@ -80,15 +80,15 @@ export function createRouterMetrics(registry: Registry) {
       help: 'Queues whose scheduler runs on this router.',
       registers: [registry],
     }),
-    inboundBatch: new Histogram({
-      name: 'parley_inbound_batch_size',
-      help: 'Customer messages committed per transaction (group commit).',
+    commitBatch: new Histogram({
+      name: 'parley_commit_batch_size',
+      help: 'Customer messages and actor events committed per transaction (group commit).',
       buckets: [1, 2, 5, 10, 20, 50, 100],
       registers: [registry],
     }),
-    inboundBacklog: new Gauge({
-      name: 'parley_inbound_backlog',
-      help: 'Customer messages taken from JetStream and waiting for their transaction on this router.',
+    commitBacklog: new Gauge({
+      name: 'parley_commit_backlog',
+      help: 'Customer messages and actor events waiting for their transaction on this router.',
       registers: [registry],
     }),
   };

@@ -13,6 +13,27 @@ import type { ActorHost, StepResults } from '../actor/index.ts';
 import type { Fence } from '../cluster/index.ts';
 
 /**
+ * Customer messages and actor events waiting for their transaction at most; a customer
+ * message beyond is refused as `unavailable` and stays in JetStream to be redelivered,
+ * instead of piling up in memory while the database is slow.
+ */
+export const MAX_BACKLOG = 5_000;
+
+/** Takes a customer message in its partition's turn of the group commit; settles once committed. */
+export function submitMessage(
+  host: ActorHost,
+  config: ConfigRegistry,
+  partition: number,
+  envelope: InboundMessage,
+  maxBacklog = MAX_BACKLOG,
+): Promise<'stored' | 'duplicate'> {
+  if (host.backlog >= maxBacklog) {
+    return Promise.reject(new ParleyError('unavailable', `${host.backlog} messages and events already wait for the database`));
+  }
+  return host.run(partition, (tx, fence, results) => receiveMessage(tx, host, config, fence, envelope, results));
+}
+
+/**
  * Takes one customer message inside the caller's transaction (fenced on the
  * conversation key's partition): recognizes the customer, finds the conversation open
  * on this channel inside the threading window or starts one, stores the message once

@@ -30,7 +30,7 @@ import { deadLetter, ensureStreams, startConsumeLoop, type ConsumeLoop, type Ver
 import { createRouterMetrics } from '../metrics/index.ts';
 import { createLogger, type Logger } from '../observability/index.ts';
 import { handleCommand } from './handle-command.ts';
-import { InboundBatcher } from './inbound-batcher.ts';
+import { submitMessage } from './receive-message.ts';
 import { ActorStateFeed } from './actor-state-feed.ts';
 import { TimerService } from './timer-service.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
@@ -139,9 +139,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
   });
-  const host = new ActorHost(db, hooks, leases);
-  const batcher = new InboundBatcher(host, config, { committed: (size) => metrics.inboundBatch.observe(size) });
-  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => batcher.submit(p, envelope), log });
+  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size) });
+  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log });
   const send = mailbox.send.bind(mailbox);
   const owned = () => leases.owned();
   const scheduler: Scheduler = new Scheduler({
@@ -257,7 +256,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (m.tenant !== where.tenant || m.channel !== where.channel) return rejected(msg, source, 'subjectMismatch', 'tenant/channel differ from the subject');
     if (!config.channel(m.tenant, m.channel)) return rejected(msg, source, 'unknownChannel', `channel ${m.tenant}/${m.channel} is not configured`);
     const started = performance.now();
-    metrics.inboundBacklog.set(batcher.backlog);
+    metrics.commitBacklog.set(host.backlog);
     const outcome = await mailbox.receive(m);
     metrics.actorSteps.observe({ actor: 'inbound-message' }, (performance.now() - started) / 1000);
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });

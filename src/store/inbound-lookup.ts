@@ -24,7 +24,7 @@ export interface InboundLookup {
   seen: boolean;
   /** Which of the sender's identities are linked to a customer already. */
   known: KnownIdentity[];
-  /** The open conversation on this channel for the sender, locked FOR UPDATE. */
+  /** The open conversation on this channel for the sender, locked FOR NO KEY UPDATE (see `openActor`). */
   conversation: ConversationRow | undefined;
 }
 
@@ -47,7 +47,7 @@ export async function lookupInbound(db: Db, req: InboundLookupRequest): Promise<
     with conversation as (
       select * from conversations
       where tenant = ${tenant} and channel = ${channel} and external_id = ${req.externalId} and state <> 'closed'
-      for update)
+      for no key update)
     select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
            exists (select 1 from messages where tenant = ${tenant} and channel = ${channel} and platform_message_id = ${req.platformMessageId}) as seen,
            (select coalesce(json_agg(json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id)), '[]'::json)

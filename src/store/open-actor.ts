@@ -18,7 +18,7 @@ export interface OpenActorRequest {
 export interface OpenedActor<Row> {
   /** The partition's epoch in the store, read FOR SHARE (for the transaction's fence). */
   epoch: number | undefined;
-  /** The actor's row, locked FOR UPDATE; undefined when the actor does not exist. */
+  /** The actor's row, locked FOR NO KEY UPDATE; undefined when the actor does not exist. */
   row: Row | undefined;
   /** An older outbox event for the same actor is still pending. */
   earlierPending: boolean;
@@ -36,7 +36,9 @@ interface OpenedRow {
 /**
  * Everything an actor step reads before its transition, in one round trip: the fencing
  * epoch (FOR SHARE), the origin consumed (its outbox row or timer deleted), whether an
- * older outbox event for the actor is pending, and the actor's row (FOR UPDATE). A step
+ * older outbox event for the actor is pending, and the actor's row, locked FOR NO KEY
+ * UPDATE: that serializes the actor's steps but lets other transactions' foreign-key
+ * checks on the row (an offer recorded for the conversation) through. A step
  * is mostly round trips to the database, so this is the statement its speed rests on.
  * The caller decides on the answers inside the same transaction; rolling it back undoes
  * the origin's deletion.
@@ -44,8 +46,8 @@ interface OpenedRow {
 export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, req: OpenActorRequest): Promise<OpenedActor<Row>> {
   const actor =
     req.kind === 'conversation'
-      ? sql`select * from conversations where id = ${req.id} for update`
-      : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for update`;
+      ? sql`select * from conversations where id = ${req.id} for no key update`
+      : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for no key update`;
   const consumed = req.outboxId
     ? sql`delete from outbox where id = ${req.outboxId} returning id`
     : req.timerId

@@ -50,8 +50,8 @@ describe('fencing a partition by its lease epoch', () => {
     const holding = new Promise<void>((resolve) => (finish = resolve));
     let fenced!: () => void;
     const inside = new Promise<void>((resolve) => (fenced = resolve));
-    const inFlight = oldOwner.transactionOn(partition, async (tx, fence) => {
-      fence.verify(await lockEpoch(tx, partition));
+    const inFlight = oldOwner.transactionOn([partition], async (tx, fences) => {
+      fences.get(partition).verify(await lockEpoch(tx, partition));
       fenced();
       await holding;
     });
@@ -92,7 +92,7 @@ describe('fencing a partition by its lease epoch', () => {
     const holding = new Promise<void>((resolve) => (finish = resolve));
     let wrote!: () => void;
     const written = new Promise<void>((resolve) => (wrote = resolve));
-    const inFlight = oldOwner.transactionOn(p, async (tx) => {
+    const inFlight = oldOwner.transactionOn([p], async (tx) => {
       await tx.updateTable('agents').set({ presence: 'available' }).where('id', '=', 'cleo').execute();
       wrote();
       await holding;

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '../support/services.ts';
+import { quietHooks } from '../support/quiet-hooks.ts';
+import { configFolder } from '../support/config-folder.ts';
+import { ActorHost, type GroupCommitOptions } from '../../src/actor/index.ts';
+import type { AgentContext } from '../../src/agent/context.ts';
+import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
+import type { InboundMessage, ParleyError } from '../../src/contract/index.ts';
+import { submitMessage } from '../../src/router/receive-message.ts';
+import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+
+const tenant = 'acme';
+
+/** The group commit of customer messages and actor events (real PostgreSQL): what shares a transaction, and what fails alone. */
+describe('group commit', () => {
+  let services: TestServices;
+  let store: Store;
+  const config = new ConfigRegistry();
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    store = await openStore({ url: services.databaseUrl });
+    await migrateToLatest(store.db);
+    for (const p of [1, 2, 3]) await claimEpoch(store.db, p, 1, 'router-a');
+    const folder = await configFolder(tenant);
+    config.apply(await loadConfigFolder(folder.dir));
+    await folder.remove();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await services?.stop();
+  });
+
+  const hostWith = (options: GroupCommitOptions = {}) => new ActorHost(store.db, quietHooks, { epochOf: () => 1 }, options);
+  const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
+    version: 1,
+    tenant,
+    channel,
+    messageId: `wamid.${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    from: { id: customer, idType: 'opaque' },
+    text: 'hello',
+  });
+  const stored = async (messages: InboundMessage[]) => {
+    const ids = messages.map((m) => m.messageId);
+    const rows = await store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', ids).execute();
+    return rows.map((r) => r.platform_message_id).sort();
+  };
+  const at = () => new Date().toISOString();
+
+  it('takes what arrived during a transaction into the next one, across partitions, up to maxBatch, at most maxConcurrent at once', async () => {
+    const sizes: number[] = [];
+    const host = hostWith({ maxConcurrent: 1, maxBatch: 10, committed: (size) => sizes.push(size) });
+    const first = message('c-first');
+    const laterOnOne = Array.from({ length: 9 }, (_, i) => message(`c-one-${i}`));
+    const onTwo = Array.from({ length: 5 }, (_, i) => message(`c-two-${i}`));
+
+    const outcomes = await Promise.all([
+      submitMessage(host, config, 1, first),
+      ...laterOnOne.map((m) => submitMessage(host, config, 1, m)),
+      ...onTwo.map((m) => submitMessage(host, config, 2, m)),
+    ]);
+
+    expect(outcomes.every((o) => o === 'stored')).toBe(true);
+    // Partition 1's first message alone (it started at once); then partition 2's five (its
+    // turn came first) with five of partition 1's nine; then the four left.
+    expect(sizes).toEqual([1, 10, 4]);
+    expect(await stored([first, ...laterOnOne, ...onTwo])).toHaveLength(15);
+  });
+
+  it('runs an actor’s events in the order sent, in one transaction with other work', async () => {
+    const sizes: number[] = [];
+    const host = hostWith({ maxConcurrent: 1, committed: (size) => sizes.push(size) });
+    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } };
+    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
+    const ana = { kind: 'agent' as const, tenant, id: 'ana', partition: 3 };
+
+    const busy = submitMessage(host, config, 1, message('c-busy'));
+    const found = await Promise.all([
+      host.send({ ...ana, event: configure }),
+      host.send({ ...ana, event: presence('available') }),
+      submitMessage(host, config, 2, message('c-between')),
+      host.send({ ...ana, event: presence('away') }),
+    ]);
+    await busy;
+
+    expect(found).toEqual([true, true, 'stored', true]);
+    expect(sizes).toEqual([1, 4]);
+    const row = await store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+    expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
+  });
+
+  it('reports a failing item alone and commits the rest of its batch', async () => {
+    const sizes: number[] = [];
+    const host = hostWith({ maxConcurrent: 1, committed: (size) => sizes.push(size) });
+    const first = message('c-alone');
+    const good = [message('c-good-1'), message('c-good-2')];
+    const bad = message('c-bad', 'telegram');
+
+    const submitted = [first, good[0], bad, good[1]].map((m) => submitMessage(host, config, 1, m as InboundMessage));
+    const outcomes = await Promise.allSettled(submitted);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[2] as PromiseRejectedResult).reason as ParleyError).code).toBe('unknownChannel');
+    // The batch of three failed as a whole and was retried item by item.
+    expect(sizes).toEqual([1, 1, 1]);
+    expect(await stored([first, ...good, bad])).toEqual([first, ...good].map((m) => m.messageId).sort());
+  });
+
+  it('stores a redelivered message once', async () => {
+    const host = hostWith();
+    const m = message('c-again');
+    expect(await submitMessage(host, config, 1, m)).toBe('stored');
+    expect(await submitMessage(host, config, 1, m)).toBe('duplicate');
+    expect(await stored([m])).toHaveLength(1);
+  });
+
+  it('refuses customer messages beyond the backlog limit as unavailable (they stay in JetStream)', async () => {
+    const host = hostWith({ maxConcurrent: 1 });
+    // The first starts at once; two wait; the fourth finds the backlog full.
+    const submitted = Array.from({ length: 4 }, (_, i) => submitMessage(host, config, 1, message(`c-full-${i}`), 2));
+    const outcomes = await Promise.allSettled(submitted);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    const refusal = (outcomes[3] as PromiseRejectedResult).reason as ParleyError;
+    expect(refusal.code).toBe('unavailable');
+    expect(refusal.retryable).toBe(true);
+  });
+});
