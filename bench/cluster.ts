@@ -289,6 +289,15 @@ async function startAgents(nc: NatsConnection, agents: Map<string, AgentDriver>)
 }
 
 /** Inbound messages stored, and conversations by state. */
+/**
+ * Transactions committed in the benchmark's database so far, by every session (the
+ * routers' writes and reads, and this process's polling, about 20 a second).
+ */
+async function commitsSoFar(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select xact_commit as n from pg_stat_database where datname = current_database()`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
 async function counts(db: Kysely<Database>) {
   const [stored, states] = await Promise.all([
     sql<{ n: string }>`select count(*) as n from messages where direction = 'inbound'`.execute(db),
@@ -385,6 +394,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
 
       const sampled = new Map<string, number>();
       const { envelopes, timed } = workload(`r${count}`);
+      const commitsBefore = await commitsSoFar(store.db);
       const started = performance.now();
       await publishAll(nc, envelopes, (e, at) => {
         if (timed.has(e.messageId)) sampled.set(externalIdOf(e.from), at);
@@ -432,6 +442,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       }
       const after = await memoryOfAll(routers);
       const open = last.open;
+      const commits = (await commitsSoFar(db)) - commitsBefore;
 
       const byExternal = new Map(
         (await db.selectFrom('conversations').select(['id', 'external_id']).execute()).map((c) => [c.external_id, c.id]),
@@ -459,6 +470,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         offers: { created: offers.created, distinct: offers.offerIds.size, revoked: offers.revoked, acceptRefused: offers.acceptRefused },
         agentsAtEnd: await agentsAtEnd(db),
         heapBytesPerConversation: Math.round((after.heap - before.heap) / Math.max(1, open)),
+        databaseCommitsPerConversation: round(commits / CONVERSATIONS),
         ratioToRaw: Math.round((perSecond(MESSAGES, storedMs) / rawPerSecond) * 1000) / 1000,
       };
       progress(`${count} router(s): ${JSON.stringify(result)}`);
@@ -500,6 +512,8 @@ export async function runClusterBenchmark(): Promise<object> {
         'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
         'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
         "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
+        'databaseCommitsPerConversation: transactions committed in the database from the first publish until everything is stored and routed (all sessions: ' +
+        "the routers' writes and reads and this process's polling), per conversation. " +
         'Routers, NATS, PostgreSQL and the bench process share the same cores.',
     };
   } finally {

@@ -169,6 +169,20 @@ export class PartitionLeases {
     if (entry.key.startsWith('members.') || entry.operation !== 'PUT' || entry.json<LeaseValue>().owner === null) this.requestRebalance();
   }
 
+  /**
+   * A crashed router's member entry stays in the bucket (2.9 has no per-key TTL). One not
+   * renewed for three lease times is deleted, by compare-and-set on the revision seen, so
+   * a router that renews it meanwhile keeps it; of several routers trying, one succeeds.
+   */
+  private async forgetDeparted(): Promise<void> {
+    for (const [key, seen] of this.seen) {
+      if (!key.startsWith('members.') || !seen.entry || key === memberKey(this.nodeId)) continue;
+      if (performance.now() - seen.seenAt <= 3 * this.leaseMs) continue;
+      // Failing means another router deleted it first, or it was renewed: nothing to do.
+      await this.kv.delete(key, { previousSeq: seen.entry.revision }).catch(() => undefined);
+    }
+  }
+
   private lease(p: number): LeaseValue | undefined {
     return this.seen.get(partitionKey(p))?.entry?.json<LeaseValue>();
   }
@@ -197,6 +211,7 @@ export class PartitionLeases {
       this.options.log.warn('member heartbeat failed', { err });
     }
     await Promise.all([...this.held].map(([p, held]) => this.renew(p, held)));
+    await this.forgetDeparted();
     this.beating = false;
   }
 

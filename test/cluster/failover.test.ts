@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Kvm } from '@nats-io/kv';
+import { CLUSTER_BUCKET } from '../../src/cluster/index.ts';
 import type { RouterProcess } from '../support/router-process.ts';
 import { waitFor } from '../support/services.ts';
 import {
@@ -58,6 +60,12 @@ describe('routers lost under load', () => {
     // No agent over its capacity, no conversation held by two agents at once.
     expect(await watch.stop()).toBeLessThanOrEqual(CAPACITY);
     expect(agents.mostHoldersOfOneConversation).toBe(1);
+    // Its member entry, left behind by the crash, is removed by the survivors.
+    const kv = await new Kvm(cluster.nc).open(CLUSTER_BUCKET);
+    await waitFor(async () => ((await kv.get(`members.${victim.nodeId}`))?.operation === 'PUT' ? undefined : true), {
+      what: 'the killed router’s member entry removed',
+      timeoutMs: 4 * LEASE_MS,
+    });
   });
 
   it('a router paused past its lease is fenced off, and takes a share again once resumed', { timeout: 240_000 }, async () => {
