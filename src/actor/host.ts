@@ -248,12 +248,12 @@ export class ActorHost {
           break;
         case 'timer.arm': {
           const dueAt = new Date(effect.at);
-          writes.armTimer({ actorKind: actor.kind, actorId: actor.id, name: effect.name }, { tenant, partition, dueAt, event: effect.event });
+          writes.armTimer({ tenant, actorKind: actor.kind, actorId: actor.id, name: effect.name }, { partition, dueAt, event: effect.event });
           results.after.push(() => this.hooks.timerArmed(dueAt));
           break;
         }
         case 'timer.cancel':
-          writes.cancelTimer({ actorKind: actor.kind, actorId: actor.id, name: effect.name });
+          writes.cancelTimer({ tenant, actorKind: actor.kind, actorId: actor.id, name: effect.name });
           break;
         case 'message.store':
           writes.insertMessage(

@@ -5,6 +5,7 @@ import type { AssignmentTable, Database, NewConversation, NewMessage, NewOutboxR
 type Db = Kysely<Database>;
 
 export interface TimerRef {
+  tenant: string;
   actorKind: 'conversation' | 'agent';
   actorId: string;
   name: string;
@@ -45,7 +46,6 @@ export interface NewAssignment {
 type AssignmentChange = Partial<Pick<AssignmentTable, 'state' | 'wrap_up_code'>> & { answered_at?: Date; ended_at?: Date };
 
 interface TimerArm {
-  tenant: string;
   partition: number;
   dueAt: Date;
   event: unknown;
@@ -151,12 +151,17 @@ export class StepWrites {
   private *timerStatements(): Generator<OperationNodeSource> {
     for (const { ref, arm } of this.timers.values()) {
       if (!arm) {
-        yield this.db.deleteFrom('timers').where('actor_kind', '=', ref.actorKind).where('actor_id', '=', ref.actorId).where('name', '=', ref.name);
+        yield this.db
+          .deleteFrom('timers')
+          .where('tenant', '=', ref.tenant)
+          .where('actor_kind', '=', ref.actorKind)
+          .where('actor_id', '=', ref.actorId)
+          .where('name', '=', ref.name);
         continue;
       }
       const row = {
         id: randomUUID(),
-        tenant: arm.tenant,
+        tenant: ref.tenant,
         partition: arm.partition,
         actor_kind: ref.actorKind,
         actor_id: ref.actorId,
@@ -167,7 +172,7 @@ export class StepWrites {
       yield this.db
         .insertInto('timers')
         .values(row)
-        .onConflict((oc) => oc.columns(['actor_kind', 'actor_id', 'name']).doUpdateSet({ id: row.id, due_at: row.due_at, event: row.event }));
+        .onConflict((oc) => oc.columns(['tenant', 'actor_kind', 'actor_id', 'name']).doUpdateSet({ id: row.id, due_at: row.due_at, event: row.event }));
     }
   }
 
@@ -207,5 +212,5 @@ function conversationColumns(s: ConversationState) {
 }
 
 function timerKey(ref: TimerRef): string {
-  return `${ref.actorKind}\u0000${ref.actorId}\u0000${ref.name}`;
+  return `${ref.tenant}\u0000${ref.actorKind}\u0000${ref.actorId}\u0000${ref.name}`;
 }

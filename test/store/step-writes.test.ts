@@ -73,8 +73,8 @@ describe('StepWrites', () => {
 
   it('keeps the last of a timer’s arms and cancels in one step', async () => {
     const { id } = await newConversation();
-    const ref = { actorKind: 'conversation' as const, actorId: id, name: 'window' };
-    const arm = (ms: number) => ({ tenant, partition, dueAt: new Date(Date.now() + ms), event: { type: 'window.expired', at: new Date().toISOString() } });
+    const ref = { tenant, actorKind: 'conversation' as const, actorId: id, name: 'window' };
+    const arm = (ms: number) => ({ partition, dueAt: new Date(Date.now() + ms), event: { type: 'window.expired', at: new Date().toISOString() } });
 
     const armThenCancel = new StepWrites(store.db);
     armThenCancel.armTimer(ref, arm(1_000));
@@ -89,6 +89,21 @@ describe('StepWrites', () => {
     cancelThenRearm.armTimer(ref, due);
     await cancelThenRearm.flush();
     expect((await timerOf(id))?.due_at).toEqual(due.dueAt);
+  });
+
+  it('keeps two tenants’ timers of the same agent id and name apart', async () => {
+    const name = `after-work:${randomUUID()}`;
+    const ref = (t: string) => ({ tenant: t, actorKind: 'agent' as const, actorId: 'ana', name });
+    for (const t of ['acme', 'globex']) {
+      const writes = new StepWrites(store.db);
+      writes.armTimer(ref(t), { partition, dueAt: new Date(Date.now() + 60_000), event: { type: 'after-work.done', at: new Date().toISOString() } });
+      await writes.flush();
+    }
+    const cancel = new StepWrites(store.db);
+    cancel.cancelTimer(ref('acme'));
+    await cancel.flush();
+    const rows = await store.db.selectFrom('timers').select('tenant').where('name', '=', name).execute();
+    expect(rows.map((r) => r.tenant)).toEqual(['globex']);
   });
 
   it('writes an offer together with its outcome in the same step (an auto-accept)', async () => {
