@@ -26,13 +26,14 @@ export async function ensureStreams(nc: NatsConnection, storage: StorageType = S
       await jsm.streams.info(config.name);
       await jsm.streams.update(config.name, config);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isStreamNotFound(err)) throw err;
       await jsm.streams.add(config);
     }
   }
 }
 
-function isNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string };
+/** The JetStream API's answer for a stream that does not exist. */
+export function isStreamNotFound(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string };
   return e.api_error?.err_code === 10059 || /stream not found/i.test(e.message ?? '');
 }

@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
+import { isStreamNotFound } from '../bus/streams.ts';
 import { CLUSTER_BUCKET, MAX_PARTITION_COUNT, agentPartitionKey, conversationPartitionKey, partitionOf } from '../cluster/index.ts';
 import { readSettings, readUpState } from '../process/index.ts';
 import { migrateToLatest, openStore, repartition, type Database } from '../store/index.ts';
@@ -62,7 +63,7 @@ export async function clusterMembers(nc: NatsConnection, watchMs: number): Promi
   try {
     await jsm.streams.info(`KV_${CLUSTER_BUCKET}`);
   } catch (err) {
-    if (isNotFound(err)) return []; // no router ever ran against this NATS
+    if (isStreamNotFound(err)) return []; // no router ever ran against this NATS
     throw err;
   }
   const kv = await new Kvm(nc).open(CLUSTER_BUCKET);
@@ -189,11 +190,6 @@ async function movesTo(db: Kysely<Database>, count: number): Promise<Pick<Repart
 async function countRows(db: Kysely<Database>, table: 'timers' | 'outbox'): Promise<number> {
   const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { api_error?: { err_code?: number }; message?: string };
-  return e.api_error?.err_code === 10059 || /stream not found/i.test(e.message ?? '');
 }
 
 /**

@@ -1,9 +1,11 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { claimEpoch } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
+import { isStreamNotFound } from '../bus/streams.ts';
 import { claimOrder, fairShare } from './fair-share.ts';
 
 /** The NATS KV bucket of cluster membership and partition leases. */
@@ -78,6 +80,8 @@ export const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class PartitionLeases {
   private kv!: KV;
   private readonly seen = new Map<string, Seen>();
+  /** The highest revision seen in the bucket: a put answered with a lower one means the bucket was recreated. */
+  private highestRevision = 0;
   private readonly held = new Map<number, Held>();
   private heartbeat: NodeJS.Timeout | undefined;
   private watcher: { stop(): void } | undefined;
@@ -101,6 +105,14 @@ export class PartitionLeases {
 
   /** Joins the cluster and takes a first share of the partitions (resolves once those are active). */
   async start(): Promise<void> {
+    await this.open();
+    await this.beat();
+    await this.rebalance();
+    this.heartbeat = setInterval(() => void this.beat().then(() => this.rebalance()), this.heartbeatMs);
+  }
+
+  /** Creates the bucket if need be, watches it, and reads what it holds. */
+  private async open(): Promise<void> {
     this.kv = await new Kvm(this.options.nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
     const watch = await this.kv.watch({ include: 'updates' });
     this.watcher = watch;
@@ -111,9 +123,32 @@ export class PartitionLeases {
       const entry = await this.kv.get(key);
       if (entry) this.observe(entry);
     }
-    await this.beat();
-    await this.rebalance();
-    this.heartbeat = setInterval(() => void this.beat().then(() => this.rebalance()), this.heartbeatMs);
+  }
+
+  /**
+   * The bucket was deleted (by hand, or NATS restarted without its storage), and maybe
+   * already recreated by another router: every lease went with it. The partitions held
+   * are given up, and the bucket is created again if need be and watched afresh. Its
+   * revisions start over, so what was seen of the old one is forgotten; the epochs stay
+   * in the store, and new claims go above them.
+   */
+  private async reopen(why: string): Promise<void> {
+    this.options.log.warn('the cluster bucket was lost: opening it afresh', { bucket: CLUSTER_BUCKET, why });
+    this.watcher?.stop();
+    this.seen.clear();
+    this.highestRevision = 0;
+    for (const p of [...this.held.keys()]) await this.drop(p, 'expired');
+    await this.open();
+  }
+
+  /** Whether the bucket's stream is missing (as opposed to NATS being unreachable, which the readiness probe reports). */
+  private async bucketMissing(): Promise<boolean> {
+    try {
+      await (await jetstreamManager(this.options.nc)).streams.info(`KV_${CLUSTER_BUCKET}`);
+      return false;
+    } catch (err) {
+      return isStreamNotFound(err);
+    }
   }
 
   /** The epoch this node may write a partition with, or undefined if it does not (or no longer safely) own it. */
@@ -156,6 +191,7 @@ export class PartitionLeases {
   }
 
   private observe(entry: KvEntry): void {
+    this.highestRevision = Math.max(this.highestRevision, entry.revision);
     const current = this.seen.get(entry.key)?.entry;
     if (current && current.revision >= entry.revision) return;
     this.seen.set(entry.key, { entry: entry.operation === 'PUT' ? entry : undefined, seenAt: performance.now() });
@@ -206,9 +242,12 @@ export class PartitionLeases {
     this.beating = true;
     this.lastBeatAt = performance.now();
     try {
-      await this.kv.put(memberKey(this.nodeId), JSON.stringify({ node: this.nodeId, since: new Date().toISOString() } satisfies MemberValue));
+      const revision = await this.kv.put(memberKey(this.nodeId), JSON.stringify({ node: this.nodeId, since: new Date().toISOString() } satisfies MemberValue));
+      // Revisions only grow within one bucket: a lower one means another router recreated it.
+      if (revision < this.highestRevision) await this.reopen(`revision ${revision} after ${this.highestRevision}`);
     } catch (err) {
       this.options.log.warn('member heartbeat failed', { err });
+      if (await this.bucketMissing()) await this.reopen('the bucket does not exist').catch((e: unknown) => this.options.log.warn('could not recreate the cluster bucket', { err: e }));
     }
     await Promise.all([...this.held].map(([p, held]) => this.renew(p, held)));
     await this.forgetDeparted();
@@ -304,13 +343,14 @@ export class PartitionLeases {
     const held: Held = { epoch, revision, renewedAt: performance.now(), active: false };
     this.held.set(p, held);
     try {
-      // The store may know a later epoch (the bucket was recreated): claim above it.
-      const stored = await claimEpoch(this.options.db, p, epoch, this.nodeId);
-      if (stored !== epoch) {
-        epoch = stored + 1;
+      // The store may know this epoch or a later one (the bucket was recreated and its
+      // epochs started over): claim above it, so that no two claims share an epoch.
+      const claim = await claimEpoch(this.options.db, p, epoch, this.nodeId);
+      if (!claim.claimed) {
+        epoch = claim.stored + 1;
         held.epoch = epoch;
         held.revision = await this.kv.update(key, value(), held.revision);
-        if ((await claimEpoch(this.options.db, p, epoch, this.nodeId)) !== epoch) throw new Error(`epoch ${epoch} refused by the store`);
+        if (!(await claimEpoch(this.options.db, p, epoch, this.nodeId)).claimed) throw new Error(`epoch ${epoch} refused by the store`);
       }
       if (this.held.get(p) !== held) return false;
       held.active = true;

@@ -4,13 +4,21 @@ import type { Database } from './database.ts';
 
 type Db = Kysely<Database>;
 
+/** What a claim found: whether it recorded its epoch, and the epoch stored now. */
+export interface EpochClaim {
+  claimed: boolean;
+  stored: number;
+}
+
 /**
- * Records a node's new lease epoch for a partition. The update waits for the
- * transactions that hold the partition's row in share mode (the previous owner's writes
- * in flight) and from then on those see the new epoch and fail. Returns the epoch now
- * stored: lower than `epoch` was refused, so the caller must claim above it.
+ * Records a node's new lease epoch for a partition, if it is higher than the one stored:
+ * every claim stores an epoch of its own, never one an earlier claim used (after the
+ * bucket was recreated, lease epochs start over while the store's go on). The update
+ * waits for the transactions that hold the partition's row in share mode (the previous
+ * owner's writes in flight), and from then on those see the new epoch and fail. Not
+ * claimed: the caller must claim above `stored`.
  */
-export async function claimEpoch(db: Db, partition: number, epoch: number, owner: string): Promise<number> {
+export async function claimEpoch(db: Db, partition: number, epoch: number, owner: string): Promise<EpochClaim> {
   const row = await db
     .insertInto('partition_epochs')
     .values({ partition, epoch, owner })
@@ -19,9 +27,9 @@ export async function claimEpoch(db: Db, partition: number, epoch: number, owner
     )
     .returning('epoch')
     .executeTakeFirst();
-  if (row) return Number(row.epoch);
+  if (row) return { claimed: true, stored: Number(row.epoch) };
   const current = await db.selectFrom('partition_epochs').select('epoch').where('partition', '=', partition).executeTakeFirstOrThrow();
-  return Number(current.epoch);
+  return { claimed: false, stored: Number(current.epoch) };
 }
 
 /**

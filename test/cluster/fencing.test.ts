@@ -57,9 +57,9 @@ describe('fencing a partition by its lease epoch', () => {
     });
     await inside;
     let claimed = false;
-    const claim = claimEpoch(newDb, partition, 2, 'router-b').then((epoch) => {
+    const claim = claimEpoch(newDb, partition, 2, 'router-b').then((result) => {
       claimed = true;
-      return epoch;
+      return result;
     });
     // The claim cannot complete while the old owner's transaction holds the epoch row: it waits on its lock…
     await waitFor(async () => {
@@ -70,7 +70,7 @@ describe('fencing a partition by its lease epoch', () => {
     finish();
     await inFlight;
     // …and goes through once it ends.
-    expect(await claim).toBe(2);
+    expect(await claim).toEqual({ claimed: true, stored: 2 });
 
     const refused = await oldOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: presence('available') }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ParleyError);
@@ -99,13 +99,21 @@ describe('fencing a partition by its lease epoch', () => {
     });
     await written;
     // Nothing holds the epoch row yet: the claim goes through at once…
-    expect(await claimEpoch(newDb, p, 2, 'router-b')).toBe(2);
+    expect(await claimEpoch(newDb, p, 2, 'router-b')).toEqual({ claimed: true, stored: 2 });
     finish();
     // …and the old owner's transaction reads the new epoch before its commit.
     const refused = await inFlight.catch((err: unknown) => err);
     expect((refused as ParleyError).code).toBe('notPartitionOwner');
     const row = await oldDb.selectFrom('agents').select('presence').where('id', '=', 'cleo').executeTakeFirstOrThrow();
     expect(row.presence).toBe('offline');
+  });
+
+  it('never lets two claims share an epoch (lease epochs start over when the bucket is recreated)', async () => {
+    const db = stores[0].db;
+    expect(await claimEpoch(db, 9, 1, 'router-a')).toEqual({ claimed: true, stored: 1 });
+    // Another router granted epoch 1 by a new bucket: not a claim, it must go above.
+    expect(await claimEpoch(db, 9, 1, 'router-b')).toEqual({ claimed: false, stored: 1 });
+    expect(await claimEpoch(db, 9, 2, 'router-b')).toEqual({ claimed: true, stored: 2 });
   });
 
   it('refuses to write a partition the node does not believe it owns, whatever the store says', async () => {
