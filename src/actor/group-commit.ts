@@ -19,6 +19,12 @@ export interface GroupCommitOptions {
   maxConcurrent?: number;
   /** A batch committed: its size and how long it took (for metrics). */
   committed?(size: number, seconds: number): void;
+  /**
+   * The after-commit work of an item failed (say NATS was unreachable for a publish). The
+   * item still succeeded: its durable effects are committed, and the outbox sweep retries
+   * what was not delivered.
+   */
+  onError?(err: unknown): void;
 }
 
 interface Pending {
@@ -127,8 +133,11 @@ export class GroupCommit {
     }
     this.options.committed?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((item, i) => {
-      // The after-commit work never throws (see ActorHost.commit); the caller hears after it.
-      this.afterCommit(results[i] as StepResults);
+      try {
+        this.afterCommit(results[i] as StepResults);
+      } catch (err) {
+        this.options.onError?.(err);
+      }
       item.resolve(values[i]);
     });
   }

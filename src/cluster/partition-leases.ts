@@ -80,8 +80,10 @@ export const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class PartitionLeases {
   private kv!: KV;
   private readonly seen = new Map<string, Seen>();
-  /** The highest revision seen in the bucket: a put answered with a lower one means the bucket was recreated. */
-  private highestRevision = 0;
+  /** When the bucket this node watches was created: another value means it was deleted and created again. */
+  private bucketCreated: string | undefined;
+  /** The revision of this node's member entry, renewed by compare-and-set. */
+  private memberRevision: number | undefined;
   private readonly held = new Map<number, Held>();
   private heartbeat: NodeJS.Timeout | undefined;
   private watcher: { stop(): void } | undefined;
@@ -114,6 +116,7 @@ export class PartitionLeases {
   /** Creates the bucket if need be, watches it, and reads what it holds. */
   private async open(): Promise<void> {
     this.kv = await new Kvm(this.options.nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
+    this.bucketCreated = (await this.bucketInfo())?.created;
     const watch = await this.kv.watch({ include: 'updates' });
     this.watcher = watch;
     void (async () => {
@@ -125,30 +128,48 @@ export class PartitionLeases {
     }
   }
 
+  /** The bucket's stream, or undefined when it does not exist. */
+  private async bucketInfo(): Promise<{ created: string } | undefined> {
+    try {
+      return await (await jetstreamManager(this.options.nc)).streams.info(`KV_${CLUSTER_BUCKET}`);
+    } catch (err) {
+      if (isStreamNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   /**
-   * The bucket was deleted (by hand, or NATS restarted without its storage), and maybe
-   * already recreated by another router: every lease went with it. The partitions held
-   * are given up, and the bucket is created again if need be and watched afresh. Its
-   * revisions start over, so what was seen of the old one is forgotten; the epochs stay
-   * in the store, and new claims go above them.
+   * Renews this node's member entry by compare-and-set on its last revision: in the
+   * bucket this node watches, only this node writes that key, so a refusal means the
+   * bucket was replaced (deleted, maybe created again by another router) or the entry
+   * was removed while this node was silent for long.
+   */
+  private async renewMembership(): Promise<void> {
+    const value = JSON.stringify({ node: this.nodeId, since: new Date().toISOString() } satisfies MemberValue);
+    const key = memberKey(this.nodeId);
+    try {
+      this.memberRevision = this.memberRevision === undefined ? await this.kv.put(key, value) : await this.kv.update(key, value, this.memberRevision);
+    } catch (err) {
+      const info = await this.bucketInfo();
+      if (info?.created !== this.bucketCreated) await this.reopen(info ? 'the bucket was created again' : 'the bucket does not exist');
+      else if (isWrongRevision(err)) this.memberRevision = await this.kv.put(key, value);
+      else throw err;
+    }
+  }
+
+  /**
+   * The bucket was deleted (by hand, or NATS restarted without its storage): every lease
+   * went with it. The partitions held are given up, and the bucket is created again if
+   * need be and watched afresh. Its revisions start over, so what was seen of the old
+   * one is forgotten; the epochs stay in the store, and new claims go above them.
    */
   private async reopen(why: string): Promise<void> {
     this.options.log.warn('the cluster bucket was lost: opening it afresh', { bucket: CLUSTER_BUCKET, why });
     this.watcher?.stop();
     this.seen.clear();
-    this.highestRevision = 0;
+    this.memberRevision = undefined;
     for (const p of [...this.held.keys()]) await this.drop(p, 'expired');
     await this.open();
-  }
-
-  /** Whether the bucket's stream is missing (as opposed to NATS being unreachable, which the readiness probe reports). */
-  private async bucketMissing(): Promise<boolean> {
-    try {
-      await (await jetstreamManager(this.options.nc)).streams.info(`KV_${CLUSTER_BUCKET}`);
-      return false;
-    } catch (err) {
-      return isStreamNotFound(err);
-    }
   }
 
   /** The epoch this node may write a partition with, or undefined if it does not (or no longer safely) own it. */
@@ -191,7 +212,6 @@ export class PartitionLeases {
   }
 
   private observe(entry: KvEntry): void {
-    this.highestRevision = Math.max(this.highestRevision, entry.revision);
     const current = this.seen.get(entry.key)?.entry;
     if (current && current.revision >= entry.revision) return;
     this.seen.set(entry.key, { entry: entry.operation === 'PUT' ? entry : undefined, seenAt: performance.now() });
@@ -242,12 +262,9 @@ export class PartitionLeases {
     this.beating = true;
     this.lastBeatAt = performance.now();
     try {
-      const revision = await this.kv.put(memberKey(this.nodeId), JSON.stringify({ node: this.nodeId, since: new Date().toISOString() } satisfies MemberValue));
-      // Revisions only grow within one bucket: a lower one means another router recreated it.
-      if (revision < this.highestRevision) await this.reopen(`revision ${revision} after ${this.highestRevision}`);
+      await this.renewMembership();
     } catch (err) {
       this.options.log.warn('member heartbeat failed', { err });
-      if (await this.bucketMissing()) await this.reopen('the bucket does not exist').catch((e: unknown) => this.options.log.warn('could not recreate the cluster bucket', { err: e }));
     }
     await Promise.all([...this.held].map(([p, held]) => this.renew(p, held)));
     await this.forgetDeparted();

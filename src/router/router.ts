@@ -139,7 +139,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
   });
-  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size) });
+  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit work failed') });
   const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log });
   const send = mailbox.send.bind(mailbox);
   const owned = () => leases.owned();

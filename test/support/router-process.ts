@@ -99,6 +99,8 @@ export class RouterProcess {
 
   /** The router's view of the cluster (`GET /cluster` on its ops server). */
   async cluster(): Promise<ClusterView> {
+    // A router that died says why, rather than "fetch failed".
+    if (!this.running) throw new Error(`router ${this.nodeId} exited (${this.child.exitCode ?? this.child.signalCode}): ${this.stderr.slice(-2000)}`);
     const res = await fetch(`${this.opsUrl}/cluster`);
     if (!res.ok) throw new Error(`GET /cluster: ${res.status}`);
     return (await res.json()) as ClusterView;
