@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { preparingPool } from './preparing-pool.ts';
 
 export interface StoreOptions {
   /**
@@ -56,6 +57,6 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     ...(options.idleInTransactionTimeoutMs && { options: `-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs}` }),
   });
   pool.on('error', options.onIdleError ?? ((err) => console.error(JSON.stringify({ level: 'error', msg: 'idle database connection failed', err: err.message }))));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }

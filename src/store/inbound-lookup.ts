@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ConversationRow, Database } from './database.ts';
 import type { IdentityKey, KnownIdentity } from './customers.ts';
+import { PREPARED } from './preparing-pool.ts';
 
 type Db = Kysely<Database>;
 
@@ -31,7 +32,8 @@ export interface InboundLookup {
 interface LookupRow {
   fence_epoch: string | number | null;
   seen: boolean;
-  known: KnownIdentity[];
+  /** One entry per identity asked for: null when it is not linked to a customer. */
+  known: (KnownIdentity | null)[];
   conversation_found: boolean;
 }
 
@@ -42,24 +44,30 @@ interface LookupRow {
  */
 export async function lookupInbound(db: Db, req: InboundLookupRequest): Promise<InboundLookup> {
   const { tenant, channel } = req;
-  const keys = sql.join(req.keys.map((k) => sql`(${k.kind}::text, ${k.channel}::text, ${k.value}::text)`));
-  const { rows } = await sql<LookupRow & Record<string, unknown>>`
+  // One primary-key lookup per identity: a plan that stays right as a prepared statement's
+  // generic plan, whatever the table's statistics (an IN list of rows may scan the tenant).
+  const known = sql.join(
+    req.keys.map(
+      (k) => sql`(select json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id)
+                 from identities where tenant = ${tenant} and kind = ${k.kind} and channel = ${k.channel} and value = ${k.value})`,
+    ),
+  );
+  const { rows } = await sql<LookupRow & Record<string, unknown>>`${sql.raw(PREPARED)}
     with conversation as (
       select * from conversations
       where tenant = ${tenant} and channel = ${channel} and external_id = ${req.externalId} and state <> 'closed'
       for no key update)
     select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
            exists (select 1 from messages where tenant = ${tenant} and channel = ${channel} and platform_message_id = ${req.platformMessageId}) as seen,
-           (select coalesce(json_agg(json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id)), '[]'::json)
-              from identities where tenant = ${tenant} and (kind, channel, value) in (${keys})) as known,
+           json_build_array(${known}) as known,
            conversation.id is not null as conversation_found,
            conversation.*
     from (select 1) as one left join conversation on true`.execute(db);
-  const { fence_epoch, seen, known, conversation_found, ...conversation } = rows[0] as LookupRow & Record<string, unknown>;
+  const { fence_epoch, seen, known: found, conversation_found, ...conversation } = rows[0] as LookupRow & Record<string, unknown>;
   return {
     epoch: fence_epoch === null ? undefined : Number(fence_epoch),
     seen,
-    known,
+    known: found.filter((identity): identity is KnownIdentity => identity !== null),
     conversation: conversation_found ? (conversation as unknown as ConversationRow) : undefined,
   };
 }

@@ -11,4 +11,5 @@ export * from './outbox.ts';
 export * from './open-actor.ts';
 export * from './inbound-lookup.ts';
 export * from './step-writes.ts';
+export { PREPARED } from './preparing-pool.ts';
 export * from './partitions.ts';

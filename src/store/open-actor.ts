@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AgentRow, ConversationRow, Database } from './database.ts';
+import { PREPARED } from './preparing-pool.ts';
 
 type Db = Kysely<Database>;
 
@@ -56,7 +57,7 @@ export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, 
   const earlier = req.outboxId
     ? sql`exists (select 1 from outbox where target_kind = ${req.kind} and tenant = ${req.tenant} and target_id = ${req.id} and id < ${req.outboxId})`
     : sql`false`;
-  const { rows } = await sql<OpenedRow & Record<string, unknown>>`
+  const { rows } = await sql<OpenedRow & Record<string, unknown>>`${sql.raw(PREPARED)}
     with consumed as (${consumed}), actor as (${actor})
     select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
            ${earlier} as earlier_pending,
