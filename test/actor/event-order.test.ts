@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServices, type TestServices } from '../support/services.ts';
+import { describe, expect, it } from 'vitest';
+import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { ActorHost } from '../../src/actor/index.ts';
 import type { ParleyError } from '../../src/contract/index.ts';
-import { claimEpoch, insertOutbox, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import { claimEpoch, insertOutbox } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 
 const tenant = 'acme';
@@ -16,27 +16,15 @@ const partition = 3;
  * earlier one's failed during a handover).
  */
 describe('events reach an actor in commit order', () => {
-  let services: TestServices;
-  let store: Store;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    store = await openStore({ url: services.databaseUrl });
-    await migrateToLatest(store.db);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await services?.stop();
-  });
+  const database = useMigratedStore();
 
   it('refuses a later outbox event while an earlier one for the same actor is pending, then takes both in order', async () => {
-    await claimEpoch(store.db, partition, 1, 'router-a');
-    const host = new ActorHost(store.db, quietHooks, { epochOf: () => 1 });
+    await claimEpoch(database.store.db, partition, 1, 'router-a');
+    const host = new ActorHost(database.store.db, quietHooks, { epochOf: () => 1 });
     const at = new Date().toISOString();
     await host.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 1 } } });
     const presence = (value: 'available' | 'away') => JSON.stringify({ type: 'presence.set', at, commandId: randomUUID(), presence: value });
-    const [first, second] = await insertOutbox(store.db, [
+    const [first, second] = await insertOutbox(database.store.db, [
       { tenant, partition, kind: 'actor', target_kind: 'agent', target_id: 'ana', subject: null, msg_id: null, payload: presence('available') },
       { tenant, partition, kind: 'actor', target_kind: 'agent', target_id: 'ana', subject: null, msg_id: null, payload: presence('away') },
     ]);
@@ -45,7 +33,7 @@ describe('events reach an actor in commit order', () => {
       return host.send({ kind: 'agent', tenant, id: 'ana', partition, event: r.payload as never }, { outboxId: String(r.id) });
     };
     const presenceNow = async () => {
-      const row = await store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+      const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
       return (row.snapshot as { context: AgentContext }).context.presence;
     };
 
@@ -56,6 +44,6 @@ describe('events reach an actor in commit order', () => {
     await deliver(first);
     await deliver(second);
     expect(await presenceNow()).toBe('away');
-    expect(await store.db.selectFrom('outbox').select('id').execute()).toEqual([]);
+    expect(await database.store.db.selectFrom('outbox').select('id').execute()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServices, type TestServices } from '../support/services.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { configFolder } from '../support/config-folder.ts';
 import { ActorHost, type GroupCommitOptions } from '../../src/actor/index.ts';
@@ -8,32 +8,23 @@ import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
 import type { InboundMessage, ParleyError } from '../../src/contract/index.ts';
 import { submitMessage } from '../../src/router/receive-message.ts';
-import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import { claimEpoch } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 
 /** The group commit of customer messages and actor events (real PostgreSQL): what shares a transaction, and what fails alone. */
 describe('group commit', () => {
-  let services: TestServices;
-  let store: Store;
+  const database = useMigratedStore();
   const config = new ConfigRegistry();
 
   beforeAll(async () => {
-    services = await startTestServices();
-    store = await openStore({ url: services.databaseUrl });
-    await migrateToLatest(store.db);
-    for (const p of [1, 2, 3]) await claimEpoch(store.db, p, 1, 'router-a');
+    for (const p of [1, 2, 3]) await claimEpoch(database.store.db, p, 1, 'router-a');
     const folder = await configFolder(tenant);
     config.apply(await loadConfigFolder(folder.dir));
     await folder.remove();
   });
 
-  afterAll(async () => {
-    await store?.close();
-    await services?.stop();
-  });
-
-  const hostWith = (options: GroupCommitOptions = {}) => new ActorHost(store.db, quietHooks, { epochOf: () => 1 }, options);
+  const hostWith = (options: GroupCommitOptions = {}) => new ActorHost(database.store.db, quietHooks, { epochOf: () => 1 }, options);
   const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
     version: 1,
     tenant,
@@ -45,7 +36,7 @@ describe('group commit', () => {
   });
   const stored = async (messages: InboundMessage[]) => {
     const ids = messages.map((m) => m.messageId);
-    const rows = await store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', ids).execute();
+    const rows = await database.store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', ids).execute();
     return rows.map((r) => r.platform_message_id).sort();
   };
   const at = () => new Date().toISOString();
@@ -88,7 +79,7 @@ describe('group commit', () => {
 
     expect(found).toEqual([true, true, 'stored', true]);
     expect(sizes).toEqual([1, 4]);
-    const row = await store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
+    const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
     expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
   });
 
@@ -107,6 +98,16 @@ describe('group commit', () => {
     // The batch of three failed as a whole and was retried item by item.
     expect(sizes).toEqual([1, 1, 1]);
     expect(await stored([first, ...good, bad])).toEqual([first, ...good].map((m) => m.messageId).sort());
+  });
+
+  it('reports after-commit work that fails, and the item still succeeds (its effects are committed)', async () => {
+    const failures: unknown[] = [];
+    const failing = { ...quietHooks, conversationChanged: () => { throw new Error('NATS is away'); } };
+    const host = new ActorHost(database.store.db, failing, { epochOf: () => 1 }, { onError: (err) => failures.push(err) });
+    const m = message('c-after-commit');
+    expect(await submitMessage(host, config, 1, m)).toBe('stored');
+    expect(await stored([m])).toHaveLength(1);
+    expect(failures).toEqual([new Error('NATS is away')]);
   });
 
   it('stores a redelivered message once', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServices, type TestServices } from '../support/services.ts';
-import { migrateToLatest, openStore, StepWrites, type Store } from '../../src/store/index.ts';
+import { describe, expect, it } from 'vitest';
+import { useMigratedStore } from '../support/migrated-store.ts';
+import { StepWrites } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 const partition = 0;
@@ -12,23 +12,11 @@ const partition = 0;
  * wrong without the merging.
  */
 describe('StepWrites', () => {
-  let services: TestServices;
-  let store: Store;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    store = await openStore({ url: services.databaseUrl });
-    await migrateToLatest(store.db);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await services?.stop();
-  });
+  const database = useMigratedStore();
 
   const newCustomer = async () => {
     const id = randomUUID();
-    await store.db.insertInto('customers').values({ id, tenant, name: null }).execute();
+    await database.store.db.insertInto('customers').values({ id, tenant, name: null }).execute();
     return id;
   };
   const state = (s: string) => ({ state: s, queue: 'support', agentId: null, lastMessageAt: new Date(), closedAt: null, snapshot: { value: s } });
@@ -52,22 +40,22 @@ describe('StepWrites', () => {
   const newConversation = async () => {
     const customerId = await newCustomer();
     const id = randomUUID();
-    const writes = new StepWrites(store.db);
+    const writes = new StepWrites(database.store.db);
     writes.insertConversation({ id, tenant, channel: 'whatsapp', customer_id: customerId, external_id: `opaque:${id}`, partition }, state('queued'));
     await writes.flush();
     return { id, customerId };
   };
-  const timerOf = (actorId: string) => store.db.selectFrom('timers').selectAll().where('actor_id', '=', actorId).executeTakeFirst();
-  const assignment = (id: string) => store.db.selectFrom('assignments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const timerOf = (actorId: string) => database.store.db.selectFrom('timers').selectAll().where('actor_id', '=', actorId).executeTakeFirst();
+  const assignment = (id: string) => database.store.db.selectFrom('assignments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('creates a conversation and its first message in one statement (the foreign key is checked at its end)', async () => {
     const customerId = await newCustomer();
     const id = randomUUID();
-    const writes = new StepWrites(store.db);
+    const writes = new StepWrites(database.store.db);
     writes.insertConversation({ id, tenant, channel: 'whatsapp', customer_id: customerId, external_id: `opaque:${id}`, partition }, state('queued'));
     writes.insertMessage(message(id, customerId), { once: false });
     await writes.flush();
-    const rows = await store.db.selectFrom('messages').select('conversation_id').where('conversation_id', '=', id).execute();
+    const rows = await database.store.db.selectFrom('messages').select('conversation_id').where('conversation_id', '=', id).execute();
     expect(rows).toHaveLength(1);
   });
 
@@ -76,13 +64,13 @@ describe('StepWrites', () => {
     const ref = { tenant, actorKind: 'conversation' as const, actorId: id, name: 'window' };
     const arm = (ms: number) => ({ partition, dueAt: new Date(Date.now() + ms), event: { type: 'window.expired', at: new Date().toISOString() } });
 
-    const armThenCancel = new StepWrites(store.db);
+    const armThenCancel = new StepWrites(database.store.db);
     armThenCancel.armTimer(ref, arm(1_000));
     armThenCancel.cancelTimer(ref);
     await armThenCancel.flush();
     expect(await timerOf(id)).toBeUndefined();
 
-    const cancelThenRearm = new StepWrites(store.db);
+    const cancelThenRearm = new StepWrites(database.store.db);
     const due = arm(60_000);
     cancelThenRearm.cancelTimer(ref);
     cancelThenRearm.armTimer(ref, arm(1_000));
@@ -95,14 +83,14 @@ describe('StepWrites', () => {
     const name = `after-work:${randomUUID()}`;
     const ref = (t: string) => ({ tenant: t, actorKind: 'agent' as const, actorId: 'ana', name });
     for (const t of ['acme', 'globex']) {
-      const writes = new StepWrites(store.db);
+      const writes = new StepWrites(database.store.db);
       writes.armTimer(ref(t), { partition, dueAt: new Date(Date.now() + 60_000), event: { type: 'after-work.done', at: new Date().toISOString() } });
       await writes.flush();
     }
-    const cancel = new StepWrites(store.db);
+    const cancel = new StepWrites(database.store.db);
     cancel.cancelTimer(ref('acme'));
     await cancel.flush();
-    const rows = await store.db.selectFrom('timers').select('tenant').where('name', '=', name).execute();
+    const rows = await database.store.db.selectFrom('timers').select('tenant').where('name', '=', name).execute();
     expect(rows.map((r) => r.tenant)).toEqual(['globex']);
   });
 
@@ -110,7 +98,7 @@ describe('StepWrites', () => {
     const { id } = await newConversation();
     const offerId = randomUUID();
     const at = new Date();
-    const writes = new StepWrites(store.db);
+    const writes = new StepWrites(database.store.db);
     writes.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: at, reason: { method: 'longest-idle' } });
     writes.updateAssignment(offerId, 'accepted', at);
     await writes.flush();
@@ -120,13 +108,13 @@ describe('StepWrites', () => {
   it('merges two changes of one assignment in one step (its end and its wrap-up code)', async () => {
     const { id } = await newConversation();
     const offerId = randomUUID();
-    const offered = new StepWrites(store.db);
+    const offered = new StepWrites(database.store.db);
     offered.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
     offered.updateAssignment(offerId, 'accepted', new Date());
     await offered.flush();
 
     const ended = new Date();
-    const writes = new StepWrites(store.db);
+    const writes = new StepWrites(database.store.db);
     writes.setWrapUpCode(offerId, 'resolved');
     writes.updateAssignment(offerId, 'ended', ended);
     await writes.flush();
@@ -135,7 +123,7 @@ describe('StepWrites', () => {
 
   it('returns the outbox rows in the order queued, with string ids', async () => {
     const { id } = await newConversation();
-    const writes = new StepWrites(store.db);
+    const writes = new StepWrites(database.store.db);
     writes.saveConversation(id, state('offered'));
     const row = (n: number) => ({ tenant, partition, kind: 'actor' as const, target_kind: 'agent' as const, target_id: 'ana', subject: null, msg_id: null, payload: JSON.stringify({ n }) });
     writes.queueOutbox([row(1), row(2), row(3)]);
@@ -149,17 +137,17 @@ describe('StepWrites', () => {
     const { id, customerId } = await newConversation();
     const m = message(id, customerId);
     for (let i = 0; i < 2; i++) {
-      const writes = new StepWrites(store.db);
+      const writes = new StepWrites(database.store.db);
       writes.insertMessage(m, { once: true });
       await writes.flush();
     }
-    const again = new StepWrites(store.db);
+    const again = new StepWrites(database.store.db);
     again.saveConversation(id, state('closed'));
     again.insertMessage(m, { once: false });
     await expect(again.flush()).rejects.toThrow(/duplicate key/);
     // The statement failed as a whole: the conversation's save did not happen either.
-    const conversation = await store.db.selectFrom('conversations').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+    const conversation = await database.store.db.selectFrom('conversations').select('state').where('id', '=', id).executeTakeFirstOrThrow();
     expect(conversation.state).toBe('queued');
-    expect(await store.db.selectFrom('messages').select('id').where('id', '=', m.id).execute()).toHaveLength(1);
+    expect(await database.store.db.selectFrom('messages').select('id').where('id', '=', m.id).execute()).toHaveLength(1);
   });
 });
