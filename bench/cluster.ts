@@ -1,6 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql, type Kysely } from 'kysely';
@@ -9,6 +7,7 @@ import { encode, externalIdOf, inboundMsgId, subjects, type AgentEvent, type Inb
 import { openStore, type Database, type Store } from '../src/store/index.ts';
 import { AgentDriver } from '../test/support/agent-driver.ts';
 import { RouterProcess } from '../test/support/router-process.ts';
+import { configFolder } from '../test/support/config-folder.ts';
 import { startTestServices, waitFor, type TestServices } from '../test/support/services.ts';
 import { percentile } from './random.ts';
 
@@ -51,6 +50,7 @@ const MAX_BATCH = 100;
 const ROUTER_COUNTS = (process.env.BENCH_ROUTERS ?? '1,2,3').split(',').map(Number);
 const PARTITIONS = 64;
 const TENANT = 'bench';
+/** The channel and queue of `configFolder`. */
 const CHANNEL = 'whatsapp';
 const QUEUE = 'support';
 /** Giving up on a phase: far above what the workload needs. */
@@ -63,17 +63,6 @@ const TIMELINE_EVERY_MS = 10_000;
 const PACED_CUSTOMERS = Math.max(10, Math.round(100 * SCALE));
 const PACED_PER_SECOND = 10;
 
-const RESOURCES = `
-apiVersion: parley.dev/v1alpha1
-kind: Channel
-metadata: { name: ${CHANNEL}, namespace: ${TENANT} }
-spec: { type: whatsapp, queue: ${QUEUE} }
----
-apiVersion: parley.dev/v1alpha1
-kind: Queue
-metadata: { name: ${QUEUE}, namespace: ${TENANT} }
-spec: {}
-`;
 
 const benchStarted = performance.now();
 const progress = (text: string) => console.error(`[cluster ${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${text}`);
@@ -486,9 +475,9 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
 }
 
 export async function runClusterBenchmark(): Promise<object> {
-  const configDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const config = await configFolder(TENANT);
+  const configDir = config.dir;
   try {
-    await writeFile(join(configDir, 'resources.yaml'), RESOURCES);
     progress(`workload: ${CONVERSATIONS} conversations × ${MESSAGES_EACH} messages, ${AGENTS} agents × ${CAPACITY}`);
     const rawPipeline = await runRawPipeline();
     const routers = [];
@@ -517,6 +506,6 @@ export async function runClusterBenchmark(): Promise<object> {
         'Routers, NATS, PostgreSQL and the bench process share the same cores.',
     };
   } finally {
-    await rm(configDir, { recursive: true, force: true });
+    await config.remove();
   }
 }

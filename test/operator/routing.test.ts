@@ -10,19 +10,10 @@ import { startRouter, type Router } from '../../src/router/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { cleanupWithKubectl, ensureNamespace, kubectlOk, loadKubeConfig, Objects, startTestOperator, type TestOperator } from './support.ts';
 import { expectAssignmentsFollowMethodChange } from '../support/method-switch.ts';
+import { channelAndQueue } from '../support/config-folder.ts';
 
 const tenant = 'acme';
-const resources = `
-apiVersion: parley.dev/v1alpha1
-kind: Channel
-metadata: { name: whatsapp, namespace: ${tenant} }
-spec: { type: whatsapp, queue: support }
----
-apiVersion: parley.dev/v1alpha1
-kind: Queue
-metadata: { name: support, namespace: ${tenant} }
-spec: { method: best-skills, skills: [support] }
-`;
+const resources = channelAndQueue(tenant, '{ method: best-skills, skills: [support] }');
 
 /** kubectl → operator → configuration bucket → a running router, without a restart. */
 describe('resources applied with kubectl route live conversations', () => {

@@ -7,12 +7,12 @@ export interface ConfigFolder {
   remove(): Promise<void>;
 }
 
-/** A folder of resources for `PARLEY_CONFIG`: a WhatsApp channel of `tenant` and its queue `support`. */
-export async function configFolder(tenant: string): Promise<ConfigFolder> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-config-'));
-  await writeFile(
-    join(dir, 'resources.yaml'),
-    `apiVersion: parley.dev/v1alpha1
+/**
+ * The resources of one tenant's WhatsApp channel `whatsapp` and its queue `support`, as
+ * YAML (for a folder, or for `kubectl apply`). `queueSpec`: the Queue's spec, in flow style.
+ */
+export function channelAndQueue(tenant: string, queueSpec = '{}'): string {
+  return `apiVersion: parley.dev/v1alpha1
 kind: Channel
 metadata: { name: whatsapp, namespace: ${tenant} }
 spec: { type: whatsapp, queue: support }
@@ -20,8 +20,13 @@ spec: { type: whatsapp, queue: support }
 apiVersion: parley.dev/v1alpha1
 kind: Queue
 metadata: { name: support, namespace: ${tenant} }
-spec: {}
-`,
-  );
+spec: ${queueSpec}
+`;
+}
+
+/** A folder of resources for `PARLEY_CONFIG`: see `channelAndQueue`. */
+export async function configFolder(tenant: string): Promise<ConfigFolder> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-config-'));
+  await writeFile(join(dir, 'resources.yaml'), channelAndQueue(tenant));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
