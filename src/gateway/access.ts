@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ParleyError } from '../contract/index.ts';
-import { verifyToken } from './tokens.ts';
-import type { Claims } from './tokens.ts';
+import { verifyToken } from '../auth/index.ts';
+import type { Claims } from '../auth/index.ts';
 
 /**
  * Who may do what. The tenant always comes from the verified token; these checks only

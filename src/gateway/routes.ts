@@ -11,7 +11,7 @@ import { HttpProblem } from './http-errors.ts';
 import { readJsonBody } from './http-io.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import type { Route } from './route-table.ts';
-import type { Claims } from './tokens.ts';
+import type { Claims } from '../auth/index.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
 
 /** What the handlers work with, resolved once when the gateway starts. */

@@ -13,3 +13,4 @@ export * from './inbound-lookup.ts';
 export * from './step-writes.ts';
 export { PREPARED } from './preparing-pool.ts';
 export * from './partitions.ts';
+export * from './database-errors.ts';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../contract/index.ts';
-import { signToken, verifyToken } from './tokens.ts';
+import { signToken, verifyToken } from './hs256-tokens.ts';
 
 const secret = 'test-secret-that-is-long-enough-for-hs256';
 const claims = { sub: 'alice', tenant: 'acme', role: 'agent' } as const;
