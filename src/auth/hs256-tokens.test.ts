@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../contract/index.ts';
 import { signToken, verifyToken } from './hs256-tokens.ts';
+import { signLocalToken } from './local-tokens.ts';
+import { hs256Verifier } from './token-verifier.ts';
 
 const secret = 'test-secret-that-is-long-enough-for-hs256';
 const claims = { sub: 'alice', tenant: 'acme', role: 'agent' } as const;
@@ -27,7 +29,7 @@ function expectUnauthorized(fn: () => unknown, detail: RegExp): void {
   expect.fail('expected verifyToken to throw');
 }
 
-describe('tokens', () => {
+describe('tokens (the synchronous HS256 helpers kept until their callers await)', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -92,5 +94,16 @@ describe('tokens', () => {
   it('refuses an empty secret', () => {
     expect(() => signToken('', claims)).toThrow(RangeError);
     expect(() => verifyToken('', 'a.b.c')).toThrow(RangeError);
+  });
+
+  it('signs the same bytes as jose (signLocalToken), which the jose verifier accepts', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-22T10:00:00Z') });
+    const token = signToken(secret, claims, 600);
+    expect(token).toBe(await signLocalToken(secret, claims, 600));
+    await expect(hs256Verifier(secret).verify(token)).resolves.toMatchObject(claims);
+  });
+
+  it('accepts what jose signs', async () => {
+    expect(verifyToken(secret, await signLocalToken(secret, claims))).toMatchObject(claims);
   });
 });

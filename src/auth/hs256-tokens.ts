@@ -1,37 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import { ParleyError, TenantName } from '../contract/index.ts';
+import { ParleyError } from '../contract/index.ts';
+import { ClaimsSchema } from './claims.ts';
+import type { Claims, Role } from './claims.ts';
 
-/** Roles a gateway token can carry, from least to most privileged. */
-export const Roles = ['agent', 'supervisor', 'admin'] as const;
-export type Role = (typeof Roles)[number];
-
-/** What a gateway token asserts: who (`sub`), in which tenant, with which role, until when. */
-export interface Claims {
-  sub: string;
-  tenant: string;
-  role: Role;
-  /** Expiry, in seconds since the epoch. */
-  exp: number;
-  /** Issued at, in seconds since the epoch. */
-  iat: number;
-}
-
-// The tenant ends up inside NATS subjects, so even a correctly signed token must carry a
-// valid DNS label there: a signing bug elsewhere must not turn into a wildcard subscription.
-const ClaimsSchema = z.object({
-  sub: z.string().min(1).max(256),
-  tenant: TenantName,
-  role: z.enum(Roles),
-  exp: z.number().int(),
-  iat: z.number().int(),
-});
+/*
+ * The synchronous HS256 code from before jose, kept only for callers that cannot await yet
+ * (`src/gateway/access.ts`, `parley token`, `parley demo`, tests). Its output is byte for
+ * byte what `signLocalToken` (jose) signs, which hs256-tokens.test.ts checks. New code uses
+ * `signLocalToken` and `createTokenVerifier`.
+ */
 
 const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 const segment = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Signs an HS256 JWT for the gateway.
+ * @deprecated use `await signLocalToken(secret, claims, ttlSeconds)`.
  * @param ttlSeconds lifetime of the token. @default 28800 (8 hours)
  */
 export function signToken(
@@ -47,7 +31,8 @@ export function signToken(
 }
 
 /**
- * Verifies an HS256 JWT and returns its claims.
+ * Verifies an HS256 JWT and returns its claims (no clock tolerance, claims under Parley's names).
+ * @deprecated use `createTokenVerifier(readAuthSettings()).verify(token)`.
  * @throws ParleyError `unauthorized` when the token is malformed, uses another algorithm,
  *   has a bad signature, carries invalid claims or has expired.
  */

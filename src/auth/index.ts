@@ -1,5 +1,11 @@
 /** Who is calling: gateway tokens, how they are signed and how they are verified. */
-export { Roles, signToken, verifyToken } from './hs256-tokens.ts';
-export type { Claims, Role } from './hs256-tokens.ts';
-export { hs256Verifier } from './token-verifier.ts';
+export { claimsFrom, defaultClaimMapping, Roles } from './claims.ts';
+export type { ClaimMapping, Claims, Role } from './claims.ts';
+export { AsymmetricAlgorithms, AuthModes, AuthSettingsError, readAuthSettings } from './auth-settings.ts';
+export type { AsymmetricAlgorithm, AuthMode, AuthSettings, KeysAuthSettings, LocalAuthSettings, OidcAuthSettings } from './auth-settings.ts';
+export { signLocalToken } from './local-tokens.ts';
+export type { LocalTokenOptions } from './local-tokens.ts';
+export { createTokenVerifier, hs256Verifier } from './token-verifier.ts';
 export type { TokenVerifier } from './token-verifier.ts';
+/** @deprecated synchronous HS256 helpers, until their callers move to `signLocalToken` and `TokenVerifier`. */
+export { signToken, verifyToken } from './hs256-tokens.ts';
