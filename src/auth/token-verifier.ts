@@ -73,7 +73,6 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
 
 /** A verifier of HS256 tokens signed with a shared secret (the secret's UTF-8 bytes are the key), with Parley's claim names. */
 export function hs256Verifier(secret: string): TokenVerifier {
-  localKey(secret);
   return createTokenVerifier({
     mode: 'local',
     secret,

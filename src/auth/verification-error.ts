@@ -17,7 +17,7 @@ function detailOf(err: unknown, token: string): string {
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return 'token not yet valid (nbf)';
-    if (err.claim === 'aud') return err.reason === 'missing' ? 'invalid claims: "aud" is missing' : 'token audience (aud) is not this gateway\'s';
+    if (err.claim === 'aud') return err.reason === 'missing' ? 'invalid claims: "aud" is missing' : "token audience (aud) is not this gateway's";
     if (err.claim === 'iss') return err.reason === 'missing' ? 'invalid claims: "iss" is missing' : 'token issuer (iss) is not the configured issuer';
     return `invalid claims: "${err.claim}" is ${err.reason === 'missing' ? 'missing' : 'invalid'}`;
   }
