@@ -9,7 +9,7 @@ import { createTokenVerifier, hs256Verifier } from './token-verifier.ts';
 
 const secret = 'test-secret-that-is-long-enough-for-hs256';
 const claims = { sub: 'alice', tenant: 'acme', role: 'agent' } as const;
-const verifier = hs256Verifier(secret);
+const verifier = createTokenVerifier(readAuthSettings({ PARLEY_AUTH_SECRET: secret }));
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -77,6 +77,12 @@ describe('local mode (HS256 with jose)', () => {
     await expect(verifier.verify(token)).resolves.toMatchObject(claims);
     vi.setSystemTime(new Date('2026-11-22T10:01:30Z'));
     await expectUnauthorized(token, /expired/);
+  });
+
+  it('hs256Verifier(secret) expires a token exactly at exp, unless given a tolerance', async () => {
+    const expired = await signLocalToken(secret, claims, -1);
+    await expectUnauthorized(expired, /expired/, hs256Verifier(secret));
+    await expect(hs256Verifier(secret, 30).verify(expired)).resolves.toMatchObject(claims);
   });
 
   it('rejects a token that is not valid yet (nbf beyond the tolerance)', async () => {

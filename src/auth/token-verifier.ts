@@ -1,7 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { ParleyError } from '../contract/index.ts';
-import { authDefaults, AuthSettingsError } from './auth-settings.ts';
+import { AuthSettingsError } from './auth-settings.ts';
 import type { AuthSettings, OidcAuthSettings } from './auth-settings.ts';
 import { claimsFrom, defaultClaimMapping } from './claims.ts';
 import type { Claims } from './claims.ts';
@@ -71,14 +71,19 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
   }
 }
 
-/** A verifier of HS256 tokens signed with a shared secret (the secret's UTF-8 bytes are the key), with Parley's claim names. */
-export function hs256Verifier(secret: string): TokenVerifier {
+/**
+ * A verifier of HS256 tokens signed with a shared secret (the secret's UTF-8 bytes are the
+ * key), with Parley's claim names: the shorthand for tests and for a gateway given only a secret.
+ * @param clockToleranceSeconds slack on `exp` and `nbf`. @default 0 (a token expires exactly
+ *   at `exp`, as with the hand-written verifier; `readAuthSettings` defaults to 30 s)
+ */
+export function hs256Verifier(secret: string, clockToleranceSeconds = 0): TokenVerifier {
   return createTokenVerifier({
     mode: 'local',
     secret,
     issuer: undefined,
     audience: [],
-    clockToleranceSeconds: authDefaults.clockToleranceSeconds,
+    clockToleranceSeconds,
     claims: defaultClaimMapping,
   });
 }
