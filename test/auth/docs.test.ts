@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { authDefaults, readAuthSettings } from '../../src/auth/auth-settings.ts';
+import { claimsFrom } from '../../src/auth/claims.ts';
 
 /** docs/authentication.md is how operators set up authentication: its settings and refusals must be the code's. */
 
@@ -71,5 +72,26 @@ describe('docs/authentication.md', () => {
     const details = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => (m[1] as string).split(/ ?["…]/)[0] as string);
     expect(details.length).toBeGreaterThan(8);
     for (const detail of details.filter((d) => d !== 'missing bearer token')) expect(source, detail).toContain(detail);
+  });
+});
+
+describe('docs/authentication.md examples', () => {
+  const section = doc.slice(doc.indexOf('## 4.'), doc.indexOf('## 5.'));
+  const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1] as string, text: m[2] as string }));
+  const env = (text: string): Record<string, string> =>
+    Object.fromEntries([...text.matchAll(/^(PARLEY_[A-Z_]+)=(\S+)/gm)].map((m) => [m[1] as string, m[2] as string]));
+
+  it.each([
+    ['Keycloak', 1, { sub: 'alice', tenant: 'acme', role: 'agent' }],
+    ['Entra', 3, { sub: '9f6c1a0e-1b2c-4d3e-8f00-1234567890ab', tenant: 'contoso', role: 'agent' }],
+  ] as const)('the %s token, read with the settings shown, gives the caller, tenant and role', (_name, at, expected) => {
+    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'json', 'sh', 'json', 'sh']);
+    const payload = JSON.parse(blocks[at]?.text ?? '') as Record<string, unknown>;
+    // The Keycloak block adds to the general OIDC block above it; the Entra block stands alone.
+    const settings = readAuthSettings({ ...(at === 1 ? env(blocks[0]?.text ?? '') : {}), ...env(blocks[at + 1]?.text ?? '') });
+    expect(settings.mode).toBe('oidc');
+    expect(payload.iss).toBe(settings.issuer);
+    expect([payload.aud].flat()).toContain(settings.audience[0]);
+    expect(claimsFrom(payload, settings.claims)).toMatchObject(expected);
   });
 });

@@ -40,8 +40,8 @@ export interface IdentityProvider {
   jwksUrl: string;
   /** The keys the JWKS publishes; replace to rotate. */
   published: SigningKey[];
-  /** While set, every request answers this status. */
-  failWith: number | undefined;
+  /** While set, every request answers this status, or never answers (`hang`). */
+  failWith: number | 'hang' | undefined;
   /** The issuer the discovery document names (the real one unless a test lies). */
   advertisedIssuer: string;
   readonly requests: { discovery: number; jwks: number };
@@ -52,16 +52,17 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', idp.issuer).pathname;
     const answer = (status: number, body: unknown): void => {
+      if (idp.failWith === 'hang') return;
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (path === `${issuerPath}/.well-known/openid-configuration`) {
       requests.discovery += 1;
-      if (idp.failWith !== undefined) return answer(idp.failWith, { error: 'down' });
+      if (idp.failWith !== undefined) return answer(idp.failWith === 'hang' ? 0 : idp.failWith, { error: 'down' });
       return answer(200, { issuer: idp.advertisedIssuer, jwks_uri: idp.jwksUrl, id_token_signing_alg_values_supported: ['RS256', 'ES256'] });
     }
     if (path === `${issuerPath}/protocol/openid-connect/certs`) {
       requests.jwks += 1;
-      if (idp.failWith !== undefined) return answer(idp.failWith, { error: 'down' });
+      if (idp.failWith !== undefined) return answer(idp.failWith === 'hang' ? 0 : idp.failWith, { error: 'down' });
       return answer(200, { keys: idp.published.map((k) => k.publicJwk) });
     }
     answer(404, { error: 'not found' });

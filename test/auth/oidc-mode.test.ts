@@ -188,6 +188,22 @@ describe('oidc mode', () => {
     expect(down.message).toMatch(/JWKS http:\/\/127\.0\.0\.1:\d+\/realms\/parley\/protocol\/openid-connect\/certs/);
   });
 
+  it('answers unavailable when the issuer does not answer in time or cannot be reached', async () => {
+    idp.failWith = 'hang';
+    const token = await keycloakToken(rsa);
+    const slow = await refusal(createTokenVerifier(keycloakSettings({}, { jwksTimeoutMs: 200 })), token);
+    expect(slow.code).toBe('unavailable');
+    expect(slow.message).toMatch(/discovery failed.*timeout/i);
+    const slowJwks = await refusal(createTokenVerifier(keycloakSettings({ PARLEY_AUTH_JWKS_URL: idp.jwksUrl }, { jwksTimeoutMs: 200 })), token);
+    expect(slowJwks.code).toBe('unavailable');
+
+    const closed = await startIdentityProvider();
+    await closed.close();
+    const unreachable = await refusal(createTokenVerifier(keycloakSettings({ PARLEY_AUTH_JWKS_URL: closed.jwksUrl })), token);
+    expect(unreachable.code).toBe('unavailable');
+    expect(unreachable.message).toContain(closed.jwksUrl);
+  });
+
   it('does not retry a failed discovery before the cooldown', async () => {
     idp.failWith = 503;
     const verifier = createTokenVerifier(keycloakSettings()); // cooldown 30 s
