@@ -9,7 +9,7 @@ import { AuthSettingsError } from './auth-settings.ts';
  * carries its own, a PEM file's `kid` is its file name without `.pem` (so a folder
  * mounted from a Kubernetes Secret with `2026-12.pem` and `2027-06.pem` holds both keys
  * of a rotation). Read once at start: changing keys means restarting the gateways.
- * @throws AuthSettingsError naming the file when a key is unreadable, private, symmetric, without `kid` or a duplicate.
+ * @throws AuthSettingsError naming the file when a key is unreadable, private, symmetric, a short RSA key, without `kid` or a duplicate.
  */
 export function loadKeySet(paths: readonly string[]): JSONWebKeySet {
   const keys: JWK[] = [];
@@ -17,6 +17,10 @@ export function loadKeySet(paths: readonly string[]): JSONWebKeySet {
   for (const file of paths.flatMap(expand)) {
     for (const key of readKeys(file)) {
       const kid = key.kid as string;
+      // jose refuses such keys at verification time; saying so at start is kinder.
+      if (key.kty === 'RSA' && Buffer.from(key.n ?? '', 'base64url').length * 8 < 2048) {
+        throw new AuthSettingsError(`PARLEY_AUTH_KEYS: ${file} (kid "${kid}") is an RSA key shorter than 2048 bits`);
+      }
       const other = seen.get(kid);
       if (other !== undefined) throw new AuthSettingsError(`PARLEY_AUTH_KEYS: kid "${kid}" is in both ${other} and ${file}`);
       seen.set(kid, file);

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -109,6 +109,8 @@ describe('keys mode', () => {
     fails(write('garbage.json', '{'), /garbage\.json is not JSON/);
     fails(join(dir, 'missing.pem'), /cannot read .*missing\.pem/);
     fails(`${write('2026-12.pem', current.publicPem)},${write('dup.json', JSON.stringify(current.publicJwk))}`, /kid "2026-12" is in both/);
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    fails(write('weak.pem', weak), /weak\.pem \(kid "weak"\) is an RSA key shorter than 2048 bits/);
     mkdirSync(join(dir, 'empty'), { recursive: true });
     fails(join(dir, 'empty'), /holds no \.pem or \.json key/);
   });
