@@ -20,8 +20,10 @@ describe('readAuthSettings', () => {
     });
   });
 
-  it('counts empty and blank values as unset', () => {
-    expect(readAuthSettings({ PARLEY_AUTH_MODE: '', PARLEY_AUTH_SECRET: ' ', PARLEY_AUTH_KEYS: '' })).toMatchObject({ mode: 'local', secret: undefined });
+  it('counts empty and blank values as unset, but keeps the secret byte for byte', () => {
+    expect(readAuthSettings({ PARLEY_AUTH_MODE: ' ', PARLEY_AUTH_TENANT_CLAIM: '', PARLEY_AUTH_KEYS: '' })).toMatchObject({ mode: 'local', claims: { tenant: 'tenant' } });
+    expect(readAuthSettings({ PARLEY_AUTH_SECRET: '' })).toMatchObject({ secret: undefined });
+    expect(readAuthSettings({ PARLEY_AUTH_SECRET: ' s3cret\n' })).toMatchObject({ secret: ' s3cret\n' });
   });
 
   it('resolves oidc mode with its fixed JWKS timings', () => {

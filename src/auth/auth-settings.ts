@@ -125,8 +125,9 @@ export function readAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
 
   switch (mode as AuthMode) {
     case 'local':
-      // Kept outside local mode too (the Helm chart always sets it), but only read here.
-      return { mode: 'local', ...common, secret: value('PARLEY_AUTH_SECRET') };
+      // Kept outside local mode too (the Helm chart always sets it), but only read here; not
+      // trimmed: its bytes are the key, exactly as `parley token` and other signers use them.
+      return { mode: 'local', ...common, secret: env.PARLEY_AUTH_SECRET || undefined };
     case 'keys': {
       const keyFiles = list(value('PARLEY_AUTH_KEYS'));
       if (keyFiles.length === 0) throw new AuthSettingsError('PARLEY_AUTH_MODE=keys needs PARLEY_AUTH_KEYS (public key files or folders)');
