@@ -1,7 +1,7 @@
 /** Who is calling: gateway tokens, how they are signed and how they are verified. */
 export { claimsFrom, defaultClaimMapping, Roles } from './claims.ts';
 export type { ClaimMapping, Claims, Role } from './claims.ts';
-export { AsymmetricAlgorithms, AuthModes, AuthSettingsError, readAuthSettings } from './auth-settings.ts';
+export { AsymmetricAlgorithms, authDefaults, AuthModes, AuthSettingsError, readAuthSettings } from './auth-settings.ts';
 export type { AsymmetricAlgorithm, AuthMode, AuthSettings, KeysAuthSettings, LocalAuthSettings, OidcAuthSettings } from './auth-settings.ts';
 export { signLocalToken } from './local-tokens.ts';
 export type { LocalTokenOptions } from './local-tokens.ts';

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { authDefaults, readAuthSettings } from '../../src/auth/auth-settings.ts';
-import { claimsFrom } from '../../src/auth/claims.ts';
+import { authDefaults, claimsFrom, readAuthSettings } from '../../src/auth/index.ts';
 
 /** docs/authentication.md is how operators set up authentication: its settings and refusals must be the code's. */
 
