@@ -92,6 +92,19 @@ describe('the Dockerfile', () => {
     expect(readme).toContain('Node.js 20.19');
     expect(readme).toContain(`Node.js ${major} LTS`);
   });
+
+  it('is described as it is in docs/operations.md §15', async () => {
+    const docs = await readFile(join(repoRoot, 'docs', 'operations.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('## 15. Production install'));
+    expect(section).toContain(`\`${image.from}\` (Node.js ${nodeMajor(image.from)} LTS)`);
+    expect(section).toContain(`run as uid ${the(image, 'USER').at(-1)!.args[0]!.split(':')[0]}`);
+    const installs = stages.flatMap((s) => the(s, 'RUN')).map((r) => r.args[0]!);
+    const production = installs.find((c) => c.includes('--omit=dev'))!;
+    expect(section).toContain(`\`${production.replace(/ --no-audit --no-fund$/, '')}\``);
+    const env = Object.assign({}, ...the(image, 'ENV').map(parseEnv)) as Record<string, string>;
+    for (const [name, value] of Object.entries(env)) expect(section, name).toContain(`\`${name}=${value}\``);
+    expect(section).toContain(`entry is \`${the(image, 'ENTRYPOINT').at(-1)!.args.join(' ')}\``);
+  });
 });
 
 describe('the image steps, replayed on the build output', () => {
