@@ -557,6 +557,34 @@ describe('charts/parley/README.md', () => {
   });
 });
 
+describe('charts/parley/examples: NATS and PostgreSQL installed on their own', () => {
+  it('gives the NATS chart a cluster of three with JetStream on persistent volumes', async () => {
+    const values = parse(await readFile(join(chartDir, 'examples', 'nats-values.yaml'), 'utf8')) as {
+      config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean; fileStore: { enabled: boolean; pvc: { enabled: boolean } } } };
+    };
+    expect(values.config.cluster).toMatchObject({ enabled: true, replicas: 3 });
+    expect(values.config.jetstream).toMatchObject({ enabled: true, fileStore: { enabled: true, pvc: { enabled: true } } });
+  });
+
+  it('makes a CloudNativePG Cluster whose app Secret the chart README points DATABASE_URL at', async () => {
+    const cluster = parse(await readFile(join(chartDir, 'examples', 'cnpg-cluster.yaml'), 'utf8')) as {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      spec: { instances: number; bootstrap: { initdb: { database: string; owner: string } } };
+    };
+    expect([cluster.apiVersion, cluster.kind]).toEqual(['postgresql.cnpg.io/v1', 'Cluster']);
+    expect(cluster.spec.instances).toBeGreaterThanOrEqual(3);
+    expect(cluster.spec.bootstrap.initdb).toEqual({ database: 'parley', owner: 'parley' });
+    // CloudNativePG names the Secret <cluster>-app and puts the whole URL under `uri`.
+    const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+    expect(readme).toContain(`--set database.existingSecret=${cluster.metadata.name}-app --set database.existingSecretKey=uri`);
+    const r = await render(chart.dir, { database: { existingSecret: `${cluster.metadata.name}-app`, existingSecretKey: 'uri' } });
+    const router = r.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
+    expect(envOf(router, 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'parley-db-app', key: 'uri' });
+  });
+});
+
 describe('CRDs', () => {
   it('ships in charts/parley/crds exactly the files of crds/, byte for byte', async () => {
     const yamlIn = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f)).sort();
