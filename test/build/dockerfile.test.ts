@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { trackChild, trackDir } from '../support/process-cleanup.ts';
 import { freePort, startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { dockerignore } from './dockerignore.ts';
@@ -22,7 +23,7 @@ import { replay, type ReplayedStage } from './replay.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const stages = parseDockerfile(await readFile(join(repoRoot, 'Dockerfile'), 'utf8'));
 const image = stages.at(-1)!;
-const packageJson = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+const packageJson = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string } };
 
 /** Packages the image must do without at run time (see the report's package.json moves). */
 const notNeededAtRunTime = ['tsx', '@electric-sql/pglite', 'kysely-pglite-dialect'];
@@ -91,6 +92,16 @@ describe('the Dockerfile', () => {
     const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
     expect(readme).toContain('Node.js 20.19');
     expect(readme).toContain(`Node.js ${major} LTS`);
+  });
+
+  it('is tagged by `make image` as the image the chart runs by default', async () => {
+    const makefile = await readFile(join(repoRoot, 'Makefile'), 'utf8');
+    const values = parse(await readFile(join(repoRoot, 'charts', 'parley', 'values.yaml'), 'utf8')) as { image: { repository: string } };
+    const chart = parse(await readFile(join(repoRoot, 'charts', 'parley', 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    expect(/^IMAGE \?= (\S+)$/m.exec(makefile)?.[1]).toBe(values.image.repository);
+    // IMAGE_TAG defaults to package.json's version; the chart's image tag to its appVersion.
+    expect(makefile).toMatch(/^IMAGE_TAG \?= \$\(shell node -p "require\('\.\/package\.json'\)\.version"\)$/m);
+    expect(chart.appVersion).toBe(packageJson.version);
   });
 
   it('is described as it is in docs/operations.md §15', async () => {
