@@ -5,10 +5,14 @@
 import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
+const built = new URL('../dist/src/cli/main.js', import.meta.url);
 const tsx = existsSync(source) ? await import('tsx/esm/api').catch(() => undefined) : undefined;
 if (tsx) {
   tsx.register();
   await import(source.href);
+} else if (existsSync(built)) {
+  await import(built.href);
 } else {
-  await import('../dist/src/cli/main.js');
+  console.error('parley: neither dist/ (run `make build`) nor tsx (run `npm ci`) is here to run the sources');
+  process.exit(1);
 }
