@@ -7,7 +7,7 @@
  * on the image's Node.js line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,9 +192,13 @@ describe('the image steps, replayed on the build output', () => {
   }, 120_000);
 
   /** `docker run <image> router` as far as this machine can: entry, env, user, cwd of the image. */
-  async function runRouter(node: string, nodeId: string): Promise<void> {
+  async function runRouter(nodeBinaryPath: string, nodeId: string): Promise<void> {
     const [entry, ...entryArgs] = the(image, 'ENTRYPOINT').at(-1)!.args;
     expect(entry).toBe('node');
+    // The image's user must be able to run it wherever the original lives (e.g. under /root).
+    const node = join(root, `node-${nodeId}`);
+    await copyFile(nodeBinaryPath, node);
+    await chmod(node, 0o755);
     const opsPort = await freePort();
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
