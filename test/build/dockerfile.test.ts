@@ -94,9 +94,13 @@ describe('the Dockerfile', () => {
     expect(readme).toContain(`Node.js ${major} LTS`);
   });
 
-  it('is tagged by `make image` as the image the chart runs by default', async () => {
+  it('is tagged by `make image` as the image the chart runs by default, with the user the chart runs it as', async () => {
     const makefile = await readFile(join(repoRoot, 'Makefile'), 'utf8');
-    const values = parse(await readFile(join(repoRoot, 'charts', 'parley', 'values.yaml'), 'utf8')) as { image: { repository: string } };
+    const values = parse(await readFile(join(repoRoot, 'charts', 'parley', 'values.yaml'), 'utf8')) as {
+      image: { repository: string };
+      podSecurityContext: { runAsUser: number; runAsGroup: number };
+    };
+    expect(the(image, 'USER').at(-1)?.args[0]).toBe(`${values.podSecurityContext.runAsUser}:${values.podSecurityContext.runAsGroup}`);
     const chart = parse(await readFile(join(repoRoot, 'charts', 'parley', 'Chart.yaml'), 'utf8')) as { appVersion: string };
     expect(/^IMAGE \?= (\S+)$/m.exec(makefile)?.[1]).toBe(values.image.repository);
     // IMAGE_TAG defaults to package.json's version; the chart's image tag to its appVersion.
