@@ -41,3 +41,22 @@ bench: deps
 	npx tsx bench/run.ts $(BENCH)
 
 check: lint typecheck test
+
+.PHONY: build image
+
+# dist/: the run-time code compiled to JavaScript (tsconfig.build.json), what the image
+# and `node bin/parley.js` run without tsx. Cleaned first: a deleted source leaves no file.
+build: deps
+	rm -rf dist
+	npm run build
+
+# The container image (Dockerfile), with docker or podman. No engine runs on CI machines:
+# test/build/dockerfile.test.ts replays the Dockerfile's steps there instead.
+IMAGE ?= ghcr.io/parley/parley
+IMAGE_TAG ?= $(shell node -p "require('./package.json').version")
+CONTAINER_ENGINE ?= $(shell command -v docker || command -v podman)
+
+image:
+	@if [ -z "$(CONTAINER_ENGINE)" ] || ! $(CONTAINER_ENGINE) info >/dev/null 2>&1; then \
+	  echo "make image: no container engine runs here (docker or podman; set CONTAINER_ENGINE)" >&2; exit 1; fi
+	$(CONTAINER_ENGINE) build --tag $(IMAGE):$(IMAGE_TAG) .

@@ -1,14 +1,15 @@
 /**
- * The Helm chart (charts/parley): `helm lint`, `helm template` with several value sets,
- * and checks on the rendered manifests — probes, limits and security settings on every
- * container, the operator's RBAC, Service selectors, the values schema, alerts and the
- * dashboard on metrics that exist, and CRDs identical to crds/.
+ * The Helm chart (charts/parley), as committed — no `helm dependency build`, no network:
+ * `helm lint`, `helm template` with several value sets, and checks on the rendered
+ * manifests — probes, limits and security settings on every container, the `metrics`
+ * ports, the operator's RBAC, Service selectors, the Ingress, the NetworkPolicies, the
+ * values schema, alerts and the dashboard on metrics that exist, and CRDs identical to crds/.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { gatewayMetrics } from '../../src/gateway/metrics.ts';
 import { createRouterMetrics } from '../../src/metrics/router-metrics.ts';
 import { helm, helmBinary } from '../support/helm.ts';
@@ -22,10 +23,11 @@ import {
   release,
   render,
   repoRoot,
-  stageChart,
   template,
   workloadKinds,
+  type Ingress,
   type Manifest,
+  type NetworkPolicy,
   type PolicyRule,
   type Rendered,
   type Role,
@@ -42,28 +44,28 @@ const externalSecrets = {
   auth: { existingSecret: 'gateway-tokens', existingSecretKey: 'secret' },
 };
 const namespacedRbac = { rbac: { namespaced: true, namespaces: ['tenant-a', 'tenant-b'] } };
-const bundled = { nats: { enabled: true }, postgresql: { enabled: true }, channels: { enabled: true } };
+const edge = {
+  ingress: { enabled: true, className: 'nginx', hosts: ['parley.example.com'], tls: [{ secretName: 'parley-tls', hosts: ['parley.example.com'] }] },
+  networkPolicy: { enabled: true },
+  channels: { enabled: true },
+};
 
-let chart: { dir: string; stubs: string[]; remove(): Promise<void> };
+// The chart as committed: what a fresh clone renders.
+const chart = { dir: chartDir };
 const combinations: Record<string, object> = {
   defaults: {},
   monitoring,
   'external secrets': externalSecrets,
   'rbac.namespaced': namespacedRbac,
-  'bundled NATS and PostgreSQL, channels': bundled,
-  'everything at once': { ...monitoring, ...externalSecrets, ...namespacedRbac, channels: { enabled: true } },
+  'ingress, network policies, channels': edge,
+  'everything at once': { ...monitoring, ...externalSecrets, ...namespacedRbac, ...edge },
 };
 const rendered = new Map<string, Rendered>();
 
 beforeAll(async () => {
   await helmBinary(); // fails here, with how to get helm, when it cannot be had
-  chart = await stageChart();
   for (const [name, values] of Object.entries(combinations)) rendered.set(name, await render(chart.dir, values));
 }, 180_000);
-
-afterAll(async () => {
-  await chart?.remove();
-});
 
 function get(name: string): Rendered {
   const r = rendered.get(name);
@@ -76,26 +78,21 @@ function workloads(r: Rendered): Workload[] {
 }
 
 describe('helm lint', () => {
-  it('passes on the chart as committed, warning only about dependencies not built yet', async () => {
-    const result = await helm(['lint', chartDir]);
-    expect(result.status, result.stdout + result.stderr).toBe(0);
-    const warnings = result.stdout.split('\n').filter((line) => line.startsWith('[WARNING]') || line.startsWith('[ERROR]'));
-    const expected = chart.stubs.length > 0 ? [expect.stringMatching(`chart directory is missing these dependencies: ${chart.stubs.join(',')}$`)] : [];
-    expect(warnings).toEqual(expected);
-  });
-
-  it('passes --strict once the dependencies are present (stand-ins when not built: no network)', async () => {
-    for (const values of [[], ['--set', 'metrics.prometheusRule.enabled=true,metrics.serviceMonitor.enabled=true,channels.enabled=true']]) {
-      const result = await helm(['lint', '--strict', chart.dir, ...values]);
+  it('passes --strict on the chart as committed, with every option on or off, without a warning', async () => {
+    const everything = 'metrics.prometheusRule.enabled=true,metrics.serviceMonitor.enabled=true,channels.enabled=true,ingress.enabled=true,networkPolicy.enabled=true';
+    for (const values of [[], ['--set', everything]]) {
+      const result = await helm(['lint', '--strict', chartDir, ...values]);
       expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout.split('\n').filter((line) => /^\[(WARNING|ERROR)\]/.test(line))).toEqual([]);
     }
   });
 
-  it('says to run `helm dependency build` when the dependencies are missing', async ({ skip }) => {
-    if (chart.stubs.length === 0) skip('the dependencies are built in charts/parley/charts');
-    const result = await helm(['template', 'demo', chartDir]);
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/helm dependency build/);
+  it('renders on a fresh clone with no network: no dependencies to build, no charts/ folder', async () => {
+    const chartYaml = await readFile(join(chartDir, 'Chart.yaml'), 'utf8');
+    expect(chartYaml).not.toMatch(/^dependencies:/m);
+    expect(await stat(join(chartDir, 'charts')).then(() => 'present', () => 'absent')).toBe('absent');
+    const result = await helm(['template', 'parley', chartDir]);
+    expect(result.status, result.stderr).toBe(0);
   });
 });
 
@@ -127,7 +124,7 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
         });
         expect(c.securityContext?.capabilities?.drop, at).toContain('ALL');
         expect(c.securityContext?.capabilities?.add ?? [], at).toEqual([]);
-        // A read-only root filesystem still needs a writable /tmp (tsx's cache).
+        // The root filesystem is read-only; /tmp stays writable for Node.js and libraries.
         expect(c.volumeMounts?.map((m) => m.mountPath), at).toContain('/tmp');
       }
     }
@@ -156,10 +153,17 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
       expect(labelsMatch(workload.spec.selector.matchLabels, workload.spec.template.metadata.labels), workload.metadata.name).toBe(true);
     }
     for (const sm of r.kind('ServiceMonitor')) {
-      const spec = (sm as Manifest & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] } }).spec;
+      const spec = (sm as Manifest & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; relabelings?: object[] }[] } }).spec;
       const services = r.kind<Service>('Service').filter((s) => labelsMatch(spec.selector.matchLabels, s.metadata.labels));
-      expect(services.map((s) => s.metadata.name)).toEqual([sm.metadata.name]);
-      for (const endpoint of spec.endpoints) expect(services[0]?.spec.ports.map((p) => p.name)).toContain(endpoint.port);
+      // One Service per role carries its `metrics` port: the router's and the operator's own, `<role>-metrics` for the others.
+      const component = sm.metadata.labels?.['app.kubernetes.io/component'] ?? '?';
+      expect(services.map((s) => s.metadata.name)).toEqual([['router', 'operator'].includes(component) ? nameOf(component) : nameOf(`${component}-metrics`)]);
+      for (const endpoint of spec.endpoints) {
+        expect(endpoint.port).toBe('metrics');
+        expect(services[0]?.spec.ports.map((p) => p.name)).toEqual(['metrics']);
+        // The job label stays <fullname>-<component>, which the alerts and the dashboard select on.
+        expect(endpoint.relabelings).toEqual([{ targetLabel: 'job', replacement: sm.metadata.name }]);
+      }
     }
   });
 
@@ -182,6 +186,9 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
         ...['get', 'update', 'patch'].map((v) => `parley.dev/${res}/status:${v}`),
         `parley.dev/${res}/finalizers:update`,
       ]),
+      // Events about the resources, in their namespaces (the events API).
+      'events.k8s.io/events:create',
+      'events.k8s.io/events:patch',
     ].sort();
     const leaseGrants = ['coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:update'];
 
@@ -275,22 +282,24 @@ describe('helm template: the roles', () => {
     expect(envOf(operator, 'DATABASE_URL')).toBeUndefined();
   });
 
-  it('points at the bundled NATS and PostgreSQL charts when they are enabled', () => {
-    const r = get('bundled NATS and PostgreSQL, channels');
-    // The `condition:` of each dependency switches it on (visible through the stand-ins).
-    const stubs = chart.stubs.map((stub) => `stub-${stub}`).sort();
-    expect(r.kind('ConfigMap').map((m) => m.metadata.name).filter((n) => n.startsWith('stub-')).sort()).toEqual(stubs);
-    expect(get('defaults').kind('ConfigMap').filter((m) => m.metadata.name.startsWith('stub-'))).toEqual([]);
-    const router = r.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
-    expect(envOf(router, 'NATS_URL')?.value).toBe('nats://demo-nats:4222');
-    expect(envOf(router, 'PARLEY_DATABASE_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'demo-postgresql', key: 'password' });
-    expect(envOf(router, 'DATABASE_URL')?.value).toBe('postgres://parley:$(PARLEY_DATABASE_PASSWORD)@demo-postgresql:5432/parley');
-    // The password variable comes first: Kubernetes expands $(VAR) only from earlier entries.
-    const names = router.env?.map((e) => e.name) ?? [];
-    expect(names.indexOf('PARLEY_DATABASE_PASSWORD')).toBeLessThan(names.indexOf('DATABASE_URL'));
-    expect(r.kind('Secret').map((s) => s.metadata.name)).not.toContain(nameOf('database'));
-    const channels = r.one<Workload>('Deployment', nameOf('channels'));
-    expect(channels.spec.template.spec.containers[0]?.command).toEqual(['node', 'bin/parley.js', 'channels']);
+  it('no longer installs NATS or PostgreSQL: enabling them fails with how to run them, their 0.1 values off still render', async () => {
+    for (const [values, message] of [
+      [{ nats: { enabled: true } }, /nats\.enabled was removed in chart 0\.2\.0.*official chart/],
+      [{ postgresql: { enabled: true } }, /postgresql\.enabled was removed in chart 0\.2\.0.*CloudNativePG/],
+    ] as const) {
+      const result = await template(chart.dir, values);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toMatch(message);
+    }
+    // Values an upgrade from 0.1 brings along (--reset-then-reuse-values): the old keys, off.
+    const reused = await render(chart.dir, {
+      nats: { enabled: false, url: 'nats://nats.nats:4222', config: { jetstream: { enabled: true } } },
+      postgresql: { enabled: false, auth: { username: 'parley', database: 'parley' } },
+    });
+    const router = reused.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
+    expect(envOf(router, 'NATS_URL')?.value).toBe('nats://nats.nats:4222');
+    expect(envOf(router, 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: nameOf('database'), key: 'url' });
+    expect(reused.all.map((m) => m.kind)).not.toContain('ConfigMap');
   });
 
   it('gives every router the same partition count and lease time, from the values', async () => {
@@ -334,6 +343,123 @@ describe('helm template: the roles', () => {
   });
 });
 
+describe('helm template: /metrics on its own port', () => {
+  it('gives every role a `metrics` port (PARLEY_OPS_PORT, default 9090) that no public Service or Ingress carries', () => {
+    const r = get('everything at once');
+    for (const workload of workloads(r)) {
+      const c = workload.spec.template.spec.containers[0]!;
+      const metrics = c.ports?.find((p) => p.name === 'metrics');
+      expect(metrics?.containerPort, workload.metadata.name).toBe(9090);
+      expect(envOf(c, 'PARLEY_OPS_PORT')?.value, workload.metadata.name).toBe('9090');
+    }
+    const gateway = r.one<Workload>('Deployment', nameOf('gateway')).spec.template.spec.containers[0]!;
+    expect(gateway.ports?.map((p) => [p.name, p.containerPort])).toEqual([
+      ['http', 8080],
+      ['metrics', 9090],
+    ]);
+    // The gateway's probes stay on its API port; the router's and the operator's are on `metrics`, their only port.
+    expect(gateway.readinessProbe?.httpGet?.port).toBe('http');
+    expect(r.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]?.readinessProbe?.httpGet?.port).toBe('metrics');
+    for (const name of ['gateway', 'channels']) expect(r.one<Service>('Service', nameOf(name)).spec.ports.map((p) => p.targetPort)).toEqual(['http']);
+    const backends = r.kind<Ingress>('Ingress').flatMap((i) => i.spec.rules.flatMap((rule) => rule.http.paths.map((p) => p.backend.service.port.name)));
+    expect(new Set(backends)).toEqual(new Set(['http']));
+  });
+
+  it('follows the ports given in the values', async () => {
+    const r = await render(chart.dir, { router: { opsPort: 9100 }, gateway: { opsPort: 9101 }, operator: { opsPort: 9102 }, metrics: { serviceMonitor: { enabled: true } } });
+    for (const [kind, component, port] of [['StatefulSet', 'router', 9100], ['Deployment', 'gateway', 9101], ['Deployment', 'operator', 9102]] as const) {
+      const c = r.one<Workload>(kind, nameOf(component)).spec.template.spec.containers[0]!;
+      expect(c.ports?.find((p) => p.name === 'metrics')?.containerPort, component).toBe(port);
+      expect(envOf(c, 'PARLEY_OPS_PORT')?.value, component).toBe(String(port));
+    }
+    expect(r.one<Service>('Service', nameOf('gateway-metrics')).spec.ports).toEqual([{ name: 'metrics', port: 9101, targetPort: 'metrics', protocol: 'TCP' }]);
+  });
+});
+
+describe('helm template: Ingress', () => {
+  it('is off by default', () => {
+    expect(get('defaults').kind('Ingress')).toEqual([]);
+  });
+
+  it("sends the gateway's API (/v1) to the gateway and /webhooks to the channel adapters, on the hosts and TLS given", async () => {
+    const ingress = get('ingress, network policies, channels').one<Ingress>('Ingress', `${release}-parley`);
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.tls).toEqual([{ secretName: 'parley-tls', hosts: ['parley.example.com'] }]);
+    expect(ingress.spec.rules.map((rule) => rule.host)).toEqual(['parley.example.com']);
+    const routes = ingress.spec.rules[0]!.http.paths.map((p) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.name]);
+    expect(routes).toEqual([
+      ['/v1', 'Prefix', nameOf('gateway'), 'http'],
+      ['/webhooks', 'Prefix', nameOf('channels'), 'http'],
+    ]);
+    // Without the channel adapters there is nothing to send webhooks to; without hosts, any host.
+    const plain = await render(chart.dir, { ingress: { enabled: true } });
+    const rules = plain.one<Ingress>('Ingress', `${release}-parley`).spec.rules;
+    expect(rules.map((rule) => rule.host)).toEqual([undefined]);
+    expect(rules[0]!.http.paths.map((p) => p.path)).toEqual(['/v1']);
+    // Every backend is a Service of this release with that port.
+    const services = get('ingress, network policies, channels').kind<Service>('Service');
+    for (const p of ingress.spec.rules[0]!.http.paths) {
+      expect(services.find((svc) => svc.metadata.name === p.backend.service.name)?.spec.ports.map((port) => port.name)).toContain(p.backend.service.port.name);
+    }
+  });
+});
+
+describe('helm template: NetworkPolicies', () => {
+  const policies = () => get('ingress, network policies, channels').kind<NetworkPolicy>('NetworkPolicy');
+  const ports = (rules: { ports: { port: string | number; protocol: string }[] }[] | null | undefined) =>
+    (rules ?? []).flatMap((rule) => rule.ports.map((p) => `${p.port}/${p.protocol}`)).sort();
+
+  it('are off by default, and when on isolate every role, ingress and egress', () => {
+    expect(get('defaults').kind('NetworkPolicy')).toEqual([]);
+    const r = get('ingress, network policies, channels');
+    for (const workload of workloads(r)) {
+      const selecting = policies().filter((p) => labelsMatch(p.spec.podSelector.matchLabels, workload.spec.template.metadata.labels));
+      expect(selecting.map((p) => p.metadata.name), workload.metadata.name).toEqual([workload.metadata.name]);
+      expect(selecting[0]!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      // Named ports resolve on the pods they select.
+      const named = workload.spec.template.spec.containers.flatMap((c) => c.ports ?? []).map((p) => p.name);
+      for (const rule of selecting[0]!.spec.ingress ?? []) for (const p of rule.ports) expect(named, workload.metadata.name).toContain(p.port);
+    }
+  });
+
+  it('let anyone reach the public ports, and only the monitoring namespace reach `metrics`', () => {
+    const byName = new Map(policies().map((p) => [p.metadata.name, p]));
+    const monitoring = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }];
+    for (const component of ['router', 'gateway', 'operator', 'channels']) {
+      const ingress = byName.get(nameOf(component))!.spec.ingress ?? [];
+      const api = ingress.filter((rule) => rule.ports.some((p) => p.port === 'http'));
+      expect(api.map((rule) => rule.from), component).toEqual(['gateway', 'channels'].includes(component) ? [undefined] : []);
+      expect(ingress.filter((rule) => rule.ports.some((p) => p.port === 'metrics')).map((rule) => rule.from), component).toEqual([monitoring]);
+    }
+  });
+
+  it('let each role reach DNS and NATS, and only what it uses besides: PostgreSQL, the API server, providers', () => {
+    const byName = new Map(policies().map((p) => [p.metadata.name, p]));
+    const common = ['4222/TCP', '53/TCP', '53/UDP'];
+    expect(ports(byName.get(nameOf('router'))!.spec.egress)).toEqual([...common, '5432/TCP'].sort());
+    expect(ports(byName.get(nameOf('gateway'))!.spec.egress)).toEqual([...common, '5432/TCP'].sort());
+    expect(ports(byName.get(nameOf('operator'))!.spec.egress)).toEqual([...common, '443/TCP', '6443/TCP'].sort());
+    expect(ports(byName.get(nameOf('channels'))!.spec.egress)).toEqual([...common, '443/TCP'].sort());
+    const dns = byName.get(nameOf('router'))!.spec.egress!.find((rule) => rule.ports.some((p) => p.port === 53));
+    expect(dns?.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+  });
+
+  it('take the sources and destinations given', async () => {
+    const natsPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nats' } } };
+    const ingressController = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
+    const collector = { to: [{ ipBlock: { cidr: '10.0.0.9/32' } }], ports: [{ port: 4318, protocol: 'TCP' }] };
+    const r = await render(chart.dir, {
+      networkPolicy: { enabled: true, apiFrom: [ingressController], metricsFrom: [], egress: { nats: { to: [natsPeer], ports: [4222] }, extra: [collector] } },
+    });
+    const gateway = r.one<NetworkPolicy>('NetworkPolicy', nameOf('gateway'));
+    expect(gateway.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: [ingressController] }]);
+    expect(gateway.spec.egress).toContainEqual({ ports: [{ port: 4222, protocol: 'TCP' }], to: [natsPeer] });
+    expect(gateway.spec.egress).toContainEqual(collector);
+    // metricsFrom empty: nobody scrapes, and the router takes no traffic at all but its kubelet probes.
+    expect(r.one<NetworkPolicy>('NetworkPolicy', nameOf('router')).spec.ingress ?? []).toEqual([]);
+  });
+});
+
 describe('values.schema.json and the chart refuse bad values', () => {
   it.each([
     [['--set', 'router.replicas=abc'], /router\.replicas: Invalid type. Expected: integer, given: string/],
@@ -348,6 +474,12 @@ describe('values.schema.json and the chart refuse bad values', () => {
     [['--set', 'database.url=mysql://x'], /database\.url/],
     [['--set', 'rbac.namespaced=true'], /rbac\.namespaces/],
     [['--set', 'gateway.resources.limits=null'], /limits/],
+    [['--set', 'nats.url='], /nats\.url/],
+    [['--set', 'gateway.opsPort=0'], /gateway\.opsPort: Must be greater than or equal to 1/],
+    [['--set', 'ingress.gatewayPaths={v1}'], /ingress\.gatewayPaths\.0: Does not match pattern/],
+    [['--set', 'ingress.hosts={Parley.Example.com}'], /ingress\.hosts\.0/],
+    [['--set', 'networkPolicy.egress.nats.ports={}'], /networkPolicy\.egress\.nats\.ports/],
+    [['--set', 'networkPolicy.enable=true'], /Additional property enable is not allowed/],
   ])('%j', async (args, message) => {
     const result = await template(chart.dir, {}, args);
     expect(result.status).not.toBe(0);
@@ -410,6 +542,46 @@ describe('monitoring', () => {
     for (const expr of exprs) {
       for (const metric of metricNames(expr)) expect(known.has(metric), `dashboard uses ${metric}`).toBe(true);
     }
+  });
+});
+
+describe('charts/parley/README.md', () => {
+  it("has a row of its Values table for every top-level value, and states the chart's defaults it restates", async () => {
+    const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Values'), readme.indexOf('## ', readme.indexOf('## Values') + 3));
+    const values = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    for (const key of Object.keys(values)) expect(table, key).toMatch(new RegExp(`^\\| [^|]*\`${key}[.\`]`, 'm'));
+    const ingress = values.ingress as { gatewayPaths: string[]; webhooksPath: string };
+    expect(table).toContain(`\`[${ingress.gatewayPaths.join(', ')}]\`, \`${ingress.webhooksPath}\``);
+    expect(table).toContain(`| \`nats.url\` | \`${(values.nats as { url: string }).url}\` |`);
+  });
+});
+
+describe('charts/parley/examples: NATS and PostgreSQL installed on their own', () => {
+  it('gives the NATS chart a cluster of three with JetStream on persistent volumes', async () => {
+    const values = parse(await readFile(join(chartDir, 'examples', 'nats-values.yaml'), 'utf8')) as {
+      config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean; fileStore: { enabled: boolean; pvc: { enabled: boolean } } } };
+    };
+    expect(values.config.cluster).toMatchObject({ enabled: true, replicas: 3 });
+    expect(values.config.jetstream).toMatchObject({ enabled: true, fileStore: { enabled: true, pvc: { enabled: true } } });
+  });
+
+  it('makes a CloudNativePG Cluster whose app Secret the chart README points DATABASE_URL at', async () => {
+    const cluster = parse(await readFile(join(chartDir, 'examples', 'cnpg-cluster.yaml'), 'utf8')) as {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      spec: { instances: number; bootstrap: { initdb: { database: string; owner: string } } };
+    };
+    expect([cluster.apiVersion, cluster.kind]).toEqual(['postgresql.cnpg.io/v1', 'Cluster']);
+    expect(cluster.spec.instances).toBeGreaterThanOrEqual(3);
+    expect(cluster.spec.bootstrap.initdb).toEqual({ database: 'parley', owner: 'parley' });
+    // CloudNativePG names the Secret <cluster>-app and puts the whole URL under `uri`.
+    const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+    expect(readme).toContain(`--set database.existingSecret=${cluster.metadata.name}-app --set database.existingSecretKey=uri`);
+    const r = await render(chart.dir, { database: { existingSecret: `${cluster.metadata.name}-app`, existingSecretKey: 'uri' } });
+    const router = r.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
+    expect(envOf(router, 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'parley-db-app', key: 'uri' });
   });
 });
 

@@ -1,9 +1,9 @@
 /** Typed views of the manifests `helm template` renders, and the chart test's helpers. */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { helm } from '../support/helm.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -69,7 +69,29 @@ export interface Workload extends Manifest {
 }
 
 export interface Service extends Manifest {
-  spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[]; clusterIP?: string };
+  spec: { type?: string; selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[]; clusterIP?: string };
+}
+
+export interface Ingress extends Manifest {
+  spec: {
+    ingressClassName?: string;
+    tls?: { secretName: string; hosts?: string[] }[];
+    rules: { host?: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name?: string; number?: number } } } }[] } }[];
+  };
+}
+
+export interface NetworkPolicyPort {
+  port: string | number;
+  protocol: string;
+}
+
+export interface NetworkPolicy extends Manifest {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress?: { ports: NetworkPolicyPort[]; from?: object[] }[] | null;
+    egress?: { ports: NetworkPolicyPort[]; to?: object[] }[] | null;
+  };
 }
 
 export interface PolicyRule {
@@ -119,47 +141,22 @@ export function labelsMatch(selector: Record<string, string>, labels: Record<str
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-/**
- * A copy of the chart that `helm template` accepts without network: every dependency
- * declared in Chart.yaml and missing from charts/ gets an empty stand-in (helm refuses a
- * chart whose declared dependencies are missing, even disabled ones). Each stand-in
- * renders one ConfigMap `stub-<name>`, which shows whether its `condition` enabled it.
- */
-export async function stageChart(): Promise<{ dir: string; stubs: string[]; remove(): Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'parley-chart-'));
-  const dir = join(root, 'parley');
-  await cp(chartDir, dir, { recursive: true });
-  const chart = parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { dependencies?: { name: string }[] };
-  const present = await readdir(join(chartDir, 'charts')).catch(() => [] as string[]);
-  const stubs: string[] = [];
-  for (const { name } of chart.dependencies ?? []) {
-    if (present.some((entry) => entry === name || entry.startsWith(`${name}-`))) continue;
-    const stub = join(dir, 'charts', name);
-    await mkdir(join(stub, 'templates'), { recursive: true });
-    await writeFile(join(stub, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: 0.0.0\ndescription: test stand-in\n`);
-    await writeFile(
-      join(stub, 'templates', 'stub.yaml'),
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stub-${name}\ndata:\n  release: {{ .Release.Name | quote }}\n`,
-    );
-    stubs.push(name);
-  }
-  return { dir, stubs, remove: () => rm(root, { recursive: true, force: true }) };
-}
-
-/** `helm template` of the staged chart with these values; fails the test with helm's message. */
+/** `helm template` of the chart with these values; fails the test with helm's message. */
 export async function render(chart: string, values: object = {}, extraArgs: string[] = []): Promise<Rendered> {
   const result = await template(chart, values, extraArgs);
   if (result.status !== 0) throw new Error(`helm template failed (${result.status}):\n${result.stderr}`);
   return parseManifests(result.stdout);
 }
 
+/** `helm template` of the chart with these values (written to a file outside the chart). */
 export async function template(chart: string, values: object = {}, extraArgs: string[] = []) {
-  const file = join(dirname(chart), `values-${Math.random().toString(36).slice(2)}.json`);
+  const dir = await mkdtemp(join(tmpdir(), 'parley-values-'));
+  const file = join(dir, 'values.json');
   await writeFile(file, JSON.stringify(values));
   try {
     return await helm(['template', release, chart, '--namespace', namespace, '--values', file, ...extraArgs]);
   } finally {
-    await rm(file, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

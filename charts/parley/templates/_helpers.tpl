@@ -72,34 +72,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
-{{/* NATS_URL: the bundled NATS chart's Service, or nats.url. */}}
+{{/* NATS_URL. */}}
 {{- define "parley.natsUrl" -}}
-{{- if .Values.nats.enabled }}
-{{- $name := default "nats" .Values.nats.nameOverride }}
-{{- $fullname := "" }}
-{{- if .Values.nats.fullnameOverride }}
-{{- $fullname = .Values.nats.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else if contains $name .Release.Name }}
-{{- $fullname = .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- $fullname = printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- printf "nats://%s:4222" $fullname }}
-{{- else }}
-{{- required "nats.url is required when nats.enabled is false" .Values.nats.url }}
-{{- end }}
-{{- end }}
-
-{{/* The bundled bitnami PostgreSQL's fullname (its Service and Secret). */}}
-{{- define "parley.postgresqlFullname" -}}
-{{- $name := default "postgresql" .Values.postgresql.nameOverride }}
-{{- if .Values.postgresql.fullnameOverride }}
-{{- .Values.postgresql.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- required "nats.url is required (the chart does not install NATS)" .Values.nats.url }}
 {{- end }}
 
 {{/* The Secret (name, key) holding DATABASE_URL when it comes from database.*. */}}
@@ -136,25 +111,13 @@ app.kubernetes.io/component: {{ .component }}
   value: "0.0.0.0"
 {{- end }}
 
-{{/* DATABASE_URL: from the bundled PostgreSQL's Secret, or from database.*. */}}
+{{/* DATABASE_URL, from the chart's Secret (database.url) or yours (database.existingSecret). */}}
 {{- define "parley.env.database" -}}
-{{- if .Values.postgresql.enabled }}
-{{- $auth := .Values.postgresql.auth | default dict }}
-{{- $secretKeys := $auth.secretKeys | default dict }}
-- name: PARLEY_DATABASE_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ default (include "parley.postgresqlFullname" .) $auth.existingSecret }}
-      key: {{ default "password" $secretKeys.userPasswordKey }}
-- name: DATABASE_URL
-  value: {{ printf "postgres://%s:$(PARLEY_DATABASE_PASSWORD)@%s:5432/%s" (default "parley" $auth.username) (include "parley.postgresqlFullname" .) (default "parley" $auth.database) | quote }}
-{{- else }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ include "parley.databaseSecretName" . }}
       key: {{ include "parley.databaseSecretKey" . }}
-{{- end }}
 {{- end }}
 
 {{/*
@@ -225,7 +188,7 @@ resources:
   {{- toYaml .values.resources | nindent 2 }}
 {{- end }}
 
-{{/* A writable /tmp on a read-only root filesystem. */}}
+{{/* A writable /tmp on a read-only root filesystem (the image itself writes nothing). */}}
 {{- define "parley.tmpVolume" -}}
 - name: tmp
   emptyDir:
@@ -246,4 +209,9 @@ chart's defaults along.
 {{- end }}
 {{- define "parley.router.leaseMs" -}}
 {{- .Values.router.leaseMs | default 10000 | int }}
+{{- end }}
+
+{{/* Labels of a Service that exposes a role's `metrics` port: the ServiceMonitors select them. */}}
+{{- define "parley.metricsServiceLabel" -}}
+parley.dev/metrics: "true"
 {{- end }}

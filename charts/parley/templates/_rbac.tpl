@@ -3,8 +3,9 @@ Exactly what the operator uses, nothing else:
 - Channel, Queue, Campaign: read, watch, update and patch (finalizers live in metadata);
   their status subresource; their finalizers subresource (needed where the
   OwnerReferencesPermissionEnforcement admission plugin is on).
-No Secrets (channel credentials are not read yet) and no Events (the operator reports in
-status conditions): grant them when the operator starts using them.
+- Events (events.k8s.io/v1): create, and patch to count a repeated one, recorded in the
+  namespace of the resource they are about.
+No Secrets (channel credentials are not read yet): grant them when the operator uses them.
 Leases (leader election) are granted only in the release namespace (operator-rbac.yaml).
 */}}
 {{- define "parley.operatorRules" -}}
@@ -17,4 +18,7 @@ Leases (leader election) are granted only in the release namespace (operator-rba
 - apiGroups: ["parley.dev"]
   resources: ["channels/finalizers", "queues/finalizers", "campaigns/finalizers"]
   verbs: ["update"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
 {{- end }}
