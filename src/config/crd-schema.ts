@@ -5,6 +5,7 @@ import { CampaignResource } from './campaign-resource.ts';
 import { ChannelResource } from './channel-resource.ts';
 import { Metadata, apiVersion } from './common.ts';
 import { QueueResource } from './queue-resource.ts';
+import { durationBounds, formatDuration } from './duration.ts';
 
 /**
  * The CustomResourceDefinitions of Parley's resources, derived from the zod schemas in
@@ -381,16 +382,7 @@ export const kindDefinitions: readonly KindDefinition[] = [channel, queue, campa
 // ---------------------------------------------------------------------------------------
 // zod → structural schema.
 
-/** `72h`, `30s`, `0s`: the form a default or a bound reads best in. */
-export function formatDuration(ms: number): string {
-  const day = 86_400_000;
-  if (ms === 0) return '0s';
-  if (ms % day === 0 && ms >= 7 * day) return `${ms / day}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms >= 120_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
+export { formatDuration } from './duration.ts';
 
 type Node = z.core.$ZodTypes;
 const asNode = (s: z.core.$ZodType): Node => s as Node;
@@ -571,7 +563,7 @@ function decorate(schema: z.core.$ZodType, json: JSONSchemaProps, path: string, 
     if (!range) d.problems.push(`${path}: a transform crd-schema.ts does not know (only durations are supported)`);
     else {
       json.pattern = DurationPattern;
-      const bounds = range.max === undefined ? `at least ${formatDuration(range.min)}` : `from ${formatDuration(range.min)} to ${formatDuration(range.max)}`;
+      const bounds = durationBounds(range.min, range.max);
       note = `A duration such as 30s, 15m, 1h30m or 72h (units ms, s, m, h, d), ${bounds}.`;
     }
   } else if (def.type === 'object') {
