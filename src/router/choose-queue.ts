@@ -8,9 +8,14 @@ const MAX_HOPS = 5;
 /**
  * The queue a new conversation joins: the one the inbound flow chose, or — when that
  * queue is at its maximum depth — its overflow queue (and so on).
+ *
+ * A chosen queue that does not exist (deleted, or never created) gives way to
+ * `channelQueue`, the channel's own queue, when that one exists. Otherwise the
+ * conversation joins the missing queue all the same: there it is stored but never offered,
+ * and a deleted queue's leader closes it at once with reason `queueDeleted`.
  */
-export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, tenant: string, wanted: string): Promise<string> {
-  let name = wanted;
+export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, tenant: string, wanted: string, channelQueue?: string): Promise<string> {
+  let name = !config.queue(tenant, wanted) && channelQueue && config.queue(tenant, channelQueue) ? channelQueue : wanted;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const queue = config.queue(tenant, name);
     if (!queue || queue.maxDepth === 0 || !queue.overflowQueue) return name;
@@ -21,7 +26,8 @@ export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, 
       .where('queue', '=', name)
       .where('state', 'in', ['queued', 'offered'])
       .executeTakeFirstOrThrow();
-    if (Number(row.n) < queue.maxDepth) return name;
+    // Full, and its overflow queue is gone: waiting here beats waiting where no one is offered.
+    if (Number(row.n) < queue.maxDepth || !config.queue(tenant, queue.overflowQueue)) return name;
     name = queue.overflowQueue;
   }
   return name;

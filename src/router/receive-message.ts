@@ -115,7 +115,7 @@ export async function receiveMessage(
     await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
-    const queueName = await chooseQueue(tx, config, tenant, routing.queue);
+    const queueName = await chooseQueue(tx, config, tenant, routing.queue, channel.queue);
     const [snapshot] = initialTransition(conversationMachine, {
       id,
       tenant,
