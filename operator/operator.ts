@@ -7,6 +7,7 @@ import { Controller, keyOf, objectKey, splitKey, TerminalError, type ObjectEvent
 import { Informers } from './informers.ts';
 import { ParleyClient } from './kube-client.ts';
 import { LeaderElector } from './leader.ts';
+import { KubeEventRecorder, type EventRecorder } from './events.ts';
 import { OperatorMetrics, type ReconcileResult } from './metrics.ts';
 import { reconcile } from './reconcile.ts';
 import { isTerminating, Kinds, type ParleyObject } from './resources.ts';
@@ -73,6 +74,8 @@ export function startOperator(options: OperatorOptions): Operator {
   const informers = new Informers(options.kubeConfig, client, options.namespaces, log);
   const metrics = new OperatorMetrics(options.registry ?? new Registry());
   metrics.watch(informers);
+  // The identity is known once the elector exists; Events name it as the reporting instance.
+  const eventsFor = (identity: string) => new KubeEventRecorder(options.kubeConfig, identity, log);
 
   let epoch = 0;
   let current: ReconcileSession | undefined;
@@ -83,7 +86,7 @@ export function startOperator(options: OperatorOptions): Operator {
       () => {
         // Leadership may have ended while the caches filled.
         if (mine !== epoch || stopping) return;
-        current = new ReconcileSession(options, client, informers, metrics);
+        current = new ReconcileSession(options, client, informers, metrics, events);
         current.start();
         metrics.setLeader(true);
       },
@@ -110,6 +113,7 @@ export function startOperator(options: OperatorOptions): Operator {
           ...(log && { logger: log }),
         });
 
+  const events = eventsFor(election?.identity ?? 'standalone');
   informers.start();
   if (election) election.start();
   else lead();
@@ -141,6 +145,7 @@ class ReconcileSession {
     private readonly client: ParleyClient,
     private readonly informers: Informers,
     private readonly metrics: OperatorMetrics,
+    private readonly events: EventRecorder,
   ) {
     const make = (kind: ResourceKind) =>
       new Controller({
@@ -232,7 +237,7 @@ class ReconcileSession {
       // The latest object, not the cache's copy, which may predate our own last write.
       const obj = await this.client.get(kind, namespace, name);
       if (obj) obj.kind = kind;
-      result = await reconcile(kind, namespace, name, obj, { kv: this.options.kv, writer: this.client, existing: this.informers });
+      result = await reconcile(kind, namespace, name, obj, { kv: this.options.kv, writer: this.client, existing: this.informers, events: this.events });
       this.options.logger?.debug('reconciled', { kind, key, result });
     } catch (err) {
       result = err instanceof TerminalError ? 'terminal_error' : 'error';

@@ -21,7 +21,7 @@ export const [group, version] = apiVersion.split('/') as [string, string];
 // Status: written by the operator, only through the status subresource.
 
 /** The reasons of the `Ready` condition (STYLE.md, Operator). */
-export const ReadyReasons = ['Reconciling', 'Ready', 'Invalid', 'Errored', 'Finalizing'] as const;
+export const ReadyReasons = ['Reconciling', 'Ready', 'MissingReference', 'Invalid', 'Errored', 'Finalizing'] as const;
 export type ReadyReason = (typeof ReadyReasons)[number];
 
 /** A metav1.Condition, with the same limits as Kubernetes' own. */
@@ -155,7 +155,7 @@ const readyColumn: PrinterColumn = {
   name: 'READY',
   type: 'string',
   jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-  description: 'The reason of the Ready condition: Reconciling, Ready, Invalid, Errored or Finalizing.',
+  description: `The reason of the Ready condition: ${ReadyReasons.slice(0, -1).join(', ')} or ${ReadyReasons.at(-1) as string}.`,
 };
 const ageColumn: PrinterColumn = { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -163,7 +163,7 @@ const statusDescriptions: Record<string, string> = {
   status: 'The state the operator observed; written only through the status subresource.',
   'status.observedGeneration': 'The metadata.generation the operator last reconciled.',
   'status.conditions':
-    'Conditions by type. `Ready` is True once the resource is valid and live in the routing configuration; its reason is one of Reconciling, Ready, Invalid, Errored, Finalizing.',
+    `Conditions by type. \`Ready\` is True once the resource is valid and live in the routing configuration; its reason is one of ${ReadyReasons.join(', ')}.`,
   'status.conditions[].type': 'The condition type, e.g. Ready.',
   'status.conditions[].status': 'True, False or Unknown.',
   'status.conditions[].observedGeneration': 'The metadata.generation the condition was set for.',
