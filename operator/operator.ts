@@ -7,7 +7,8 @@ import { Controller, keyOf, objectKey, splitKey, TerminalError, type ObjectEvent
 import { Informers } from './informers.ts';
 import { ParleyClient } from './kube-client.ts';
 import { LeaderElector } from './leader.ts';
-import { KubeEventRecorder, type EventRecorder } from './events.ts';
+import type { EventRecorder } from './event-reasons.ts';
+import { KubeEventRecorder } from './events.ts';
 import { OperatorMetrics, type ReconcileResult } from './metrics.ts';
 import { reconcile } from './reconcile.ts';
 import { isTerminating, Kinds, type ParleyObject } from './resources.ts';

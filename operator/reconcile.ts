@@ -1,8 +1,8 @@
 import type { KV } from '@nats-io/kv';
 import { configKey, deleteManifest, putManifest, type ResourceKind } from '../src/config/index.ts';
-import type { EventRecorder } from './events.ts';
+import type { EventRecorder } from './event-reasons.ts';
 import type { ResourceWriter } from './kube-client.ts';
-import { EventReasons } from './events.ts';
+import { EventReasons } from './event-reasons.ts';
 import { isTerminating, kindInfo, ReadyReasons, type ParleyObject } from './resources.ts';
 import { statusPatch, type ReadyState } from './status.ts';
 import { validate, type ExistingResources } from './validate.ts';

@@ -6,7 +6,7 @@ import { kubeTarget, type KubeTarget } from '../support/kube/cluster.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { channelAndQueue } from '../support/config-folder.ts';
 import { configKey, openConfigBucket } from '../../src/config/index.ts';
-import { REPORTING_CONTROLLER } from '../../operator/events.ts';
+import { REPORTING_CONTROLLER } from '../../operator/index.ts';
 import { bucketEntry, cleanupWithKubectl, ensureNamespace, kubectlOk, loadKubeConfig, Objects, startTestOperator, type TestOperator } from './support.ts';
 
 const tenant = 'events-test';
