@@ -1,4 +1,4 @@
-import { EventsV1Api, type EventsV1Event } from '@kubernetes/client-node';
+import { ApiException, EventsV1Api, V1MicroTime, type EventsV1Event } from '@kubernetes/client-node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +109,18 @@ describe('a deleted Queue: dangling references and operator Events', () => {
         'Channel/whatsapp Normal Reconciled',
       ].sort(),
     );
+  });
+
+  it('the API refuses an Event it would not store, as a real cluster does', async () => {
+    const body = { metadata: { generateName: 'x.', namespace: tenant }, eventTime: new V1MicroTime(Date.now()), action: 'Reconcile', reason: 'Reconciled', type: 'Info', reportingInstance: 'test' };
+    const refused = await events.createNamespacedEvent({ namespace: tenant, body }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(ApiException);
+    expect((refused as ApiException<unknown>).code).toBe(422);
+    const { message } = JSON.parse(String((refused as ApiException<unknown>).body)) as { message: string };
+    expect(message).toContain('reportingController: Required value');
+    expect(message).toContain('type: Unsupported value: "Info"');
   });
 });
