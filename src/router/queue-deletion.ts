@@ -53,6 +53,9 @@ export function fallbackOutcome(state: string, context: ConversationContext, eve
   return undefined;
 }
 
+/** Conversations moved at the same time by one sweep. */
+const SWEEP_BATCH = 64;
+
 export interface QueueDeletionsOptions {
   db: Kysely<Database>;
   config: ConfigRegistry;
@@ -87,7 +90,10 @@ export class QueueDeletions {
         .where('queue', '=', name)
         .where('state', 'in', ['queued', 'offered'])
         .execute();
-      await Promise.all(rows.map((row) => this.moveOn((row.snapshot as { context: ConversationContext }).context)));
+      // A few at a time: a large queue must not flood the partitions' mailboxes at once.
+      for (let i = 0; i < rows.length; i += SWEEP_BATCH) {
+        await Promise.all(rows.slice(i, i + SWEEP_BATCH).map((row) => this.moveOn((row.snapshot as { context: ConversationContext }).context)));
+      }
     }
   }
 

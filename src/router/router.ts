@@ -193,7 +193,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   async function partitionGained(p: number): Promise<void> {
     mailbox.serve(p);
     await rebuildQueues(p);
-    await deletions.sweep();
+    // Not awaited: moving conversations goes through their owners, which must not hold up the takeover.
+    void deletions.sweep().catch(onError('moving conversations out of deleted queues failed'));
     // Offer notifications are best effort: one lost when the previous owner went away is announced again (clients de-duplicate by offerId).
     for (const row of await listAgents(db, [p])) {
       const agent = (row.snapshot as { context: AgentContext }).context;
