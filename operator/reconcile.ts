@@ -99,7 +99,7 @@ export async function reconcile(kind: ResourceKind, namespace: string, name: str
     throw failure;
   }
   if (validation.dangling.length > 0) {
-    const message = `${validation.dangling.join('; ')}. Live otherwise: conversations for a missing queue go to the channel's queue, else wait unrouted (closed when the queue was deleted).`;
+    const message = `${validation.dangling.join('; ')}. ${kind === 'Queue' ? 'Live otherwise; nothing overflows into a missing queue.' : "Live otherwise; new conversations for a missing queue go to the channel's queue, or, without one, are stored and not routed."}`;
     if (await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.MissingReference, message }, now())) {
       deps.events?.record(current, 'Warning', EventReasons.MissingReference, message);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelResource, ConfigRegistry, QueueResource, type Resource } from '../config/index.ts';
 import type { ConversationContext } from '../conversation/context.ts';
-import { DEFAULT_POLICY } from '../conversation/policy.ts';
+import { DEFAULT_POLICY, policyOf } from '../conversation/policy.ts';
 import { fallbackOutcome, queueDeletedEvent } from './queue-deletion.ts';
 
 const tenant = 'acme';
@@ -35,6 +35,14 @@ describe('where the conversations of a deleted queue go', () => {
   it('else nowhere: the channel queue is the deleted one, or gone too', () => {
     expect(queueDeletedEvent(registry([channel('whatsapp', 'support')], ['support']), waitingIn('support', null), at).to).toBeNull();
     expect(queueDeletedEvent(registry([], ['vip', 'support']), waitingIn('vip', null), at).to).toBeNull();
+  });
+
+  it('nothing overflows into a missing queue: the policy captured leaves it out', () => {
+    const config = registry([queue('vip', { overflow: { queue: 'spill' }, bullseye: { rings: [{ wait: '10s' }], whenExhausted: 'overflow' } })], ['spill']);
+    const vip = config.queue(tenant, 'vip');
+    expect(policyOf(vip, (name) => config.queue(tenant, name)).overflowQueue).toBeNull();
+    config.apply([queue('vip', { overflow: { queue: 'spill' } }), queue('spill')]);
+    expect(policyOf(config.queue(tenant, 'vip'), (name) => config.queue(tenant, name)).overflowQueue).toBe('spill');
   });
 
   it('counts a move once: the step that made it, not a repeat', () => {
