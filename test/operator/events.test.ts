@@ -73,8 +73,10 @@ describe('a deleted Queue: dangling references and operator Events', () => {
   };
 
   it('records Reconciled once per resource, then Deleted and MissingReference, heals, and repeats nothing on resync', { timeout: 60_000 }, async () => {
-    await k(['apply', '-f', '-'], channelAndQueue(tenant));
+    // The Queue first: a Channel reconciled before its Queue is seen would (rightly) record a MissingReference.
+    await k(['apply', '-f', '-'], queueYaml);
     await objects.waitForReady('Queue', tenant, 'support', { status: 'True', reason: 'Ready' });
+    await k(['apply', '-f', '-'], channelAndQueue(tenant));
     await objects.waitForReady('Channel', tenant, 'whatsapp', { status: 'True', reason: 'Ready' });
     await waitForEvents(['Queue/support Normal Reconciled', 'Channel/whatsapp Normal Reconciled']);
 
