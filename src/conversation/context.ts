@@ -47,6 +47,8 @@ export interface ConversationContext {
   /** When it started waiting in its current queue: the order of the waiting list and the bullseye clock. */
   enqueuedAt: string | null;
   closedAt: string | null;
+  /** The queue its inbound flow chose that did not exist, when it went to its channel's queue instead. */
+  fallbackFrom?: string | undefined;
   /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go). */
   closeReason?: 'queueDeleted' | undefined;
 }

@@ -5,6 +5,12 @@ import type { Database } from '../store/index.ts';
 /** Overflow hops followed at most, so that queues overflowing into each other cannot loop. */
 const MAX_HOPS = 5;
 
+/** The queue a new conversation joins; `fallbackFrom`: the missing queue the inbound flow chose instead. */
+export interface ChosenQueue {
+  queue: string;
+  fallbackFrom: string | undefined;
+}
+
 /**
  * The queue a new conversation joins: the one the inbound flow chose, or — when that
  * queue is at its maximum depth — its overflow queue (and so on).
@@ -14,11 +20,13 @@ const MAX_HOPS = 5;
  * conversation joins the missing queue all the same: there it is stored but never offered,
  * and a deleted queue's leader closes it at once with reason `queueDeleted`.
  */
-export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, tenant: string, wanted: string, channelQueue?: string): Promise<string> {
-  let name = !config.queue(tenant, wanted) && channelQueue && config.queue(tenant, channelQueue) ? channelQueue : wanted;
+export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, tenant: string, wanted: string, channelQueue?: string): Promise<ChosenQueue> {
+  const fallback = !config.queue(tenant, wanted) && channelQueue !== undefined && config.queue(tenant, channelQueue) !== undefined;
+  const fallbackFrom = fallback ? wanted : undefined;
+  let name = fallback ? channelQueue : wanted;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const queue = config.queue(tenant, name);
-    if (!queue || queue.maxDepth === 0 || !queue.overflowQueue) return name;
+    if (!queue || queue.maxDepth === 0 || !queue.overflowQueue) return { queue: name, fallbackFrom };
     const row = await db
       .selectFrom('conversations')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -27,8 +35,8 @@ export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, 
       .where('state', 'in', ['queued', 'offered'])
       .executeTakeFirstOrThrow();
     // Full, and its overflow queue is gone: waiting here beats waiting where no one is offered.
-    if (Number(row.n) < queue.maxDepth || !config.queue(tenant, queue.overflowQueue)) return name;
+    if (Number(row.n) < queue.maxDepth || !config.queue(tenant, queue.overflowQueue)) return { queue: name, fallbackFrom };
     name = queue.overflowQueue;
   }
-  return name;
+  return { queue: name, fallbackFrom };
 }

@@ -49,10 +49,10 @@ describe('where the conversations of a deleted queue go', () => {
     const config = registry([channel('whatsapp', 'support'), queue('support'), queue('spill')], ['vip']);
     const event = queueDeletedEvent(config, waitingIn('vip', 'spill'), at);
     const moved = { ...waitingIn('spill', null), enqueuedAt: at };
-    expect(fallbackOutcome('queued', moved, event, config)).toBe('overflow');
+    expect(fallbackOutcome('queued', moved, event, config)).toEqual({ outcome: 'overflow', queue: 'vip' });
     const later = { ...event, at: '2026-11-22T10:00:01.000Z' };
     expect(fallbackOutcome('queued', moved, later, config)).toBeUndefined();
     const closed = { ...waitingIn('vip', null), closedAt: at, closeReason: 'queueDeleted' as const };
-    expect(fallbackOutcome('closed', closed, { ...event, to: null }, config)).toBe('closed');
+    expect(fallbackOutcome('closed', closed, { ...event, to: null }, config)).toEqual({ outcome: 'closed', queue: 'vip' });
   });
 });

@@ -34,21 +34,30 @@ export function queueDeletedEvent(config: ConfigRegistry, context: ConversationC
 }
 
 /**
- * What a committed step did to a conversation because of a missing queue, for the metric;
- * `undefined` when nothing. A `queue.deleted` that acted stamped its own `at` on the
- * conversation (`enqueuedAt` in the new queue, or `closedAt`); a repeat did not.
+ * What a committed step did to a conversation because of a missing queue (`queue`: the
+ * missing one), for the metric; `undefined` when nothing. A `queue.deleted` that acted
+ * stamped its own `at` on the conversation (`enqueuedAt` in the new queue, or `closedAt`);
+ * a repeat did not.
  */
-export function fallbackOutcome(state: string, context: ConversationContext, event: ConversationActorEvent, config: ConfigRegistry): FallbackOutcome | undefined {
+export function fallbackOutcome(
+  state: string,
+  context: ConversationContext,
+  event: ConversationActorEvent,
+  config: ConfigRegistry,
+): { outcome: FallbackOutcome; queue: string } | undefined {
   if (event.type === 'queue.deleted') {
-    if (state === 'closed' && context.closeReason === 'queueDeleted' && context.closedAt === event.at) return FallbackOutcomes.Closed;
+    const { queue } = event;
+    if (state === 'closed' && context.closeReason === 'queueDeleted' && context.closedAt === event.at) return { outcome: FallbackOutcomes.Closed, queue };
     if (state === 'queued' && event.to && context.queue === event.to.queue && context.enqueuedAt === event.at) {
-      return event.to.queue === config.channel(context.tenant, context.channel)?.queue ? FallbackOutcomes.ChannelQueue : FallbackOutcomes.Overflow;
+      const toChannelQueue = event.to.queue === config.channel(context.tenant, context.channel)?.queue;
+      return { outcome: toChannelQueue ? FallbackOutcomes.ChannelQueue : FallbackOutcomes.Overflow, queue };
     }
     return undefined;
   }
-  // Entered a queue with this message (its wait starts now) that is neither live nor deleted.
-  if (event.type === 'customer.message' && state === 'queued' && context.enqueuedAt === event.at) {
-    if (!config.queue(context.tenant, context.queue) && !config.queueDeleted(context.tenant, context.queue)) return FallbackOutcomes.Unrouted;
+  // A new conversation (no agent ever) entering its first queue with this message.
+  if (event.type === 'customer.message' && state === 'queued' && context.enqueuedAt === event.at && context.lastAgentId === null) {
+    if (context.fallbackFrom !== undefined) return { outcome: FallbackOutcomes.ChannelQueue, queue: context.fallbackFrom };
+    if (!config.queue(context.tenant, context.queue) && !config.queueDeleted(context.tenant, context.queue)) return { outcome: FallbackOutcomes.Unrouted, queue: context.queue };
   }
   return undefined;
 }

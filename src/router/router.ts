@@ -116,7 +116,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       nc.publish(subjects.agentEvents(tenant, agentId), encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event })),
     conversationChanged: (state, context, event) => {
       const fallback = fallbackOutcome(state, context, event, config);
-      if (fallback) metrics.queueFallbacks.inc({ tenant: context.tenant, queue: event.type === 'queue.deleted' ? event.queue : context.queue, outcome: fallback });
+      if (fallback) metrics.queueFallbacks.inc({ tenant: context.tenant, ...fallback });
       feed.conversation({ state, context, ...('offerId' in event && { offerId: event.offerId }) });
     },
     agentChanged: (_state, context, event) => feed.agent({ context, ...(event.type === 'offer.request' && { offerId: event.offerId }) }),

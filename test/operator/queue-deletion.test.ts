@@ -138,7 +138,8 @@ describe('a deleted queue is taken out of service', () => {
     // New conversations: a rule naming a deleted queue falls back to the channel's queue;
     // a channel whose queue is deleted stores the message and closes the conversation.
     await say('whatsapp', '+33600000006', 'vip again');
-    await waitForConversations('+33600000006', [{ state: 'queued', queue: 'support' }]);
+    const [fellBack] = await waitForConversations('+33600000006', [{ state: 'queued', queue: 'support' }]);
+    expect((fellBack?.snapshot as { context: ConversationContext }).context.fallbackFrom).toBe('vip');
     await say('sms', '+33600000005', 'anyone?');
     const sms = await waitForConversations('+33600000005', [
       { state: 'closed', queue: 'legacy' },
@@ -149,9 +150,10 @@ describe('a deleted queue is taken out of service', () => {
 
     // Exactly once, counted across both routers, although both swept every 500 ms meanwhile.
     expect(await fallbacks({ queue: 'vip', outcome: 'overflow' })).toBe(2);
+    expect(await fallbacks({ queue: 'vip', outcome: 'channel-queue' })).toBe(1);
     expect(await fallbacks({ queue: 'billing', outcome: 'channel-queue' })).toBe(2);
     expect(await fallbacks({ queue: 'legacy', outcome: 'closed' })).toBe(2);
-    expect(await fallbacks({})).toBe(6);
+    expect(await fallbacks({})).toBe(7);
 
     // Agents take what waits, only from queues that exist.
     const alice = new AgentDriver(nc, tenant, 'alice');
@@ -162,7 +164,7 @@ describe('a deleted queue is taken out of service', () => {
     const offeredSince = await store.db.selectFrom('assignments').select(['queue', 'agent_id']).where('offered_at', '>', deletedAt).execute();
     expect(offeredSince.length).toBeGreaterThanOrEqual(waiting.length);
     expect(offeredSince.filter((a) => a.queue === 'vip' || a.queue === 'billing' || a.queue === 'legacy')).toEqual([]);
-    expect(await fallbacks({})).toBe(6);
+    expect(await fallbacks({})).toBe(7);
     olga.stop();
     alice.stop();
   });
