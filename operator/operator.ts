@@ -75,8 +75,6 @@ export function startOperator(options: OperatorOptions): Operator {
   const informers = new Informers(options.kubeConfig, client, options.namespaces, log);
   const metrics = new OperatorMetrics(options.registry ?? new Registry());
   metrics.watch(informers);
-  // The identity is known once the elector exists; Events name it as the reporting instance.
-  const eventsFor = (identity: string) => new KubeEventRecorder(options.kubeConfig, identity, log);
 
   let epoch = 0;
   let current: ReconcileSession | undefined;
@@ -114,7 +112,8 @@ export function startOperator(options: OperatorOptions): Operator {
           ...(log && { logger: log }),
         });
 
-  const events = eventsFor(election?.identity ?? 'standalone');
+  // Events name this instance (the Lease identity) as their reporting instance.
+  const events = new KubeEventRecorder(options.kubeConfig, election?.identity ?? 'standalone', log);
   informers.start();
   if (election) election.start();
   else lead();
