@@ -12,6 +12,7 @@ export type { ResourceWriter } from './kube-client.ts';
 export type { ReconcileResult } from './metrics.ts';
 export type { LeaderElectionOptions } from './leader.ts';
 export * from './resources.ts';
+export * from './event-reasons.ts';
 
 /**
  * Starts the operator (informers, leader election, controllers): see `operator.ts`.

@@ -7,6 +7,8 @@ import { Controller, keyOf, objectKey, splitKey, TerminalError, type ObjectEvent
 import { Informers } from './informers.ts';
 import { ParleyClient } from './kube-client.ts';
 import { LeaderElector } from './leader.ts';
+import type { EventRecorder } from './event-reasons.ts';
+import { KubeEventRecorder } from './events.ts';
 import { OperatorMetrics, type ReconcileResult } from './metrics.ts';
 import { reconcile } from './reconcile.ts';
 import { isTerminating, Kinds, type ParleyObject } from './resources.ts';
@@ -83,7 +85,7 @@ export function startOperator(options: OperatorOptions): Operator {
       () => {
         // Leadership may have ended while the caches filled.
         if (mine !== epoch || stopping) return;
-        current = new ReconcileSession(options, client, informers, metrics);
+        current = new ReconcileSession(options, client, informers, metrics, events);
         current.start();
         metrics.setLeader(true);
       },
@@ -110,6 +112,8 @@ export function startOperator(options: OperatorOptions): Operator {
           ...(log && { logger: log }),
         });
 
+  // Events name this instance (the Lease identity) as their reporting instance.
+  const events = new KubeEventRecorder(options.kubeConfig, election?.identity ?? 'standalone', log);
   informers.start();
   if (election) election.start();
   else lead();
@@ -141,6 +145,7 @@ class ReconcileSession {
     private readonly client: ParleyClient,
     private readonly informers: Informers,
     private readonly metrics: OperatorMetrics,
+    private readonly events: EventRecorder,
   ) {
     const make = (kind: ResourceKind) =>
       new Controller({
@@ -232,7 +237,7 @@ class ReconcileSession {
       // The latest object, not the cache's copy, which may predate our own last write.
       const obj = await this.client.get(kind, namespace, name);
       if (obj) obj.kind = kind;
-      result = await reconcile(kind, namespace, name, obj, { kv: this.options.kv, writer: this.client, existing: this.informers });
+      result = await reconcile(kind, namespace, name, obj, { kv: this.options.kv, writer: this.client, existing: this.informers, events: this.events });
       this.options.logger?.debug('reconciled', { kind, key, result });
     } catch (err) {
       result = err instanceof TerminalError ? 'terminal_error' : 'error';

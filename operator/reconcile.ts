@@ -1,6 +1,8 @@
 import type { KV } from '@nats-io/kv';
 import { configKey, deleteManifest, putManifest, type ResourceKind } from '../src/config/index.ts';
+import type { EventRecorder } from './event-reasons.ts';
 import type { ResourceWriter } from './kube-client.ts';
+import { EventReasons } from './event-reasons.ts';
 import { isTerminating, kindInfo, ReadyReasons, type ParleyObject } from './resources.ts';
 import { statusPatch, type ReadyState } from './status.ts';
 import { validate, type ExistingResources } from './validate.ts';
@@ -12,6 +14,8 @@ export interface ReconcileDeps {
   writer: ResourceWriter;
   /** The other resources, from the informers' caches, for the reference checks. */
   existing: ExistingResources;
+  /** Where Events go: one per change of what the status says (not on a resync that changes nothing). */
+  events?: EventRecorder;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -20,6 +24,8 @@ export interface ReconcileDeps {
 export const Outcomes = {
   /** Valid and live. */
   Ready: 'ready',
+  /** Valid and live, naming a Queue that does not exist: status says which. */
+  MissingReference: 'missing_reference',
   /** Invalid: status says why; the bucket is untouched. */
   Invalid: 'invalid',
   /** Deleted: out of the bucket, our finalizer removed. */
@@ -65,6 +71,7 @@ export async function reconcile(kind: ResourceKind, namespace: string, name: str
     // Only now: a finalizer removed before the cleanup succeeded would let the object go
     // while routers still use it.
     await deps.writer.removeFinalizer(obj, finalizer);
+    deps.events?.record(obj, 'Normal', EventReasons.Deleted, `Removed from the live routing configuration${kind === 'Queue' ? '; its waiting conversations move on (docs/resources.md §8)' : ''}.`);
     return Outcomes.Finalized;
   }
 
@@ -75,7 +82,7 @@ export async function reconcile(kind: ResourceKind, namespace: string, name: str
   if (!validation.ok) {
     const live = await liveEntry(deps.kv, kind, namespace, name);
     const message = `${validation.problems.join('; ')}. ${live ? 'The last valid version stays live until this is fixed.' : 'Nothing is live until this is fixed.'}`;
-    await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Invalid, message }, now());
+    if (await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Invalid, message }, now())) deps.events?.record(current, 'Warning', EventReasons.Invalid, message);
     return Outcomes.Invalid;
   }
 
@@ -85,18 +92,29 @@ export async function reconcile(kind: ResourceKind, namespace: string, name: str
     const failure = new ConfigBucketError(`cannot write ${configKey(kind, namespace, name)} to the configuration bucket: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     // Report it on the resource, then throw the bucket failure (the one to retry) even if
     // the report failed too: the next attempt reports again.
-    await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Errored, message: failure.message }, now()).catch((statusErr: unknown) => {
+    const changed = await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.Errored, message: failure.message }, now()).catch((statusErr: unknown) => {
       throw new AggregateError([failure, statusErr], failure.message, { cause: err });
     });
+    if (changed) deps.events?.record(current, 'Warning', EventReasons.Errored, failure.message);
     throw failure;
   }
-  await writeStatus(deps.writer, current, { status: 'True', reason: ReadyReasons.Ready, message: 'Live in the routing configuration.' }, now());
+  if (validation.dangling.length > 0) {
+    const message = `${validation.dangling.join('; ')}. ${kind === 'Queue' ? 'Live otherwise; nothing overflows into a missing queue.' : "Live otherwise; new conversations for a missing queue go to the channel's queue, or, without one, are stored and not routed."}`;
+    if (await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.MissingReference, message }, now())) {
+      deps.events?.record(current, 'Warning', EventReasons.MissingReference, message);
+    }
+    return Outcomes.MissingReference;
+  }
+  const message = 'Live in the routing configuration.';
+  if (await writeStatus(deps.writer, current, { status: 'True', reason: ReadyReasons.Ready, message }, now())) deps.events?.record(current, 'Normal', EventReasons.Reconciled, message);
   return Outcomes.Ready;
 }
 
-async function writeStatus(writer: ResourceWriter, obj: ParleyObject, ready: ReadyState, now: Date): Promise<void> {
+/** Writes the status when it changes; whether it did (a change is what an Event reports). */
+async function writeStatus(writer: ResourceWriter, obj: ParleyObject, ready: ReadyState, now: Date): Promise<boolean> {
   const patch = statusPatch(obj, ready, now);
   if (patch) await writer.patchStatus(obj, patch);
+  return patch !== undefined;
 }
 
 async function liveEntry(kv: KV, kind: ResourceKind, namespace: string, name: string): Promise<boolean> {

@@ -28,6 +28,11 @@ export const ReadyReasons = {
   Ready: 'Ready',
   /** The spec or a reference is wrong; the message says what to fix. The last valid version stays live. */
   Invalid: 'Invalid',
+  /**
+   * Valid and live, but it names a Queue that does not exist (deleted, or not created yet):
+   * routers go around it (docs/resources.md §8). Heals when the Queue appears.
+   */
+  MissingReference: 'MissingReference',
   /** Acting on it failed (configuration bucket unreachable, …); retried with backoff. */
   Errored: 'Errored',
   /** Being deleted: removing it from the live configuration. */

@@ -1,22 +1,26 @@
 import { watch } from 'node:fs';
 import type { KV } from '@nats-io/kv';
-import { configKey, deleteManifest, listConfigKeys, loadManifests, putManifest, type Manifest } from '../src/config/index.ts';
+import { configKey, deleteManifest, listConfigKeys, putManifest, readConfigFolder, type Manifest } from '../src/config/index.ts';
 
 export interface SyncResult {
   written: number;
   unchanged: number;
   deleted: number;
+  /** Queues that Channels and Queues of the folder name but that it does not hold (as the operator's `MissingReference`). */
+  dangling: string[];
 }
 
 /**
  * Local mode of the operator: makes the configuration bucket hold exactly the resources
  * of a folder of YAML files. The folder is validated as a whole first (schemas and
- * references), so an invalid file changes nothing live.
+ * references), so an invalid file changes nothing live. A queue named but missing — its
+ * file deleted — is no reason to keep it live: the rest goes live, the queue's deletion
+ * too (routers go around it), and `dangling` says what names it.
  */
 export async function syncFolder(dir: string, kv: KV): Promise<SyncResult> {
-  const loaded = await loadManifests(dir);
+  const { loaded, dangling } = await readConfigFolder(dir);
   const wanted = new Set(loaded.map(({ manifest: m }) => configKey(m.kind, m.metadata.namespace, m.metadata.name)));
-  const result: SyncResult = { written: 0, unchanged: 0, deleted: 0 };
+  const result: SyncResult = { written: 0, unchanged: 0, deleted: 0, dangling };
   for (const { manifest } of loaded) {
     if (await putManifest(kv, manifest)) result.written++;
     else result.unchanged++;

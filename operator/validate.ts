@@ -6,13 +6,19 @@ export interface ExistingResources {
   names(kind: ResourceKind, namespace: string): Iterable<string>;
 }
 
-export type Validation = { ok: true; manifest: Manifest; resource: Resource } | { ok: false; manifest: Manifest; problems: string[] };
+/**
+ * `ok`: the resource can go live. `dangling`: the queues a Channel or a Queue names that do
+ * not exist — not a reason to hold it back (routers go around a missing queue), but its
+ * status says so.
+ */
+export type Validation = { ok: true; manifest: Manifest; resource: Resource; dangling: string[] } | { ok: false; manifest: Manifest; problems: string[] };
 
 /**
  * Validates an object as the configuration bucket will hold it: the resource schema
  * (`parseManifest`), then its references with the folder loader's rules
- * (`referenceProblems`): the queues a Channel, a Queue's overflow or a Campaign's replies
- * name, and the channel a Campaign sends through, must exist in the same namespace.
+ * (`referenceProblems`): the queues a Campaign's replies name, and the channel it sends
+ * through, must exist in the same namespace; the queues a Channel or a Queue's overflow
+ * name that do not exist are reported as `dangling`, as `readConfigFolder` does.
  *
  * A referenced resource counts when it exists and is not being deleted — whether it is
  * itself valid is its own status's business (its last valid version stays live).
@@ -34,8 +40,10 @@ export function validate(obj: ParleyObject, existing: ExistingResources): Valida
   }
   // referenceProblems checks a whole set; keep what it says about this resource only.
   const self = `${resource.kind} ${namespace}/${name} `;
-  const problems = referenceProblems([resource, ...others]).filter((p) => p.startsWith(self));
-  return problems.length > 0 ? { ok: false, manifest, problems } : { ok: true, manifest, resource };
+  const mine = (problems: string[]) => problems.filter((p) => p.startsWith(self));
+  const problems = mine(referenceProblems([resource, ...others], { missingQueues: false }));
+  if (problems.length > 0) return { ok: false, manifest, problems };
+  return { ok: true, manifest, resource, dangling: mine(referenceProblems([resource, ...others])) };
 }
 
 /**

@@ -17,6 +17,8 @@ import {
   structuralProblems,
 } from './crd-schema.ts';
 import { Duration } from './duration.ts';
+import { ChannelResource } from './channel-resource.ts';
+import { QueueResource } from './queue-resource.ts';
 import { parseDuration } from './duration.ts';
 
 const crdsDir = fileURLToPath(new URL('../../crds/', import.meta.url));
@@ -157,6 +159,30 @@ describe('durations', () => {
       '72h',
       '30d',
     ]);
+  });
+});
+
+describe('duration bounds read the same everywhere', () => {
+  // Issue #10: the Ready=False message said "1000 ms – 3600000 ms" where kubectl explain says "1s to 1h".
+  const cases = [
+    { kind: 'Queue', schema: QueueResource, path: ['alertingTimeout'], value: '2h' },
+    { kind: 'Queue', schema: QueueResource, path: ['aging', 'every'], value: '0s' },
+    { kind: 'Channel', schema: ChannelResource, path: ['inboundFlow', 'bot', 'timeout'], value: '50ms' },
+  ] as const;
+
+  it.each(cases)('$kind spec.$path: the out-of-range error states the bounds of the CRD description', ({ kind, schema, path, value }) => {
+    let node = schemaOf(kind).properties?.spec as JSONSchemaProps;
+    for (const key of path) node = node.properties?.[key] as JSONSchemaProps;
+    const bounds = /(from \S+ to \S+?)\.$/.exec(node.description ?? '')?.[1];
+    expect(bounds, node.description).toBeDefined();
+
+    let spec: Record<string, unknown> = { [path[path.length - 1] as string]: value };
+    for (const key of [...path].reverse().slice(1)) spec = { [key]: key === 'bot' ? { subject: 'bots.faq', ...spec } : spec };
+    if (kind === 'Channel') spec = { type: 'web', queue: 'support', ...spec };
+    const result = schema.safeParse({ apiVersion: 'parley.dev/v1alpha1', kind, metadata: { name: 'x' }, spec });
+    expect(result.success).toBe(false);
+    const message = result.error?.issues.map((i) => i.message).join('; ') ?? '';
+    expect(message).toBe(`${value} is out of range: ${bounds as string}`);
   });
 });
 

@@ -5,6 +5,7 @@ import { CampaignResource } from './campaign-resource.ts';
 import { ChannelResource } from './channel-resource.ts';
 import { Metadata, apiVersion } from './common.ts';
 import { QueueResource } from './queue-resource.ts';
+import { durationBounds, formatDuration } from './duration.ts';
 
 /**
  * The CustomResourceDefinitions of Parley's resources, derived from the zod schemas in
@@ -20,7 +21,7 @@ export const [group, version] = apiVersion.split('/') as [string, string];
 // Status: written by the operator, only through the status subresource.
 
 /** The reasons of the `Ready` condition (STYLE.md, Operator). */
-export const ReadyReasons = ['Reconciling', 'Ready', 'Invalid', 'Errored', 'Finalizing'] as const;
+export const ReadyReasons = ['Reconciling', 'Ready', 'MissingReference', 'Invalid', 'Errored', 'Finalizing'] as const;
 export type ReadyReason = (typeof ReadyReasons)[number];
 
 /** A metav1.Condition, with the same limits as Kubernetes' own. */
@@ -154,7 +155,7 @@ const readyColumn: PrinterColumn = {
   name: 'READY',
   type: 'string',
   jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-  description: 'The reason of the Ready condition: Reconciling, Ready, Invalid, Errored or Finalizing.',
+  description: `The reason of the Ready condition: ${ReadyReasons.slice(0, -1).join(', ')} or ${ReadyReasons.at(-1) as string}.`,
 };
 const ageColumn: PrinterColumn = { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -162,7 +163,7 @@ const statusDescriptions: Record<string, string> = {
   status: 'The state the operator observed; written only through the status subresource.',
   'status.observedGeneration': 'The metadata.generation the operator last reconciled.',
   'status.conditions':
-    'Conditions by type. `Ready` is True once the resource is valid and live in the routing configuration; its reason is one of Reconciling, Ready, Invalid, Errored, Finalizing.',
+    `Conditions by type. \`Ready\` is True once the resource is valid and live in the routing configuration; its reason is one of ${ReadyReasons.join(', ')}.`,
   'status.conditions[].type': 'The condition type, e.g. Ready.',
   'status.conditions[].status': 'True, False or Unknown.',
   'status.conditions[].observedGeneration': 'The metadata.generation the condition was set for.',
@@ -381,16 +382,7 @@ export const kindDefinitions: readonly KindDefinition[] = [channel, queue, campa
 // ---------------------------------------------------------------------------------------
 // zod → structural schema.
 
-/** `72h`, `30s`, `0s`: the form a default or a bound reads best in. */
-export function formatDuration(ms: number): string {
-  const day = 86_400_000;
-  if (ms === 0) return '0s';
-  if (ms % day === 0 && ms >= 7 * day) return `${ms / day}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms >= 120_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
+export { formatDuration } from './duration.ts';
 
 type Node = z.core.$ZodTypes;
 const asNode = (s: z.core.$ZodType): Node => s as Node;
@@ -571,7 +563,7 @@ function decorate(schema: z.core.$ZodType, json: JSONSchemaProps, path: string, 
     if (!range) d.problems.push(`${path}: a transform crd-schema.ts does not know (only durations are supported)`);
     else {
       json.pattern = DurationPattern;
-      const bounds = range.max === undefined ? `at least ${formatDuration(range.min)}` : `from ${formatDuration(range.min)} to ${formatDuration(range.max)}`;
+      const bounds = durationBounds(range.min, range.max);
       note = `A duration such as 30s, 15m, 1h30m or 72h (units ms, s, m, h, d), ${bounds}.`;
     }
   } else if (def.type === 'object') {

@@ -15,6 +15,25 @@ export function parseDuration(text: string): number | undefined {
   return consumed === text.length && consumed > 0 ? Math.round(total) : undefined;
 }
 
+/**
+ * `72h`, `30s`, `0s`: the form a default or a bound reads best in. Error messages and the
+ * CRD descriptions (`kubectl explain`) both use it, so the two always read the same.
+ */
+export function formatDuration(ms: number): string {
+  const day = 86_400_000;
+  if (ms === 0) return '0s';
+  if (ms % day === 0 && ms >= 7 * day) return `${ms / day}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms >= 120_000) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** The bounds as the CRD descriptions state them: `from 1s to 1h`. */
+export function durationBounds(min: number, max: number | undefined): string {
+  return max === undefined ? `at least ${formatDuration(min)}` : `from ${formatDuration(min)} to ${formatDuration(max)}`;
+}
+
 /** A duration field: a string like `72h`, resolved to milliseconds, within bounds. */
 export function Duration(min: number, max: number) {
   return z.string().transform((text, ctx) => {
@@ -24,7 +43,7 @@ export function Duration(min: number, max: number) {
       return z.NEVER;
     }
     if (ms < min || ms > max) {
-      ctx.addIssue({ code: 'custom', message: `${text} is out of range (${min} ms – ${max} ms)` });
+      ctx.addIssue({ code: 'custom', message: `${text} is out of range: ${durationBounds(min, max)}` });
       return z.NEVER;
     }
     return ms;

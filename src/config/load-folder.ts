@@ -20,6 +20,25 @@ export async function loadConfigFolder(dir: string): Promise<Resource[]> {
 
 /** Like `loadConfigFolder`, keeping each resource's manifest (what the configuration bucket stores). */
 export async function loadManifests(dir: string): Promise<{ manifest: Manifest; resource: Resource }[]> {
+  const { loaded, dangling } = await readConfigFolder(dir);
+  if (dangling.length > 0) throw new ConfigError(`invalid configuration in ${dir}:\n  ${dangling.join('\n  ')}`);
+  return loaded;
+}
+
+/** A folder's resources, and the queues its Channels and Queues name that it does not hold. */
+export interface FolderContents {
+  loaded: { manifest: Manifest; resource: Resource }[];
+  /** Dangling queue references of Channels and Queues, as sentences (see `referenceProblems`). */
+  dangling: string[];
+}
+
+/**
+ * Reads a folder as `loadManifests` does, except that a Channel or Queue naming a queue
+ * the folder does not hold is not an error but `dangling`: that is what deleting a Queue's
+ * file leaves behind, and the deletion must still go live (routers fall back for it, as
+ * they do when the operator deletes a Queue). Every other problem fails the whole read.
+ */
+export async function readConfigFolder(dir: string): Promise<FolderContents> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const loaded: { manifest: Manifest; resource: Resource }[] = [];
   const problems: string[] = [];
@@ -40,13 +59,29 @@ export async function loadManifests(dir: string): Promise<{ manifest: Manifest; 
       else problems.push(`${where} (${manifest.kind}): ${parsed.problems.join('; ')}`);
     });
   }
-  problems.push(...referenceProblems(loaded.map((l) => l.resource)));
+  const resources = loaded.map((l) => l.resource);
+  problems.push(...referenceProblems(resources, { missingQueues: false }));
   if (problems.length > 0) throw new ConfigError(`invalid configuration in ${dir}:\n  ${problems.join('\n  ')}`);
-  return loaded;
+  return { loaded, dangling: referenceProblems(resources) };
 }
 
-/** Names that must resolve: the queues channels, queues and campaigns route to; each namespace/name declared once. */
-export function referenceProblems(resources: readonly Resource[]): string[] {
+/** The queues a resource routes to: a Channel's queue and its rules' queues, a Queue's overflow, a Campaign's replies queue. */
+export function queueReferences(r: Resource): string[] {
+  const wanted =
+    r.kind === 'Channel'
+      ? [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))]
+      : r.kind === 'Queue'
+        ? (r.spec.overflow ? [r.spec.overflow.queue] : [])
+        : (r.spec.replies ? [r.spec.replies.queue] : []);
+  return [...new Set(wanted)];
+}
+
+/**
+ * Names that must resolve: the queues channels, queues and campaigns route to; each
+ * namespace/name declared once. `missingQueues: false` leaves out the queues Channels and
+ * Queues name that do not exist (a Campaign's references are always checked).
+ */
+export function referenceProblems(resources: readonly Resource[], options: { missingQueues?: boolean } = {}): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   const names = (kind: Resource['kind']) => new Set(resources.filter((r) => r.kind === kind).map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
@@ -56,13 +91,8 @@ export function referenceProblems(resources: readonly Resource[]): string[] {
     const id = `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
     if (seen.has(id)) problems.push(`${id} is declared twice`);
     seen.add(id);
-    const wanted =
-      r.kind === 'Channel'
-        ? [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))]
-        : r.kind === 'Queue'
-          ? (r.spec.overflow ? [r.spec.overflow.queue] : [])
-          : (r.spec.replies ? [r.spec.replies.queue] : []);
-    for (const q of new Set(wanted)) {
+    const checked = r.kind === 'Campaign' || options.missingQueues !== false;
+    for (const q of checked ? queueReferences(r) : []) {
       if (!queues.has(`${r.metadata.namespace}/${q}`)) problems.push(`${id} routes to queue "${q}", which does not exist in namespace ${r.metadata.namespace}`);
     }
     if (r.kind === 'Campaign' && !channels.has(`${r.metadata.namespace}/${r.spec.channel}`)) {

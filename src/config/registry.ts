@@ -52,6 +52,13 @@ export interface CampaignConfig {
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
 
+/** A resource deleted on purpose: its configuration bucket entry holds a delete marker. */
+export interface DeletedResource {
+  kind: Resource['kind'];
+  namespace: string;
+  name: string;
+}
+
 /**
  * The live configuration a process routes by. It is replaced as a whole set of
  * resources (from a YAML folder, or from the operator's KV bucket) so that readers never
@@ -61,9 +68,13 @@ export class ConfigRegistry {
   private channels = new Map<string, ChannelConfig>();
   private queues = new Map<string, QueueConfig>();
   private campaigns = new Map<string, CampaignConfig>();
+  private deleted = new Set<string>();
 
-  /** Replaces the configuration with these resources. */
-  apply(resources: readonly Resource[]): void {
+  /**
+   * Replaces the configuration with these resources. `deleted`: resources deleted on
+   * purpose (not merely unknown) — only those take what waits in them out of service.
+   */
+  apply(resources: readonly Resource[], deleted: readonly DeletedResource[] = []): void {
     const channels = new Map<string, ChannelConfig>();
     const queues = new Map<string, QueueConfig>();
     const campaigns = new Map<string, CampaignConfig>();
@@ -76,6 +87,23 @@ export class ConfigRegistry {
     this.channels = channels;
     this.queues = queues;
     this.campaigns = campaigns;
+    this.deleted = new Set(deleted.filter((d) => d.kind === 'Queue' && !queues.has(key(d.namespace, d.name))).map((d) => key(d.namespace, d.name)));
+  }
+
+  /**
+   * Whether a queue was deleted (its entry holds a delete marker and it has not come back).
+   * A queue that is merely unknown — never configured, or not yet seen — is not deleted.
+   */
+  queueDeleted(tenant: string, name: string): boolean {
+    return this.deleted.has(key(tenant, name));
+  }
+
+  /** Every deleted queue. */
+  deletedQueues(): { tenant: string; name: string }[] {
+    return [...this.deleted].map((k) => {
+      const slash = k.indexOf('/');
+      return { tenant: k.slice(0, slash), name: k.slice(slash + 1) };
+    });
   }
 
   channel(tenant: string, name: string): ChannelConfig | undefined {

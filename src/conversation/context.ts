@@ -47,9 +47,13 @@ export interface ConversationContext {
   /** When it started waiting in its current queue: the order of the waiting list and the bullseye clock. */
   enqueuedAt: string | null;
   closedAt: string | null;
+  /** The queue its inbound flow chose that did not exist, when it went to its channel's queue instead. */
+  fallbackFrom?: string | undefined;
+  /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go). */
+  closeReason?: 'queueDeleted' | undefined;
 }
 
 export type ConversationInput = Omit<
   ConversationContext,
-  'agentId' | 'assignmentId' | 'offer' | 'declinedBy' | 'enqueuedAt' | 'closedAt' | 'ring' | 'target' | 'lastAgentId'
+  'agentId' | 'assignmentId' | 'offer' | 'declinedBy' | 'enqueuedAt' | 'closedAt' | 'closeReason' | 'ring' | 'target' | 'lastAgentId'
 >;

@@ -31,4 +31,10 @@ export type ConversationActorEvent =
   | { type: 'bot.failed'; at: string; reason: string }
   /** Durable timers of the waiting conversation. */
   | { type: 'target.expired'; at: string }
-  | { type: 'ring.advance'; at: string };
+  | { type: 'ring.advance'; at: string }
+  /**
+   * `queue` was deleted: a conversation waiting in it (or offered from it) moves to `to`,
+   * or closes with reason `queueDeleted` when `to` is null. Sent by the leader of the
+   * deleted queue; ignored once the conversation is elsewhere, so it acts once.
+   */
+  | { type: 'queue.deleted'; at: string; queue: string; to: { queue: string; policy: QueuePolicy } | null };

@@ -190,4 +190,42 @@ describe('conversation machine', () => {
     const stranger = run([{ type: 'agent.transfer', at: later, commandId: 't3', agentId: 'mallory', to: { agent: 'bruno' } }], connected.snapshot);
     expect(stranger.effects).toEqual([{ kind: 'reply', agentId: 'mallory', commandId: 't3', error: 'notAssigned' }]);
   });
+
+  describe('its queue deleted', () => {
+    const spill = { ...DEFAULT_POLICY, alertingTimeoutMs: 5_000, ringWaitsMs: [60_000] };
+    const queued = () => run([{ type: 'customer.message', at, message: message('m1') }], start({ policy: { ...DEFAULT_POLICY, ringWaitsMs: [30_000] } })).snapshot;
+
+    it('moves a waiting conversation to the queue named, starting the wait over, once', () => {
+      const moved = run([{ type: 'queue.deleted', at: later, queue: 'support', to: { queue: 'spill', policy: spill } }], queued());
+      expect(moved.snapshot.value).toBe('queued');
+      expect(moved.snapshot.context).toMatchObject({ queue: 'spill', policy: spill, ring: 0, enqueuedAt: later, target: null, closedAt: null });
+      expect(moved.effects).toContainEqual({ kind: 'timer.cancel', name: 'bullseye' });
+      expect(moved.effects).toContainEqual({ kind: 'timer.arm', name: 'bullseye', at: '2026-11-22T10:06:00.000Z', event: { type: 'ring.advance', at: '2026-11-22T10:06:00.000Z' } });
+
+      // A second router's copy of the event finds it elsewhere already: nothing happens.
+      const again = run([{ type: 'queue.deleted', at: later, queue: 'support', to: null }], moved.snapshot);
+      expect(again.snapshot.value).toBe('queued');
+      expect(again.snapshot.context.queue).toBe('spill');
+      expect(again.effects).toEqual([]);
+    });
+
+    it('closes an offered conversation with nowhere to go, with reason queueDeleted, and rescinds its offer', () => {
+      const offered = run([{ type: 'offer.reserved', at, offerId: 'o1', agentId: 'alice' }], queued()).snapshot;
+      const closed = run([{ type: 'queue.deleted', at: later, queue: 'support', to: null }], offered);
+      expect(closed.snapshot.value).toBe('closed');
+      expect(closed.snapshot.context).toMatchObject({ closedAt: later, closeReason: 'queueDeleted', offer: null });
+      expect(closed.effects).toContainEqual({ kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'offer.rescind', at: later, offerId: 'o1' } });
+      // The agent accepted just before the rescind arrived: the acceptance is released, not connected.
+      const late = run([{ type: 'offer.accepted', at: later, offerId: 'o1', agentId: 'alice' }], closed.snapshot);
+      expect(late.snapshot.value).toBe('closed');
+      expect(late.effects).toContainEqual({ kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'assignment.release', at: later, conversationId: 'c1', stray: true } });
+    });
+
+    it('leaves a connected conversation with its agent', () => {
+      const connected = run(connectedToAlice).snapshot;
+      const after = run([{ type: 'queue.deleted', at: later, queue: 'support', to: null }], connected);
+      expect(after.snapshot.value).toBe('connected');
+      expect(after.effects).toEqual([]);
+    });
+  });
 });

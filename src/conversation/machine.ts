@@ -3,6 +3,7 @@ import type { BotAnswer, OutboundMessage, TranscriptMessage } from '../contract/
 import type { Effect } from '../actor/effects.ts';
 import type { ConversationContext, ConversationInput, RoutingTarget } from './context.ts';
 import type { ConversationActorEvent } from './events.ts';
+import type { QueuePolicy } from './policy.ts';
 
 type Args = { context: ConversationContext; event: ConversationActorEvent };
 type Of<T extends ConversationActorEvent['type']> = Extract<ConversationActorEvent, { type: T }>;
@@ -187,6 +188,17 @@ const cancelRoutingTimers = ({ context }: Args): Effect[] => [
   ...(context.policy.ringWaitsMs.length > 0 ? [{ kind: 'timer.cancel' as const, name: RING_TIMER }] : []),
 ];
 
+/** Withdraws the offer ringing now (its queue is gone): the agent's slot is freed. */
+const rescindCurrentOffer = ({ context, event }: Args): Effect[] =>
+  context.offer ? [{ kind: 'send', to: { kind: 'agent', id: context.offer.agentId }, event: { type: 'offer.rescind', at: event.at, offerId: context.offer.offerId } }] : [];
+
+/** The queue the conversation moves to from its deleted queue (see `queue.deleted`). */
+const fromDeletedQueue = ({ event }: Args) => {
+  const to = (event as Of<'queue.deleted'>).to as { queue: string; policy: QueuePolicy };
+  // The wait starts over in the new queue, as after an overflow (its rings run from now).
+  return { ...freshWait, queue: to.queue, policy: to.policy, offer: null, target: null, enqueuedAt: event.at };
+};
+
 const armWindow = ({ context }: Args): Effect[] => {
   const at = new Date(Date.parse(context.lastMessageAt) + context.threadingWindowMs).toISOString();
   return [{ kind: 'timer.arm', name: WINDOW_TIMER, at, event: { type: 'window.expired', at } }];
@@ -233,6 +245,9 @@ export const conversationMachine = setup({
     touch: assign({ lastMessageAt: ({ context, event }) => (event.at > context.lastMessageAt ? event.at : context.lastMessageAt) }),
   },
   guards: {
+    // `queue.deleted` acts only while the conversation is still in that queue: a repeat, or one sent after it moved, changes nothing.
+    inDeletedQueue: ({ context, event }) => event.type === 'queue.deleted' && event.queue === context.queue,
+    movesOnFromDeletedQueue: ({ context, event }) => event.type === 'queue.deleted' && event.queue === context.queue && event.to !== null,
     fromCurrentAgent: ({ context, event }) => 'agentId' in event && event.agentId === context.agentId,
     isCurrentOffer: ({ context, event }) => 'offerId' in event && context.offer?.offerId === event.offerId,
     wrapUpMissing: ({ context, event }) => {
@@ -343,6 +358,23 @@ export const conversationMachine = setup({
           },
           { target: 'queued', reenter: true, actions: assign({ ring: ({ context }) => context.ring + 1 }) },
         ],
+        'queue.deleted': [
+          {
+            guard: 'movesOnFromDeletedQueue',
+            target: 'queued',
+            reenter: true,
+            actions: [{ type: 'effects', params: cancelRoutingTimers }, { type: 'effects', params: rescindCurrentOffer }, assign(fromDeletedQueue)],
+          },
+          {
+            guard: 'inDeletedQueue',
+            target: 'closed',
+            actions: [
+              { type: 'effects', params: cancelRoutingTimers },
+              { type: 'effects', params: rescindCurrentOffer },
+              assign({ offer: null, target: null, closedAt: ({ event }) => event.at, closeReason: 'queueDeleted' as const }),
+            ],
+          },
+        ],
       },
     },
     offered: {
@@ -376,6 +408,23 @@ export const conversationMachine = setup({
                 : context.declinedBy,
           }),
         },
+        'queue.deleted': [
+          {
+            guard: 'movesOnFromDeletedQueue',
+            target: 'queued',
+            reenter: true,
+            actions: [{ type: 'effects', params: cancelRoutingTimers }, { type: 'effects', params: rescindCurrentOffer }, assign(fromDeletedQueue)],
+          },
+          {
+            guard: 'inDeletedQueue',
+            target: 'closed',
+            actions: [
+              { type: 'effects', params: cancelRoutingTimers },
+              { type: 'effects', params: rescindCurrentOffer },
+              assign({ offer: null, target: null, closedAt: ({ event }) => event.at, closeReason: 'queueDeleted' as const }),
+            ],
+          },
+        ],
       },
     },
     connected: {

@@ -29,7 +29,11 @@ export const DEFAULT_POLICY: QueuePolicy = {
   wrapUp: { codes: [], required: false, afterWorkMs: 0 },
 };
 
-/** The policy of a queue; `lookup` resolves its overflow queue so that an overflow gets that queue's own rules. */
+/**
+ * The policy of a queue; `lookup` resolves its overflow queue so that an overflow gets that
+ * queue's own rules. An overflow queue `lookup` does not find (deleted, never created) is
+ * left out: nothing overflows into a queue where it would never be offered.
+ */
 export function policyOf(queue: QueueConfig | undefined, lookup?: (name: string) => QueueConfig | undefined): QueuePolicy {
   if (!queue) return DEFAULT_POLICY;
   const overflow = queue.overflowQueue ? lookup?.(queue.overflowQueue) : undefined;
@@ -39,7 +43,7 @@ export function policyOf(queue: QueueConfig | undefined, lookup?: (name: string)
     lastAgent: queue.lastAgent,
     ringWaitsMs: queue.bullseye?.rings.map((r) => r.waitMs) ?? [],
     whenExhausted: queue.bullseye?.whenExhausted ?? 'anyone',
-    overflowQueue: queue.overflowQueue ?? null,
+    overflowQueue: lookup && !overflow ? null : (queue.overflowQueue ?? null),
     overflowPolicy: overflow ? { ...policyOf(overflow), overflowQueue: null, overflowPolicy: null } : null,
     wrapUp: { codes: queue.wrapUp.codes.map((c) => c.code), required: queue.wrapUp.required, afterWorkMs: queue.wrapUp.afterWorkMs },
   };

@@ -46,6 +46,12 @@ export function createRouterMetrics(registry: Registry) {
       labelNames: ['tenant', 'queue'] as const,
       registers: [registry],
     }),
+    queueFallbacks: new Counter({
+      name: 'parley_queue_fallbacks_total',
+      help: 'Conversations routed around a missing queue, by tenant, the missing queue and outcome (overflow, channel-queue, closed, unrouted).',
+      labelNames: ['tenant', 'queue', 'outcome'] as const,
+      registers: [registry],
+    }),
     deadLetters: new Counter({
       name: 'parley_dead_letters_total',
       help: 'Messages moved to a dead-letter subject, by source and reason code.',

@@ -1,1 +1,2 @@
 export * from './router.ts';
+export { FallbackOutcomes, type FallbackOutcome } from './queue-deletion.ts';

@@ -115,7 +115,7 @@ export async function receiveMessage(
     await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
-    const queueName = await chooseQueue(tx, config, tenant, routing.queue);
+    const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, routing.queue, channel.queue);
     const [snapshot] = initialTransition(conversationMachine, {
       id,
       tenant,
@@ -134,6 +134,7 @@ export async function receiveMessage(
       bot: channel.bot ?? null,
       attributes: envelope.attributes ?? {},
       lastMessageAt: sentAt.toISOString(),
+      ...(fallbackFrom !== undefined && { fallbackFrom }),
     });
     await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results, storeMessage);
   }

@@ -35,6 +35,7 @@ import { ActorStateFeed } from './actor-state-feed.ts';
 import { TimerService } from './timer-service.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { askBot } from './ask-bot.ts';
+import { QueueDeletions, fallbackOutcome } from './queue-deletion.ts';
 
 export interface RouterOptions {
   nc: NatsConnection;
@@ -113,7 +114,11 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     outbox: (rows) => dispatcher.dispatch(rows),
     notify: (tenant, agentId, event) =>
       nc.publish(subjects.agentEvents(tenant, agentId), encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event })),
-    conversationChanged: (state, context, event) => feed.conversation({ state, context, ...('offerId' in event && { offerId: event.offerId }) }),
+    conversationChanged: (state, context, event) => {
+      const fallback = fallbackOutcome(state, context, event, config);
+      if (fallback) metrics.queueFallbacks.inc({ tenant: context.tenant, ...fallback });
+      feed.conversation({ state, context, ...('offerId' in event && { offerId: event.offerId }) });
+    },
     agentChanged: (_state, context, event) => feed.agent({ context, ...(event.type === 'offer.request' && { offerId: event.offerId }) }),
     timerArmed: (due) => timers.armed(due),
     offerEnded: (tenant, queue, outcome, offeredAt, at) => {
@@ -160,6 +165,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
 
   // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
   const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
+  // Conversations are offered only from queues that exist: not from a deleted one (its
+  // leader moves them on) nor from one never created (they wait, unrouted).
+  const serves = (tenant: string, queue: string) => leads(tenant, queue) && config.queue(tenant, queue) !== undefined;
+  const deletions = new QueueDeletions({ db, config, send, leads, log });
   const ledQueues = () => config.allQueues().filter((q) => leads(q.tenant, q.name)).map((q) => ({ tenant: q.tenant, queue: q.name }));
   /** Rebuilds the waiting lists of the queues led here, from the store (those of one partition, or all). */
   const rebuildQueues = async (partition?: number) => {
@@ -167,6 +176,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     for (const { tenant, queue } of queues) {
       if (partition !== undefined && partitionOf(queuePartitionKey(tenant, queue), partitions) !== partition) continue;
       if (!leads(tenant, queue)) continue;
+      if (!serves(tenant, queue)) {
+        scheduler.replaceQueue(tenant, queue, []);
+        continue;
+      }
       const rows = await listWaitingConversations(db, tenant, queue);
       scheduler.replaceQueue(tenant, queue, rows.map((r) => waitingOf((r.snapshot as { context: ConversationContext }).context)));
     }
@@ -180,6 +193,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   async function partitionGained(p: number): Promise<void> {
     mailbox.serve(p);
     await rebuildQueues(p);
+    // Not awaited: moving conversations goes through their owners, which must not hold up the takeover.
+    void deletions.sweep().catch(onError('moving conversations out of deleted queues failed'));
     // Offer notifications are best effort: one lost when the previous owner went away is announced again (clients de-duplicate by offerId).
     for (const row of await listAgents(db, [p])) {
       const agent = (row.snapshot as { context: AgentContext }).context;
@@ -193,7 +208,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   // them in the store, and those not yet fenced fail and are retried there.
   function partitionLost(p: number): Promise<void> {
     mailbox.unserve(p);
-    scheduler.dropQueues(leads);
+    scheduler.dropQueues(serves);
     report();
     return Promise.resolve();
   }
@@ -201,14 +216,16 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
   const following = feed.follow({
     conversation: ({ state, context, offerId }) => {
-      const waiting = state === 'queued' && leads(context.tenant, context.queue);
+      const waiting = state === 'queued' && serves(context.tenant, context.queue);
       scheduler.conversationChanged(waitingOf(context), waiting, offerId);
+      deletions.conversationChanged(state, context);
     },
     agent: ({ context, offerId }) => scheduler.agentChanged(agentViewOf(context), offerId),
   });
   const resync = async () => {
     for (const row of await listAgents(db)) scheduler.agentChanged(agentViewOf((row.snapshot as { context: AgentContext }).context));
     await rebuildQueues();
+    await deletions.sweep();
   };
   await resync();
   await leases.start();
@@ -310,7 +327,14 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   return {
     scheduler,
     nodeId,
-    configChanged: () => scheduler.invalidate(),
+    configChanged: () => {
+      scheduler.invalidate();
+      // At once: no more offers from a queue that is gone; then the store decides what waits where.
+      scheduler.dropQueues(serves);
+      void rebuildQueues()
+        .then(() => deletions.sweep())
+        .catch(onError('applying a configuration change to the queues failed'));
+    },
     cluster: () => {
       const { members, partitions: leaseList } = leases.describe();
       return { node: nodeId, members, owned: leases.owned(), queues: ledQueues(), partitions: leaseList };

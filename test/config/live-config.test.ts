@@ -70,17 +70,28 @@ describe('live configuration through the config bucket', () => {
   it('syncs a folder into the bucket: writes what changed, deletes what is gone, and changes nothing when a file is invalid', async () => {
     await writeFile(join(dir, 'resources.yaml'), `${channelYaml('support')}---\n${queueYaml('support', '10s')}`);
     const first = await syncFolder(dir, bucket);
-    expect(first).toEqual({ written: 2, unchanged: 0, deleted: 0 });
+    expect(first).toEqual({ written: 2, unchanged: 0, deleted: 0, dangling: [] });
     await waitFor(() => (registry.channel('acme', 'web') && registry.queue('acme', 'support')?.alertingTimeoutMs === 10_000 ? true : undefined), { what: 'the folder to apply' });
-    expect(await syncFolder(dir, bucket)).toEqual({ written: 0, unchanged: 2, deleted: 0 });
+    expect(await syncFolder(dir, bucket)).toEqual({ written: 0, unchanged: 2, deleted: 0, dangling: [] });
 
-    // A channel that names a missing queue: the whole folder is refused, the bucket keeps the last good state.
-    await writeFile(join(dir, 'resources.yaml'), channelYaml('nowhere'));
+    // An invalid file: the whole folder is refused, the bucket keeps the last good state.
+    await writeFile(join(dir, 'resources.yaml'), `${channelYaml('support')}---\n${queueYaml('support', '2h')}`);
     await expect(syncFolder(dir, bucket)).rejects.toBeInstanceOf(ConfigError);
-    expect(registry.channel('acme', 'web')?.queue).toBe('support');
+    expect(registry.queue('acme', 'support')?.alertingTimeoutMs).toBe(10_000);
+
+    // The queue's file goes while the channel still names it: the deletion goes live all the
+    // same (routers go around the missing queue), and the dangling reference is reported.
+    await writeFile(join(dir, 'resources.yaml'), channelYaml('support'));
+    expect(await syncFolder(dir, bucket)).toEqual({
+      written: 0,
+      unchanged: 1,
+      deleted: 1,
+      dangling: ['Channel acme/web routes to queue "support", which does not exist in namespace acme'],
+    });
+    await waitFor(() => (registry.queueDeleted('acme', 'support') ? true : undefined), { what: 'the queue to be deleted' });
 
     await writeFile(join(dir, 'resources.yaml'), queueYaml('support', '10s'));
-    expect(await syncFolder(dir, bucket)).toEqual({ written: 0, unchanged: 1, deleted: 1 });
-    await waitFor(() => (registry.channel('acme', 'web') ? undefined : true), { what: 'the channel to go' });
+    expect(await syncFolder(dir, bucket)).toEqual({ written: 1, unchanged: 0, deleted: 1, dangling: [] });
+    await waitFor(() => (registry.channel('acme', 'web') || registry.queueDeleted('acme', 'support') ? undefined : true), { what: 'the channel to go and the queue to come back' });
   });
 });

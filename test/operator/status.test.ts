@@ -57,10 +57,11 @@ describe('validate', () => {
     expect(validate(channel({ type: 'whatsapp', queue: 'support' }), existing({ Queue: ['support'] }))).toMatchObject({ ok: true, manifest: { spec: { queue: 'support' } } });
   });
 
-  it('names the missing queue, in spec.queue or in an inbound-flow rule', () => {
+  it('lets a Channel naming a missing queue go live, naming the queue as dangling (spec.queue or an inbound-flow rule)', () => {
     const spec = { type: 'whatsapp', queue: 'support', inboundFlow: { rules: [{ match: { keywords: ['refund'] }, set: { queue: 'billing' } }] } };
     const result = validate(channel(spec), existing({ Queue: ['support'] }));
-    expect(result).toMatchObject({ ok: false, problems: ['Channel demo/whatsapp routes to queue "billing", which does not exist in namespace demo'] });
+    expect(result).toMatchObject({ ok: true, dangling: ['Channel demo/whatsapp routes to queue "billing", which does not exist in namespace demo'] });
+    expect(validate(channel(spec), existing({ Queue: ['support', 'billing'] }))).toMatchObject({ ok: true, dangling: [] });
   });
 
   it('reports schema problems by field', () => {
@@ -80,9 +81,9 @@ describe('validate', () => {
     expect(validate(campaign, existing({ Channel: ['sms'] }))).toMatchObject({ ok: true });
   });
 
-  it('a Queue may overflow to another queue, not to a missing one', () => {
+  it('a Queue overflowing to a missing queue is live, with the queue dangling', () => {
     const queue = (overflow: string): ParleyObject => ({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'demo' }, spec: { maxDepth: 10, overflow: { queue: overflow } } });
     expect(validate(queue('billing'), existing({ Queue: ['support', 'billing'] }))).toMatchObject({ ok: true });
-    expect(validate(queue('nowhere'), existing({ Queue: ['support'] }))).toMatchObject({ ok: false, problems: [expect.stringContaining('queue "nowhere"')] });
+    expect(validate(queue('nowhere'), existing({ Queue: ['support'] }))).toMatchObject({ ok: true, dangling: [expect.stringContaining('queue "nowhere"')] });
   });
 });

@@ -188,6 +188,35 @@ function validateKeys(obj: Obj, fields: string[]): FieldError[] {
   return errs;
 }
 
+/**
+ * What the API server checks when an `events.k8s.io/v1` Event is created
+ * (`ValidateEventCreate`, pkg/apis/core/validation/events.go), with its messages.
+ */
+function validateEventV1(obj: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const text = (field: string, max: number) => {
+    const v = obj[field];
+    if (typeof v !== 'string' || v === '') errs.push({ type: 'Required', field });
+    else if (v.length > max) errs.push({ type: 'TooLong', field, value: v, detail: `may not be more than ${max} bytes` });
+  };
+  if (obj.eventTime === undefined || obj.eventTime === null) errs.push({ type: 'Required', field: 'eventTime' });
+  if (obj.type !== 'Normal' && obj.type !== 'Warning') errs.push({ type: 'NotSupported', field: 'type', value: obj.type, detail: 'supported values: "Normal", "Warning"' });
+  text('reportingController', 316);
+  text('reportingInstance', 128);
+  text('action', 128);
+  text('reason', 128);
+  if (typeof obj.note === 'string' && Buffer.byteLength(obj.note) > 1024) errs.push({ type: 'TooLong', field: 'note', value: obj.note, detail: 'may not be more than 1024 bytes' });
+  const regarding = isObj(obj.regarding) ? obj.regarding : undefined;
+  const namespace = str(metaOf(obj).namespace);
+  if (regarding && str(regarding.namespace) !== undefined && str(regarding.namespace) !== namespace) {
+    errs.push({ type: 'Invalid', field: 'regarding.namespace', value: regarding.namespace, detail: 'does not match event.namespace' });
+  }
+  for (const field of ['deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp']) {
+    if (obj[field] !== undefined && obj[field] !== null) errs.push({ type: 'Invalid', field, detail: 'needs to be unset' });
+  }
+  return errs;
+}
+
 function immutableErrors(obj: Obj, old: Obj | undefined, fields: string[]): FieldError[] {
   if (!old || old.immutable !== true) return [];
   const errs: FieldError[] = [];
@@ -378,6 +407,7 @@ export function builtinTypes(): ResourceType[] {
       namespaced: true,
       shortNames: ['ev'],
       schema: preserve,
+      hooks: { validate: (obj, old) => (old ? [] : validateEventV1(obj)) },
     }),
     builtin({
       group: 'coordination.k8s.io',
