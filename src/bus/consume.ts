@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { contextOfHeaders, inMessagingSpan } from './trace-context.ts';
 
 export interface ConsumeLoopOptions {
   stream: string;
@@ -54,7 +55,9 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
     // must not hand it to someone else meanwhile. A crashed process stops saying so.
     const working = setInterval(() => msg.working(), ackWaitMs / 2);
     try {
-      const verdict = await options.handle(msg);
+      // The handling continues the publisher's trace (its `traceparent` header).
+      const span = { operation: 'process', subject: msg.subject, parent: contextOfHeaders(msg.headers), consumerGroup: options.durable, bodySize: msg.data.length } as const;
+      const verdict = await inMessagingSpan(span, () => options.handle(msg));
       if ('ack' in verdict) msg.ack();
       else if ('nak' in verdict) msg.nak(verdict.nak);
     } catch (err) {
