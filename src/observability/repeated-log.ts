@@ -1,7 +1,10 @@
 import type { Logger } from './log.ts';
 
+/** How long repeats of a line are counted, by default, before one line sums them up. */
+export const REPEAT_INTERVAL_MS = 10_000;
+
 export interface RepeatedLogOptions {
-  /** How long repeats of a line are counted before one line sums them up. @default 10000 */
+  /** How long repeats of a line are counted before one line sums them up. @default REPEAT_INTERVAL_MS (10000) */
   intervalMs?: number;
 }
 
@@ -26,7 +29,7 @@ interface Window {
  * Debug and info lines pass through. Metrics must count every event themselves.
  */
 export function repeatedLog(log: Logger, options: RepeatedLogOptions = {}): RepeatedLog {
-  const intervalMs = options.intervalMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? REPEAT_INTERVAL_MS;
   const windows = new Map<string, Window>();
 
   const open = (key: string, level: Window['level'], msg: string): void => {
