@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { ROOT_CONTEXT, defaultTextMapSetter, trace, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { subjectTemplate } from '../../src/bus/index.ts';
 import { subjects } from '../../src/contract/index.ts';
@@ -48,7 +48,7 @@ describe('docs/contract.md §20', () => {
   it('names the headers the W3C propagator writes', () => {
     const carrier: Record<string, string> = {};
     const spanContext = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, traceState: new TraceState('parley=1') };
-    new W3CTraceContextPropagator().inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), carrier, { set: (c, k, v) => (c[k] = v) });
+    new W3CTraceContextPropagator().inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), carrier, defaultTextMapSetter);
     expect(Object.keys(carrier).sort()).toEqual(['traceparent', 'tracestate']);
     for (const header of Object.keys(carrier)) expect(contract).toContain(`\`${header}\``);
   });
