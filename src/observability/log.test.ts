@@ -23,6 +23,22 @@ describe('logs', () => {
     expect(Date.parse(String(lines[0]?.time))).not.toBeNaN();
   });
 
+  it('take their level from PARLEY_LOG_LEVEL, and start at info when it names no level', () => {
+    const lines: Line[] = [];
+    const write = (line: string) => lines.push(JSON.parse(line) as Line);
+    const saved = process.env.PARLEY_LOG_LEVEL;
+    try {
+      process.env.PARLEY_LOG_LEVEL = 'WARN';
+      createLogger({}, { write }).info('dropped');
+      process.env.PARLEY_LOG_LEVEL = 'verbose';
+      createLogger({}, { write }).info('written');
+    } finally {
+      if (saved === undefined) delete process.env.PARLEY_LOG_LEVEL;
+      else process.env.PARLEY_LOG_LEVEL = saved;
+    }
+    expect(lines.map((l) => l.msg)).toEqual(['written']);
+  });
+
   it('keep an error’s stack, code and chain of causes', () => {
     const { log, lines } = capture();
     const root = new Error('connect ECONNREFUSED 127.0.0.1:5432');

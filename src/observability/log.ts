@@ -77,7 +77,9 @@ function traceIds(): Record<string, string> {
 }
 
 export function createLogger(base: Record<string, unknown> = {}, options: LoggerOptions = {}): Logger {
-  const level = options.level ?? (process.env.PARLEY_LOG_LEVEL as Level | undefined) ?? 'info';
+  const wanted = options.level ?? process.env.PARLEY_LOG_LEVEL?.trim().toLowerCase();
+  // An unknown PARLEY_LOG_LEVEL is no reason not to start (pino would throw).
+  const level = wanted && wanted in pino.levels.values ? wanted : 'info';
   const write = options.write;
   const destination: DestinationStream = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : stdoutDestination();
   const root = pino(
