@@ -29,6 +29,7 @@ const PRODUCER = 4;
 const CONSUMER = 5;
 const INTERNAL = 1;
 const CLIENT = 3;
+const SERVER = 2;
 
 let services: TestServices;
 let config: ConfigFolder;
@@ -227,5 +228,18 @@ describe('a trace across NATS hops', () => {
     expect(outboundPublish).toMatchObject({ name: 'publish parley.v1.outbound.{tenant}.{channel}', kind: PRODUCER, parentSpanId: replyStep.spanId });
     expect(outboundPublish.attributes).toMatchObject({ 'messaging.system': 'nats', 'messaging.destination.name': subjects.outbound(tenant, 'whatsapp') });
 
+  });
+
+  it('traces the HTTP requests the router serves, except probes and scrapes', async () => {
+    const ops = String(routerLog.find((l) => l.msg === 'router ready')?.ops);
+    await fetch(`${ops}/metrics`).then((r) => r.text());
+    await fetch(`${ops}/healthz`).then((r) => r.text());
+    expect((await fetch(`${ops}/cluster`)).ok).toBe(true);
+    const server = await waitFor(() => receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/cluster'), {
+      what: 'the span of GET /cluster',
+      timeoutMs: 20_000,
+    });
+    expect(server).toMatchObject({ service: 'parley-router', name: 'GET', attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } });
+    expect(receiver.spans.filter((s) => s.kind === SERVER && ['/metrics', '/healthz'].includes(String(s.attributes['url.path'])))).toEqual([]);
   });
 });
