@@ -17,6 +17,8 @@ export interface OtlpReceiver {
   /** The base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` (the exporter adds `/v1/traces`). */
   url: string;
   readonly spans: ReceivedSpan[];
+  /** Non-empty OTLP/protobuf exports received (counted, not decoded: no protobuf decoder among the dependencies). */
+  readonly protobufRequests: number;
   close(): Promise<void>;
 }
 
@@ -31,17 +33,23 @@ type Request = {
 
 /**
  * An in-process OTLP/HTTP trace collector: takes `POST /v1/traces` in the JSON encoding
- * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), decodes the spans and keeps them.
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), decodes the spans and keeps them; counts
+ * the protobuf ones (the default encoding).
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  let protobufRequests = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
-        return void res.writeHead(415).end();
+      if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
+      if (req.headers['content-type'] === 'application/x-protobuf' && chunks.length > 0) {
+        protobufRequests++;
+        // An empty ExportTraceServiceResponse is zero bytes.
+        return void res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       }
+      if (!String(req.headers['content-type']).startsWith('application/json')) return void res.writeHead(415).end();
       const body = JSON.parse(Buffer.concat(chunks).toString()) as Request;
       for (const rs of body.resourceSpans ?? []) {
         const service = String(attributesOf(rs.resource?.attributes)['service.name'] ?? '');
@@ -56,7 +64,14 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    get protobufRequests() {
+      return protobufRequests;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function attributesOf(list: KeyValue[] | undefined): Record<string, string | number | boolean> {

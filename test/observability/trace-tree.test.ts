@@ -34,60 +34,70 @@ const SERVER = 2;
 let services: TestServices;
 let config: ConfigFolder;
 let receiver: OtlpReceiver;
-let router: ChildProcess;
-const routerLog: Record<string, unknown>[] = [];
 let nc: NatsConnection;
 const local = new InMemorySpanExporter();
 let sdk: NodeSDK;
+const routers: ChildProcess[] = [];
+let routerLog: Record<string, unknown>[];
 
-beforeAll(async () => {
-  [services, config, receiver] = await Promise.all([startTestServices(), configFolder(tenant), startOtlpReceiver()]);
-  // The test's own side (adapter, gateway): W3C propagation and spans kept in memory.
-  sdk = new NodeSDK({ serviceName: 'parley-test', spanProcessors: [new SimpleSpanProcessor({ exporter: local })], instrumentations: [], logRecordProcessors: [] });
-  sdk.start();
-  router = spawn(process.execPath, ['bin/parley.js', 'router'], {
+/** Starts `node bin/parley.js router` as production does, tracing to the receiver; resolves with its log once it is ready. */
+async function startRouterProcess(nodeId: string, env: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const child = spawn(process.execPath, ['bin/parley.js', 'router'], {
     env: {
       ...process.env,
       NATS_URL: services.natsUrl,
       DATABASE_URL: services.databaseUrl,
       PARLEY_CONFIG: config.dir,
       PARLEY_OPS_PORT: '0',
-      PARLEY_NODE_ID: 'traced-router',
+      PARLEY_NODE_ID: nodeId,
       PARLEY_LOG_LEVEL: 'info',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       // Export at once rather than every 5 s.
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  trackChild(router);
+  trackChild(child);
+  routers.push(child);
+  const log: Record<string, unknown>[] = [];
   let pending = '';
   let stderr = '';
-  router.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  router.stdout?.on('data', (c: Buffer) => {
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout?.on('data', (c: Buffer) => {
     pending += c.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
       try {
-        routerLog.push(JSON.parse(line) as Record<string, unknown>);
+        log.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
         // not a log line
       }
     }
   });
-  await waitFor(() => (router.exitCode !== null ? Promise.reject(new Error(`router exited: ${stderr}`)) : routerLog.find((l) => l.msg === 'router ready')), {
-    what: 'the router to be ready',
+  await waitFor(() => (child.exitCode !== null ? Promise.reject(new Error(`router exited: ${stderr}`)) : log.find((l) => l.msg === 'router ready')), {
+    what: `router ${nodeId} to be ready`,
     timeoutMs: 60_000,
   });
+  return log;
+}
+
+beforeAll(async () => {
+  [services, config, receiver] = await Promise.all([startTestServices(), configFolder(tenant), startOtlpReceiver()]);
+  // The test's own side (adapter, gateway): W3C propagation and spans kept in memory.
+  sdk = new NodeSDK({ serviceName: 'parley-test', spanProcessors: [new SimpleSpanProcessor({ exporter: local })], instrumentations: [], logRecordProcessors: [] });
+  sdk.start();
+  // OTLP/JSON, which the receiver decodes.
+  routerLog = await startRouterProcess('traced-router', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
   nc = await connect({ servers: services.natsUrl });
 });
 
 afterAll(async () => {
-  if (router && router.exitCode === null) {
-    const exited = new Promise((resolve) => router.once('exit', resolve));
-    router.kill('SIGTERM');
+  for (const child of routers) {
+    if (child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
     await exited;
   }
   await nc?.drain();
@@ -241,5 +251,12 @@ describe('a trace across NATS hops', () => {
     });
     expect(server).toMatchObject({ service: 'parley-router', name: 'GET', attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } });
     expect(receiver.spans.filter((s) => s.kind === SERVER && ['/metrics', '/healthz'].includes(String(s.attributes['url.path'])))).toEqual([]);
+  });
+
+  it('exports over OTLP/protobuf by default', async () => {
+    const log = await startRouterProcess('protobuf-router', {});
+    const before = receiver.protobufRequests;
+    expect((await fetch(`${String(log.find((l) => l.msg === 'router ready')?.ops)}/cluster`)).ok).toBe(true);
+    await waitFor(() => (receiver.protobufRequests > before ? true : undefined), { what: 'an OTLP/protobuf export', timeoutMs: 20_000 });
   });
 });
