@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<unknown>> = {
   routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
   cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
+  tracing: async () => (await import('./tracing.ts')).runTracingBenchmark(),
 };
 
 const name = process.argv[2];

@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Fence, Fences } from '../cluster/ownership.ts';
@@ -30,6 +31,8 @@ export interface GroupCommitOptions {
 interface Pending {
   partition: number;
   work: PartitionWork<unknown>;
+  /** The trace context of the caller: a batch holds several callers' work, each traced in its own. */
+  trace: Context;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -86,7 +89,7 @@ export class GroupCommit {
         // A partition in a transaction now gets its turn again after it.
         if (!this.busy.has(partition)) this.ready.push(partition);
       }
-      queue.push({ partition, work, resolve: resolve, reject });
+      queue.push({ partition, work, trace: context.active(), resolve: resolve, reject });
       this.queued++;
       this.pump();
     });
@@ -124,7 +127,7 @@ export class GroupCommit {
     const values: unknown[] = [];
     try {
       await this.transaction(partitions, async (tx, fences) => {
-        for (const [i, item] of batch.entries()) values.push(await item.work(tx, fences.get(item.partition), results[i] as StepResults));
+        for (const [i, item] of batch.entries()) values.push(await context.with(item.trace, () => item.work(tx, fences.get(item.partition), results[i] as StepResults)));
       });
     } catch (err) {
       if (batch.length === 1) (batch[0] as Pending).reject(err);
@@ -134,7 +137,7 @@ export class GroupCommit {
     this.options.committed?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((item, i) => {
       try {
-        this.afterCommit(results[i] as StepResults);
+        context.with(item.trace, () => this.afterCommit(results[i] as StepResults));
       } catch (err) {
         this.options.onError?.(err);
       }

@@ -3,6 +3,7 @@ import { initialTransition, transition, type AnyStateMachine, type StateValue } 
 import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
 import type { AgentRow, ConversationIdentity, ConversationRow, Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
 import { openActor, StepWrites } from '../store/index.ts';
+import { inInternalSpan, traceCarrier } from '../bus/index.ts';
 import { agentMachine } from '../agent/machine.ts';
 import type { AgentContext } from '../agent/context.ts';
 import type { AgentActorEvent } from '../agent/events.ts';
@@ -173,7 +174,19 @@ export class ActorHost {
   }
 
   /** Transitions a conversation (given its snapshot) and stores the result: an update, or the insert of a new one. */
-  private async stepConversation(
+  private stepConversation(
+    tx: Tx,
+    snapshot: ConversationSnapshot,
+    event: ConversationActorEvent,
+    partition: number,
+    results: StepResults,
+    options: { created?: ConversationIdentity; alongside?: ((writes: StepWrites) => void) | undefined },
+  ): Promise<void> {
+    const attributes = { 'parley.actor.kind': 'conversation', 'parley.actor.id': snapshot.context.id, 'parley.event': event.type, 'parley.partition': partition };
+    return inInternalSpan('step conversation', attributes, () => this.stepConversationTraced(tx, snapshot, event, partition, results, options));
+  }
+
+  private async stepConversationTraced(
     tx: Tx,
     snapshot: ConversationSnapshot,
     event: ConversationActorEvent,
@@ -201,7 +214,12 @@ export class ActorHost {
     results.after.push(() => this.hooks.conversationChanged(state, ctx, event));
   }
 
-  private async stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, partition: number, results: StepResults): Promise<void> {
+  private stepAgent(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, partition: number, results: StepResults): Promise<void> {
+    const attributes = { 'parley.actor.kind': 'agent', 'parley.actor.id': snapshot.context.id, 'parley.event': event.type, 'parley.partition': partition };
+    return inInternalSpan('step agent', attributes, () => this.stepAgentTraced(tx, snapshot, event, partition, results));
+  }
+
+  private async stepAgentTraced(tx: Tx, snapshot: AgentSnapshot, event: AgentActorEvent, partition: number, results: StepResults): Promise<void> {
     const [next, actions] = transition(agentMachine, snapshot, event);
     const ctx = next.context;
     const state = String(next.value);
@@ -221,13 +239,16 @@ export class ActorHost {
   ): void {
     const { tenant, partition } = actor;
     const outbox: NewOutboxRow[] = [];
+    // What the outbox sends later continues this step's trace.
+    const carrier = traceCarrier();
+    const trace_context = Object.keys(carrier).length > 0 ? JSON.stringify(carrier) : null;
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send':
-          outbox.push({ tenant, partition, kind: 'actor', target_kind: effect.to.kind, target_id: effect.to.id, subject: null, msg_id: null, payload: JSON.stringify(effect.event) });
+          outbox.push({ tenant, partition, kind: 'actor', target_kind: effect.to.kind, target_id: effect.to.id, subject: null, msg_id: null, payload: JSON.stringify(effect.event), trace_context });
           break;
         case 'deliver':
-          outbox.push({ tenant, partition, kind: 'publish', target_kind: null, target_id: null, subject: subjects.outbound(tenant, effect.message.channel), msg_id: effect.message.id, payload: JSON.stringify(effect.message) });
+          outbox.push({ tenant, partition, kind: 'publish', target_kind: null, target_id: null, subject: subjects.outbound(tenant, effect.message.channel), msg_id: effect.message.id, payload: JSON.stringify(effect.message), trace_context });
           results.after.push(() => this.hooks.messageDelivered(tenant, effect.message.channel));
           break;
         case 'notify':

@@ -1,5 +1,7 @@
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { contextOfHeaders, inMessagingSpan } from './trace-context.ts';
 
 export interface ConsumeLoopOptions {
   stream: string;
@@ -53,14 +55,22 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
     // Still working on it (waiting for a partition's owner under load, say): the server
     // must not hand it to someone else meanwhile. A crashed process stops saying so.
     const working = setInterval(() => msg.working(), ackWaitMs / 2);
+    // The handling continues the publisher's trace (its `traceparent` header), and what
+    // is logged about the message carries it.
+    const span = { operation: 'process', subject: msg.subject, parent: contextOfHeaders(msg.headers), consumerGroup: options.durable, bodySize: msg.data.length } as const;
     try {
-      const verdict = await options.handle(msg);
-      if ('ack' in verdict) msg.ack();
-      else if ('nak' in verdict) msg.nak(verdict.nak);
-    } catch (err) {
-      options.onError?.(err);
-      // Transient failure (database down, …): retry later, backing off with each delivery.
-      msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+      await inMessagingSpan(span, async (active) => {
+        try {
+          const verdict = await options.handle(msg);
+          if ('ack' in verdict) msg.ack();
+          else if ('nak' in verdict) msg.nak(verdict.nak);
+        } catch (err) {
+          active.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+          options.onError?.(err);
+          // Transient failure (database down, …): retry later, backing off with each delivery.
+          msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+        }
+      });
     } finally {
       clearInterval(working);
     }

@@ -2,3 +2,4 @@ export * from './connect.ts';
 export * from './streams.ts';
 export * from './consume.ts';
 export * from './dead-letter.ts';
+export * from './trace-context.ts';

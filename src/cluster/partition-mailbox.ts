@@ -5,6 +5,7 @@ import type { Database } from '../store/index.ts';
 import { conversationPartition } from '../store/index.ts';
 import type { ActorAddress, ActorHost, ActorTarget, Origin } from '../actor/index.ts';
 import type { Logger } from '../observability/index.ts';
+import { contextOfHeaders, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 import { agentPartitionKey, conversationPartitionKey, partitionOf } from './partition.ts';
 import type { Ownership } from './ownership.ts';
 
@@ -82,7 +83,8 @@ export class PartitionMailbox {
     if (this.serving.has(partition)) return;
     const sub = this.options.nc.subscribe(subjects.partitionRequests(partition), {
       callback: (err, msg) => {
-        if (!err) void this.answer(partition, msg);
+        // The owner's work continues the requester's trace.
+        if (!err) void inMessagingSpan({ operation: 'process', subject: msg.subject, parent: contextOfHeaders(msg.headers), bodySize: msg.data.length }, () => this.answer(partition, msg));
       },
     });
     this.serving.set(partition, sub);
@@ -115,8 +117,11 @@ export class PartitionMailbox {
 
   private async request(partition: number, request: Request): Promise<Extract<Reply, { ok: true }>> {
     let msg: Msg;
+    const subject = subjects.partition(partition, request.kind);
     try {
-      msg = await this.options.nc.request(subjects.partition(partition, request.kind), encode(request), { timeout: this.timeout });
+      msg = await inMessagingSpan({ operation: 'request', subject }, () =>
+        this.options.nc.request(subject, encode(request), { timeout: this.timeout, headers: withTraceHeaders() }),
+      );
     } catch (err) {
       if (err instanceof TimeoutError) throw new ParleyError('timeout', `partition ${partition} did not answer in ${this.timeout} ms`, { cause: err });
       throw new ParleyError('notPartitionOwner', `no node answers for partition ${partition} (being handed over?)`, { cause: err });

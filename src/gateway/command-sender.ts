@@ -17,6 +17,7 @@ import {
   subjects,
 } from '../contract/index.ts';
 import type { AgentCommandType, CommandResultEvent } from '../contract/index.ts';
+import { inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 import { HttpProblem, isErrorCode } from './http-errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -119,10 +120,11 @@ export class CommandSender {
 
     try {
       try {
-        await this.#js.publish(subjects.agentCommands(tenant, agentId), encode(command), {
-          msgID: commandId,
-          timeout: this.#timeoutMs,
-        });
+        // The command continues the agent's trace (the offer's, or the HTTP request's) to the router.
+        const subject = subjects.agentCommands(tenant, agentId);
+        await inMessagingSpan({ operation: 'publish', subject, msgId: commandId }, () =>
+          this.#js.publish(subject, encode(command), { msgID: commandId, timeout: this.#timeoutMs, headers: withTraceHeaders() }),
+        );
       } catch (err) {
         throw new ParleyError('unavailable', 'the command stream did not accept the command', { cause: err });
       }

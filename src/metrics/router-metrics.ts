@@ -92,6 +92,12 @@ export function createRouterMetrics(registry: Registry) {
       buckets: [1, 2, 5, 10, 20, 50, 100],
       registers: [registry],
     }),
+    errors: new Counter({
+      name: 'parley_router_errors_total',
+      help: 'Failures of the router\'s work, by operation and error code: every one, even when the log sums a burst up in one line.',
+      labelNames: ['operation', 'code'] as const,
+      registers: [registry],
+    }),
     commitBacklog: new Gauge({
       name: 'parley_commit_backlog',
       help: 'Customer messages and actor events waiting for their transaction on this router.',

@@ -1,9 +1,12 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+
 /**
- * JSON logs, one object per line. Never pass message bodies or customer identifiers:
- * log ids (conversation, agent, message) and codes instead.
+ * JSON logs on pino, one object per line, written asynchronously. Never pass message
+ * bodies or customer identifiers: log ids (conversation, agent, message) and codes
+ * instead. The redaction below is the safety net for the day someone does.
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -13,28 +16,109 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(
-  base: Record<string, unknown> = {},
-  options: { level?: Level; write?: (line: string) => void } = {},
-): Logger {
-  const min = order[options.level ?? ((process.env.PARLEY_LOG_LEVEL as Level | undefined) ?? 'info')] ?? order.info;
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
-  const log = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (order[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer));
-  };
-  return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-    child: (fields) => createLogger({ ...base, ...fields }, options),
-  };
+export interface LoggerOptions {
+  /** Lowest level written. @default `PARLEY_LOG_LEVEL`, else "info" */
+  level?: Level;
+  /** Takes each line (without its newline) synchronously instead of stdout; for tests. @default asynchronous stdout */
+  write?: (line: string) => void;
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    return { name: value.name, message: value.message, ...(value.cause !== undefined && { cause: errorReplacer('cause', value.cause) }) };
+/**
+ * Field names whose values are replaced by `[redacted]`, at the top level and one level
+ * down (`envelope.text`, `req.headers.authorization`): message content, customer
+ * identifiers and contact details, credentials.
+ */
+export const REDACTED_FIELDS = [
+  'text',
+  'body',
+  'content',
+  'attachments',
+  'customer',
+  'customerName',
+  'from',
+  'externalId',
+  'phone',
+  'email',
+  'authorization',
+  'cookie',
+  'password',
+  'secret',
+  'clientSecret',
+  'token',
+  'apiKey',
+] as const;
+
+const redactPaths = [
+  ...REDACTED_FIELDS.flatMap((field) => [field, `*.${field}`]),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+const errorSerializer = pino.stdSerializers.errWithCause;
+
+const pinos = new WeakMap<Logger, PinoLogger>();
+let stdout: DestinationStream & { flushSync?(): void } | undefined;
+
+/** Every logger of the process shares one asynchronous stdout (flushed on exit by pino, and by `flushLogs`). */
+function stdoutDestination(): DestinationStream {
+  // Asynchronous, but not held back: a quiet process writes its few lines at once.
+  stdout ??= pino.destination({ dest: 1, sync: false });
+  return stdout;
+}
+
+/** The active span's ids on every line written inside one (nothing when tracing is off). */
+function traceIds(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+}
+
+export function createLogger(base: Record<string, unknown> = {}, options: LoggerOptions = {}): Logger {
+  const wanted = options.level ?? process.env.PARLEY_LOG_LEVEL?.trim().toLowerCase();
+  // An unknown PARLEY_LOG_LEVEL is no reason not to start (pino would throw).
+  const level = wanted && wanted in pino.levels.values ? wanted : 'info';
+  const write = options.write;
+  const destination: DestinationStream = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : stdoutDestination();
+  const root = pino(
+    {
+      level,
+      base,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: errorSerializer, error: errorSerializer, cause: errorSerializer },
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      mixin: traceIds,
+    },
+    destination,
+  );
+  return wrap(root);
+}
+
+function wrap(p: PinoLogger): Logger {
+  const logger: Logger = {
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (fields) => wrap(p.child(fields)),
+  };
+  pinos.set(logger, p);
+  return logger;
+}
+
+/** The pino instance behind a logger of `createLogger` (for fastify's `loggerInstance`). */
+export function pinoOf(logger: Logger): PinoLogger | undefined {
+  return pinos.get(logger);
+}
+
+/** Writes out what the asynchronous stdout still holds; before the process exits. */
+export function flushLogs(): void {
+  try {
+    stdout?.flushSync?.();
+  } catch {
+    // Not open yet (nothing written) or stdout gone: nothing more can be written anyway.
   }
-  return value;
 }

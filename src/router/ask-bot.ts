@@ -6,6 +6,7 @@ import type { Effect, SendToActor } from '../actor/index.ts';
 import { policyOf } from '../conversation/policy.ts';
 import type { ConversationActorEvent } from '../conversation/events.ts';
 import type { Logger } from '../observability/index.ts';
+import { inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 
 /**
  * Asks a conversation's bot over NATS request/reply and brings its answer back to the
@@ -22,7 +23,9 @@ export async function askBot(
   ask: Extract<Effect, { kind: 'bot.ask' }>,
   log: Logger,
 ): Promise<void> {
-  const answer = await nc.request(ask.subject, encode(ask.request), { timeout: ask.timeoutMs }).then(
+  // The bot may join the conversation's trace (the request carries `traceparent`).
+  const asking = inMessagingSpan({ operation: 'request', subject: ask.subject }, () => nc.request(ask.subject, encode(ask.request), { timeout: ask.timeoutMs, headers: withTraceHeaders() }));
+  const answer = await asking.then(
     (msg) => decode(BotAnswer, msg.data),
     (err: unknown) => ({ ok: false as const, code: 'unavailable' as const, detail: err instanceof Error ? err.message : String(err) }),
   );

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
+import { context } from '@opentelemetry/api';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database, OutboxRow } from '../store/index.ts';
 import { deleteOutbox, pendingOutbox } from '../store/index.ts';
 import type { ActorAddress, SendToActor } from '../actor/index.ts';
 import { encode } from '../contract/index.ts';
+import { contextOfCarrier, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 
 export interface OutboxDispatcherOptions {
   /** How often rows left behind are retried, and how old they must be. @default 2000 */
@@ -16,7 +18,8 @@ export interface OutboxDispatcherOptions {
  * Carries committed effects out of the outbox: actor events go to the actor, on this
  * node or on its partition's owner (the actor's own transaction deletes the row), publish rows go to JetStream with their id as
  * `Nats-Msg-Id` and are deleted once JetStream acknowledged them. A sweep retries what
- * a crash or an error left behind.
+ * a crash or an error left behind. Each row continues the trace of the step that wrote
+ * it (stored with the row), however late it goes out.
  */
 export class OutboxDispatcher {
   private sweeper: NodeJS.Timeout | undefined;
@@ -73,7 +76,7 @@ export class OutboxDispatcher {
   private async deliver(row: OutboxRow): Promise<void> {
     const target = { kind: row.target_kind, tenant: row.tenant, id: row.target_id, event: row.payload } as ActorAddress;
     try {
-      await this.send(target, { outboxId: String(row.id) });
+      await context.with(contextOfCarrier(row.trace_context), () => this.send(target, { outboxId: String(row.id) }));
     } catch (err) {
       this.options.onError?.(err);
     }
@@ -84,7 +87,13 @@ export class OutboxDispatcher {
     const done: string[] = [];
     try {
       const acks = await Promise.allSettled(
-        rows.map((r) => js.publish(r.subject as string, encode(r.payload), { msgID: r.msg_id ?? String(r.id) })),
+        rows.map((r) => {
+          const subject = r.subject as string;
+          const msgID = r.msg_id ?? String(r.id);
+          const data = encode(r.payload);
+          const span = { operation: 'publish', subject, msgId: msgID, bodySize: data.length, parent: contextOfCarrier(r.trace_context) } as const;
+          return inMessagingSpan(span, () => js.publish(subject, data, { msgID, headers: withTraceHeaders() }));
+        }),
       );
       acks.forEach((a, i) => {
         if (a.status === 'fulfilled') done.push(String(rows[i]?.id));

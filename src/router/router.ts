@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { context, type Context } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
@@ -26,9 +27,9 @@ import type { AgentContext } from '../agent/context.ts';
 import { offerCreatedOf } from '../agent/machine.ts';
 import type { ConversationContext } from '../conversation/context.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
-import { deadLetter, ensureStreams, startConsumeLoop, type ConsumeLoop, type Verdict } from '../bus/index.ts';
+import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTraceHeaders, type ConsumeLoop, type Verdict } from '../bus/index.ts';
 import { createRouterMetrics } from '../metrics/index.ts';
-import { createLogger, type Logger } from '../observability/index.ts';
+import { createLogger, repeatedLog, type Logger } from '../observability/index.ts';
 import { handleCommand } from './handle-command.ts';
 import { submitMessage } from './receive-message.ts';
 import { ActorStateFeed } from './actor-state-feed.ts';
@@ -64,6 +65,17 @@ export interface RouterOptions {
    * @default db
    */
   leaseDb?: Kysely<Database>;
+  /** How long repeats of one warning or error are summed up into one log line. @default 10000 */
+  repeatedLogIntervalMs?: number;
+}
+
+/** Conversations waiting whose trace is kept for their offer, at most (beyond, an offer starts from the pass's trace). */
+const MAX_WAITING_TRACES = 100_000;
+
+/** The label an error is counted under: its catalog code, else its class. */
+function errorCodeOf(err: unknown): string {
+  if (err instanceof ParleyError) return err.code;
+  return err instanceof Error ? err.name : 'unknown';
 }
 
 export interface ClusterView {
@@ -100,8 +112,16 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const log = options.logger ?? createLogger({ component: 'router' });
   const metrics = createRouterMetrics(options.registry ?? globalRegistry);
   const maxDeliveries = options.maxDeliveries ?? 10;
+  // A NATS outage or a handover makes the same failure happen for every message at once:
+  // one line sums a burst up, the metric counts each.
+  const errorLog = repeatedLog(log, { intervalMs: options.repeatedLogIntervalMs });
+  const failed = (operation: string, err: unknown) => metrics.errors.inc({ operation, code: errorCodeOf(err) });
   // A partition changing hands makes work fail that is retried anyway (by JetStream, the outbox sweep, the timers): not an error.
-  const onError = (what: string) => (err: unknown) => (err instanceof ParleyError && err.retryable ? log.warn(what, { err }) : log.error(what, { err }));
+  const onError = (operation: string, what: string) => (err: unknown) => {
+    failed(operation, err);
+    if (err instanceof ParleyError && err.retryable) errorLog.warn(what, { err });
+    else errorLog.error(what, { err });
+  };
 
   const partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
   const nodeId = options.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
@@ -112,12 +132,15 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const feed = new ActorStateFeed(nc);
   const hooks: HostHooks = {
     outbox: (rows) => dispatcher.dispatch(rows),
-    notify: (tenant, agentId, event) =>
-      nc.publish(subjects.agentEvents(tenant, agentId), encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event })),
-    conversationChanged: (state, context, event) => {
-      const fallback = fallbackOutcome(state, context, event, config);
-      if (fallback) metrics.queueFallbacks.inc({ tenant: context.tenant, ...fallback });
-      feed.conversation({ state, context, ...('offerId' in event && { offerId: event.offerId }) });
+    notify: (tenant, agentId, event) => {
+      const subject = subjects.agentEvents(tenant, agentId);
+      const data = encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event });
+      inMessagingSpan({ operation: 'publish', subject, bodySize: data.length }, () => nc.publish(subject, data, { headers: withTraceHeaders() }));
+    },
+    conversationChanged: (state, conversation, event) => {
+      const fallback = fallbackOutcome(state, conversation, event, config);
+      if (fallback) metrics.queueFallbacks.inc({ tenant: conversation.tenant, ...fallback });
+      feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId }) });
     },
     agentChanged: (_state, context, event) => feed.agent({ context, ...(event.type === 'offer.request' && { offerId: event.offerId }) }),
     timerArmed: (due) => timers.armed(due),
@@ -144,24 +167,41 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
   });
-  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit work failed') });
-  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log });
+  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit', 'after-commit work failed') });
+  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log: errorLog });
   const send = mailbox.send.bind(mailbox);
   const owned = () => leases.owned();
+  // The trace of each conversation waiting in a queue led here: its offer continues it
+  // (the scheduler's passes take many conversations at once).
+  const waitingTraces = new Map<string, Context>();
+  /** Queues whose waiting gauge this router set; a queue it no longer leads is some other router's to report. */
+  const waitingGauges = new Map<string, { tenant: string; queue: string }>();
   const scheduler: Scheduler = new Scheduler({
     offer: (tenant, agentId, request) => {
-      send({ kind: 'agent', tenant, id: agentId, event: request })
+      const trace = waitingTraces.get(request.conversationId) ?? context.active();
+      context
+        .with(trace, () => send({ kind: 'agent', tenant, id: agentId, event: request }))
         .then((found) => found || scheduler.offerLost(request.conversationId, request.offerId))
         .catch((err: unknown) => {
-          log.warn('offer request failed', { err, conversationId: request.conversationId });
+          failed('offer-request', err);
+          errorLog.warn('offer request failed', { err, conversationId: request.conversationId });
           scheduler.offerLost(request.conversationId, request.offerId);
         });
     },
     queue: (tenant, name) => config.queue(tenant, name),
-    waiting: (tenant, queue, count) => metrics.queueWaiting.set({ tenant, queue }, count),
+    // The scheduler reports every queue it ever saw: one led elsewhere now is not ours to report.
+    waiting: (tenant, queue, count) => {
+      const key = `${tenant}/${queue}`;
+      if (leads(tenant, queue)) {
+        metrics.queueWaiting.set({ tenant, queue }, count);
+        waitingGauges.set(key, { tenant, queue });
+      } else if (waitingGauges.delete(key)) {
+        metrics.queueWaiting.remove({ tenant, queue });
+      }
+    },
   });
-  const timers = new TimerService(db, send, owned, { onError: onError('timer failed') });
-  const dispatcher = new OutboxDispatcher(db, nc, send, owned, { onError: onError('outbox dispatch failed') });
+  const timers = new TimerService(db, send, owned, { onError: onError('timer', 'timer failed') });
+  const dispatcher = new OutboxDispatcher(db, nc, send, owned, { onError: onError('outbox-dispatch', 'outbox dispatch failed') });
 
   // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
   const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
@@ -185,6 +225,11 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
   };
   const report = () => {
+    for (const [key, labels] of waitingGauges) {
+      if (leads(labels.tenant, labels.queue)) continue;
+      metrics.queueWaiting.remove(labels);
+      waitingGauges.delete(key);
+    }
     metrics.partitionsOwned.set(leases.owned().length);
     metrics.clusterMembers.set(leases.describe().members.length);
     metrics.queuesLed.set(ledQueues().length);
@@ -194,7 +239,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     mailbox.serve(p);
     await rebuildQueues(p);
     // Not awaited: moving conversations goes through their owners, which must not hold up the takeover.
-    void deletions.sweep().catch(onError('moving conversations out of deleted queues failed'));
+    void deletions.sweep().catch(onError('queue-deletion', 'moving conversations out of deleted queues failed'));
     // Offer notifications are best effort: one lost when the previous owner went away is announced again (clients de-duplicate by offerId).
     for (const row of await listAgents(db, [p])) {
       const agent = (row.snapshot as { context: AgentContext }).context;
@@ -215,10 +260,12 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
 
   // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
   const following = feed.follow({
-    conversation: ({ state, context, offerId }) => {
-      const waiting = state === 'queued' && serves(context.tenant, context.queue);
-      scheduler.conversationChanged(waitingOf(context), waiting, offerId);
-      deletions.conversationChanged(state, context);
+    conversation: ({ state, context: conversation, offerId }) => {
+      const waiting = state === 'queued' && serves(conversation.tenant, conversation.queue);
+      if (waiting && waitingTraces.size < MAX_WAITING_TRACES) waitingTraces.set(conversation.id, context.active());
+      else waitingTraces.delete(conversation.id);
+      scheduler.conversationChanged(waitingOf(conversation), waiting, offerId);
+      deletions.conversationChanged(state, conversation);
     },
     agent: ({ context, offerId }) => scheduler.agentChanged(agentViewOf(context), offerId),
   });
@@ -230,7 +277,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   await resync();
   await leases.start();
   report();
-  const resyncing = setInterval(() => void resync().catch(onError('scheduler resync failed')), options.resyncMs ?? 30_000);
+  const resyncing = setInterval(() => void resync().catch(onError('scheduler-resync', 'scheduler resync failed')), options.resyncMs ?? 30_000);
   dispatcher.start();
   timers.start();
 
@@ -296,14 +343,14 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       durable: 'parley-router-inbound',
       concurrency: options.concurrency,
       handle: guarded('inbound', handleInbound),
-      onError: onError('inbound consumer'),
+      onError: onError('inbound-consumer', 'inbound consumer'),
     }),
     await startConsumeLoop(nc, {
       stream: streams.commands.name,
       durable: 'parley-router-commands',
       concurrency: options.concurrency,
       handle: guarded('commands', handleAgentCommand),
-      onError: onError('command consumer'),
+      onError: onError('command-consumer', 'command consumer'),
     }),
   ];
   log.info('router started', { node: nodeId, partitions: leases.owned().length });
@@ -321,6 +368,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     await timers.stop();
     await dispatcher.stop();
     for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);
+    errorLog.flush();
     log.info('router stopped', { node: nodeId });
   };
 
@@ -333,7 +381,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       scheduler.dropQueues(serves);
       void rebuildQueues()
         .then(() => deletions.sweep())
-        .catch(onError('applying a configuration change to the queues failed'));
+        .catch(onError('config-change', 'applying a configuration change to the queues failed'));
     },
     cluster: () => {
       const { members, partitions: leaseList } = leases.describe();

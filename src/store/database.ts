@@ -126,6 +126,8 @@ export interface OutboxTable {
   created_at: CreatedAt;
   /** The partition of the transaction that wrote it: its owner retries what is left behind. */
   partition: number | null;
+  /** The W3C trace context (`traceparent`, `tracestate`) of the step that wrote it; null when tracing is off. */
+  trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 /** The fencing table: the epoch of each partition's current lease, checked on every write. */
