@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<unknown>> = {
   routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
   cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
+  gateway: async () => (await import('./gateway.ts')).runGatewayBenchmark(),
 };
 
 const name = process.argv[2];
