@@ -32,7 +32,7 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const REQUESTS = Math.max(200, Math.round(4_000 * SCALE));
 const CONCURRENCY = 32;
 const AGENTS = 64;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const TENANT = 'bench';
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 
@@ -40,6 +40,8 @@ interface Run {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of this process per command (client, server and stand-in router alike): less swayed by other load on the machine than the rate. */
+  cpuUsPerCommand: number;
 }
 
 export async function runGatewayBenchmark(): Promise<unknown> {
@@ -147,6 +149,7 @@ async function drive(agent: Agent, baseUrl: string, tokens: string[], requests: 
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const worker = async () => {
     while (next < requests) {
       const i = next++;
@@ -159,8 +162,14 @@ async function drive(agent: Agent, baseUrl: string, tokens: string[], requests: 
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
-  return { perSecond: Math.round(requests / seconds), p50Ms: round2(percentile(latencies, 50)), p99Ms: round2(percentile(latencies, 99)) };
+  return {
+    perSecond: Math.round(requests / seconds),
+    p50Ms: round2(percentile(latencies, 50)),
+    p99Ms: round2(percentile(latencies, 99)),
+    cpuUsPerCommand: Math.round((user + system) / requests),
+  };
 }
 
 function post(agent: Agent, url: string, token: string, body: string): Promise<number> {
@@ -176,7 +185,12 @@ function post(agent: Agent, url: string, token: string, body: string): Promise<n
 
 function median(runs: Run[]): Run {
   const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  return { perSecond: mid(runs.map((r) => r.perSecond)), p50Ms: mid(runs.map((r) => r.p50Ms)), p99Ms: mid(runs.map((r) => r.p99Ms)) };
+  return {
+    perSecond: mid(runs.map((r) => r.perSecond)),
+    p50Ms: mid(runs.map((r) => r.p50Ms)),
+    p99Ms: mid(runs.map((r) => r.p99Ms)),
+    cpuUsPerCommand: mid(runs.map((r) => r.cpuUsPerCommand)),
+  };
 }
 
 function round2(n: number): number {

@@ -47,9 +47,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
   const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands };
+  const { logger } = opts;
 
   const app = Fastify({
-    loggerInstance: fastifyLogger(opts.logger),
+    loggerInstance: fastifyLogger(logger),
     // One line per request from our onResponse hook, with the route and the status.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
@@ -77,17 +78,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.setErrorHandler((err, request, reply) => answerProblem(err, request, reply));
   app.setNotFoundHandler((request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+    done();
   });
   app.addHook('onRequest', identifyCaller(opts.verifier));
   app.addHook('preParsing', requireAuthenticated);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
     const ms = reply.elapsedTime;
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, ms / 1000);
-    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    // Straight to the logger: the hottest log line skips the adapter's field copying.
+    logger.info('request', { requestId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10 });
+    done();
   });
 
   if (opts.corsOrigins.length > 0) await app.register(fastifyCors, corsOptions(opts));
