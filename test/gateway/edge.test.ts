@@ -117,7 +117,13 @@ describe('gateway edge: ids, outages, CORS, rate limits, request ids', () => {
 
     it('answers 429 with Retry-After once a token used its requests, and counts each token alone', async () => {
       const headers = { authorization: `Bearer ${fx.token('sam', 'supervisor')}` };
-      for (let i = 0; i < 3; i++) expect((await fetch(`${gw.url}/v1/agents/nobody`, { headers })).status).toBe(404);
+      const remaining: (string | null)[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${gw.url}/v1/agents/nobody`, { headers });
+        expect(res.status).toBe(404);
+        remaining.push(res.headers.get('x-ratelimit-remaining'));
+      }
+      expect(remaining).toEqual(['2', '1', '0']);
       const limited = await fetch(`${gw.url}/v1/agents/nobody`, { headers });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
