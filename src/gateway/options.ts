@@ -46,6 +46,11 @@ export interface GatewayOptions {
   rateLimit?: RateLimitOptions;
   /** Largest request body in bytes (413 beyond). @default 1048576 (1 MiB) */
   bodyLimitBytes?: number;
+  /**
+   * Addresses or CIDRs of the proxies (ingress, load balancer) whose `X-Forwarded-For` is
+   * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
+   */
+  trustedProxies?: string[];
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -61,6 +66,7 @@ export interface ResolvedOptions {
   corsOrigins: string[];
   rateLimit: Required<RateLimitOptions>;
   bodyLimitBytes: number;
+  trustedProxies: string[];
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -86,6 +92,7 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     corsOrigins: opts.corsOrigins ?? [],
     rateLimit,
     bodyLimitBytes,
+    trustedProxies: opts.trustedProxies ?? [],
   };
 }
 

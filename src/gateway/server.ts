@@ -59,6 +59,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: opts.bodyLimitBytes,
+    ...(opts.trustedProxies.length > 0 && { trustProxy: opts.trustedProxies }),
     exposeHeadRoutes: false,
     // Waiting commands are ended by close() itself (503); idle keep-alive sockets close at once.
     forceCloseConnections: 'idle',
@@ -76,7 +77,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   });
   app.setErrorHandler((err, request, reply) => answerProblem(err, request, reply));
-  app.setNotFoundHandler((request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('cache-control', 'no-store');
@@ -103,6 +103,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     errorResponseBuilder: (_request, context) => new HttpProblem('rateLimited', `more than ${context.max} requests in ${context.after}`),
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // Probing for paths counts against the caller's limit too.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
   declareRoutes(app, deps, sockets, opts);
 

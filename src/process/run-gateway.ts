@@ -27,6 +27,7 @@ export async function runGateway(): Promise<void> {
     corsOrigins: settings.corsOrigins,
     rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
     bodyLimitBytes: settings.bodyLimitBytes,
+    trustedProxies: settings.trustedProxies,
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: async () => (await gateway.unready()).length === 0 });

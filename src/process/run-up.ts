@@ -57,6 +57,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     corsOrigins: settings.corsOrigins,
     rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
     bodyLimitBytes: settings.bodyLimitBytes,
+    trustedProxies: settings.trustedProxies,
   });
   // Router and gateway metrics together, off the public API port.
   const ops = await startOpsServer({

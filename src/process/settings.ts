@@ -19,6 +19,7 @@
  * | PARLEY_RATE_LIMIT     | gateway requests per minute per token (tenant/sub)   | 1200                      |
  * | PARLEY_RATE_LIMIT_IP  | gateway requests per minute per IP without a valid token | 300                   |
  * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
+ * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
  */
 export interface Settings {
   natsUrl: string | undefined;
@@ -36,6 +37,7 @@ export interface Settings {
   rateLimitPerToken: number;
   rateLimitPerIp: number;
   bodyLimitBytes: number;
+  trustedProxies: string[];
 }
 
 export class SettingsError extends Error {
@@ -55,11 +57,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     nodeId: env.PARLEY_NODE_ID || undefined,
     partitions: integer(env, 'PARLEY_PARTITIONS', 64, 1, 1024),
     leaseMs: integer(env, 'PARLEY_LEASE_MS', 10_000, 1_000, 300_000),
-    corsOrigins: (env.PARLEY_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    corsOrigins: list(env.PARLEY_CORS_ORIGINS),
     rateLimitPerToken: integer(env, 'PARLEY_RATE_LIMIT', 1200, 1, 1_000_000),
     rateLimitPerIp: integer(env, 'PARLEY_RATE_LIMIT_IP', 300, 1, 1_000_000),
     bodyLimitBytes: integer(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
   };
+}
+
+/** A comma-separated list; blanks are dropped. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -45,6 +45,7 @@ describe('docs/operations.md §2 (settings)', () => {
     expect(settings.rateLimitPerIp).toBe(options.rateLimit.perIp);
     expect(settings.bodyLimitBytes).toBe(options.bodyLimitBytes);
     expect(settings.corsOrigins).toEqual(options.corsOrigins);
+    expect(settings.trustedProxies).toEqual(options.trustedProxies);
     // The window the doc's "per minute" means.
     expect(options.rateLimit.windowMs).toBe(60_000);
 

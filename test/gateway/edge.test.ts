@@ -154,6 +154,23 @@ describe('gateway edge: ids, outages, CORS, rate limits, request ids', () => {
       await Promise.all([...streams, fourth].map((s) => s.close()));
     });
 
+    it('counts unknown paths too', async () => {
+      const probe = await fx.startGateway({ rateLimit: { perIp: 2 } });
+      const statuses: number[] = [];
+      for (const path of ['/admin', '/.env', '/wp-login.php']) statuses.push((await fetch(`${probe.url}${path}`)).status);
+      expect(statuses).toEqual([404, 404, 429]);
+    });
+
+    it('counts the client behind a trusted proxy by its forwarded address, and ignores the header otherwise', async () => {
+      const anonymous = (url: string, forwardedFor: string) => fetch(`${url}/v1/agents/alice`, { headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+      const behindProxy = await fx.startGateway({ rateLimit: { perIp: 1 }, trustedProxies: ['127.0.0.1'] });
+      expect([await anonymous(behindProxy.url, '203.0.113.1'), await anonymous(behindProxy.url, '203.0.113.2')]).toEqual([401, 401]);
+      expect(await anonymous(behindProxy.url, '203.0.113.1')).toBe(429);
+
+      const direct = await fx.startGateway({ rateLimit: { perIp: 1 } });
+      expect([await anonymous(direct.url, '203.0.113.1'), await anonymous(direct.url, '203.0.113.2')]).toEqual([401, 429]);
+    });
+
     it('never limits the health checks', async () => {
       for (let i = 0; i < 5; i++) expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     });
