@@ -176,6 +176,19 @@ describe('gateway edge: ids, outages, CORS, rate limits, request ids', () => {
     });
   });
 
+  describe('body limit', () => {
+    it('answers 413 past the configured limit and reads bodies under it', async () => {
+      const small = await fx.startGateway({ bodyLimitBytes: 2048 });
+      const post = (text: string) =>
+        fetch(`${small.url}/v1/agents/alice/presence`, { method: 'POST', headers: admin, body: JSON.stringify({ presence: 'sleeping', text }) });
+      const over = await post('x'.repeat(3000));
+      expect(over.status).toBe(413);
+      expect(await over.json()).toMatchObject({ type: 'payloadTooLarge' });
+      // Under the limit the body is read and checked: the presence is wrong, not the size.
+      expect(await (await post('x'.repeat(1000))).json()).toMatchObject({ type: 'invalidEnvelope', detail: expect.stringMatching(/presence/) as string });
+    });
+  });
+
   describe('request ids', () => {
     it('answers with a request id, keeps a sane one the client sent, and logs it with the route', async () => {
       const lines: Record<string, unknown>[] = [];
