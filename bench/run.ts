@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
   cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
   tracing: async () => (await import('./tracing.ts')).runTracingBenchmark(),
+  gateway: async () => (await import('./gateway.ts')).runGatewayBenchmark(),
 };
 
 const name = process.argv[2];

@@ -1,29 +1,33 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ParleyError } from '../contract/index.ts';
-import { verifyToken } from '../auth/index.ts';
-import type { Claims } from '../auth/index.ts';
+import type { Claims, TokenVerifier } from '../auth/index.ts';
 
 /**
  * Who may do what. The tenant always comes from the verified token; these checks only
  * decide between roles and agents inside that tenant.
  */
 
-/** The token from `Authorization: Bearer …`, or (WebSocket only) from `?access_token=`. */
-export function tokenOf(req: IncomingMessage, url: URL, allowQuery: boolean): string | undefined {
-  const header = req.headers.authorization;
+/**
+ * The token from `Authorization: Bearer …`, or (WebSocket only) from `?access_token=`.
+ * `undefined` when there is none; `''` when the header is there but not a bearer token.
+ */
+export function tokenOf(headers: IncomingHttpHeaders, query: unknown, allowQuery: boolean): string | undefined {
+  const header = headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1];
+    return match?.[1] ?? '';
   }
   // Browsers cannot set headers on a WebSocket, hence the query parameter there only:
   // elsewhere it would end up in proxies' access logs for no reason.
-  return allowQuery ? (url.searchParams.get('access_token') ?? undefined) : undefined;
+  if (!allowQuery || typeof query !== 'object' || query === null) return undefined;
+  const value = (query as Record<string, unknown>).access_token;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** @throws ParleyError `unauthorized` when the token is missing or invalid. */
-export function authenticate(secret: string, token: string | undefined): Claims {
+export async function authenticate(verifier: TokenVerifier, token: string | undefined): Promise<Claims> {
   if (token === undefined || token === '') throw new ParleyError('unauthorized', 'missing bearer token');
-  return verifyToken(secret, token);
+  return verifier.verify(token);
 }
 
 /** Supervisors and admins see and steer every agent of their tenant. */

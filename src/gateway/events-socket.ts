@@ -1,12 +1,9 @@
-import { STATUS_CODES } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { WebSocket, WebSocketServer } from 'ws';
-import { AgentId, ParleyError, subjects } from '../contract/index.ts';
-import type { Logger } from '../observability/index.ts';
-import { authenticate, requireSelfOrStaff, tokenOf } from './access.ts';
-import { toProblem } from './http-errors.ts';
+import type { FastifyRequest } from 'fastify';
+import { WebSocket } from 'ws';
+import { ParleyError, subjects } from '../contract/index.ts';
+import { requireSelfOrStaff } from './access.ts';
+import { claimsOf } from './caller.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** How often an event socket is pinged; one missed pong and it is dropped. */
@@ -21,50 +18,47 @@ const TRY_AGAIN_LATER = 1013;
 const GOING_AWAY = 1001;
 
 /**
- * `GET /v1/agents/:agentId/events` upgraded to a WebSocket: every message on the agent's
- * core NATS events subject becomes one text frame.
+ * `GET /v1/agents/:agentId/events` upgraded to a WebSocket (`@fastify/websocket`): every
+ * message on the agent's core NATS events subject becomes one text frame.
  */
 export class EventSockets {
   readonly #nc: NatsConnection;
-  readonly #secret: string;
   readonly #metrics: GatewayMetrics;
-  readonly #logger: Logger;
-  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   readonly #open = new Set<WebSocket>();
+  readonly #subscriptions = new WeakMap<FastifyRequest, Subscription>();
   #closing = false;
 
-  constructor(nc: NatsConnection, secret: string, metrics: GatewayMetrics, logger: Logger) {
+  constructor(nc: NatsConnection, metrics: GatewayMetrics) {
     this.#nc = nc;
-    this.#secret = secret;
     this.#metrics = metrics;
-    this.#logger = logger;
   }
 
-  /** Authorizes and upgrades one request; answers a problem response when it may not. */
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, agentId: string): Promise<void> {
-    let sub: Subscription | undefined;
-    try {
-      if (this.#closing) throw new ParleyError('unavailable', 'the gateway is shutting down');
-      const claims = authenticate(this.#secret, tokenOf(req, url, true));
-      requireSelfOrStaff(claims, agentId);
-      // The id becomes a subject token: `*` or `>` would subscribe to other agents' events.
-      if (!AgentId.safeParse(agentId).success) throw new ParleyError('unknownAgent');
+  /**
+   * `preHandler` of the route, for upgrade requests: authorizes, then subscribes before
+   * the handshake completes. A refusal throws, and is answered with a problem body like
+   * any route. (The agent id was validated by the route's schema: it becomes a subject
+   * token, where `*` or `>` would subscribe to other agents' events.)
+   */
+  async subscribe(request: FastifyRequest, agentId: string): Promise<void> {
+    if (this.#closing) throw new ParleyError('unavailable', 'the gateway is shutting down');
+    const claims = claimsOf(request);
+    requireSelfOrStaff(claims, agentId);
+    const sub = this.#nc.subscribe(subjects.agentEvents(claims.tenant, agentId));
+    // The socket may die before or during the handshake: the subscription goes with it.
+    request.raw.socket.once('close', () => sub.unsubscribe());
+    this.#subscriptions.set(request, sub);
+    // Once the server has our SUB, no event published after the client saw `open` is lost.
+    await this.#nc.flush();
+  }
 
-      sub = this.#nc.subscribe(subjects.agentEvents(claims.tenant, agentId));
-      // Once the server has our SUB, no event published after the client saw `open` is lost.
-      await this.#nc.flush();
-    } catch (err) {
-      sub?.unsubscribe();
-      rejectUpgrade(socket, err, this.#logger);
+  /** The route's WebSocket handler, once the handshake is done. */
+  serve(ws: WebSocket, request: FastifyRequest): void {
+    const sub = this.#subscriptions.get(request);
+    if (sub === undefined || this.#closing) {
+      ws.close(GOING_AWAY, 'gateway shutting down');
       return;
     }
-    if (this.#closing || socket.destroyed) {
-      sub.unsubscribe();
-      socket.destroy();
-      return;
-    }
-    const subscription = sub;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, subscription));
+    this.#serve(ws, sub);
   }
 
   /** Closes every open socket with 1001 (going away) and stops accepting new ones. */
@@ -81,7 +75,6 @@ export class EventSockets {
           }),
       ),
     );
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
   #serve(ws: WebSocket, sub: Subscription): void {
@@ -122,18 +115,4 @@ export class EventSockets {
       if (ws.readyState === WebSocket.OPEN) ws.close(GOING_AWAY, 'event source closed');
     })().catch(() => ws.terminate());
   }
-}
-
-/** Answers a refused upgrade with the same problem body an HTTP route would send. */
-export function rejectUpgrade(socket: Duplex, err: unknown, logger: Logger): void {
-  const { problem, unexpected } = toProblem(err);
-  if (unexpected) logger.error('event socket upgrade failed', { error: err });
-  const body = JSON.stringify(problem);
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/problem+json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

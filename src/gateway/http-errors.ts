@@ -1,5 +1,6 @@
 import { ErrorCodes, ParleyError } from '../contract/index.ts';
 import type { ErrorCode } from '../contract/index.ts';
+import { asParleyError } from '../store/index.ts';
 
 /**
  * Problems that only exist at the HTTP edge (routing and transport), next to the
@@ -11,6 +12,7 @@ export const HttpOnlyCodes = {
   methodNotAllowed: { status: 405, message: 'the method is not allowed on this route' },
   payloadTooLarge: { status: 413, message: 'the request body is too large' },
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },
+  rateLimited: { status: 429, message: 'too many requests; retry after the time in Retry-After' },
   internal: { status: 500, message: 'the gateway failed to handle the request' },
 } as const;
 export type HttpOnlyCode = keyof typeof HttpOnlyCodes;
@@ -54,15 +56,34 @@ export function problem(code: ProblemCode, detail?: string): Problem {
     : { type: code, title: message, status, detail };
 }
 
+/** Seconds a client is told to wait (`Retry-After`) after a 503: an outage is not over at once. */
+export const RETRY_AFTER_SECONDS = 5;
+
+// Fastify's own failures that a client caused, by fastify's error code.
+const fastifyCodes: Partial<Record<string, HttpOnlyCode | ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payloadTooLarge',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformedJson',
+  FST_ERR_BAD_URL: 'routeNotFound',
+  FST_ERR_VALIDATION: 'invalidEnvelope',
+};
+
 /**
- * The one translation from a thrown error to an HTTP problem. Anything that is neither a
- * `ParleyError` nor an `HttpProblem` is a bug or an outage: it becomes a 500 whose detail
- * says nothing about the cause (the caller logs it).
+ * The one translation from a thrown error to an HTTP problem. A database outage becomes
+ * 503 `unavailable`; every 503 carries `Retry-After`. Anything else that is neither a
+ * `ParleyError`, an `HttpProblem` nor a client error fastify recognized is a bug: it
+ * becomes a 500 whose detail says nothing about the cause (the caller logs it).
  */
-export function toProblem(err: unknown): { problem: Problem; headers: Record<string, string>; unexpected: boolean } {
-  if (err instanceof ParleyError) return { problem: problem(err.code, err.message), headers: {}, unexpected: false };
-  if (err instanceof HttpProblem) return { problem: problem(err.code, err.message), headers: err.headers, unexpected: false };
-  return { problem: problem('internal'), headers: {}, unexpected: true };
+export function toProblem(thrown: unknown): { problem: Problem; headers: Record<string, string>; unexpected: boolean } {
+  const err = asParleyError(thrown);
+  let answer: { problem: Problem; headers: Record<string, string>; unexpected: boolean };
+  if (err instanceof ParleyError) answer = { problem: problem(err.code, err.message), headers: {}, unexpected: false };
+  else if (err instanceof HttpProblem) answer = { problem: problem(err.code, err.message), headers: err.headers, unexpected: false };
+  else {
+    const code = fastifyCodes[(err as { code?: string } | null)?.code ?? ''];
+    answer = code ? { problem: problem(code), headers: {}, unexpected: false } : { problem: problem('internal'), headers: {}, unexpected: true };
+  }
+  if (answer.problem.status === 503) answer.headers = { 'retry-after': String(RETRY_AFTER_SECONDS), ...answer.headers };
+  return answer;
 }
 
 /** Whether a string from the wire (e.g. a router's `command.result`) is a catalog code. */

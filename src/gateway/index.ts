@@ -3,7 +3,9 @@
  * the typed client that speaks to it.
  */
 export { startGateway } from './server.ts';
-export type { Gateway, GatewayOptions } from './server.ts';
+export type { Gateway } from './server.ts';
+export { MAX_BODY_BYTES } from './options.ts';
+export type { GatewayOptions, RateLimitOptions } from './options.ts';
 export { ParleyClient } from './client.ts';
 export type { AgentProfile, OutgoingMessage, ParleyClientOptions } from './client.ts';
 export { AgentEventStream, MAX_BUFFERED_EVENTS } from './event-stream.ts';
@@ -12,7 +14,6 @@ export { Roles, signToken, verifyToken } from '../auth/index.ts';
 export type { Claims, Role } from '../auth/index.ts';
 export { HttpOnlyCodes } from './http-errors.ts';
 export type { HttpOnlyCode, Problem, ProblemCode } from './http-errors.ts';
-export { MAX_BODY_BYTES } from './http-io.ts';
 export type {
   AgentView,
   CommandAccepted,

@@ -79,6 +79,7 @@ export async function historyOf(db: Kysely<Database>, tenant: string, customerId
       channel: row.channel,
       sentAt: iso(row.sent_at),
     };
+    if (row.platform_message_id !== null) message.providerMessageId = row.platform_message_id;
     if (row.agent_id !== null) message.agentId = row.agent_id;
     if (row.text !== null) message.text = row.text;
     if (row.attachments !== null) message.attachments = row.attachments as Attachment[];

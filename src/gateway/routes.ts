@@ -1,63 +1,67 @@
-import type { IncomingMessage } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Registry } from 'prom-client';
+import type { ZodType } from 'zod';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-import { authenticate, forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaff, tokenOf } from './access.ts';
-import type { CommandDraft, CommandSender } from './command-sender.ts';
-import { HttpProblem } from './http-errors.ts';
-import { readJsonBody } from './http-io.ts';
-import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
-import type { Route } from './route-table.ts';
 import type { Claims } from '../auth/index.ts';
+import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaff } from './access.ts';
+import type { AuthMode } from './caller.ts';
+import type { CommandDraft, CommandSender } from './command-sender.ts';
+import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
+import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
 
 /** What the handlers work with, resolved once when the gateway starts. */
 export interface RouteDeps {
   nc: NatsConnection;
   db: Kysely<Database>;
-  secret: string;
-  registry: Registry;
   commands: CommandSender;
 }
 
+/** One call, as a handler sees it: params and body already validated by the route's schemas. */
 export interface RouteContext {
-  req: IncomingMessage;
-  url: URL;
+  request: FastifyRequest;
+  /** The verified token's claims (routes with `auth: 'bearer'`). */
+  claims: Claims;
   params: Record<string, string>;
+  body: Record<string, unknown>;
   deps: RouteDeps;
 }
 
-/** A successful answer: JSON `body`, or raw `text` with its content type. */
-export type Reply =
-  | { status: number; body: unknown; headers?: Record<string, string> }
-  | { status: number; text: string; contentType: string };
-
-export type Handler = (ctx: RouteContext) => Promise<Reply>;
+/** One route of the API: fastify declares it with these schemas and this access mode. */
+export interface RouteSpec {
+  method: 'GET' | 'PUT' | 'POST';
+  /** E.g. `/v1/agents/:agentId/offers/:offerId/accept`. Also the metrics label. */
+  url: string;
+  auth: AuthMode;
+  params?: ZodType;
+  /** Whether the route reads a JSON object body. */
+  body?: boolean;
+  /** The status of a success. @default 200 */
+  status?: number;
+  handler(ctx: RouteContext): Promise<unknown>;
+}
 
 // A readiness probe must answer within the kubelet's timeout even when the database hangs.
 const READY_CHECK_TIMEOUT_MS = 2_000;
 
-/** The gateway's HTTP API. The events WebSocket is served by `EventSockets` on upgrade. */
-export const routes: Route<Handler>[] = [
-  { method: 'GET', pattern: '/healthz', handler: () => Promise.resolve(ok<HealthView>({ status: 'ok' })) },
-  { method: 'GET', pattern: '/readyz', handler: readiness },
-  {
-    method: 'GET',
-    pattern: '/metrics',
-    handler: async ({ deps }) => ({ status: 200, text: await deps.registry.metrics(), contentType: deps.registry.contentType }),
-  },
+/** The gateway's HTTP API. The events WebSocket is declared by the server, next to its socket handling. */
+export const routes: RouteSpec[] = [
+  { method: 'GET', url: '/healthz', auth: 'none', handler: () => Promise.resolve<HealthView>({ status: 'ok' }) },
+  { method: 'GET', url: '/readyz', auth: 'none', handler: readiness },
 
   {
     method: 'PUT',
-    pattern: '/v1/agents/:agentId',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      requireAdmin(claims);
-      const body = await objectBody(ctx);
-      return command(ctx, claims, {
+    url: '/v1/agents/:agentId',
+    auth: 'bearer',
+    params: AgentParams,
+    body: true,
+    handler: (ctx) => {
+      requireAdmin(ctx.claims);
+      const { body } = ctx;
+      return command(ctx, {
         type: 'agent.configure',
         agentId: param(ctx, 'agentId'),
         name: body.name,
@@ -75,84 +79,90 @@ export const routes: Route<Handler>[] = [
   },
   {
     method: 'GET',
-    pattern: '/v1/agents/:agentId',
+    url: '/v1/agents/:agentId',
+    auth: 'bearer',
+    params: AgentParams,
     handler: async (ctx) => {
-      const claims = authenticated(ctx);
       const agentId = param(ctx, 'agentId');
-      requireSelfOrStaff(claims, agentId);
-      const agent = await findAgent(ctx.deps.db, claims.tenant, agentId);
+      requireSelfOrStaff(ctx.claims, agentId);
+      const agent = await findAgent(ctx.deps.db, ctx.claims.tenant, agentId);
       if (!agent) throw new ParleyError('unknownAgent');
-      return ok(agent);
+      return agent;
     },
   },
   {
     method: 'POST',
-    pattern: '/v1/agents/:agentId/presence',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
+    url: '/v1/agents/:agentId/presence',
+    auth: 'bearer',
+    params: AgentParams,
+    body: true,
+    handler: (ctx) => {
       const agentId = param(ctx, 'agentId');
-      requireSelfOrStaff(claims, agentId);
-      const body = await objectBody(ctx);
-      return command(ctx, claims, { type: 'presence.set', agentId, presence: body.presence });
+      requireSelfOrStaff(ctx.claims, agentId);
+      return command(ctx, { type: 'presence.set', agentId, presence: ctx.body.presence });
     },
   },
   {
     method: 'POST',
-    pattern: '/v1/agents/:agentId/offers/:offerId/accept',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
+    url: '/v1/agents/:agentId/offers/:offerId/accept',
+    auth: 'bearer',
+    params: OfferParams,
+    handler: (ctx) => {
       const agentId = param(ctx, 'agentId');
-      requireSelfOrAdmin(claims, agentId);
-      return command(ctx, claims, { type: 'offer.accept', agentId, offerId: param(ctx, 'offerId') });
+      requireSelfOrAdmin(ctx.claims, agentId);
+      return command(ctx, { type: 'offer.accept', agentId, offerId: param(ctx, 'offerId') });
     },
   },
   {
     method: 'POST',
-    pattern: '/v1/agents/:agentId/offers/:offerId/reject',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
+    url: '/v1/agents/:agentId/offers/:offerId/reject',
+    auth: 'bearer',
+    params: OfferParams,
+    body: true,
+    handler: (ctx) => {
       const agentId = param(ctx, 'agentId');
-      requireSelfOrAdmin(claims, agentId);
-      const body = await objectBody(ctx);
-      return command(ctx, claims, { type: 'offer.reject', agentId, offerId: param(ctx, 'offerId'), reason: body.reason });
+      requireSelfOrAdmin(ctx.claims, agentId);
+      return command(ctx, { type: 'offer.reject', agentId, offerId: param(ctx, 'offerId'), reason: ctx.body.reason });
     },
-  },
-  {
-    method: 'GET',
-    pattern: '/v1/agents/:agentId/events',
-    handler: () => Promise.reject(new HttpProblem('upgradeRequired', undefined, { headers: { upgrade: 'websocket' } })),
   },
 
   {
     method: 'GET',
-    pattern: '/v1/conversations/:id',
-    handler: async (ctx) => ok(await readableConversation(ctx, authenticated(ctx))),
+    url: '/v1/conversations/:id',
+    auth: 'bearer',
+    params: ConversationParams,
+    handler: (ctx) => readableConversation(ctx),
   },
   {
     method: 'GET',
-    pattern: '/v1/conversations/:id/history',
+    url: '/v1/conversations/:id/history',
+    auth: 'bearer',
+    params: ConversationParams,
     handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      const conversation = await readableConversation(ctx, claims);
-      const messages = await historyOf(ctx.deps.db, claims.tenant, conversation.customerId);
-      return ok<HistoryView>({ customerId: conversation.customerId, messages });
+      const conversation = await readableConversation(ctx);
+      const messages = await historyOf(ctx.deps.db, ctx.claims.tenant, conversation.customerId);
+      return { customerId: conversation.customerId, messages } satisfies HistoryView;
     },
   },
   {
     method: 'GET',
-    pattern: '/v1/conversations/:id/assignments',
+    url: '/v1/conversations/:id/assignments',
+    auth: 'bearer',
+    params: ConversationParams,
     handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      const conversation = await readableConversation(ctx, claims);
-      return ok({ assignments: await assignmentsOf(ctx.deps.db, claims.tenant, conversation.id) });
+      const conversation = await readableConversation(ctx);
+      return { assignments: await assignmentsOf(ctx.deps.db, ctx.claims.tenant, conversation.id) };
     },
   },
   {
     method: 'POST',
-    pattern: '/v1/conversations/:id/messages',
+    url: '/v1/conversations/:id/messages',
+    auth: 'bearer',
+    params: ConversationParams,
+    body: true,
+    status: 201,
     handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      const body = await objectBody(ctx);
+      const { claims, body } = ctx;
       // The router checks that the agent is assigned: it owns that truth, we would race it.
       const sent = await ctx.deps.commands.send({
         type: 'message.send',
@@ -164,36 +174,44 @@ export const routes: Route<Handler>[] = [
         content: body.content,
       });
       // The router stores the message under the command's id.
-      return { status: 201, body: { messageId: sent.commandId } satisfies SentMessage };
+      return { messageId: sent.commandId } satisfies SentMessage;
     },
   },
   {
     method: 'POST',
-    pattern: '/v1/conversations/:id/close',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      const body = await objectBody(ctx);
-      return command(ctx, claims, { type: 'conversation.close', agentId: claims.sub, conversationId: param(ctx, 'id'), wrapUpCode: body.wrapUpCode });
-    },
+    url: '/v1/conversations/:id/close',
+    auth: 'bearer',
+    params: ConversationParams,
+    body: true,
+    handler: (ctx) =>
+      command(ctx, { type: 'conversation.close', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), wrapUpCode: ctx.body.wrapUpCode }),
   },
   {
     method: 'POST',
-    pattern: '/v1/conversations/:id/transfer',
-    handler: async (ctx) => {
-      const claims = authenticated(ctx);
-      const body = await objectBody(ctx);
+    url: '/v1/conversations/:id/transfer',
+    auth: 'bearer',
+    params: ConversationParams,
+    body: true,
+    handler: (ctx) => {
+      const { body } = ctx;
       const to = body.agentId !== undefined ? { agentId: body.agentId } : { queue: body.queue };
-      return command(ctx, claims, { type: 'conversation.transfer', agentId: claims.sub, conversationId: param(ctx, 'id'), to });
+      return command(ctx, { type: 'conversation.transfer', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), to });
     },
   },
 ];
 
-async function readiness({ deps }: RouteContext): Promise<Reply> {
+async function readiness({ deps }: RouteContext): Promise<HealthView> {
+  const failing = await unready(deps);
+  if (failing.length > 0) throw new ParleyError('unavailable', failing.join('; '));
+  return { status: 'ok' };
+}
+
+/** What keeps the gateway from taking work: empty when NATS is connected and the database answers. */
+export async function unready(deps: Pick<RouteDeps, 'nc' | 'db'>): Promise<string[]> {
   const failing: string[] = [];
   if (deps.nc.isClosed()) failing.push('nats: connection closed');
   if (!(await databaseAnswers(deps.db))) failing.push('database: select 1 failed');
-  if (failing.length > 0) throw new ParleyError('unavailable', failing.join('; '));
-  return ok<HealthView>({ status: 'ok' });
+  return failing;
 }
 
 async function databaseAnswers(db: Kysely<Database>): Promise<boolean> {
@@ -215,7 +233,8 @@ async function databaseAnswers(db: Kysely<Database>): Promise<boolean> {
  * tenant; an agent reads those assigned to them now or offered to them before. Another
  * tenant's conversation is a 404, exactly like one that does not exist.
  */
-async function readableConversation(ctx: RouteContext, claims: Claims): Promise<ConversationView> {
+async function readableConversation(ctx: RouteContext): Promise<ConversationView> {
+  const { claims } = ctx;
   const id = param(ctx, 'id');
   const conversation = await findConversation(ctx.deps.db, claims.tenant, id);
   if (!conversation) throw new ParleyError('unknownConversation');
@@ -224,33 +243,15 @@ async function readableConversation(ctx: RouteContext, claims: Claims): Promise<
   throw forbidden('the conversation was never assigned to this agent');
 }
 
-async function command(ctx: RouteContext, claims: Claims, draft: { type: CommandDraft['type']; agentId: string } & Record<string, unknown>): Promise<Reply> {
+async function command(ctx: RouteContext, draft: { type: CommandDraft['type']; agentId: string } & Record<string, unknown>): Promise<CommandAccepted> {
   // The tenant comes from the token, never from the URL or the body.
-  const sent = await ctx.deps.commands.send({ ...draft, tenant: claims.tenant });
-  return ok<CommandAccepted>({ commandId: sent.commandId });
-}
-
-function authenticated(ctx: RouteContext): Claims {
-  return authenticate(ctx.deps.secret, tokenOf(ctx.req, ctx.url, false));
-}
-
-/** The body as an object; an empty body reads as `{}` so optional bodies need no care. */
-async function objectBody(ctx: RouteContext): Promise<Record<string, unknown>> {
-  const body = await readJsonBody(ctx.req);
-  if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ParleyError('invalidEnvelope', '(root): the body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
+  const sent = await ctx.deps.commands.send({ ...draft, tenant: ctx.claims.tenant });
+  return { commandId: sent.commandId };
 }
 
 function param(ctx: RouteContext, name: string): string {
   const value = ctx.params[name];
-  // Only reachable if a handler names a parameter its pattern lacks: a bug.
+  // Only reachable if a handler names a parameter its schema lacks: a bug.
   if (value === undefined) throw new Error(`route parameter ${name} is missing`);
   return value;
-}
-
-function ok<T>(body: T): Reply {
-  return { status: 200, body };
 }

@@ -1,190 +1,207 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Kysely } from 'kysely';
-import { register } from 'prom-client';
-import type { Registry } from 'prom-client';
-import { createLogger } from '../observability/index.ts';
-import type { Logger } from '../observability/index.ts';
-import type { Database } from '../store/index.ts';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ParleyError } from '../contract/index.ts';
+import { claimsOf, identifyCaller, rateLimitKey, requireAuthenticated } from './caller.ts';
 import { CommandSender } from './command-sender.ts';
-import { EventSockets, rejectUpgrade } from './events-socket.ts';
+import { EventSockets } from './events-socket.ts';
+import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
-import { sendJson, sendProblem, sendText } from './http-io.ts';
 import { gatewayMetrics } from './metrics.ts';
-import { RouteTable } from './route-table.ts';
-import { routes } from './routes.ts';
-import type { Handler, RouteDeps } from './routes.ts';
-
-export interface GatewayOptions {
-  /** Connection to NATS; the gateway neither opens nor closes it. */
-  nc: NatsConnection;
-  /** The store; the gateway neither opens nor closes it. */
-  db: Kysely<Database>;
-  /** HS256 secret that signs agent, supervisor and admin tokens. */
-  secret: string;
-  /** @default 0 (any free port) */
-  port?: number;
-  /** @default '127.0.0.1' */
-  host?: string;
-  /** Where the gateway registers its metrics and what `/metrics` exposes. @default prom-client's global register */
-  registry?: Registry;
-  /** How long a command waits for the router's `command.result`. @default 10000 */
-  commandTimeoutMs?: number;
-  /** Where failures are logged (never bodies or customer identifiers). @default a JSON logger on stdout */
-  logger?: Logger;
-}
+import { resolveOptions } from './options.ts';
+import type { GatewayOptions, ResolvedOptions } from './options.ts';
+import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
+import { routes, unready } from './routes.ts';
+import type { RouteDeps } from './routes.ts';
 
 /** A running gateway. */
 export interface Gateway {
   /** `http://host:port`, for clients. */
   url: string;
   port: number;
+  /** What keeps it from taking work (NATS closed, database silent); empty when ready. For an ops server's `/readyz`. */
+  unready(): Promise<string[]>;
   /** Closes the event sockets and the HTTP server; leaves `nc` and `db` open. */
   close(): Promise<void>;
 }
 
-/** Options with every default applied, resolved once at start. */
-interface ResolvedOptions {
-  nc: NatsConnection;
-  db: Kysely<Database>;
-  secret: string;
-  port: number;
-  host: string;
-  registry: Registry;
-  commandTimeoutMs: number;
-  logger: Logger;
-}
-
-function resolve(opts: GatewayOptions): ResolvedOptions {
-  if (opts.secret.length === 0) throw new RangeError('GatewayOptions.secret must not be empty');
-  const commandTimeoutMs = opts.commandTimeoutMs ?? 10_000;
-  if (!(commandTimeoutMs > 0)) throw new RangeError('GatewayOptions.commandTimeoutMs must be positive');
-  return {
-    nc: opts.nc,
-    db: opts.db,
-    secret: opts.secret,
-    port: opts.port ?? 0,
-    host: opts.host ?? '127.0.0.1',
-    registry: opts.registry ?? register,
-    commandTimeoutMs,
-    logger: opts.logger ?? createLogger({ component: 'gateway' }),
-  };
-}
-
-const table = new RouteTable<Handler>(routes);
-const EVENTS_PATTERN = '/v1/agents/:agentId/events';
+const EVENTS_URL = '/v1/agents/:agentId/events';
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
+/** Methods that answer 405 (with `Allow`) on a path that exists for others. */
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+// A client's request id is kept when it is harmless in a log line; else we make one.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Starts the agent/supervisor/integrator gateway: HTTP on `node:http`, the agent event
- * stream as a WebSocket (`ws`) on the same port.
+ * Starts the agent/supervisor/integrator gateway: one fastify instance serving the HTTP
+ * API and, on the same port, the agent event streams as WebSockets.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const opts = resolve(options);
+  const opts = resolveOptions(options);
   const metrics = gatewayMetrics(opts.registry);
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
-  const sockets = new EventSockets(opts.nc, opts.secret, metrics, opts.logger);
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, secret: opts.secret, registry: opts.registry, commands };
+  const sockets = new EventSockets(opts.nc, metrics);
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands };
   const { logger } = opts;
 
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const done = handle(req, res, deps, logger)
-      .then((route) => {
-        const labels = { method: req.method ?? '', route };
-        metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
-        metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      })
-      .catch((err: unknown) => logger.error('request bookkeeping failed', { error: err }))
-      .finally(() => inFlight.delete(done));
-    inFlight.add(done);
+  const app = Fastify({
+    loggerInstance: fastifyLogger(logger),
+    // One line per request from our onResponse hook, with the route and the status.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: opts.bodyLimitBytes,
+    ...(opts.trustedProxies.length > 0 && { trustProxy: opts.trustedProxies }),
+    exposeHeadRoutes: false,
+    // Waiting commands are ended by close() itself (503); idle keep-alive sockets close at once.
+    forceCloseConnections: 'idle',
   });
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {
-      // A client that resets during the handshake: nothing to answer any more.
-    });
-    const url = requestUrl(req);
-    const match = table.match(req.method ?? 'GET', url.pathname);
-    if (match.kind !== 'found' || match.route.pattern !== EVENTS_PATTERN || match.params.agentId === undefined) {
-      rejectUpgrade(socket, new HttpProblem('routeNotFound', 'no WebSocket is served on this path'), logger);
-      return;
+  app.setValidatorCompiler(zodValidator);
+  // `content-type` is not checked (documented): every body is read as JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      // The parser's message names a position, never the body's content.
+      done(new ParleyError('malformedJson', (err as Error).message, { cause: err }), undefined);
     }
-    void sockets.upgrade(req, socket, head, url, match.params.agentId);
+  });
+  app.setErrorHandler((err, request, reply) => answerProblem(err, request, reply));
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+    done();
+  });
+  app.addHook('onRequest', identifyCaller(opts.verifier));
+  app.addHook('preParsing', requireAuthenticated);
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    const ms = reply.elapsedTime;
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, ms / 1000);
+    // Straight to the logger: the hottest log line skips the adapter's field copying.
+    logger.info('request', { requestId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 10) / 10 });
+    done();
   });
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
+  if (opts.corsOrigins.length > 0) await app.register(fastifyCors, corsOptions(opts));
+  await app.register(fastifyRateLimit, {
+    global: true,
+    timeWindow: opts.rateLimit.windowMs,
+    keyGenerator: rateLimitKey,
+    max: (_request, key) => (key.startsWith('token:') ? opts.rateLimit.perToken : opts.rateLimit.perIp),
+    errorResponseBuilder: (_request, context) => new HttpProblem('rateLimited', `more than ${context.max} requests in ${context.after}`),
   });
-  const { port } = server.address() as AddressInfo;
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // Probing for paths counts against the caller's limit too.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
+
+  declareRoutes(app, deps, sockets, opts);
+
+  await app.listen({ port: opts.port, host: opts.host });
+  const { port } = app.server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
   let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
+    unready: () => unready(deps),
     close() {
       closed ??= (async () => {
-        // Stop accepting (idle keep-alive connections close too), then let requests that
-        // are in progress answer: waiting commands end at once with 503 `unavailable`.
-        const stopped = new Promise<void>((done) => server.close(() => done()));
+        // Requests in progress answer: waiting commands end at once with 503 `unavailable`,
+        // event sockets close with 1001. Whatever still hangs after the grace time (a stuck
+        // database query) is cut off.
         commands.close();
         await sockets.close();
-        await settleWithin([...inFlight], CLOSE_GRACE_MS);
-        // Whatever still hangs (a stuck database query) is cut off.
-        server.closeAllConnections();
-        await stopped;
+        const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cutOff);
+        }
       })();
       return closed;
     },
   };
 }
 
-/** Resolves once every promise settled, or after `ms`, whichever comes first. */
-async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([Promise.allSettled(promises), grace]);
-  clearTimeout(timer);
+function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSockets, opts: ResolvedOptions): void {
+  const healthChecks = new Set(['/healthz', '/readyz']);
+  for (const spec of routes) {
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      // Probes come from the kubelet's address, many times a minute: never limited.
+      config: { auth: spec.auth, ...(healthChecks.has(spec.url) && { rateLimit: false }) },
+      schema: { ...(spec.params && { params: spec.params }), ...(spec.body && { body: ObjectBody }) },
+      handler: async (request, reply) => {
+        const result = await spec.handler({
+          request,
+          // Read only by routes that authenticate; anywhere else it throws (a bug).
+          get claims() {
+            return claimsOf(request);
+          },
+          // The route's schemas validated both (an empty body reads as `{}`).
+          params: request.params as Record<string, string>,
+          body: (request.body ?? {}) as Record<string, unknown>,
+          deps,
+        });
+        reply.code(spec.status ?? 200);
+        return result;
+      },
+    });
+  }
+
+  app.route({
+    method: 'GET',
+    url: EVENTS_URL,
+    config: { auth: 'bearerOrQuery' },
+    schema: { params: AgentParams },
+    preHandler: async (request) => {
+      if (request.ws) await sockets.subscribe(request, (request.params as { agentId: string }).agentId);
+    },
+    handler: () => Promise.reject(new HttpProblem('upgradeRequired', undefined, { headers: { upgrade: 'websocket' } })),
+    wsHandler: (socket, request) => sockets.serve(socket, request),
+  });
+
+  // 405 with `Allow` on every path that exists for other methods. (With CORS on, OPTIONS
+  // stays with the CORS plugin's preflight route.)
+  const allowed = new Map<string, string[]>();
+  for (const { method, url } of [...routes, { method: 'GET', url: EVENTS_URL }]) allowed.set(url, [...(allowed.get(url) ?? []), method]);
+  for (const [url, methods] of allowed) {
+    const others = METHODS.filter((m) => !methods.includes(m) && !(m === 'OPTIONS' && opts.corsOrigins.length > 0));
+    app.route({
+      method: others,
+      url,
+      handler: () => Promise.reject(new HttpProblem('methodNotAllowed', undefined, { headers: { allow: methods.join(', ') } })),
+    });
+  }
 }
 
-/** Answers one request; resolves with the route pattern, for the metrics label. */
-async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps, logger: Logger): Promise<string> {
-  const url = requestUrl(req);
-  const match = table.match(req.method ?? 'GET', url.pathname);
-  const route = match.kind === 'found' ? match.route.pattern : match.kind === 'wrongMethod' ? match.pattern : 'unmatched';
-  try {
-    if (match.kind === 'none') throw new HttpProblem('routeNotFound');
-    if (match.kind === 'wrongMethod') {
-      throw new HttpProblem('methodNotAllowed', undefined, { headers: { allow: match.allowed.join(', ') } });
-    }
-    const reply = await match.route.handler({ req, url, params: match.params, deps });
-    if ('text' in reply) sendText(res, reply.status, reply.contentType, reply.text);
-    else sendJson(res, reply.status, reply.body, reply.headers);
-  } catch (err) {
-    const { problem, headers, unexpected } = toProblem(err);
-    if (unexpected) logger.error('request failed', { method: req.method ?? '', route, error: err });
-    sendProblem(res, problem, headers);
-  }
-  return route;
+function corsOptions(opts: ResolvedOptions) {
+  return {
+    origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
+    methods: ['GET', 'PUT', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id', 'allow'],
+    maxAge: 600,
+  };
 }
 
-function requestUrl(req: IncomingMessage): URL {
-  // Only the path and query matter; the Host header is the client's to choose.
-  const base = 'http://gateway.invalid';
-  try {
-    return new URL(req.url ?? '/', base);
-  } catch {
-    // An unparseable request target (absolute-form garbage) matches no route: a 404.
-    return new URL('/', base);
-  }
+/** Every error leaves as the catalog's `application/problem+json` body. */
+function answerProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { problem, headers, unexpected } = toProblem(err);
+  if (unexpected) request.log.error({ route: request.routeOptions.url ?? 'unmatched', err }, 'request failed');
+  return reply.code(problem.status).headers(headers).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }

@@ -50,6 +50,11 @@ export interface AssignmentView {
 
 /** One message of a customer's history; outbound ones say what became of them. */
 export interface HistoryMessage extends TranscriptMessage {
+  /**
+   * The provider's own id of the message (the inbound envelope's `messageId`, e.g. a
+   * WhatsApp `wamid`), to reconcile with the provider; absent when the channel gave none.
+   */
+  providerMessageId?: string;
   /** `sent`, `delivered`, `read` or `failed`, once a receipt arrived (outbound only). */
   deliveryStatus?: string;
   /** Why delivery failed, when the channel said (outbound only). */

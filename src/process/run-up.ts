@@ -6,7 +6,7 @@ import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
-import { createLogger } from '../observability/index.ts';
+import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { migrateToLatest, openStore } from '../store/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
@@ -46,7 +46,28 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs });
   onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
-  const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });
+  const gateway = await startGateway({
+    nc,
+    db: store.db,
+    secret,
+    registry,
+    host: settings.host,
+    port: settings.port,
+    logger: log.child({ component: 'gateway' }),
+    corsOrigins: settings.corsOrigins,
+    rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
+    bodyLimitBytes: settings.bodyLimitBytes,
+    trustedProxies: settings.trustedProxies,
+  });
+  // Router and gateway metrics together, off the public API port.
+  const ops = await startOpsServer({
+    registry,
+    host: settings.host,
+    port: settings.opsPort,
+    ready: async () => router.healthy() && (await gateway.unready()).length === 0,
+    live: () => router.healthy(),
+    documents: { '/cluster': () => router.cluster() },
+  });
   await writeUpState(dataDir, { gatewayUrl: gateway.url, natsUrl, authSecret: secret, pid: process.pid });
 
   const tenants = [...new Set(config.allChannels().map((c) => c.tenant))];
@@ -55,8 +76,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       '',
       'Parley is up.',
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
-      `  metrics                       ${gateway.url}/metrics`,
-      `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz`,
+      `  metrics                       ${ops.url}/metrics`,
+      `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,
       `  database                      ${databaseUrl.startsWith('pglite:') ? `embedded PostgreSQL (PGlite) in ${databaseUrl.slice(7)}` : 'PostgreSQL (DATABASE_URL)'}`,
       `  configuration                 ${configDir}: ${config.allChannels().length} channels, ${config.allQueues().length} queues, tenants ${tenants.join(', ') || '(none)'}`,
@@ -71,6 +92,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     folderWatch.close();
     stopConfig();
     await gateway.close();
+    await ops.close();
     await router.stop();
     await nc.drain();
     await store.close();

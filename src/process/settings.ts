@@ -8,13 +8,18 @@
  * | PARLEY_CONFIG         | folder of resource YAML synced into the config bucket | `up`: examples; router: none (the operator writes the bucket) |
  * | PARLEY_HOST           | address the HTTP servers bind                        | 127.0.0.1                 |
  * | PARLEY_PORT           | gateway port                                         | 8080                      |
- * | PARLEY_OPS_PORT       | router's /metrics, /healthz, /readyz port            | 9090                      |
+ * | PARLEY_OPS_PORT       | /metrics, /healthz, /readyz port (router, gateway, up) | 9090                    |
  * | PARLEY_AUTH_SECRET    | HS256 secret for gateway tokens                      | `up`: generated per data dir |
  * | PARLEY_DATA           | where `up` keeps its data and state file             | .parley                   |
  * | PARLEY_LOG_LEVEL      | debug, info, warn, error                             | info                      |
  * | PARLEY_NODE_ID        | router's name in the cluster (unique, stable: the pod name) | `<hostname>-<pid>`; `up`: up |
  * | PARLEY_PARTITIONS     | partitions of actors (every router and the store agree) | 64                     |
  * | PARLEY_LEASE_MS       | partition lease time: how soon a lost router's share moves | 10000                  |
+ * | PARLEY_CORS_ORIGINS   | browser origins the gateway allows (CORS), comma-separated; `*` any | none (no CORS) |
+ * | PARLEY_RATE_LIMIT     | gateway requests per minute per token (tenant/sub)   | 1200                      |
+ * | PARLEY_RATE_LIMIT_IP  | gateway requests per minute per IP without a valid token | 300                   |
+ * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
+ * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
  */
 export interface Settings {
   natsUrl: string | undefined;
@@ -28,6 +33,11 @@ export interface Settings {
   nodeId: string | undefined;
   partitions: number;
   leaseMs: number;
+  corsOrigins: string[];
+  rateLimitPerToken: number;
+  rateLimitPerIp: number;
+  bodyLimitBytes: number;
+  trustedProxies: string[];
 }
 
 export class SettingsError extends Error {
@@ -47,7 +57,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     nodeId: env.PARLEY_NODE_ID || undefined,
     partitions: integer(env, 'PARLEY_PARTITIONS', 64, 1, 1024),
     leaseMs: integer(env, 'PARLEY_LEASE_MS', 10_000, 1_000, 300_000),
+    corsOrigins: list(env.PARLEY_CORS_ORIGINS),
+    rateLimitPerToken: integer(env, 'PARLEY_RATE_LIMIT', 1200, 1, 1_000_000),
+    rateLimitPerIp: integer(env, 'PARLEY_RATE_LIMIT_IP', 300, 1, 1_000_000),
+    bodyLimitBytes: integer(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
   };
+}
+
+/** A comma-separated list; blanks are dropped. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

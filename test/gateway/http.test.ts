@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpsServer } from '../../src/observability/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { freePort } from '../support/services.ts';
 import { startFixture } from './fixture.ts';
@@ -42,14 +43,24 @@ describe('gateway HTTP edge', () => {
     }
   });
 
-  it('exposes Prometheus metrics with the registry content type', async () => {
-    await fetch(`${fx.gateway.url}/healthz`);
-    const res = await fetch(`${fx.gateway.url}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe(fx.registry.contentType);
-    const text = await res.text();
-    expect(text).toMatch(/parley_gateway_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
-    expect(text).toContain('parley_gateway_http_request_duration_seconds_bucket');
+  it('exposes its Prometheus metrics on the ops server, not on the public API port', async () => {
+    const ops = await startOpsServer({ registry: fx.registry, ready: async () => (await fx.gateway.unready()).length === 0 });
+    try {
+      await fetch(`${fx.gateway.url}/healthz`);
+      const res = await fetch(`${ops.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(fx.registry.contentType);
+      const text = await res.text();
+      expect(text).toMatch(/parley_gateway_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+      expect(text).toContain('parley_gateway_http_request_duration_seconds_bucket');
+      expect((await fetch(`${ops.url}/readyz`)).status).toBe(200);
+
+      const publicMetrics = await fetch(`${fx.gateway.url}/metrics`);
+      expect(publicMetrics.status).toBe(404);
+      expect(await publicMetrics.json()).toMatchObject({ type: 'routeNotFound' });
+    } finally {
+      await ops.close();
+    }
   });
 
   it('answers 404 problem for an unknown route and 405 with Allow for a wrong method', async () => {

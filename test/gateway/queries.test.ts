@@ -34,7 +34,7 @@ describe('gateway reads', () => {
     const base = { tenant: TENANT, customerId };
     // Inserted out of order on purpose: the order must come from sent_at.
     await seedMessage(db, { ...base, conversationId: email, channel: 'support-mail', direction: 'inbound', sentAt: '2026-11-20T09:00:00Z', text: 'third' });
-    await seedMessage(db, { ...base, conversationId: whatsapp, channel: 'whatsapp-main', direction: 'inbound', sentAt: '2026-11-18T10:00:00Z', text: 'first' });
+    const first = await seedMessage(db, { ...base, conversationId: whatsapp, channel: 'whatsapp-main', direction: 'inbound', sentAt: '2026-11-18T10:00:00Z', text: 'first' });
     await seedMessage(db, {
       ...base,
       conversationId: email,
@@ -75,7 +75,9 @@ describe('gateway reads', () => {
       ['fourth', email, 'support-mail'],
     ]);
     expect(history.messages[0]).toEqual({
-      id: expect.any(String) as string,
+      id: first,
+      // The provider's id, for reconciling with the provider (seeded as `pm-<id>`).
+      providerMessageId: `pm-${first}`,
       conversationId: whatsapp,
       direction: 'inbound',
       channel: 'whatsapp-main',
@@ -83,6 +85,7 @@ describe('gateway reads', () => {
       sentAt: '2026-11-18T10:00:00.000Z',
     });
     expect(history.messages[1]).toMatchObject({ direction: 'outbound', agentId: 'alice', deliveryStatus: 'read' });
+    expect(history.messages[1]).not.toHaveProperty('providerMessageId');
     expect(history.messages[3]).toMatchObject({ deliveryStatus: 'failed', deliveryReason: 'RecipientOptedOut' });
   });
 

@@ -19,7 +19,7 @@ describe('quickstart', () => {
 
   it('runs Parley all-in-one with an embedded nats-server and PGlite, and the demo completes a conversation', { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'parley-up-'));
-    const env = { ...process.env, PARLEY_DATA: dataDir, PARLEY_PORT: '0', NATS_URL: '', DATABASE_URL: '', PARLEY_AUTH_SECRET: '' };
+    const env = { ...process.env, PARLEY_DATA: dataDir, PARLEY_PORT: '0', PARLEY_OPS_PORT: '0', NATS_URL: '', DATABASE_URL: '', PARLEY_AUTH_SECRET: '' };
     const child = spawn(process.execPath, ['bin/parley.js', 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     up = child;
     let output = '';

@@ -1,0 +1,101 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Kysely } from 'kysely';
+import { register } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { hs256Verifier } from '../auth/index.ts';
+import type { TokenVerifier } from '../auth/index.ts';
+import { createLogger } from '../observability/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { Database } from '../store/index.ts';
+
+/** Largest request body the gateway reads by default: 1 MiB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Requests per caller and window; past them the gateway answers 429 with `Retry-After`. */
+export interface RateLimitOptions {
+  /** Per token (its `tenant/sub`), for callers with a valid token. @default 1200 */
+  perToken?: number;
+  /** Per client IP address, for callers without a valid token. @default 300 */
+  perIp?: number;
+  /** The window the counts are kept over. @default 60000 (one minute) */
+  windowMs?: number;
+}
+
+export interface GatewayOptions {
+  /** Connection to NATS; the gateway neither opens nor closes it. */
+  nc: NatsConnection;
+  /** The store; the gateway neither opens nor closes it. */
+  db: Kysely<Database>;
+  /** Verifies bearer tokens (HS256, JWKS, OIDC: see `src/auth`). Either this or `secret`. */
+  verifier?: TokenVerifier;
+  /** Shorthand for `verifier: hs256Verifier(secret)`. */
+  secret?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Where the gateway registers its metrics (served by the process's ops server). @default prom-client's global register */
+  registry?: Registry;
+  /** How long a command waits for the router's `command.result`. @default 10000 */
+  commandTimeoutMs?: number;
+  /** Where failures and one line per request are logged (never bodies or customer identifiers). @default a JSON logger on stdout */
+  logger?: Logger;
+  /** Browser origins allowed to call the API (CORS), e.g. `https://desk.example.com`; `*` allows any. @default [] (no CORS headers) */
+  corsOrigins?: string[];
+  /** @default { perToken: 1200, perIp: 300, windowMs: 60000 } */
+  rateLimit?: RateLimitOptions;
+  /** Largest request body in bytes (413 beyond). @default 1048576 (1 MiB) */
+  bodyLimitBytes?: number;
+  /**
+   * Addresses or CIDRs of the proxies (ingress, load balancer) whose `X-Forwarded-For` is
+   * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
+   */
+  trustedProxies?: string[];
+}
+
+/** Options with every default applied, resolved once at start. */
+export interface ResolvedOptions {
+  nc: NatsConnection;
+  db: Kysely<Database>;
+  verifier: TokenVerifier;
+  port: number;
+  host: string;
+  registry: Registry;
+  commandTimeoutMs: number;
+  logger: Logger;
+  corsOrigins: string[];
+  rateLimit: Required<RateLimitOptions>;
+  bodyLimitBytes: number;
+  trustedProxies: string[];
+}
+
+export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
+  if (opts.verifier === undefined && opts.secret === undefined) throw new RangeError('GatewayOptions needs a verifier or a secret');
+  if (opts.secret !== undefined && opts.secret.length === 0) throw new RangeError('GatewayOptions.secret must not be empty');
+  const commandTimeoutMs = opts.commandTimeoutMs ?? 10_000;
+  const rateLimit = { perToken: 1200, perIp: 300, windowMs: 60_000, ...opts.rateLimit };
+  const bodyLimitBytes = opts.bodyLimitBytes ?? MAX_BODY_BYTES;
+  positive('commandTimeoutMs', commandTimeoutMs);
+  positive('rateLimit.perToken', rateLimit.perToken);
+  positive('rateLimit.perIp', rateLimit.perIp);
+  positive('rateLimit.windowMs', rateLimit.windowMs);
+  positive('bodyLimitBytes', bodyLimitBytes);
+  return {
+    nc: opts.nc,
+    db: opts.db,
+    verifier: opts.verifier ?? hs256Verifier(opts.secret as string),
+    port: opts.port ?? 0,
+    host: opts.host ?? '127.0.0.1',
+    registry: opts.registry ?? register,
+    commandTimeoutMs,
+    logger: opts.logger ?? createLogger({ component: 'gateway' }),
+    corsOrigins: opts.corsOrigins ?? [],
+    rateLimit,
+    bodyLimitBytes,
+    trustedProxies: opts.trustedProxies ?? [],
+  };
+}
+
+function positive(name: string, value: number): void {
+  if (!(value > 0)) throw new RangeError(`GatewayOptions.${name} must be positive`);
+}
