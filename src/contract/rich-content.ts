@@ -18,7 +18,7 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
-export const Action = z.union([
+export const Action = z.discriminatedUnion('type', [
   z.object({ type: z.literal('postback'), text: displayText({ min: 1, max: 100 }), payload: Payload }),
   z.object({ type: z.literal('link'), text: displayText({ min: 1, max: 100 }), url: WebUrl }),
 ]);
