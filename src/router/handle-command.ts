@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { ParleyError, type AgentCommand, type ErrorCode } from '../contract/index.ts';
-import { asParleyError, type Database } from '../store/index.ts';
+import type { AgentCommand, ErrorCode } from '../contract/index.ts';
+import { classifyDatabaseError, type Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { policyOf, type QueuePolicy } from '../conversation/policy.ts';
 import type { ActorAddress, AgentEventBody, SendToActor } from '../actor/index.ts';
@@ -23,11 +23,12 @@ export async function handleCommand(db: Kysely<Database>, send: SendToActor, con
     reply(command.tenant, command.agentId, { type: 'command.result', commandId: command.commandId, ok: false, error: { code, message } });
   try {
     await carryOut(db, send, config, command, reply, fail);
-  } catch (thrown) {
+  } catch (err) {
     // The database is down: the agent hears so now and may try again (a new command),
-    // rather than after minutes of redeliveries, when the command has expired.
-    const err = asParleyError(thrown);
-    if (err instanceof ParleyError && err.code === 'unavailable') return fail('unavailable', err.message);
+    // rather than after minutes of redeliveries, when the command has expired. Only the
+    // database's own failures: an `unavailable` of Parley's (an earlier event for the actor
+    // still on its way, say) is retried through JetStream like any transient failure.
+    if (classifyDatabaseError(err) === 'unavailable') return fail('unavailable', 'the database is unavailable; nothing was done');
     throw err;
   }
 }
