@@ -343,7 +343,12 @@ describe('docs/contract.md', () => {
     expect(MAX_CLOCK_SKEW_MS).toBe(5 * 60_000);
     expect(prose).toContain('more than **5 minutes** before or after the time JetStream received the message');
     expect(prose).toContain('More than 5 minutes from when JetStream received the message');
-    for (const detail of ['invalid UTF-8', 'invalid JSON at byte <n>', 'invalid JSON']) expect(prose).toContain(`\`${detail}\``);
+    const operations = readFileSync(`${repo}docs/operations.md`, 'utf8');
+    for (const detail of ['invalid UTF-8', 'invalid JSON at byte <n>', 'invalid JSON']) {
+      expect(prose).toContain(`\`${detail}\``);
+      expect(operations).toContain(`\`${detail}\``);
+    }
+    expect(decode(InboundMessage, new Uint8Array([0xff]))).toMatchObject({ ok: false, detail: 'invalid UTF-8' });
   });
 
   it('names every subject, stream and header of the code', () => {
