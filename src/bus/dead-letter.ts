@@ -17,7 +17,10 @@ export async function deadLetter(
 ): Promise<void> {
   const h = natsHeaders();
   h.set(headers.deadLetterReason, code);
-  h.set(headers.deadLetterDetail, detail.slice(0, 1024));
+  // A header value ends at a line break: control characters (from a payload's keys, or
+  // the database's message) must not cut it short or forge another header.
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
+  h.set(headers.deadLetterDetail, detail.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 1024));
   h.set(headers.originalSubject, msg.subject);
   await jetstream(nc).publish(subjects.deadLetter(source), msg.data, {
     headers: h,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ErrorCodes, ParleyError, encode, externalIdOf, subjects, type ErrorCode, type InboundMessage } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-import { conversationPartition } from '../store/index.ts';
+import { asParleyError, conversationPartition } from '../store/index.ts';
 import type { ActorAddress, ActorHost, ActorTarget, Origin } from '../actor/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { contextOfHeaders, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
@@ -107,10 +107,12 @@ export class PartitionMailbox {
       } else {
         reply = { ok: true, outcome: await this.options.receive(partition, request.envelope) };
       }
-    } catch (err) {
+    } catch (thrown) {
+      // A value the database refuses must reach the caller as such: it is not retried.
+      const err = asParleyError(thrown);
       const code: ErrorCode = err instanceof ParleyError ? err.code : 'unavailable';
       reply = { ok: false, code, message: err instanceof Error ? err.message : String(err) };
-      if (!(err instanceof ParleyError)) this.options.log.warn('partition request failed', { partition, err });
+      if (!(thrown instanceof ParleyError)) this.options.log.warn('partition request failed', { partition, err: thrown });
     }
     msg.respond(encode(reply));
   }

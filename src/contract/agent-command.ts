@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MediaTypes } from './media.ts';
 import { AgentId, ResourceName, Skill, TenantName, Timestamp } from './names.ts';
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
+import { displayText, exactText, safeRecord } from './strings.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
 export type Presence = (typeof Presences)[number];
@@ -20,16 +21,16 @@ const base = {
 export const ConfigureAgent = z.object({
   ...base,
   type: z.literal('agent.configure'),
-  name: z.string().min(1).max(256),
+  name: displayText({ min: 1, max: 256 }),
   skills: z.array(Skill).max(100),
   /** Conversations at once per media type (0–25); missing types default to 0. */
   capacity: z.partialRecord(z.enum(MediaTypes), z.number().int().min(0).max(25)),
   /** Proficiency (1–5) per skill; a listed skill without a rating counts as 3. */
-  proficiency: z.record(Skill, z.number().int().min(1).max(5)).optional(),
+  proficiency: safeRecord(Skill, z.number().int().min(1).max(5)).optional(),
   /** Languages the agent speaks (BCP 47 primary tags such as fr, en). */
   languages: z.array(z.string().regex(/^[a-z]{2,3}$/)).max(20).optional(),
   /** Labels that queues select members by. */
-  labels: z.record(z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_./]{0,62}$/), z.string().max(63)).optional(),
+  labels: safeRecord(z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_./]{0,62}$/), exactText({ max: 63 })).optional(),
   /**
    * Which media may still be offered while the agent is busy on another (Genesys'
    * "interrupted by"): `{ email: ['message'] }` lets an agent working an e-mail get messages.
@@ -50,7 +51,7 @@ export const RejectOffer = z.object({
   ...base,
   type: z.literal('offer.reject'),
   offerId: z.uuid(),
-  reason: z.string().max(256).optional(),
+  reason: displayText({ max: 256 }).optional(),
 });
 
 export const SendMessage = z
@@ -58,7 +59,7 @@ export const SendMessage = z
     ...base,
     type: z.literal('message.send'),
     conversationId: z.uuid(),
-    text: z.string().max(65536).optional(),
+    text: displayText({ max: 65536 }).optional(),
     attachments: z.array(Attachment).max(20).optional(),
     content: z.array(RichContent).max(10).optional(),
   })

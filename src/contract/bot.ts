@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ResourceName, Skill } from './names.ts';
-import type { IdTypes } from './inbound-message.ts';
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
+import { Attributes, type IdTypes } from './inbound-message.ts';
+import { displayText } from './strings.ts';
 
 /**
  * What Parley asks a bot, by NATS request/reply on the subject a Channel's
@@ -19,13 +20,11 @@ export interface BotRequest {
   attributes: Record<string, string>;
 }
 
-const Attributes = z.record(z.string().max(64), z.string().max(1024));
-
 /** The bot answers the customer and keeps the conversation. */
 export const BotReply = z
   .object({
     action: z.literal('reply'),
-    text: z.string().max(65536).optional(),
+    text: displayText({ max: 65536 }).optional(),
     attachments: z.array(Attachment).max(20).optional(),
     content: z.array(RichContent).max(10).optional(),
     /** Data collected so far, handed to the agent with the conversation. */

@@ -12,9 +12,11 @@ import {
   DeliveryReceipt,
   ErrorCodes,
   InboundMessage,
+  MAX_CLOCK_SKEW_MS,
   MediaTypes,
   OutboundMessage,
   Presences,
+  RESERVED_KEYS,
   ResourceName,
   RichContent,
   TenantName,
@@ -330,6 +332,25 @@ describe('docs/contract.md', () => {
     }
   });
 
+  it('states the string rules, the clock skew and the malformed-JSON details of the code', () => {
+    const prose = contractDoc.replace(/\s+/g, ' ');
+    const max = 65_536;
+    expect(decode(InboundMessage, encode({ ...inboundText, text: '😀'.repeat(max / 2) })).ok).toBe(true);
+    expect(prose).toContain(`A \`text\` of ${(max / 2).toLocaleString('en')} emoji (${max.toLocaleString('en')} units) is accepted, one more unit is not.`);
+    expect(prose).toContain(`| \`text\` | string | see rule | the message text | ≤ ${max.toLocaleString('en')} |`);
+    for (const key of RESERVED_KEYS) expect(prose).toContain(`\`${key}\``);
+    expect(prose).toMatch(new RegExp(`The keys ${RESERVED_KEYS.map((k) => `\`${k}\``).join(',? (and )?')} are refused`));
+    expect(MAX_CLOCK_SKEW_MS).toBe(5 * 60_000);
+    expect(prose).toContain('more than **5 minutes** before or after the time JetStream received the message');
+    expect(prose).toContain('More than 5 minutes from when JetStream received the message');
+    const operations = readFileSync(`${repo}docs/operations.md`, 'utf8');
+    for (const detail of ['invalid UTF-8', 'invalid JSON at byte <n>', 'invalid JSON']) {
+      expect(prose).toContain(`\`${detail}\``);
+      expect(operations).toContain(`\`${detail}\``);
+    }
+    expect(decode(InboundMessage, new Uint8Array([0xff]))).toMatchObject({ ok: false, detail: 'invalid UTF-8' });
+  });
+
   it('names every subject, stream and header of the code', () => {
     const docSubjects = [
       'parley.v1.inbound.<tenant>.<channel>',
@@ -620,5 +641,98 @@ describe('input hardening', () => {
   it('treats invalid UTF-8 as malformed JSON', () => {
     const r = decode(InboundMessage, new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]));
     expect(r).toMatchObject({ ok: false, code: 'malformedJson' });
+  });
+});
+
+describe('string rules (§4)', () => {
+  const command = readExample('command-configure.json') as Record<string, unknown>;
+  const inbound = (extra: Record<string, unknown>) => decode(InboundMessage, encode({ ...inboundText, ...extra }));
+  const detailOf = (r: ReturnType<typeof inbound>) => (r.ok ? '' : r.detail);
+
+  it.each([
+    ['text', { text: 'a\u0000b' }],
+    ['from.id', { from: { id: 'a\u0000', idType: 'opaque' } }],
+    ['from.name', { from: { id: 'a', idType: 'opaque', name: '\u0000' } }],
+    ['messageId', { messageId: 'm\u0000' }],
+    ['attributes.tier', { attributes: { tier: 'gold\u0000' } }],
+    ['attributes', { attributes: { 'ti\u0000er': 'gold' } }],
+    ['attachments.0.url', { attachments: [{ url: 'https://cdn.example.com/\u0000.png', contentType: 'image/png' }] }],
+    ['content.0.payload', { content: [{ type: 'buttonResponse', text: 'Yes', payload: 'p\u0000' }] }],
+  ])('refuses NUL in %s, naming the field', (field, extra) => {
+    const r = inbound(extra);
+    expect(r).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    expect(detailOf(r)).toContain(field);
+    expect(detailOf(r)).toContain('NUL');
+  });
+
+  it.each([
+    ['from.id', { from: { id: 'a\ud800', idType: 'opaque' } }],
+    ['messageId', { messageId: 'm\udc00' }],
+    ['attributes', { attributes: { ['k\ud800']: 'v' } }],
+    ['content.0.payload', { content: [{ type: 'buttonResponse', text: 'Yes', payload: '\udfff' }] }],
+  ])('refuses a lone surrogate in the id or data field %s', (field, extra) => {
+    const r = inbound(extra);
+    expect(r).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    expect(detailOf(r)).toContain(field);
+    expect(detailOf(r)).toContain('lone UTF-16 surrogate');
+  });
+
+  it('replaces lone surrogates by U+FFFD in text shown to people, and keeps pairs', () => {
+    const r = inbound({ text: 'a\ud800b\udc00 😀', from: { id: 'x', idType: 'opaque', name: 'Zo\udbff' }, attributes: { tier: 'g\ud83d' } });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.text).toBe('a\ufffdb\ufffd 😀');
+    expect(r.value.from.name).toBe('Zo\ufffd');
+    expect(r.value.attributes).toEqual({ tier: 'g\ufffd' });
+  });
+
+  it('counts lengths in UTF-16 code units, at the limit and one past it', () => {
+    const emoji = '😀'; // two code units
+    expect(inbound({ text: emoji.repeat(32_768) }).ok).toBe(true);
+    expect(detailOf(inbound({ text: emoji.repeat(32_768) + 'a' }))).toBe('text: must be at most 65536 UTF-16 code units');
+    expect(detailOf(inbound({ text: emoji.repeat(32_769) }))).toBe('text: must be at most 65536 UTF-16 code units');
+    expect(inbound({ from: { id: 'é'.repeat(256), idType: 'opaque' } }).ok).toBe(true);
+    expect(detailOf(inbound({ from: { id: emoji.repeat(128) + 'a', idType: 'opaque' } }))).toContain('from.id: must be at most 256');
+    expect(inbound({ attributes: { [emoji.repeat(32)]: emoji.repeat(512) } }).ok).toBe(true);
+    expect(detailOf(inbound({ attributes: { a: emoji.repeat(512) + 'a' } }))).toContain('attributes.a: must be at most 1024');
+    expect(detailOf(inbound({ messageId: '' }))).toContain('messageId: must be at least 1');
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses the attribute key %s', (key) => {
+    const raw = `{"attributes":{"tier":"gold","${key}":{"polluted":true}}}`;
+    const r = decode(InboundMessage, new TextEncoder().encode(JSON.stringify(inboundText).replace(/^\{/, raw.slice(0, -1) + ',')));
+    expect(r).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    expect(detailOf(r)).toContain(`attributes.${key}: "${key}" is a reserved key`);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses %s as a label or proficiency key of an agent', (key) => {
+    for (const field of ['labels', 'proficiency']) {
+      const bytes = new TextEncoder().encode(JSON.stringify({ ...command, [field]: { x: 1 } }).replace(`"${field}":{"x":1}`, `"${field}":{"${key}":3}`));
+      const r = decode(AgentCommand, bytes);
+      expect(r).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+      expect(!r.ok && r.detail).toContain(`${field}.${key}`);
+    }
+  });
+
+  it('applies the same rules to commands and receipts', () => {
+    const send = { ...(readExample('command-send.json') as Record<string, unknown>) };
+    expect(decode(AgentCommand, encode({ ...send, text: 'hi\u0000' }))).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    const sent = decode(AgentCommand, encode({ ...send, text: 'hi\ud800' }));
+    expect(sent.ok && sent.value.type === 'message.send' && sent.value.text).toBe('hi\ufffd');
+    expect(decode(AgentCommand, encode({ ...command, name: 'B\u0000' }))).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    const receipt = readExample('receipt.json') as Record<string, unknown>;
+    expect(decode(DeliveryReceipt, encode({ ...receipt, platformMessageId: 'w\ud800' }))).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    expect(decode(DeliveryReceipt, encode({ ...receipt, reason: 'x\u0000' }))).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+  });
+});
+
+describe('malformed payloads', () => {
+  it.each([
+    ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d])],
+    ['invalid JSON at byte 9', new TextEncoder().encode('{"é":1, 2}')],
+    ['invalid JSON', new TextEncoder().encode('{"version":1,"tenant":')],
+    ['invalid JSON', new Uint8Array()],
+  ])('says %s', (detail, bytes) => {
+    expect(decode(InboundMessage, bytes)).toEqual({ ok: false, code: 'malformedJson', detail });
   });
 });

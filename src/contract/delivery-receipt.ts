@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ResourceName, TenantName, Timestamp } from './names.ts';
+import { displayText, exactText } from './strings.ts';
 
 export const DeliveryStatuses = ['sent', 'delivered', 'read', 'failed'] as const;
 export type DeliveryStatus = (typeof DeliveryStatuses)[number];
@@ -18,8 +19,8 @@ export const DeliveryReceipt = z.object({
   status: z.enum(DeliveryStatuses),
   timestamp: Timestamp,
   /** The provider's id for the delivered message, when it has one. */
-  platformMessageId: z.string().max(256).optional(),
+  platformMessageId: exactText({ max: 256 }).optional(),
   /** Why it failed, e.g. RateLimited, MessageExpired, RecipientOptedOut. */
-  reason: z.string().max(256).optional(),
+  reason: displayText({ max: 256 }).optional(),
 });
 export type DeliveryReceipt = z.infer<typeof DeliveryReceipt>;

@@ -1,4 +1,5 @@
 /** Parley's public contract, version 1: NATS subjects and JSON envelopes. */
+export * from './strings.ts';
 export * from './names.ts';
 export * from './media.ts';
 export * from './rich-content.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rejectLoneSurrogates } from './strings.ts';
 
 /**
  * Tokens that appear inside NATS subjects. They must never contain `.`, `*`, `>` or
@@ -26,4 +27,4 @@ export const Timestamp = z.iso.datetime({ offset: true });
 export const Skill = z.string().regex(/^[a-z0-9][-a-z0-9_.]{0,63}$/, 'skills are lowercase words (letters, digits, "-", "_", ".")');
 
 /** A link a customer or agent may open: web addresses only (no javascript:, data:, …). */
-export const WebUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const WebUrl = rejectLoneSurrogates(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })).refine((url) => !url.includes('\u0000'), 'must not contain NUL (U+0000)');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentId, ResourceName, TenantName, Timestamp } from './names.ts';
 import { IdTypes } from './inbound-message.ts';
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
+import { displayText, exactText } from './strings.ts';
 
 /**
  * A message for the customer, published by Parley to `parley.v1.outbound.<tenant>.<channel>`
@@ -15,11 +16,11 @@ export const OutboundMessage = z.object({
   tenant: TenantName,
   channel: ResourceName,
   conversationId: z.uuid(),
-  to: z.object({ id: z.string().min(1).max(256), idType: z.enum(IdTypes) }),
+  to: z.object({ id: exactText({ min: 1, max: 256 }), idType: z.enum(IdTypes) }),
   /** The agent who wrote it; absent for system messages. */
   agentId: AgentId.optional(),
   timestamp: Timestamp,
-  text: z.string().max(65536).optional(),
+  text: displayText({ max: 65536 }).optional(),
   attachments: z.array(Attachment).max(20).optional(),
   content: z.array(RichContent).max(10).optional(),
 }).refine(hasBody, { message: 'a message needs text, attachments or content' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WebUrl } from './names.ts';
+import { displayText, exactText } from './strings.ts';
 
 /**
  * One canonical model of rich content (after Genesys' normalized message content and
@@ -7,38 +8,38 @@ import { WebUrl } from './names.ts';
  * rest to text; inbound taps on buttons/quick replies arrive as `buttonResponse`.
  */
 
-const Payload = z.string().max(1000);
+const Payload = exactText({ max: 1000 });
 
 export const Attachment = z.object({
   url: WebUrl,
-  contentType: z.string().min(1).max(255),
-  filename: z.string().max(255).optional(),
+  contentType: exactText({ min: 1, max: 255 }),
+  filename: displayText({ max: 255 }).optional(),
   size: z.number().int().nonnegative().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 
-export const Action = z.union([
-  z.object({ type: z.literal('postback'), text: z.string().min(1).max(100), payload: Payload }),
-  z.object({ type: z.literal('link'), text: z.string().min(1).max(100), url: WebUrl }),
+export const Action = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('postback'), text: displayText({ min: 1, max: 100 }), payload: Payload }),
+  z.object({ type: z.literal('link'), text: displayText({ min: 1, max: 100 }), url: WebUrl }),
 ]);
 export type Action = z.infer<typeof Action>;
 
 export const QuickReplies = z.object({
   type: z.literal('quickReplies'),
-  text: z.string().min(1).max(4096),
-  options: z.array(z.object({ text: z.string().min(1).max(100), payload: Payload })).min(1).max(25),
+  text: displayText({ min: 1, max: 4096 }),
+  options: z.array(z.object({ text: displayText({ min: 1, max: 100 }), payload: Payload })).min(1).max(25),
 });
 
 export const Buttons = z.object({
   type: z.literal('buttons'),
-  text: z.string().min(1).max(4096),
+  text: displayText({ min: 1, max: 4096 }),
   actions: z.array(Action).min(1).max(10),
 });
 
 export const Card = z.object({
   type: z.literal('card'),
-  title: z.string().min(1).max(256),
-  description: z.string().max(1024).optional(),
+  title: displayText({ min: 1, max: 256 }),
+  description: displayText({ max: 1024 }).optional(),
   imageUrl: WebUrl.optional(),
   actions: z.array(Action).max(10).default([]),
 });
@@ -52,14 +53,14 @@ export const Location = z.object({
   type: z.literal('location'),
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
-  name: z.string().max(256).optional(),
-  address: z.string().max(1024).optional(),
+  name: displayText({ max: 256 }).optional(),
+  address: displayText({ max: 1024 }).optional(),
 });
 
 /** The customer tapped a button or quick reply: `payload` is the option's postback. */
 export const ButtonResponse = z.object({
   type: z.literal('buttonResponse'),
-  text: z.string().max(100),
+  text: displayText({ max: 100 }),
   payload: Payload,
 });
 

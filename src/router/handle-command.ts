@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AgentCommand, ErrorCode } from '../contract/index.ts';
-import type { Database } from '../store/index.ts';
+import { classifyDatabaseError, type Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { policyOf, type QueuePolicy } from '../conversation/policy.ts';
 import type { ActorAddress, AgentEventBody, SendToActor } from '../actor/index.ts';
@@ -19,11 +19,31 @@ export const COMMAND_MAX_AGE_MS = 60_000;
  * actor for presence and offers, the conversation actor for messages and closing.
  */
 export async function handleCommand(db: Kysely<Database>, send: SendToActor, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
+  const fail = (code: ErrorCode, message: string) =>
+    reply(command.tenant, command.agentId, { type: 'command.result', commandId: command.commandId, ok: false, error: { code, message } });
+  try {
+    await carryOut(db, send, config, command, reply, fail);
+  } catch (err) {
+    // The database is down: the agent hears so now and may try again (a new command),
+    // rather than after minutes of redeliveries, when the command has expired. Only the
+    // database's own failures: an `unavailable` of Parley's (an earlier event for the actor
+    // still on its way, say) is retried through JetStream like any transient failure.
+    if (classifyDatabaseError(err) === 'unavailable') return fail('unavailable', 'the database is unavailable; nothing was done');
+    throw err;
+  }
+}
+
+async function carryOut(
+  db: Kysely<Database>,
+  send: SendToActor,
+  config: ConfigRegistry,
+  command: AgentCommand,
+  reply: Reply,
+  fail: (code: ErrorCode, message: string) => void,
+): Promise<void> {
   const { tenant, agentId, commandId } = command;
   const now = Date.now();
   const at = new Date(now).toISOString();
-  const fail = (code: ErrorCode, message: string) =>
-    reply(tenant, agentId, { type: 'command.result', commandId, ok: false, error: { code, message } });
   if (now - Date.parse(command.issuedAt) > COMMAND_MAX_AGE_MS) {
     return fail('commandExpired', `issued at ${command.issuedAt}, more than ${COMMAND_MAX_AGE_MS / 1000} s ago`);
   }

@@ -8,6 +8,7 @@ import type { Database } from '../store/index.ts';
 import { identitiesOf, lookupInbound, resolveCustomer, type StepWrites } from '../store/index.ts';
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
+import { messageTime } from '../conversation/message-time.ts';
 import { chooseQueue } from './choose-queue.ts';
 import type { ActorHost, StepResults } from '../actor/index.ts';
 import type { Fence } from '../cluster/index.ts';
@@ -19,12 +20,19 @@ import type { Fence } from '../cluster/index.ts';
  */
 export const MAX_BACKLOG = 5_000;
 
+/**
+ * A customer message as a router took it from its stream: `receivedAt` is when JetStream
+ * stored it (the same on every delivery). It travels with the envelope to the partition's
+ * owner; absent, the time it is processed stands in.
+ */
+export type ReceivedMessage = InboundMessage & { receivedAt?: string };
+
 /** Takes a customer message in its partition's turn of the group commit; settles once committed. */
 export function submitMessage(
   host: ActorHost,
   config: ConfigRegistry,
   partition: number,
-  envelope: InboundMessage,
+  envelope: ReceivedMessage,
   maxBacklog = MAX_BACKLOG,
 ): Promise<'stored' | 'duplicate'> {
   if (host.backlog >= maxBacklog) {
@@ -44,7 +52,7 @@ export async function receiveMessage(
   host: ActorHost,
   config: ConfigRegistry,
   fence: Fence,
-  envelope: InboundMessage,
+  envelope: ReceivedMessage,
   results: StepResults,
 ): Promise<'stored' | 'duplicate'> {
   const { tenant, from } = envelope;
@@ -65,13 +73,19 @@ export async function receiveMessage(
   if (found.seen) return 'duplicate';
 
   const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known);
-  const sentAt = new Date(envelope.timestamp);
+  const providerSentAt = new Date(envelope.timestamp);
+  const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
+  const sentAt = messageTime(envelope.timestamp, receivedAt);
   let row = found.conversation;
 
   // The window is measured on message time: a parked conversation whose window has
-  // passed is closed here even if its timer has not fired yet (router was down, …).
-  if (row && row.state === 'parked' && row.last_message_at.getTime() + channel.threadingWindowMs <= sentAt.getTime()) {
-    await host.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: sentAt.toISOString() } }, row, results);
+  // passed is closed here even if its timer has not fired yet (router was down, …). It
+  // closed when its window ran out, and never later than now (a message may be stamped
+  // a little ahead).
+  const windowEnd = row && row.last_message_at.getTime() + channel.threadingWindowMs;
+  if (row && windowEnd !== undefined && row.state === 'parked' && windowEnd <= sentAt.getTime()) {
+    const closedAt = new Date(Math.min(windowEnd, receivedAt.getTime())).toISOString();
+    await host.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: closedAt } }, row, results);
     row = undefined;
   }
 
@@ -104,6 +118,7 @@ export async function receiveMessage(
         attachments: message.attachments ? JSON.stringify(message.attachments) : null,
         content: message.content ? JSON.stringify(message.content) : null,
         sent_at: sentAt,
+        provider_sent_at: providerSentAt,
         delivery_status: null,
         delivery_reason: null,
         delivery_updated_at: null,

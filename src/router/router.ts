@@ -20,7 +20,7 @@ import {
 } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { applyReceipt, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
+import { applyReceipt, asParleyError, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
 import { ActorHost, type HostHooks } from '../actor/index.ts';
 import { DEFAULT_PARTITION_COUNT, PartitionLeases, PartitionMailbox, partitionOf, queuePartitionKey } from '../cluster/index.ts';
 import type { AgentContext } from '../agent/context.ts';
@@ -31,7 +31,7 @@ import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTrace
 import { createRouterMetrics } from '../metrics/index.ts';
 import { createLogger, repeatedLog, type Logger } from '../observability/index.ts';
 import { handleCommand } from './handle-command.ts';
-import { submitMessage } from './receive-message.ts';
+import { submitMessage, type ReceivedMessage } from './receive-message.ts';
 import { ActorStateFeed } from './actor-state-feed.ts';
 import { TimerService } from './timer-service.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
@@ -292,7 +292,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const guarded = (source: DeadLetterSource, handle: (msg: JsMsg) => Promise<Verdict>) => async (msg: JsMsg): Promise<Verdict> => {
     try {
       return await handle(msg);
-    } catch (err) {
+    } catch (thrown) {
+      // A value the database refuses (SQLSTATE 22/23) is refused the same on every delivery.
+      const err = asParleyError(thrown);
       if (err instanceof ParleyError && !err.retryable) return rejected(msg, source, err.code, err.message);
       if (msg.info.deliveryCount >= maxDeliveries) {
         log.error('message keeps failing', { err, subject: msg.subject, seq: msg.seq });
@@ -321,7 +323,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!config.channel(m.tenant, m.channel)) return rejected(msg, source, 'unknownChannel', `channel ${m.tenant}/${m.channel} is not configured`);
     const started = performance.now();
     metrics.commitBacklog.set(host.backlog);
-    const outcome = await mailbox.receive(m);
+    const received: ReceivedMessage = { ...m, receivedAt: new Date(msg.info.timestampNanos / 1e6).toISOString() };
+    const outcome = await mailbox.receive(received);
     metrics.actorSteps.observe({ actor: 'inbound-message' }, (performance.now() - started) / 1000);
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };

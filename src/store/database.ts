@@ -62,7 +62,10 @@ export interface MessageTable {
   text: string | null;
   attachments: Json<unknown[]> | null;
   content: Json<unknown[]> | null;
+  /** The time the message is filed under (ordering, threading). */
   sent_at: Timestamp;
+  /** Inbound: the provider's time from the envelope, kept even when `sent_at` had to differ from it. */
+  provider_sent_at: Timestamp | null;
   delivery_status: string | null;
   delivery_reason: string | null;
   delivery_updated_at: Timestamp | null;

@@ -4,6 +4,7 @@ import * as wrapUp from './migrations/2026-11-22T0002-wrap-up.ts';
 import * as partitions from './migrations/2026-11-22T0003-partitions.ts';
 import * as timerTenant from './migrations/2026-11-22T0004-timer-tenant.ts';
 import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-context.ts';
+import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0003-partitions': partitions,
   '2026-11-22T0004-timer-tenant': timerTenant,
   '2026-12-04T0001-outbox-trace-context': outboxTraceContext,
+  '2026-12-04T0005-provider-sent-at': providerSentAt,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -29,7 +29,14 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
     async connect() {
       const client = await pool.connect();
       let wrapper = wrappers.get(client);
-      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
+      if (!wrapper) {
+        // pg-pool listens for a connection's errors only while it is idle: one that dies
+        // while checked out between two statements (pg_terminate_backend, a reset) would
+        // emit 'error' with nobody listening, an uncaught exception that ends the process.
+        // Its next statement fails instead, and the work is retried.
+        client.on('error', () => {});
+        wrappers.set(client, (wrapper = wrap(client)));
+      }
       return wrapper;
     },
     end: () => pool.end(),

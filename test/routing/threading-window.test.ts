@@ -6,7 +6,7 @@ import { channel, queue, startParley, type RunningParley } from '../support/parl
 import { customerHistory } from '../../src/store/index.ts';
 
 const tenant = 'acme';
-const hour = 3_600_000;
+const minute = 60_000;
 
 describe('threading window and returning customers', () => {
   let services: TestServices;
@@ -17,7 +17,9 @@ describe('threading window and returning customers', () => {
   beforeAll(async () => {
     services = await startTestServices();
     parley = await startParley(services.natsUrl, services.databaseUrl, [
-      channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support', threadingWindow: '72h' }),
+      // The shortest window: message times may differ from the receive time by 5 minutes
+      // at most (contract.md §12), so a test cannot stamp its messages days apart.
+      channel(tenant, 'whatsapp', { type: 'whatsapp', queue: 'support', threadingWindow: '1m' }),
       channel(tenant, 'sms', { type: 'sms', queue: 'support', threadingWindow: '72h' }),
       queue(tenant, 'support', { skills: ['support'] }),
     ]);
@@ -57,7 +59,7 @@ describe('threading window and returning customers', () => {
 
     // Bob is now idle longest, yet the returning customer goes back to Alice.
     await bob.presence('available');
-    await customer.say('Any news?', { timestamp: new Date(t0 + 2 * hour).toISOString() });
+    await customer.say('Any news?', { timestamp: new Date(t0 + minute / 2).toISOString() });
     const offer = await alice.next('offer.created');
     expect(offer.conversationId).toBe(first);
     await alice.command({ type: 'offer.accept', offerId: offer.offerId });
@@ -65,8 +67,8 @@ describe('threading window and returning customers', () => {
     expect(bob.pending('offer.created')).toHaveLength(0);
     await alice.close(first);
 
-    // 73 hours after the last message: the old conversation closes, a new one starts.
-    await customer.say('Hello again', { timestamp: new Date(t0 + 75 * hour).toISOString() });
+    // Past the window after the last message: the old conversation closes, a new one starts.
+    await customer.say('Hello again', { timestamp: new Date(Date.now() + 3 * minute).toISOString() });
     const second = await waitFor(
       async () => {
         const rows = await parley.store.db.selectFrom('conversations').select(['id', 'state']).where('id', '<>', first).execute();
@@ -105,8 +107,8 @@ describe('threading window and returning customers', () => {
 
   it('closes a parked conversation when its window passes, through the durable timer', async () => {
     const customer = new CustomerDriver(parley.nc, tenant, 'whatsapp', { id: '+33699999999', idType: 'phone' });
-    // Sent 72 hours minus one second ago: the window ends a second from now.
-    await customer.say('Quick question', { timestamp: new Date(Date.now() - 72 * hour + 1_000).toISOString() });
+    // Sent a minute minus one second ago: the window ends a second from now.
+    await customer.say('Quick question', { timestamp: new Date(Date.now() - minute + 1_000).toISOString() });
     const { id } = await conversationOf('phone:+33699999999');
     const offer = await offerFor(id);
     const agent = offer.agentId === 'alice' ? alice : bob;
