@@ -1,8 +1,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
-import { openStore } from '../store/index.ts';
+import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -14,8 +13,8 @@ export async function runGateway(): Promise<void> {
   if (!settings.authSecret) throw new SettingsError('the gateway process needs PARLEY_AUTH_SECRET (the HS256 secret that signs tokens)');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-gateway' });
-  const store = await openStore({ url: settings.databaseUrl });
+  const nc = await connectNats(settings.natsUrl, 'parley-gateway');
+  const store = await openDatabase({ url: settings.databaseUrl });
   const gateway = await startGateway({ nc, db: store.db, secret: settings.authSecret, registry, host: settings.host, port: settings.port, logger: log });
   log.info('gateway ready', { url: gateway.url });
   onShutdown(log, async () => {

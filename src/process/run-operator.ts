@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { startOperator } from '../../operator/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
+import { connectNats, loadKubeConfig } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -21,11 +21,8 @@ export async function runOperator(): Promise<void> {
   const log = createLogger({ component: 'operator' });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // Loaded here, not at the top: every `parley` command imports this module.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-operator' });
+  const kubeConfig = await loadKubeConfig();
+  const nc = await connectNats(settings.natsUrl, 'parley-operator');
   const nats = trackConnection(nc);
   const bucket = await openConfigBucket(nc);
   const operator = await startOperator({

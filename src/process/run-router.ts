@@ -1,12 +1,11 @@
 import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder } from '../../operator/sync-folder.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
-import { migrateToLatest, openStore } from '../store/index.ts';
 import { startRouter } from '../router/index.ts';
+import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -19,12 +18,13 @@ export async function runRouter(): Promise<void> {
   }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-router' });
+  if (settings.configDir) await checkConfigFolder(settings.configDir);
+  const nc = await connectNats(settings.natsUrl, 'parley-router');
   // A router paused mid-transaction (SIGSTOP, a frozen VM) must not hold its partition's
   // fence forever: the server ends such a session, and the next owner's claim goes through.
-  const store = await openStore({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
-  await migrateToLatest(store.db);
-  const leaseStore = await openStore({ url: settings.databaseUrl, poolSize: 2 });
+  const store = await openDatabase({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
+  await migrateDatabase(store, settings.databaseUrl);
+  const leaseStore = await openDatabase({ url: settings.databaseUrl, poolSize: 2 });
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });

@@ -1,15 +1,14 @@
 import { join, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
-import { migrateToLatest, openStore } from '../store/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
+import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 import { localSecret, upStateFile, writeUpState } from './up-state.ts';
@@ -23,6 +22,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const settings = readSettings();
   const log = createLogger({ component: 'up' });
   const dataDir = resolve(options.dataDir ?? settings.dataDir);
+  const configDir = resolve(settings.configDir ?? 'examples');
+  await checkConfigFolder(configDir);
   let nats: EmbeddedNats | undefined;
   if (!settings.natsUrl) nats = await startEmbeddedNats(dataDir);
   const natsUrl = settings.natsUrl ?? (nats as EmbeddedNats).url;
@@ -30,12 +31,11 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: natsUrl, name: 'parley-up' });
-  const store = await openStore({ url: databaseUrl });
-  await migrateToLatest(store.db);
+  const nc = await connectNats(natsUrl, 'parley-up');
+  const store = await openDatabase({ url: databaseUrl });
+  await migrateDatabase(store, databaseUrl);
   // The operator's local mode: the folder is the source of truth, synced into the
   // configuration bucket that the router watches, as in a cluster.
-  const configDir = resolve(settings.configDir ?? 'examples');
   const bucket = await openConfigBucket(nc);
   await syncFolder(configDir, bucket);
   const folderWatch = watchFolder(configDir, bucket, (outcome) =>

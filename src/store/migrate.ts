@@ -25,7 +25,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: error });
+    // Without a failed migration, the migrator could not start (no connection, no rights on the lock table…).
+    const what = failed ? `migration ${failed.migrationName} failed` : 'the migrations could not run';
+    const why = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : error === undefined ? '' : JSON.stringify(error);
+    throw new MigrationError(why ? `${what}: ${why}` : what, { cause: error });
   }
   return (results ?? []).map((r) => r.migrationName);
 }
