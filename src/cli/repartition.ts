@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import { isStreamNotFound } from '../bus/streams.ts';
 import { CLUSTER_BUCKET, MAX_PARTITION_COUNT, agentPartitionKey, conversationPartitionKey, partitionOf } from '../cluster/index.ts';
-import { readSettings, readUpState } from '../process/index.ts';
+import { processAlive, readSettings, readUpState } from '../process/index.ts';
 import { migrateToLatest, openStore, repartition, type Database } from '../store/index.ts';
 
 export interface RepartitionOptions {
@@ -218,14 +218,4 @@ export async function repartitionCommand(args: { partitions: string | undefined;
     force: args.force,
     watchMs: settings.leaseMs,
   });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, owned by someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -39,7 +39,13 @@ export async function startEmbeddedNats(dataDir: string, port?: number): Promise
   const storeDir = join(dataDir, 'nats');
   await mkdir(storeDir, { recursive: true });
   const chosen = port ?? (await freePort());
-  const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(chosen)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C in the terminal reaches `parley up` only, which stops
+  // the router (it still needs NATS to hand its leases over) before it stops this server.
+  const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(chosen)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  // Out of the terminal's group, it would outlive a `parley up` that exits without stopping it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   await waitForPort(chosen, child, () => stderr);

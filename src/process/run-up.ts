@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
@@ -11,7 +10,8 @@ import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
-import { localSecret, upStateFile, writeUpState } from './up-state.ts';
+import { StopStack } from './stop-stack.ts';
+import { localSecret, readUpState, removeUpState, upStateFile, writeUpState } from './up-state.ts';
 
 /**
  * `parley up`: every role in one process on embedded defaults — a nats-server started
@@ -23,16 +23,26 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const log = createLogger({ component: 'up' });
   const dataDir = resolve(options.dataDir ?? settings.dataDir);
   const configDir = resolve(settings.configDir ?? 'examples');
+  // Signals are handled from the start: Ctrl-C while starting stops what was started.
+  const stops = new StopStack(log);
+  onShutdown(log, () => stops.stop());
   await checkConfigFolder(configDir);
+  // Two processes must never open one embedded database.
+  const running = await readUpState(dataDir).catch(() => undefined);
+  if (running) throw new Error(`parley up is already running on ${dataDir} (pid ${running.pid}, ${upStateFile(dataDir)}); stop it first, or use another --data folder`);
   let nats: EmbeddedNats | undefined;
   if (!settings.natsUrl) nats = await startEmbeddedNats(dataDir);
+  const embedded = nats;
+  if (embedded) stops.push('nats-server', () => embedded.stop());
   const natsUrl = settings.natsUrl ?? (nats as EmbeddedNats).url;
   const databaseUrl = settings.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`;
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const nc = await connectNats(natsUrl, 'parley-up');
+  stops.push('NATS connection', () => nc.drain());
   const store = await openDatabase({ url: databaseUrl });
+  stops.push('database', () => store.close());
   await migrateDatabase(store, databaseUrl);
   // The operator's local mode: the folder is the source of truth, synced into the
   // configuration bucket that the router watches, as in a cluster.
@@ -41,13 +51,22 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const folderWatch = watchFolder(configDir, bucket, (outcome) =>
     outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
   );
+  stops.push('folder watch', () => folderWatch.close());
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
+  stops.push('configuration watch', stopConfig);
   // One node owns every partition; a stable name lets a restart take them back at once.
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs });
+  stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const gateway = await startGateway({ nc, db: store.db, secret, registry, host: settings.host, port: settings.port, logger: log.child({ component: 'gateway' }) });
+  stops.push('gateway', () => gateway.close());
   await writeUpState(dataDir, { gatewayUrl: gateway.url, natsUrl, authSecret: secret, pid: process.pid });
+  // However the process ends (a forced second Ctrl-C, a fatal error), no stale state file is left.
+  process.on('exit', () => removeUpState(dataDir));
+  // Stopped first: from then on `parley demo` says Parley is not running, rather than failing half-way.
+  stops.push('up.json', () => removeUpState(dataDir));
+  stops.started();
 
   const tenants = [...new Set(config.allChannels().map((c) => c.tenant))];
   console.log(
@@ -66,15 +85,4 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  onShutdown(log, async () => {
-    folderWatch.close();
-    stopConfig();
-    await gateway.close();
-    await router.stop();
-    await nc.drain();
-    await store.close();
-    await nats?.stop();
-    await rm(upStateFile(dataDir), { force: true });
-  });
 }

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { UpState } from '../../src/process/index.ts';
+import { runParley } from '../cli/run-parley.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group: `make`, npm,
+ * `parley up`, and whatever they started. Each test starts `parley up` as the leader of
+ * its own group, as a shell does, and signals the group.
+ */
+describe('Ctrl-C on parley up', () => {
+  const dirs: string[] = [];
+  const groups: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const child of groups) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  async function startUp(command: string[] = [process.execPath, 'bin/parley.js']): Promise<{ child: ChildProcess; dataDir: string; exited: Promise<number | null>; output: () => string }> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-ctrl-c-'));
+    dirs.push(dataDir);
+    const env = { ...process.env, PARLEY_DATA: dataDir, PARLEY_PORT: '0', NATS_URL: '', DATABASE_URL: '', PARLEY_AUTH_SECRET: '' };
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, [...args, 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    groups.push(child);
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Parley is up.')) resolve();
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      void exited.then((code) => reject(new Error(`parley up exited with ${code}:\n${output}`)));
+    });
+    return { child, dataDir, exited, output: () => output };
+  }
+
+  const natsPort = async (dataDir: string) => Number(new URL((JSON.parse(await readFile(join(dataDir, 'up.json'), 'utf8')) as UpState).natsUrl).port);
+  const listening = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+
+  it('SIGINT to the process group stops it cleanly: exit 0, no up.json, the embedded nats-server stopped', { timeout: 120_000 }, async () => {
+    const up = await startUp();
+    const port = await natsPort(up.dataDir);
+    expect(await listening(port)).toBe(true);
+    process.kill(-(up.child.pid as number), 'SIGINT');
+    expect(await up.exited, up.output()).toBe(0);
+    expect(await readdir(up.dataDir)).not.toContain('up.json');
+    expect(await listening(port)).toBe(false);
+    // It handed its partitions over through NATS before stopping the server: the router stopped, not crashed.
+    expect(up.output()).not.toMatch(/"level":"error"/);
+  });
+
+  it('the same SIGINT delivered twice (the group, then a forwarding parent such as npx) still stops cleanly', { timeout: 120_000 }, async () => {
+    const up = await startUp();
+    process.kill(-(up.child.pid as number), 'SIGINT');
+    process.kill(up.child.pid as number, 'SIGINT');
+    expect(await up.exited, up.output()).toBe(0);
+    expect(await readdir(up.dataDir)).not.toContain('up.json');
+  });
+
+  it('SIGTERM to npx, which exits without passing it on, still stops parley up cleanly', { timeout: 120_000 }, async () => {
+    const up = await startUp(['npx', '--no-install', 'parley']);
+    const group = up.child.pid as number;
+    up.child.kill('SIGTERM');
+    // npx's child is not ours to wait for: wait for the group to empty.
+    const groupGone = () => {
+      try {
+        process.kill(-group, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    };
+    await waitFor(groupGone, { what: 'parley up (under npx) to exit', timeoutMs: 60_000 });
+    expect(await readdir(up.dataDir)).not.toContain('up.json');
+    expect(up.output()).toContain('"msg":"stopping"');
+  });
+
+  it('a stale up.json (its process is gone) is recognized by `parley demo` and `parley token`', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-stale-'));
+    dirs.push(dataDir);
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const state: UpState = { gatewayUrl: 'http://127.0.0.1:1', natsUrl: 'nats://127.0.0.1:1', authSecret: 'x'.repeat(32), pid: gone.pid as number };
+    await writeFile(join(dataDir, 'up.json'), JSON.stringify(state));
+    for (const args of [['demo'], ['token', '--sub', 'alice']]) {
+      const run = await runParley([...args, '--data', dataDir], { PARLEY_AUTH_SECRET: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`parley ${args[0]}: Parley is not running: ${join(dataDir, 'up.json')} names process ${gone.pid}, which has ended`);
+    }
+  });
+});
