@@ -1,6 +1,8 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
+import { DEFAULT_NATS_URL } from '../bus/index.ts';
+import { checkCluster } from './check-cluster.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -15,6 +17,7 @@ export async function runGateway(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
+  await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
   const gateway = await startGateway({ nc, db: store.db, secret: settings.authSecret, registry, host: settings.host, port: settings.port, logger: log });
   log.info('gateway ready', { url: gateway.url });
   onShutdown(log, async () => {

@@ -7,6 +7,7 @@ import { startGateway } from '../gateway/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
+import { checkCluster } from './check-cluster.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -25,7 +26,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const configDir = resolve(settings.configDir ?? 'examples');
   // Signals are handled from the start: Ctrl-C while starting stops what was started.
   const stops = new StopStack(log);
-  onShutdown(log, () => stops.stop());
+  const shutdown = onShutdown(log, () => stops.stop());
   await checkConfigFolder(configDir);
   // Two processes must never open one embedded database.
   const running = await readUpState(dataDir).catch(() => undefined);
@@ -44,6 +45,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const store = await openDatabase({ url: databaseUrl });
   stops.push('database', () => store.close());
   await migrateDatabase(store, databaseUrl);
+  await checkCluster(nc, store.db, { nats: natsUrl, database: databaseUrl });
   // The operator's local mode: the folder is the source of truth, synced into the
   // configuration bucket that the router watches, as in a cluster.
   const bucket = await openConfigBucket(nc);
@@ -55,7 +57,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
   stops.push('configuration watch', stopConfig);
   // One node owns every partition; a stable name lets a restart take them back at once.
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs });
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));

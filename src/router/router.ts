@@ -63,6 +63,8 @@ export interface RouterOptions {
    * @default db
    */
   leaseDb?: Kysely<Database>;
+  /** The cluster bucket turned out to belong to another database: the router stopped working; the process should exit. */
+  onRefused?(err: Error): void;
 }
 
 export interface ClusterView {
@@ -138,6 +140,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     log,
     hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
+    onRefused: (err) => options.onRefused?.(err),
   });
   const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit work failed') });
   const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log });
