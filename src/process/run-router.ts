@@ -38,7 +38,7 @@ export async function runRouter(): Promise<void> {
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
-  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
   stops.push('configuration watch', stopConfig);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openConfigBucket } from '../config/index.ts';
+import { configChangesCounter } from './config-metrics.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
@@ -50,11 +51,14 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   // configuration bucket that the router watches, as in a cluster.
   const bucket = await openConfigBucket(nc);
   await syncFolder(configDir, bucket);
-  const folderWatch = watchFolder(configDir, bucket, (outcome) =>
-    outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
-  );
+  const folderWatch = watchFolder(configDir, bucket, (outcome) => {
+    if (!(outcome instanceof Error)) return log.info('configuration synced', { folder: configDir, ...outcome });
+    // Nothing of the folder was applied: the live configuration stays as it was.
+    configChangesCounter(registry).inc({ kind: 'folder', outcome: 'refused' });
+    log.error('configuration refused', { kind: 'folder', folder: configDir, outcome: 'refused', err: outcome });
+  });
   stops.push('folder watch', () => folderWatch.close());
-  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
   stops.push('configuration watch', stopConfig);
   // One node owns every partition; a stable name lets a restart take them back at once.
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
