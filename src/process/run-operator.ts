@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openConfigBucket } from '../config/index.ts';
 import { startOperator } from '../../operator/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
+import { trackConnection } from './nats-status.ts';
 import { connectNats, loadKubeConfig } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -44,7 +44,11 @@ export async function runOperator(): Promise<void> {
     host: settings.host,
     port: settings.opsPort,
     // A standby is ready too: it has what it needs to take over at once.
-    ready: () => Promise.resolve(nats.connected && operator.synced),
+    ready: () =>
+      Promise.resolve({
+        nats: nats.connected ? true : 'disconnected (reconnecting)',
+        kubernetes: operator.synced ? true : 'the caches do not hold a complete list of every kind yet',
+      }),
   });
   log.info('operator started', { ops: ops.url, identity: operator.identity, cluster: kubeConfig.getCurrentCluster()?.server });
   onShutdown(log, async () => {
@@ -53,18 +57,4 @@ export async function runOperator(): Promise<void> {
     await ops.close();
     await nc.drain();
   });
-}
-
-/** Whether the NATS connection is up now (not merely "not closed": reconnecting counts as down). */
-function trackConnection(nc: NatsConnection): { readonly connected: boolean } {
-  const state = { connected: true };
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'close') state.connected = false;
-      else if (status.type === 'reconnect') state.connected = true;
-    }
-  })().catch(() => {
-    state.connected = false;
-  });
-  return state;
 }

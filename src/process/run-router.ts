@@ -7,6 +7,7 @@ import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { checkCluster } from './check-cluster.ts';
+import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -26,6 +27,7 @@ export async function runRouter(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   if (settings.configDir) await checkConfigFolder(settings.configDir);
   const nc = await connectNats(settings.natsUrl, 'parley-router');
+  const natsStatus = trackConnection(nc);
   stops.push('NATS connection', () => nc.drain());
   // A router paused mid-transaction (SIGSTOP, a frozen VM) must not hold its partition's
   // fence forever: the server ends such a session, and the next owner's claim goes through.
@@ -48,7 +50,14 @@ export async function runRouter(): Promise<void> {
     host: settings.host,
     port: settings.opsPort,
     // Ready while it can take work: connected, and a member holding its share (an empty share is fine when others hold everything).
-    ready: async () => !nc.isClosed() && router.healthy() && (await sql`select 1`.execute(store.db).then(() => true, () => false)),
+    ready: async () => ({
+      nats: natsStatus.connected ? true : 'disconnected (reconnecting)',
+      database: await sql`select 1`.execute(store.db).then(
+        () => true as const,
+        (err: unknown) => `select 1 failed: ${err instanceof Error ? err.message || err.name : 'unknown error'}`,
+      ),
+      leases: router.healthy() ? true : 'the lease heartbeat has not run for a lease time (stuck, or refused by another database\'s cluster bucket)',
+    }),
     live: () => router.healthy(),
     documents: { '/cluster': () => router.cluster() },
   });
