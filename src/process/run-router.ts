@@ -43,7 +43,6 @@ export async function runRouter(): Promise<void> {
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
   stops.push('configuration watch', stopConfig);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
-  stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
   const ops = await startOpsServer({
     registry,
@@ -62,6 +61,8 @@ export async function runRouter(): Promise<void> {
     documents: { '/cluster': () => router.cluster() },
   });
   stops.push('ops server', () => ops.close());
+  // Stopped first: it hands its partitions over while everything else still works.
+  stops.push('router', () => router.stop());
   stops.started();
   log.info('router ready', { ops: ops.url, node: router.nodeId, partitions: router.cluster().owned.length, cluster: clusterId });
 }
