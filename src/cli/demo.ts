@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import {
   encode,
@@ -15,7 +14,7 @@ import {
   type OutboundMessage,
 } from '../contract/index.ts';
 import { ParleyClient, signToken } from '../gateway/index.ts';
-import { readUpState } from '../process/index.ts';
+import { connectNats, readUpState } from '../process/index.ts';
 
 export interface DemoOptions {
   dataDir: string;
@@ -49,7 +48,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   await events.opened;
   await agent.setPresence(agentId, 'available');
 
-  const nc = await connect({ servers: state.natsUrl, name: 'parley-demo' });
+  const nc = await connectNats(state.natsUrl, 'parley-demo');
   const js = jetstream(nc);
   const outbound = await js.consumers.get(streams.outbound.name, { filter_subjects: subjects.outbound(tenant, channel), deliver_policy: DeliverPolicy.New });
   try {
