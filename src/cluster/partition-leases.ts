@@ -354,7 +354,8 @@ export class PartitionLeases {
   }
 
   private async rebalanceOnce(): Promise<void> {
-    if (this.stopped) return;
+    // Not into a bucket that is not known to be this database's yet.
+    if (this.stopped || this.reopenPending) return;
     const { partitions, nodeId } = this.options;
     const target = fairShare(this.members(), nodeId, partitions);
     const excess = this.held.size - target;

@@ -1,5 +1,5 @@
 /** What a process needs at start, named as an operator would look for it. */
-export const Dependencies = ['NATS', 'PostgreSQL', 'Kubernetes API', 'configuration folder', 'nats-server'] as const;
+export const Dependencies = ['NATS', 'PostgreSQL', 'Kubernetes API', 'configuration folder'] as const;
 export type Dependency = (typeof Dependencies)[number];
 
 /**
