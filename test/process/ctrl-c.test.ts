@@ -56,6 +56,10 @@ describe('Ctrl-C on parley up', () => {
     const up = await startUp();
     const port = await natsPort(up.dataDir);
     expect(await listening(port)).toBe(true);
+    // Meanwhile a second `parley up` on the same data folder refuses (one embedded database, one process).
+    const second = await runParley(['up', '--data', up.dataDir], { NATS_URL: '', DATABASE_URL: '' });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`parley up: parley up is already running on ${up.dataDir} (pid ${up.child.pid}`);
     process.kill(-(up.child.pid as number), 'SIGINT');
     expect(await up.exited, up.output()).toBe(0);
     expect(await readdir(up.dataDir)).not.toContain('up.json');
