@@ -21,6 +21,14 @@ describe('Ctrl-C on parley up', () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
+  /** The command `make up` runs after its prerequisites (which may run `npm ci`: not here). */
+  const makeUpCommand = async () => {
+    const recipe = (await readFile('Makefile', 'utf8')).split(/^up:.*\n/m)[1]?.split(/\n(?!\t)/)[0] ?? '';
+    const last = recipe.split('\n').at(-1)?.trim() ?? '';
+    expect(last).toMatch(/ up$/);
+    return ['bash', '-c', last.replace(/ up$/, ' "$@"'), 'make-up'];
+  };
+
   async function startUp(command: string[] = [process.execPath, 'bin/parley.js']): Promise<{ child: ChildProcess; dataDir: string; exited: Promise<number | null>; output: () => string }> {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-ctrl-c-'));
     dirs.push(dataDir);
@@ -52,8 +60,8 @@ describe('Ctrl-C on parley up', () => {
       socket.once('error', () => resolve(false));
     });
 
-  it('SIGINT to the process group stops it cleanly: exit 0, no up.json, the embedded nats-server stopped', { timeout: 120_000 }, async () => {
-    const up = await startUp();
+  it('SIGINT to the process group of `make up`\'s command stops it cleanly: exit 0, no up.json, the embedded nats-server stopped', { timeout: 120_000 }, async () => {
+    const up = await startUp(await makeUpCommand());
     const port = await natsPort(up.dataDir);
     expect(await listening(port)).toBe(true);
     // Meanwhile a second `parley up` on the same data folder refuses (one embedded database, one process).
@@ -71,6 +79,8 @@ describe('Ctrl-C on parley up', () => {
   it('the same SIGINT delivered twice (the group, then a forwarding parent such as npx) still stops cleanly', { timeout: 120_000 }, async () => {
     const up = await startUp();
     process.kill(-(up.child.pid as number), 'SIGINT');
+    // Sent once the first is being handled: two signals sent at once would merge into one.
+    await waitFor(() => (up.output().includes('"msg":"stopping"') ? true : undefined), { what: 'parley up to start stopping' });
     process.kill(up.child.pid as number, 'SIGINT');
     expect(await up.exited, up.output()).toBe(0);
     expect(await readdir(up.dataDir)).not.toContain('up.json');
