@@ -18,6 +18,15 @@ describe('Ctrl-C on parley up', () => {
   const groups: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of groups) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    // An embedded nats-server runs in a group of its own: stop any that a test left.
+    for (const dir of dirs) {
+      const pid = Number(await readFile(join(dir, 'nats', 'nats-server.pid'), 'utf8').catch(() => ''));
+      try {
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch {
+        // stopped already (nats-server leaves its pid file behind)
+      }
+    }
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
@@ -102,6 +111,30 @@ describe('Ctrl-C on parley up', () => {
     await waitFor(groupGone, { what: 'parley up (under npx) to exit', timeoutMs: 60_000 });
     expect(await readdir(up.dataDir)).not.toContain('up.json');
     expect(up.output()).toContain('"msg":"stopping"');
+  });
+
+  it('after parley up was killed (SIGKILL), the next one stops the nats-server it left and starts', { timeout: 120_000 }, async () => {
+    const killed = await startUp();
+    const orphan = Number(await readFile(join(killed.dataDir, 'nats', 'nats-server.pid'), 'utf8'));
+    const port = await natsPort(killed.dataDir);
+    process.kill(-(killed.child.pid as number), 'SIGKILL');
+    await killed.exited;
+    expect(await listening(port)).toBe(true); // left behind, in its own process group
+
+    const env = { ...process.env, PARLEY_PORT: '0', NATS_URL: '', DATABASE_URL: '', PARLEY_AUTH_SECRET: '' };
+    const again = spawn(process.execPath, ['bin/parley.js', 'up', '--data', killed.dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    groups.push(again);
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => again.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      again.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()).includes('Parley is up.') && resolve());
+      again.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      void exited.then((code) => reject(new Error(`parley up exited with ${code}:\n${output}`)));
+    });
+    expect(await listening(port)).toBe(false);
+    expect(() => process.kill(orphan, 0)).toThrow();
+    process.kill(-(again.pid as number), 'SIGINT');
+    expect(await exited).toBe(0);
   });
 
   it('a stale up.json (its process is gone) is recognized by `parley demo` and `parley token`', async () => {
