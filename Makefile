@@ -31,10 +31,11 @@ lint: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-# `up` only needs NATS.
+# `up` only needs NATS. Run by `node` itself, not through npx or the tsx CLI (each a
+# parent process that forwards signals): Ctrl-C reaches one process, which stops cleanly.
 up: deps
 	scripts/ensure-services.sh nats
-	npx tsx cmd/up.ts
+	node bin/parley.js up
 
 # e.g. make bench BENCH=routing (prints one JSON object on its last line)
 bench: deps

@@ -8,6 +8,39 @@ export function httpStatus(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
+/**
+ * A failed Kubernetes API call, named: what the operator was doing, the HTTP status and
+ * the API server's own message — not the client's dump of the body and response headers.
+ * Still an ApiException (same `code`), so `httpStatus` and callers' checks keep working.
+ */
+export class KubernetesApiError extends ApiException<unknown> {
+  override readonly name = 'KubernetesApiError';
+  constructor(action: string, err: ApiException<unknown>) {
+    super(err.code, '', err.body, err.headers);
+    this.message = `Kubernetes API: ${action}: HTTP ${err.code}${statusMessage(err.body)}`;
+    this.cause = err;
+  }
+}
+
+/** `err` named after `action` when it is an API server's refusal; any other error as it is. */
+export function kubeError(action: string, err: unknown): unknown {
+  return err instanceof ApiException && !(err instanceof KubernetesApiError) ? new KubernetesApiError(action, err as ApiException<unknown>) : err;
+}
+
+/** `: <reason>: <message>` of a Kubernetes Status body (a JSON string or an object), if it is one. */
+function statusMessage(body: unknown): string {
+  let status: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return body ? `: ${body.slice(0, 200)}` : '';
+    }
+  }
+  const { reason, message } = (status ?? {}) as { reason?: unknown; message?: unknown };
+  return [reason, message].filter((part) => typeof part === 'string' && part !== '').map((part) => `: ${String(part)}`).join('');
+}
+
 /** What reconcile writes to the API server; `ParleyClient` is the real one. */
 export interface ResourceWriter {
   /** Merge-patches `status` through the status subresource. */
@@ -37,11 +70,15 @@ export class ParleyClient implements ResourceWriter {
   /** Every object of `kind` in `namespace`, or in every namespace. */
   async list(kind: ResourceKind, namespace?: string): Promise<KubernetesListObject<ParleyObject>> {
     const { plural } = kindInfo[kind];
-    const list: unknown =
-      namespace === undefined
-        ? await this.api.listCustomObjectForAllNamespaces({ group, version, resourcePlural: plural })
-        : await this.api.listNamespacedCustomObject({ group, version, namespace, plural });
-    return list as KubernetesListObject<ParleyObject>;
+    try {
+      const list: unknown =
+        namespace === undefined
+          ? await this.api.listCustomObjectForAllNamespaces({ group, version, resourcePlural: plural })
+          : await this.api.listNamespacedCustomObject({ group, version, namespace, plural });
+      return list as KubernetesListObject<ParleyObject>;
+    } catch (err) {
+      throw kubeError(`list ${plural}${namespace === undefined ? '' : ` in ${namespace}`}`, err);
+    }
   }
 
   /** The latest object from the API server; `undefined` when it does not exist. */
@@ -50,7 +87,7 @@ export class ParleyClient implements ResourceWriter {
       return (await this.api.getNamespacedCustomObject({ group, version, namespace, plural: kindInfo[kind].plural, name })) as ParleyObject;
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
-      throw err;
+      throw kubeError(`get ${kindInfo[kind].plural} ${namespace}/${name}`, err);
     }
   }
 
@@ -62,7 +99,7 @@ export class ParleyClient implements ResourceWriter {
       if (code === 404) return; // deleted meanwhile: nothing left to report on
       // The CRD schema refused the status: a bug that no retry fixes.
       if (code === 400 || code === 422) throw new TerminalError(`status of ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} refused (${code})`, { cause: err });
-      throw err;
+      throw kubeError(`patch the status of ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, err);
     }
   }
 
@@ -76,7 +113,11 @@ export class ParleyClient implements ResourceWriter {
           { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
           { op: 'add', path: '/metadata/finalizers', value: [finalizer] },
         ];
-    return (await this.api.patchNamespacedCustomObject({ ...this.ref(obj), body: ops }, jsonPatch)) as ParleyObject;
+    try {
+      return (await this.api.patchNamespacedCustomObject({ ...this.ref(obj), body: ops }, jsonPatch)) as ParleyObject;
+    } catch (err) {
+      throw kubeError(`add the finalizer of ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, err);
+    }
   }
 
   async removeFinalizer(obj: ParleyObject, finalizer: string): Promise<void> {
@@ -97,7 +138,7 @@ export class ParleyClient implements ResourceWriter {
       );
     } catch (err) {
       if (httpStatus(err) === 404) return;
-      throw err;
+      throw kubeError(`remove the finalizer of ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, err);
     }
   }
 

@@ -1,21 +1,17 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ParleyError } from '../contract/index.ts';
-import { ClaimsSchema } from './claims.ts';
+import { createHmac } from 'node:crypto';
 import type { Claims, Role } from './claims.ts';
 
 /*
- * The synchronous HS256 code from before jose, kept only for callers that cannot await yet
- * (`src/gateway/access.ts`, `parley token`, `parley demo`, tests). Its output is byte for
- * byte what `signLocalToken` (jose) signs, which hs256-tokens.test.ts checks. New code uses
- * `signLocalToken` and `createTokenVerifier`.
+ * A synchronous HS256 signer for test fixtures and benchmarks, which build many tokens
+ * inside synchronous code. Its output is byte for byte what `signLocalToken` (jose) signs,
+ * which hs256-tokens.test.ts checks; every token is verified by jose
+ * (`createTokenVerifier`), never by hand-written code.
  */
 
 const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-const segment = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Signs an HS256 JWT for the gateway.
- * @deprecated use `await signLocalToken(secret, claims, ttlSeconds)`.
  * @param ttlSeconds lifetime of the token. @default 28800 (8 hours)
  */
 export function signToken(
@@ -30,55 +26,12 @@ export function signToken(
   return `${body}.${sign(secret, body)}`;
 }
 
-/**
- * Verifies an HS256 JWT and returns its claims (no clock tolerance, claims under Parley's names).
- * @deprecated use `createTokenVerifier(readAuthSettings()).verify(token)`.
- * @throws ParleyError `unauthorized` when the token is malformed, uses another algorithm,
- *   has a bad signature, carries invalid claims or has expired.
- */
-export function verifyToken(secret: string, token: string): Claims {
-  requireSecret(secret);
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => segment.test(p))) throw unauthorized('malformed token');
-  const [encodedHeader, encodedPayload, signature] = parts as [string, string, string];
-
-  const head = parseJson(encodedHeader);
-  // Pinning the algorithm defeats `alg: none` and algorithm-confusion attacks.
-  if (!isRecord(head) || head.alg !== 'HS256') throw unauthorized('unsupported token algorithm');
-
-  const expected = Buffer.from(sign(secret, `${encodedHeader}.${encodedPayload}`), 'base64url');
-  const actual = Buffer.from(signature, 'base64url');
-  // timingSafeEqual throws on a length mismatch; the length itself is no secret.
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw unauthorized('bad signature');
-
-  const parsed = ClaimsSchema.safeParse(parseJson(encodedPayload));
-  if (!parsed.success) throw unauthorized('invalid claims');
-  if (parsed.data.exp <= Math.floor(Date.now() / 1000)) throw unauthorized('token expired');
-  return parsed.data;
-}
-
 function sign(secret: string, data: string): string {
   return createHmac('sha256', secret).update(data).digest('base64url');
 }
 
 function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
-}
-
-function parseJson(encoded: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-  } catch (err) {
-    throw unauthorized('malformed token', err);
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unauthorized(detail: string, cause?: unknown): ParleyError {
-  return new ParleyError('unauthorized', detail, cause === undefined ? undefined : { cause });
 }
 
 function requireSecret(secret: string): void {

@@ -7,5 +7,5 @@ export { signLocalToken } from './local-tokens.ts';
 export type { LocalTokenOptions } from './local-tokens.ts';
 export { createTokenVerifier, hs256Verifier } from './token-verifier.ts';
 export type { TokenVerifier } from './token-verifier.ts';
-/** @deprecated synchronous HS256 helpers, until their callers move to `signLocalToken` and `TokenVerifier`. */
-export { signToken, verifyToken } from './hs256-tokens.ts';
+/** A synchronous signer of local tokens for fixtures and benchmarks; production code awaits `signLocalToken`. */
+export { signToken } from './hs256-tokens.ts';

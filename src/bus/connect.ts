@@ -1,5 +1,8 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
+/** Where a process looks for NATS when NATS_URL is not set. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
 export interface BusOptions {
   /** NATS server URL(s). @default "nats://127.0.0.1:4222" */
   url?: string;
@@ -7,10 +10,13 @@ export interface BusOptions {
   name?: string;
 }
 
-/** Connects to NATS and keeps reconnecting forever: a router outlives server restarts. */
+/**
+ * Connects to NATS and keeps reconnecting forever once connected: a router outlives
+ * server restarts. The first connection is not retried: a wrong URL fails the start.
+ */
 export async function connectBus(options: BusOptions = {}): Promise<NatsConnection> {
   return connect({
-    servers: (options.url ?? 'nats://127.0.0.1:4222').split(','),
+    servers: (options.url ?? DEFAULT_NATS_URL).split(','),
     name: options.name ?? 'parley',
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

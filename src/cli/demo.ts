@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import {
   encode,
@@ -14,8 +13,9 @@ import {
   type OfferCreatedEvent,
   type OutboundMessage,
 } from '../contract/index.ts';
-import { ParleyClient, signToken } from '../gateway/index.ts';
-import { readUpState } from '../process/index.ts';
+import { signLocalToken } from '../auth/index.ts';
+import { ParleyClient } from '../gateway/index.ts';
+import { connectNats, readUpState } from '../process/index.ts';
 
 export interface DemoOptions {
   dataDir: string;
@@ -42,14 +42,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const mark = (who: string, what: string) => lines.push(`  +${(performance.now() - started).toFixed(0).padStart(5)} ms  ${who.padEnd(22)} ${what}`);
 
   const agentId = 'demo-agent';
-  const admin = new ParleyClient({ baseUrl: state.gatewayUrl, token: signToken(state.authSecret, { sub: 'parley-demo', tenant, role: 'admin' }) });
-  const agent = new ParleyClient({ baseUrl: state.gatewayUrl, token: signToken(state.authSecret, { sub: agentId, tenant, role: 'agent' }) });
+  const admin = new ParleyClient({ baseUrl: state.gatewayUrl, token: await signLocalToken(state.authSecret, { sub: 'parley-demo', tenant, role: 'admin' }) });
+  const agent = new ParleyClient({ baseUrl: state.gatewayUrl, token: await signLocalToken(state.authSecret, { sub: agentId, tenant, role: 'agent' }) });
   await admin.configureAgent(agentId, { name: 'Demo Agent', skills: ['support', 'billing'], capacity: { message: 4 } });
   const events = agent.events(agentId);
   await events.opened;
   await agent.setPresence(agentId, 'available');
 
-  const nc = await connect({ servers: state.natsUrl, name: 'parley-demo' });
+  const nc = await connectNats(state.natsUrl, 'parley-demo');
   const js = jetstream(nc);
   const outbound = await js.consumers.get(streams.outbound.name, { filter_subjects: subjects.outbound(tenant, channel), deliver_policy: DeliverPolicy.New });
   try {

@@ -1,75 +1,59 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readUpState, runGateway, runOperator, runRouter, runUp } from '../process/index.ts';
-import { Roles, signToken, type Role } from '../gateway/index.ts';
-import { runDemo } from './demo.ts';
-import { repartitionCommand } from './repartition.ts';
+import { causeChain } from '../process/index.ts';
+import { commands, UsageError, type Command } from './commands.ts';
 
-const usage = `parley — open routing for contact-center messaging
+const overview = () => `parley — open routing for contact-center messaging
 
-Usage:
-  parley up                      every role in one process on embedded defaults
-  parley router                  a routing node (NATS_URL, DATABASE_URL, PARLEY_CONFIG)
-  parley gateway                 the agent API (NATS_URL, DATABASE_URL, PARLEY_AUTH_SECRET)
-  parley operator                the Kubernetes operator (NATS_URL, KUBECONFIG or in-cluster, POD_NAMESPACE)
-  parley demo [--tenant demo] [--channel whatsapp]
-                                 a customer and an agent talk through a running \`parley up\`
-  parley token --tenant T --sub ID [--role agent|supervisor|admin] [--ttl 28800]
-                                 prints a gateway token signed with the local secret
-  parley repartition --partitions N [--force]
-                                 changes the partition count of the store (DATABASE_URL, else the
-                                 data of \`parley up\`); refuses while routers are registered in
-                                 NATS (NATS_URL): stop every router first
-Options:
-  --data DIR                     where \`parley up\` keeps its data (default .parley, or PARLEY_DATA)
-  --force                        repartition even though routers seem to be registered
-`;
+Usage: parley <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`).join('\n')}
+
+  parley <command> --help   that command's options and environment
+  parley --version          the version`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `parley ${pkg.version}`;
+}
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      data: { type: 'string', default: process.env.PARLEY_DATA ?? '.parley' },
-      tenant: { type: 'string', default: 'demo' },
-      channel: { type: 'string', default: 'whatsapp' },
-      sub: { type: 'string' },
-      role: { type: 'string', default: 'agent' },
-      ttl: { type: 'string', default: '28800' },
-      partitions: { type: 'string' },
-      force: { type: 'boolean', default: false },
-    },
-  });
-  switch (command) {
-    case 'up':
-      return runUp({ dataDir: values.data });
-    case 'router':
-      return runRouter();
-    case 'gateway':
-      return runGateway();
-    case 'operator':
-      return runOperator();
-    case 'demo':
-      return runDemo({ dataDir: values.data, tenant: values.tenant, channel: values.channel });
-    case 'token': {
-      if (!values.sub) throw new Error('token needs --sub (the agent id or user name)');
-      if (!Roles.includes(values.role as Role)) throw new Error(`--role must be one of ${Roles.join(', ')}`);
-      const secret = process.env.PARLEY_AUTH_SECRET || (await readUpState(values.data)).authSecret;
-      console.log(signToken(secret, { sub: values.sub, tenant: values.tenant, role: values.role as Role }, Number(values.ttl)));
-      return;
-    }
-    case 'repartition':
-      return repartitionCommand({ partitions: values.partitions, force: values.force, dataDir: values.data });
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(usage);
-      return;
-    default:
-      throw new Error(`unknown command "${command}"\n\n${usage}`);
+  const [name, ...rest] = argv;
+  if (name === undefined || isHelp(name) || name === 'help') {
+    const about = rest[0] && commands.find((c) => c.name === rest[0]);
+    return void console.log(about ? about.usage : overview());
+  }
+  if (name === '--version' || name === '-v' || name === 'version') return void console.log(version());
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  if (rest.some(isHelp)) return void console.log(command.usage);
+  await command.run(parse(command, rest));
+}
+
+function parse(command: Command, args: string[]): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options: command.options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    // node's own wording ("Unknown option '--x'. To specify a positional argument…") is for scripts, not for parley's users.
+    const code = (err as { code?: string }).code;
+    const message = err instanceof Error ? (err.message.split('. ')[0] ?? err.message) : String(err);
+    throw code?.startsWith('ERR_PARSE_ARGS') ? new UsageError(message, command.name) : err;
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`parley: ${err instanceof Error ? err.message : String(err)}`);
+const argv = process.argv.slice(2);
+main(argv).catch((err: unknown) => {
+  const prefix = commands.some((c) => c.name === argv[0]) ? `parley ${argv[0]}` : 'parley';
+  if (err instanceof UsageError) {
+    console.error(`${prefix}: ${err.message}`);
+    console.error(err.command ? `See \`parley ${err.command} --help\`.` : overview());
+    process.exit(2);
+  }
+  // One line that says what failed, then why, deepest cause last.
+  console.error(`${prefix}: ${err instanceof Error ? err.message : String(err)}`);
+  for (const cause of causeChain(err)) console.error(`  caused by: ${cause}`);
   process.exit(1);
 });

@@ -6,8 +6,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import { isStreamNotFound } from '../bus/streams.ts';
 import { CLUSTER_BUCKET, MAX_PARTITION_COUNT, agentPartitionKey, conversationPartitionKey, partitionOf } from '../cluster/index.ts';
-import { readSettings, readUpState } from '../process/index.ts';
-import { migrateToLatest, openStore, repartition, type Database } from '../store/index.ts';
+import { migrateDatabase, openDatabase, processAlive, readSettings, readUpState } from '../process/index.ts';
+import { repartition, type Database } from '../store/index.ts';
 
 export interface RepartitionOptions {
   /** The new partition count. */
@@ -104,9 +104,9 @@ export async function runRepartition(options: RepartitionOptions): Promise<Repar
   }
   await checkNoRouters(options, print);
 
-  const store = await openStore({ url: options.databaseUrl });
+  const store = await openDatabase({ url: options.databaseUrl });
   try {
-    await migrateToLatest(store.db);
+    await migrateDatabase(store, options.databaseUrl);
     const previous = await partitionCount(store.db);
     // Counted before the move (the routers are stopped: nothing changes in between).
     const moves = await movesTo(store.db, partitions);
@@ -218,14 +218,4 @@ export async function repartitionCommand(args: { partitions: string | undefined;
     force: args.force,
     watchMs: settings.leaseMs,
   });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, owned by someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

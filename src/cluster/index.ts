@@ -4,3 +4,4 @@ export * from './fair-share.ts';
 export * from './ownership.ts';
 export * from './partition-leases.ts';
 export * from './partition-mailbox.ts';
+export * from './cluster-id.ts';

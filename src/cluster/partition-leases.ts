@@ -3,9 +3,10 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-import { claimEpoch } from '../store/index.ts';
+import { claimEpoch, readClusterId } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isStreamNotFound } from '../bus/streams.ts';
+import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
 import { claimOrder, fairShare } from './fair-share.ts';
 
 /** The NATS KV bucket of cluster membership and partition leases. */
@@ -46,6 +47,12 @@ export interface PartitionLeasesOptions {
   log: Logger;
   /** A partition changed hands on this node (for metrics). */
   onHandover?(kind: 'gained' | LossReason): void;
+  /**
+   * The cluster bucket was recreated by a router of another database: this node gave up
+   * every partition and stopped (it must never adopt that bucket). The process should exit.
+   * @default nothing: the node stays stopped and `healthy()` says false
+   */
+  onRefused?(err: ClusterMismatchError): void;
 }
 
 interface Seen {
@@ -92,6 +99,12 @@ export class PartitionLeases {
   private stopped = false;
   private beating = false;
   private lastBeatAt = performance.now();
+  /** The database's cluster id, which the bucket must record (read once: it never changes). */
+  private clusterId: string | undefined;
+  /** Why the bucket must be opened afresh at the next heartbeat (an earlier attempt failed). */
+  private reopenPending: string | undefined;
+  /** Set when the bucket turned out to belong to another database: nothing more is done. */
+  private refused: ClusterMismatchError | undefined;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
 
@@ -107,15 +120,20 @@ export class PartitionLeases {
 
   /** Joins the cluster and takes a first share of the partitions (resolves once those are active). */
   async start(): Promise<void> {
+    this.clusterId = await readClusterId(this.options.db);
     await this.open();
     await this.beat();
     await this.rebalance();
     this.heartbeat = setInterval(() => void this.beat().then(() => this.rebalance()), this.heartbeatMs);
   }
 
-  /** Creates the bucket if need be, watches it, and reads what it holds. */
+  /**
+   * Creates the bucket if need be, makes sure it is this database's (ClusterMismatchError
+   * otherwise), watches it, and reads what it holds.
+   */
   private async open(): Promise<void> {
-    this.kv = await new Kvm(this.options.nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
+    this.kv = await openClusterBucket(this.options.nc);
+    await bindClusterId(this.kv, this.clusterId as string);
     this.bucketCreated = (await this.bucketInfo())?.created;
     const watch = await this.kv.watch({ include: 'updates' });
     this.watcher = watch;
@@ -165,11 +183,25 @@ export class PartitionLeases {
    */
   private async reopen(why: string): Promise<void> {
     this.options.log.warn('the cluster bucket was lost: opening it afresh', { bucket: CLUSTER_BUCKET, why });
+    this.reopenPending = why;
     this.watcher?.stop();
     this.seen.clear();
     this.memberRevision = undefined;
     for (const p of [...this.held.keys()]) await this.drop(p, 'expired');
-    await this.open();
+    try {
+      await this.open();
+      this.reopenPending = undefined;
+    } catch (err) {
+      if (!(err instanceof ClusterMismatchError)) throw err;
+      // Recreated by a router of another database: adopting it would store this cluster's
+      // conversations under the other's leases. Nothing is held any more; stop here.
+      this.refused = err;
+      this.stopped = true;
+      clearInterval(this.heartbeat);
+      this.watcher?.stop();
+      this.options.log.error('the cluster bucket now belongs to another database: this router stops', { bucket: CLUSTER_BUCKET, err });
+      this.options.onRefused?.(err);
+    }
   }
 
   /** The epoch this node may write a partition with, or undefined if it does not (or no longer safely) own it. */
@@ -187,6 +219,7 @@ export class PartitionLeases {
 
   /** False when the heartbeat has stalled (the event loop is stuck): the liveness probe's answer. */
   healthy(): boolean {
+    if (this.refused) return false;
     return performance.now() - this.lastBeatAt < Math.max(this.leaseMs, 3 * this.heartbeatMs);
   }
 
@@ -205,6 +238,8 @@ export class PartitionLeases {
     this.stopped = true;
     clearInterval(this.heartbeat);
     await this.rebalancing;
+    // Refused: the bucket is another database's, and nothing of this node is in it.
+    if (this.refused) return;
     // Out of the member list first, so the others count without this node as the partitions come free.
     await this.kv.delete(memberKey(this.nodeId)).catch((err: unknown) => this.options.log.warn('could not leave the member list', { err }));
     await Promise.all([...this.held.keys()].map((p) => this.release(p)));
@@ -212,6 +247,7 @@ export class PartitionLeases {
   }
 
   private observe(entry: KvEntry): void {
+    if (!entry.key.startsWith('members.') && !entry.key.startsWith('partitions.')) return;
     const current = this.seen.get(entry.key)?.entry;
     if (current && current.revision >= entry.revision) return;
     this.seen.set(entry.key, { entry: entry.operation === 'PUT' ? entry : undefined, seenAt: performance.now() });
@@ -262,6 +298,7 @@ export class PartitionLeases {
     this.beating = true;
     this.lastBeatAt = performance.now();
     try {
+      if (this.reopenPending) await this.reopen(this.reopenPending);
       await this.renewMembership();
     } catch (err) {
       this.options.log.warn('member heartbeat failed', { err });
@@ -317,7 +354,8 @@ export class PartitionLeases {
   }
 
   private async rebalanceOnce(): Promise<void> {
-    if (this.stopped) return;
+    // Not into a bucket that is not known to be this database's yet.
+    if (this.stopped || this.reopenPending) return;
     const { partitions, nodeId } = this.options;
     const target = fairShare(this.members(), nodeId, partitions);
     const excess = this.held.size - target;
@@ -403,6 +441,11 @@ export class PartitionLeases {
     this.options.onHandover?.(reason);
     await this.options.hooks.lost(p, reason);
   }
+}
+
+/** Opens the cluster bucket, creating it on first use (the same settings every time). */
+export function openClusterBucket(nc: NatsConnection): Promise<KV> {
+  return new Kvm(nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
 }
 
 function isWrongRevision(err: unknown): boolean {

@@ -10,7 +10,7 @@ export { ParleyClient } from './client.ts';
 export type { AgentProfile, OutgoingMessage, ParleyClientOptions } from './client.ts';
 export { AgentEventStream, MAX_BUFFERED_EVENTS } from './event-stream.ts';
 export { EventStreamClosedError, EventTimeoutError, GatewayError } from './client-errors.ts';
-export { Roles, signToken, verifyToken } from '../auth/index.ts';
+export { Roles, signToken } from '../auth/index.ts';
 export type { Claims, Role } from '../auth/index.ts';
 export { HttpOnlyCodes } from './http-errors.ts';
 export type { HttpOnlyCode, Problem, ProblemCode } from './http-errors.ts';

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { OperatorMetrics } from '../../operator/metrics.ts';
 import { gatewayMetrics } from '../gateway/metrics.ts';
+import { configChangesCounter } from '../process/config-metrics.ts';
 import { createRouterMetrics } from './router-metrics.ts';
 
 /** docs/metrics.md is the reference for SREs: one table row per metric the code registers, with its type and labels. */
@@ -23,6 +24,7 @@ function registered(): { name: string; type: string; labels: string[] }[] {
   createRouterMetrics(registry);
   gatewayMetrics(registry);
   new OperatorMetrics(registry);
+  configChangesCounter(registry);
   return registry.getMetricsAsArray().map((m) => {
     const metric = m as unknown as { name: string; labelNames: string[]; constructor: { name: string } };
     return { name: metric.name, type: metric.constructor.name.toLowerCase(), labels: [...metric.labelNames].sort() };

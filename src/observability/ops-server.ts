@@ -2,10 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/** Each dependency's state: `true` when usable, else why not (e.g. `"connection closed"`). */
+export type Readiness = Record<string, true | string>;
+
 export interface OpsServerOptions {
   registry: Registry;
-  /** Answers whether the process can take work (dependencies reachable). */
-  ready(): Promise<boolean>;
+  /**
+   * Answers whether the process can take work (dependencies reachable): a boolean, or
+   * each dependency's state, which `/readyz` then reports (ready when all are `true`).
+   */
+  ready(): Promise<boolean | Readiness>;
   /** Answers whether the process is alive (not stuck); restarted by Kubernetes when not. @default always */
   live?(): boolean;
   /** More read-only JSON documents served under their path (e.g. `/cluster`). */
@@ -38,8 +44,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (document) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document()));
     if (path === '/readyz') {
       void options.ready().then(
-        (ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable' })),
-        () => res.writeHead(503).end(),
+        (answer) => {
+          const checks = typeof answer === 'boolean' ? undefined : Object.fromEntries(Object.entries(answer).map(([name, state]) => [name, state === true ? 'ok' : state]));
+          const ok = checks ? Object.values(answer).every((state) => state === true) : answer === true;
+          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable', ...(checks && { checks }) }));
+        },
+        (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unavailable', error: err instanceof Error ? err.message : 'readiness check failed' })),
       );
       return;
     }

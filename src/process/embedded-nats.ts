@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -38,8 +38,16 @@ export async function startEmbeddedNats(dataDir: string, port?: number): Promise
   const binary = await findNatsServer();
   const storeDir = join(dataDir, 'nats');
   await mkdir(storeDir, { recursive: true });
+  const pidFile = join(storeDir, 'nats-server.pid');
+  await stopOrphan(pidFile, storeDir);
   const chosen = port ?? (await freePort());
-  const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(chosen)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C in the terminal reaches `parley up` only, which stops
+  // the router (it still needs NATS to hand its leases over) before it stops this server.
+  const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(chosen), '-P', pidFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  // Out of the terminal's group, it would outlive a `parley up` that exits without stopping it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   await waitForPort(chosen, child, () => stderr);
@@ -81,4 +89,24 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * A nats-server that a killed `parley up` left running on this data folder (it runs in
+ * its own process group, so a SIGKILL of `up` does not reach it): it holds the JetStream
+ * store, so it is stopped before a new one starts.
+ */
+async function stopOrphan(pidFile: string, storeDir: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  // Only if that pid is still a nats-server on this store (a pid may have been reused).
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('nats-server') && cmdline.includes(storeDir)) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    // Gone, or a zombie (empty command line) waiting for its adoptive parent to reap it.
+    const running = async () => (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('nats-server');
+    while (Date.now() < deadline && (await running())) await new Promise((r) => setTimeout(r, 50));
+  }
+  await rm(pidFile, { force: true });
 }

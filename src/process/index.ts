@@ -4,3 +4,5 @@ export { runOperator } from './run-operator.ts';
 export { runUp } from './run-up.ts';
 export * from './settings.ts';
 export * from './up-state.ts';
+export * from './dependency-error.ts';
+export { connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';

@@ -1,8 +1,11 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
+import { createTokenVerifier } from '../auth/index.ts';
+import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
-import { openStore } from '../store/index.ts';
+import { checkCluster } from './check-cluster.ts';
+import { gatewayReadiness } from './gateway-readiness.ts';
+import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -11,15 +14,19 @@ export async function runGateway(): Promise<void> {
   const settings = readSettings();
   const log = createLogger({ component: 'gateway' });
   if (!settings.databaseUrl?.startsWith('postgres')) throw new SettingsError('the gateway process needs DATABASE_URL=postgres://…');
-  if (!settings.authSecret) throw new SettingsError('the gateway process needs PARLEY_AUTH_SECRET (the HS256 secret that signs tokens)');
+  if (settings.auth.mode === 'local' && !settings.auth.secret) {
+    throw new SettingsError('the gateway process needs PARLEY_AUTH_SECRET (the HS256 secret that signs tokens), or PARLEY_AUTH_MODE=keys|oidc');
+  }
+  const verifier = createTokenVerifier(settings.auth);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-gateway' });
-  const store = await openStore({ url: settings.databaseUrl });
+  const nc = await connectNats(settings.natsUrl, 'parley-gateway');
+  const store = await openDatabase({ url: settings.databaseUrl });
+  await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
   const gateway = await startGateway({
     nc,
     db: store.db,
-    secret: settings.authSecret,
+    verifier,
     registry,
     host: settings.host,
     port: settings.port,
@@ -30,7 +37,7 @@ export async function runGateway(): Promise<void> {
     trustedProxies: settings.trustedProxies,
   });
   // Metrics stay off the public API port: scrape them on the ops port.
-  const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: async () => (await gateway.unready()).length === 0 });
+  const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });
   log.info('gateway ready', { url: gateway.url, ops: ops.url });
   onShutdown(log, async () => {
     await gateway.close();

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { startOperator } from '../../operator/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
+import { trackConnection } from './nats-status.ts';
+import { connectNats, loadKubeConfig } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -21,11 +21,8 @@ export async function runOperator(): Promise<void> {
   const log = createLogger({ component: 'operator' });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // Loaded here, not at the top: every `parley` command imports this module.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-operator' });
+  const kubeConfig = await loadKubeConfig();
+  const nc = await connectNats(settings.natsUrl, 'parley-operator');
   const nats = trackConnection(nc);
   const bucket = await openConfigBucket(nc);
   const operator = await startOperator({
@@ -47,7 +44,11 @@ export async function runOperator(): Promise<void> {
     host: settings.host,
     port: settings.opsPort,
     // A standby is ready too: it has what it needs to take over at once.
-    ready: () => Promise.resolve(nats.connected && operator.synced),
+    ready: () =>
+      Promise.resolve({
+        nats: nats.connected ? true : 'disconnected (reconnecting)',
+        kubernetes: operator.synced ? true : 'the caches do not hold a complete list of every kind yet',
+      }),
   });
   log.info('operator started', { ops: ops.url, identity: operator.identity, cluster: kubeConfig.getCurrentCluster()?.server });
   onShutdown(log, async () => {
@@ -56,18 +57,4 @@ export async function runOperator(): Promise<void> {
     await ops.close();
     await nc.drain();
   });
-}
-
-/** Whether the NATS connection is up now (not merely "not closed": reconnecting counts as down). */
-function trackConnection(nc: NatsConnection): { readonly connected: boolean } {
-  const state = { connected: true };
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'close') state.connected = false;
-      else if (status.type === 'reconnect') state.connected = true;
-    }
-  })().catch(() => {
-    state.connected = false;
-  });
-  return state;
 }

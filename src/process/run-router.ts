@@ -1,14 +1,17 @@
 import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder } from '../../operator/sync-folder.ts';
+import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
-import { migrateToLatest, openStore } from '../store/index.ts';
 import { startRouter } from '../router/index.ts';
+import { checkCluster } from './check-cluster.ts';
+import { trackConnection } from './nats-status.ts';
+import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { StopStack } from './stop-stack.ts';
 
 /** The `router` process: one routing node against a NATS server and a PostgreSQL server. */
 export async function runRouter(): Promise<void> {
@@ -17,36 +20,49 @@ export async function runRouter(): Promise<void> {
   if (!settings.databaseUrl?.startsWith('postgres')) {
     throw new SettingsError('the router process needs DATABASE_URL=postgres://… (the embedded database is for `parley up` only)');
   }
+  // Signals are handled from the start: SIGTERM while starting stops what was started.
+  const stops = new StopStack(log);
+  const shutdown = onShutdown(log, () => stops.stop());
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: settings.natsUrl, name: 'parley-router' });
+  if (settings.configDir) await checkConfigFolder(settings.configDir);
+  const nc = await connectNats(settings.natsUrl, 'parley-router');
+  const natsStatus = trackConnection(nc);
+  stops.push('NATS connection', () => nc.drain());
   // A router paused mid-transaction (SIGSTOP, a frozen VM) must not hold its partition's
   // fence forever: the server ends such a session, and the next owner's claim goes through.
-  const store = await openStore({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
-  await migrateToLatest(store.db);
-  const leaseStore = await openStore({ url: settings.databaseUrl, poolSize: 2 });
+  const store = await openDatabase({ url: settings.databaseUrl, idleInTransactionTimeoutMs: Math.min(5_000, settings.leaseMs) });
+  stops.push('database', () => store.close());
+  await migrateDatabase(store, settings.databaseUrl);
+  const leaseStore = await openDatabase({ url: settings.databaseUrl, poolSize: 2 });
+  stops.push('lease database connections', () => leaseStore.close());
+  const clusterId = await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
-  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db });
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
+  stops.push('configuration watch', stopConfig);
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
   const ops = await startOpsServer({
     registry,
     host: settings.host,
     port: settings.opsPort,
     // Ready while it can take work: connected, and a member holding its share (an empty share is fine when others hold everything).
-    ready: async () => !nc.isClosed() && router.healthy() && (await sql`select 1`.execute(store.db).then(() => true, () => false)),
+    ready: async () => ({
+      nats: natsStatus.connected ? true : 'disconnected (reconnecting)',
+      database: await sql`select 1`.execute(store.db).then(
+        () => true as const,
+        (err: unknown) => `select 1 failed: ${err instanceof Error ? err.message || err.name : 'unknown error'}`,
+      ),
+      leases: router.healthy() ? true : 'the lease heartbeat has not run for a lease time (stuck, or refused by another database\'s cluster bucket)',
+    }),
     live: () => router.healthy(),
     documents: { '/cluster': () => router.cluster() },
   });
-  log.info('router ready', { ops: ops.url, node: router.nodeId, partitions: router.cluster().owned.length });
-  onShutdown(log, async () => {
-    stopConfig();
-    await router.stop();
-    await ops.close();
-    await store.close();
-    await leaseStore.close();
-    await nc.drain();
-  });
+  stops.push('ops server', () => ops.close());
+  // Stopped first: it hands its partitions over while everything else still works.
+  stops.push('router', () => router.stop());
+  stops.started();
+  log.info('router ready', { ops: ops.url, node: router.nodeId, partitions: router.cluster().owned.length, cluster: clusterId });
 }

@@ -1,18 +1,21 @@
 import { join, resolve } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { connectBus } from '../bus/index.ts';
 import { openConfigBucket } from '../config/index.ts';
+import { configChangesCounter } from './config-metrics.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
+import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
-import { migrateToLatest, openStore } from '../store/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
+import { gatewayReadiness } from './gateway-readiness.ts';
+import { checkCluster } from './check-cluster.ts';
+import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
-import { localSecret, upStateFile, writeUpState } from './up-state.ts';
+import { StopStack } from './stop-stack.ts';
+import { localSecret, readUpState, removeUpState, upStateFile, writeUpState } from './up-state.ts';
 
 /**
  * `parley up`: every role in one process on embedded defaults — a nats-server started
@@ -23,33 +26,52 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const settings = readSettings();
   const log = createLogger({ component: 'up' });
   const dataDir = resolve(options.dataDir ?? settings.dataDir);
+  const configDir = resolve(settings.configDir ?? 'examples');
+  // Signals are handled from the start: Ctrl-C while starting stops what was started.
+  const stops = new StopStack(log);
+  const shutdown = onShutdown(log, () => stops.stop());
+  await checkConfigFolder(configDir);
+  // Two processes must never open one embedded database.
+  const running = await readUpState(dataDir).catch(() => undefined);
+  if (running) throw new Error(`parley up is already running on ${dataDir} (pid ${running.pid}, ${upStateFile(dataDir)}); stop it first, or use another --data folder`);
   let nats: EmbeddedNats | undefined;
   if (!settings.natsUrl) nats = await startEmbeddedNats(dataDir);
+  const embedded = nats;
+  if (embedded) stops.push('nats-server', () => embedded.stop());
   const natsUrl = settings.natsUrl ?? (nats as EmbeddedNats).url;
   const databaseUrl = settings.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`;
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nc = await connectBus({ url: natsUrl, name: 'parley-up' });
-  const store = await openStore({ url: databaseUrl });
-  await migrateToLatest(store.db);
+  const nc = await connectNats(natsUrl, 'parley-up');
+  stops.push('NATS connection', () => nc.drain());
+  const store = await openDatabase({ url: databaseUrl });
+  stops.push('database', () => store.close());
+  await migrateDatabase(store, databaseUrl);
+  await checkCluster(nc, store.db, { nats: natsUrl, database: databaseUrl });
   // The operator's local mode: the folder is the source of truth, synced into the
   // configuration bucket that the router watches, as in a cluster.
-  const configDir = resolve(settings.configDir ?? 'examples');
   const bucket = await openConfigBucket(nc);
   await syncFolder(configDir, bucket);
-  const folderWatch = watchFolder(configDir, bucket, (outcome) =>
-    outcome instanceof Error ? log.error('configuration not applied', { err: outcome }) : log.info('configuration synced', { ...outcome }),
-  );
-  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log);
+  const folderWatch = watchFolder(configDir, bucket, (outcome) => {
+    if (!(outcome instanceof Error)) return log.info('configuration synced', { folder: configDir, ...outcome });
+    // Nothing of the folder was applied: the live configuration stays as it was.
+    configChangesCounter(registry).inc({ kind: 'folder', outcome: 'refused' });
+    log.error('configuration refused', { kind: 'folder', folder: configDir, outcome: 'refused', err: outcome });
+  });
+  stops.push('folder watch', () => folderWatch.close());
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
+  stops.push('configuration watch', stopConfig);
   // One node owns every partition; a stable name lets a restart take them back at once.
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs });
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
+  stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
+  const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);
   const gateway = await startGateway({
     nc,
     db: store.db,
-    secret,
+    verifier,
     registry,
     host: settings.host,
     port: settings.port,
@@ -59,16 +81,23 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     bodyLimitBytes: settings.bodyLimitBytes,
     trustedProxies: settings.trustedProxies,
   });
+  stops.push('gateway', () => gateway.close());
   // Router and gateway metrics together, off the public API port.
   const ops = await startOpsServer({
     registry,
     host: settings.host,
     port: settings.opsPort,
-    ready: async () => router.healthy() && (await gateway.unready()).length === 0,
+    ready: async () => ({ ...(await gatewayReadiness(gateway)), leases: router.healthy() ? true : 'the lease heartbeat has not run for a lease time' }),
     live: () => router.healthy(),
     documents: { '/cluster': () => router.cluster() },
   });
+  stops.push('ops server', () => ops.close());
   await writeUpState(dataDir, { gatewayUrl: gateway.url, natsUrl, authSecret: secret, pid: process.pid });
+  // However the process ends (a forced second Ctrl-C, a fatal error), no stale state file is left.
+  process.on('exit', () => removeUpState(dataDir));
+  // Stopped first: from then on `parley demo` says Parley is not running, rather than failing half-way.
+  stops.push('up.json', () => removeUpState(dataDir));
+  stops.started();
 
   const tenants = [...new Set(config.allChannels().map((c) => c.tenant))];
   console.log(
@@ -87,16 +116,4 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  onShutdown(log, async () => {
-    folderWatch.close();
-    stopConfig();
-    await gateway.close();
-    await ops.close();
-    await router.stop();
-    await nc.drain();
-    await store.close();
-    await nats?.stop();
-    await rm(upStateFile(dataDir), { force: true });
-  });
 }

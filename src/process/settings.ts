@@ -1,3 +1,5 @@
+import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/index.ts';
+
 /**
  * Process settings from the environment, resolved once with their defaults.
  *
@@ -9,7 +11,8 @@
  * | PARLEY_HOST           | address the HTTP servers bind                        | 127.0.0.1                 |
  * | PARLEY_PORT           | gateway port                                         | 8080                      |
  * | PARLEY_OPS_PORT       | /metrics, /healthz, /readyz port (router, gateway, up) | 9090                    |
- * | PARLEY_AUTH_SECRET    | HS256 secret for gateway tokens                      | `up`: generated per data dir |
+ * | PARLEY_AUTH_SECRET    | HS256 secret for gateway tokens (its UTF-8 bytes)    | `up`: generated per data dir |
+ * | PARLEY_AUTH_*         | how tokens are verified: `src/auth/auth-settings.ts` | local mode (HS256)        |
  * | PARLEY_DATA           | where `up` keeps its data and state file             | .parley                   |
  * | PARLEY_LOG_LEVEL      | debug, info, warn, error                             | info                      |
  * | PARLEY_NODE_ID        | router's name in the cluster (unique, stable: the pod name) | `<hostname>-<pid>`; `up`: up |
@@ -29,6 +32,8 @@ export interface Settings {
   port: number;
   opsPort: number;
   authSecret: string | undefined;
+  /** How gateway tokens are verified (`PARLEY_AUTH_*`, docs/authentication.md). */
+  auth: AuthSettings;
   dataDir: string;
   nodeId: string | undefined;
   partitions: number;
@@ -53,6 +58,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port: port(env, 'PARLEY_PORT', 8080),
     opsPort: port(env, 'PARLEY_OPS_PORT', 9090),
     authSecret: env.PARLEY_AUTH_SECRET || undefined,
+    auth: authSettings(env),
     dataDir: env.PARLEY_DATA || '.parley',
     nodeId: env.PARLEY_NODE_ID || undefined,
     partitions: integer(env, 'PARLEY_PARTITIONS', 64, 1, 1024),
@@ -84,4 +90,13 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new SettingsError(`${name}=${raw} is not a port number`);
   return value;
+}
+
+function authSettings(env: NodeJS.ProcessEnv): AuthSettings {
+  try {
+    return readAuthSettings(env);
+  } catch (err) {
+    if (err instanceof AuthSettingsError) throw new SettingsError(err.message, { cause: err });
+    throw err;
+  }
 }

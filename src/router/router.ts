@@ -67,6 +67,8 @@ export interface RouterOptions {
   leaseDb?: Kysely<Database>;
   /** How long repeats of one warning or error are summed up into one log line. @default 10000 */
   repeatedLogIntervalMs?: number;
+  /** The cluster bucket turned out to belong to another database: the router stopped working; the process should exit. */
+  onRefused?(err: Error): void;
 }
 
 /** Conversations waiting whose trace is kept for their offer, at most (beyond, an offer starts from the pass's trace). */
@@ -166,6 +168,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     log,
     hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
+    onRefused: (err) => options.onRefused?.(err),
   });
   const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit', 'after-commit work failed') });
   const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log: errorLog });

@@ -14,3 +14,4 @@ export * from './step-writes.ts';
 export { PREPARED } from './preparing-pool.ts';
 export * from './partitions.ts';
 export * from './database-errors.ts';
+export * from './cluster-id.ts';

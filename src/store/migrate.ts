@@ -5,6 +5,7 @@ import * as partitions from './migrations/2026-11-22T0003-partitions.ts';
 import * as timerTenant from './migrations/2026-11-22T0004-timer-tenant.ts';
 import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-context.ts';
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
+import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0004-timer-tenant': timerTenant,
   '2026-12-04T0001-outbox-trace-context': outboxTraceContext,
   '2026-12-04T0005-provider-sent-at': providerSentAt,
+  '2026-12-04T0006-cluster-id': clusterId,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
@@ -29,7 +31,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: error });
+    // Without a failed migration, the migrator could not start (no connection, no rights on the lock table…).
+    const what = failed ? `migration ${failed.migrationName} failed` : 'the migrations could not run';
+    const why = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : error === undefined ? '' : JSON.stringify(error);
+    throw new MigrationError(why ? `${what}: ${why}` : what, { cause: error });
   }
   return (results ?? []).map((r) => r.migrationName);
 }

@@ -45,7 +45,8 @@ async function deleteProjectStreams(url: string): Promise<void> {
     const jsm = await jetstreamManager(nc);
     const doomed: string[] = [];
     for await (const name of jsm.streams.names()) {
-      if (name.startsWith(STREAM_PREFIX)) doomed.push(name);
+      // The cluster bucket too: it records the previous file's database (one cluster, one database).
+      if (name.startsWith(STREAM_PREFIX) || name === 'KV_parley_cluster') doomed.push(name);
     }
     for (const name of doomed) await jsm.streams.delete(name);
   } finally {
