@@ -88,7 +88,7 @@ function workload() {
   return { registry, agents, conversations };
 }
 
-function runScheduler(naive: boolean) {
+export function runScheduler(naive: boolean) {
   const { registry, agents, conversations } = workload();
   const views = new Map(agents.map((a) => [a.id, a]));
   const busy = new Map<string, { conversation: WaitingConversation; media: MediaType }[]>();

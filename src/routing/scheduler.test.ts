@@ -79,7 +79,8 @@ describe('Scheduler', () => {
     scheduler.pass();
     expect(offers).toHaveLength(1);
     expect(offers[0]?.agentId).toBe('longest');
-    expect(offers[0]?.request.reason).toMatchObject({ method: 'longest-idle', candidates: 2 });
+    // The walk in idle order stops at the first eligible agent: one examined.
+    expect(offers[0]?.request.reason).toMatchObject({ method: 'longest-idle', candidates: 1 });
   });
 
   it('serves higher priority first, then the conversation waiting longest', () => {
@@ -160,7 +161,22 @@ describe('Scheduler', () => {
       scheduler.conversationChanged(waiting('c1'), true);
       scheduler.pass();
       expect(offers[0]?.agentId).toBe(expected);
-      expect(offers[0]?.request.reason).toMatchObject({ method, candidates: 4 });
+      expect(offers[0]?.request.reason).toMatchObject({ method, candidates: 1 });
+    });
+
+    it('best-skills over several skills finds the agent with the best mean even when it leads in no single skill', () => {
+      // Read skill by skill, A and B come first but tie with X on the mean; X has waited longer than them.
+      const { scheduler, offers } = harness({ method: 'best-skills', skills: ['a', 'b'] });
+      const at = (lastActivityAt: number, a: number, b: number) => ({ lastActivityAt, skills: new Map([['a', a], ['b', b]]) });
+      scheduler.agentChanged(agent('A', at(t0 - 1_000, 5, 3)));
+      scheduler.agentChanged(agent('B', at(t0 - 1_000, 3, 5)));
+      scheduler.agentChanged(agent('D', at(t0 - 100_000, 4, 2)));
+      scheduler.agentChanged(agent('E', at(t0 - 100_000, 2, 4)));
+      scheduler.agentChanged(agent('X', at(t0 - 50_000, 4, 4)));
+      scheduler.conversationChanged(waiting('c1', { skills: [] }), true);
+      scheduler.pass();
+      expect(offers.map((o) => o.agentId)).toEqual(['X']);
+      expect(offers[0]?.request.reason).toMatchObject({ method: 'best-skills', score: 4 });
     });
 
     it('breaks a best-skills tie by idle time', () => {
@@ -313,6 +329,55 @@ describe('Scheduler', () => {
     const indexed = run(false);
     expect(indexed.length).toBeGreaterThan(20);
     expect(indexed).toEqual(run(true));
+  });
+
+  it('frees the slot of an offer that was lost or whose conversation left before the agent answered', () => {
+    const { scheduler, offers } = harness();
+    scheduler.agentChanged(agent('a'));
+    scheduler.conversationChanged(waiting('c1'), true);
+    scheduler.conversationChanged(waiting('c2', { enqueuedAt: t0 + 1 }), true);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1']);
+    scheduler.offerLost('c1', offers[0]?.request.offerId as string);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1', 'c1']);
+    // The customer leaves while it rings: the slot goes to the next conversation.
+    scheduler.conversationChanged(waiting('c1'), false);
+    scheduler.pass();
+    expect(offers.map((o) => `${o.request.conversationId}->${o.agentId}`)).toEqual(['c1->a', 'c1->a', 'c2->a']);
+  });
+
+  it('serves by urgency at the time of the pass: aging moves the order with the clock, nothing re-sorted', () => {
+    let now = t0;
+    const registry = new ConfigRegistry();
+    registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { aging: { every: '10s', step: 1 } } })]);
+    const offers: string[] = [];
+    const scheduler = new Scheduler({ offer: (_t, _a, r) => offers.push(r.conversationId), queue: (t, n) => registry.queue(t, n), now: () => now });
+    scheduler.agentChanged(agent('a', { offerable: { message: 0 } }));
+    scheduler.conversationChanged(waiting('high', { priority: 1, enqueuedAt: t0 }), true);
+    scheduler.conversationChanged(waiting('patient', { priority: 0, enqueuedAt: t0 - 5_000 }), true);
+    scheduler.pass();
+    // At t0 + 5 s both are at 1 (high: 1 + 0 steps, patient: 0 + 1 step): the longer wait goes first.
+    now = t0 + 5_000;
+    scheduler.agentChanged(agent('a', { offerable: { message: 1 } }));
+    scheduler.pass();
+    expect(offers).toEqual(['patient']);
+  });
+
+  it('re-decides the conversations of a queue whose configuration changed, and only when told', () => {
+    const registry = new ConfigRegistry();
+    const apply = (skills: string[]) => registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { skills } })]);
+    apply(['billing']);
+    const offers: string[] = [];
+    const scheduler = new Scheduler({ offer: (_t, agentId) => offers.push(agentId), queue: (t, n) => registry.queue(t, n), now: () => t0 });
+    scheduler.agentChanged(agent('a'));
+    scheduler.conversationChanged(waiting('c1', { skills: [] }), true);
+    scheduler.pass();
+    expect(offers).toEqual([]);
+    apply([]);
+    scheduler.invalidate();
+    scheduler.pass();
+    expect(offers).toEqual(['a']);
   });
 
   it('gives an agent that frees a slot the most urgent conversation it can take, without a full pass', () => {
