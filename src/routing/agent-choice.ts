@@ -1,6 +1,7 @@
 import type { RoutingMethod } from '../config/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
+import { forEachSlot, has, intersect } from './agent-bits.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
@@ -21,49 +22,68 @@ interface Candidate {
   declined: boolean;
 }
 
+/** Up to this many agents free with every required skill are compared one by one; more are walked in the method's order. @default 48 */
+const FEW = 48;
+let scratch = new Uint32Array(0);
+
 /**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
- * find it (agents who let the conversation go come last), without that scan: the agents
- * are walked in the method's order and the walk stops at the first eligible one. When
- * eligible agents are rare the walk is bounded by the free agents having the rarest
- * required skill, which are then compared directly. Best-skills over several skills reads
- * the per-skill orders side by side and stops once no agent not yet read can score higher
- * (Fagin's threshold algorithm).
+ * find it (agents who let the conversation go come last), without that scan. The bit
+ * sets of the agents free with each required skill are intersected first: none means
+ * nobody (the common answer when agents are busy), a few are compared one by one, and
+ * many are walked in the method's order until the first eligible one. Best-skills over
+ * several skills reads the per-skill orders side by side and stops once no agent not
+ * yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number): Choice {
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = FEW): Choice {
   const { tenant, mediaType: media } = conversation;
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
     return choosePool(index, pool, conversation, requirements, method, now);
   }
-  const declined = (record: AgentRecord) => conversation.declinedBy.length > 0 && conversation.declinedBy.includes(record.view.id);
-  const eligible = (record: AgentRecord) => qualifies(record.view, tenant, requirements);
-  const skills = requirements.skills;
-  if (method === 'best-skills' && skills.length > 1) return bestOfSkills(index, conversation, requirements, declined, now);
-
-  const order = method === 'best-skills' ? (skills.length === 1 ? (`skill:${skills[0] as string}` as const) : 'best-skills') : (method as Exclude<RoutingMethod, 'best-skills'>);
-  // The smallest set every eligible agent belongs to bounds the walk.
-  let driver: Iterable<AgentRecord> | undefined;
-  let budget = Infinity;
-  for (const skill of skills) {
-    const set = index.freeWithSkill(tenant, media, skill);
-    if (set.size < budget) [driver, budget] = [set, set.size];
-  }
   const listed = listedMembers(index, tenant, requirements);
-  if (listed && listed.length < budget) [driver, budget] = [listed, listed.length];
-  if (budget === 0) return { record: undefined, candidates: 0, score: undefined };
+  if (listed && listed.length <= few) return choosePool(index, listed, conversation, requirements, method, now);
 
-  const cursor = index.list(tenant, media, order).cursor();
+  const skills = requirements.skills;
+  const sets = skills.length > 0 ? skills.map((skill) => index.freeWithSkill(tenant, media, skill).bits) : [index.freeFor(tenant, media).bits];
+  const words = (index.slotCount(tenant) + 31) >>> 5;
+  if (scratch.length < words) scratch = new Uint32Array(words * 2);
+  const bits = scratch.subarray(0, words);
+  const count = intersect(sets, bits);
+  if (count === 0) return { record: undefined, candidates: 0, score: undefined };
+  if (count <= few) {
+    const pool: AgentRecord[] = [];
+    forEachSlot(bits, (slot) => pool.push(index.recordAt(tenant, slot)));
+    return choosePool(index, pool, conversation, requirements, method, now);
+  }
+  if (method === 'best-skills' && skills.length > 1) return bestOfSkills(index, conversation, requirements, bits, now);
+
+  const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
+  const cursor = ordered.list.cursor();
+  const busy: AgentRecord[] = [];
+  const free = index.freeFor(tenant, media).bits.words;
+  const declinedBy = conversation.declinedBy;
   let fallback: AgentRecord | undefined;
   let candidates = 0;
-  for (let record = cursor.next(), steps = 1; record; record = cursor.next(), steps++) {
-    if (steps > budget && driver) return choosePool(index, driver, conversation, requirements, method, now);
-    if (!eligible(record)) continue;
+  let chosen: AgentRecord | undefined;
+  // The bits say who is free with the skills; the walk ends once it has met them all.
+  for (let record = cursor.next(), met = 0; record && met < count; record = cursor.next()) {
+    if (!has(bits, record.slot)) {
+      if (!has(free, record.slot)) busy.push(record);
+      continue;
+    }
+    met++;
+    if (!qualifies(record.view, tenant, requirements)) continue;
     candidates++;
-    if (!declined(record)) return { record, candidates, score: score(method as RoutingMethod, record.view, skills, now) };
+    if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
+      chosen = record;
+      break;
+    }
     fallback ??= record;
   }
-  return { record: fallback, candidates, score: fallback && score(method as RoutingMethod, fallback.view, skills, now) };
+  index.prune(ordered, media, busy);
+  chosen ??= fallback;
+  return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
 }
 
 /** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */
@@ -96,10 +116,14 @@ function listedMembers(index: AgentIndex, tenant: string, requirements: Requirem
  * reaches it. An order that runs out, or falls below the skill's minimum, means every
  * eligible agent has been read.
  */
-function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, declined: (r: AgentRecord) => boolean, now: number): Choice {
+function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, eligibleBits: Uint32Array, now: number): Choice {
+  const declined = (record: AgentRecord) => conversation.declinedBy.includes(record.view.id);
   const { tenant, mediaType: media } = conversation;
   const skills = requirements.skills;
-  const cursors = skills.map((skill) => index.list(tenant, media, `skill:${skill}`).cursor());
+  const lists = skills.map((skill) => index.skillList(tenant, media, skill));
+  const cursors = lists.map((ordered) => ordered.list.cursor());
+  const busy: AgentRecord[][] = lists.map(() => []);
+  const free = index.freeFor(tenant, media).bits.words;
   const last: AgentRecord[] = [];
   const seen = new Set<AgentRecord>();
   let best: Candidate | undefined;
@@ -116,9 +140,10 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requ
         continue;
       }
       last[i] = record;
+      if (!has(free, record.slot)) (busy[i] as AgentRecord[]).push(record);
       if (seen.has(record)) continue;
       seen.add(record);
-      if (!qualifies(record.view, tenant, requirements)) continue;
+      if (!has(eligibleBits, record.slot) || !qualifies(record.view, tenant, requirements)) continue;
       candidates++;
       const candidate = { record, score: score('best-skills', record.view, skills, now), declined: declined(record) };
       if (candidate.declined) {
@@ -134,6 +159,7 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requ
       if (top.score > threshold || (top.score === threshold && last.some((r) => tieBreak(top.record.view, r.view) <= 0))) break;
     }
   }
+  lists.forEach((ordered, i) => index.prune(ordered, media, busy[i] as AgentRecord[]));
   const winner = best ?? fallback;
   return { record: winner?.record, candidates, score: winner?.score };
 }

@@ -1,24 +1,42 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
+import { AgentBits } from './agent-bits.ts';
 import { SortedList } from './sorted-list.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
   readonly key: string;
+  /** Its position in its tenant's bit sets. */
+  readonly slot: number;
   view: AgentView;
-  reserved: Partial<Record<MediaType, number>>;
+  readonly reserved: Partial<Record<MediaType, number>>;
   /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
   meanSkill: number;
 }
 
 /**
- * The orders agents are chosen in, one per routing method (best-skills has one per skill,
- * by proficiency in it, and one by mean proficiency). Every order ends with the tie-break
- * every method shares (idle longer, then id), so the first eligible agent in an order is
- * exactly the agent the method prefers.
+ * The orders agents are chosen in, one per routing method (for best-skills: by mean
+ * proficiency; `skillList` gives one per skill, by proficiency in it). Every order ends
+ * with the tie-break every method shares (idle longer, then id), so the first eligible
+ * agent in an order is exactly the agent the method prefers.
  */
-export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills' | `skill:${string}`;
+export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
+
+/**
+ * Agents in an order: every agent with a free slot for the list's media type, and maybe
+ * some that have none any more — they are removed when a walk meets them (`prune`), so
+ * taking a slot costs nothing here and freeing one inserts only an agent not listed.
+ */
+export interface OrderedAgents {
+  readonly list: SortedList<AgentRecord>;
+  readonly members: Set<AgentRecord>;
+}
+
+interface OrderedLists {
+  byMethod: Map<AgentOrder, OrderedAgents>;
+  bySkill: Map<string, OrderedAgents>;
+}
 
 /** What changed for an agent since the previous pass, and may let it take conversations it could not. */
 export interface Improvement {
@@ -31,17 +49,19 @@ export const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
 
 /**
  * The agents a scheduler knows, indexed so that neither choosing an agent nor finding who
- * gained room scans them all: the agents with a free slot per (tenant, media type), per
- * (tenant, media type, skill), and in each method's order (built the first time a method
- * asks, then kept up to date). A free slot is offerable capacity minus the slots our
- * unanswered offers hold.
+ * gained room scans them all: the agents with a free slot per (tenant, media type) and
+ * per (tenant, media type, skill), as sets and bits; and in each method's order (built
+ * the first time a method asks, then kept up to date). A free slot is offerable capacity
+ * minus the slots our unanswered offers hold.
  */
 export class AgentIndex {
   private readonly records = new Map<string, AgentRecord>();
-  private readonly free = new Map<string, Set<AgentRecord>>();
-  private readonly freeBySkill = new Map<string, Set<AgentRecord>>();
-  /** Ordered lists of free agents per `tenant|media`, by order. */
-  private readonly ordered = new Map<string, Map<AgentOrder, SortedList<AgentRecord>>>();
+  private readonly free = new Map<string, FreeSet>();
+  /** `tenant|media` → skill → free agents with it. */
+  private readonly freeBySkill = new Map<string, Map<string, FreeSet>>();
+  private readonly bySlot = new Map<string, AgentRecord[]>();
+  /** Ordered agents per `tenant|media`, by method and by skill (those with the skill). */
+  private readonly ordered = new Map<string, OrderedLists>();
   /** Each changed agent's state at the end of the previous pass (its first change since). */
   private readonly before = new Map<AgentRecord, { view: AgentView; room: Partial<Record<MediaType, number>> }>();
 
@@ -61,14 +81,17 @@ export class AgentIndex {
     const key = agentKey(view.tenant, view.id);
     const record = this.records.get(key);
     if (!record) {
-      const created: AgentRecord = { key, view, reserved: {}, meanSkill: meanSkill(view) };
+      const tenantRecords = this.bySlot.get(view.tenant) ?? [];
+      this.bySlot.set(view.tenant, tenantRecords);
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, meanSkill: meanSkill(view) };
+      tenantRecords.push(created);
       this.records.set(key, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
-      this.move(created, undefined, view, created.reserved);
+      this.move(created, undefined, view);
       return;
     }
     this.remember(record);
-    this.move(record, record.view, view, record.reserved);
+    this.move(record, record.view, view);
   }
 
   /** Free slots for this media type: offerable capacity minus our unanswered offers. */
@@ -78,35 +101,102 @@ export class AgentIndex {
 
   /** An offer we sent holds a slot until the agent answers it. */
   hold(record: AgentRecord, media: MediaType): void {
-    this.move(record, record.view, record.view, { ...record.reserved, [media]: (record.reserved[media] ?? 0) + 1 });
+    const had = this.room(record, media) > 0;
+    record.reserved[media] = (record.reserved[media] ?? 0) + 1;
+    if (had && this.room(record, media) <= 0) this.leave(record, media);
   }
 
   /** The agent answered (its own figures count the offer now), or the offer ended unanswered. */
   release(record: AgentRecord, media: MediaType): void {
     this.remember(record);
-    this.move(record, record.view, record.view, { ...record.reserved, [media]: Math.max(0, (record.reserved[media] ?? 0) - 1) });
+    const had = this.room(record, media) > 0;
+    record.reserved[media] = Math.max(0, (record.reserved[media] ?? 0) - 1);
+    if (!had && this.room(record, media) > 0) this.enter(record, media);
   }
 
-  freeFor(tenant: string, media: MediaType): ReadonlySet<AgentRecord> {
+  /** The agent has no free slot left for this media type (its keys unchanged). */
+  private leave(record: AgentRecord, media: MediaType): void {
+    const { tenant, skills } = record.view;
+    remove(this.free, `${tenant}|${media}`, record);
+    const bySkill = this.skillSets(tenant, media);
+    for (const skill of skills.keys()) remove(bySkill, skill, record);
+    // The ordered lists keep it until a walk meets it.
+  }
+
+  /** The agent has a free slot again for this media type (its keys unchanged). */
+  private enter(record: AgentRecord, media: MediaType): void {
+    const { tenant, skills } = record.view;
+    add(this.free, `${tenant}|${media}`, record);
+    const bySkill = this.skillSets(tenant, media);
+    for (const skill of skills.keys()) add(bySkill, skill, record);
+    const lists = this.ordered.get(`${tenant}|${media}`);
+    if (!lists) return;
+    for (const ordered of lists.byMethod.values()) enlist(ordered, record);
+    for (const skill of skills.keys()) {
+      const ordered = lists.bySkill.get(skill);
+      if (ordered) enlist(ordered, record);
+    }
+  }
+
+  /** Takes out of an ordered list the agents a walk met without a free slot (they come back when they have one). */
+  prune(ordered: OrderedAgents, media: MediaType, met: readonly AgentRecord[]): void {
+    for (const record of met) {
+      if (this.room(record, media) > 0 || !ordered.members.delete(record)) continue;
+      ordered.list.delete(record);
+    }
+  }
+
+  /** How many slots the tenant's bit sets span. */
+  slotCount(tenant: string): number {
+    return this.bySlot.get(tenant)?.length ?? 0;
+  }
+
+  recordAt(tenant: string, slot: number): AgentRecord {
+    return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
+  }
+
+  freeFor(tenant: string, media: MediaType): FreeSet {
     return this.free.get(`${tenant}|${media}`) ?? empty;
   }
 
-  freeWithSkill(tenant: string, media: MediaType, skill: string): ReadonlySet<AgentRecord> {
-    return this.freeBySkill.get(`${tenant}|${media}|${skill}`) ?? empty;
+  freeWithSkill(tenant: string, media: MediaType, skill: string): FreeSet {
+    return this.freeBySkill.get(`${tenant}|${media}`)?.get(skill) ?? empty;
   }
 
-  /** The free agents of a tenant for a media type, in an order (built on first use). */
-  list(tenant: string, media: MediaType, order: AgentOrder): SortedList<AgentRecord> {
-    const lists = this.ordered.get(`${tenant}|${media}`) ?? new Map<AgentOrder, SortedList<AgentRecord>>();
-    this.ordered.set(`${tenant}|${media}`, lists);
-    let list = lists.get(order);
-    if (!list) {
-      list = new SortedList(comparator(order));
-      const skill = skillOf(order);
-      for (const record of skill === undefined ? this.freeFor(tenant, media) : this.freeWithSkill(tenant, media, skill)) list.insert(record);
-      lists.set(order, list);
+  private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
+    let sets = this.freeBySkill.get(`${tenant}|${media}`);
+    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map()));
+    return sets;
+  }
+
+  /** The agents with a free slot for a media type in a method's order (and some without: see `OrderedAgents`). */
+  list(tenant: string, media: MediaType, order: AgentOrder): OrderedAgents {
+    const lists = this.lists(tenant, media);
+    let ordered = lists.byMethod.get(order);
+    if (!ordered) {
+      ordered = { list: new SortedList(comparator(keyOf(order))), members: new Set() };
+      for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
+      lists.byMethod.set(order, ordered);
     }
-    return list;
+    return ordered;
+  }
+
+  /** The agents with a free slot for a media type and a skill, by proficiency in it (and some without a slot). */
+  skillList(tenant: string, media: MediaType, skill: string): OrderedAgents {
+    const lists = this.lists(tenant, media);
+    let ordered = lists.bySkill.get(skill);
+    if (!ordered) {
+      ordered = { list: new SortedList(comparator((r) => r.view.skills.get(skill) ?? 0)), members: new Set() };
+      for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
+      lists.bySkill.set(skill, ordered);
+    }
+    return ordered;
+  }
+
+  private lists(tenant: string, media: MediaType): OrderedLists {
+    let lists = this.ordered.get(`${tenant}|${media}`);
+    if (!lists) this.ordered.set(`${tenant}|${media}`, (lists = { byMethod: new Map(), bySkill: new Map() }));
+    return lists;
   }
 
   /**
@@ -138,39 +228,64 @@ export class AgentIndex {
   }
 
   /** Moves an agent from its old state to the new one in every set and list whose membership or order changed. */
-  private move(record: AgentRecord, old: AgentView | undefined, view: AgentView, reserved: Partial<Record<MediaType, number>>): void {
-    const tenant = view.tenant;
+  private move(record: AgentRecord, old: AgentView | undefined, view: AgentView): void {
+    const { tenant } = view;
+    const reserved = record.reserved;
     const oldMean = record.meanSkill;
     const newMean = old === view ? oldMean : meanSkill(view);
     const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
-    const kept = (order: AgentOrder, was: boolean, is: boolean) =>
-      was && is && old !== undefined && inList(order, old) && inList(order, view) && sameKey(order, old, view, oldMean, newMean);
-    const plan: { media: MediaType; was: boolean; is: boolean }[] = [];
+    const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
+    const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old as AgentView, view, oldMean, newMean);
+    const movedInSkill = (skill: string) => !sameIdle || (old as AgentView).skills.get(skill) !== view.skills.get(skill);
+    const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
     // Out first, while the record still holds the old keys the lists are ordered by.
     for (const media of MediaTypes) {
-      const was = old !== undefined && roomOf(old, record.reserved, media) > 0;
+      const was = old !== undefined && roomOf(old, reserved, media) > 0;
       const is = roomOf(view, reserved, media) > 0;
-      if (!was && !is) continue;
-      plan.push({ media, was, is });
-      if (!was || !old) continue;
-      for (const [order, list] of this.ordered.get(`${tenant}|${media}`) ?? []) {
-        if (inList(order, old) && !kept(order, was, is)) list.delete(record);
+      const lists = this.ordered.get(`${tenant}|${media}`);
+      if (old && lists) {
+        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
+        for (const skill of old.skills.keys()) {
+          const ordered = lists.bySkill.get(skill);
+          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) unlist(ordered, record);
+        }
       }
-      if (!is || !sameSkills) for (const skill of old.skills.keys()) remove(this.freeBySkill, `${tenant}|${media}|${skill}`, record);
+      if (!was && !is) continue;
+      plan.push({ media, was, is, lists });
+      if (!was || !old) continue;
+      if (!is || !sameSkills) {
+        const bySkill = this.skillSets(tenant, media);
+        for (const skill of old.skills.keys()) remove(bySkill, skill, record);
+      }
       if (!is) remove(this.free, `${tenant}|${media}`, record);
     }
     record.view = view;
-    record.reserved = reserved;
     record.meanSkill = newMean;
-    for (const { media, was, is } of plan) {
+    for (const { media, was, is, lists } of plan) {
       if (!is) continue;
       if (!was) add(this.free, `${tenant}|${media}`, record);
-      if (!was || !sameSkills) for (const skill of view.skills.keys()) add(this.freeBySkill, `${tenant}|${media}|${skill}`, record);
-      for (const [order, list] of this.ordered.get(`${tenant}|${media}`) ?? []) {
-        if (inList(order, view) && !kept(order, was, is)) list.insert(record);
+      if (!was || !sameSkills) {
+        const bySkill = this.skillSets(tenant, media);
+        for (const skill of view.skills.keys()) add(bySkill, skill, record);
+      }
+      if (!lists) continue;
+      for (const ordered of lists.byMethod.values()) enlist(ordered, record);
+      for (const skill of view.skills.keys()) {
+        const ordered = lists.bySkill.get(skill);
+        if (ordered) enlist(ordered, record);
       }
     }
   }
+}
+
+function enlist(ordered: OrderedAgents, record: AgentRecord): void {
+  if (ordered.members.has(record)) return;
+  ordered.members.add(record);
+  ordered.list.insert(record);
+}
+
+function unlist(ordered: OrderedAgents, record: AgentRecord): void {
+  if (ordered.members.delete(record)) ordered.list.delete(record);
 }
 
 function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
@@ -183,16 +298,13 @@ function sameKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>
   return true;
 }
 
-const empty: ReadonlySet<AgentRecord> = new Set();
-
-function skillOf(order: AgentOrder): string | undefined {
-  return order.startsWith('skill:') ? order.slice(6) : undefined;
+/** Agents with a free slot: to walk, and as bits to intersect. */
+export interface FreeSet {
+  readonly records: Set<AgentRecord>;
+  readonly bits: AgentBits;
 }
 
-function inList(order: AgentOrder, view: AgentView): boolean {
-  const skill = skillOf(order);
-  return skill === undefined || view.skills.has(skill);
-}
+const empty: FreeSet = { records: new Set(), bits: new AgentBits() };
 
 /** The method's score: higher is preferred (the scores `methods.ts` records, less the clock). */
 function keyOf(order: AgentOrder): (record: AgentRecord) => number {
@@ -205,15 +317,10 @@ function keyOf(order: AgentOrder): (record: AgentRecord) => number {
       return (r) => 1 - r.view.utilization;
     case 'best-skills':
       return (r) => r.meanSkill;
-    default: {
-      const skill = order.slice(6);
-      return (r) => r.view.skills.get(skill) ?? 0;
-    }
   }
 }
 
-function comparator(order: AgentOrder): (a: AgentRecord, b: AgentRecord) => number {
-  const key = keyOf(order);
+function comparator(key: (record: AgentRecord) => number): (a: AgentRecord, b: AgentRecord) => number {
   return (a, b) => {
     const ka = key(a);
     const kb = key(b);
@@ -228,8 +335,8 @@ export function tieBreak(a: AgentView, b: AgentView): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Whether the method's score is the same for both views (the idle time is compared by the caller). */
 function sameKey(order: AgentOrder, a: AgentView, b: AgentView, meanA: number, meanB: number): boolean {
-  if (a.lastActivityAt !== b.lastActivityAt) return false;
   switch (order) {
     case 'longest-idle':
       return true;
@@ -239,10 +346,6 @@ function sameKey(order: AgentOrder, a: AgentView, b: AgentView, meanA: number, m
       return 1 - a.utilization === 1 - b.utilization;
     case 'best-skills':
       return meanA === meanB;
-    default: {
-      const skill = order.slice(6);
-      return a.skills.get(skill) === b.skills.get(skill);
-    }
   }
 }
 
@@ -268,15 +371,16 @@ export function sameProfile(a: AgentView, b: AgentView): boolean {
   return labels.length === Object.keys(b.labels).length && labels.every((k) => a.labels[k] === b.labels[k]);
 }
 
-function add(map: Map<string, Set<AgentRecord>>, k: string, record: AgentRecord): void {
+function add(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   let set = map.get(k);
-  if (!set) map.set(k, (set = new Set()));
-  set.add(record);
+  if (!set) map.set(k, (set = { records: new Set(), bits: new AgentBits() }));
+  set.records.add(record);
+  set.bits.add(record.slot);
 }
 
-function remove(map: Map<string, Set<AgentRecord>>, k: string, record: AgentRecord): void {
+function remove(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   const set = map.get(k);
   if (!set) return;
-  set.delete(record);
-  if (set.size === 0) map.delete(k);
+  set.records.delete(record);
+  set.bits.delete(record.slot);
 }

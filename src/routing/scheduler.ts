@@ -89,6 +89,8 @@ export class Scheduler {
   private passQueued = false;
   private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
+  /** The time of the last offer, formatted once per pass rather than per offer. */
+  private stamp = { at: NaN, iso: '' };
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
@@ -204,6 +206,9 @@ export class Scheduler {
   private indexedPass(improvements: ReturnType<AgentIndex['takeImprovements']>, now: number): void {
     const gained = new Map<AgentRecord, MediaType[]>();
     for (const { record, media } of improvements) gained.set(record, media);
+    // How many agents that gained room still have some, per media type: at none, only changed conversations can be served.
+    const roomLeft = new Map<MediaType, number>();
+    for (const media of gained.values()) for (const m of media) roomLeft.set(m, (roomLeft.get(m) ?? 0) + 1);
     const queue = new SortedList<Entry>(entryOrder);
     let seq = 0;
     const push = (conversation: WaitingConversation, from: Bucket | undefined, changed: boolean) =>
@@ -240,36 +245,39 @@ export class Scheduler {
 
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
       const { conversation, bucket, changed } = entry;
-      if (!this.isReady(conversation)) continue;
-      if (this.decide(conversation, changed, gained, now)) {
-        this.changed.delete(conversation.id);
-        if (bucket) pushHead(bucket);
-      }
+      if (!this.isReady(conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
+      const agent = this.decide(conversation, changed, gained, now);
+      if (!agent) continue;
+      this.changed.delete(conversation.id);
+      if (bucket) pushHead(bucket);
+      const media = conversation.mediaType;
+      if (gained.has(agent) && this.agents.room(agent, media) <= 0 && gained.get(agent)?.includes(media)) roomLeft.set(media, (roomLeft.get(media) ?? 1) - 1);
     }
   }
 
-  /** The conversation chooses its agent and is offered to it; false when nobody qualifies. */
-  private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): boolean {
-    const requirements = conversation.target ? this.requirements(conversation, now) : this.ready.bucketFor(conversation).requirements;
-    const bucket = requirements.target ? undefined : this.ready.bucketFor(conversation);
+  /** The conversation chooses its agent and is offered to it; the agent, or undefined when nobody qualifies. */
+  private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
+    const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
+    const bucket = targeted?.target ? undefined : this.ready.bucketFor(conversation);
+    const requirements = bucket ? bucket.requirements : (targeted as Requirements);
     const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
     if (changed || gained.size > POOL_LIMIT) {
       // Another conversation of its bucket found nobody in this pass: so would it.
-      if (bucket?.starved) return false;
+      if (bucket?.starved) return undefined;
       const choice = chooseAgent(this.agents, conversation, requirements, method, now);
       if (!choice.record) {
         if (bucket) this.ready.markStarved(bucket);
-        return false;
+        return undefined;
       }
       this.offer(conversation, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
-      return true;
+      return choice.record;
     }
     // It waited with nobody eligible: only the agents that gained room can take it.
     const choice = choosePool(this.agents, gained.keys(), conversation, requirements, method, now);
-    if (!choice.record) return false;
+    if (!choice.record) return undefined;
     const alone = choice.candidates === 1 && !requirements.target;
     this.offer(conversation, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
-    return true;
+    return choice.record;
   }
 
   /** The reference: reads the configuration afresh and shares nothing with the indexed pass but the offers' bookkeeping. */
@@ -292,9 +300,10 @@ export class Scheduler {
     this.makeUnready(conversation);
     this.agents.hold(agent, conversation.mediaType);
     const { view } = agent;
+    if (this.stamp.at !== now) this.stamp = { at: now, iso: new Date(now).toISOString() };
     this.options.offer(view.tenant, view.id, {
       type: 'offer.request',
-      at: new Date(now).toISOString(),
+      at: this.stamp.iso,
       offerId,
       conversationId: conversation.id,
       mediaType: conversation.mediaType,

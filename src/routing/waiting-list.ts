@@ -42,6 +42,8 @@ export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
   private readonly bucketOf = new Map<string, Bucket>();
   private created: Bucket[] = [];
+  /** Each conversation version's bucket key (computed once: sorting its skills is not free). */
+  private readonly keys = new WeakMap<WaitingConversation, string>();
   private starved: Bucket[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
@@ -57,7 +59,8 @@ export class WaitingList {
 
   /** The bucket of conversations that need what this one needs (created empty if there is none). */
   bucketFor(conversation: WaitingConversation): Bucket {
-    const key = bucketKey(conversation);
+    let key = this.keys.get(conversation);
+    if (key === undefined) this.keys.set(conversation, (key = bucketKey(conversation)));
     let bucket = this.buckets.get(key);
     if (bucket) return bucket;
     const requirements = this.requirementsOf(conversation);
