@@ -165,7 +165,7 @@ export class AgentIndex {
 
   private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
     let sets = this.freeBySkill.get(`${tenant}|${media}`);
-    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map()));
+    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map<string, FreeSet>()));
     return sets;
   }
 
@@ -235,8 +235,8 @@ export class AgentIndex {
     const newMean = old === view ? oldMean : meanSkill(view);
     const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
     const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
-    const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old as AgentView, view, oldMean, newMean);
-    const movedInSkill = (skill: string) => !sameIdle || (old as AgentView).skills.get(skill) !== view.skills.get(skill);
+    const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
+    const movedInSkill = (skill: string) => !sameIdle || (old).skills.get(skill) !== view.skills.get(skill);
     const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
     // Out first, while the record still holds the old keys the lists are ordered by.
     for (const media of MediaTypes) {
