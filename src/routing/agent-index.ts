@@ -236,7 +236,7 @@ export class AgentIndex {
     const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
     const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
     const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
-    const movedInSkill = (skill: string) => !sameIdle || (old).skills.get(skill) !== view.skills.get(skill);
+    const movedInSkill = (skill: string) => !sameIdle || old.skills.get(skill) !== view.skills.get(skill);
     const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
     // Out first, while the record still holds the old keys the lists are ordered by.
     for (const media of MediaTypes) {
