@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RoutingMethods, type RoutingMethod } from '../config/index.ts';
 import { AgentIndex } from './agent-index.ts';
-import { chooseAgent, choosePool } from './agent-choice.ts';
+import { COMPARED_ONE_BY_ONE, chooseAgent, choosePool } from './agent-choice.ts';
 import type { AgentView } from './agent-view.ts';
 import { requirementsOf } from './requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
@@ -83,5 +84,10 @@ describe('chooseAgent', () => {
       if (scanned.record) compared++;
     }
     expect(compared).toBeGreaterThan(200);
+  });
+
+  it('is described with its threshold in docs/resources.md', async () => {
+    const docs = (await readFile(new URL('../../docs/resources.md', import.meta.url), 'utf8')).replace(/\s+/g, ' ');
+    expect(docs).toContain(`when at most ${COMPARED_ONE_BY_ONE} agents have a free slot and every required skill it compares those`);
   });
 });

@@ -22,8 +22,8 @@ interface Candidate {
   declined: boolean;
 }
 
-/** Up to this many agents free with every required skill are compared one by one; more are walked in the method's order. @default 48 */
-const FEW = 48;
+/** Up to this many agents free with every required skill are compared one by one; more are walked in the method's order (docs/resources.md §7 says so). */
+export const COMPARED_ONE_BY_ONE = 48;
 let scratch = new Uint32Array(0);
 
 /**
@@ -35,7 +35,7 @@ let scratch = new Uint32Array(0);
  * several skills reads the per-skill orders side by side and stops once no agent not
  * yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = FEW): Choice {
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE): Choice {
   const { tenant, mediaType: media } = conversation;
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
