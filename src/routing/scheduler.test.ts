@@ -348,7 +348,7 @@ describe('Scheduler', () => {
     expect(offers).toEqual(['patient']);
   });
 
-  it('re-decides the conversations of a queue whose configuration changed, and only when told', () => {
+  it('re-decides the conversations of a queue whose configuration changed, at the next pass', () => {
     const registry = new ConfigRegistry();
     const apply = (skills: string[]) => registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { skills } })]);
     apply(['billing']);
@@ -358,8 +358,8 @@ describe('Scheduler', () => {
     scheduler.conversationChanged(waiting('c1', { skills: [] }), true);
     scheduler.pass();
     expect(offers).toEqual([]);
+    // The registry holds the live configuration: no announcement needed.
     apply([]);
-    scheduler.invalidate();
     scheduler.pass();
     expect(offers).toEqual(['a']);
   });

@@ -24,7 +24,7 @@ interface InFlight {
 export interface SchedulerOptions {
   /** Sends an offer request to the agent actor (the agent reserves capacity or declines). */
   offer(tenant: string, agentId: string, request: OfferRequest): void;
-  /** The live configuration of a queue (method, members, minimum proficiency, aging…); read again after `invalidate()`. */
+  /** The live configuration of a queue (method, members, minimum proficiency, aging…), read at every pass: a changed object is compared, a changed content re-decides the queue. */
   queue?(tenant: string, name: string): QueueConfig | undefined;
   /** Called after each pass with the waiting count per tenant/queue (for metrics). */
   waiting?(tenant: string, queue: string, count: number): void;
@@ -84,8 +84,8 @@ export class Scheduler {
   private readonly conversationOfOffer = new Map<string, string>();
   /** Ready conversations whose requirements, order or offers changed since the last pass. */
   private readonly changed = new Set<string>();
-  private readonly queues = new Map<string, { config: QueueConfig | undefined; fingerprint: string }>();
-  private configChanged = false;
+  /** Each queue's configuration as last read (the registry replaces a queue's object when it changes). */
+  private readonly queues = new Map<string, { tenant: string; name: string; config: QueueConfig | undefined; fingerprint: string }>();
   private passQueued = false;
   private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
@@ -174,16 +174,15 @@ export class Scheduler {
     this.schedulePass();
   }
 
-  /** The configuration changed (members, skills, methods…): the next pass re-decides the queues whose configuration changed. */
+  /** The configuration changed (members, skills, methods…): a pass re-decides the queues whose configuration changed. */
   invalidate(): void {
-    this.configChanged = true;
     this.schedulePass();
   }
 
   /** One matching pass over what changed since the previous one. */
   pass(): void {
     const now = this.now();
-    if (this.configChanged) this.reloadQueues();
+    this.reloadQueues();
     this.endWaits(now);
     const improvements = this.agents.takeImprovements();
     if (this.options.naive) this.naivePass(now);
@@ -219,7 +218,8 @@ export class Scheduler {
     };
 
     for (const id of this.changed) {
-      const conversation = this.waiting.get(id) as WaitingConversation;
+      const conversation = this.waiting.get(id);
+      if (!conversation || this.inFlight.has(id)) continue;
       if (!conversation.target || !this.requirements(conversation, now).target) {
         const bucket = this.ready.bucketFor(conversation);
         // Its bucket already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
@@ -403,15 +403,18 @@ export class Scheduler {
     this.schedulePass();
   }
 
-  /** Reads every queue's configuration again; the conversations of a queue whose configuration changed are decided again. */
+  /**
+   * Reads every known queue's configuration again (live, as the registry holds it); the
+   * conversations of a queue whose configuration changed are decided again.
+   */
   private reloadQueues(): void {
-    this.configChanged = false;
     for (const [k, cached] of this.queues) {
-      const [tenant = '', name = ''] = splitQueue(k);
-      const config = this.options.queue?.(tenant, name);
+      const config = this.options.queue?.(cached.tenant, cached.name);
+      if (config === cached.config) continue;
       const fingerprint = JSON.stringify(config ?? null);
+      cached.config = config;
       if (fingerprint === cached.fingerprint) continue;
-      this.queues.set(k, { config, fingerprint });
+      cached.fingerprint = fingerprint;
       // All out of their buckets (which go, and come back with the new requirements), to be decided again.
       for (const id of this.byQueue.get(k) ?? []) {
         if (this.inFlight.has(id)) continue;
@@ -426,7 +429,7 @@ export class Scheduler {
     let cached = this.queues.get(k);
     if (!cached) {
       const config = this.options.queue?.(tenant, queue);
-      this.queues.set(k, (cached = { config, fingerprint: JSON.stringify(config ?? null) }));
+      this.queues.set(k, (cached = { tenant, name: queue, config, fingerprint: JSON.stringify(config ?? null) }));
     }
     return cached.config;
   }

@@ -33,10 +33,10 @@ export interface Head extends Urgent {
 const byArrival = (a: WaitingConversation, b: WaitingConversation) => a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The conversations ready to be offered (waiting, no offer in flight, not waiting for
- * particular agents), in buckets. The buckets of a tenant and media type are found by
- * their required skills, so an agent that gained room reads only the buckets whose
- * skills it has, not every conversation.
+ * The waiting conversations already decided (no offer in flight, nobody eligible with a
+ * free slot when last decided, not waiting for particular agents), in buckets. The
+ * buckets of a tenant and media type are found by their required skills, so an agent
+ * that gained room reads only the buckets whose skills it has, not every conversation.
  */
 export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
