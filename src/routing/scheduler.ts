@@ -9,6 +9,7 @@ import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
 import { servingOrder, urgencyOf } from './urgency.ts';
+import { TargetWaits } from './target-waits.ts';
 import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 
@@ -75,11 +76,7 @@ export class Scheduler {
   private readonly ready: WaitingList;
   /** Ready conversations waiting for particular agents (not in a bucket: only those agents may take them). */
   private readonly awaitingAgents = new Set<string>();
-  /** Conversations with a target, by target agent: its presence decides whether the wait goes on. */
-  private readonly targeting = new Map<string, Set<string>>();
-  /** Waits for particular agents with an end, by end. */
-  private readonly deadlines = new SortedList<{ at: number; conversation: WaitingConversation }>((a, b) => a.at - b.at || (a.conversation.id < b.conversation.id ? -1 : a.conversation.id > b.conversation.id ? 1 : 0));
-  private readonly deadlineOf = new Map<string, { at: number; conversation: WaitingConversation }>();
+  private readonly targets = new TargetWaits();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly conversationOfOffer = new Map<string, string>();
   /** Ready conversations whose requirements, order or offers changed since the last pass. */
@@ -235,7 +232,7 @@ export class Scheduler {
     for (const [agent, media] of gained) {
       for (const m of media) {
         this.ready.bucketsFor(agent.view, m, buckets);
-        for (const id of this.targeting.get(agent.key) ?? []) {
+        for (const id of this.targets.waitingFor(agent.key)) {
           const conversation = this.waiting.get(id) as WaitingConversation;
           if (conversation.mediaType === m && this.awaitingAgents.has(id)) push(conversation, undefined, false);
         }
@@ -336,18 +333,7 @@ export class Scheduler {
     let ids = this.byQueue.get(q);
     if (!ids) this.byQueue.set(q, (ids = new Set()));
     ids.add(c.id);
-    if (!c.target) return;
-    for (const id of c.target.agents) {
-      const k = agentKey(c.tenant, id);
-      let set = this.targeting.get(k);
-      if (!set) this.targeting.set(k, (set = new Set()));
-      set.add(c.id);
-    }
-    if (c.target.until !== null) {
-      const deadline = { at: Date.parse(c.target.until), conversation: c };
-      this.deadlines.insert(deadline);
-      this.deadlineOf.set(c.id, deadline);
-    }
+    this.targets.add(c);
   }
 
   /** Undoes `keep` (and `makeReady`) for this version of the conversation. */
@@ -358,16 +344,7 @@ export class Scheduler {
     const ids = this.byQueue.get(q);
     ids?.delete(c.id);
     if (ids?.size === 0) this.byQueue.delete(q);
-    if (!c.target) return;
-    for (const id of c.target.agents) {
-      const k = agentKey(c.tenant, id);
-      const set = this.targeting.get(k);
-      set?.delete(c.id);
-      if (set?.size === 0) this.targeting.delete(k);
-    }
-    const deadline = this.deadlineOf.get(c.id);
-    if (deadline) this.deadlines.delete(deadline);
-    this.deadlineOf.delete(c.id);
+    this.targets.delete(c);
   }
 
   /** A decided conversation waits in its bucket, or aside while it waits for particular agents. */
@@ -383,16 +360,12 @@ export class Scheduler {
 
   /** A target agent's presence changed: the conversations waiting for it may stop (or resume) waiting. */
   private reconsiderTargeting(agent: string): void {
-    for (const id of this.targeting.get(agent) ?? []) this.reconsider(id);
+    for (const id of this.targets.waitingFor(agent)) this.reconsider(id);
   }
 
   /** Waits for particular agents that reached their end. */
   private endWaits(now: number): void {
-    for (let first = this.deadlines.first(); first && first.at <= now; first = this.deadlines.first()) {
-      this.deadlines.shift();
-      this.deadlineOf.delete(first.conversation.id);
-      this.reconsider(first.conversation.id);
-    }
+    for (const id of this.targets.ended(now)) this.reconsider(id);
   }
 
   private reconsider(id: string): void {
