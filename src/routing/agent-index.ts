@@ -1,81 +1,386 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
+import { AgentBits } from './agent-bits.ts';
+import { SortedList } from './sorted-list.ts';
 
-const key = (tenant: string, id: string) => `${tenant}/${id}`;
+/** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
+export interface AgentRecord {
+  readonly key: string;
+  /** Its position in its tenant's bit sets. */
+  readonly slot: number;
+  view: AgentView;
+  readonly reserved: Partial<Record<MediaType, number>>;
+  /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
+  meanSkill: number;
+}
 
 /**
- * The agents a scheduler knows, indexed so that finding candidates for a conversation
- * does not scan every agent: by skill, and by media type among the agents available
- * with a free slot for it. Candidates come from the smallest matching set.
+ * The orders agents are chosen in, one per routing method (for best-skills: by mean
+ * proficiency; `skillList` gives one per skill, by proficiency in it). Every order ends
+ * with the tie-break every method shares (idle longer, then id), so the first eligible
+ * agent in an order is exactly the agent the method prefers.
+ */
+export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
+
+/**
+ * Agents in an order: every agent with a free slot for the list's media type, and maybe
+ * some that have none any more — they are removed when a walk meets them (`prune`), so
+ * taking a slot costs nothing here and freeing one inserts only an agent not listed.
+ */
+export interface OrderedAgents {
+  readonly list: SortedList<AgentRecord>;
+  readonly members: Set<AgentRecord>;
+}
+
+interface OrderedLists {
+  byMethod: Map<AgentOrder, OrderedAgents>;
+  bySkill: Map<string, OrderedAgents>;
+}
+
+/** What changed for an agent since the previous pass, and may let it take conversations it could not. */
+export interface Improvement {
+  record: AgentRecord;
+  /** The media types it may now take more of (more room, became available, or a new profile). */
+  media: MediaType[];
+}
+
+export const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
+
+/**
+ * The agents a scheduler knows, indexed so that neither choosing an agent nor finding who
+ * gained room scans them all: the agents with a free slot per (tenant, media type) and
+ * per (tenant, media type, skill), as sets and bits; and in each method's order (built
+ * the first time a method asks, then kept up to date). A free slot is offerable capacity
+ * minus the slots our unanswered offers hold.
  */
 export class AgentIndex {
-  private readonly views = new Map<string, AgentView>();
-  private readonly bySkill = new Map<string, Set<AgentView>>();
-  private readonly offerable = new Map<string, Set<AgentView>>();
+  private readonly records = new Map<string, AgentRecord>();
+  private readonly free = new Map<string, FreeSet>();
+  /** `tenant|media` → skill → free agents with it. */
+  private readonly freeBySkill = new Map<string, Map<string, FreeSet>>();
+  private readonly bySlot = new Map<string, AgentRecord[]>();
+  /** Ordered agents per `tenant|media`, by method and by skill (those with the skill). */
+  private readonly ordered = new Map<string, OrderedLists>();
+  /** Each changed agent's state at the end of the previous pass (its first change since). */
+  private readonly before = new Map<AgentRecord, { view: AgentView; room: Partial<Record<MediaType, number>> }>();
 
   get(tenant: string, id: string): AgentView | undefined {
-    return this.views.get(key(tenant, id));
+    return this.records.get(agentKey(tenant, id))?.view;
+  }
+
+  record(tenant: string, id: string): AgentRecord | undefined {
+    return this.records.get(agentKey(tenant, id));
+  }
+
+  all(): Iterable<AgentRecord> {
+    return this.records.values();
   }
 
   set(view: AgentView): void {
-    const id = key(view.tenant, view.id);
-    const old = this.views.get(id);
-    if (old) this.unindex(old);
-    this.views.set(id, view);
-    for (const skill of view.skills.keys()) add(this.bySkill, `${view.tenant}|${skill}`, view);
-    if (view.available) {
-      for (const media of MediaTypes) if ((view.offerable[media] ?? 0) > 0) add(this.offerable, `${view.tenant}|${media}`, view);
+    const key = agentKey(view.tenant, view.id);
+    const record = this.records.get(key);
+    if (!record) {
+      const tenantRecords = this.bySlot.get(view.tenant) ?? [];
+      this.bySlot.set(view.tenant, tenantRecords);
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, meanSkill: meanSkill(view) };
+      tenantRecords.push(created);
+      this.records.set(key, created);
+      this.before.set(created, { view: { ...view, available: false }, room: {} });
+      this.move(created, undefined, view);
+      return;
+    }
+    this.remember(record);
+    this.move(record, record.view, view);
+  }
+
+  /** Free slots for this media type: offerable capacity minus our unanswered offers. */
+  room(record: AgentRecord, media: MediaType): number {
+    return record.view.available ? (record.view.offerable[media] ?? 0) - (record.reserved[media] ?? 0) : 0;
+  }
+
+  /** An offer we sent holds a slot until the agent answers it. */
+  hold(record: AgentRecord, media: MediaType): void {
+    const had = this.room(record, media) > 0;
+    record.reserved[media] = (record.reserved[media] ?? 0) + 1;
+    if (had && this.room(record, media) <= 0) this.leave(record, media);
+  }
+
+  /** The agent answered (its own figures count the offer now), or the offer ended unanswered. */
+  release(record: AgentRecord, media: MediaType): void {
+    this.remember(record);
+    const had = this.room(record, media) > 0;
+    record.reserved[media] = Math.max(0, (record.reserved[media] ?? 0) - 1);
+    if (!had && this.room(record, media) > 0) this.enter(record, media);
+  }
+
+  /** The agent has no free slot left for this media type (its keys unchanged). */
+  private leave(record: AgentRecord, media: MediaType): void {
+    const { tenant, skills } = record.view;
+    remove(this.free, `${tenant}|${media}`, record);
+    const bySkill = this.skillSets(tenant, media);
+    for (const skill of skills.keys()) remove(bySkill, skill, record);
+    // The ordered lists keep it until a walk meets it.
+  }
+
+  /** The agent has a free slot again for this media type (its keys unchanged). */
+  private enter(record: AgentRecord, media: MediaType): void {
+    const { tenant, skills } = record.view;
+    add(this.free, `${tenant}|${media}`, record);
+    const bySkill = this.skillSets(tenant, media);
+    for (const skill of skills.keys()) add(bySkill, skill, record);
+    const lists = this.ordered.get(`${tenant}|${media}`);
+    if (!lists) return;
+    for (const ordered of lists.byMethod.values()) enlist(ordered, record);
+    for (const skill of skills.keys()) {
+      const ordered = lists.bySkill.get(skill);
+      if (ordered) enlist(ordered, record);
     }
   }
 
-  /** Agents available with a free slot for this media type. */
-  offerableFor(tenant: string, media: MediaType): ReadonlySet<AgentView> {
-    return this.offerable.get(`${tenant}|${media}`) ?? empty;
-  }
-
-  /**
-   * The smallest set that every candidate must belong to: the agents available for the
-   * media type, or those with one of the required skills, whichever is smaller.
-   */
-  candidates(tenant: string, media: MediaType, skills: readonly string[]): ReadonlySet<AgentView> {
-    let best = this.offerableFor(tenant, media);
-    for (const skill of skills) {
-      const withSkill = this.bySkill.get(`${tenant}|${skill}`) ?? empty;
-      if (withSkill.size < best.size) best = withSkill;
+  /** Takes out of an ordered list the agents a walk met without a free slot (they come back when they have one). */
+  prune(ordered: OrderedAgents, media: MediaType, met: readonly AgentRecord[]): void {
+    for (const record of met) {
+      if (this.room(record, media) > 0 || !ordered.members.delete(record)) continue;
+      ordered.list.delete(record);
     }
-    return best;
+  }
+
+  /** How many slots the tenant's bit sets span. */
+  slotCount(tenant: string): number {
+    return this.bySlot.get(tenant)?.length ?? 0;
+  }
+
+  recordAt(tenant: string, slot: number): AgentRecord {
+    return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
+  }
+
+  freeFor(tenant: string, media: MediaType): FreeSet {
+    return this.free.get(`${tenant}|${media}`) ?? empty;
+  }
+
+  freeWithSkill(tenant: string, media: MediaType, skill: string): FreeSet {
+    return this.freeBySkill.get(`${tenant}|${media}`)?.get(skill) ?? empty;
+  }
+
+  private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
+    let sets = this.freeBySkill.get(`${tenant}|${media}`);
+    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map<string, FreeSet>()));
+    return sets;
+  }
+
+  /** The agents with a free slot for a media type in a method's order (and some without: see `OrderedAgents`). */
+  list(tenant: string, media: MediaType, order: AgentOrder): OrderedAgents {
+    const lists = this.lists(tenant, media);
+    let ordered = lists.byMethod.get(order);
+    if (!ordered) {
+      ordered = { list: new SortedList(comparator(keyOf(order))), members: new Set() };
+      for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
+      lists.byMethod.set(order, ordered);
+    }
+    return ordered;
+  }
+
+  /** The agents with a free slot for a media type and a skill, by proficiency in it (and some without a slot). */
+  skillList(tenant: string, media: MediaType, skill: string): OrderedAgents {
+    const lists = this.lists(tenant, media);
+    let ordered = lists.bySkill.get(skill);
+    if (!ordered) {
+      ordered = { list: new SortedList(comparator((r) => r.view.skills.get(skill) ?? 0)), members: new Set() };
+      for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
+      lists.bySkill.set(skill, ordered);
+    }
+    return ordered;
+  }
+
+  private lists(tenant: string, media: MediaType): OrderedLists {
+    let lists = this.ordered.get(`${tenant}|${media}`);
+    if (!lists) this.ordered.set(`${tenant}|${media}`, (lists = { byMethod: new Map(), bySkill: new Map() }));
+    return lists;
   }
 
   /**
-   * The agent has no room left for this media type in the current pass (offers it has not
-   * answered yet): leave it out of the candidates until its next committed state.
+   * The agents that may take conversations they could not at the end of the previous
+   * pass, and with which media types; the next changes are measured from now on. Less
+   * room never creates a match, and a change undone before the pass is no change.
    */
-  exhaust(view: AgentView, media: MediaType): void {
-    remove(this.offerable, `${view.tenant}|${media}`, view);
+  takeImprovements(): Improvement[] {
+    const improved: Improvement[] = [];
+    for (const [record, before] of this.before) {
+      const after = record.view;
+      if (!after.available) continue;
+      const renewed = !before.view.available || !sameProfile(before.view, after);
+      const media = MediaTypes.filter((m) => {
+        const room = this.room(record, m);
+        return room > 0 && (renewed || room > (before.room[m] ?? 0));
+      });
+      if (media.length > 0) improved.push({ record, media });
+    }
+    this.before.clear();
+    return improved;
   }
 
-  all(): IterableIterator<AgentView> {
-    return this.views.values();
+  private remember(record: AgentRecord): void {
+    if (this.before.has(record)) return;
+    const room: Partial<Record<MediaType, number>> = {};
+    for (const m of MediaTypes) room[m] = this.room(record, m);
+    this.before.set(record, { view: record.view, room });
   }
 
-  private unindex(view: AgentView): void {
-    for (const skill of view.skills.keys()) remove(this.bySkill, `${view.tenant}|${skill}`, view);
-    for (const media of MediaTypes) remove(this.offerable, `${view.tenant}|${media}`, view);
+  /** Moves an agent from its old state to the new one in every set and list whose membership or order changed. */
+  private move(record: AgentRecord, old: AgentView | undefined, view: AgentView): void {
+    const { tenant } = view;
+    const reserved = record.reserved;
+    const oldMean = record.meanSkill;
+    const newMean = old === view ? oldMean : meanSkill(view);
+    const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
+    const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
+    const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
+    const movedInSkill = (skill: string) => !sameIdle || old.skills.get(skill) !== view.skills.get(skill);
+    const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
+    // Out first, while the record still holds the old keys the lists are ordered by.
+    for (const media of MediaTypes) {
+      const was = old !== undefined && roomOf(old, reserved, media) > 0;
+      const is = roomOf(view, reserved, media) > 0;
+      const lists = this.ordered.get(`${tenant}|${media}`);
+      if (old && lists) {
+        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
+        for (const skill of old.skills.keys()) {
+          const ordered = lists.bySkill.get(skill);
+          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) unlist(ordered, record);
+        }
+      }
+      if (!was && !is) continue;
+      plan.push({ media, was, is, lists });
+      if (!was || !old) continue;
+      if (!is || !sameSkills) {
+        const bySkill = this.skillSets(tenant, media);
+        for (const skill of old.skills.keys()) remove(bySkill, skill, record);
+      }
+      if (!is) remove(this.free, `${tenant}|${media}`, record);
+    }
+    record.view = view;
+    record.meanSkill = newMean;
+    for (const { media, was, is, lists } of plan) {
+      if (!is) continue;
+      if (!was) add(this.free, `${tenant}|${media}`, record);
+      if (!was || !sameSkills) {
+        const bySkill = this.skillSets(tenant, media);
+        for (const skill of view.skills.keys()) add(bySkill, skill, record);
+      }
+      if (!lists) continue;
+      for (const ordered of lists.byMethod.values()) enlist(ordered, record);
+      for (const skill of view.skills.keys()) {
+        const ordered = lists.bySkill.get(skill);
+        if (ordered) enlist(ordered, record);
+      }
+    }
   }
 }
 
-const empty: ReadonlySet<AgentView> = new Set();
+function enlist(ordered: OrderedAgents, record: AgentRecord): void {
+  if (ordered.members.has(record)) return;
+  ordered.members.add(record);
+  ordered.list.insert(record);
+}
 
-function add(map: Map<string, Set<AgentView>>, k: string, view: AgentView): void {
+function unlist(ordered: OrderedAgents, record: AgentRecord): void {
+  if (ordered.members.delete(record)) ordered.list.delete(record);
+}
+
+function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
+  return view.available ? (view.offerable[media] ?? 0) - (reserved[media] ?? 0) : 0;
+}
+
+function sameKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
+
+/** Agents with a free slot: to walk, and as bits to intersect. */
+export interface FreeSet {
+  readonly records: Set<AgentRecord>;
+  readonly bits: AgentBits;
+}
+
+const empty: FreeSet = { records: new Set(), bits: new AgentBits() };
+
+/** The method's score: higher is preferred (the scores `methods.ts` records, less the clock). */
+function keyOf(order: AgentOrder): (record: AgentRecord) => number {
+  switch (order) {
+    case 'longest-idle':
+      return (r) => -r.view.lastActivityAt;
+    case 'rotation':
+      return (r) => -r.view.lastAssignedAt;
+    case 'most-available':
+      return (r) => 1 - r.view.utilization;
+    case 'best-skills':
+      return (r) => r.meanSkill;
+  }
+}
+
+function comparator(key: (record: AgentRecord) => number): (a: AgentRecord, b: AgentRecord) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return ka > kb ? -1 : 1;
+    return tieBreak(a.view, b.view);
+  };
+}
+
+/** The tie-break every method shares: idle longer first, then by id. */
+export function tieBreak(a: AgentView, b: AgentView): number {
+  if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt - b.lastActivityAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Whether the method's score is the same for both views (the idle time is compared by the caller). */
+function sameKey(order: AgentOrder, a: AgentView, b: AgentView, meanA: number, meanB: number): boolean {
+  switch (order) {
+    case 'longest-idle':
+      return true;
+    case 'rotation':
+      return a.lastAssignedAt === b.lastAssignedAt;
+    case 'most-available':
+      return 1 - a.utilization === 1 - b.utilization;
+    case 'best-skills':
+      return meanA === meanB;
+  }
+}
+
+function meanSkill(view: AgentView): number {
+  if (view.skills.size === 0) return 0;
+  let total = 0;
+  for (const level of view.skills.values()) total += level;
+  return total / view.skills.size;
+}
+
+/** Whether two views qualify for the same conversations (skills, languages, labels). */
+export function sameProfile(a: AgentView, b: AgentView): boolean {
+  if (a.skills !== b.skills) {
+    if (a.skills.size !== b.skills.size) return false;
+    for (const [skill, level] of a.skills) if (b.skills.get(skill) !== level) return false;
+  }
+  if (a.languages !== b.languages) {
+    if (a.languages.size !== b.languages.size) return false;
+    for (const language of a.languages) if (!b.languages.has(language)) return false;
+  }
+  if (a.labels === b.labels) return true;
+  const labels = Object.keys(a.labels);
+  return labels.length === Object.keys(b.labels).length && labels.every((k) => a.labels[k] === b.labels[k]);
+}
+
+function add(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   let set = map.get(k);
-  if (!set) map.set(k, (set = new Set()));
-  set.add(view);
+  if (!set) map.set(k, (set = { records: new Set(), bits: new AgentBits() }));
+  set.records.add(record);
+  set.bits.add(record.slot);
 }
 
-function remove(map: Map<string, Set<AgentView>>, k: string, view: AgentView): void {
+function remove(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   const set = map.get(k);
   if (!set) return;
-  set.delete(view);
-  if (set.size === 0) map.delete(k);
+  set.records.delete(record);
+  set.bits.delete(record.slot);
 }

@@ -315,6 +315,55 @@ describe('Scheduler', () => {
     expect(indexed).toEqual(run(true));
   });
 
+  it('frees the slot of an offer that was lost or whose conversation left before the agent answered', () => {
+    const { scheduler, offers } = harness();
+    scheduler.agentChanged(agent('a'));
+    scheduler.conversationChanged(waiting('c1'), true);
+    scheduler.conversationChanged(waiting('c2', { enqueuedAt: t0 + 1 }), true);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1']);
+    scheduler.offerLost('c1', offers[0]?.request.offerId as string);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1', 'c1']);
+    // The customer leaves while it rings: the slot goes to the next conversation.
+    scheduler.conversationChanged(waiting('c1'), false);
+    scheduler.pass();
+    expect(offers.map((o) => `${o.request.conversationId}->${o.agentId}`)).toEqual(['c1->a', 'c1->a', 'c2->a']);
+  });
+
+  it('serves by urgency at the time of the pass: aging moves the order with the clock, nothing re-sorted', () => {
+    let now = t0;
+    const registry = new ConfigRegistry();
+    registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { aging: { every: '10s', step: 1 } } })]);
+    const offers: string[] = [];
+    const scheduler = new Scheduler({ offer: (_t, _a, r) => offers.push(r.conversationId), queue: (t, n) => registry.queue(t, n), now: () => now });
+    scheduler.agentChanged(agent('a', { offerable: { message: 0 } }));
+    scheduler.conversationChanged(waiting('high', { priority: 1, enqueuedAt: t0 }), true);
+    scheduler.conversationChanged(waiting('patient', { priority: 0, enqueuedAt: t0 - 5_000 }), true);
+    scheduler.pass();
+    // At t0 + 5 s both are at 1 (high: 1 + 0 steps, patient: 0 + 1 step): the longer wait goes first.
+    now = t0 + 5_000;
+    scheduler.agentChanged(agent('a', { offerable: { message: 1 } }));
+    scheduler.pass();
+    expect(offers).toEqual(['patient']);
+  });
+
+  it('re-decides the conversations of a queue whose configuration changed, at the next pass', () => {
+    const registry = new ConfigRegistry();
+    const apply = (skills: string[]) => registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { skills } })]);
+    apply(['billing']);
+    const offers: string[] = [];
+    const scheduler = new Scheduler({ offer: (_t, agentId) => offers.push(agentId), queue: (t, n) => registry.queue(t, n), now: () => t0 });
+    scheduler.agentChanged(agent('a'));
+    scheduler.conversationChanged(waiting('c1', { skills: [] }), true);
+    scheduler.pass();
+    expect(offers).toEqual([]);
+    // The registry holds the live configuration: no announcement needed.
+    apply([]);
+    scheduler.pass();
+    expect(offers).toEqual(['a']);
+  });
+
   it('gives an agent that frees a slot the most urgent conversation it can take, without a full pass', () => {
     let now = t0;
     const offers: { agentId: string; request: OfferRequest }[] = [];

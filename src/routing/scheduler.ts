@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { OfferRequest } from '../agent/events.ts';
-import type { QueueConfig, RoutingMethod } from '../config/index.ts';
+import type { QueueConfig } from '../config/index.ts';
+import type { MediaType } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentIndex } from './agent-index.ts';
-import { qualifies } from './eligibility.ts';
-import { beats, score } from './methods.ts';
+import { AgentIndex, agentKey, type AgentRecord } from './agent-index.ts';
+import { chooseAgent, choosePool } from './agent-choice.ts';
+import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
+import { SortedList } from './sorted-list.ts';
+import { servingOrder, urgencyOf } from './urgency.ts';
+import { TargetWaits } from './target-waits.ts';
+import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
-import { MediaTypes as MediaKinds } from '../contract/index.ts';
 
 /** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
   offerId: string;
-  agentKey: string;
-  mediaType: WaitingConversation['mediaType'];
+  agent: AgentRecord;
+  mediaType: MediaType;
   /** The agent has committed its answer: from then on its own capacity figures count it. */
   answeredByAgent: boolean;
 }
@@ -21,35 +25,45 @@ interface InFlight {
 export interface SchedulerOptions {
   /** Sends an offer request to the agent actor (the agent reserves capacity or declines). */
   offer(tenant: string, agentId: string, request: OfferRequest): void;
-  /** The live configuration of a queue (method, members, minimum proficiency, aging…). */
+  /** The live configuration of a queue (method, members, minimum proficiency, aging…), read at every pass: a changed object is compared, a changed content re-decides the queue. */
   queue?(tenant: string, name: string): QueueConfig | undefined;
   /** Called after each pass with the waiting count per tenant/queue (for metrics). */
   waiting?(tenant: string, queue: string, count: number): void;
   now?: () => number;
   /**
-   * Scan every agent for every conversation instead of using the index: the baseline the
-   * routing benchmark measures against. @default false
+   * Let every waiting conversation compare every agent on every pass instead of using the
+   * indexes: the baseline the routing benchmark measures against, and the reference the
+   * equivalence tests hold the indexed scheduler to. @default false
    */
   naive?: boolean;
 }
 
-const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
-const slotKey = (agent: string, media: string) => `${agent}|${media}`;
-/** Aging moves the waiting order with time: it is recomputed at least this often. */
-const REORDER_EVERY_MS = 1_000;
-/** A full pass over everything runs at least this often, as a safety net for incremental passes. */
-const FULL_PASS_EVERY_MS = 5_000;
+/** Up to this many agents that gained room are compared directly; beyond, the indexes choose. */
+const POOL_LIMIT = 64;
+
+/** A conversation the pass may serve: one that changed, one waiting for an agent that gained room, or the head of a bucket such an agent qualifies for. */
+interface Entry extends Head {
+  bucket: Bucket | undefined;
+  changed: boolean;
+  seq: number;
+}
+
+const entryOrder = (a: Entry, b: Entry) => servingOrder(a, b) || a.seq - b.seq;
 
 /**
  * Matches waiting conversations to agents. An agent is eligible when it is available, a
  * member of the queue, has every required skill at the queue's minimum proficiency,
  * speaks the conversation's language and can be offered the media type. Conversations go
  * by priority (aged by time waited), then by time waited, and each gets the eligible
- * agent its queue's method prefers. Passes are incremental: a conversation that changed
- * looks for an agent; an agent that gained room (freed a slot, became available) takes
- * the most urgent conversation it is eligible for — longest idle first when several do.
- * Unchanged pairs were already found not to match; a full pass still runs every few
- * seconds and after configuration changes.
+ * agent its queue's method prefers.
+ *
+ * Every pass makes exactly the offers of a scan of everything (`naive`), without the
+ * scan. After a pass no waiting conversation has an eligible agent with a free slot, so
+ * the next pass only serves conversations that changed and conversations an agent that
+ * gained room qualifies for — merged in serving order, each choosing among every agent
+ * (a changed one, through the agent indexes) or among those that gained room (the others
+ * were already found not to qualify). Nothing is rescanned on a timer; a configuration
+ * change re-decides the conversations of the queues whose configuration changed.
  *
  * The scheduler only proposes: the agent actor reserves or declines, and the
  * conversation actor accepts one reservation. Its state is a cache of the actors'
@@ -57,40 +71,50 @@ const FULL_PASS_EVERY_MS = 5_000;
  */
 export class Scheduler {
   private readonly waiting = new Map<string, WaitingConversation>();
+  private readonly byQueue = new Map<string, Set<string>>();
   private readonly agents = new AgentIndex();
-  /** Offers sent, by conversation id; and the conversation of each offer id. */
+  private readonly ready: WaitingList;
+  /** Ready conversations waiting for particular agents (not in a bucket: only those agents may take them). */
+  private readonly awaitingAgents = new Set<string>();
+  private readonly targets = new TargetWaits();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly conversationOfOffer = new Map<string, string>();
+  /** Ready conversations whose requirements, order or offers changed since the last pass. */
+  private readonly changed = new Set<string>();
+  /** Each queue's configuration as last read (the registry replaces a queue's object when it changes). */
+  private readonly queues = new Map<string, { tenant: string; name: string; config: QueueConfig | undefined; fingerprint: string }>();
   private passQueued = false;
   private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
-  /** The waiting list in serving order, kept until the list changes or aging may reorder it. */
-  private order: WaitingConversation[] = [];
-  private orderedAt = -Infinity;
-  private orderDirty = true;
-  /**
-   * What changed since the last pass: conversations that may now find an agent, and
-   * agents (with the media types) that may now take a conversation they could not.
-   * Unchanged pairs were already found not to match.
-   */
-  private readonly changedConversations = new Set<string>();
-  private readonly improvedAgents = new Map<string, { agent: AgentView; media: Set<WaitingConversation['mediaType']> }>();
-  private lastFullPass = -Infinity;
-  private requirementsCache = new WeakMap<WaitingConversation, Requirements>();
+  /** The time of the last offer, formatted once per pass rather than per offer. */
+  private stamp = { at: NaN, iso: '' };
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
+    this.ready = new WaitingList(
+      (c) => requirementsOf({ ...c, target: null }, this.queueConfig(c.tenant, c.queue), 0, () => false),
+      (tenant, queue) => this.queueConfig(tenant, queue)?.aging,
+    );
   }
 
   /** A conversation's committed state. `offerId` is set when the event that changed it answered one of our offers. */
   conversationChanged(conversation: WaitingConversation, waiting: boolean, answeredOfferId?: string): void {
-    const flight = this.inFlight.get(conversation.id);
-    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(conversation.id, flight.offerId);
-    if (waiting) {
-      if (!this.waiting.has(conversation.id)) this.orderDirty = true;
-      this.waiting.set(conversation.id, conversation);
-      this.changedConversations.add(conversation.id);
-    } else this.waiting.delete(conversation.id);
+    const { id } = conversation;
+    const previous = this.waiting.get(id);
+    // Where it was waiting, if it had been decided already (not changed since, no offer in flight).
+    const placed = previous && !this.inFlight.has(id) && !this.changed.has(id) ? (this.awaitingAgents.has(id) ? 'awaiting' : 'bucket') : undefined;
+    const flight = this.inFlight.get(id);
+    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(id, flight);
+    if (previous) this.forget(previous);
+    if (!waiting) this.changed.delete(id);
+    else {
+      this.keep(conversation);
+      // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
+      if (placed && previous && sameRouting(previous, conversation)) {
+        if (placed === 'awaiting') this.awaitingAgents.add(id);
+        else this.ready.add(conversation);
+      } else if (!this.inFlight.has(id)) this.changed.add(id);
+    }
     this.schedulePass();
   }
 
@@ -98,20 +122,15 @@ export class Scheduler {
   agentChanged(agent: AgentView, answeredOfferId?: string): void {
     const before = this.agents.get(agent.tenant, agent.id);
     this.agents.set(agent);
-    const improved = improvedMedia(before, agent);
-    const key = agentKey(agent.tenant, agent.id);
-    if (improved.length > 0) {
-      const media = this.improvedAgents.get(key)?.media ?? new Set();
-      for (const m of improved) media.add(m);
-      this.improvedAgents.set(key, { agent, media });
-    } else if (this.improvedAgents.has(key)) {
-      // Keep what it gained earlier in this round, with its latest state.
-      this.improvedAgents.set(key, { agent, media: (this.improvedAgents.get(key) as { media: Set<WaitingConversation['mediaType']> }).media });
-    }
-    // The conversation stays out of the waiting list until it commits the outcome itself.
+    // A wait for particular agents lasts while one of them is online.
+    if (!before || before.online !== agent.online) this.reconsiderTargeting(agentKey(agent.tenant, agent.id));
     const conversationId = answeredOfferId && this.conversationOfOffer.get(answeredOfferId);
     const flight = conversationId ? this.inFlight.get(conversationId) : undefined;
-    if (flight) flight.answeredByAgent = true;
+    // The conversation stays out of the waiting list until it commits the outcome itself.
+    if (flight && !flight.answeredByAgent) {
+      flight.answeredByAgent = true;
+      this.agents.release(flight.agent, flight.mediaType);
+    }
     this.schedulePass();
   }
 
@@ -121,162 +140,167 @@ export class Scheduler {
    */
   replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
     const keep = new Set(conversations.map((c) => c.id));
-    for (const c of [...this.waiting.values()]) {
-      if (c.tenant === tenant && c.queue === queue && !keep.has(c.id)) this.conversationChanged(c, false);
+    for (const id of [...(this.byQueue.get(`${tenant}/${queue}`) ?? [])]) {
+      const c = this.waiting.get(id);
+      if (c && !keep.has(id)) this.conversationChanged(c, false);
     }
     for (const c of conversations) this.conversationChanged(c, true);
   }
 
   /** This node no longer leads these queues: forget their conversations and offers (their new leader rebuilds them). */
   dropQueues(led: (tenant: string, queue: string) => boolean): void {
-    for (const c of [...this.waiting.values()]) {
-      if (led(c.tenant, c.queue)) continue;
-      this.waiting.delete(c.id);
-      this.changedConversations.delete(c.id);
-      const flight = this.inFlight.get(c.id);
-      if (flight) this.land(c.id, flight.offerId);
+    for (const ids of [...this.byQueue.values()]) {
+      for (const id of [...ids]) {
+        const c = this.waiting.get(id) as WaitingConversation;
+        if (led(c.tenant, c.queue)) continue;
+        const flight = this.inFlight.get(id);
+        if (flight) this.land(id, flight);
+        this.forget(c);
+        this.changed.delete(id);
+      }
     }
-    this.orderDirty = true;
     this.schedulePass();
   }
 
   /** An offer request never reached the agent (no such agent, store error): the conversation may be offered again. */
   offerLost(conversationId: string, offerId: string): void {
-    if (this.inFlight.get(conversationId)?.offerId === offerId) this.land(conversationId, offerId);
-    this.changedConversations.add(conversationId);
+    const flight = this.inFlight.get(conversationId);
+    if (flight?.offerId !== offerId) return;
+    this.land(conversationId, flight);
+    if (this.waiting.has(conversationId)) this.changed.add(conversationId);
     this.schedulePass();
   }
 
-  private land(conversationId: string, offerId: string): void {
-    this.inFlight.delete(conversationId);
-    this.conversationOfOffer.delete(offerId);
+  /** The configuration changed (members, skills, methods…): a pass re-decides the queues whose configuration changed. */
+  invalidate(): void {
+    this.schedulePass();
   }
 
-  /** Coalesces bursts of changes into one matching pass. */
-  private schedulePass(): void {
-    if (this.passQueued) return;
-    this.passQueued = true;
-    setImmediate(() => {
-      this.passQueued = false;
-      this.pass();
+  /** One matching pass over what changed since the previous one. */
+  pass(): void {
+    const now = this.now();
+    this.reloadQueues();
+    this.endWaits(now);
+    const improvements = this.agents.takeImprovements();
+    if (this.options.naive) this.naivePass(now);
+    else this.indexedPass(improvements, now);
+    // Decided now: the changed conversations nobody took wait in their buckets.
+    for (const id of this.changed) {
+      const conversation = this.waiting.get(id);
+      if (conversation && !this.inFlight.has(id)) this.place(conversation, now);
+    }
+    this.changed.clear();
+    this.ready.prune();
+    this.reportWaiting();
+  }
+
+  /**
+   * Serves, most urgent first, the conversations that changed and the buckets an agent
+   * that gained room qualifies for. A bucket leaves the merge when its head finds nobody:
+   * the rest of it needs the same.
+   */
+  private indexedPass(improvements: ReturnType<AgentIndex['takeImprovements']>, now: number): void {
+    const gained = new Map<AgentRecord, MediaType[]>();
+    for (const { record, media } of improvements) gained.set(record, media);
+    // How many agents that gained room still have some, per media type: at none, only changed conversations can be served.
+    const roomLeft = new Map<MediaType, number>();
+    for (const media of gained.values()) for (const m of media) roomLeft.set(m, (roomLeft.get(m) ?? 0) + 1);
+    const queue = new SortedList<Entry>(entryOrder);
+    let seq = 0;
+    const push = (conversation: WaitingConversation, from: Bucket | undefined, changed: boolean) =>
+      queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
+    const pushHead = (bucket: Bucket) => {
+      const head = this.ready.head(bucket, now);
+      if (head) queue.insert({ ...head, bucket, changed: false, seq: seq++ });
+    };
+
+    for (const id of this.changed) {
+      const conversation = this.waiting.get(id);
+      if (!conversation || this.inFlight.has(id)) continue;
+      if (!conversation.target || !this.requirements(conversation, now).target) {
+        const bucket = this.ready.bucketFor(conversation);
+        // Its bucket already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
+        if (bucket.size > 0) {
+          this.ready.add(conversation);
+          this.changed.delete(id);
+          continue;
+        }
+      }
+      push(conversation, undefined, true);
+    }
+    const buckets = new Set<Bucket>();
+    for (const [agent, media] of gained) {
+      for (const m of media) {
+        this.ready.bucketsFor(agent.view, m, buckets);
+        for (const id of this.targets.waitingFor(agent.key)) {
+          const conversation = this.waiting.get(id) as WaitingConversation;
+          if (conversation.mediaType === m && this.awaitingAgents.has(id)) push(conversation, undefined, false);
+        }
+      }
+    }
+    for (const bucket of buckets) pushHead(bucket);
+
+    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+      const { conversation, bucket, changed } = entry;
+      if (!this.isReady(conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
+      const agent = this.decide(conversation, changed, gained, now);
+      if (!agent) continue;
+      this.changed.delete(conversation.id);
+      if (bucket) pushHead(bucket);
+      const media = conversation.mediaType;
+      if (gained.has(agent) && this.agents.room(agent, media) <= 0 && gained.get(agent)?.includes(media)) roomLeft.set(media, (roomLeft.get(media) ?? 1) - 1);
+    }
+  }
+
+  /** The conversation chooses its agent and is offered to it; the agent, or undefined when nobody qualifies. */
+  private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
+    const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
+    const bucket = targeted?.target ? undefined : this.ready.bucketFor(conversation);
+    const requirements = bucket ? bucket.requirements : (targeted as Requirements);
+    const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
+    if (changed || gained.size > POOL_LIMIT) {
+      // Another conversation of its bucket found nobody in this pass: so would it.
+      if (bucket?.starved) return undefined;
+      const choice = chooseAgent(this.agents, conversation, requirements, method, now);
+      if (!choice.record) {
+        if (bucket) this.ready.markStarved(bucket);
+        return undefined;
+      }
+      this.offer(conversation, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
+      return choice.record;
+    }
+    // It waited with nobody eligible: only the agents that gained room can take it.
+    const choice = choosePool(this.agents, gained.keys(), conversation, requirements, method, now);
+    if (!choice.record) return undefined;
+    const alone = choice.candidates === 1 && !requirements.target;
+    this.offer(conversation, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
+    return choice.record;
+  }
+
+  /** The reference: reads the configuration afresh and shares nothing with the indexed pass but the offers' bookkeeping. */
+  private naivePass(now: number): void {
+    const ready = [...this.waiting.values()].filter((c) => !this.inFlight.has(c.id));
+    const queue = (c: WaitingConversation) => this.options.queue?.(c.tenant, c.queue);
+    naiveScan(ready, this.agents, {
+      requirements: (c) => requirementsOf(c, queue(c), now, (id) => this.agents.get(c.tenant, id)?.online ?? false),
+      method: (c) => queue(c)?.method ?? 'longest-idle',
+      urgency: (c) => urgencyOf(c.priority, c.enqueuedAt, queue(c)?.aging, now),
+      now,
+      offer: (c, agent, reason) => this.offer(c, agent, reason, now),
     });
   }
 
-  /** The configuration changed (members, skills, methods…): the next pass looks at everything. */
-  invalidate(): void {
-    this.lastFullPass = -Infinity;
-    this.schedulePass();
-  }
-
-  /**
-   * One matching pass: over everything when due (start, configuration change, every few
-   * seconds), otherwise only over what changed since the last pass.
-   */
-  pass(): void {
-    const now = this.now();
-    if (this.options.naive || now - this.lastFullPass >= FULL_PASS_EVERY_MS) this.fullPass(now);
-    else this.incrementalPass(now);
-    this.changedConversations.clear();
-    this.improvedAgents.clear();
-  }
-
-  /** Slots held by offers the agents have not answered yet, per agent and media type. */
-  private reservations(): { reserved: Map<string, number>; hold: (k: string) => Map<string, number> } {
-    const reserved = new Map<string, number>();
-    const hold = (k: string) => reserved.set(k, (reserved.get(k) ?? 0) + 1);
-    for (const flight of this.inFlight.values()) if (!flight.answeredByAgent) hold(slotKey(flight.agentKey, flight.mediaType));
-    return { reserved, hold };
-  }
-
-  /** Changed conversations choose among agents; agents that gained room take the most urgent conversation they can. */
-  private incrementalPass(now: number): void {
-    const { reserved, hold } = this.reservations();
-    const order = this.ordered(now);
-    const changed = this.sortByUrgency([...this.changedConversations].flatMap((id) => this.waiting.get(id) ?? []), now);
-    this.conversationsChoose(changed, reserved, hold, now);
-    if (this.improvedAgents.size > 0) this.agentsTake(order, reserved, hold, now);
-    this.reportWaiting();
-  }
-
-  private fullPass(now: number): void {
-    this.lastFullPass = now;
-    this.requirementsCache = new WeakMap();
-    const { reserved, hold } = this.reservations();
-    this.conversationsChoose(this.ordered(now), reserved, hold, now);
-    this.reportWaiting();
-  }
-
-  /** Each conversation, most urgent first, gets the agent its queue's method prefers. */
-  private conversationsChoose(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => Map<string, number>, now: number): void {
-    for (const listed of order) {
-      const conversation = this.waiting.get(listed.id);
-      if (!conversation || this.inFlight.has(conversation.id)) continue;
-      // Nobody can take this media type now: nothing to decide (the common case under load).
-      if (!this.options.naive && this.agents.offerableFor(conversation.tenant, conversation.mediaType).size === 0) continue;
-      const requirements = this.requirements(conversation, now);
-      // Waiting for particular agents: the first of them who can take it (preference order).
-      const method = requirements.target ? requirements.target.reason : (this.options.queue?.(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
-      const { agent, candidates, best } = this.pick(conversation, requirements, method, reserved, now);
-      if (agent) this.offer(conversation, agent, { method, candidates, score: best }, hold, now);
-    }
-  }
-
-  /**
-   * Agents that gained room, longest idle first, each take the most urgent conversations
-   * they are eligible for — only of the media types they gained room for.
-   */
-  private agentsTake(order: readonly WaitingConversation[], reserved: Map<string, number>, hold: (k: string) => Map<string, number>, now: number): void {
-    const free = (agent: AgentView, media: WaitingConversation['mediaType']) =>
-      (agent.offerable[media] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), media)) ?? 0);
-    const improved = [...this.improvedAgents.values()].sort((a, b) => a.agent.lastActivityAt - b.agent.lastActivityAt || (a.agent.id < b.agent.id ? -1 : 1));
-    for (const { agent, media } of improved) {
-      const hasRoom = () => [...media].some((m) => free(agent, m) > 0);
-      if (!hasRoom()) continue;
-      for (const listed of order) {
-        const conversation = this.waiting.get(listed.id);
-        if (!conversation || this.inFlight.has(conversation.id) || conversation.tenant !== agent.tenant) continue;
-        // An agent who let this conversation go leaves it to others (a full pass falls back to it).
-        if (!media.has(conversation.mediaType) || free(agent, conversation.mediaType) <= 0 || conversation.declinedBy.includes(agent.id)) continue;
-        const requirements = this.requirements(conversation, now);
-        if (!qualifies(agent, conversation.tenant, requirements)) continue;
-        const method = requirements.target ? requirements.target.reason : 'most-urgent';
-        this.offer(conversation, agent, { method, candidates: 1, score: undefined }, hold, now);
-        if (!hasRoom()) break;
-      }
-    }
-  }
-
-  /**
-   * What an agent needs to take this conversation now. Cached per conversation state (a
-   * changed conversation is a new object) until the next full pass, except while it
-   * waits for particular agents, which depends on the clock and their presence.
-   */
-  private requirements(conversation: WaitingConversation, now: number): Requirements {
-    const cached = conversation.target ? undefined : this.requirementsCache.get(conversation);
-    if (cached) return cached;
-    const queue = this.options.queue?.(conversation.tenant, conversation.queue);
-    const requirements = requirementsOf(conversation, queue, now, (id) => this.agents.get(conversation.tenant, id)?.online ?? false);
-    if (!conversation.target) this.requirementsCache.set(conversation, requirements);
-    return requirements;
-  }
-
-  private offer(
-    conversation: WaitingConversation,
-    agent: AgentView,
-    reason: { method: string; candidates: number; score: number | undefined },
-    hold: (k: string) => Map<string, number>,
-    now: number,
-  ): void {
-    const key = agentKey(agent.tenant, agent.id);
+  private offer(conversation: WaitingConversation, agent: AgentRecord, reason: { method: string; candidates: number; score: number | undefined }, now: number): void {
     const offerId = randomUUID();
-    this.inFlight.set(conversation.id, { offerId, agentKey: key, mediaType: conversation.mediaType, answeredByAgent: false });
+    this.inFlight.set(conversation.id, { offerId, agent, mediaType: conversation.mediaType, answeredByAgent: false });
     this.conversationOfOffer.set(offerId, conversation.id);
-    const held = hold(slotKey(key, conversation.mediaType)).get(slotKey(key, conversation.mediaType)) ?? 0;
-    // Full for this pass: later conversations need not look at it (the candidate sets shrink as agents fill).
-    if (held >= (agent.offerable[conversation.mediaType] ?? 0)) this.agents.exhaust(agent, conversation.mediaType);
-    this.options.offer(agent.tenant, agent.id, {
+    this.makeUnready(conversation);
+    this.agents.hold(agent, conversation.mediaType);
+    const { view } = agent;
+    if (this.stamp.at !== now) this.stamp = { at: now, iso: new Date(now).toISOString() };
+    this.options.offer(view.tenant, view.id, {
       type: 'offer.request',
-      at: new Date(now).toISOString(),
+      at: this.stamp.iso,
       offerId,
       conversationId: conversation.id,
       mediaType: conversation.mediaType,
@@ -290,94 +314,149 @@ export class Scheduler {
     });
   }
 
-  /** Waiting counts per queue; every queue seen so far is reported, so one that just emptied reads 0. */
+  /** The offer ended for the scheduler; a slot it held and the agent never counted is free again. */
+  private land(conversationId: string, flight: InFlight): void {
+    this.inFlight.delete(conversationId);
+    this.conversationOfOffer.delete(flight.offerId);
+    if (!flight.answeredByAgent) this.agents.release(flight.agent, flight.mediaType);
+  }
+
+  private isReady(conversation: WaitingConversation): boolean {
+    return this.waiting.get(conversation.id) === conversation && !this.inFlight.has(conversation.id);
+  }
+
+  /** Records a waiting conversation (ready or not). */
+  private keep(c: WaitingConversation): void {
+    this.waiting.set(c.id, c);
+    const q = `${c.tenant}/${c.queue}`;
+    this.queuesSeen.add(q);
+    let ids = this.byQueue.get(q);
+    if (!ids) this.byQueue.set(q, (ids = new Set()));
+    ids.add(c.id);
+    this.targets.add(c);
+  }
+
+  /** Undoes `keep` (and `makeReady`) for this version of the conversation. */
+  private forget(c: WaitingConversation): void {
+    this.makeUnready(c);
+    this.waiting.delete(c.id);
+    const q = `${c.tenant}/${c.queue}`;
+    const ids = this.byQueue.get(q);
+    ids?.delete(c.id);
+    if (ids?.size === 0) this.byQueue.delete(q);
+    this.targets.delete(c);
+  }
+
+  /** A decided conversation waits in its bucket, or aside while it waits for particular agents. */
+  private place(c: WaitingConversation, now: number): void {
+    if (c.target && this.requirements(c, now).target) this.awaitingAgents.add(c.id);
+    else this.ready.add(c);
+  }
+
+  private makeUnready(c: WaitingConversation): void {
+    this.awaitingAgents.delete(c.id);
+    this.ready.delete(c);
+  }
+
+  /** A target agent's presence changed: the conversations waiting for it may stop (or resume) waiting. */
+  private reconsiderTargeting(agent: string): void {
+    for (const id of this.targets.waitingFor(agent)) this.reconsider(id);
+  }
+
+  /** Waits for particular agents that reached their end. */
+  private endWaits(now: number): void {
+    for (const id of this.targets.ended(now)) this.reconsider(id);
+  }
+
+  private reconsider(id: string): void {
+    const c = this.waiting.get(id);
+    if (!c || this.inFlight.has(id)) return;
+    this.makeUnready(c);
+    this.changed.add(id);
+    this.schedulePass();
+  }
+
+  /**
+   * Reads every known queue's configuration again (live, as the registry holds it); the
+   * conversations of a queue whose configuration changed are decided again.
+   */
+  private reloadQueues(): void {
+    for (const [k, cached] of this.queues) {
+      const config = this.options.queue?.(cached.tenant, cached.name);
+      if (config === cached.config) continue;
+      const fingerprint = JSON.stringify(config ?? null);
+      cached.config = config;
+      if (fingerprint === cached.fingerprint) continue;
+      cached.fingerprint = fingerprint;
+      // All out of their buckets (which go, and come back with the new requirements), to be decided again.
+      for (const id of this.byQueue.get(k) ?? []) {
+        if (this.inFlight.has(id)) continue;
+        this.makeUnready(this.waiting.get(id) as WaitingConversation);
+        this.changed.add(id);
+      }
+    }
+  }
+
+  private queueConfig(tenant: string, queue: string): QueueConfig | undefined {
+    const k = `${tenant}/${queue}`;
+    let cached = this.queues.get(k);
+    if (!cached) {
+      const config = this.options.queue?.(tenant, queue);
+      this.queues.set(k, (cached = { tenant, name: queue, config, fingerprint: JSON.stringify(config ?? null) }));
+    }
+    return cached.config;
+  }
+
+  /** What an agent needs to take this conversation now (for one waiting for particular agents, this depends on the clock and their presence). */
+  private requirements(c: WaitingConversation, now: number): Requirements {
+    return requirementsOf(c, this.queueConfig(c.tenant, c.queue), now, (id) => this.agents.get(c.tenant, id)?.online ?? false);
+  }
+
+  private urgency(c: WaitingConversation, now: number): number {
+    return urgencyOf(c.priority, c.enqueuedAt, this.queueConfig(c.tenant, c.queue)?.aging, now);
+  }
+
+  /** Coalesces bursts of changes into one matching pass. */
+  private schedulePass(): void {
+    if (this.passQueued) return;
+    this.passQueued = true;
+    setImmediate(() => {
+      this.passQueued = false;
+      this.pass();
+    });
+  }
+
+  /** Waiting counts per queue (offers in flight included); every queue seen so far is reported, so one that just emptied reads 0. */
   private reportWaiting(): void {
     if (!this.options.waiting) return;
-    const counts = new Map<string, number>();
-    for (const c of this.waiting.values()) {
-      const k = `${c.tenant}/${c.queue}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-    for (const k of counts.keys()) this.queuesSeen.add(k);
     for (const k of this.queuesSeen) {
-      const [tenant = '', queue = ''] = k.split('/');
-      this.options.waiting?.(tenant, queue, counts.get(k) ?? 0);
+      const [tenant = '', queue = ''] = splitQueue(k);
+      this.options.waiting(tenant, queue, this.byQueue.get(k)?.size ?? 0);
     }
   }
-
-  /**
-   * Waiting conversations by aged priority, then time waited; re-sorted when some joined
-   * or a second has passed (aging). Entries that left since are skipped by the readers.
-   */
-  private ordered(now: number): readonly WaitingConversation[] {
-    if (this.orderDirty || now - this.orderedAt >= REORDER_EVERY_MS) {
-      this.order = this.sortByUrgency([...this.waiting.values()], now);
-      this.orderedAt = now;
-      this.orderDirty = false;
-    }
-    return this.order;
-  }
-
-  private sortByUrgency(conversations: WaitingConversation[], now: number): WaitingConversation[] {
-    const urgency = (c: WaitingConversation) => {
-      const aging = this.options.queue?.(c.tenant, c.queue)?.aging;
-      return c.priority + (aging && aging.step > 0 ? aging.step * Math.floor((now - c.enqueuedAt) / aging.everyMs) : 0);
-    };
-    return conversations
-      .map((c) => ({ c, urgency: urgency(c) }))
-      .sort((a, b) => b.urgency - a.urgency || a.c.enqueuedAt - b.c.enqueuedAt || (a.c.id < b.c.id ? -1 : 1))
-      .map((x) => x.c);
-  }
-
-  /**
-   * The best eligible agent by the queue's method (if any), how many were eligible, and
-   * the winning score. Agents who already let this conversation go (rejected, timed out)
-   * come last: it goes back to them only when nobody else can take it.
-   */
-  private pick(
-    conversation: WaitingConversation,
-    requirements: Requirements,
-    method: RoutingMethod | Exclude<Requirements['target'], null>['reason'],
-    reserved: Map<string, number>,
-    now: number,
-  ): { agent: AgentView | undefined; candidates: number; best: number | undefined } {
-    const pool: Iterable<AgentView> = requirements.target
-      ? requirements.target.agents.flatMap((id) => this.agents.get(conversation.tenant, id) ?? [])
-      : this.options.naive
-        ? this.agents.all()
-        : this.agents.candidates(conversation.tenant, conversation.mediaType, requirements.skills);
-    let best: { agent: AgentView; score: number; declined: boolean } | undefined;
-    let candidates = 0;
-    for (const agent of pool) {
-      // Room first: it is the cheaper test, and within one pass agents fill up.
-      const free = (agent.offerable[conversation.mediaType] ?? 0) - (reserved.get(slotKey(agentKey(agent.tenant, agent.id), conversation.mediaType)) ?? 0);
-      if (free <= 0 || !qualifies(agent, conversation.tenant, requirements)) continue;
-      candidates++;
-      const rank = requirements.target ? -requirements.target.agents.indexOf(agent.id) : score(method as RoutingMethod, agent, requirements.skills, now);
-      const candidate = { agent, score: rank, declined: conversation.declinedBy.includes(agent.id) };
-      if (!best || (best.declined && !candidate.declined) || (best.declined === candidate.declined && beats(candidate, best))) best = candidate;
-    }
-    return { agent: best?.agent, candidates, best: best?.score };
-  }
-
 }
 
-/**
- * The media types for which an agent may now take conversations it could not before:
- * all of them when it became available or its skills, languages or labels changed; those
- * with more room otherwise. Less room never creates a match.
- */
-function improvedMedia(before: AgentView | undefined, after: AgentView): WaitingConversation['mediaType'][] {
-  if (!after.available) return [];
-  const all = MediaKinds.filter((m) => (after.offerable[m] ?? 0) > 0);
-  if (!before || !before.available || !sameProfile(before, after)) return all;
-  return all.filter((m) => (after.offerable[m] ?? 0) > (before.offerable[m] ?? 0));
+function splitQueue(k: string): [string, string] {
+  const slash = k.indexOf('/');
+  return [k.slice(0, slash), k.slice(slash + 1)];
 }
 
-function sameProfile(a: AgentView, b: AgentView): boolean {
-  if (a.skills.size !== b.skills.size || a.languages.size !== b.languages.size) return false;
-  for (const [skill, level] of a.skills) if (b.skills.get(skill) !== level) return false;
-  for (const language of a.languages) if (!b.languages.has(language)) return false;
-  const labels = Object.keys(a.labels);
-  return labels.length === Object.keys(b.labels).length && labels.every((k) => a.labels[k] === b.labels[k]);
+/** Whether two versions of a waiting conversation route the same (a new customer message changes nothing here). */
+function sameRouting(a: WaitingConversation, b: WaitingConversation): boolean {
+  return (
+    a.tenant === b.tenant &&
+    a.queue === b.queue &&
+    a.mediaType === b.mediaType &&
+    a.ring === b.ring &&
+    a.language === b.language &&
+    a.priority === b.priority &&
+    a.enqueuedAt === b.enqueuedAt &&
+    sameList(a.skills, b.skills) &&
+    sameList(a.declinedBy, b.declinedBy) &&
+    JSON.stringify(a.target) === JSON.stringify(b.target)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }

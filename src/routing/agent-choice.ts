@@ -1,0 +1,165 @@
+import type { RoutingMethod } from '../config/index.ts';
+import type { AgentIndex, AgentRecord } from './agent-index.ts';
+import { tieBreak } from './agent-index.ts';
+import { forEachSlot, has, intersect } from './agent-bits.ts';
+import { qualifies } from './eligibility.ts';
+import { beats, score } from './methods.ts';
+import type { Requirements } from './requirements.ts';
+import type { WaitingConversation } from './waiting-conversation.ts';
+
+/** The agent chosen (if any), how many eligible agents the choice examined, and the winner's score. */
+export interface Choice {
+  record: AgentRecord | undefined;
+  candidates: number;
+  score: number | undefined;
+}
+
+type Method = RoutingMethod | Exclude<Requirements['target'], null>['reason'];
+
+interface Candidate {
+  record: AgentRecord;
+  score: number;
+  declined: boolean;
+}
+
+/** Up to this many agents free with every required skill are compared one by one; more are walked in the method's order (docs/resources.md §7 says so). */
+export const COMPARED_ONE_BY_ONE = 48;
+let scratch = new Uint32Array(0);
+
+/**
+ * The eligible agent with a free slot the method prefers, as a scan of every agent would
+ * find it (agents who let the conversation go come last), without that scan. The bit
+ * sets of the agents free with each required skill are intersected first: none means
+ * nobody (the common answer when agents are busy), a few are compared one by one, and
+ * many are walked in the method's order until the first eligible one. Best-skills over
+ * several skills reads the per-skill orders side by side and stops once no agent not
+ * yet read can score higher (Fagin's threshold algorithm).
+ */
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE): Choice {
+  const { tenant, mediaType: media } = conversation;
+  if (requirements.target) {
+    const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
+    return choosePool(index, pool, conversation, requirements, method, now);
+  }
+  const listed = listedMembers(index, tenant, requirements);
+  if (listed && listed.length <= few) return choosePool(index, listed, conversation, requirements, method, now);
+
+  const skills = requirements.skills;
+  const sets = skills.length > 0 ? skills.map((skill) => index.freeWithSkill(tenant, media, skill).bits) : [index.freeFor(tenant, media).bits];
+  const words = (index.slotCount(tenant) + 31) >>> 5;
+  if (scratch.length < words) scratch = new Uint32Array(words * 2);
+  const bits = scratch.subarray(0, words);
+  const count = intersect(sets, bits);
+  if (count === 0) return { record: undefined, candidates: 0, score: undefined };
+  if (count <= few) {
+    const pool: AgentRecord[] = [];
+    forEachSlot(bits, (slot) => pool.push(index.recordAt(tenant, slot)));
+    return choosePool(index, pool, conversation, requirements, method, now);
+  }
+  if (method === 'best-skills' && skills.length > 1) return bestOfSkills(index, conversation, requirements, bits, now);
+
+  const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
+  const cursor = ordered.list.cursor();
+  const busy: AgentRecord[] = [];
+  const free = index.freeFor(tenant, media).bits.words;
+  const declinedBy = conversation.declinedBy;
+  let fallback: AgentRecord | undefined;
+  let candidates = 0;
+  let chosen: AgentRecord | undefined;
+  // The bits say who is free with the skills; the walk ends once it has met them all.
+  for (let record = cursor.next(), met = 0; record && met < count; record = cursor.next()) {
+    if (!has(bits, record.slot)) {
+      if (!has(free, record.slot)) busy.push(record);
+      continue;
+    }
+    met++;
+    if (!qualifies(record.view, tenant, requirements)) continue;
+    candidates++;
+    if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
+      chosen = record;
+      break;
+    }
+    fallback ??= record;
+  }
+  index.prune(ordered, media, busy);
+  chosen ??= fallback;
+  return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
+}
+
+/** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */
+export function choosePool(index: AgentIndex, pool: Iterable<AgentRecord>, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number): Choice {
+  let best: Candidate | undefined;
+  let candidates = 0;
+  for (const record of pool) {
+    if (index.room(record, conversation.mediaType) <= 0 || !qualifies(record.view, conversation.tenant, requirements)) continue;
+    candidates++;
+    const rank = requirements.target ? -requirements.target.agents.indexOf(record.view.id) : score(method as RoutingMethod, record.view, requirements.skills, now);
+    const candidate = { record, score: rank, declined: conversation.declinedBy.includes(record.view.id) };
+    if (!best || (best.declined && !candidate.declined) || (best.declined === candidate.declined && beats(asAgent(candidate), asAgent(best)))) best = candidate;
+  }
+  return { record: best?.record, candidates, score: best?.score };
+}
+
+const asAgent = (c: Candidate) => ({ agent: c.record.view, score: c.score });
+
+/** Members listed by id only (no selector): then they are the only possible candidates. */
+function listedMembers(index: AgentIndex, tenant: string, requirements: Requirements): AgentRecord[] | undefined {
+  if (requirements.members.some((m) => !m || m.selector !== undefined || !m.agents)) return undefined;
+  const ids = new Set(requirements.members.flatMap((m) => m?.agents ?? []));
+  return [...ids].flatMap((id) => index.record(tenant, id) ?? []);
+}
+
+/**
+ * Best-skills over several required skills: the mean proficiency is read from the
+ * per-skill orders in step; an agent not yet read in any of them scores at most the mean
+ * of the levels read last (the threshold), so the walk stops once the best eligible agent
+ * reaches it. An order that runs out, or falls below the skill's minimum, means every
+ * eligible agent has been read.
+ */
+function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, eligibleBits: Uint32Array, now: number): Choice {
+  const declined = (record: AgentRecord) => conversation.declinedBy.includes(record.view.id);
+  const { tenant, mediaType: media } = conversation;
+  const skills = requirements.skills;
+  const lists = skills.map((skill) => index.skillList(tenant, media, skill));
+  const cursors = lists.map((ordered) => ordered.list.cursor());
+  const busy: AgentRecord[][] = lists.map(() => []);
+  const free = index.freeFor(tenant, media).bits.words;
+  const last: AgentRecord[] = [];
+  const seen = new Set<AgentRecord>();
+  let best: Candidate | undefined;
+  let fallback: Candidate | undefined;
+  let candidates = 0;
+  const better = (a: Candidate, b: Candidate | undefined) => !b || beats(asAgent(a), asAgent(b));
+  for (;;) {
+    let exhausted = false;
+    for (let i = 0; i < skills.length; i++) {
+      const skill = skills[i] as string;
+      const record = (cursors[i] as { next(): AgentRecord | undefined }).next();
+      if (!record || (record.view.skills.get(skill) ?? 0) < requirements.minProficiency(skill)) {
+        exhausted = true;
+        continue;
+      }
+      last[i] = record;
+      if (!has(free, record.slot)) (busy[i] as AgentRecord[]).push(record);
+      if (seen.has(record)) continue;
+      seen.add(record);
+      if (!has(eligibleBits, record.slot) || !qualifies(record.view, tenant, requirements)) continue;
+      candidates++;
+      const candidate = { record, score: score('best-skills', record.view, skills, now), declined: declined(record) };
+      if (candidate.declined) {
+        if (better(candidate, fallback)) fallback = candidate;
+      } else if (better(candidate, best)) best = candidate;
+    }
+    if (exhausted) break;
+    if (best) {
+      let threshold = 0;
+      for (let i = 0; i < skills.length; i++) threshold += (last[i] as AgentRecord).view.skills.get(skills[i] as string) ?? 0;
+      threshold /= skills.length;
+      const top = best;
+      if (top.score > threshold || (top.score === threshold && last.some((r) => tieBreak(top.record.view, r.view) <= 0))) break;
+    }
+  }
+  lists.forEach((ordered, i) => index.prune(ordered, media, busy[i] as AgentRecord[]));
+  const winner = best ?? fallback;
+  return { record: winner?.record, candidates, score: winner?.score };
+}

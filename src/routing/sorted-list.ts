@@ -1,0 +1,120 @@
+/**
+ * A list kept in order by a comparator, as a list of sorted chunks (the layout of Python's
+ * sortedcontainers): insert, delete and reading the first item cost a binary search plus
+ * a copy within one chunk, and walking in order costs nothing extra. No package the
+ * project depends on offers an ordered collection; this one is small enough to own.
+ *
+ * The comparator must be a total order over the items present (tie-break on an id), and
+ * an item's key must not change while it is in the list: take it out, change it, put it back.
+ */
+export class SortedList<T> {
+  private chunks: T[][] = [];
+  private count = 0;
+
+  /** @param chunkSize a chunk splits in two above twice this size. @default 256 */
+  constructor(
+    private readonly compare: (a: T, b: T) => number,
+    private readonly chunkSize = 256,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  first(): T | undefined {
+    return this.chunks[0]?.[0];
+  }
+
+  insert(item: T): void {
+    this.count++;
+    const chunks = this.chunks;
+    if (chunks.length === 0) {
+      chunks.push([item]);
+      return;
+    }
+    const c = this.chunkFor(item);
+    const chunk = chunks[c] as T[];
+    // Items arrive mostly in order (the newest time last): append without a search.
+    if (this.compare(chunk[chunk.length - 1] as T, item) < 0) chunk.push(item);
+    else chunk.splice(lowerBound(chunk, item, this.compare), 0, item);
+    if (chunk.length > 2 * this.chunkSize) chunks.splice(c + 1, 0, chunk.splice(this.chunkSize));
+  }
+
+  /** Removes the item (found by its key, then by identity); false when it is not there. */
+  delete(item: T): boolean {
+    if (this.count === 0) return false;
+    const c = this.chunkFor(item);
+    const chunk = this.chunks[c] as T[];
+    const i = lowerBound(chunk, item, this.compare);
+    if (chunk[i] !== item) return false;
+    this.count--;
+    if (chunk.length === 1) this.chunks.splice(c, 1);
+    else chunk.splice(i, 1);
+    return true;
+  }
+
+  /** Removes and returns the first item. */
+  shift(): T | undefined {
+    const chunk = this.chunks[0];
+    if (!chunk) return undefined;
+    this.count--;
+    const item = chunk.shift();
+    if (chunk.length === 0) this.chunks.shift();
+    return item;
+  }
+
+  /** Walks the items in order until `visit` returns true. */
+  some(visit: (item: T) => boolean): boolean {
+    for (const chunk of this.chunks) for (const item of chunk) if (visit(item)) return true;
+    return false;
+  }
+
+  /** A reader that moves through the items in order (valid until the list changes). */
+  cursor(): Cursor<T> {
+    return new Cursor(this.chunks);
+  }
+
+  /** The chunk an item belongs in: the first whose last item is not before it (else the last). */
+  private chunkFor(item: T): number {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = chunks[mid] as T[];
+      if (this.compare(chunk[chunk.length - 1] as T, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+export class Cursor<T> {
+  private chunk = 0;
+  private index = 0;
+
+  constructor(private readonly chunks: readonly (readonly T[])[]) {}
+
+  /** The next item in order, or undefined at the end. */
+  next(): T | undefined {
+    const chunk = this.chunks[this.chunk];
+    if (!chunk) return undefined;
+    const item = chunk[this.index++];
+    if (this.index >= chunk.length) {
+      this.chunk++;
+      this.index = 0;
+    }
+    return item;
+  }
+}
+
+function lowerBound<T>(items: readonly T[], item: T, compare: (a: T, b: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(items[mid] as T, item) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
