@@ -3,6 +3,7 @@ import * as initial from './migrations/2026-11-22T0001-initial.ts';
 import * as wrapUp from './migrations/2026-11-22T0002-wrap-up.ts';
 import * as partitions from './migrations/2026-11-22T0003-partitions.ts';
 import * as timerTenant from './migrations/2026-11-22T0004-timer-tenant.ts';
+import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0002-wrap-up': wrapUp,
   '2026-11-22T0003-partitions': partitions,
   '2026-11-22T0004-timer-tenant': timerTenant,
+  '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
