@@ -55,10 +55,10 @@ describe('consent ledger', () => {
       await recordOptOut(db, { tenant: 'export', address: `u${i}@example.com`, method: 'keyword', keyword: 'STOP', channel: 'sms', channelKind: 'sms', source: `c${i}`, occurredAt: new Date(Date.UTC(2026, 11, 1, i)) });
     }
     await recordOptOut(db, { tenant: 'other', address: 'u0@example.com', method: 'api', source: 'x' });
-    const rows = parse(await text(exportConsentLedger(db, 'export', { pageSize: 3 })), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await text(exportConsentLedger(db, 'export', { pageSize: 3 })), { columns: true });
     expect(rows.map((r) => r.address)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `u${i}@example.com`));
     expect(rows[0]).toMatchObject({ state: 'opted-out', method: 'keyword', keyword: 'STOP', channel: 'sms', channel_kind: 'sms', source: 'c0', occurred_at: '2026-12-01T00:00:00.000Z' });
-    const ranged = parse(await text(exportConsentLedger(db, 'export', { from: new Date(Date.UTC(2026, 11, 1, 2)), to: new Date(Date.UTC(2026, 11, 1, 4)) })), { columns: true }) as Record<string, string>[];
+    const ranged = parse<Record<string, string>>(await text(exportConsentLedger(db, 'export', { from: new Date(Date.UTC(2026, 11, 1, 2)), to: new Date(Date.UTC(2026, 11, 1, 4)) })), { columns: true });
     expect(ranged.map((r) => r.source)).toEqual(['c2', 'c3']);
   });
 });

@@ -82,7 +82,7 @@ describe('do-not-contact lists and the send-time check', () => {
     expect(result.rejected[0]!.reason).toContain('not-a-number');
     expect(await isSuppressed(db, 'csv', '+33612345678', 'sms')).toEqual({ reason: 'do-not-contact', listId: 'imported' });
 
-    const exported = parse(await text(exportDncCsv(db, 'csv', 'imported', { pageSize: 1 })), { columns: true }) as Record<string, string>[];
+    const exported = parse<Record<string, string>>(await text(exportDncCsv(db, 'csv', 'imported', { pageSize: 1 })), { columns: true });
     expect(exported.map((r) => [r.address, r.note, r.source])).toEqual([
       ['+33612345678', 'complaint', 'dnc.csv'],
       ['a@example.com', 'mail', 'dnc.csv'],
