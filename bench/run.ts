@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<unknown>> = {
   routing: async () => (await import('./routing.ts')).runRoutingBenchmark(),
   cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
+  contacts: async () => (await import('./contacts.ts')).runContactsBenchmark(),
 };
 
 const name = process.argv[2];
