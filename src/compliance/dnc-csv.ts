@@ -77,12 +77,15 @@ function pickColumn(record: Record<string, unknown>, wanted: string | undefined)
   return column;
 }
 
+/** The columns of an exported do-not-contact list. */
+export const DncExportColumns = ['address', 'note', 'source', 'added_at'] as const;
+
 /** A do-not-contact list as CSV (`address,note,source,added_at`), streamed page by page. */
 export function exportDncCsv(db: Db, tenant: string, listId: string, options: { pageSize?: number } = {}): Readable {
   const pageSize = options.pageSize ?? 5000;
   async function* rows(): AsyncGenerator<readonly (string | null)[]> {
     await requireDncList(db, tenant, listId);
-    yield ['address', 'note', 'source', 'added_at'];
+    yield DncExportColumns;
     let after: string | undefined;
     for (;;) {
       const page = await dncEntriesPage(db, tenant, listId, { after, limit: pageSize });
