@@ -57,7 +57,7 @@ export async function addContact(db: Db, tenant: string, listId: string, input: 
 }
 
 /** The list's column names extended with `names` it lacks, in order (SQL over `contact_lists.columns`). */
-export function mergeColumns(names: readonly string[]) {
+function mergeColumns(names: readonly string[]) {
   return sql`contact_lists.columns || coalesce((
     SELECT jsonb_agg(n ORDER BY i) FROM unnest(${[...names]}::text[]) WITH ORDINALITY AS u(n, i)
      WHERE NOT contact_lists.columns @> jsonb_build_array(n)), '[]'::jsonb)`;

@@ -145,6 +145,18 @@ describe('adding one contact', () => {
     expect(rows.find((r) => r.id === 'vip')).toMatchObject({ email: 'vip@example.com', first_name: '' });
   });
 
+  it('gives concurrent adds distinct positions: they serialize on the list row', async () => {
+    await saveContactList(store.db, { tenant: 'acme', id: 'race', name: 'Race' });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => addContact(store.db, 'acme', 'race', { id: `t${i}`, email: `t${i}@example.com` }, { top: i % 2 === 0 })),
+    );
+    const rows = await exported('acme', 'race');
+    expect(rows).toHaveLength(8);
+    // The even ones went to the top, the odd ones to the end, whatever order they ran in.
+    expect(new Set(rows.slice(0, 4).map((r) => r.id))).toEqual(new Set(['t0', 't2', 't4', 't6']));
+    expect(new Set(rows.slice(4).map((r) => r.id))).toEqual(new Set(['t1', 't3', 't5', 't7']));
+  });
+
   it('refuses bad fields, duplicates and unknown lists with named errors', async () => {
     await saveContactList(store.db, { tenant: 'acme', id: 'strict', name: 'Strict', defaultCountry: 'FR' });
     await addContact(store.db, 'acme', 'strict', { id: 'a', phone: '0612345678', email: 'a@example.com' });

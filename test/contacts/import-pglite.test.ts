@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { exportContactList, importContacts, saveContactList } from '../../src/contacts/index.ts';
+import { consentState, recordOptOut } from '../../src/compliance/index.ts';
 
 /** PGlite (the engine of `parley up`) has no COPY FROM STDIN: the import falls back to batched INSERTs. */
 describe('contact list import on PGlite', () => {
@@ -30,5 +31,11 @@ describe('contact list import on PGlite', () => {
       ['+33600000010', '', 'n0'],
     ]);
     expect(rows).toHaveLength(32);
+  });
+
+  it('keeps the consent ledger append-only there too', async () => {
+    await recordOptOut(store.db, { tenant: 'acme', address: '+33612345678', method: 'keyword', keyword: 'STOP', source: 'c1' });
+    expect(await consentState(store.db, 'acme', '+33612345678')).toBe('opted-out');
+    await expect(store.db.deleteFrom('consent_events').execute()).rejects.toThrow(/append-only: DELETE refused/);
   });
 });
