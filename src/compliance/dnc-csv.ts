@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
@@ -34,13 +34,16 @@ export interface DncImportResult {
 /**
  * Loads a CSV file (with a header row) into a do-not-contact list, streamed, in batches.
  * A row whose address is not a phone or an e-mail is rejected with its line number; the
- * rest load. An optional `note` column is kept.
+ * rest load. An optional `note` column is kept. Batches are written as they fill: pass a
+ * transaction to make the whole file all-or-nothing.
  */
 export async function importDncCsv(db: Db, tenant: string, listId: string, input: Readable, options: DncImportOptions): Promise<DncImportResult> {
   await requireDncList(db, tenant, listId);
   const batchSize = options.batchSize ?? 1000;
   const rejected = new RejectedRows(options.keepRejected ?? 1000, options.onRejected);
-  const parser = input.pipe(parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, info: true, relax_column_count: true }));
+  const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, info: true, relax_column_count: true });
+  // pipeline: an upload that fails fails the parse, and a parse that stops releases the upload.
+  pipeline(input, parser, () => undefined);
   let column: string | undefined;
   let batch: { address: string; note: string | null }[] = [];
   let added = 0;

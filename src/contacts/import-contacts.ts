@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { CompiledQuery, type Kysely } from 'kysely';
@@ -68,7 +68,7 @@ export async function importContacts(input: Readable, options: ContactImportOpti
       await client.query('BEGIN');
       const run: Run = async (text, params) => (await client.query(text, params)).rows as Record<string, unknown>[];
       const result = await importOn(run, input, options, async (rows) => {
-        await pipeline(Readable.from(rows), stringify(), client.query(copyFrom(`COPY contact_staging ${stagingColumns} FROM STDIN (FORMAT csv)`)));
+        await pipelineAsync(Readable.from(rows), stringify(), client.query(copyFrom(`COPY contact_staging ${stagingColumns} FROM STDIN (FORMAT csv)`)));
       });
       await client.query('COMMIT');
       return result;
@@ -210,8 +210,8 @@ async function* checkedRows(
     read.rows++;
     rejected.add(err.lines ?? 0, `malformed CSV: ${err.message}`);
   });
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
+  // pipeline: an upload that fails fails the parse, and a parse that stops (bad header) releases the upload.
+  pipeline(input, parser, () => undefined);
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     const line = info.lines;
     if (!read.mapping) {

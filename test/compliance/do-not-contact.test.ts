@@ -89,6 +89,16 @@ describe('do-not-contact lists and the send-time check', () => {
     ]);
   });
 
+  it('fails, instead of waiting forever, when the upload fails midway', async () => {
+    const { db } = database.store;
+    await saveDncList(db, { tenant: 'csv', id: 'cut', name: 'Cut' });
+    function* cut(): Generator<string> {
+      yield 'phone\n+33612345678\n';
+      throw new Error('upload cut');
+    }
+    await expect(importDncCsv(db, 'csv', 'cut', Readable.from(cut()), { source: 't' })).rejects.toThrow('upload cut');
+  });
+
   it('rejects a file without an address column and an export of a missing list', async () => {
     const { db } = database.store;
     await saveDncList(db, { tenant: 'csv', id: 'other', name: 'Other' });
