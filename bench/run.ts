@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   cluster: async () => (await import('./cluster.ts')).runClusterBenchmark(),
   tracing: async () => (await import('./tracing.ts')).runTracingBenchmark(),
   gateway: async () => (await import('./gateway.ts')).runGatewayBenchmark(),
+  contacts: async () => (await import('./contacts.ts')).runContactsBenchmark(),
 };
 
 const name = process.argv[2];

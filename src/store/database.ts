@@ -147,6 +147,84 @@ export interface ClusterSettingTable {
   value: string;
 }
 
+/** A contact list: contacts to reach, in order (`position`), loaded by CSV import or one at a time. */
+export interface ContactListTable {
+  tenant: string;
+  id: string;
+  name: string;
+  /** ISO 3166 alpha-2 country for phone numbers written without a country code. */
+  default_country: string | null;
+  /** The names of the extra columns its contacts carry, in the order first seen. */
+  columns: ColumnType<string[], string | undefined, string>;
+  /** The smallest position used (a contact added at the top takes `head - 1`). */
+  head: ColumnType<string, number | string | undefined, number | string>;
+  /** The largest position used (imports append after it). */
+  tail: ColumnType<string, number | string | undefined, number | string>;
+  created_at: CreatedAt;
+}
+
+export interface ContactTable {
+  tenant: string;
+  list_id: string;
+  contact_id: ColumnType<string, string | undefined, string>;
+  position: ColumnType<string, number | string, number | string>;
+  /** E.164. */
+  phone: string | null;
+  /** Lower-cased. */
+  email: string | null;
+  /** IANA time zone name. */
+  time_zone: string | null;
+  columns: ColumnType<Record<string, string>, string | undefined, string>;
+  /** What a campaign did with this contact (sent, delivered, failed, skipped), filled in by campaigns. */
+  outcome: string | null;
+  outcome_reason: string | null;
+  outcome_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+/** A do-not-contact list of a tenant, for one channel kind or (null) for all. */
+export interface DncListTable {
+  tenant: string;
+  id: string;
+  name: string;
+  channel_kind: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DncEntryTable {
+  tenant: string;
+  list_id: string;
+  /** E.164 phone or lower-cased e-mail. */
+  address: string;
+  source: string;
+  note: string | null;
+  added_at: CreatedAt;
+}
+
+/** The consent ledger: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE). */
+export interface ConsentEventTable {
+  id: Generated<string>;
+  tenant: string;
+  address: string;
+  state: 'opted-out' | 'opted-in';
+  occurred_at: Timestamp;
+  recorded_at: CreatedAt;
+  method: 'keyword' | 'api' | 'agent' | 'import';
+  keyword: string | null;
+  channel: string | null;
+  channel_kind: string | null;
+  source: string;
+}
+
+/** The current consent state per (tenant, address), written with each ledger event. */
+export interface ConsentStateTable {
+  tenant: string;
+  address: string;
+  state: 'opted-out' | 'opted-in';
+  changed_at: Timestamp;
+  event_id: ColumnType<string, string | number, string | number>;
+}
+
 export interface Database {
   customers: CustomerTable;
   identities: IdentityTable;
@@ -158,6 +236,12 @@ export interface Database {
   outbox: OutboxTable;
   partition_epochs: PartitionEpochTable;
   cluster_settings: ClusterSettingTable;
+  contact_lists: ContactListTable;
+  contacts: ContactTable;
+  dnc_lists: DncListTable;
+  dnc_entries: DncEntryTable;
+  consent_events: ConsentEventTable;
+  consent_states: ConsentStateTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;
@@ -171,3 +255,9 @@ export type AssignmentRow = Selectable<AssignmentTable>;
 export type TimerRow = Selectable<TimerTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
+export type ContactListRow = Selectable<ContactListTable>;
+export type ContactRow = Selectable<ContactTable>;
+export type DncListRow = Selectable<DncListTable>;
+export type DncEntryRow = Selectable<DncEntryTable>;
+export type ConsentEventRow = Selectable<ConsentEventTable>;
+export type ConsentStateRow = Selectable<ConsentStateTable>;

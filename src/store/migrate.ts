@@ -6,6 +6,7 @@ import * as timerTenant from './migrations/2026-11-22T0004-timer-tenant.ts';
 import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-context.ts';
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
+import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0001-outbox-trace-context': outboxTraceContext,
   '2026-12-04T0005-provider-sent-at': providerSentAt,
   '2026-12-04T0006-cluster-id': clusterId,
+  '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
