@@ -1,0 +1,11 @@
+/** The channels role's provider adapters: signatures, mappings and per-channel rules, no I/O. */
+export type * from './provider.ts';
+export { RefusalCodes } from './provider.ts';
+export { UnmappablePayloadError } from './unmappable-payload-error.ts';
+export { deliveryReceipt } from './envelopes.ts';
+export { capabilitiesOf, RichContentKinds, type Capabilities, type RichContentKind } from './capabilities.ts';
+export { renderFallback, numberedReply, replyPrompt, type FallbackText } from './rich-fallback.ts';
+export { countSmsSegments, smsEncodingOf, type SmsSegments, type SmsEncoding } from './sms-segments.ts';
+export { splitText } from './split-text.ts';
+export { retryAfterMs } from './retry-after.ts';
+export * from './whatsapp/index.ts';
