@@ -9,3 +9,5 @@ export { countSmsSegments, smsEncodingOf, type SmsSegments, type SmsEncoding } f
 export { splitText } from './split-text.ts';
 export { retryAfterMs } from './retry-after.ts';
 export * from './whatsapp/index.ts';
+export * from './twilio/index.ts';
+export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';

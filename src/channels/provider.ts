@@ -1,3 +1,4 @@
+import type { SmsSegments } from './sms-segments.ts';
 import type { ChannelType, DeliveryStatus, InboundMessage, OutboundMessage } from '../contract/index.ts';
 
 /** HTTP request headers as Node gives them: lower-case names. */
@@ -59,6 +60,8 @@ export interface ProviderRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: { readonly type: 'json'; readonly value: unknown } | { readonly type: 'form'; readonly value: ReadonlyArray<readonly [string, string]> };
+  /** SMS: the encoding and parts of the text, which is what the provider bills and paces. */
+  readonly sms?: SmsSegments;
 }
 
 /**
@@ -93,6 +96,12 @@ export interface FallbackOption {
   readonly n: number;
   readonly text: string;
   readonly payload: string;
+}
+
+/** A provider error code's meaning: the receipt reason, and whether trying again later can work. */
+export interface ErrorMeaning {
+  readonly reason: string;
+  readonly retryable: boolean;
 }
 
 /** The provider's answer to one send request, classified. */

@@ -1,16 +1,10 @@
-import type { ProviderResponse, SendOutcome } from '../provider.ts';
+import type { ErrorMeaning, ProviderResponse, SendOutcome } from '../provider.ts';
 import { jsonOrUndefined, retryAfterMs } from '../retry-after.ts';
 
 interface GraphError {
   code?: number;
   error_subcode?: number;
   message?: string;
-}
-
-/** A Graph API error code's meaning: its reason and whether trying again later can work. */
-export interface ErrorMeaning {
-  readonly reason: string;
-  readonly retryable: boolean;
 }
 
 /**

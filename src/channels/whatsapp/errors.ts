@@ -1,6 +1,5 @@
-import type { ErrorMeaning } from '../meta/graph-errors.ts';
 import { classifyGraphResponse } from '../meta/graph-errors.ts';
-import type { ProviderResponse, SendOutcome } from '../provider.ts';
+import type { ErrorMeaning, ProviderResponse, SendOutcome } from '../provider.ts';
 
 /**
  * WhatsApp Cloud API error codes (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes),
