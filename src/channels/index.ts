@@ -11,3 +11,4 @@ export { retryAfterMs } from './retry-after.ts';
 export * from './whatsapp/index.ts';
 export * from './twilio/index.ts';
 export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';
+export * from './messenger/index.ts';
