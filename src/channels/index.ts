@@ -12,3 +12,4 @@ export * from './whatsapp/index.ts';
 export * from './twilio/index.ts';
 export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';
 export * from './messenger/index.ts';
+export * from './line/index.ts';
