@@ -13,3 +13,4 @@ export * from './twilio/index.ts';
 export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';
 export * from './messenger/index.ts';
 export * from './line/index.ts';
+export * from './x/index.ts';
