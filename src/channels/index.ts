@@ -14,3 +14,4 @@ export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';
 export * from './messenger/index.ts';
 export * from './line/index.ts';
 export * from './x/index.ts';
+export * from './open/index.ts';

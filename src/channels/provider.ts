@@ -106,7 +106,8 @@ export interface ErrorMeaning {
 
 /** The provider's answer to one send request, classified. */
 export type SendOutcome =
-  | { readonly kind: 'accepted'; readonly providerMessageId: string }
+  /** Sent; `providerMessageId` is absent when the provider keeps our id (the open channel). */
+  | { readonly kind: 'accepted'; readonly providerMessageId?: string }
   | { readonly kind: 'retry'; readonly reason: string; readonly afterMs?: number }
   | { readonly kind: 'failed'; readonly reason: string };
 
