@@ -15,3 +15,4 @@ export * from './messenger/index.ts';
 export * from './line/index.ts';
 export * from './x/index.ts';
 export * from './open/index.ts';
+export * from './http-sms/index.ts';
