@@ -16,3 +16,4 @@ export * from './line/index.ts';
 export * from './x/index.ts';
 export * from './open/index.ts';
 export * from './http-sms/index.ts';
+export * from './apple/index.ts';

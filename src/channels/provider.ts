@@ -121,8 +121,8 @@ export interface ProviderResponse {
 /** The face of one provider that the channels server and sender use. */
 export interface ChannelProvider {
   readonly type: ChannelType;
-  /** Checks the webhook's signature over the raw bytes. */
-  verify(request: WebhookRequest): Verification;
+  /** Checks the webhook's signature over the raw bytes (Apple's JWT check is asynchronous). */
+  verify(request: WebhookRequest): Verification | Promise<Verification>;
   /** Splits a verified webhook into contract envelopes; throws UnmappablePayloadError. */
   parseWebhook(request: WebhookRequest, target: ChannelTarget): WebhookEvent[];
   /** The provider calls for one outbound message, or why the channel's rules refuse it. */

@@ -15,10 +15,10 @@ const url = 'https://channels.example.com/webhooks/demo/sms';
 const signed = (raw: Buffer, at = url) => ({ raw, url: at, headers: { 'x-signature': sign('sha256', webhookSecret, raw, 'hex') } });
 
 describe('generic HTTP SMS provider', () => {
-  it('checks the configured HMAC header', () => {
+  it('checks the configured HMAC header', async () => {
     const raw = fixture('http-sms', 'mo-text.json');
-    expect(provider.verify(signed(raw))).toEqual({ ok: true });
-    expect(provider.verify({ raw, url, headers: { 'x-signature': sign('sha256', 'forged', raw, 'hex') } }).ok).toBe(false);
+    expect(await provider.verify(signed(raw))).toEqual({ ok: true });
+    expect((await provider.verify({ raw, url, headers: { 'x-signature': sign('sha256', 'forged', raw, 'hex') } })).ok).toBe(false);
   });
 
   it('maps an inbound message by the configured paths and tags STOP', () => {

@@ -26,11 +26,11 @@ const receivedAt = new Date('2026-01-12T09:16:00.000Z');
 const at = (seconds: number) => ({ now: new Date(receivedAt.getTime() + seconds * 1000), lastInboundAt: receivedAt, replyToken: { token: 'nHuyWiB7yP5Zw52FIkcQobQuGDXCTA', receivedAt } });
 
 describe('x-line-signature', () => {
-  it('accepts the base64 HMAC of the raw body and refuses a forged one', () => {
+  it('accepts the base64 HMAC of the raw body and refuses a forged one', async () => {
     const raw = fixture('line', 'text.json');
-    expect(provider.verify(signed(raw))).toEqual({ ok: true });
-    expect(provider.verify({ raw, url, headers: { 'x-line-signature': sign('sha256', 'forged', raw, 'base64') } })).toEqual({ ok: false, reason: 'x-line-signature does not match the body' });
-    expect(provider.verify({ raw, url, headers: {} }).ok).toBe(false);
+    expect(await provider.verify(signed(raw))).toEqual({ ok: true });
+    expect(await provider.verify({ raw, url, headers: { 'x-line-signature': sign('sha256', 'forged', raw, 'base64') } })).toEqual({ ok: false, reason: 'x-line-signature does not match the body' });
+    expect((await provider.verify({ raw, url, headers: {} })).ok).toBe(false);
   });
 });
 

@@ -33,11 +33,11 @@ const valueOf = (plan: ReturnType<typeof messenger.toRequests>, i = 0) => {
 };
 
 describe('Messenger and Instagram signatures', () => {
-  it('accepts the app-secret signature and refuses a forged one', () => {
+  it('accepts the app-secret signature and refuses a forged one', async () => {
     const raw = fixture('messenger', 'text.json');
-    expect(messenger.verify(signed(raw))).toEqual({ ok: true });
-    expect(messenger.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', 'forged', raw, 'hex')}` } }).ok).toBe(false);
-    expect(instagram.verify({ raw, url, headers: {} })).toEqual({ ok: false, reason: 'missing x-hub-signature-256 header' });
+    expect(await messenger.verify(signed(raw))).toEqual({ ok: true });
+    expect((await messenger.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', 'forged', raw, 'hex')}` } })).ok).toBe(false);
+    expect(await instagram.verify({ raw, url, headers: {} })).toEqual({ ok: false, reason: 'missing x-hub-signature-256 header' });
   });
 
   it('answers the GET handshake', () => {

@@ -26,11 +26,11 @@ const outbound: OutboundMessage = {
 };
 
 describe('open channel signatures', () => {
-  it('accepts the base64 HMAC-SHA256 of the raw body (Genesys style) and refuses a forged or hex one', () => {
+  it('accepts the base64 HMAC-SHA256 of the raw body (Genesys style) and refuses a forged or hex one', async () => {
     const raw = fixture('open', 'inbound-text.json');
-    expect(provider.verify(signed(raw))).toEqual({ ok: true });
-    expect(provider.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', secret, raw, 'hex')}` } }).ok).toBe(false);
-    expect(provider.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', 'forged', raw, 'base64')}` } }).ok).toBe(false);
+    expect(await provider.verify(signed(raw))).toEqual({ ok: true });
+    expect((await provider.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', secret, raw, 'hex')}` } })).ok).toBe(false);
+    expect((await provider.verify({ raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', 'forged', raw, 'base64')}` } })).ok).toBe(false);
   });
 });
 

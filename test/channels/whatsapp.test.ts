@@ -33,18 +33,18 @@ const now = new Date('2026-01-12T09:16:30.000Z');
 const inWindow = { now, lastInboundAt: new Date('2026-01-12T09:14:05.000Z') };
 
 describe('WhatsApp signature and handshake', () => {
-  it('accepts the X-Hub-Signature-256 of the raw bytes', () => {
-    expect(provider.verify(signed(fixture('whatsapp', 'text.json')))).toEqual({ ok: true });
+  it('accepts the X-Hub-Signature-256 of the raw bytes', async () => {
+    expect(await provider.verify(signed(fixture('whatsapp', 'text.json')))).toEqual({ ok: true });
   });
 
-  it('refuses a forged, a missing and a re-serialized body signature', () => {
+  it('refuses a forged, a missing and a re-serialized body signature', async () => {
     const raw = fixture('whatsapp', 'text.json');
     const forged = { raw, url, headers: { 'x-hub-signature-256': `sha256=${sign('sha256', 'wrong-secret', raw, 'hex')}` } };
-    expect(provider.verify(forged)).toEqual({ ok: false, reason: 'x-hub-signature-256 does not match the body' });
-    expect(provider.verify({ raw, url, headers: {} })).toEqual({ ok: false, reason: 'missing x-hub-signature-256 header' });
+    expect(await provider.verify(forged)).toEqual({ ok: false, reason: 'x-hub-signature-256 does not match the body' });
+    expect(await provider.verify({ raw, url, headers: {} })).toEqual({ ok: false, reason: 'missing x-hub-signature-256 header' });
     // Same JSON, different bytes: the signature covers bytes, not meaning.
     const reformatted = Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))));
-    expect(provider.verify({ ...signed(raw), raw: reformatted }).ok).toBe(false);
+    expect((await provider.verify({ ...signed(raw), raw: reformatted })).ok).toBe(false);
   });
 
   it('answers the GET handshake with the challenge only for the right verify token', () => {
