@@ -17,3 +17,4 @@ export * from './x/index.ts';
 export * from './open/index.ts';
 export * from './http-sms/index.ts';
 export * from './apple/index.ts';
+export { receiptOfOutcome, receiptOfRefusal } from './send-receipts.ts';

@@ -35,6 +35,7 @@ function urlVariants(url: string): string[] {
 export function verifyTwilioSignature(request: WebhookRequest, authToken: string): Verification {
   const received = header(request.headers, 'x-twilio-signature');
   if (!received) return { ok: false, reason: 'missing x-twilio-signature header' };
+  if (!URL.canParse(request.url)) return { ok: false, reason: 'the request URL is not absolute' };
   const bodySha = new URL(request.url).searchParams.get('bodySHA256');
   let params: URLSearchParams | undefined;
   if (bodySha !== null) {
