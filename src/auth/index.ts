@@ -6,6 +6,8 @@ export type { AsymmetricAlgorithm, AuthMode, AuthSettings, KeysAuthSettings, Loc
 export { signLocalToken } from './local-tokens.ts';
 export type { LocalTokenOptions } from './local-tokens.ts';
 export { createTokenVerifier, hs256Verifier } from './token-verifier.ts';
+export { cachingVerifier, VERIFIED_TOKEN_TTL_MS } from './caching-verifier.ts';
+export type { CachingVerifierOptions } from './caching-verifier.ts';
 export type { TokenVerifier } from './token-verifier.ts';
 /** A synchronous signer of local tokens for fixtures and benchmarks; production code awaits `signLocalToken`. */
 export { signToken } from './hs256-tokens.ts';

@@ -2,6 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { ParleyError } from '../contract/index.ts';
 import { AuthSettingsError } from './auth-settings.ts';
+import { cachingVerifier } from './caching-verifier.ts';
 import type { AuthSettings, OidcAuthSettings } from './auth-settings.ts';
 import { claimsFrom, defaultClaimMapping } from './claims.ts';
 import type { Claims } from './claims.ts';
@@ -36,7 +37,7 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
     ...(settings.audience.length === 0 ? {} : { audience: [...settings.audience] }),
   };
-  const verified = (verify: (token: string) => Promise<{ payload: JWTPayload }>): TokenVerifier => ({
+  const verified = (verify: (token: string) => Promise<{ payload: JWTPayload }>): TokenVerifier => cachingVerifier({
     async verify(token) {
       let payload: JWTPayload;
       try {

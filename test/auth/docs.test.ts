@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { authDefaults, claimsFrom, readAuthSettings } from '../../src/auth/index.ts';
+import { authDefaults, claimsFrom, readAuthSettings, VERIFIED_TOKEN_TTL_MS } from '../../src/auth/index.ts';
 
 /** docs/authentication.md is how operators set up authentication: its settings and refusals must be the code's. */
 
@@ -64,6 +64,7 @@ describe('docs/authentication.md', () => {
     expect(doc).toContain(`kept for **${authDefaults.jwksCacheMaxAgeMs / 1000} s**`);
     expect(doc).toContain(`at most once per **${authDefaults.jwksCooldownMs / 1000} s**`);
     expect(doc).toContain(`times out after **${authDefaults.jwksTimeoutMs / 1000} s**`);
+    expect(doc).toContain(`remembered for **${VERIFIED_TOKEN_TTL_MS / 1000} s**`);
   });
 
   it("lists refusal details that the code produces (up to each detail's variable part)", () => {
