@@ -3,6 +3,7 @@ import { capabilitiesOf } from '../capabilities.ts';
 import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
 import { renderFallback } from '../rich-fallback.ts';
 import { splitText } from '../split-text.ts';
+import { emptyMessage } from '../compose-messages.ts';
 import type { ResolvedAppleOptions } from './options.ts';
 import { appleBearer } from './signature.ts';
 
@@ -16,7 +17,7 @@ export function appleRequests(message: OutboundMessage, state: SendState, option
   const fallback = renderFallback(message.content ?? []);
   const links = (message.attachments ?? []).map((a) => `${a.filename ?? 'File'}: ${a.url}`);
   const text = [message.text?.trim() ? message.text : undefined, ...links, fallback.text || undefined].filter((t) => t !== undefined).join('\n\n');
-  if (!text) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  if (!text) return emptyMessage;
   const bearer = appleBearer(options, state.now);
   const requests: ProviderRequest[] = splitText(text, caps.maxTextLength).map((part, i) => {
     const id = i === 0 ? message.id : `${message.id}-${i}`;

@@ -8,6 +8,7 @@ import { smsKeywordOf } from '../sms-keywords.ts';
 import { countSmsSegments } from '../sms-segments.ts';
 import { splitText } from '../split-text.ts';
 import { UnmappablePayloadError } from '../unmappable-payload-error.ts';
+import { emptyMessage } from '../compose-messages.ts';
 import type { HttpSmsOptions, ResolvedHttpSmsOptions } from './options.ts';
 import { resolveHttpSmsOptions } from './options.ts';
 
@@ -81,7 +82,7 @@ function toRequests(message: OutboundMessage, options: ResolvedHttpSmsOptions): 
   const fallback = renderFallback(message.content ?? []);
   const links = (message.attachments ?? []).map((a) => a.url);
   const text = [message.text?.trim() ? message.text : undefined, ...links, fallback.text || undefined].filter((t) => t !== undefined).join('\n\n');
-  if (!text) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  if (!text) return emptyMessage;
   const requests = splitText(text, send.maxTextLength).map((part) => ({
     method: 'POST' as const,
     url: send.url,

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Action, Attachment, OutboundMessage, RichContent } from '../../contract/index.ts';
 import type { Capabilities } from '../capabilities.ts';
 import { capabilitiesOf } from '../capabilities.ts';
-import type { FallbackOption, ProviderRequest, SendPlan, SendState } from '../provider.ts';
+import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
 import { renderFallback } from '../rich-fallback.ts';
-import { splitText } from '../split-text.ts';
+import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import type { ResolvedLineOptions } from './options.ts';
 
 type LineMessage = Record<string, unknown>;
@@ -110,24 +110,12 @@ export function replyTokenUsable(state: SendState, ttlMs: number): boolean {
  */
 export function lineRequests(message: OutboundMessage, state: SendState, options: ResolvedLineOptions): SendPlan {
   const caps = capabilitiesOf('line', options.disabledContent);
-  const messages: LineMessage[] = [];
-  const offered: FallbackOption[] = [];
-  const text = (t: string): void => {
-    for (const part of splitText(t, caps.maxTextLength)) messages.push({ type: 'text', text: part });
-  };
-  if (message.text?.trim()) text(message.text);
-  for (const attachment of message.attachments ?? []) messages.push(attachmentMessage(attachment));
-  for (const item of message.content ?? []) {
-    const native = nativeMessage(item, caps);
-    if (native) {
-      messages.push(native);
-      continue;
-    }
-    const fallback = renderFallback([item], offered.length + 1);
-    offered.push(...fallback.options);
-    text(fallback.text);
-  }
-  if (messages.length === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  const { messages, offered } = composeMessages<LineMessage>(message, caps.maxTextLength, {
+    text: (part) => ({ type: 'text', text: part }),
+    attachment: attachmentMessage,
+    native: (item) => nativeMessage(item, caps),
+  });
+  if (messages.length === 0) return emptyMessage;
 
   const auth = { authorization: `Bearer ${options.channelAccessToken}`, 'content-type': 'application/json' };
   const reply = replyTokenUsable(state, options.replyTokenTtlMs) ? state.replyToken!.token : undefined;

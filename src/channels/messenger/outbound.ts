@@ -1,9 +1,8 @@
 import type { Action, Attachment, OutboundMessage, RichContent } from '../../contract/index.ts';
 import type { Capabilities } from '../capabilities.ts';
 import { capabilitiesOf } from '../capabilities.ts';
-import type { FallbackOption, ProviderRequest, SendPlan, SendState } from '../provider.ts';
-import { renderFallback } from '../rich-fallback.ts';
-import { splitText } from '../split-text.ts';
+import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
+import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import type { ResolvedMessengerOptions } from './options.ts';
 import { messagingTypeFor } from './rules.ts';
 
@@ -72,24 +71,12 @@ export function messengerRequests(message: OutboundMessage, state: SendState, op
   const type = messagingTypeFor(state.lastInboundAt, state.now, message.agentId !== undefined, options);
   if ('ok' in type) return type;
   const caps = capabilitiesOf(options.platform, options.disabledContent);
-  const messages: Message[] = [];
-  const offered: FallbackOption[] = [];
-  const text = (t: string): void => {
-    for (const part of splitText(t, caps.maxTextLength)) messages.push({ text: part });
-  };
-  if (message.text?.trim()) text(message.text);
-  for (const attachment of message.attachments ?? []) messages.push(attachmentMessage(attachment));
-  for (const item of message.content ?? []) {
-    const native = nativeMessage(item, caps);
-    if (native) {
-      messages.push(native);
-      continue;
-    }
-    const fallback = renderFallback([item], offered.length + 1);
-    offered.push(...fallback.options);
-    text(fallback.text);
-  }
-  if (messages.length === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  const { messages, offered } = composeMessages<Message>(message, caps.maxTextLength, {
+    text: (part) => ({ text: part }),
+    attachment: attachmentMessage,
+    native: (item) => nativeMessage(item, caps),
+  });
+  if (messages.length === 0) return emptyMessage;
   const requests: ProviderRequest[] = messages.map((m) => ({
     method: 'POST',
     url: `${options.baseUrl}/${options.apiVersion}/${encodeURIComponent(options.accountId)}/messages`,

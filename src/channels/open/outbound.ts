@@ -1,5 +1,6 @@
 import type { Action, OutboundMessage, RichContent } from '../../contract/index.ts';
 import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
+import { emptyMessage } from '../compose-messages.ts';
 import type { ResolvedOpenOptions } from './options.ts';
 import { openSignature } from './signature.ts';
 
@@ -43,7 +44,7 @@ export function openRequests(message: OutboundMessage, _state: SendState, option
     ...(message.attachments ?? []).map((a) => ({ contentType: 'Attachment', attachment: { url: a.url, mime: a.contentType, ...(a.filename ? { filename: a.filename } : {}) } })),
     ...(message.content ?? []).flatMap(openContent),
   ];
-  if (!message.text?.trim() && content.length === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  if (!message.text?.trim() && content.length === 0) return emptyMessage;
   const value = {
     id: message.id,
     channel: {

@@ -4,6 +4,7 @@ import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
 import { renderFallback } from '../rich-fallback.ts';
 import { countSmsSegments } from '../sms-segments.ts';
 import { splitText } from '../split-text.ts';
+import { emptyMessage } from '../compose-messages.ts';
 import type { ResolvedTwilioOptions } from './options.ts';
 
 /** Twilio takes at most 10 MediaUrl per message. */
@@ -25,7 +26,7 @@ export function twilioRequests(message: OutboundMessage, _state: SendState, opti
   const mediaChunks: string[][] = [];
   for (let i = 0; i < media.length; i += maxMediaPerMessage) mediaChunks.push(media.slice(i, i + maxMediaPerMessage));
   const count = Math.max(texts.length, mediaChunks.length);
-  if (count === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  if (count === 0) return emptyMessage;
 
   const auth = Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64');
   const requests: ProviderRequest[] = Array.from({ length: count }, (_, i) => {

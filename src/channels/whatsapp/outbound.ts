@@ -1,9 +1,8 @@
 import type { Action, Attachment, OutboundMessage, RichContent } from '../../contract/index.ts';
 import type { Capabilities } from '../capabilities.ts';
 import { capabilitiesOf } from '../capabilities.ts';
-import type { FallbackOption, ProviderRequest, SendPlan, SendState } from '../provider.ts';
-import { renderFallback } from '../rich-fallback.ts';
-import { splitText } from '../split-text.ts';
+import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
+import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import type { ResolvedWhatsAppOptions } from './options.ts';
 import { whatsAppWindowRefusal } from './rules.ts';
 
@@ -107,24 +106,12 @@ export function whatsAppRequests(message: OutboundMessage, state: SendState, opt
   const refusal = whatsAppWindowRefusal(state.lastInboundAt, state.now, options.windowMs);
   if (refusal) return refusal;
   const caps = capabilitiesOf('whatsapp', options.disabledContent);
-  const bodies: Body[] = [];
-  const offered: FallbackOption[] = [];
-  const text = (t: string): void => {
-    for (const part of splitText(t, caps.maxTextLength)) bodies.push({ type: 'text', text: { body: part, preview_url: /https?:\/\//.test(part) } });
-  };
-  if (message.text?.trim()) text(message.text);
-  for (const attachment of message.attachments ?? []) bodies.push(mediaBody(attachment));
-  for (const item of message.content ?? []) {
-    const native = nativeBody(item, caps);
-    if (native) {
-      bodies.push(native);
-      continue;
-    }
-    const fallback = renderFallback([item], offered.length + 1);
-    offered.push(...fallback.options);
-    text(fallback.text);
-  }
-  if (bodies.length === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  const { messages: bodies, offered } = composeMessages<Body>(message, caps.maxTextLength, {
+    text: (part) => ({ type: 'text', text: { body: part, preview_url: /https?:\/\//.test(part) } }),
+    attachment: mediaBody,
+    native: (item) => nativeBody(item, caps),
+  });
+  if (bodies.length === 0) return emptyMessage;
   const requests = bodies.map((body) =>
     whatsAppRequest(options, { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressOf(message), ...body, biz_opaque_callback_data: message.id }),
   );

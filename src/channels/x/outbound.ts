@@ -1,8 +1,7 @@
-import type { OutboundMessage } from '../../contract/index.ts';
+import type { Attachment, OutboundMessage } from '../../contract/index.ts';
 import { capabilitiesOf } from '../capabilities.ts';
-import type { FallbackOption, ProviderRequest, SendPlan, SendState } from '../provider.ts';
-import { renderFallback } from '../rich-fallback.ts';
-import { splitText } from '../split-text.ts';
+import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
+import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import { oauth1Header } from './oauth1.ts';
 import type { ResolvedXOptions } from './options.ts';
 import { xReplyRefusal } from './rules.ts';
@@ -17,25 +16,20 @@ type MessageData = { text: string; quick_reply?: unknown };
  */
 export function xRequests(message: OutboundMessage, state: SendState, options: ResolvedXOptions): SendPlan {
   const caps = capabilitiesOf('x', options.disabledContent);
-  const dms: MessageData[] = [];
-  const offered: FallbackOption[] = [];
-  const text = (t: string): void => {
-    for (const part of splitText(t, caps.maxTextLength)) dms.push({ text: part });
-  };
-  const links = (message.attachments ?? []).map((a) => `${a.filename ?? 'File'}: ${a.url}`);
+  // Files go inline as links, after the text: a DM carries media only through X's upload API.
+  const link = (a: Attachment) => `${a.filename ?? 'File'}: ${a.url}`;
+  const links = (message.attachments ?? []).map(link);
   const body = [message.text?.trim() ? message.text : undefined, ...links].filter((t) => t !== undefined).join('\n');
-  if (body) text(body);
-  for (const item of message.content ?? []) {
-    const qr = caps.quickReplies;
-    if (item.type === 'quickReplies' && qr && item.options.length <= qr.max && item.options.every((o) => o.text.length <= qr.titleMax)) {
-      dms.push({ text: item.text, quick_reply: { type: 'options', options: item.options.map((o) => ({ label: o.text, metadata: o.payload })) } });
-      continue;
-    }
-    const fallback = renderFallback([item], offered.length + 1);
-    offered.push(...fallback.options);
-    text(fallback.text);
-  }
-  if (dms.length === 0) return { ok: false, code: 'EmptyMessage', reason: 'The message has no text, file or content to send.' };
+  const qr = caps.quickReplies;
+  const { messages: dms, offered } = composeMessages<MessageData>({ ...message, text: body, attachments: [] }, caps.maxTextLength, {
+    text: (part) => ({ text: part }),
+    attachment: (a) => ({ text: link(a) }),
+    native: (item) =>
+      item.type === 'quickReplies' && qr && item.options.length <= qr.max && item.options.every((o) => o.text.length <= qr.titleMax)
+        ? { text: item.text, quick_reply: { type: 'options', options: item.options.map((o) => ({ label: o.text, metadata: o.payload })) } }
+        : undefined,
+  });
+  if (dms.length === 0) return emptyMessage;
   const refusal = xReplyRefusal(state.lastInboundAt, state.repliesSinceInbound ?? 0, dms.length, state.now);
   if (refusal) return refusal;
 
