@@ -6,12 +6,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { AgentCommand, decode, encode, streams, subjects } from '../src/contract/index.ts';
-import type { CommandResultEvent } from '../src/contract/index.ts';
 import { CommandSender } from '../src/gateway/command-sender.ts';
 import { signToken, startGateway } from '../src/gateway/index.ts';
 import { gatewayMetrics } from '../src/gateway/metrics.ts';
 import { createLogger } from '../src/observability/index.ts';
 import { openStore } from '../src/store/index.ts';
+import { commandResultOf } from '../test/gateway/fake-router.ts';
 import { startTestServices } from '../test/support/services.ts';
 import { percentile } from './random.ts';
 
@@ -126,16 +126,7 @@ async function standInRouter(nc: NatsConnection): Promise<() => Promise<void>> {
       const decoded = decode(AgentCommand, msg.data);
       if (!decoded.ok) continue;
       const command = decoded.value;
-      const event: CommandResultEvent = {
-        version: 1,
-        type: 'command.result',
-        tenant: command.tenant,
-        agentId: command.agentId,
-        at: new Date().toISOString(),
-        commandId: command.commandId,
-        ok: true,
-      };
-      nc.publish(subjects.agentEvents(command.tenant, command.agentId), encode(event));
+      nc.publish(subjects.agentEvents(command.tenant, command.agentId), encode(commandResultOf(command, { ok: true })));
     }
   })();
   return async () => {

@@ -4,7 +4,7 @@ import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { checkCluster } from './check-cluster.ts';
-import { gatewayReadiness } from './gateway-readiness.ts';
+import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -28,13 +28,8 @@ export async function runGateway(): Promise<void> {
     db: store.db,
     verifier,
     registry,
-    host: settings.host,
-    port: settings.port,
     logger: log,
-    corsOrigins: settings.corsOrigins,
-    rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
-    bodyLimitBytes: settings.bodyLimitBytes,
-    trustedProxies: settings.trustedProxies,
+    ...gatewayEdgeOptions(settings),
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });

@@ -9,7 +9,7 @@ import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
-import { gatewayReadiness } from './gateway-readiness.ts';
+import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { checkCluster } from './check-cluster.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings } from './settings.ts';
@@ -73,13 +73,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     db: store.db,
     verifier,
     registry,
-    host: settings.host,
-    port: settings.port,
     logger: log.child({ component: 'gateway' }),
-    corsOrigins: settings.corsOrigins,
-    rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
-    bodyLimitBytes: settings.bodyLimitBytes,
-    trustedProxies: settings.trustedProxies,
+    ...gatewayEdgeOptions(settings),
   });
   stops.push('gateway', () => gateway.close());
   // Router and gateway metrics together, off the public API port.

@@ -35,8 +35,14 @@ export async function answerNextCommand(
   const command = decoded.value;
   if (msg.headers?.get('Nats-Msg-Id') !== command.commandId) throw new Error('Nats-Msg-Id must be the commandId');
 
-  const answer = verdict(command);
-  const event: CommandResultEvent = {
+  fx.nc.publish(subjects.agentEvents(command.tenant, command.agentId), encode(commandResultOf(command, verdict(command))));
+  await msg.ackAck();
+  return command;
+}
+
+/** The `command.result` a router publishes for a command, with this verdict. */
+export function commandResultOf(command: AgentCommand, answer: Verdict): CommandResultEvent {
+  return {
     version: 1,
     type: 'command.result',
     tenant: command.tenant,
@@ -46,7 +52,4 @@ export async function answerNextCommand(
     ok: answer.ok,
     ...(answer.ok ? {} : { error: { code: answer.code, message: answer.message } }),
   };
-  fx.nc.publish(subjects.agentEvents(command.tenant, command.agentId), encode(event));
-  await msg.ackAck();
-  return command;
 }

@@ -1,0 +1,28 @@
+import type { Gateway, GatewayOptions } from '../gateway/index.ts';
+import type { Readiness } from '../observability/index.ts';
+import type { Settings } from './settings.ts';
+
+/** The gateway's HTTP edge as the process settings give it (`parley gateway` and `parley up` alike). */
+export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'host' | 'port' | 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'trustedProxies'> {
+  return {
+    host: settings.host,
+    port: settings.port,
+    corsOrigins: settings.corsOrigins,
+    rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
+    bodyLimitBytes: settings.bodyLimitBytes,
+    trustedProxies: settings.trustedProxies,
+  };
+}
+
+/**
+ * The gateway's dependencies as an ops server's `/readyz` checks: `nats` and `database`,
+ * each `true` or why not (the gateway reports failures as `"<dependency>: <reason>"`).
+ */
+export async function gatewayReadiness(gateway: Pick<Gateway, 'unready'>): Promise<Readiness> {
+  const checks: Readiness = { nats: true, database: true };
+  for (const failure of await gateway.unready()) {
+    const at = failure.indexOf(': ');
+    checks[at < 0 ? failure : failure.slice(0, at)] = at < 0 ? 'unavailable' : failure.slice(at + 2);
+  }
+  return checks;
+}
