@@ -17,4 +17,5 @@ export * from './x/index.ts';
 export * from './open/index.ts';
 export * from './http-sms/index.ts';
 export * from './apple/index.ts';
+export type { ChannelTransport } from './transport.ts';
 export { receiptOfOutcome, receiptOfRefusal } from './send-receipts.ts';
