@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests need exist on this machine:
-#   scripts/ensure-services.sh            # NATS and PostgreSQL
+#   scripts/ensure-services.sh            # NATS, PostgreSQL and Chromium
 #   scripts/ensure-services.sh nats       # only NATS (for `make up`)
 #   scripts/ensure-services.sh postgres   # only PostgreSQL
+#   scripts/ensure-services.sh chromium   # only Chromium (the web app's browser tests)
 # Idempotent. Installs with apt-get (Debian/Ubuntu) and needs root for that.
 # NATS_URL / DATABASE_URL, when set, mean "use that server" and skip the checks.
 set -euo pipefail
@@ -131,9 +132,22 @@ ensure_postgres() {
   fi
 }
 
+# The browser tests drive Debian's Chromium with playwright-core (its own browser download
+# cannot reach the network here). PARLEY_CHROMIUM, when set, names another binary.
+ensure_chromium() {
+  local bin="${PARLEY_CHROMIUM:-/usr/bin/chromium}"
+  if [[ ! -x "$bin" ]]; then
+    [[ -n "${PARLEY_CHROMIUM:-}" ]] && die "PARLEY_CHROMIUM=$bin is not an executable"
+    say "chromium not found; installing it"
+    apt_install chromium
+  fi
+  say "chromium: $bin ($("$bin" --version 2>/dev/null | head -n 1))"
+}
+
 case "${1:-all}" in
   nats) ensure_nats ;;
   postgres) ensure_postgres ;;
-  all) ensure_nats; ensure_postgres ;;
-  *) die "usage: $0 [nats|postgres]" ;;
+  chromium) ensure_chromium ;;
+  all) ensure_nats; ensure_postgres; ensure_chromium ;;
+  *) die "usage: $0 [nats|postgres|chromium]" ;;
 esac
