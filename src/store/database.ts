@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ReportTables } from './report-tables.ts';
 
 /**
  * The typed shape of Parley's PostgreSQL schema. Every row carries its tenant.
@@ -225,7 +226,7 @@ export interface ConsentStateTable {
   event_id: ColumnType<string, string | number, string | number>;
 }
 
-export interface Database {
+export interface Database extends ReportTables {
   customers: CustomerTable;
   identities: IdentityTable;
   conversations: ConversationTable;

@@ -1,0 +1,176 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../store/index.ts';
+import type { ReportEventTable, ReportIntervalTable } from '../store/report-tables.ts';
+import { intervalStartOf } from './interval.ts';
+import { waitBucketOf } from './wait-buckets.ts';
+
+export type ReportEvent = Selectable<ReportEventTable>;
+type Dimension = ReportIntervalTable['dimension'];
+
+/** The additive part of an interval row. */
+interface Sums {
+  offered: number;
+  answered: number;
+  abandoned: number;
+  flowed_out: number;
+  transferred: number;
+  answer_wait_sum: number;
+  abandon_wait_sum: number;
+  answered_waits: number[];
+  abandoned_waits: number[];
+  handled: number;
+  handle_sum: number;
+  offers: number;
+  offers_rejected: number;
+  offers_timed_out: number;
+}
+
+interface IntervalSums extends Sums {
+  tenant: string;
+  dimension: Dimension;
+  key: string;
+  interval_start: Date;
+}
+
+const emptySums = (): Sums => ({
+  offered: 0,
+  answered: 0,
+  abandoned: 0,
+  flowed_out: 0,
+  transferred: 0,
+  answer_wait_sum: 0,
+  abandon_wait_sum: 0,
+  answered_waits: [],
+  abandoned_waits: [],
+  handled: 0,
+  handle_sum: 0,
+  offers: 0,
+  offers_rejected: 0,
+  offers_timed_out: 0,
+});
+
+function countWait(histogram: number[], seconds: number): void {
+  const bucket = waitBucketOf(seconds);
+  while (histogram.length <= bucket) histogram.push(0);
+  histogram[bucket]!++;
+}
+
+/** What one fact adds to the interval of each dimension it belongs to. */
+function apply(event: ReportEvent, sumsOf: (dimension: Dimension, key: string | null) => Sums | undefined): void {
+  const queue = sumsOf('queue', event.queue);
+  const agent = sumsOf('agent', event.agent_id);
+  const seconds = Math.max(0, event.seconds ?? 0);
+  switch (event.kind) {
+    case 'offered':
+      if (queue) queue.offered++;
+      break;
+    case 'answered':
+      for (const s of [queue, agent]) {
+        if (!s) continue;
+        s.answered++;
+        s.answer_wait_sum += seconds;
+        countWait(s.answered_waits, seconds);
+      }
+      break;
+    case 'abandoned':
+      if (queue) {
+        queue.abandoned++;
+        queue.abandon_wait_sum += seconds;
+        countWait(queue.abandoned_waits, seconds);
+      }
+      break;
+    case 'flowedOut':
+      if (queue) queue.flowed_out++;
+      break;
+    case 'transferred':
+      if (queue) queue.transferred++;
+      if (agent) agent.transferred++;
+      break;
+    case 'offer':
+      if (agent) agent.offers++;
+      break;
+    case 'offerRejected':
+      if (agent) agent.offers_rejected++;
+      break;
+    case 'offerTimedOut':
+      if (agent) agent.offers_timed_out++;
+      break;
+    case 'handled':
+    case 'wrappedUp': {
+      const code = sumsOf('wrapUp', event.wrap_up_code);
+      // A late wrap-up code counts for its code only: the handling was counted when it ended.
+      for (const s of event.kind === 'handled' ? [queue, agent, code] : [code]) {
+        if (!s) continue;
+        s.handled++;
+        s.handle_sum += seconds;
+      }
+      break;
+    }
+  }
+}
+
+/** Adds up facts per (tenant, dimension, key, 15-minute interval), sorted by that key. */
+export function sumIntervals(events: readonly ReportEvent[]): IntervalSums[] {
+  const rows = new Map<string, IntervalSums>();
+  for (const event of events) {
+    const start = intervalStartOf(new Date(event.at));
+    apply(event, (dimension, key) => {
+      if (key === null) return undefined;
+      const id = JSON.stringify([event.tenant, dimension, key, start.getTime()]);
+      let row = rows.get(id);
+      if (!row) rows.set(id, (row = { tenant: event.tenant, dimension, key, interval_start: start, ...emptySums() }));
+      return row;
+    });
+  }
+  // One lock order for every folder: two folders never wait on each other's rows in a cycle.
+  return [...rows.values()].sort(
+    (a, b) =>
+      a.tenant.localeCompare(b.tenant) ||
+      a.dimension.localeCompare(b.dimension) ||
+      a.key.localeCompare(b.key) ||
+      a.interval_start.getTime() - b.interval_start.getTime(),
+  );
+}
+
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Moves up to `limit` facts into the interval aggregates, in one transaction: the facts are
+ * deleted as they are added, so a crash folds them again or not at all. Facts locked by
+ * another folder are skipped, not waited for.
+ */
+export async function foldReportEvents(db: Kysely<Database>, limit = 5_000): Promise<ReportEvent[]> {
+  return db.transaction().execute(async (tx) => {
+    const events = await tx
+      .deleteFrom('report_events')
+      .where('id', 'in', (eb) => eb.selectFrom('report_events').select('id').orderBy('id').limit(limit).forUpdate().skipLocked())
+      .returningAll()
+      .execute();
+    const rows = sumIntervals(events);
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await tx
+        .insertInto('report_intervals')
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict((oc) =>
+          oc.columns(['tenant', 'dimension', 'key', 'interval_start']).doUpdateSet((eb) => ({
+            offered: eb('report_intervals.offered', '+', eb.ref('excluded.offered')),
+            answered: eb('report_intervals.answered', '+', eb.ref('excluded.answered')),
+            abandoned: eb('report_intervals.abandoned', '+', eb.ref('excluded.abandoned')),
+            flowed_out: eb('report_intervals.flowed_out', '+', eb.ref('excluded.flowed_out')),
+            transferred: eb('report_intervals.transferred', '+', eb.ref('excluded.transferred')),
+            answer_wait_sum: eb('report_intervals.answer_wait_sum', '+', eb.ref('excluded.answer_wait_sum')),
+            abandon_wait_sum: eb('report_intervals.abandon_wait_sum', '+', eb.ref('excluded.abandon_wait_sum')),
+            answered_waits: eb.fn('report_histogram_add', ['report_intervals.answered_waits', 'excluded.answered_waits']),
+            abandoned_waits: eb.fn('report_histogram_add', ['report_intervals.abandoned_waits', 'excluded.abandoned_waits']),
+            handled: eb('report_intervals.handled', '+', eb.ref('excluded.handled')),
+            handle_sum: eb('report_intervals.handle_sum', '+', eb.ref('excluded.handle_sum')),
+            offers: eb('report_intervals.offers', '+', eb.ref('excluded.offers')),
+            offers_rejected: eb('report_intervals.offers_rejected', '+', eb.ref('excluded.offers_rejected')),
+            offers_timed_out: eb('report_intervals.offers_timed_out', '+', eb.ref('excluded.offers_timed_out')),
+          })),
+        )
+        .execute();
+    }
+    return events;
+  });
+}

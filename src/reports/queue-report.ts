@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.ts';
+import { readIntervals } from './read-intervals.ts';
+import type { ReportQuery } from './report-query.ts';
+import { countWithin, thresholdBucketOf } from './wait-buckets.ts';
+
+/** A queue's service-level target (its Queue resource's `spec.serviceLevel`). */
+export interface ServiceLevelTarget {
+  percentage: number;
+  withinMs: number;
+}
+
+/** The target of a queue whose configuration is unknown (deleted since): the Queue resource's default. */
+export const DEFAULT_SERVICE_LEVEL: ServiceLevelTarget = { percentage: 80, withinMs: 60_000 };
+
+export interface QueueReportRow {
+  interval: string;
+  intervalLocal: string;
+  queue: string;
+  /** Entered the queue (including transfers and overflow into it). */
+  offered: number;
+  /** First connected to an agent from this queue. */
+  answered: number;
+  /** Closed while waiting, before any agent answered. */
+  abandoned: number;
+  flowedOut: number;
+  transferred: number;
+  /** abandoned / offered × 100. */
+  abandonRate: number | null;
+  /** Mean wait in queue of the answered ones. */
+  averageSpeedOfAnswerSeconds: number | null;
+  handled: number;
+  /** Mean time from answer to the end of the assignment. */
+  averageHandleSeconds: number | null;
+  /** Answered within the threshold / (answered + abandoned) × 100. */
+  serviceLevel: number | null;
+  serviceLevelTarget: number;
+  /** The threshold the service level is measured at (the largest wait bucket not above the target's). */
+  serviceLevelSeconds: number;
+}
+
+const ratio = (part: number, whole: number, scale = 1): number | null => (whole === 0 ? null : Math.round((part / whole) * scale * 100) / 100);
+
+/** Queue performance per period: offered, answered, abandoned, speed of answer, handle time, service level. */
+export async function queueReport(
+  db: Kysely<Database>,
+  tenant: string,
+  q: ReportQuery,
+  targetOf: (queue: string) => ServiceLevelTarget | undefined = () => undefined,
+): Promise<QueueReportRow[]> {
+  const rows = await readIntervals(db, tenant, 'queue', q);
+  return rows.map((r) => {
+    const target = targetOf(r.key) ?? DEFAULT_SERVICE_LEVEL;
+    const threshold = thresholdBucketOf(q.serviceLevelSeconds ?? target.withinMs / 1000);
+    return {
+      interval: r.start.toISOString(),
+      intervalLocal: r.localStart,
+      queue: r.key,
+      offered: r.offered,
+      answered: r.answered,
+      abandoned: r.abandoned,
+      flowedOut: r.flowedOut,
+      transferred: r.transferred,
+      abandonRate: ratio(r.abandoned, r.offered, 100),
+      averageSpeedOfAnswerSeconds: ratio(r.answerWaitSum, r.answered),
+      handled: r.handled,
+      averageHandleSeconds: ratio(r.handleSum, r.handled),
+      serviceLevel: ratio(countWithin(r.answeredWaits, threshold.buckets), r.answered + r.abandoned, 100),
+      serviceLevelTarget: target.percentage,
+      serviceLevelSeconds: threshold.bound,
+    };
+  });
+}

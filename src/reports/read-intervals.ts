@@ -1,0 +1,78 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/index.ts';
+import type { ReportIntervalTable } from '../store/report-tables.ts';
+import type { Granularity, ReportQuery } from './report-query.ts';
+
+/** The sums of one key over one period of the report's granularity. */
+export interface IntervalTotals {
+  key: string;
+  /** Start of the period (an instant). */
+  start: Date;
+  /** The same start as a wall-clock time in the report's zone, `YYYY-MM-DD HH:MM`. */
+  localStart: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  flowedOut: number;
+  transferred: number;
+  answerWaitSum: number;
+  abandonWaitSum: number;
+  answeredWaits: number[];
+  abandonedWaits: number[];
+  handled: number;
+  handleSum: number;
+  offers: number;
+  offersRejected: number;
+  offersTimedOut: number;
+}
+
+const unitOf: Record<Exclude<Granularity, '15m' | 'total'>, string> = { hour: 'hour', day: 'day' };
+
+/**
+ * Adds up the 15-minute aggregates of one dimension over the report's periods, per key:
+ * one indexed range read of at most (keys × 96 per day) rows, whatever the traffic was.
+ */
+export async function readIntervals(db: Kysely<Database>, tenant: string, dimension: ReportIntervalTable['dimension'], q: ReportQuery): Promise<IntervalTotals[]> {
+  const zone = q.timeZone;
+  const start =
+    q.granularity === '15m'
+      ? sql<Date>`interval_start`
+      : q.granularity === 'total'
+        ? sql<Date>`${q.from}::timestamptz`
+        : sql<Date>`date_trunc(${unitOf[q.granularity]}, interval_start AT TIME ZONE ${zone}) AT TIME ZONE ${zone}`;
+  let query = db
+    .selectFrom('report_intervals')
+    .select([
+      'key',
+      start.as('start'),
+      sql<number>`sum(offered)::int`.as('offered'),
+      sql<number>`sum(answered)::int`.as('answered'),
+      sql<number>`sum(abandoned)::int`.as('abandoned'),
+      sql<number>`sum(flowed_out)::int`.as('flowedOut'),
+      sql<number>`sum(transferred)::int`.as('transferred'),
+      sql<number>`sum(answer_wait_sum)`.as('answerWaitSum'),
+      sql<number>`sum(abandon_wait_sum)`.as('abandonWaitSum'),
+      sql<number[]>`report_histogram_sum(answered_waits)`.as('answeredWaits'),
+      sql<number[]>`report_histogram_sum(abandoned_waits)`.as('abandonedWaits'),
+      sql<number>`sum(handled)::int`.as('handled'),
+      sql<number>`sum(handle_sum)`.as('handleSum'),
+      sql<number>`sum(offers)::int`.as('offers'),
+      sql<number>`sum(offers_rejected)::int`.as('offersRejected'),
+      sql<number>`sum(offers_timed_out)::int`.as('offersTimedOut'),
+    ])
+    .where('tenant', '=', tenant)
+    .where('dimension', '=', dimension)
+    .where('interval_start', '>=', q.from)
+    .where('interval_start', '<', q.to);
+  if (q.keys?.length) query = query.where('key', 'in', q.keys);
+  const rows = await query.groupBy(['key', sql`2`]).orderBy(sql`2`).orderBy('key').execute();
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return rows.map((r) => ({
+    ...r,
+    start: new Date(r.start),
+    localStart: local.format(new Date(r.start)),
+    answerWaitSum: Number(r.answerWaitSum),
+    abandonWaitSum: Number(r.abandonWaitSum),
+    handleSum: Number(r.handleSum),
+  }));
+}

@@ -1,0 +1,52 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+/** A fact for the reports, appended by the triggers of migration 2026-12-05T0801 and folded away. */
+export interface ReportEventTable {
+  id: Generated<string>;
+  tenant: string;
+  kind: 'offered' | 'answered' | 'abandoned' | 'flowedOut' | 'transferred' | 'offer' | 'offerRejected' | 'offerTimedOut' | 'handled' | 'wrappedUp';
+  at: Timestamp;
+  queue: string | null;
+  agent_id: string | null;
+  wrap_up_code: string | null;
+  /** Wait (answered, abandoned, flowedOut) or handle time (handled, wrappedUp), in seconds. */
+  seconds: number | null;
+}
+
+/** When a waiting conversation entered its queue. */
+export interface ReportWaitTable {
+  conversation_id: string;
+  queue: string;
+  since: Timestamp;
+}
+
+/** One 15-minute interval of one queue, agent or wrap-up code: sums, so that intervals add up. */
+export interface ReportIntervalTable {
+  tenant: string;
+  dimension: 'queue' | 'agent' | 'wrapUp';
+  key: string;
+  interval_start: Timestamp;
+  offered: Generated<number>;
+  answered: Generated<number>;
+  abandoned: Generated<number>;
+  flowed_out: Generated<number>;
+  transferred: Generated<number>;
+  answer_wait_sum: Generated<number>;
+  abandon_wait_sum: Generated<number>;
+  /** Counts of answered waits per bucket of `WAIT_BUCKETS_SECONDS`. */
+  answered_waits: ColumnType<number[], number[] | undefined, number[]>;
+  abandoned_waits: ColumnType<number[], number[] | undefined, number[]>;
+  handled: Generated<number>;
+  handle_sum: Generated<number>;
+  offers: Generated<number>;
+  offers_rejected: Generated<number>;
+  offers_timed_out: Generated<number>;
+}
+
+export interface ReportTables {
+  report_events: ReportEventTable;
+  report_waits: ReportWaitTable;
+  report_intervals: ReportIntervalTable;
+}
