@@ -7,6 +7,7 @@ import type { TokenVerifier } from '../auth/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
 
 /** Largest request body the gateway reads by default: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,6 +52,8 @@ export interface GatewayOptions {
    * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
    */
   trustedProxies?: string[];
+  /** The live configuration: queues' service-level targets for the reports. @default none (the Queue resource's default target) */
+  config?: ConfigRegistry;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -67,6 +70,7 @@ export interface ResolvedOptions {
   rateLimit: Required<RateLimitOptions>;
   bodyLimitBytes: number;
   trustedProxies: string[];
+  config: ConfigRegistry | undefined;
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -93,6 +97,7 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     rateLimit,
     bodyLimitBytes,
     trustedProxies: opts.trustedProxies ?? [],
+    config: opts.config,
   };
 }
 

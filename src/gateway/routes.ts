@@ -5,10 +5,12 @@ import type { Kysely } from 'kysely';
 import type { ZodType } from 'zod';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
 import type { Claims } from '../auth/index.ts';
 import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaff } from './access.ts';
 import type { AuthMode } from './caller.ts';
 import type { CommandDraft, CommandSender } from './command-sender.ts';
+import { reportRoutes } from './report-routes.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -18,6 +20,8 @@ export interface RouteDeps {
   nc: NatsConnection;
   db: Kysely<Database>;
   commands: CommandSender;
+  /** The live configuration (queues' service-level targets), when the process watches it. */
+  config: ConfigRegistry | undefined;
 }
 
 /** One call, as a handler sees it: params and body already validated by the route's schemas. */
@@ -26,17 +30,21 @@ export interface RouteContext {
   /** The verified token's claims (routes with `auth: 'bearer'`). */
   claims: Claims;
   params: Record<string, string>;
+  /** The query string, as the route's `query` schema parsed it (`{}` without one). */
+  query: Record<string, unknown>;
   body: Record<string, unknown>;
   deps: RouteDeps;
 }
 
 /** One route of the API: fastify declares it with these schemas and this access mode. */
 export interface RouteSpec {
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** E.g. `/v1/agents/:agentId/offers/:offerId/accept`. Also the metrics label. */
   url: string;
   auth: AuthMode;
   params?: ZodType;
+  /** The query string's schema. */
+  query?: ZodType;
   /** Whether the route reads a JSON object body. */
   body?: boolean;
   /** The status of a success. @default 200 */
@@ -198,6 +206,8 @@ export const routes: RouteSpec[] = [
       return command(ctx, { type: 'conversation.transfer', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), to });
     },
   },
+
+  ...reportRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

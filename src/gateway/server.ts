@@ -16,6 +16,7 @@ import { resolveOptions } from './options.ts';
 import type { GatewayOptions, ResolvedOptions } from './options.ts';
 import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
 import { routes, unready } from './routes.ts';
+import { FileDownload } from './download.ts';
 import type { RouteDeps } from './routes.ts';
 
 /** A running gateway. */
@@ -46,7 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = gatewayMetrics(opts.registry);
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config };
   const { logger } = opts;
 
   const app = Fastify({
@@ -144,7 +145,7 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
       url: spec.url,
       // Probes come from the kubelet's address, many times a minute: never limited.
       config: { auth: spec.auth, ...(healthChecks.has(spec.url) && { rateLimit: false }) },
-      schema: { ...(spec.params && { params: spec.params }), ...(spec.body && { body: ObjectBody }) },
+      schema: { ...(spec.params && { params: spec.params }), ...(spec.query && { querystring: spec.query }), ...(spec.body && { body: ObjectBody }) },
       handler: async (request, reply) => {
         const result = await spec.handler({
           request,
@@ -154,10 +155,14 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
           },
           // The route's schemas validated both (an empty body reads as `{}`).
           params: request.params as Record<string, string>,
+          query: (request.query ?? {}) as Record<string, unknown>,
           body: (request.body ?? {}) as Record<string, unknown>,
           deps,
         });
         reply.code(spec.status ?? 200);
+        if (result instanceof FileDownload) {
+          return reply.type(result.contentType).header('content-disposition', `attachment; filename="${result.filename}"`).send(result.body);
+        }
         return result;
       },
     });

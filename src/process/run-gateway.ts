@@ -4,6 +4,8 @@ import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { checkCluster } from './check-cluster.ts';
+import { openConfigBucket } from '../config/index.ts';
+import { startLiveConfig } from './live-config.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
@@ -23,12 +25,15 @@ export async function runGateway(): Promise<void> {
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
+  // Queues' service-level targets for the reports, kept current like the routers' configuration.
+  const live = await startLiveConfig(await openConfigBucket(nc), log);
   const gateway = await startGateway({
     nc,
     db: store.db,
     verifier,
     registry,
     logger: log,
+    config: live.config,
     ...gatewayEdgeOptions(settings),
   });
   // Metrics stay off the public API port: scrape them on the ops port.
@@ -36,6 +41,7 @@ export async function runGateway(): Promise<void> {
   log.info('gateway ready', { url: gateway.url, ops: ops.url });
   onShutdown(log, async () => {
     await gateway.close();
+    live.stop();
     await ops.close();
     await store.close();
     await nc.drain();

@@ -6,6 +6,7 @@ import { syncFolder } from '../../operator/sync-folder.ts';
 import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
+import { reportMetrics, startReportFolder } from '../reports/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
@@ -44,6 +45,9 @@ export async function runRouter(): Promise<void> {
   stops.push('configuration watch', stopConfig);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
+  // Every router folds report facts; they share the work (docs/reports.md).
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  stops.push('report folder', () => reports.stop());
   const ops = await startOpsServer({
     registry,
     host: settings.host,

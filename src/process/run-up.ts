@@ -5,6 +5,7 @@ import { configChangesCounter } from './config-metrics.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
+import { reportMetrics, startReportFolder } from '../reports/index.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
@@ -66,6 +67,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  stops.push('report folder', () => reports.stop());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);
   const gateway = await startGateway({
@@ -74,6 +77,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     verifier,
     registry,
     logger: log.child({ component: 'gateway' }),
+    config,
     ...gatewayEdgeOptions(settings),
   });
   stops.push('gateway', () => gateway.close());
