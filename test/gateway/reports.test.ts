@@ -53,7 +53,7 @@ describe('report routes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="queues-2026-11-30-2026-12-01.csv"');
-    const rows = parse(await res.text(), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await res.text(), { columns: true });
     expect(rows.length).toBeGreaterThan(1);
     expect(rows[0]).toHaveProperty('serviceLevel');
     expect(rows.every((r) => r.queue === 'sales' && r.intervalLocal!.endsWith(':00'))).toBe(true);
