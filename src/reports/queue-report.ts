@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { readIntervals } from './read-intervals.ts';
 import type { ReportQuery } from './report-query.ts';
-import { countWithin, thresholdBucketOf } from './wait-buckets.ts';
+import { thresholdBoundOf } from './wait-buckets.ts';
 
 /** A queue's service-level target (its Queue resource's `spec.serviceLevel`). */
 export interface ServiceLevelTarget {
@@ -51,7 +51,8 @@ export async function queueReport(
   const rows = await readIntervals(db, tenant, 'queue', q);
   return rows.map((r) => {
     const target = targetOf(r.key) ?? DEFAULT_SERVICE_LEVEL;
-    const threshold = thresholdBucketOf(q.serviceLevelSeconds ?? target.withinMs / 1000);
+    const threshold = thresholdBoundOf(q.serviceLevelSeconds ?? target.withinMs / 1000);
+    const within = threshold.index === -1 ? 0 : (r.answeredWithin[threshold.index] ?? 0);
     return {
       interval: r.start.toISOString(),
       intervalLocal: r.localStart,
@@ -65,7 +66,7 @@ export async function queueReport(
       averageSpeedOfAnswerSeconds: ratio(r.answerWaitSum, r.answered),
       handled: r.handled,
       averageHandleSeconds: ratio(r.handleSum, r.handled),
-      serviceLevel: ratio(countWithin(r.answeredWaits, threshold.buckets), r.answered + r.abandoned, 100),
+      serviceLevel: ratio(within, r.answered + r.abandoned, 100),
       serviceLevelTarget: target.percentage,
       serviceLevelSeconds: threshold.bound,
     };

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { ReportIntervalTable } from '../store/report-tables.ts';
 import type { Granularity, ReportQuery } from './report-query.ts';
+import { WAIT_BUCKETS_SECONDS } from './wait-buckets.ts';
 
 /** The sums of one key over one period of the report's granularity. */
 export interface IntervalTotals {
@@ -17,14 +18,16 @@ export interface IntervalTotals {
   transferred: number;
   answerWaitSum: number;
   abandonWaitSum: number;
-  answeredWaits: number[];
-  abandonedWaits: number[];
+  /** Answered within each of `WAIT_BUCKETS_SECONDS`. */
+  answeredWithin: number[];
   handled: number;
   handleSum: number;
   offers: number;
   offersRejected: number;
   offersTimedOut: number;
 }
+
+const sumWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) => `sum(answered_within[${i + 1}])::int`).join(', '))}]`;
 
 const unitOf: Record<Exclude<Granularity, '15m' | 'total'>, string> = { hour: 'hour', day: 'day' };
 
@@ -52,8 +55,7 @@ export async function readIntervals(db: Kysely<Database>, tenant: string, dimens
       sql<number>`sum(transferred)::int`.as('transferred'),
       sql<number>`sum(answer_wait_sum)`.as('answerWaitSum'),
       sql<number>`sum(abandon_wait_sum)`.as('abandonWaitSum'),
-      sql<number[]>`report_histogram_sum(answered_waits)`.as('answeredWaits'),
-      sql<number[]>`report_histogram_sum(abandoned_waits)`.as('abandonedWaits'),
+      sumWithin.as('answeredWithin'),
       sql<number>`sum(handled)::int`.as('handled'),
       sql<number>`sum(handle_sum)`.as('handleSum'),
       sql<number>`sum(offers)::int`.as('offers'),

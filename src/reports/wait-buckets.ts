@@ -1,33 +1,23 @@
 /**
- * Waits are kept as histograms over these upper bounds (seconds), so that a service level
- * can be computed for any of them afterwards, for any interval: a queue's target may change
- * and its past reports follow, as in Genesys Cloud. The last bucket holds longer waits.
+ * Answered waits are counted cumulatively at these bounds (seconds): `answered_within[i]`
+ * holds the conversations answered within `WAIT_BUCKETS_SECONDS[i]`, so a service level
+ * can be computed afterwards at any bound, for any period, by adding one array element
+ * per interval row. A queue's target may change and its past reports follow, as in
+ * Genesys Cloud.
  */
 export const WAIT_BUCKETS_SECONDS = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400] as const;
 
-/** The bucket a wait falls in: the first bound at or above it, or the overflow bucket. */
-export function waitBucketOf(seconds: number): number {
-  const i = WAIT_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
-  return i === -1 ? WAIT_BUCKETS_SECONDS.length : i;
+/** 1 at every bound the wait is within, 0 elsewhere. */
+export function withinCounts(seconds: number): number[] {
+  return WAIT_BUCKETS_SECONDS.map((bound) => (seconds <= bound ? 1 : 0));
 }
 
-/** The bound a service-level threshold is measured at: the largest bound not above it. */
-export function thresholdBucketOf(thresholdSeconds: number): { bound: number; buckets: number } {
-  let buckets = 0;
-  while (buckets < WAIT_BUCKETS_SECONDS.length && WAIT_BUCKETS_SECONDS[buckets]! <= thresholdSeconds) buckets++;
-  return { bound: buckets === 0 ? 0 : WAIT_BUCKETS_SECONDS[buckets - 1]!, buckets };
-}
-
-/** How many waits of a histogram are within the first `buckets` buckets. */
-export function countWithin(histogram: readonly number[], buckets: number): number {
-  let n = 0;
-  for (let i = 0; i < buckets && i < histogram.length; i++) n += histogram[i]!;
-  return n;
-}
-
-/** Element-wise sum (histograms of any lengths). */
-export function addHistograms(a: readonly number[], b: readonly number[]): number[] {
-  const sum = new Array<number>(Math.max(a.length, b.length)).fill(0);
-  for (let i = 0; i < sum.length; i++) sum[i] = (a[i] ?? 0) + (b[i] ?? 0);
-  return sum;
+/**
+ * The bound a service-level threshold is measured at: the largest bound not above it, and
+ * its index in `WAIT_BUCKETS_SECONDS` (-1 below the first bound: nothing counts as within).
+ */
+export function thresholdBoundOf(thresholdSeconds: number): { bound: number; index: number } {
+  let index = -1;
+  while (index + 1 < WAIT_BUCKETS_SECONDS.length && WAIT_BUCKETS_SECONDS[index + 1]! <= thresholdSeconds) index++;
+  return { bound: index === -1 ? 0 : WAIT_BUCKETS_SECONDS[index]!, index };
 }

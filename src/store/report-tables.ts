@@ -35,9 +35,8 @@ export interface ReportIntervalTable {
   transferred: Generated<number>;
   answer_wait_sum: Generated<number>;
   abandon_wait_sum: Generated<number>;
-  /** Counts of answered waits per bucket of `WAIT_BUCKETS_SECONDS`. */
-  answered_waits: ColumnType<number[], number[] | undefined, number[]>;
-  abandoned_waits: ColumnType<number[], number[] | undefined, number[]>;
+  /** `answered_within[i]`: answered after a wait of at most `WAIT_BUCKETS_SECONDS[i]`. */
+  answered_within: number[];
   handled: Generated<number>;
   handle_sum: Generated<number>;
   offers: Generated<number>;

@@ -47,8 +47,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('transferred', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('answer_wait_sum', 'double precision', (c) => c.notNull().defaultTo(0))
     .addColumn('abandon_wait_sum', 'double precision', (c) => c.notNull().defaultTo(0))
-    .addColumn('answered_waits', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
-    .addColumn('abandoned_waits', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    // answered_within[i]: answered after a wait of at most the i-th wait bound (src/reports/wait-buckets.ts).
+    .addColumn('answered_within', sql`integer[]`, (c) => c.notNull())
     .addColumn('handled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('handle_sum', 'double precision', (c) => c.notNull().defaultTo(0))
     .addColumn('offers', 'integer', (c) => c.notNull().defaultTo(0))
@@ -57,16 +57,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('report_intervals_pk', ['tenant', 'dimension', 'key', 'interval_start'])
     .execute();
   await db.schema.createIndex('report_intervals_time').on('report_intervals').columns(['tenant', 'dimension', 'interval_start']).execute();
-
-  // Element-wise sum of two histograms of possibly different lengths.
-  await sql`
-    CREATE FUNCTION report_histogram_add(a integer[], b integer[]) RETURNS integer[]
-    LANGUAGE sql IMMUTABLE AS $$
-      SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n), '{}')
-      FROM unnest(a, b) WITH ORDINALITY AS t(x, y, n)
-    $$`.execute(db);
-
-  await sql`CREATE AGGREGATE report_histogram_sum(integer[]) (SFUNC = report_histogram_add, STYPE = integer[], INITCOND = '{}')`.execute(db);
 
   await sql`
     CREATE FUNCTION report_clock() RETURNS timestamptz
@@ -147,8 +137,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TRIGGER report_assignment_facts ON assignments`.execute(db);
   await sql`DROP TRIGGER report_conversation_facts ON conversations`.execute(db);
-  await sql`DROP AGGREGATE report_histogram_sum(integer[])`.execute(db);
-  await sql`DROP FUNCTION report_assignment_facts(), report_conversation_facts(), report_clock(), report_histogram_add(integer[], integer[])`.execute(db);
+  await sql`DROP FUNCTION report_assignment_facts(), report_conversation_facts(), report_clock()`.execute(db);
   await db.schema.dropTable('report_intervals').execute();
   await db.schema.dropTable('report_waits').execute();
   await db.schema.dropTable('report_events').execute();
