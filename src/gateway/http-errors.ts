@@ -14,6 +14,10 @@ export const HttpOnlyCodes = {
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },
   rateLimited: { status: 429, message: 'too many requests; retry after the time in Retry-After' },
   internal: { status: 500, message: 'the gateway failed to handle the request' },
+  unknownForm: { status: 404, message: 'no such evaluation form' },
+  formArchived: { status: 409, message: 'the evaluation form is archived' },
+  conversationOpen: { status: 409, message: 'only a closed conversation can be evaluated' },
+  agentNotOnConversation: { status: 422, message: 'the agent never handled this conversation' },
 } as const;
 export type HttpOnlyCode = keyof typeof HttpOnlyCodes;
 

@@ -25,7 +25,7 @@ const queueColumns = [
   'serviceLevelTarget',
   'serviceLevelSeconds',
 ] as const;
-const agentColumns = ['interval', 'intervalLocal', 'agent', 'offers', 'offersRejected', 'offersTimedOut', 'answered', 'handled', 'averageHandleSeconds', 'transferred'] as const;
+const agentColumns = ['interval', 'intervalLocal', 'agent', 'offers', 'offersRejected', 'offersTimedOut', 'answered', 'handled', 'averageHandleSeconds', 'transferred', 'evaluations', 'averageScore'] as const;
 const wrapUpColumns = ['interval', 'intervalLocal', 'wrapUpCode', 'handled', 'averageHandleSeconds', 'share'] as const;
 
 function answer(name: string, q: ReportQuery, rows: readonly object[], columns: readonly string[]): unknown {

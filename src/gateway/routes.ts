@@ -11,6 +11,7 @@ import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaf
 import type { AuthMode } from './caller.ts';
 import type { CommandDraft, CommandSender } from './command-sender.ts';
 import { reportRoutes } from './report-routes.ts';
+import { qualityRoutes } from './quality-routes.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -208,6 +209,7 @@ export const routes: RouteSpec[] = [
   },
 
   ...reportRoutes,
+  ...qualityRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-import { readIntervals } from './read-intervals.ts';
+import { readEvaluationScores } from './read-evaluation-scores.ts';
+import { localTime, readIntervals } from './read-intervals.ts';
 import type { ReportQuery } from './report-query.ts';
 
 export interface AgentReportRow {
@@ -17,21 +18,56 @@ export interface AgentReportRow {
   averageHandleSeconds: number | null;
   /** Conversations the agent sent back to a queue. */
   transferred: number;
+  /** Quality evaluations of the agent's work made in the period, and their mean score (percent). */
+  evaluations: number;
+  averageScore: number | null;
 }
 
-/** Agent performance per period. */
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Agent performance per period, with the quality scores evaluators gave in it. */
 export async function agentReport(db: Kysely<Database>, tenant: string, q: ReportQuery): Promise<AgentReportRow[]> {
-  const rows = await readIntervals(db, tenant, 'agent', q);
-  return rows.map((r) => ({
-    interval: r.start.toISOString(),
-    intervalLocal: r.localStart,
-    agent: r.key,
-    offers: r.offers,
-    offersRejected: r.offersRejected,
-    offersTimedOut: r.offersTimedOut,
-    answered: r.answered,
-    handled: r.handled,
-    averageHandleSeconds: r.handled === 0 ? null : Math.round((r.handleSum / r.handled) * 100) / 100,
-    transferred: r.transferred,
-  }));
+  const [intervals, scores] = await Promise.all([readIntervals(db, tenant, 'agent', q), readEvaluationScores(db, tenant, q)]);
+  const local = localTime(q);
+  const rows = new Map<string, AgentReportRow>();
+  const key = (agent: string, start: Date) => `${start.getTime()}|${agent}`;
+  for (const r of intervals) {
+    rows.set(key(r.key, r.start), {
+      interval: r.start.toISOString(),
+      intervalLocal: r.localStart,
+      agent: r.key,
+      offers: r.offers,
+      offersRejected: r.offersRejected,
+      offersTimedOut: r.offersTimedOut,
+      answered: r.answered,
+      handled: r.handled,
+      averageHandleSeconds: r.handled === 0 ? null : round2(r.handleSum / r.handled),
+      transferred: r.transferred,
+      evaluations: 0,
+      averageScore: null,
+    });
+  }
+  for (const s of scores) {
+    const k = key(s.agent, s.start);
+    const row =
+      rows.get(k) ??
+      ({
+        interval: s.start.toISOString(),
+        intervalLocal: local(s.start),
+        agent: s.agent,
+        offers: 0,
+        offersRejected: 0,
+        offersTimedOut: 0,
+        answered: 0,
+        handled: 0,
+        averageHandleSeconds: null,
+        transferred: 0,
+        evaluations: 0,
+        averageScore: null,
+      } satisfies AgentReportRow);
+    row.evaluations = s.evaluations;
+    row.averageScore = round2(s.scoreSum / s.evaluations);
+    rows.set(k, row);
+  }
+  return [...rows.values()].sort((a, b) => a.interval.localeCompare(b.interval) || a.agent.localeCompare(b.agent));
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { ReportIntervalTable } from '../store/report-tables.ts';
 import type { Granularity, ReportQuery } from './report-query.ts';
@@ -31,18 +31,25 @@ const sumWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) 
 
 const unitOf: Record<Exclude<Granularity, '15m' | 'total'>, string> = { hour: 'hour', day: 'day' };
 
+/** The start of the report period holding `at` (a timestamptz expression), in the report's zone. */
+export function periodStart(q: ReportQuery, at: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<Date> {
+  if (q.granularity === '15m') return sql<Date>`date_bin('15 minutes', ${at}, timestamptz '2000-01-01T00:00:00Z')`;
+  if (q.granularity === 'total') return sql<Date>`${q.from}::timestamptz`;
+  return sql<Date>`date_trunc(${unitOf[q.granularity]}, ${at} AT TIME ZONE ${q.timeZone}) AT TIME ZONE ${q.timeZone}`;
+}
+
+/** `YYYY-MM-DD HH:MM` in the report's zone. */
+export function localTime(q: ReportQuery): (at: Date) => string {
+  const format = new Intl.DateTimeFormat('sv-SE', { timeZone: q.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (at) => format.format(at);
+}
+
 /**
  * Adds up the 15-minute aggregates of one dimension over the report's periods, per key:
  * one indexed range read of at most (keys × 96 per day) rows, whatever the traffic was.
  */
 export async function readIntervals(db: Kysely<Database>, tenant: string, dimension: ReportIntervalTable['dimension'], q: ReportQuery): Promise<IntervalTotals[]> {
-  const zone = q.timeZone;
-  const start =
-    q.granularity === '15m'
-      ? sql<Date>`interval_start`
-      : q.granularity === 'total'
-        ? sql<Date>`${q.from}::timestamptz`
-        : sql<Date>`date_trunc(${unitOf[q.granularity]}, interval_start AT TIME ZONE ${zone}) AT TIME ZONE ${zone}`;
+  const start = periodStart(q, sql.ref('interval_start'));
   let query = db
     .selectFrom('report_intervals')
     .select([
@@ -68,11 +75,11 @@ export async function readIntervals(db: Kysely<Database>, tenant: string, dimens
     .where('interval_start', '<', q.to);
   if (q.keys?.length) query = query.where('key', 'in', q.keys);
   const rows = await query.groupBy(['key', sql`2`]).orderBy(sql`2`).orderBy('key').execute();
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const local = localTime(q);
   return rows.map((r) => ({
     ...r,
     start: new Date(r.start),
-    localStart: local.format(new Date(r.start)),
+    localStart: local(new Date(r.start)),
     answerWaitSum: Number(r.answerWaitSum),
     abandonWaitSum: Number(r.abandonWaitSum),
     handleSum: Number(r.handleSum),

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { QualityTables } from './quality-tables.ts';
 import type { ReportTables } from './report-tables.ts';
 
 /**
@@ -226,7 +227,7 @@ export interface ConsentStateTable {
   event_id: ColumnType<string, string | number, string | number>;
 }
 
-export interface Database extends ReportTables {
+export interface Database extends ReportTables, QualityTables {
   customers: CustomerTable;
   identities: IdentityTable;
   conversations: ConversationTable;

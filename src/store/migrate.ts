@@ -8,6 +8,7 @@ import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.t
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
+import * as quality from './migrations/2026-12-05T0802-quality.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0006-cluster-id': clusterId,
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
   '2026-12-05T0801-report-intervals': reportIntervals,
+  '2026-12-05T0802-quality': quality,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
