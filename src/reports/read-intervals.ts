@@ -32,7 +32,7 @@ const sumWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) 
 const unitOf: Record<Exclude<Granularity, '15m' | 'total'>, string> = { hour: 'hour', day: 'day' };
 
 /** The start of the report period holding `at` (a timestamptz expression), in the report's zone. */
-export function periodStart(q: ReportQuery, at: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<Date> {
+export function periodStart(q: ReportQuery, at: RawBuilder<unknown>): RawBuilder<Date> {
   if (q.granularity === '15m') return sql<Date>`date_bin('15 minutes', ${at}, timestamptz '2000-01-01T00:00:00Z')`;
   if (q.granularity === 'total') return sql<Date>`${q.from}::timestamptz`;
   return sql<Date>`date_trunc(${unitOf[q.granularity]}, ${at} AT TIME ZONE ${q.timeZone}) AT TIME ZONE ${q.timeZone}`;
