@@ -7,6 +7,8 @@ import type { TokenVerifier } from '../auth/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
+import { resolveIntegrations } from './integration-options.ts';
+import type { IntegrationOptions, ResolvedIntegrations } from './integration-options.ts';
 
 /** Largest request body the gateway reads by default: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,6 +53,8 @@ export interface GatewayOptions {
    * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
    */
   trustedProxies?: string[];
+  /** OAuth client credentials and agentless notifications. @default undefined (not served) */
+  integrations?: IntegrationOptions;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -67,6 +71,7 @@ export interface ResolvedOptions {
   rateLimit: Required<RateLimitOptions>;
   bodyLimitBytes: number;
   trustedProxies: string[];
+  integrations: ResolvedIntegrations | undefined;
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -93,6 +98,7 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     rateLimit,
     bodyLimitBytes,
     trustedProxies: opts.trustedProxies ?? [],
+    integrations: opts.integrations && resolveIntegrations(opts.integrations),
   };
 }
 

@@ -231,6 +231,8 @@ export interface OAuthClientTable {
   tenant: string;
   name: string;
   secret_hash: string;
+  /** Signs the status callbacks of its notifications (HMAC-SHA256). */
+  callback_secret: string;
   scopes: ColumnType<string[], string[], string[]>;
   created_by: string;
   created_at: CreatedAt;

@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * Agentless notifications and the OAuth clients that send them.
  *
- * - `oauth_clients`: one row per client; the secret is stored as an scrypt hash only. A
+ * - `oauth_clients`: one row per client; the secret is stored as an scrypt hash only (the
+ *   status-callback signing key is kept as is: signing needs it). A
  *   revoked client keeps its row (who created and revoked it, for audits).
  * - `notification_categories`: the categories a tenant marks transactional (one-time
  *   passcodes, receipts), which bypass marketing suppression and quiet hours.
@@ -20,6 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('tenant', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('secret_hash', 'text', (c) => c.notNull())
+    // The key that signs its status callbacks: kept as is, since signing needs it.
+    .addColumn('callback_secret', 'text', (c) => c.notNull())
     .addColumn('scopes', sql`text[]`, (c) => c.notNull())
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
