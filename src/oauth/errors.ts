@@ -7,8 +7,6 @@
 export const OAuthErrorCodes = {
   invalid_request: 400,
   invalid_client: 401,
-  invalid_grant: 400,
-  unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
 } as const;

@@ -15,7 +15,8 @@ describe('OAuth 2.0 client credentials', () => {
   afterAll(() => it_?.fx.stop());
 
   it('lets supervisors and admins create and list clients, shows the secret once and stores only its hash', async () => {
-    const { call, fx } = it_;
+    const fx = it_.fx;
+    const call = (...args: Parameters<IntegrationFixture['call']>) => it_.call(...args);
     const created = await call('POST', '/v1/oauth/clients', { token: fx.token('sue', 'supervisor'), body: { name: 'CRM', scopes: ['notifications:send'] } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'CRM', scopes: ['notifications:send'], createdBy: 'sue', revokedAt: null });
