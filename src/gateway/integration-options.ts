@@ -26,6 +26,8 @@ export interface IntegrationOptions {
   callbackRetry?: CallbackRetryOptions;
   /** The clock (tests move it for quiet hours). @default () => new Date() */
   now?: () => Date;
+  /** Accept http:// callback URLs and private addresses (tests, closed networks). @default false */
+  allowPrivateCallbacks?: boolean;
 }
 
 export interface ResolvedIntegrations {
@@ -37,6 +39,7 @@ export interface ResolvedIntegrations {
   followReceipts: boolean;
   callbackRetry: CallbackRetryOptions;
   now: () => Date;
+  allowPrivateCallbacks: boolean;
 }
 
 export function resolveIntegrations(options: IntegrationOptions): ResolvedIntegrations {
@@ -51,5 +54,6 @@ export function resolveIntegrations(options: IntegrationOptions): ResolvedIntegr
     followReceipts: options.followReceipts ?? true,
     callbackRetry: options.callbackRetry ?? {},
     now: options.now ?? (() => new Date()),
+    allowPrivateCallbacks: options.allowPrivateCallbacks ?? false,
   };
 }

@@ -15,7 +15,7 @@ const RECEIPTS_RETRY_MS = 5_000;
 export async function registerIntegrations(app: FastifyInstance, opts: ResolvedOptions): Promise<() => Promise<void>> {
   const integrations = opts.integrations;
   if (!integrations) return () => Promise.resolve();
-  const sender = new NotificationSender({ nc: opts.nc, db: opts.db, channels: integrations.channels, defaultTimeZone: integrations.defaultTimeZone, now: integrations.now });
+  const sender = new NotificationSender({ nc: opts.nc, db: opts.db, channels: integrations.channels, defaultTimeZone: integrations.defaultTimeZone, now: integrations.now, allowPrivateCallbacks: integrations.allowPrivateCallbacks });
   await app.register(oauthRoutes, { db: opts.db, integrations });
   await app.register(notificationRoutes, { db: opts.db, verifier: opts.verifier, integrations, sender });
   if (!integrations.followReceipts) return () => Promise.resolve();

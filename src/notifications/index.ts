@@ -5,5 +5,6 @@ export * from './categories.ts';
 export * from './request.ts';
 export * from './view.ts';
 export * from './send-notification.ts';
+export * from './callback-url.ts';
 export * from './status-callback.ts';
 export * from './receipts.ts';

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { ParleyError, subjects, type OutboundMessage } from '../contract/index.ts';
 import { checkCallableWindow, derivedUuid, isSuppressed, normalizeEmail, normalizePhone, recipientTimeZone } from '../compliance/index.ts';
 import type { Database, NotificationRow } from '../store/index.ts';
+import { callbackUrlProblem } from './callback-url.ts';
 import { isTransactional } from './categories.ts';
 import { IdempotencyConflictError, NotificationRequestError } from './errors.ts';
 import { renderTemplate } from './render.ts';
@@ -24,6 +25,8 @@ export interface NotificationSenderOptions {
   defaultTimeZone?: string;
   /** The clock (tests move it). @default () => new Date() */
   now?: () => Date;
+  /** Accept callback URLs that are plain http or point to private addresses (tests, closed networks). @default false */
+  allowPrivateCallbacks?: boolean;
 }
 
 /** Who asks: an OAuth client of a tenant. */
@@ -70,6 +73,8 @@ export class NotificationSender {
       if (earlier) return this.replay(earlier, hash);
     }
     const request = NotificationRequest.parse(body);
+    const unsafe = request.callbackUrl === undefined ? undefined : callbackUrlProblem(request.callbackUrl, this.options.allowPrivateCallbacks ?? false);
+    if (unsafe) throw new NotificationRequestError(unsafe);
     const kind = this.kindOf(caller.tenant, request.channel);
     const recipient = recipientOf(kind, request.to);
     const transactional = await isTransactional(db, caller.tenant, request.category);
@@ -109,7 +114,8 @@ export class NotificationSender {
   }
 
   async get(tenant: string, id: string): Promise<NotificationView | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    // The column is a uuid: anything else is no such notification, not a database error.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
     const row = await this.options.db.selectFrom('notifications').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
     return row && notificationView(row);
   }

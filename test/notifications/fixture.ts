@@ -31,7 +31,7 @@ export async function startIntegrationFixture(): Promise<IntegrationFixture> {
   const fx = await startFixture();
   await ensureStreams(fx.nc);
   const gateway = await fx.startGateway({
-    integrations: { oauthSecret: OAUTH_SECRET, channels, now: () => clock.now, defaultTimeZone: 'America/New_York', callbackRetry: { attempts: 4, firstDelayMs: 50, maxDelayMs: 200, timeoutMs: 2_000 } },
+    integrations: { oauthSecret: OAUTH_SECRET, channels, now: () => clock.now, defaultTimeZone: 'America/New_York', callbackRetry: { attempts: 4, firstDelayMs: 50, maxDelayMs: 200, timeoutMs: 2_000 }, allowPrivateCallbacks: true },
   });
   const call: IntegrationFixture['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
