@@ -110,7 +110,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   declareRoutes(app, deps, sockets, opts);
   const stopIntegrations = await registerIntegrations(app, opts);
 
-  await app.listen({ port: opts.port, host: opts.host });
+  try {
+    await app.listen({ port: opts.port, host: opts.host });
+  } catch (err) {
+    // The port is taken (say): the receipts consumer started above must not outlive the failed start.
+    await stopIntegrations();
+    throw err;
+  }
   const { port } = app.server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
