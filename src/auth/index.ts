@@ -11,3 +11,4 @@ export type { CachingVerifierOptions } from './caching-verifier.ts';
 export type { TokenVerifier } from './token-verifier.ts';
 /** A synchronous signer of local tokens for fixtures and benchmarks; production code awaits `signLocalToken`. */
 export { signToken } from './hs256-tokens.ts';
+export { verificationError } from './verification-error.ts';

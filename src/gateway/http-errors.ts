@@ -9,6 +9,11 @@ import { asParleyError } from '../store/index.ts';
  */
 export const HttpOnlyCodes = {
   routeNotFound: { status: 404, message: 'no such route' },
+  unknownNotification: { status: 404, message: 'no such notification' },
+  unknownOAuthClient: { status: 404, message: 'no such OAuth client' },
+  insufficientScope: { status: 403, message: 'the access token lacks the scope this route needs' },
+  idempotencyKeyReused: { status: 409, message: 'the Idempotency-Key was used with another request body' },
+  notificationRefused: { status: 422, message: 'the notification cannot be sent as asked' },
   methodNotAllowed: { status: 405, message: 'the method is not allowed on this route' },
   payloadTooLarge: { status: 413, message: 'the request body is too large' },
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },

@@ -8,6 +8,8 @@ import { createLogger } from '../observability/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
+import { resolveIntegrations } from './integration-options.ts';
+import type { IntegrationOptions, ResolvedIntegrations } from './integration-options.ts';
 
 /** Largest request body the gateway reads by default: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -54,6 +56,8 @@ export interface GatewayOptions {
   trustedProxies?: string[];
   /** The live configuration: queues' service-level targets for the reports. @default none (the Queue resource's default target) */
   config?: ConfigRegistry;
+  /** OAuth client credentials and agentless notifications. @default undefined (not served) */
+  integrations?: IntegrationOptions;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -71,6 +75,7 @@ export interface ResolvedOptions {
   bodyLimitBytes: number;
   trustedProxies: string[];
   config: ConfigRegistry | undefined;
+  integrations: ResolvedIntegrations | undefined;
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -98,6 +103,7 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     bodyLimitBytes,
     trustedProxies: opts.trustedProxies ?? [],
     config: opts.config,
+    integrations: opts.integrations && resolveIntegrations(opts.integrations),
   };
 }
 

@@ -49,7 +49,28 @@ export async function findConversation(db: Db, tenant: string, id: string): Prom
     createdAt: iso(row.created_at),
     lastMessageAt: iso(row.last_message_at),
     closedAt: row.closed_at === null ? null : iso(row.closed_at),
+    optedOut: await optOutOf(db, tenant, row.customer_id),
   };
+}
+
+/**
+ * Whether the customer opted out, through any of their addresses (the phone and e-mail
+ * identities that link them across channels): the latest opt-out still in force.
+ */
+export async function optOutOf(db: Db, tenant: string, customerId: string): Promise<ConversationView['optedOut']> {
+  const row = await db
+    .selectFrom('consent_states as s')
+    .innerJoin('consent_events as e', 'e.id', 's.event_id')
+    .select(['s.changed_at', 'e.channel'])
+    .where('s.tenant', '=', tenant)
+    .where('s.state', '=', 'opted-out')
+    .where('s.address', 'in', (eb) =>
+      eb.selectFrom('identities').select('value').where('tenant', '=', tenant).where('customer_id', '=', customerId).where('kind', 'in', ['phone', 'email']),
+    )
+    .orderBy('s.changed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { since: iso(row.changed_at), channel: row.channel } : null;
 }
 
 /** Whether the agent was ever offered this conversation (any assignment state). */

@@ -11,6 +11,7 @@ import { CommandSender } from './command-sender.ts';
 import { EventSockets } from './events-socket.ts';
 import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
+import { registerIntegrations } from './integrations.ts';
 import { gatewayMetrics } from './metrics.ts';
 import { resolveOptions } from './options.ts';
 import type { GatewayOptions, ResolvedOptions } from './options.ts';
@@ -108,8 +109,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
   declareRoutes(app, deps, sockets, opts);
+  const stopIntegrations = await registerIntegrations(app, opts);
 
-  await app.listen({ port: opts.port, host: opts.host });
+  try {
+    await app.listen({ port: opts.port, host: opts.host });
+  } catch (err) {
+    // The port is taken (say): the receipts consumer started above must not outlive the failed start.
+    await stopIntegrations();
+    throw err;
+  }
   const { port } = app.server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
@@ -125,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // database query) is cut off.
         commands.close();
         await sockets.close();
+        await stopIntegrations();
         const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         try {
           await app.close();

@@ -31,6 +31,11 @@ export interface ConversationView {
   createdAt: string;
   lastMessageAt: string;
   closedAt: string | null;
+  /**
+   * Set when the customer opted out (STOP, the API…) of this tenant's messages: the agent's
+   * replies will be refused (`RecipientOptedOut`). `channel` is where they opted out.
+   */
+  optedOut: { since: string; channel: string | null } | null;
 }
 
 /** One offer of a conversation to an agent, with why that agent was chosen. */

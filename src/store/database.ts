@@ -227,6 +227,56 @@ export interface ConsentStateTable {
   event_id: ColumnType<string, string | number, string | number>;
 }
 
+/** An OAuth 2.0 client (client credentials grant) of a tenant; the secret is kept as an scrypt hash. */
+export interface OAuthClientTable {
+  id: string;
+  tenant: string;
+  name: string;
+  secret_hash: string;
+  /** Signs the status callbacks of its notifications (HMAC-SHA256). */
+  callback_secret: string;
+  scopes: ColumnType<string[], string[], string[]>;
+  created_by: string;
+  created_at: CreatedAt;
+  revoked_by: string | null;
+  revoked_at: Timestamp | null;
+}
+
+/** A notification category a tenant marked transactional (or explicitly not). */
+export interface NotificationCategoryTable {
+  tenant: string;
+  name: string;
+  transactional: boolean;
+  updated_by: string;
+  updated_at: CreatedAt;
+}
+
+/** One agentless notification: what was asked, what was decided, what became of it. */
+export interface NotificationTable {
+  id: string;
+  tenant: string;
+  client_id: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  channel: string;
+  channel_kind: string;
+  recipient: string;
+  category: string;
+  transactional: boolean;
+  status: 'accepted' | 'refused' | 'sent' | 'delivered' | 'read' | 'failed';
+  reason: string | null;
+  message_id: string;
+  conversation_id: string;
+  template: string | null;
+  text: string | null;
+  callback_url: string | null;
+  provider_message_id: string | null;
+  created_at: CreatedAt;
+  status_at: CreatedAt;
+  callback_status: string | null;
+  callback_attempts: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database extends ReportTables, QualityTables {
   customers: CustomerTable;
   identities: IdentityTable;
@@ -244,6 +294,9 @@ export interface Database extends ReportTables, QualityTables {
   dnc_entries: DncEntryTable;
   consent_events: ConsentEventTable;
   consent_states: ConsentStateTable;
+  oauth_clients: OAuthClientTable;
+  notification_categories: NotificationCategoryTable;
+  notifications: NotificationTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;
@@ -263,3 +316,5 @@ export type DncListRow = Selectable<DncListTable>;
 export type DncEntryRow = Selectable<DncEntryTable>;
 export type ConsentEventRow = Selectable<ConsentEventTable>;
 export type ConsentStateRow = Selectable<ConsentStateTable>;
+export type OAuthClientRow = Selectable<OAuthClientTable>;
+export type NotificationRow = Selectable<NotificationTable>;

@@ -7,6 +7,7 @@ import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-c
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
+import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
 
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0005-provider-sent-at': providerSentAt,
   '2026-12-04T0006-cluster-id': clusterId,
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
+  '2026-12-05T0601-notifications': notifications,
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
 };

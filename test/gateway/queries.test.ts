@@ -112,6 +112,7 @@ describe('gateway reads', () => {
       createdAt: '2026-11-21T08:00:00.000Z',
       lastMessageAt: '2026-11-21T08:00:00.000Z',
       closedAt: '2026-11-21T08:30:00.000Z',
+      optedOut: null,
     });
   });
 
