@@ -3,8 +3,10 @@ import type { Kysely } from 'kysely';
 import { register } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { hs256Verifier } from '../auth/index.ts';
+import { builtWebAppDir } from './web-app.ts';
 import type { TokenVerifier } from '../auth/index.ts';
 import { createLogger } from '../observability/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 
@@ -19,6 +21,17 @@ export interface RateLimitOptions {
   perIp?: number;
   /** The window the counts are kept over. @default 60000 (one minute) */
   windowMs?: number;
+}
+
+/** What the gateway reads of the live configuration: the tenant's queues and channels. */
+export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels'>;
+
+/** The password-less login of `parley up` (docs/desktop.md): never for a shared gateway. */
+export interface LocalLoginOptions {
+  /** The local-mode HS256 secret the tokens are signed with. */
+  secret: string;
+  /** Lifetime of a token. @default 28800 (8 hours) */
+  ttlSeconds?: number;
 }
 
 export interface GatewayOptions {
@@ -51,6 +64,15 @@ export interface GatewayOptions {
    * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
    */
   trustedProxies?: string[];
+  /** The live configuration, for `GET /v1/queues` and `GET /v1/channels` (503 without it). @default undefined */
+  config?: GatewayDirectory;
+  /** Turns on `POST /v1/local-login` (only `parley up` in local mode does). @default undefined (403) */
+  localLogin?: LocalLoginOptions;
+  /**
+   * The built web app (`npm run build:app`), served at `/app/`; `false` serves none.
+   * @default the `dist/web/app` folder of this installation, when it exists
+   */
+  webAppDir?: string | false;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -67,6 +89,10 @@ export interface ResolvedOptions {
   rateLimit: Required<RateLimitOptions>;
   bodyLimitBytes: number;
   trustedProxies: string[];
+  config: GatewayDirectory | undefined;
+  localLogin: Required<LocalLoginOptions> | undefined;
+  /** undefined: no app is served. */
+  webAppDir: string | undefined;
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -93,6 +119,9 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     rateLimit,
     bodyLimitBytes,
     trustedProxies: opts.trustedProxies ?? [],
+    config: opts.config,
+    localLogin: opts.localLogin && { ttlSeconds: 8 * 3600, ...opts.localLogin },
+    webAppDir: opts.webAppDir === false ? undefined : (opts.webAppDir ?? builtWebAppDir()),
   };
 }
 

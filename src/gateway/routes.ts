@@ -9,6 +9,9 @@ import type { Claims } from '../auth/index.ts';
 import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaff } from './access.ts';
 import type { AuthMode } from './caller.ts';
 import type { CommandDraft, CommandSender } from './command-sender.ts';
+import { desktopRoutes } from './desktop-routes.ts';
+import { localLoginRoute } from './local-login.ts';
+import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -18,6 +21,10 @@ export interface RouteDeps {
   nc: NatsConnection;
   db: Kysely<Database>;
   commands: CommandSender;
+  /** The live configuration (queues, channels), for the web app's directory routes. */
+  config: GatewayDirectory | undefined;
+  /** Set only by `parley up` in local mode: `POST /v1/local-login` signs tokens. */
+  localLogin: Required<LocalLoginOptions> | undefined;
 }
 
 /** One call, as a handler sees it: params and body already validated by the route's schemas. */
@@ -32,7 +39,7 @@ export interface RouteContext {
 
 /** One route of the API: fastify declares it with these schemas and this access mode. */
 export interface RouteSpec {
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** E.g. `/v1/agents/:agentId/offers/:offerId/accept`. Also the metrics label. */
   url: string;
   auth: AuthMode;
@@ -198,6 +205,10 @@ export const routes: RouteSpec[] = [
       return command(ctx, { type: 'conversation.transfer', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), to });
     },
   },
+
+  // The web app's routes (docs/desktop.md).
+  localLoginRoute,
+  ...desktopRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

@@ -12,6 +12,7 @@ import { EventSockets } from './events-socket.ts';
 import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
 import { gatewayMetrics } from './metrics.ts';
+import { serveWebApp } from './web-app.ts';
 import { resolveOptions } from './options.ts';
 import type { GatewayOptions, ResolvedOptions } from './options.ts';
 import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
@@ -46,7 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = gatewayMetrics(opts.registry);
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin };
   const { logger } = opts;
 
   const app = Fastify({
@@ -107,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
   declareRoutes(app, deps, sockets, opts);
+  if (opts.webAppDir !== undefined) await app.register(serveWebApp, { root: opts.webAppDir });
 
   await app.listen({ port: opts.port, host: opts.host });
   const { port } = app.server.address() as AddressInfo;
@@ -192,7 +194,7 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
 function corsOptions(opts: ResolvedOptions) {
   return {
     origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
-    methods: ['GET', 'PUT', 'POST'],
+    methods: ['GET', 'PUT', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
     exposedHeaders: ['retry-after', 'x-request-id', 'allow'],
     maxAge: 600,

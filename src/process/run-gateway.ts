@@ -1,10 +1,12 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTokenVerifier } from '../auth/index.ts';
 import { DEFAULT_NATS_URL } from '../bus/index.ts';
+import { openConfigBucket } from '../config/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
+import { startLiveConfig } from './live-config.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -23,6 +25,8 @@ export async function runGateway(): Promise<void> {
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
+  // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
+  const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
   const gateway = await startGateway({
     nc,
     db: store.db,
@@ -30,12 +34,14 @@ export async function runGateway(): Promise<void> {
     registry,
     logger: log,
     ...gatewayEdgeOptions(settings),
+    config: live.config,
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });
   log.info('gateway ready', { url: gateway.url, ops: ops.url });
   onShutdown(log, async () => {
     await gateway.close();
+    live.stop();
     await ops.close();
     await store.close();
     await nc.drain();

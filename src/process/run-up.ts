@@ -75,6 +75,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     registry,
     logger: log.child({ component: 'gateway' }),
     ...gatewayEdgeOptions(settings),
+    config,
+    // The web app's password-less sign-in: a developer's own machine, local mode only.
+    ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
   });
   stops.push('gateway', () => gateway.close());
   // Router and gateway metrics together, off the public API port.
