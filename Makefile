@@ -33,7 +33,7 @@ typecheck: deps
 
 # `up` only needs NATS. Run by `node` itself, not through npx or the tsx CLI (each a
 # parent process that forwards signals): Ctrl-C reaches one process, which stops cleanly.
-up: deps
+up: deps web
 	scripts/ensure-services.sh nats
 	node bin/parley.js up
 
@@ -50,6 +50,15 @@ check: lint typecheck test
 build: deps
 	rm -rf dist
 	npm run build
+	$(MAKE) --no-print-directory web
+
+# The web app (web/app, docs/desktop.md), served by the gateway at /app/: rebuilt only
+# when a file under web/app is newer than the built index.html.
+WEB_APP := dist/web/app/index.html
+.PHONY: web
+web: $(WEB_APP)
+$(WEB_APP): $(NPM_STAMP) $(shell find web/app -type f) src/channels/capabilities.ts src/channels/sms-segments.ts
+	npm run build:app
 
 # The container image (Dockerfile), with docker or podman. No engine runs on CI machines:
 # test/build/dockerfile.test.ts replays the Dockerfile's steps there instead.
