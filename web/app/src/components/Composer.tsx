@@ -85,7 +85,7 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
   };
 
   return (
-    <form class="composer" onSubmit={(e) => void send(e)} aria-labelledby="composer-label">
+    <form class="composer" onSubmit={(e) => void send(e)}>
       {error && (
         <p role="alert" class="error">
           {error}
@@ -123,7 +123,7 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
           <textarea rows={3} value={quickReplies} onInput={(e) => setQuickReplies((e.currentTarget).value)} />
         </label>
       )}
-      <div class="composer-tools" role="toolbar" aria-label={t('composer.label')}>
+      <div class="composer-tools" role="toolbar" aria-label={t('composer.tools')}>
         <button type="button" aria-expanded={panel === 'canned'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'canned' ? 'none' : 'canned')}>
           {t('composer.canned')}
         </button>

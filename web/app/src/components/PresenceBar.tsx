@@ -8,10 +8,7 @@ const presences: Presence[] = ['available', 'away', 'offline'];
 export function PresenceBar({ desk, state }: { desk: DeskStore; state: DeskState }) {
   const agent = state.agent;
   return (
-    <section class="presence" aria-labelledby="presence-heading">
-      <h2 id="presence-heading" class="visually-hidden">
-        {t('presence.label')}
-      </h2>
+    <div class="presence">
       <p class={`connection connection-${state.connection}`}>{t(`connection.${state.connection}`)}</p>
       <label>
         {t('presence.label')}{' '}
@@ -34,6 +31,6 @@ export function PresenceBar({ desk, state }: { desk: DeskStore; state: DeskState
           ))}
         </ul>
       )}
-    </section>
+    </div>
   );
 }

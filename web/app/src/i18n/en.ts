@@ -81,6 +81,7 @@ export const en = {
   'history.delivery.failed': 'failed',
 
   'composer.label': 'Reply',
+  'composer.tools': 'Reply tools',
   'composer.placeholder': 'Write a reply. Type / for canned responses.',
   'composer.send': 'Send',
   'composer.emoji': 'Emoji',

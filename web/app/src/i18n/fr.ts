@@ -83,6 +83,7 @@ export const fr: Record<MessageKey, string> = {
   'history.delivery.failed': 'échec',
 
   'composer.label': 'Réponse',
+  'composer.tools': 'Outils de réponse',
   'composer.placeholder': 'Écrivez une réponse. Tapez / pour les réponses enregistrées.',
   'composer.send': 'Envoyer',
   'composer.emoji': 'Émoji',
