@@ -39,27 +39,27 @@ export function TransferDialog({ state, self, onTransfer, onClose }: { state: De
           </label>
         </fieldset>
         {kind === 'queue' ? (
-          <label>
-            {t('transfer.queue')}
-            <select name="queue" required>
+          <>
+            <label for="transfer-queue">{t('transfer.queue')}</label>
+            <select id="transfer-queue" name="queue" required>
               {state.queues.map((q) => (
                 <option key={q.name} value={q.name}>
                   {q.name}
                 </option>
               ))}
             </select>
-          </label>
+          </>
         ) : (
-          <label>
-            {t('transfer.agent')}
-            <select name="agentId" required>
+          <>
+            <label for="transfer-agent">{t('transfer.agent')}</label>
+            <select id="transfer-agent" name="agentId" required>
               {agents.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name} ({t(`presence.${a.presence}`)})
                 </option>
               ))}
             </select>
-          </label>
+          </>
         )}
         <div class="actions">
           <button type="submit" class="primary">
