@@ -11,7 +11,7 @@ import {
   searchCannedResponses,
 } from './canned-responses.ts';
 import { desktopDb } from './desktop-tables.ts';
-import type { AgentListView, ChannelSummaryView, NoteView, QueueSummaryView } from './desktop-views.ts';
+import type { AgentListView, ChannelSummaryView, CustomerView, NoteView, QueueSummaryView } from './desktop-views.ts';
 import { HttpProblem } from './http-errors.ts';
 import { findConversation, wasOffered } from './queries.ts';
 import { ConversationParams, describeIssues } from './route-schemas.ts';
@@ -105,6 +105,24 @@ export const desktopRoutes: RouteSpec[] = [
     },
   },
 
+  {
+    method: 'GET',
+    url: '/v1/conversations/:id/customer',
+    auth: 'bearer',
+    params: ConversationParams,
+    handler: async (ctx): Promise<CustomerView> => {
+      const id = await readableConversationId(ctx);
+      const row = await ctx.deps.db
+        .selectFrom('conversations')
+        .innerJoin('customers', (join) => join.onRef('customers.id', '=', 'conversations.customer_id').onRef('customers.tenant', '=', 'conversations.tenant'))
+        .select(['customers.id', 'customers.name'])
+        .where('conversations.tenant', '=', ctx.claims.tenant)
+        .where('conversations.id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new ParleyError('unknownConversation');
+      return { id: row.id, name: row.name };
+    },
+  },
   {
     method: 'GET',
     url: '/v1/conversations/:id/notes',

@@ -40,6 +40,12 @@ export interface AgentSummaryView {
 
 export type AgentListView = { agents: AgentSummaryView[] } | { agents: AgentView[] };
 
+/** `GET /v1/conversations/:id/customer`: who the conversation is with (the name the channel gave, if any). */
+export interface CustomerView {
+  id: string;
+  name: string | null;
+}
+
 /** `GET /v1/conversations/:id/notes`: notes written with a wrap-up (or any time) by agents. */
 export interface NoteView {
   id: string;

@@ -61,7 +61,7 @@ describe('docs/operations.md §2 (settings)', () => {
 describe('docs/agent-api.md', () => {
   it('lists exactly the routes the gateway declares, and no /metrics', () => {
     const table = section(agentApi, '## 4. Routes');
-    const listed = [...table.matchAll(/^\| `(GET|PUT|POST) (\/[^`]*)` \|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    const listed = [...table.matchAll(/^\| `(GET|PUT|POST|DELETE) (\/[^`]*)` \|/gm)].map((m) => `${m[1]} ${m[2]}`);
     const declared = [...routes.map((r) => `${r.method} ${r.url}`), 'GET /v1/agents/:agentId/events'];
     expect(listed.sort()).toEqual(declared.sort());
   });

@@ -22,6 +22,9 @@ import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './bro
  */
 
 const TENANT = 'acme';
+
+/** The page's globals, inside `page.evaluate` (the test's TypeScript has no DOM types). */
+type PageGlobals = { document: { activeElement: { textContent: string | null } | null; documentElement: { lang: string } } };
 const SECRET = 'desktop-test-secret-0123456789abcdef';
 
 describe('agent desktop in a browser', () => {
@@ -135,7 +138,7 @@ describe('agent desktop in a browser', () => {
 
   it('she accepts with the keyboard only and sees the history', async () => {
     // Focus moved to Accept when the offer arrived: Enter takes it, no mouse involved.
-    await waitFor(async () => ((await alice.evaluate(() => document.activeElement?.textContent)) === 'Accept' ? true : undefined), { what: 'Accept to have the focus' });
+    await waitFor(async () => ((await alice.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent)) === 'Accept' ? true : undefined), { what: 'Accept to have the focus' });
     await alice.keyboard.press('Enter');
     await alice.getByRole('heading', { name: 'Camille Martin on whatsapp' }).waitFor();
     const feed = alice.getByRole('feed');
@@ -262,7 +265,7 @@ describe('agent desktop in a browser', () => {
   it('renders in French', async () => {
     await alice.getByLabel('Language').selectOption('fr');
     await alice.getByRole('heading', { name: 'Entrants' }).waitFor();
-    expect(await alice.evaluate(() => document.documentElement.lang)).toBe('fr');
+    expect(await alice.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.lang)).toBe('fr');
     await alice.getByRole('button', { name: 'Qualifier et clore' }).waitFor();
     await alice.getByLabel('Présence').waitFor();
     await expectAccessible(alice, '11-desktop-fr');

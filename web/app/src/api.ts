@@ -3,6 +3,7 @@ import type {
   AgentListView,
   CannedResponseView,
   ChannelSummaryView,
+  CustomerView,
   LocalLoginView,
   NoteView,
   QueueSummaryView,
@@ -65,6 +66,7 @@ export class Api {
   closeConversation = (id: string, wrapUpCode?: string) =>
     this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/close`, wrapUpCode ? { wrapUpCode } : {});
   transfer = (id: string, to: { queue: string } | { agentId: string }) => this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/transfer`, to);
+  customer = (id: string) => this.call<CustomerView>('GET', `/v1/conversations/${enc(id)}/customer`);
   notes = (id: string) => this.call<{ notes: NoteView[] }>('GET', `/v1/conversations/${enc(id)}/notes`);
   addNote = (id: string, text: string) => this.call<NoteView>('POST', `/v1/conversations/${enc(id)}/notes`, { text });
 

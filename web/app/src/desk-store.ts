@@ -228,7 +228,7 @@ export class DeskStore extends Store<DeskState> {
 
   private async load(id: string): Promise<void> {
     try {
-      const [view, history] = await Promise.all([this.api.getConversation(id), this.api.history(id)]);
+      const [view, history, customer] = await Promise.all([this.api.getConversation(id), this.api.history(id), this.api.customer(id)]);
       const channelType = this.state.channels.find((c) => c.name === view.channel)?.type ?? this.state.offers.find((o) => o.conversationId === id)?.channelType;
       const existing = this.state.conversations.find((c) => c.id === id);
       if (!existing) return;
@@ -238,6 +238,7 @@ export class DeskStore extends Store<DeskState> {
       this.set({
         conversations: this.patch(id, {
           view,
+          customerName: customer.name ?? existing.customerName,
           channelType: channelType ?? existing.channelType,
           messages: history.messages,
           loaded: true,

@@ -66,7 +66,7 @@ export const en = {
   'conversation.loading': 'Loading the history…',
 
   'history.label': 'History of {customer}, every channel',
-  'history.count': '{count} messages',
+  'history.count': 'Messages: {count}',
   'history.inbound': 'Customer',
   'history.outbound': 'Agent {agent}',
   'history.outboundNoAgent': 'Sent',

@@ -68,7 +68,7 @@ export const fr: Record<MessageKey, string> = {
   'conversation.loading': 'Chargement de l’historique…',
 
   'history.label': 'Historique de {customer}, tous canaux',
-  'history.count': '{count} messages',
+  'history.count': 'Messages : {count}',
   'history.inbound': 'Client',
   'history.outbound': 'Agent {agent}',
   'history.outboundNoAgent': 'Envoyé',
