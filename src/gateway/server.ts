@@ -12,7 +12,7 @@ import { EventSockets } from './events-socket.ts';
 import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
 import { gatewayMetrics } from './metrics.ts';
-import { serveWebApp } from './web-app.ts';
+import { serveWebApp, WEB_APP_PREFIX } from './web-app.ts';
 import { resolveOptions } from './options.ts';
 import type { GatewayOptions, ResolvedOptions } from './options.ts';
 import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
@@ -24,6 +24,8 @@ export interface Gateway {
   /** `http://host:port`, for clients. */
   url: string;
   port: number;
+  /** Where the web app is served (`<url>/app/`), or undefined when the gateway serves none. */
+  appUrl: string | undefined;
   /** What keeps it from taking work (NATS closed, database silent); empty when ready. For an ops server's `/readyz`. */
   unready(): Promise<string[]>;
   /** Closes the event sockets and the HTTP server; leaves `nc` and `db` open. */
@@ -118,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${host}:${port}`,
     port,
+    appUrl: opts.webAppDir === undefined ? undefined : `http://${host}:${port}${WEB_APP_PREFIX}`,
     unready: () => unready(deps),
     close() {
       closed ??= (async () => {

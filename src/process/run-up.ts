@@ -103,6 +103,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       '',
       'Parley is up.',
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
+      `  agent desktop (web app)       ${gateway.appUrl ?? 'not built (make web)'}`,
       `  metrics                       ${ops.url}/metrics`,
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,
