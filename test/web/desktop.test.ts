@@ -256,7 +256,9 @@ describe('agent desktop in a browser', () => {
     expect(await feed.getAttribute('data-count')).toBe('10002');
     // Only the rows in view are in the DOM.
     expect(await feed.locator('article').count()).toBeLessThan(60);
-    await feed.evaluate((el) => el.scrollTo({ top: 0 }));
+    await feed.evaluate((el) => {
+      (el as unknown as { scrollTop: number }).scrollTop = 0;
+    });
     await feed.getByText('Old message #1', { exact: true }).waitFor();
     expect(await feed.locator('article').count()).toBeLessThan(60);
     await screenshot(alice, '10-long-history');
