@@ -18,7 +18,8 @@ import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './bro
  * message rings her desktop, she accepts by keyboard only, answers with a canned response
  * and quick replies (checked on the outbound stream) and transfers to Bob, who wraps up.
  * Then the gateway restarts under her desktop, which resynchronizes; a 10,000-message
- * history scrolls virtualized; the French UI renders. axe-core runs on every screen.
+ * history scrolls virtualized; the supervisor's agent board follows her presence; the
+ * French UI renders. axe-core runs on every screen; screenshots go to test-artifacts/web.
  */
 
 const TENANT = 'acme';
@@ -264,13 +265,26 @@ describe('agent desktop in a browser', () => {
     await screenshot(alice, '10-long-history');
   }, 120_000);
 
+  it('the supervisor’s agent board follows presence live', async () => {
+    const supervisor = await browser.context.newPage();
+    await signIn(supervisor, 'sam', 'supervisor');
+    await supervisor.getByRole('button', { name: 'Live views' }).click();
+    const aliceRow = supervisor.getByRole('row', { name: /Alice Dupont/ });
+    await aliceRow.getByRole('cell', { name: 'Available' }).waitFor();
+    await aliceRow.getByText('messaging: 1 of 3').waitFor();
+    await alice.getByLabel('Presence').selectOption('away');
+    await aliceRow.getByRole('cell', { name: 'Away' }).waitFor();
+    await expectAccessible(supervisor, '11-agent-board');
+    await supervisor.close();
+  }, 60_000);
+
   it('renders in French', async () => {
     await alice.getByLabel('Language').selectOption('fr');
     await alice.getByRole('heading', { name: 'Entrants' }).waitFor();
     expect(await alice.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.lang)).toBe('fr');
     await alice.getByRole('button', { name: 'Qualifier et clore' }).waitFor();
     await alice.getByLabel('Présence').waitFor();
-    await expectAccessible(alice, '11-desktop-fr');
+    await expectAccessible(alice, '12-desktop-fr');
   }, 60_000);
 
 });

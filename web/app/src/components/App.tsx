@@ -3,13 +3,14 @@ import { Api } from '../api.ts';
 import { DeskStore } from '../desk-store.ts';
 import { Languages, language, onLanguageChange, setLanguage, t } from '../i18n/index.ts';
 import type { Language } from '../i18n/index.ts';
-import { saveSession, savedSession } from '../session.ts';
+import { isStaff, saveSession, savedSession } from '../session.ts';
 import type { Session } from '../session.ts';
 import { Desktop } from './Desktop.tsx';
 import { Library } from './Library.tsx';
+import { LiveViews } from './LiveViews.tsx';
 import { Login } from './Login.tsx';
 
-type Screen = 'desktop' | 'library';
+type Screen = 'desktop' | 'library' | 'supervisor';
 
 /** The app's shell: sign-in, then the header, the sections and the current screen. */
 export function App() {
@@ -53,7 +54,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
     desk.start();
     return () => desk.stop();
   }, [desk]);
-  const screens: Screen[] = ['desktop', 'library'];
+  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor'] : ['desktop', 'library'];
   const go = (next: Screen) => {
     setScreen(next);
     // Focus moves to the new screen's content, as a page load would.
@@ -78,6 +79,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
       <main id="main" tabIndex={-1} class={`screen-${screen}`}>
         {screen === 'desktop' && <Desktop desk={desk} session={session} />}
         {screen === 'library' && <Library api={api} session={session} />}
+        {screen === 'supervisor' && <LiveViews api={api} />}
       </main>
     </>
   );
