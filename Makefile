@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := check
 
-.PHONY: deps services test lint typecheck up bench check
+.PHONY: deps services browser test lint typecheck up bench check
 
 # npm ci rewrites node_modules/.package-lock.json, so it doubles as the stamp:
 # reinstall only when package-lock.json is newer or node_modules is missing.
@@ -19,9 +19,13 @@ $(NPM_STAMP): package-lock.json
 services:
 	scripts/ensure-services.sh
 
+# Debian's Chromium, for the browser tests (test/web; playwright-core cannot download one here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 # The cluster suites run several router processes each: one file at a time, after the
 # rest, so that their timings measure Parley and not another file's load.
-test: deps services
+test: deps services browser
 	npx vitest run --exclude 'test/cluster/**'
 	npx vitest run test/cluster --no-file-parallelism
 
@@ -30,10 +34,11 @@ lint: deps
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p web/app/tsconfig.json --noEmit
 
 # `up` only needs NATS. Run by `node` itself, not through npx or the tsx CLI (each a
 # parent process that forwards signals): Ctrl-C reaches one process, which stops cleanly.
-up: deps
+up: deps web
 	scripts/ensure-services.sh nats
 	node bin/parley.js up
 
@@ -50,6 +55,15 @@ check: lint typecheck test
 build: deps
 	rm -rf dist
 	npm run build
+	$(MAKE) --no-print-directory web
+
+# The web app (web/app, docs/desktop.md), served by the gateway at /app/: rebuilt only
+# when a file under web/app is newer than the built index.html.
+WEB_APP := dist/web/app/index.html
+.PHONY: web
+web: $(WEB_APP)
+$(WEB_APP): $(NPM_STAMP) $(shell find web/app -type f) src/channels/capabilities.ts src/channels/sms-segments.ts
+	npm run build:app
 
 # The container image (Dockerfile), with docker or podman. No engine runs on CI machines:
 # test/build/dockerfile.test.ts replays the Dockerfile's steps there instead.

@@ -15,6 +15,8 @@ export const HttpOnlyCodes = {
   idempotencyKeyReused: { status: 409, message: 'the Idempotency-Key was used with another request body' },
   notificationRefused: { status: 422, message: 'the notification cannot be sent as asked' },
   methodNotAllowed: { status: 405, message: 'the method is not allowed on this route' },
+  unknownCannedResponse: { status: 404, message: 'no such canned response' },
+  shortcutTaken: { status: 409, message: 'another canned response has this shortcut' },
   payloadTooLarge: { status: 413, message: 'the request body is too large' },
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },
   rateLimited: { status: 429, message: 'too many requests; retry after the time in Retry-After' },

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { register } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { hs256Verifier } from '../auth/index.ts';
+import { builtWebAppDir } from './web-app.ts';
 import type { TokenVerifier } from '../auth/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -22,6 +23,17 @@ export interface RateLimitOptions {
   perIp?: number;
   /** The window the counts are kept over. @default 60000 (one minute) */
   windowMs?: number;
+}
+
+/** What the gateway reads of the live configuration: the tenant's queues and channels. */
+export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels' | 'queue'>;
+
+/** The password-less login of `parley up` (docs/desktop.md): never for a shared gateway. */
+export interface LocalLoginOptions {
+  /** The local-mode HS256 secret the tokens are signed with. */
+  secret: string;
+  /** Lifetime of a token. @default 28800 (8 hours) */
+  ttlSeconds?: number;
 }
 
 export interface GatewayOptions {
@@ -54,10 +66,17 @@ export interface GatewayOptions {
    * believed: the client address behind them is what rate limits per IP count. @default [] (the peer's address)
    */
   trustedProxies?: string[];
-  /** The live configuration: queues' service-level targets for the reports. @default none (the Queue resource's default target) */
-  config?: ConfigRegistry;
   /** OAuth client credentials and agentless notifications. @default undefined (not served) */
   integrations?: IntegrationOptions;
+  /** The live configuration: `GET /v1/queues` and `GET /v1/channels` (503 without it), and the queues' service-level targets in reports (the Queue resource's default without it). @default undefined */
+  config?: GatewayDirectory;
+  /** Turns on `POST /v1/local-login` (only `parley up` in local mode does). @default undefined (403) */
+  localLogin?: LocalLoginOptions;
+  /**
+   * The built web app (`npm run build:app`), served at `/app/`; `false` serves none.
+   * @default the `dist/web/app` folder of this installation, when it exists
+   */
+  webAppDir?: string | false;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -74,8 +93,11 @@ export interface ResolvedOptions {
   rateLimit: Required<RateLimitOptions>;
   bodyLimitBytes: number;
   trustedProxies: string[];
-  config: ConfigRegistry | undefined;
   integrations: ResolvedIntegrations | undefined;
+  config: GatewayDirectory | undefined;
+  localLogin: Required<LocalLoginOptions> | undefined;
+  /** undefined: no app is served. */
+  webAppDir: string | undefined;
 }
 
 export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
@@ -104,6 +126,8 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     trustedProxies: opts.trustedProxies ?? [],
     config: opts.config,
     integrations: opts.integrations && resolveIntegrations(opts.integrations),
+    localLogin: opts.localLogin && { ttlSeconds: 8 * 3600, ...opts.localLogin },
+    webAppDir: opts.webAppDir === false ? undefined : (opts.webAppDir ?? builtWebAppDir()),
   };
 }
 

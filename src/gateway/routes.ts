@@ -5,13 +5,15 @@ import type { Kysely } from 'kysely';
 import type { ZodType } from 'zod';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-import type { ConfigRegistry } from '../config/index.ts';
 import type { Claims } from '../auth/index.ts';
 import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaff } from './access.ts';
 import type { AuthMode } from './caller.ts';
 import type { CommandDraft, CommandSender } from './command-sender.ts';
 import { reportRoutes } from './report-routes.ts';
 import { qualityRoutes } from './quality-routes.ts';
+import { desktopRoutes } from './desktop-routes.ts';
+import { localLoginRoute } from './local-login.ts';
+import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -21,8 +23,10 @@ export interface RouteDeps {
   nc: NatsConnection;
   db: Kysely<Database>;
   commands: CommandSender;
-  /** The live configuration (queues' service-level targets), when the process watches it. */
-  config: ConfigRegistry | undefined;
+  /** The live configuration (queues, channels): the web app's directory routes, the reports' service-level targets. */
+  config: GatewayDirectory | undefined;
+  /** Set only by `parley up` in local mode: `POST /v1/local-login` signs tokens. */
+  localLogin: Required<LocalLoginOptions> | undefined;
 }
 
 /** One call, as a handler sees it: params and body already validated by the route's schemas. */
@@ -210,6 +214,9 @@ export const routes: RouteSpec[] = [
 
   ...reportRoutes,
   ...qualityRoutes,
+  // The web app's routes (docs/desktop.md).
+  localLoginRoute,
+  ...desktopRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

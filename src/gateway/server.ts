@@ -13,6 +13,7 @@ import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
 import { registerIntegrations } from './integrations.ts';
 import { gatewayMetrics } from './metrics.ts';
+import { serveWebApp, WEB_APP_PREFIX } from './web-app.ts';
 import { resolveOptions } from './options.ts';
 import type { GatewayOptions, ResolvedOptions } from './options.ts';
 import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
@@ -25,6 +26,8 @@ export interface Gateway {
   /** `http://host:port`, for clients. */
   url: string;
   port: number;
+  /** Where the web app is served (`<url>/app/`), or undefined when the gateway serves none. */
+  appUrl: string | undefined;
   /** What keeps it from taking work (NATS closed, database silent); empty when ready. For an ops server's `/readyz`. */
   unready(): Promise<string[]>;
   /** Closes the event sockets and the HTTP server; leaves `nc` and `db` open. */
@@ -48,7 +51,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = gatewayMetrics(opts.registry);
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin };
   const { logger } = opts;
 
   const app = Fastify({
@@ -110,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   declareRoutes(app, deps, sockets, opts);
   const stopIntegrations = await registerIntegrations(app, opts);
+  if (opts.webAppDir !== undefined) await app.register(serveWebApp, { root: opts.webAppDir });
 
   try {
     await app.listen({ port: opts.port, host: opts.host });
@@ -125,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${host}:${port}`,
     port,
+    appUrl: opts.webAppDir === undefined ? undefined : `http://${host}:${port}${WEB_APP_PREFIX}`,
     unready: () => unready(deps),
     close() {
       closed ??= (async () => {
@@ -206,7 +211,7 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
 function corsOptions(opts: ResolvedOptions) {
   return {
     origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
-    methods: ['GET', 'PUT', 'POST'],
+    methods: ['GET', 'PUT', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
     exposedHeaders: ['retry-after', 'x-request-id', 'allow'],
     maxAge: 600,

@@ -5,8 +5,8 @@ import { startGateway } from '../gateway/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { openConfigBucket } from '../config/index.ts';
-import { startLiveConfig } from './live-config.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
+import { startLiveConfig } from './live-config.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
@@ -25,16 +25,16 @@ export async function runGateway(): Promise<void> {
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
-  // Queues' service-level targets for the reports, kept current like the routers' configuration.
-  const live = await startLiveConfig(await openConfigBucket(nc), log);
+  // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
+  const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
   const gateway = await startGateway({
     nc,
     db: store.db,
     verifier,
     registry,
     logger: log,
-    config: live.config,
     ...gatewayEdgeOptions(settings),
+    config: live.config,
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });

@@ -77,8 +77,10 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     verifier,
     registry,
     logger: log.child({ component: 'gateway' }),
-    config,
     ...gatewayEdgeOptions(settings),
+    config,
+    // The web app's password-less sign-in: a developer's own machine, local mode only.
+    ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
   });
   stops.push('gateway', () => gateway.close());
   // Router and gateway metrics together, off the public API port.
@@ -104,6 +106,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       '',
       'Parley is up.',
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
+      `  agent desktop (web app)       ${gateway.appUrl ?? 'not built (make web)'}`,
       `  metrics                       ${ops.url}/metrics`,
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,

@@ -10,6 +10,7 @@ import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-c
 import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
+import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05T0601-notifications': notifications,
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
+  '2026-12-05T0701-desktop': desktop,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

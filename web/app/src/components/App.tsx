@@ -1,0 +1,118 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from '../api.ts';
+import { DeskStore } from '../desk-store.ts';
+import { Languages, language, onLanguageChange, setLanguage, t } from '../i18n/index.ts';
+import type { Language } from '../i18n/index.ts';
+import { isStaff, saveSession, savedSession } from '../session.ts';
+import type { Session } from '../session.ts';
+import { Desktop } from './Desktop.tsx';
+import { Library } from './Library.tsx';
+import { LiveViews } from './LiveViews.tsx';
+import { Login } from './Login.tsx';
+
+type Screen = 'desktop' | 'library' | 'supervisor';
+
+/** The app's shell: sign-in, then the header, the sections and the current screen. */
+export function App() {
+  const [session, setSession] = useState<Session | undefined>(savedSession);
+  const [expired, setExpired] = useState(false);
+  const [, setLanguageVersion] = useState(0);
+  useEffect(() => onLanguageChange(() => setLanguageVersion((v) => v + 1)), []);
+
+  const signIn = (next: Session | undefined) => {
+    saveSession(next);
+    setSession(next);
+  };
+  const api = useMemo(
+    () =>
+      session &&
+      new Api(session.token, () => {
+        setExpired(true);
+        signIn(undefined);
+      }),
+    [session],
+  );
+
+  if (!session || !api) {
+    return (
+      <>
+        <Header />
+        <main id="main" tabIndex={-1}>
+          {expired && <p role="alert">{t('error.expired')}</p>}
+          <Login onSignedIn={(s) => (setExpired(false), signIn(s))} />
+        </main>
+      </>
+    );
+  }
+  return <SignedIn session={session} api={api} onSignOut={() => signIn(undefined)} />;
+}
+
+function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onSignOut: () => void }) {
+  const [screen, setScreen] = useState<Screen>('desktop');
+  const desk = useMemo(() => new DeskStore(api, session.sub), [api, session.sub]);
+  useEffect(() => {
+    desk.start();
+    return () => desk.stop();
+  }, [desk]);
+  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor'] : ['desktop', 'library'];
+  const go = (next: Screen) => {
+    setScreen(next);
+    // Focus moves to the new screen's content, as a page load would.
+    requestAnimationFrame(() => document.getElementById('main')?.focus());
+  };
+
+  return (
+    <>
+      <Header session={session} onSignOut={onSignOut}>
+        <nav aria-label={t('app.nav')}>
+          <ul class="tabs">
+            {screens.map((s) => (
+              <li key={s}>
+                <button type="button" aria-current={screen === s ? 'page' : undefined} onClick={() => go(s)}>
+                  {t(`app.nav.${s}`)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </Header>
+      <main id="main" tabIndex={-1} class={`screen-${screen}`}>
+        {screen === 'desktop' && <Desktop desk={desk} session={session} />}
+        {screen === 'library' && <Library api={api} session={session} />}
+        {screen === 'supervisor' && <LiveViews api={api} />}
+      </main>
+    </>
+  );
+}
+
+function Header({ session, onSignOut, children }: { session?: Session; onSignOut?: () => void; children?: preact.ComponentChildren }) {
+  return (
+    <header class="app-header">
+      <a class="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <h1>{t('app.title')}</h1>
+      {children}
+      <div class="header-tools">
+        <label>
+          {t('app.language')}{' '}
+          <select value={language()} onChange={(e) => setLanguage((e.currentTarget).value as Language)}>
+            {Languages.map((l) => (
+              <option key={l} value={l}>
+                {l === 'en' ? 'English' : 'Français'}
+              </option>
+            ))}
+          </select>
+        </label>
+        {session && (
+          <>
+            <span class="who">{t('app.signedInAs', { sub: session.sub, role: t(`role.${session.role}`), tenant: session.tenant })}</span>
+            <button type="button" onClick={onSignOut}>
+              {t('app.signOut')}
+            </button>
+          </>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,223 @@
+import { useMemo, useRef, useState } from 'preact/hooks';
+import type { Attachment, RichContent } from '../../../../src/contract/index.ts';
+import { channelLimits } from '../channel-limits.ts';
+import type { DeskConversation, DeskStore } from '../desk-store.ts';
+import { formatDuration, t } from '../i18n/index.ts';
+import { useNow } from '../store.ts';
+import type { Api } from '../api.ts';
+import { CannedPicker } from './CannedPicker.tsx';
+
+const EMOJI = ['😀', '🙂', '😉', '😊', '🙏', '👍', '👋', '🎉', '✅', '❤️', '😔', '🤔', '📦', '📞', '⏰', '💳'];
+
+type Panel = 'none' | 'emoji' | 'attach' | 'canned';
+
+/** Guesses a content type from a URL's extension (the channel needs one; providers sniff the rest). */
+function contentTypeOf(url: string): string {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  const types: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf' };
+  return (ext && types[ext]) ?? 'application/octet-stream';
+}
+
+/**
+ * The reply box: text, emoji, attachments (by URL), quick replies and canned responses,
+ * with the channel's limits shown as the agent writes.
+ */
+export function Composer({ desk, api, conversation, agentName }: { desk: DeskStore; api: Api; conversation: DeskConversation; agentName: string }) {
+  const [text, setText] = useState('');
+  const [quickReplies, setQuickReplies] = useState('');
+  const [showQuick, setShowQuick] = useState(false);
+  const [attachments, setAttachments] = useState<Attachment[]>([]);
+  const [panel, setPanel] = useState<Panel>('none');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const now = useNow(30_000);
+  const limits = useMemo(
+    () => channelLimits(conversation.channelType, conversation.view?.channel, conversation.messages, text, now),
+    [conversation.channelType, conversation.view?.channel, conversation.messages, text, now],
+  );
+  const options = quickReplies.split('\n').map((o) => o.trim()).filter(Boolean);
+
+  const insert = (snippet: string) => {
+    const el = textarea.current;
+    const at = el?.selectionStart ?? text.length;
+    setText(text.slice(0, at) + snippet + text.slice(el?.selectionEnd ?? at));
+    setPanel('none');
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(at + snippet.length, at + snippet.length);
+    });
+  };
+
+  const send = async (event?: Event) => {
+    event?.preventDefault();
+    const body = text.trim();
+    if (!body && attachments.length === 0) return;
+    const content: RichContent[] | undefined =
+      showQuick && options.length > 0 && body ? [{ type: 'quickReplies', text: body, options: options.map((o) => ({ text: o, payload: o })) }] : undefined;
+    setBusy(true);
+    try {
+      await desk.send(conversation.id, {
+        ...(body && { text: body }),
+        ...(attachments.length > 0 && { attachments }),
+        ...(content && { content }),
+      });
+      setText('');
+      setAttachments([]);
+      setQuickReplies('');
+      setShowQuick(false);
+      setError(undefined);
+      textarea.current?.focus();
+    } catch (err) {
+      setError(t('composer.failed', { reason: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) void send(event);
+  };
+  const onInput = (value: string) => {
+    setText(value);
+    // "/" at the start of an empty reply opens the library, as in most desktops.
+    if (value === '/') setPanel('canned');
+  };
+
+  return (
+    <form class="composer" onSubmit={(e) => void send(e)}>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <Limits limits={limits} now={now} text={text} quickReplies={showQuick ? options.length : 0} />
+      <label id="composer-label" for="composer-text">
+        {t('composer.label')}
+      </label>
+      <textarea
+        id="composer-text"
+        ref={textarea}
+        rows={3}
+        value={text}
+        placeholder={t('composer.placeholder')}
+        disabled={!limits.canSend}
+        onInput={(e) => onInput((e.currentTarget).value)}
+        onKeyDown={onKeyDown}
+      />
+      {attachments.length > 0 && (
+        <ul class="attachments">
+          {attachments.map((a) => (
+            <li key={a.url}>
+              {a.filename ?? a.url}{' '}
+              <button type="button" onClick={() => setAttachments(attachments.filter((x) => x !== a))}>
+                {t('composer.attachmentRemove', { name: a.filename ?? a.url })}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {showQuick && (
+        <label class="quick-field">
+          {t('composer.quickRepliesField')}
+          <textarea rows={3} value={quickReplies} onInput={(e) => setQuickReplies((e.currentTarget).value)} />
+        </label>
+      )}
+      <div class="composer-tools" role="toolbar" aria-label={t('composer.tools')}>
+        <button type="button" aria-expanded={panel === 'canned'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'canned' ? 'none' : 'canned')}>
+          {t('composer.canned')}
+        </button>
+        <button type="button" aria-pressed={showQuick} onClick={() => setShowQuick(!showQuick)} disabled={limits.quickRepliesMax === 0}>
+          {t('composer.quickReplies')}
+        </button>
+        <button type="button" aria-expanded={panel === 'emoji'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'emoji' ? 'none' : 'emoji')}>
+          {t('composer.emoji')}
+        </button>
+        <button type="button" aria-expanded={panel === 'attach'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'attach' ? 'none' : 'attach')}>
+          {t('composer.attach')}
+        </button>
+        <button type="submit" class="primary" disabled={busy || !limits.canSend}>
+          {t('composer.send')}
+        </button>
+      </div>
+      <div id="composer-panel">
+        {panel === 'emoji' && (
+          <div role="group" aria-label={t('composer.emojiPicker')} class="emoji-grid">
+            {EMOJI.map((e) => (
+              <button type="button" key={e} onClick={() => insert(e)}>
+                {e}
+              </button>
+            ))}
+          </div>
+        )}
+        {panel === 'attach' && <AttachmentField onAdd={(a) => (setAttachments([...attachments, a]), setPanel('none'))} />}
+        {panel === 'canned' && (
+          <CannedPicker
+            api={api}
+            queue={conversation.view?.queue ?? undefined}
+            scope={{
+              customer: { name: conversation.customerName ?? '' },
+              agent: { name: agentName, id: desk.agentId },
+              conversation: { queue: conversation.view?.queue ?? '', channel: conversation.view?.channel ?? '' },
+            }}
+            onPick={(body) => {
+              setText('');
+              insert(body);
+            }}
+            onClose={() => {
+              setPanel('none');
+              textarea.current?.focus();
+            }}
+          />
+        )}
+      </div>
+    </form>
+  );
+}
+
+function AttachmentField({ onAdd }: { onAdd: (a: Attachment) => void }) {
+  const [url, setUrl] = useState('');
+  const add = () => {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return;
+      onAdd({ url: parsed.href, contentType: contentTypeOf(parsed.pathname), filename: parsed.pathname.split('/').pop() || parsed.hostname });
+      setUrl('');
+    } catch {
+      // Not a URL: the field says so through its `type=url` validity.
+    }
+  };
+  return (
+    <div class="attach-field">
+      <label>
+        {t('composer.attachmentUrl')}
+        <input type="url" value={url} onInput={(e) => setUrl((e.currentTarget).value)} onKeyDown={(e) => e.key === 'Enter' && (e.preventDefault(), add())} />
+      </label>
+      <button type="button" onClick={add}>
+        {t('composer.attachmentAdd')}
+      </button>
+    </div>
+  );
+}
+
+function Limits({ limits, now, text, quickReplies }: { limits: ReturnType<typeof channelLimits>; now: number; text: string; quickReplies: number }) {
+  return (
+    <ul class="limits" aria-label={t('limits.label')}>
+      <li>{t('limits.characters', { count: text.length, max: limits.maxTextLength })}</li>
+      {limits.sms && <li>{t('limits.segments', { segments: limits.sms.segments, encoding: limits.sms.encoding })}</li>}
+      {limits.windowClosesAt !== undefined &&
+        (limits.windowClosesAt > now ? (
+          <li>{t('limits.window', { remaining: formatDuration(limits.windowClosesAt - now) })}</li>
+        ) : (
+          <li class="warning">{t('limits.windowClosed')}</li>
+        ))}
+      {limits.replies &&
+        (limits.replies.count < limits.replies.max ? (
+          <li>{t('limits.replies', { count: limits.replies.count, max: limits.replies.max })}</li>
+        ) : (
+          <li class="warning">{t('limits.repliesExhausted')}</li>
+        ))}
+      {quickReplies > limits.quickRepliesMax && <li class="warning">{t('limits.quickRepliesMax', { max: limits.quickRepliesMax })}</li>}
+    </ul>
+  );
+}
