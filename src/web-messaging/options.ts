@@ -44,9 +44,11 @@ export interface WebMessagingOptions {
    * put into messages. @default the request's own scheme and host
    */
   publicUrl?: string;
+  /** The built widget served at `/web/v1/widget.js`. @default dist/web/widget.js of this package */
+  widgetScriptPath?: string;
 }
 
-export type ResolvedWebOptions = Required<Omit<WebMessagingOptions, 'publicUrl'>> & { publicUrl: string | undefined };
+export type ResolvedWebOptions = Required<Omit<WebMessagingOptions, 'publicUrl' | 'widgetScriptPath'>> & { publicUrl: string | undefined; widgetScriptPath: string | undefined };
 
 export const defaultAttachmentTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'] as const;
 
@@ -62,5 +64,6 @@ export function resolveWebOptions(options: WebMessagingOptions = {}): ResolvedWe
     publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
     historyLimit: options.historyLimit ?? 500,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    widgetScriptPath: options.widgetScriptPath,
   };
 }

@@ -14,6 +14,7 @@ import { SessionLimiter } from './session-limiter.ts';
 import { bearerOf, newCustomerId, signSession, verifySession, type WebSession } from './session-token.ts';
 import { relayAgentTyping } from './typing-relay.ts';
 import { webTransport } from './web-transport.ts';
+import { widgetScriptLoader } from './widget-script.ts';
 
 /** Where the routes live. */
 export const WEB_PREFIX = '/web/v1';
@@ -55,6 +56,7 @@ async function routes(scope: FastifyInstance, ctx: WebContext, sockets: Customer
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   scope.setErrorHandler((err, request, reply) => answerProblem(ctx, err, request, reply));
 
+  const widgetScript = widgetScriptLoader(ctx.opts.widgetScriptPath ? [ctx.opts.widgetScriptPath] : undefined);
   const sessionsPerIp = new SessionLimiter(SESSIONS_PER_WINDOW_PER_IP, ctx.opts.rateWindowMs);
 
   /** Opens an anonymous session, or resumes (and refreshes) the one whose token is presented. */
@@ -116,6 +118,13 @@ async function routes(scope: FastifyInstance, ctx: WebContext, sockets: Customer
       .header('cache-control', 'private, max-age=86400')
       .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${name}"`)
       .send(row.data);
+  });
+
+  /** The widget itself, for `<script src=".../web/v1/widget.js">`: any site may load it (the Channel's origins are checked on use). */
+  scope.get('/widget.js', async (_request, reply) => {
+    const script = await widgetScript();
+    if (!script) throw new WebProblem('notFound', 'the widget is not built: run npm run build:widget');
+    return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').header('cross-origin-resource-policy', 'cross-origin').send(script);
   });
 
   scope.route({
