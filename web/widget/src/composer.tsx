@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import type { UploadedAttachment } from './api.ts';
+import { AttachIcon } from './icons.tsx';
 import type { ConversationStore } from './conversation-store.ts';
 import type { Strings } from './i18n.ts';
 
@@ -55,7 +56,7 @@ export function Composer({ store, t, inputRef }: { store: ConversationStore; t: 
       />
       <label class="attach" title={t.attach}>
         <span class="sr-only">{t.attach}</span>
-        <span aria-hidden="true">📎</span>
+        <AttachIcon />
         <input ref={fileRef} type="file" class="file" accept="image/*,application/pdf,text/plain" disabled={uploading} onChange={() => void attach()} />
       </label>
       <button type="submit" disabled={uploading}>

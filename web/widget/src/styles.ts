@@ -5,7 +5,7 @@ export const styles = `
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 button { font: inherit; cursor: pointer; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
-.launcher { width: 56px; height: 56px; border-radius: 50%; border: 0; background: #0b5cad; color: #fff; font-size: 24px; box-shadow: 0 2px 8px rgba(0,0,0,.3); float: right; }
+.launcher { width: 56px; height: 56px; border-radius: 50%; border: 0; background: #0b5cad; color: #fff; display: flex; align-items: center; justify-content: center; box-shadow: 0 2px 8px rgba(0,0,0,.3); float: right; }
 .panel { display: flex; flex-direction: column; width: min(360px, calc(100vw - 40px)); height: min(520px, calc(100vh - 110px)); margin-bottom: 12px; background: #fff; border-radius: 12px; box-shadow: 0 4px 24px rgba(0,0,0,.25); overflow: hidden; }
 header { display: flex; align-items: center; justify-content: space-between; padding: 10px 14px; background: #0b5cad; color: #fff; }
 h2 { margin: 0; font-size: 16px; }
@@ -31,7 +31,7 @@ h2 { margin: 0; font-size: 16px; }
 .composer { display: flex; flex-wrap: wrap; gap: 6px; padding: 10px; border-top: 1px solid #d0d5dc; }
 .composer input[type=text] { flex: 1; min-width: 0; padding: 8px; border: 1px solid #6b7785; border-radius: 8px; font: inherit; }
 .composer button { border: 0; border-radius: 8px; background: #0b5cad; color: #fff; padding: 8px 12px; }
-.attach { display: flex; align-items: center; padding: 0 4px; cursor: pointer; font-size: 20px; }
+.attach { display: flex; align-items: center; padding: 0 4px; cursor: pointer; color: #0b4f94; }
 .attach:focus-within { outline: 3px solid #ffbf47; }
 .file { position: absolute; width: 1px; height: 1px; opacity: 0; }
 .chips { width: 100%; list-style: none; margin: 0; padding: 0; display: flex; gap: 4px; font-size: 13px; }

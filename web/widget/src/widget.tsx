@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Composer } from './composer.tsx';
+import { ChatIcon } from './icons.tsx';
 import type { ConversationStore } from './conversation-store.ts';
 import type { Locale, Strings } from './i18n.ts';
 import { MessageList } from './message-list.tsx';
@@ -73,7 +74,7 @@ export function Widget({ store, t, locale, resume }: Props) {
         </section>
       )}
       <button ref={launcher} type="button" class="launcher" aria-expanded={open} aria-controls="parley-panel" onClick={toggle}>
-        <span aria-hidden="true">💬</span>
+        <ChatIcon />
         <span class="sr-only">{open ? t.close : t.open}</span>
       </button>
     </div>
