@@ -14,6 +14,8 @@ export interface WebContext extends Omit<WebMessagingDeps, 'options'> {
   /** Messages, postbacks and uploads per session. */
   sends: SessionLimiter;
   typing: SessionLimiter;
+  /** History reads per session. */
+  reads: SessionLimiter;
 }
 
 export function webContext(deps: WebMessagingDeps): WebContext {
@@ -25,6 +27,7 @@ export function webContext(deps: WebMessagingDeps): WebContext {
     opts,
     sends: new SessionLimiter(opts.messagesPerWindow, opts.rateWindowMs),
     typing: new SessionLimiter(opts.typingPerWindow, opts.rateWindowMs),
+    reads: new SessionLimiter(opts.messagesPerWindow, opts.rateWindowMs),
   };
 }
 

@@ -87,6 +87,9 @@ export class CustomerSockets {
     }
     this.#forward(ws, sub);
     this.#heartbeat(ws);
+    // The token's life ends the socket too: the widget resumes (refreshing it) and reconnects.
+    const expiry = setTimeout(() => ws.close(CloseCodes.unauthorized, 'session token expired'), Math.min(session.exp * 1000 - Date.now(), 2 ** 31 - 1));
+    ws.once('close', () => clearTimeout(expiry));
     const baseUrl = baseUrlOf(ctx, request);
     const language = (request.query as { lang?: string }).lang;
     ws.on('message', (data) => {

@@ -82,6 +82,7 @@ async function routes(scope: FastifyInstance, ctx: WebContext, sockets: Customer
     const { tenant, channel } = channelParams(request);
     const session = await sessionFor(ctx, request, tenant, channel);
     const settings = channelFor(ctx, request, tenant, channel);
+    if (!ctx.reads.take(`${tenant}/${channel}/${session.customerId}`)) throw new WebProblem('rateLimited');
     const [messages, availability] = await Promise.all([customerWebHistory(ctx.db, session, ctx.opts.historyLimit), availabilityOf(ctx.db, tenant, settings)]);
     return { messages, availability };
   });

@@ -4,6 +4,7 @@ import type { ChannelTransport, SendOutcome } from '../channels/index.ts';
 import { encode, type OutboundMessage } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ServerFrame } from './frames.ts';
+import { CustomerId } from './session-token.ts';
 import { webSubjects } from './web-subjects.ts';
 
 /**
@@ -18,7 +19,8 @@ export function webTransport(nc: NatsConnection, db: Kysely<Database>): ChannelT
   return {
     types: ['web'],
     async send(message: OutboundMessage, target: { tenant: string; channel: string }): Promise<SendOutcome> {
-      if (message.to.idType !== 'opaque') return { kind: 'failed', reason: `web messaging customers have opaque ids, not ${message.to.idType}` };
+      // The id becomes a subject token: only what this server ever issued is accepted.
+      if (message.to.idType !== 'opaque' || !CustomerId.safeParse(message.to.id).success) return { kind: 'failed', reason: 'UnknownCustomer: not a web messaging customer id' };
       const stored = await db
         .selectFrom('messages')
         .select('id')

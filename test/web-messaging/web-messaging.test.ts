@@ -196,6 +196,11 @@ describe('a web conversation', () => {
       { tenant: 'acme', channel: 'chat' },
     );
     expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('NotInHistory') as unknown });
+    const foreign = await web.transport.send(
+      { version: 1, id: randomUUID(), tenant: 'acme', channel: 'chat', conversationId: randomUUID(), to: { id: 'a.>', idType: 'opaque' }, timestamp: new Date().toISOString(), text: 'hi' },
+      { tenant: 'acme', channel: 'chat' },
+    );
+    expect(foreign).toMatchObject({ kind: 'failed', reason: expect.stringContaining('UnknownCustomer') as unknown });
   });
 });
 

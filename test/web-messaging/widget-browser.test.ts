@@ -126,13 +126,23 @@ describe('the web-messaging widget in Chromium', () => {
     expect(click.message.content).toEqual([{ type: 'buttonResponse', text: 'The last one', payload: 'ORDER_LAST' }]);
     await replies.waitFor({ state: 'detached' });
 
+    // An attachment: chosen, uploaded, sent, and the agent gets its link.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.locator('input[type=file]').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
+    await page.locator('.chips').getByText('receipt.png').waitFor();
+    await page.getByRole('button', { name: 'Send' }).click();
+    const withFile = await agent.next('conversation.message', (e) => e.message.direction === 'inbound' && (e.message.attachments?.length ?? 0) > 0);
+    expect(withFile.message.attachments?.[0]).toMatchObject({ contentType: 'image/png', filename: 'receipt.png', size: png.length });
+    expect(Buffer.from(await (await fetch(withFile.message.attachments?.[0]?.url ?? '')).arrayBuffer())).toEqual(png);
+
     // A reload resumes the session and shows the whole conversation.
     await page.reload();
     await page.getByRole('button', { name: 'Chat with us' }).click();
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByText('The last one').waitFor();
     const items = await log.locator('li.message').allInnerTexts();
-    expect(items.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(['You: Hello from the browser', 'Agent: Which order is it about?', 'You: The last one']);
+    expect(items.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(['You: Hello from the browser', 'Agent: Which order is it about?', 'You: The last one', 'You:']);
+    await log.getByRole('img', { name: 'receipt.png' }).waitFor();
     await page.screenshot({ path: join(artifacts, '3-after-reload.png') });
 
     // Escape closes the panel and gives the focus back to the launcher.
