@@ -6,7 +6,7 @@ type Outgoing = ClientFrameOf<'message'> | ClientFrameOf<'postback'>;
 /** A message as the widget shows it: from the history, pushed by the server, or written here and not yet stored. */
 export interface ShownMessage extends HistoryMessage {
   /** Own messages not yet acknowledged by the server. */
-  pending?: 'sending' | 'waiting';
+  pending?: 'sending' | 'waiting' | 'refused';
 }
 
 export interface WidgetState {
@@ -24,6 +24,8 @@ const AGENT_TYPING_MS = 10_000;
 /** The customer's "typing" is sent at most this often, and "stopped" after this long idle. */
 const TYPING_EVERY_MS = 3_000;
 const MAX_RECONNECT_MS = 30_000;
+/** A message refused for a moment (rate limit, storage unavailable) is sent again after this. */
+const RESEND_AFTER_MS = 5_000;
 
 /**
  * The widget's state, driven by the session socket and resynchronized from the history
@@ -122,7 +124,7 @@ export class ConversationStore {
       () => {
         const wasConnected = this.state.connected;
         this.#socket = undefined;
-        this.#set({ connected: false, reconnecting: true, messages: this.state.messages.map((m) => (m.pending ? { ...m, pending: 'waiting' } : m)) });
+        this.#set({ connected: false, reconnecting: true, messages: this.state.messages.map((m) => (m.pending === 'sending' ? { ...m, pending: 'waiting' } : m)) });
         setTimeout(() => void this.#reconnect(), wasConnected ? 500 : this.#nextRetry());
       },
       this.language,
@@ -151,10 +153,23 @@ export class ConversationStore {
         this.#pending.delete(frame.id);
         this.#set({ availability: frame.availability, messages: this.state.messages.map((m) => (m.clientId === frame.id ? withoutPending(m) : m)) });
         return;
-      case 'error':
-        // A refused frame (rate limit, bad attachment) is kept to send again later.
-        if (frame.id) this.#markPending(frame.id, 'waiting');
+      case 'error': {
+        const id = frame.id;
+        if (!id) return;
+        if (frame.code === 'rateLimited' || frame.code === 'unavailable') {
+          // Kept and sent again a little later (and after any reconnect).
+          this.#markPending(id, 'waiting');
+          setTimeout(() => {
+            const pending = this.#pending.get(id);
+            if (pending) this.#socket?.send(pending);
+          }, RESEND_AFTER_MS);
+        } else {
+          // The server will never take this one (a bad attachment id, …): sending it again cannot help.
+          this.#pending.delete(id);
+          this.#markPending(id, 'refused');
+        }
         return;
+      }
       case 'message':
         this.#set({ agentTyping: false });
         if (!this.state.messages.some((m) => m.id === frame.message.id)) this.#show(frame.message);
@@ -180,7 +195,7 @@ export class ConversationStore {
     }
   }
 
-  #markPending(clientId: string, pending: 'waiting'): void {
+  #markPending(clientId: string, pending: 'waiting' | 'refused'): void {
     this.#set({ messages: this.state.messages.map((m) => (m.clientId === clientId && m.pending ? { ...m, pending } : m)) });
   }
 

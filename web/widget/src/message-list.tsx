@@ -35,7 +35,7 @@ export function MessageList({ messages, t, onPostback }: Props) {
             ),
           )}
           {m.direction === 'outbound' && m.content?.map((c, i) => <RichContentView key={i} content={c} t={t} onPostback={onPostback} />)}
-          {m.pending && <small>{m.pending === 'sending' ? t.sending : t.failed}</small>}
+          {m.pending && <small>{{ sending: t.sending, waiting: t.failed, refused: t.refused }[m.pending]}</small>}
         </li>
       ))}
         <li ref={end} aria-hidden="true" class="end" />
