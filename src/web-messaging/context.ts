@@ -6,6 +6,7 @@ import { SessionLimiter } from './session-limiter.ts';
 import type { WebChannelSettings } from './channel-settings.ts';
 import { originAllowed } from './channel-settings.ts';
 import { WebProblem } from './problems.ts';
+import { webMetrics, type WebMetrics } from './web-metrics.ts';
 
 /** The routes' shared state, built once per mount. */
 export interface WebContext extends Omit<WebMessagingDeps, 'options'> {
@@ -16,6 +17,7 @@ export interface WebContext extends Omit<WebMessagingDeps, 'options'> {
   typing: SessionLimiter;
   /** History reads per session. */
   reads: SessionLimiter;
+  metrics: WebMetrics;
 }
 
 export function webContext(deps: WebMessagingDeps): WebContext {
@@ -28,6 +30,7 @@ export function webContext(deps: WebMessagingDeps): WebContext {
     sends: new SessionLimiter(opts.messagesPerWindow, opts.rateWindowMs),
     typing: new SessionLimiter(opts.typingPerWindow, opts.rateWindowMs),
     reads: new SessionLimiter(opts.messagesPerWindow, opts.rateWindowMs),
+    metrics: webMetrics(deps.registry),
   };
 }
 

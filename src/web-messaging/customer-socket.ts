@@ -42,8 +42,12 @@ export class CustomerSockets {
 
   serve(ws: WebSocket, request: FastifyRequest): void {
     this.#open.add(ws);
+    this.#ctx.metrics.sockets.inc();
     ws.on('error', () => undefined); // 'close' follows
-    ws.once('close', () => this.#open.delete(ws));
+    ws.once('close', () => {
+      this.#open.delete(ws);
+      this.#ctx.metrics.sockets.dec();
+    });
     const session = this.#preAuthorized.get(request);
     if (session) {
       void this.#start(ws, request, session);
@@ -54,6 +58,7 @@ export class CustomerSockets {
       clearTimeout(timer);
       const frame = ClientFrame.safeParse(parseJson(data));
       if (!frame.success || frame.data.type !== 'auth') {
+        this.#ctx.metrics.authFailures.inc();
         ws.close(CloseCodes.unauthorized, 'the first frame must be {"type":"auth","token":…}');
         return;
       }
@@ -62,7 +67,10 @@ export class CustomerSockets {
           channelFor(this.#ctx, request, verified.tenant, verified.channel);
           return this.#start(ws, request, verified);
         })
-        .catch((err: unknown) => closeWithProblem(ws, err));
+        .catch((err: unknown) => {
+          if (err instanceof WebProblem && err.code === 'unauthorized') this.#ctx.metrics.authFailures.inc();
+          closeWithProblem(ws, err);
+        });
     });
   }
 
@@ -114,6 +122,7 @@ export class CustomerSockets {
       return;
     }
     if (!ctx.sends.take(sessionKey(session))) {
+      ctx.metrics.messages.inc({ result: 'refused' });
       send(ws, { type: 'error', id: frame.id, code: 'rateLimited', message: 'too many messages; wait a moment and send again' });
       return;
     }
@@ -125,11 +134,13 @@ export class CustomerSockets {
       const ids = frame.attachments ?? [];
       const rows = await ownAttachments(ctx.db, session, ids);
       if (rows.length !== new Set(ids).size) {
+        ctx.metrics.messages.inc({ result: 'refused' });
         send(ws, { type: 'error', id: frame.id, code: 'invalidRequest', message: 'an attachment id is not one of this session’s uploads' });
         return;
       }
       const hasText = (frame.text?.trim().length ?? 0) > 0;
       if (!hasText && rows.length === 0) {
+        ctx.metrics.messages.inc({ result: 'refused' });
         send(ws, { type: 'error', id: frame.id, code: 'invalidRequest', message: 'a message needs text or an attachment' });
         return;
       }
@@ -140,8 +151,10 @@ export class CustomerSockets {
       };
     }
     try {
-      await publishCustomerMessage(ctx.js, session, { ...message, ...(lang && { language: lang }) }, ctx.opts.publishTimeoutMs);
+      const duplicate = await publishCustomerMessage(ctx.js, session, { ...message, ...(lang && { language: lang }) }, ctx.opts.publishTimeoutMs);
+      ctx.metrics.messages.inc({ result: duplicate ? 'duplicate' : 'published' });
     } catch (err) {
+      ctx.metrics.messages.inc({ result: 'failed' });
       ctx.logger?.warn('web message not published', { err });
       send(ws, { type: 'error', id: frame.id, code: 'unavailable', message: 'the message could not be stored; it will be sent again' });
       return;

@@ -9,3 +9,4 @@ export { AgentTypingSignal } from './typing-relay.ts';
 export { CloseCodes } from './customer-socket.ts';
 export { WebProblemCodes } from './problems.ts';
 export type { ClientFrame, ServerFrame, HistoryMessage, Availability } from './frames.ts';
+export { webMetrics, type WebMetrics } from './web-metrics.ts';

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import type { Database } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { WebChannelSettings } from './channel-settings.ts';
@@ -17,6 +18,8 @@ export interface WebMessagingDeps {
   /** HS256 key for session tokens and attachment links (at least 32 bytes), one per deployment. */
   secret: Uint8Array;
   logger?: Logger;
+  /** Where the `parley_web_*` metrics go. @default a private registry (not exported) */
+  registry?: Registry;
   options?: WebMessagingOptions;
 }
 

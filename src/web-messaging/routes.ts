@@ -75,6 +75,7 @@ async function routes(scope: FastifyInstance, ctx: WebContext, sockets: Customer
     }
     const { token, expiresAt } = await signSession(ctx.secret, { tenant, channel, customerId }, ctx.opts.sessionTtlSeconds);
     reply.code(presented === undefined ? 201 : 200);
+    ctx.metrics.sessions.inc({ kind: presented === undefined ? 'new' : 'resumed' });
     return { token, customerId, expiresAt: expiresAt.toISOString(), availability: await availabilityOf(ctx.db, tenant, settings) };
   });
 
@@ -197,6 +198,7 @@ function answerProblem(ctx: WebContext, err: unknown, request: FastifyRequest, r
       return reply.code(500).type('application/problem+json; charset=utf-8').send(JSON.stringify({ type: 'internal', title: 'the server failed to handle the request', status: 500 }));
     }
   }
+  if (problem.code === 'unauthorized') ctx.metrics.authFailures.inc();
   if (problem.code === 'rateLimited') reply.header('retry-after', String(Math.ceil(ctx.opts.rateWindowMs / 1000)));
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem.toJSON()));
 }

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, streams, subjects } from '../../src/contract/index.ts';
 import { startWebMessaging, webSubjects, type RunningWebMessaging, type WebChannelSettings } from '../../src/web-messaging/index.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
-import { channel, outboundReader, queue, useParley } from '../support/parley.ts';
+import { channel, metricValue, outboundReader, queue, useParley } from '../support/parley.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { CustomerClient } from './customer-client.ts';
 
@@ -22,6 +23,7 @@ const parley = useParley([
   channel('globex', 'chat', { type: 'web', queue: 'support' }),
 ]);
 
+const registry = new Registry();
 let web: RunningWebMessaging;
 beforeAll(async () => {
   const { nc, store } = parley();
@@ -30,6 +32,7 @@ beforeAll(async () => {
     db: store.db,
     secret: randomBytes(32),
     channels: (tenant, name) => settings[`${tenant}/${name}`],
+    registry,
     options: { maxAttachmentBytes: 64 * 1024, messagesPerWindow: 20 },
   });
 });
@@ -71,6 +74,7 @@ describe('web messaging sessions', () => {
   });
 
   it('answers 401 to a bad token, over HTTP and on the socket', async () => {
+    const failuresBefore = await metricValue(registry, 'parley_web_auth_failures_total');
     const forged = (await openSession()).body.token.slice(0, -4) + 'AAAA';
     expect((await history('acme', forged)).status).toBe(401);
     expect((await history('acme', 'not-a-token')).status).toBe(401);
@@ -80,6 +84,7 @@ describe('web messaging sessions', () => {
     const client = await CustomerClient.connect(web.url, other.body.token, { firstFrameToken: true });
     await client.close();
     await expect(CustomerClient.connect(web.url, forged, { firstFrameToken: true })).rejects.toThrow('closed 4401');
+    expect(await metricValue(registry, 'parley_web_auth_failures_total')).toBe(failuresBefore + 5);
   });
 
   it('refuses an origin that is not allowed, and an unknown channel', async () => {
@@ -123,6 +128,7 @@ describe('a web conversation', () => {
     customer.send({ type: 'message', id, text: 'Hello, my order is late' });
     await customer.next('ack', (f) => f.id === id);
     expect(await inboundCount('acme', 'chat')).toBe(before + 1);
+    expect(await metricValue(registry, 'parley_web_messages_total', { result: 'duplicate' })).toBe(1);
 
     const conversationId = await agent.acceptNextOffer();
     const stored = await waitFor(() => store.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('direction', '=', 'inbound').execute().then((r) => (r.length > 0 ? r : undefined)));
