@@ -149,6 +149,15 @@ describe('the web-messaging widget in Chromium', () => {
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
     expect(await page.evaluate("document.getElementById('parley-widget').shadowRoot.activeElement?.className")).toBe('launcher');
+
+    // An answer while the panel is closed: the launcher counts it, opening reads it.
+    const later = await agent.command({ type: 'message.send', conversationId, text: 'Found it: it ships tomorrow.' });
+    expect(later.ok).toBe(true);
+    expect((await web.transport.send(await outbound.next(), { tenant: 'acme', channel: 'chat' })).kind).toBe('accepted');
+    await page.getByRole('button', { name: 'Chat with us 1 new messages' }).click();
+    await page.getByText('Found it: it ships tomorrow.').waitFor();
+    await page.getByRole('button', { name: 'Close the chat', exact: true }).last().waitFor();
+    expect(await page.locator('.badge').count()).toBe(0);
     agent.stop();
     await page.close();
   });

@@ -17,6 +17,8 @@ export interface WidgetState {
   /** A socket was open once and is lost: the widget says it reconnects. */
   reconnecting: boolean;
   uploadFailed: boolean;
+  /** Agent messages that arrived while the panel was closed. */
+  unread: number;
 }
 
 /** The agent's typing indicator goes away by itself if the "stopped" signal never comes. */
@@ -34,7 +36,9 @@ const RESEND_AFTER_MS = 5_000;
  * the server stores a resent message once.
  */
 export class ConversationStore {
-  state: WidgetState = { messages: [], agentTyping: false, availability: undefined, connected: false, reconnecting: false, uploadFailed: false };
+  state: WidgetState = { messages: [], agentTyping: false, availability: undefined, connected: false, reconnecting: false, uploadFailed: false, unread: 0 };
+  /** Whether the panel is open (messages arriving then are read at once). */
+  visible = false;
   readonly #listeners = new Set<() => void>();
   readonly #pending = new Map<string, Outgoing>();
   #socket: WebSocketLike | undefined;
@@ -82,6 +86,12 @@ export class ConversationStore {
     const id = newId();
     this.#show({ id: `local:${id}`, clientId: id, direction: 'inbound', text, content: [{ type: 'buttonResponse', text, payload }], sentAt: new Date().toISOString(), pending: 'sending' });
     this.#submit({ type: 'postback', id, text, payload });
+  }
+
+  /** The panel was opened or closed. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.state.unread > 0) this.#set({ unread: 0 });
   }
 
   async upload(file: File): Promise<UploadedAttachment | undefined> {
@@ -172,7 +182,9 @@ export class ConversationStore {
       }
       case 'message':
         this.#set({ agentTyping: false });
-        if (!this.state.messages.some((m) => m.id === frame.message.id)) this.#show(frame.message);
+        if (this.state.messages.some((m) => m.id === frame.message.id)) return;
+        this.#show(frame.message);
+        if (!this.visible) this.#set({ unread: this.state.unread + 1 });
         return;
       case 'typing':
         clearTimeout(this.#agentTypingTimer);

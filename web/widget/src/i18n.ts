@@ -20,6 +20,7 @@ const strings = {
     uploadFailed: 'The file could not be sent',
     attachment: 'Attachment',
     location: 'Location',
+    unread: 'new messages',
   },
   fr: {
     open: 'Discuter avec nous',
@@ -41,6 +42,7 @@ const strings = {
     uploadFailed: 'Le fichier n’a pas pu être envoyé',
     attachment: 'Pièce jointe',
     location: 'Position',
+    unread: 'nouveaux messages',
   },
 } as const;
 

@@ -6,6 +6,8 @@ export const styles = `
 button { font: inherit; cursor: pointer; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .launcher { width: 56px; height: 56px; border-radius: 50%; border: 0; background: #0b5cad; color: #fff; display: flex; align-items: center; justify-content: center; box-shadow: 0 2px 8px rgba(0,0,0,.3); float: right; }
+.launcher { position: relative; }
+.badge { position: absolute; top: -4px; right: -4px; min-width: 20px; height: 20px; padding: 0 5px; border-radius: 10px; background: #b00020; color: #fff; font-size: 12px; line-height: 20px; box-sizing: border-box; }
 .panel { display: flex; flex-direction: column; width: min(360px, calc(100vw - 40px)); height: min(520px, calc(100vh - 110px)); margin-bottom: 12px; background: #fff; border-radius: 12px; box-shadow: 0 4px 24px rgba(0,0,0,.25); overflow: hidden; }
 header { display: flex; align-items: center; justify-content: space-between; padding: 10px 14px; background: #0b5cad; color: #fff; }
 h2 { margin: 0; font-size: 16px; }

@@ -31,9 +31,11 @@ export function Widget({ store, t, locale, resume }: Props) {
 
   const toggle = () => {
     if (!open) void store.start();
+    store.setVisible(!open);
     setOpen(!open);
   };
   const close = () => {
+    store.setVisible(false);
     setOpen(false);
     launcher.current?.focus();
   };
@@ -76,6 +78,12 @@ export function Widget({ store, t, locale, resume }: Props) {
       <button ref={launcher} type="button" class="launcher" aria-expanded={open} aria-controls="parley-panel" onClick={toggle}>
         <ChatIcon />
         <span class="sr-only">{open ? t.close : t.open}</span>
+        {state.unread > 0 && (
+          <span class="badge">
+            {state.unread}
+            <span class="sr-only"> {t.unread}</span>
+          </span>
+        )}
       </button>
     </div>
   );
