@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { OperatorMetrics } from '../../operator/metrics.ts';
 import { gatewayMetrics } from '../gateway/metrics.ts';
 import { configChangesCounter } from '../process/config-metrics.ts';
+import { webMetrics } from '../web-messaging/index.ts';
 import { createRouterMetrics } from './router-metrics.ts';
 import { reportMetrics } from '../reports/index.ts';
 
@@ -27,6 +28,7 @@ function registered(): { name: string; type: string; labels: string[] }[] {
   new OperatorMetrics(registry);
   configChangesCounter(registry);
   reportMetrics(registry);
+  webMetrics(registry);
   return registry.getMetricsAsArray().map((m) => {
     const metric = m as unknown as { name: string; labelNames: string[]; constructor: { name: string } };
     return { name: metric.name, type: metric.constructor.name.toLowerCase(), labels: [...metric.labelNames].sort() };

@@ -7,10 +7,11 @@ import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-c
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
+import * as webAttachments from './migrations/2026-12-05T0301-web-attachments.ts';
 import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
+import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
-import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -22,10 +23,11 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0005-provider-sent-at': providerSentAt,
   '2026-12-04T0006-cluster-id': clusterId,
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
+  '2026-12-05T0301-web-attachments': webAttachments,
   '2026-12-05T0601-notifications': notifications,
+  '2026-12-05T0701-desktop': desktop,
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
-  '2026-12-05T0701-desktop': desktop,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
