@@ -100,11 +100,14 @@ describe('outbound e-mail through SMTP (nodemailer)', () => {
   it('maps a permanent SMTP refusal (5xx) to failed and a transient one (4xx, no connection) to retry', async () => {
     expect(await transport.send(outbound('mail', 'gone@customer.example'), { tenant, channel: 'mail' })).toEqual({ kind: 'failed', reason: 'RecipientRejected (smtp 550)' });
     expect(await transport.send(outbound('mail', 'busy@customer.example'), { tenant, channel: 'mail' })).toEqual({ kind: 'retry', reason: 'TemporarilyRejected (smtp 451)' });
-    expect(await transport.send(outbound('down', 'jane@customer.example'), { tenant, channel: 'down' })).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^SmtpUnavailable/) });
+    const down = await transport.send(outbound('down', 'jane@customer.example'), { tenant, channel: 'down' });
+    expect(down.kind === 'retry' && down.reason).toMatch(/^SmtpUnavailable \(E[A-Z]+\)$/);
   });
 
   it('refuses what an e-mail channel cannot send, with the reason', async () => {
-    expect(await transport.send(outbound('mail', '+33612345678', { to: { id: '+33612345678', idType: 'phone' } }), { tenant, channel: 'mail' })).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/^InvalidRecipient/) });
-    expect(await transport.send(outbound('nowhere', 'jane@customer.example'), { tenant, channel: 'nowhere' })).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/^ChannelNotConfigured/) });
+    const phone = await transport.send(outbound('mail', '+33612345678', { to: { id: '+33612345678', idType: 'phone' } }), { tenant, channel: 'mail' });
+    expect(phone.kind === 'failed' && phone.reason).toMatch(/^InvalidRecipient/);
+    const unknown = await transport.send(outbound('nowhere', 'jane@customer.example'), { tenant, channel: 'nowhere' });
+    expect(unknown.kind === 'failed' && unknown.reason).toMatch(/^ChannelNotConfigured/);
   });
 });
