@@ -145,6 +145,17 @@ describe('inbound e-mail over SMTP', () => {
     await expect(sendMail(port, { from: 'x@customer.example', to: 'support@acme.example', text: 'x'.repeat(300_000) })).rejects.toMatchObject({ responseCode: 552 });
   });
 
+  it('answers 451 (try again later) when the mail cannot be published, so the sending server keeps it', async () => {
+    const closed = await connect({ servers: services.natsUrl });
+    await closed.close();
+    const broken = await startEmailInbound({ smtp: { host: '127.0.0.1', port: 0 }, channels: () => [support] }, { nc: closed, db: store.db });
+    try {
+      await expect(sendMail(broken.smtpPort!, { from: 'x@customer.example', to: 'support@acme.example', text: 'hi' })).rejects.toMatchObject({ responseCode: 451 });
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('accepts a mail it cannot map (no From) and dead-letters it with the reason', async () => {
     const raw = 'To: support@acme.example\r\nSubject: anonymous\r\nMessage-ID: <nofrom@x.example>\r\n\r\nwho am I?\r\n';
     const sent = await sendRaw(port, 'bounce@x.example', ['support@acme.example'], raw);
