@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useMigratedStore } from '../support/migrated-store.ts';
@@ -95,6 +97,24 @@ describe('outbound e-mail through SMTP (nodemailer)', () => {
     expect(text).toMatch(/d=acme\.example/);
     expect(text).toMatch(/s=parley/);
     expect(text).toMatch(/a=rsa-sha256/);
+  });
+
+  it('attaches files fetched from their URLs', async () => {
+    const files = createServer((req, res) => {
+      if (req.url === '/files/label.pdf') res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.4 label');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/files/label.pdf`;
+      const message = outbound('mail', 'jane@customer.example', { attachments: [{ url, contentType: 'application/pdf', filename: 'return-label.pdf' }] });
+      expect((await transport.send(message, { tenant, channel: 'mail' })).kind).toBe('accepted');
+      const [attachment] = sink.received.at(-1)!.parsed.attachments;
+      expect(attachment).toMatchObject({ filename: 'return-label.pdf', contentType: 'application/pdf' });
+      expect(attachment?.content.toString()).toBe('%PDF-1.4 label');
+    } finally {
+      await new Promise<void>((resolve) => files.close(() => resolve()));
+    }
   });
 
   it('maps a permanent SMTP refusal (5xx) to failed and a transient one (4xx, no connection) to retry', async () => {
