@@ -6,6 +6,9 @@ import { displayText, exactText, safeRecord } from './strings.ts';
 /** Facts about the customer that inbound-flow rules test: string keys and values only. */
 export const Attributes = safeRecord(exactText({ max: 64 }), displayText({ max: 1024 }));
 
+/** At most this many referenced message ids travel with an inbound message (the newest). */
+export const MAX_REFERENCES = 50;
+
 /** How the channel identifies the customer (Genesys Open Messaging: Phone | Email | Opaque). */
 export const IdTypes = ['phone', 'email', 'opaque'] as const;
 export type IdType = (typeof IdTypes)[number];
@@ -44,6 +47,12 @@ export const InboundMessage = z
     content: z.array(RichContent).max(10).optional(),
     /** Customer attributes usable by inbound flow rules (string values only). */
     attributes: Attributes.optional(),
+    /**
+     * E-mail: the ids of earlier messages this one answers (In-Reply-To, then References,
+     * newest first). A reply joins the conversation holding one of them (the customer's
+     * earlier Message-IDs, or Parley's own `<messageId@domain>`), even after the window.
+     */
+    references: z.array(exactText({ min: 1, max: 256 })).max(MAX_REFERENCES).optional(),
   })
   .refine(hasBody, {
     message: 'a message needs text, attachments or content',

@@ -473,7 +473,17 @@ export const conversationMachine = setup({
         'window.expired': { target: 'closed', actions: assign({ closedAt: ({ event }) => event.at }) },
       },
     },
-    closed: {},
+    closed: {
+      on: {
+        // Only an e-mail reply to the conversation's thread reaches a closed conversation
+        // (store/thread-lookup.ts): it reopens, back to its last agent first.
+        'customer.message': {
+          guard: ({ context }) => context.closeReason === undefined,
+          target: 'queued',
+          actions: ['touch', assign(({ context, event }) => ({ ...freshWait, closedAt: null, target: lastAgentTarget(context, event.at) }))],
+        },
+      },
+    },
   },
 });
 

@@ -5,7 +5,7 @@ import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type Trans
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { identitiesOf, lookupInbound, resolveCustomer, type StepWrites } from '../store/index.ts';
+import { conversationOfReferences, identitiesOf, lookupInbound, resolveCustomer, type StepWrites } from '../store/index.ts';
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
 import { messageTime } from '../conversation/message-time.ts';
@@ -76,14 +76,16 @@ export async function receiveMessage(
   const providerSentAt = new Date(envelope.timestamp);
   const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
   const sentAt = messageTime(envelope.timestamp, receivedAt);
-  let row = found.conversation;
+  // E-mail threading: a reply to a conversation's messages joins it whatever its window (store/thread-lookup.ts).
+  const threaded = await conversationOfReferences(tx, { tenant, channel: channel.name, externalId, references: envelope.references, open: found.conversation });
+  let row = threaded ?? found.conversation;
 
   // The window is measured on message time: a parked conversation whose window has
   // passed is closed here even if its timer has not fired yet (router was down, …). It
   // closed when its window ran out, and never later than now (a message may be stamped
   // a little ahead).
   const windowEnd = row && row.last_message_at.getTime() + channel.threadingWindowMs;
-  if (row && windowEnd !== undefined && row.state === 'parked' && windowEnd <= sentAt.getTime()) {
+  if (row && !threaded && windowEnd !== undefined && row.state === 'parked' && windowEnd <= sentAt.getTime()) {
     const closedAt = new Date(Math.min(windowEnd, receivedAt.getTime())).toISOString();
     await host.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: closedAt } }, row, results);
     row = undefined;

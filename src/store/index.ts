@@ -15,3 +15,4 @@ export { PREPARED } from './preparing-pool.ts';
 export * from './partitions.ts';
 export * from './database-errors.ts';
 export * from './cluster-id.ts';
+export * from './thread-lookup.ts';
