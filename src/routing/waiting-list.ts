@@ -4,13 +4,14 @@ import type { AgentView } from './agent-view.ts';
 import { qualifies } from './eligibility.ts';
 import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
+import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 
 /**
  * Waiting conversations that need the same of an agent: same tenant, queue, media type,
- * ring, language and skills. One first-in-first-out list per priority: time moves
- * urgency but never the order within a priority, so nothing is re-sorted.
+ * ring, language and skills. One list in serving order by a key fixed for each
+ * conversation's wait (`rankOf`): time moves urgency but never this order, so nothing is
+ * re-sorted and the head is always the most urgent.
  */
 export interface Bucket {
   readonly key: string;
@@ -19,7 +20,7 @@ export interface Bucket {
   readonly media: MediaType;
   readonly requirements: Requirements;
   readonly aging: QueueConfig['aging'] | undefined;
-  readonly byPriority: Map<number, SortedList<WaitingConversation>>;
+  readonly list: SortedList<WaitingConversation>;
   size: number;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
@@ -30,7 +31,15 @@ export interface Head extends Urgent {
   conversation: WaitingConversation;
 }
 
-const byArrival = (a: WaitingConversation, b: WaitingConversation) => a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Serving order within a queue: higher rank, then waiting longer, then by id. */
+function byRank(aging: QueueConfig['aging'] | undefined): (a: WaitingConversation, b: WaitingConversation) => number {
+  return (a, b) => {
+    const ra = rankOf(a.priority, a.enqueuedAt, aging);
+    const rb = rankOf(b.priority, b.enqueuedAt, aging);
+    if (ra !== rb) return ra > rb ? -1 : 1;
+    return a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  };
+}
 
 /**
  * The waiting conversations already decided (no offer in flight, nobody eligible with a
@@ -64,14 +73,15 @@ export class WaitingList {
     let bucket = this.buckets.get(key);
     if (bucket) return bucket;
     const requirements = this.requirementsOf(conversation);
+    const aging = this.agingOf(conversation.tenant, conversation.queue);
     bucket = {
       key,
       tenant: conversation.tenant,
       queue: conversation.queue,
       media: conversation.mediaType,
       requirements,
-      aging: this.agingOf(conversation.tenant, conversation.queue),
-      byPriority: new Map(),
+      aging,
+      list: new SortedList(byRank(aging)),
       size: 0,
       starved: false,
     };
@@ -88,9 +98,7 @@ export class WaitingList {
   add(conversation: WaitingConversation): Bucket {
     if (this.bucketOf.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
     const bucket = this.bucketFor(conversation);
-    let list = bucket.byPriority.get(conversation.priority);
-    if (!list) bucket.byPriority.set(conversation.priority, (list = new SortedList(byArrival)));
-    list.insert(conversation);
+    bucket.list.insert(conversation);
     bucket.size++;
     this.bucketOf.set(conversation.id, bucket);
     return bucket;
@@ -114,10 +122,8 @@ export class WaitingList {
     const bucket = this.bucketOf.get(conversation.id);
     if (!bucket) return;
     this.bucketOf.delete(conversation.id);
-    const list = bucket.byPriority.get(conversation.priority);
-    if (!list?.delete(conversation)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
+    if (!bucket.list.delete(conversation)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
     bucket.size--;
-    if (list.size === 0) bucket.byPriority.delete(conversation.priority);
     if (bucket.size === 0) this.drop(bucket);
   }
 
@@ -134,15 +140,11 @@ export class WaitingList {
     return this.bucketOf.get(conversationId);
   }
 
-  /** The most urgent conversation of a bucket now: the best of the heads of its priorities. */
+  /** The most urgent conversation of a bucket now: its first, with its urgency at `now`. */
   head(bucket: Bucket, now: number): Head | undefined {
-    let best: Head | undefined;
-    for (const [priority, list] of bucket.byPriority) {
-      const conversation = list.first() as WaitingConversation;
-      const head = { conversation, urgency: urgencyOf(priority, conversation.enqueuedAt, bucket.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
-      if (!best || servingOrder(head, best) < 0) best = head;
-    }
-    return best;
+    const conversation = bucket.list.first();
+    if (!conversation) return undefined;
+    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
   }
 
   /**
