@@ -190,7 +190,7 @@ export class Scheduler {
       if (conversation && !this.inFlight.has(id)) this.place(conversation, now);
     }
     this.changed.clear();
-    this.ready.prune();
+    this.ready.endPass();
     this.reportWaiting();
   }
 
@@ -218,9 +218,8 @@ export class Scheduler {
       const conversation = this.waiting.get(id);
       if (!conversation || this.inFlight.has(id)) continue;
       if (!conversation.target || !this.requirements(conversation, now).target) {
-        const bucket = this.ready.bucketFor(conversation);
-        // Its bucket already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
-        if (bucket.size > 0) {
+        // Its kind already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
+        if (this.ready.waitingLike(conversation) > 0) {
           this.ready.add(conversation);
           this.changed.delete(id);
           continue;
@@ -255,15 +254,15 @@ export class Scheduler {
   /** The conversation chooses its agent and is offered to it; the agent, or undefined when nobody qualifies. */
   private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
     const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
-    const bucket = targeted?.target ? undefined : this.ready.bucketFor(conversation);
-    const requirements = bucket ? bucket.requirements : (targeted as Requirements);
+    const kind = targeted?.target ? undefined : this.ready.kindOf(conversation);
+    const requirements = kind ? kind.requirements : (targeted as Requirements);
     const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
     if (changed || gained.size > POOL_LIMIT) {
-      // Another conversation of its bucket found nobody in this pass: so would it.
-      if (bucket?.starved) return undefined;
+      // Another conversation of its kind found nobody in this pass: so would it.
+      if (kind?.starved) return undefined;
       const choice = chooseAgent(this.agents, conversation, requirements, method, now);
       if (!choice.record) {
-        if (bucket) this.ready.markStarved(bucket);
+        if (kind) this.ready.markStarved(kind);
         return undefined;
       }
       this.offer(conversation, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
@@ -394,6 +393,7 @@ export class Scheduler {
         this.makeUnready(this.waiting.get(id) as WaitingConversation);
         this.changed.add(id);
       }
+      this.ready.forgetQueue(cached.tenant, cached.name);
     }
   }
 

@@ -8,22 +8,31 @@ import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 
 /**
- * Waiting conversations that need the same of an agent: same tenant, queue, media type,
- * ring, language and skills. One list in serving order by a key fixed for each
- * conversation's wait (`rankOf`): time moves urgency but never this order, so nothing is
- * re-sorted and the head is always the most urgent.
+ * What a group of waiting conversations needs of an agent: same tenant, queue, media
+ * type, ring, language and skills. Computed once per group and kept until the queue's
+ * configuration changes (deciding a conversation does not rebuild its requirements).
  */
-export interface Bucket {
+export interface Kind {
   readonly key: string;
   readonly tenant: string;
   readonly queue: string;
   readonly media: MediaType;
   readonly requirements: Requirements;
   readonly aging: QueueConfig['aging'] | undefined;
-  readonly list: SortedList<WaitingConversation>;
-  size: number;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
+}
+
+/**
+ * The waiting conversations of one kind, in one list in serving order by a key fixed for
+ * each conversation's wait (`rankOf`): time moves urgency but never this order, so
+ * nothing is re-sorted and the head is always the most urgent.
+ */
+export interface Bucket {
+  readonly kind: Kind;
+  readonly requirements: Requirements;
+  readonly list: SortedList<WaitingConversation>;
+  size: number;
 }
 
 /** A conversation with its urgency now, as the scheduler serves them. */
@@ -50,10 +59,10 @@ function byRank(aging: QueueConfig['aging'] | undefined): (a: WaitingConversatio
 export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
   private readonly bucketOf = new Map<string, Bucket>();
-  private created: Bucket[] = [];
-  /** Each conversation version's bucket key (computed once: sorting its skills is not free). */
-  private readonly keys = new WeakMap<WaitingConversation, string>();
-  private starved: Bucket[] = [];
+  private readonly kinds = new Map<string, Kind>();
+  /** Each conversation version's kind (found once: its key sorts its skills). */
+  private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
+  private starved: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
 
@@ -66,56 +75,67 @@ export class WaitingList {
     private readonly agingOf: (tenant: string, queue: string) => QueueConfig['aging'] | undefined,
   ) {}
 
-  /** The bucket of conversations that need what this one needs (created empty if there is none). */
-  bucketFor(conversation: WaitingConversation): Bucket {
-    let key = this.keys.get(conversation);
-    if (key === undefined) this.keys.set(conversation, (key = bucketKey(conversation)));
-    let bucket = this.buckets.get(key);
-    if (bucket) return bucket;
-    const requirements = this.requirementsOf(conversation);
-    const aging = this.agingOf(conversation.tenant, conversation.queue);
-    bucket = {
-      key,
-      tenant: conversation.tenant,
-      queue: conversation.queue,
-      media: conversation.mediaType,
-      requirements,
-      aging,
-      list: new SortedList(byRank(aging)),
-      size: 0,
-      starved: false,
-    };
-    this.buckets.set(key, bucket);
-    this.created.push(bucket);
-    const registry = this.registry(bucket.tenant, bucket.media);
-    const skills = skillsKey(requirements.skills);
-    const set = registry.sets.get(skills) ?? new Set();
-    registry.sets.set(skills, set.add(bucket));
-    registry.widest = Math.max(registry.widest, requirements.skills.length);
-    return bucket;
+  /** What conversations like this one need (its target aside). */
+  kindOf(conversation: WaitingConversation): Kind {
+    let kind = this.kindOfVersion.get(conversation);
+    if (kind && this.kinds.get(kind.key) === kind) return kind;
+    const key = bucketKey(conversation);
+    kind = this.kinds.get(key);
+    if (!kind) {
+      kind = {
+        key,
+        tenant: conversation.tenant,
+        queue: conversation.queue,
+        media: conversation.mediaType,
+        requirements: this.requirementsOf(conversation),
+        aging: this.agingOf(conversation.tenant, conversation.queue),
+        starved: false,
+      };
+      this.kinds.set(key, kind);
+    }
+    this.kindOfVersion.set(conversation, kind);
+    return kind;
+  }
+
+  /** How many decided conversations of this one's kind wait already (they found nobody). */
+  waitingLike(conversation: WaitingConversation): number {
+    return this.buckets.get(this.kindOf(conversation).key)?.size ?? 0;
+  }
+
+  /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
+  forgetQueue(tenant: string, queue: string): void {
+    for (const [key, kind] of this.kinds) if (kind.tenant === tenant && kind.queue === queue) this.kinds.delete(key);
   }
 
   add(conversation: WaitingConversation): Bucket {
     if (this.bucketOf.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
-    const bucket = this.bucketFor(conversation);
+    const kind = this.kindOf(conversation);
+    let bucket = this.buckets.get(kind.key);
+    if (!bucket) {
+      bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank(kind.aging)), size: 0 };
+      this.buckets.set(kind.key, bucket);
+      const registry = this.registry(kind.tenant, kind.media);
+      const skills = skillsKey(kind.requirements.skills);
+      const set = registry.sets.get(skills) ?? new Set();
+      registry.sets.set(skills, set.add(bucket));
+      registry.widest = Math.max(registry.widest, kind.requirements.skills.length);
+    }
     bucket.list.insert(conversation);
     bucket.size++;
     this.bucketOf.set(conversation.id, bucket);
     return bucket;
   }
 
-  /** The end of a pass: forgets the buckets created since that stayed empty, and who found nobody. */
-  prune(): void {
-    for (const bucket of this.created) if (bucket.size === 0 && this.buckets.get(bucket.key) === bucket) this.drop(bucket);
-    this.created = [];
-    for (const bucket of this.starved) bucket.starved = false;
+  /** The end of a pass: forgets who found nobody. */
+  endPass(): void {
+    for (const kind of this.starved) kind.starved = false;
     this.starved = [];
   }
 
-  /** A choice for this bucket found nobody: in this pass, so would the next of its conversations. */
-  markStarved(bucket: Bucket): void {
-    bucket.starved = true;
-    this.starved.push(bucket);
+  /** A choice for this kind found nobody: in this pass, so would the next of its conversations. */
+  markStarved(kind: Kind): void {
+    kind.starved = true;
+    this.starved.push(kind);
   }
 
   delete(conversation: WaitingConversation): void {
@@ -128,9 +148,10 @@ export class WaitingList {
   }
 
   private drop(bucket: Bucket): void {
-    this.buckets.delete(bucket.key);
-    const registry = this.registry(bucket.tenant, bucket.media);
-    const skills = skillsKey(bucket.requirements.skills);
+    const { kind } = bucket;
+    this.buckets.delete(kind.key);
+    const registry = this.registry(kind.tenant, kind.media);
+    const skills = skillsKey(kind.requirements.skills);
     const set = registry.sets.get(skills);
     set?.delete(bucket);
     if (set?.size === 0) registry.sets.delete(skills);
@@ -144,7 +165,7 @@ export class WaitingList {
   head(bucket: Bucket, now: number): Head | undefined {
     const conversation = bucket.list.first();
     if (!conversation) return undefined;
-    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
+    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.kind.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
   }
 
   /**
