@@ -2,7 +2,7 @@ import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { AgentBits } from './agent-bits.ts';
-import { SortedList } from './sorted-list.ts';
+import { OrderedAgents } from './ordered-agents.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
@@ -22,16 +22,6 @@ export interface AgentRecord {
  * agent in an order is exactly the agent the method prefers.
  */
 export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
-
-/**
- * Agents in an order: every agent with a free slot for the list's media type, and maybe
- * some that have none any more — they are removed when a walk meets them (`prune`), so
- * taking a slot costs nothing here and freeing one inserts only an agent not listed.
- */
-export interface OrderedAgents {
-  readonly list: SortedList<AgentRecord>;
-  readonly members: Set<AgentRecord>;
-}
 
 interface OrderedLists {
   byMethod: Map<AgentOrder, OrderedAgents>;
@@ -141,8 +131,7 @@ export class AgentIndex {
   /** Takes out of an ordered list the agents a walk met without a free slot (they come back when they have one). */
   prune(ordered: OrderedAgents, media: MediaType, met: readonly AgentRecord[]): void {
     for (const record of met) {
-      if (this.room(record, media) > 0 || !ordered.members.delete(record)) continue;
-      ordered.list.delete(record);
+      if (this.room(record, media) <= 0) ordered.remove(record);
     }
   }
 
@@ -174,7 +163,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
-      ordered = { list: new SortedList(comparator(keyOf(order))), members: new Set() };
+      ordered = new OrderedAgents(keyOf(order));
       for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
       lists.byMethod.set(order, ordered);
     }
@@ -186,7 +175,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
-      ordered = { list: new SortedList(comparator((r) => r.view.skills.get(skill) ?? 0)), members: new Set() };
+      ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
       for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
       lists.bySkill.set(skill, ordered);
     }
@@ -278,14 +267,17 @@ export class AgentIndex {
   }
 }
 
+/**
+ * Agents in an order: every agent with a free slot for the list's media type, and maybe
+ * some that have none any more — they are removed when a walk meets them (`prune`), so
+ * taking a slot costs nothing here and freeing one inserts only an agent not listed.
+ */
 function enlist(ordered: OrderedAgents, record: AgentRecord): void {
-  if (ordered.members.has(record)) return;
-  ordered.members.add(record);
-  ordered.list.insert(record);
+  ordered.add(record);
 }
 
 function unlist(ordered: OrderedAgents, record: AgentRecord): void {
-  if (ordered.members.delete(record)) ordered.list.delete(record);
+  ordered.remove(record);
 }
 
 function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
@@ -318,15 +310,6 @@ function keyOf(order: AgentOrder): (record: AgentRecord) => number {
     case 'best-skills':
       return (r) => r.meanSkill;
   }
-}
-
-function comparator(key: (record: AgentRecord) => number): (a: AgentRecord, b: AgentRecord) => number {
-  return (a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return ka > kb ? -1 : 1;
-    return tieBreak(a.view, b.view);
-  };
 }
 
 /** The tie-break every method shares: idle longer first, then by id. */

@@ -211,7 +211,7 @@ export class Scheduler {
       queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
     const pushHead = (bucket: Bucket) => {
       const head = this.ready.head(bucket, now);
-      if (head) queue.insert({ ...head, bucket, changed: false, seq: seq++ });
+      if (head) queue.insert({ conversation: head.conversation, urgency: head.urgency, enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
     for (const id of this.changed) {
