@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RoutingMethods, type RoutingMethod } from '../config/index.ts';
 import { AgentIndex } from './agent-index.ts';
-import { COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool } from './agent-choice.ts';
+import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool } from './agent-choice.ts';
 import type { AgentView } from './agent-view.ts';
 import { requirementsOf } from './requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
@@ -105,5 +105,7 @@ describe('chooseAgent', () => {
   it('is described with its threshold in docs/resources.md', async () => {
     const docs = (await readFile(new URL('../../docs/resources.md', import.meta.url), 'utf8')).replace(/\s+/g, ' ');
     expect(docs).toContain(`when at most ${COMPARED_ONE_BY_ONE} agents have a free slot and every required skill it compares those`);
+    expect(docs).toContain(`more than ${WALK_STEPS_PER_AGENT} agents per skilled free agent`);
+    expect(docs).toContain(`with at most ${BEST_OF_SKILLS_COMPARED.toLocaleString('en-US')} such agents`);
   });
 });
