@@ -31,7 +31,7 @@ export interface Kind {
 export interface Bucket {
   readonly kind: Kind;
   readonly requirements: Requirements;
-  readonly list: SortedList<WaitingConversation>;
+  readonly list: SortedList<Placed>;
   size: number;
 }
 
@@ -40,14 +40,19 @@ export interface Head extends Urgent {
   conversation: WaitingConversation;
 }
 
+/** A conversation in its bucket, with its rank (computed once: it never changes). */
+interface Placed {
+  readonly conversation: WaitingConversation;
+  readonly rank: number;
+  readonly bucket: Bucket;
+}
+
 /** Serving order within a queue: higher rank, then waiting longer, then by id. */
-function byRank(aging: QueueConfig['aging'] | undefined): (a: WaitingConversation, b: WaitingConversation) => number {
-  return (a, b) => {
-    const ra = rankOf(a.priority, a.enqueuedAt, aging);
-    const rb = rankOf(b.priority, b.enqueuedAt, aging);
-    if (ra !== rb) return ra > rb ? -1 : 1;
-    return a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  };
+function byRank(a: Placed, b: Placed): number {
+  if (a.rank !== b.rank) return a.rank > b.rank ? -1 : 1;
+  const x = a.conversation;
+  const y = b.conversation;
+  return x.enqueuedAt - y.enqueuedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 }
 
 /**
@@ -58,7 +63,7 @@ function byRank(aging: QueueConfig['aging'] | undefined): (a: WaitingConversatio
  */
 export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly bucketOf = new Map<string, Bucket>();
+  private readonly placed = new Map<string, Placed>();
   private readonly kinds = new Map<string, Kind>();
   /** Each conversation version's kind (found once: its key sorts its skills). */
   private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
@@ -108,11 +113,11 @@ export class WaitingList {
   }
 
   add(conversation: WaitingConversation): Bucket {
-    if (this.bucketOf.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
+    if (this.placed.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
     const kind = this.kindOf(conversation);
     let bucket = this.buckets.get(kind.key);
     if (!bucket) {
-      bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank(kind.aging)), size: 0 };
+      bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank), size: 0 };
       this.buckets.set(kind.key, bucket);
       const registry = this.registry(kind.tenant, kind.media);
       const skills = skillsKey(kind.requirements.skills);
@@ -120,9 +125,10 @@ export class WaitingList {
       registry.sets.set(skills, set.add(bucket));
       registry.widest = Math.max(registry.widest, kind.requirements.skills.length);
     }
-    bucket.list.insert(conversation);
+    const placed: Placed = { conversation, rank: rankOf(conversation.priority, conversation.enqueuedAt, kind.aging), bucket };
+    bucket.list.insert(placed);
     bucket.size++;
-    this.bucketOf.set(conversation.id, bucket);
+    this.placed.set(conversation.id, placed);
     return bucket;
   }
 
@@ -139,10 +145,11 @@ export class WaitingList {
   }
 
   delete(conversation: WaitingConversation): void {
-    const bucket = this.bucketOf.get(conversation.id);
-    if (!bucket) return;
-    this.bucketOf.delete(conversation.id);
-    if (!bucket.list.delete(conversation)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
+    const placed = this.placed.get(conversation.id);
+    if (!placed) return;
+    const { bucket } = placed;
+    this.placed.delete(conversation.id);
+    if (!bucket.list.delete(placed)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
     bucket.size--;
     if (bucket.size === 0) this.drop(bucket);
   }
@@ -158,12 +165,12 @@ export class WaitingList {
   }
 
   bucket(conversationId: string): Bucket | undefined {
-    return this.bucketOf.get(conversationId);
+    return this.placed.get(conversationId)?.bucket;
   }
 
   /** The most urgent conversation of a bucket now: its first, with its urgency at `now`. */
   head(bucket: Bucket, now: number): Head | undefined {
-    const conversation = bucket.list.first();
+    const conversation = bucket.list.first()?.conversation;
     if (!conversation) return undefined;
     return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.kind.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
   }
