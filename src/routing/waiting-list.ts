@@ -65,8 +65,8 @@ export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
   private readonly placed = new Map<string, Placed>();
   private readonly kinds = new Map<string, Kind>();
-  /** Each conversation version's kind (found once: its key sorts its skills). */
-  private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
+  /** Each waiting conversation's kind, for the version it was found for (found once: its key sorts its skills). */
+  private readonly kindById = new Map<string, { version: WaitingConversation; kind: Kind }>();
   private starved: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
@@ -82,10 +82,10 @@ export class WaitingList {
 
   /** What conversations like this one need (its target aside). */
   kindOf(conversation: WaitingConversation): Kind {
-    let kind = this.kindOfVersion.get(conversation);
-    if (kind && this.kinds.get(kind.key) === kind) return kind;
+    const known = this.kindById.get(conversation.id);
+    if (known && known.version === conversation && this.kinds.get(known.kind.key) === known.kind) return known.kind;
     const key = bucketKey(conversation);
-    kind = this.kinds.get(key);
+    let kind = this.kinds.get(key);
     if (!kind) {
       kind = {
         key,
@@ -98,8 +98,16 @@ export class WaitingList {
       };
       this.kinds.set(key, kind);
     }
-    this.kindOfVersion.set(conversation, kind);
+    if (known) {
+      known.version = conversation;
+      known.kind = kind;
+    } else this.kindById.set(conversation.id, { version: conversation, kind });
     return kind;
+  }
+
+  /** The conversation stopped waiting: its kind need not be remembered. */
+  forget(conversationId: string): void {
+    this.kindById.delete(conversationId);
   }
 
   /** How many decided conversations of this one's kind wait already (they found nobody). */
