@@ -3,6 +3,7 @@ import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { AgentBits } from './agent-bits.ts';
 import { OrderedAgents } from './ordered-agents.ts';
+import { tenantMedia } from './pair-key.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
@@ -107,7 +108,7 @@ export class AgentIndex {
   /** The agent has no free slot left for this media type (its keys unchanged). */
   private leave(record: AgentRecord, media: MediaType): void {
     const { tenant, skills } = record.view;
-    remove(this.free, `${tenant}|${media}`, record);
+    remove(this.free, tenantMedia.of(tenant, media), record);
     const bySkill = this.skillSets(tenant, media);
     for (const skill of skills.keys()) remove(bySkill, skill, record);
     // The ordered lists keep it until a walk meets it.
@@ -116,10 +117,10 @@ export class AgentIndex {
   /** The agent has a free slot again for this media type (its keys unchanged). */
   private enter(record: AgentRecord, media: MediaType): void {
     const { tenant, skills } = record.view;
-    add(this.free, `${tenant}|${media}`, record);
+    add(this.free, tenantMedia.of(tenant, media), record);
     const bySkill = this.skillSets(tenant, media);
     for (const skill of skills.keys()) add(bySkill, skill, record);
-    const lists = this.ordered.get(`${tenant}|${media}`);
+    const lists = this.ordered.get(tenantMedia.of(tenant, media));
     if (!lists) return;
     for (const ordered of lists.byMethod.values()) enlist(ordered, record);
     for (const skill of skills.keys()) {
@@ -145,16 +146,16 @@ export class AgentIndex {
   }
 
   freeFor(tenant: string, media: MediaType): FreeSet {
-    return this.free.get(`${tenant}|${media}`) ?? empty;
+    return this.free.get(tenantMedia.of(tenant, media)) ?? empty;
   }
 
   freeWithSkill(tenant: string, media: MediaType, skill: string): FreeSet {
-    return this.freeBySkill.get(`${tenant}|${media}`)?.get(skill) ?? empty;
+    return this.freeBySkill.get(tenantMedia.of(tenant, media))?.get(skill) ?? empty;
   }
 
   private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
-    let sets = this.freeBySkill.get(`${tenant}|${media}`);
-    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map<string, FreeSet>()));
+    let sets = this.freeBySkill.get(tenantMedia.of(tenant, media));
+    if (!sets) this.freeBySkill.set(tenantMedia.of(tenant, media), (sets = new Map<string, FreeSet>()));
     return sets;
   }
 
@@ -183,8 +184,8 @@ export class AgentIndex {
   }
 
   private lists(tenant: string, media: MediaType): OrderedLists {
-    let lists = this.ordered.get(`${tenant}|${media}`);
-    if (!lists) this.ordered.set(`${tenant}|${media}`, (lists = { byMethod: new Map(), bySkill: new Map() }));
+    let lists = this.ordered.get(tenantMedia.of(tenant, media));
+    if (!lists) this.ordered.set(tenantMedia.of(tenant, media), (lists = { byMethod: new Map(), bySkill: new Map() }));
     return lists;
   }
 
@@ -231,7 +232,7 @@ export class AgentIndex {
     for (const media of MediaTypes) {
       const was = old !== undefined && roomOf(old, reserved, media) > 0;
       const is = roomOf(view, reserved, media) > 0;
-      const lists = this.ordered.get(`${tenant}|${media}`);
+      const lists = this.ordered.get(tenantMedia.of(tenant, media));
       if (old && lists) {
         for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
         for (const skill of old.skills.keys()) {
@@ -246,13 +247,13 @@ export class AgentIndex {
         const bySkill = this.skillSets(tenant, media);
         for (const skill of old.skills.keys()) remove(bySkill, skill, record);
       }
-      if (!is) remove(this.free, `${tenant}|${media}`, record);
+      if (!is) remove(this.free, tenantMedia.of(tenant, media), record);
     }
     record.view = view;
     record.meanSkill = newMean;
     for (const { media, was, is, lists } of plan) {
       if (!is) continue;
-      if (!was) add(this.free, `${tenant}|${media}`, record);
+      if (!was) add(this.free, tenantMedia.of(tenant, media), record);
       if (!was || !sameSkills) {
         const bySkill = this.skillSets(tenant, media);
         for (const skill of view.skills.keys()) add(bySkill, skill, record);

@@ -12,6 +12,7 @@ import { servingOrder, urgencyOf } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
 import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { tenantQueue } from './pair-key.ts';
 
 /** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
@@ -143,7 +144,7 @@ export class Scheduler {
    */
   replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
     const keep = new Set(conversations.map((c) => c.id));
-    for (const id of [...(this.byQueue.get(`${tenant}/${queue}`) ?? [])]) {
+    for (const id of [...(this.byQueue.get(tenantQueue.of(tenant, queue)) ?? [])]) {
       const c = this.waiting.get(id);
       if (c && !keep.has(id)) this.conversationChanged(c, false);
     }
@@ -331,7 +332,7 @@ export class Scheduler {
   /** Records a waiting conversation (ready or not). */
   private keep(c: WaitingConversation): void {
     this.waiting.set(c.id, c);
-    const q = `${c.tenant}/${c.queue}`;
+    const q = tenantQueue.of(c.tenant, c.queue);
     this.queuesSeen.add(q);
     let ids = this.byQueue.get(q);
     if (!ids) this.byQueue.set(q, (ids = new Set()));
@@ -343,7 +344,7 @@ export class Scheduler {
   private forget(c: WaitingConversation): void {
     this.makeUnready(c);
     this.waiting.delete(c.id);
-    const q = `${c.tenant}/${c.queue}`;
+    const q = tenantQueue.of(c.tenant, c.queue);
     const ids = this.byQueue.get(q);
     ids?.delete(c.id);
     if (ids?.size === 0) this.byQueue.delete(q);
@@ -402,7 +403,7 @@ export class Scheduler {
   }
 
   private queueConfig(tenant: string, queue: string): QueueConfig | undefined {
-    const k = `${tenant}/${queue}`;
+    const k = tenantQueue.of(tenant, queue);
     let cached = this.queues.get(k);
     if (!cached) {
       const config = this.options.queue?.(tenant, queue);

@@ -6,6 +6,7 @@ import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
 import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { tenantMedia } from './pair-key.ts';
 
 /**
  * What a group of waiting conversations needs of an agent: same tenant, queue, media
@@ -190,7 +191,7 @@ export class WaitingList {
    * checking every group.
    */
   bucketsFor(agent: AgentView, media: MediaType, into: Set<Bucket>): void {
-    const registry = this.bySkills.get(`${agent.tenant}|${media}`);
+    const registry = this.bySkills.get(tenantMedia.of(agent.tenant, media));
     if (!registry) return;
     const consider = (buckets: Set<Bucket> | undefined) => {
       for (const bucket of buckets ?? []) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
@@ -204,7 +205,7 @@ export class WaitingList {
   }
 
   private registry(tenant: string, media: MediaType) {
-    const k = `${tenant}|${media}`;
+    const k = tenantMedia.of(tenant, media);
     let registry = this.bySkills.get(k);
     if (!registry) this.bySkills.set(k, (registry = { sets: new Map(), widest: 0 }));
     return registry;
