@@ -24,6 +24,12 @@ export interface AgentRecord {
  */
 export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
 
+/**
+ * The orders of one tenant and media type. Each holds every agent with a free slot for
+ * the media type, and maybe some that have none any more — they are removed when a walk
+ * meets them (`prune`), so taking a slot costs nothing here and freeing one inserts only
+ * an agent not listed.
+ */
 interface OrderedLists {
   byMethod: Map<AgentOrder, OrderedAgents>;
   bySkill: Map<string, OrderedAgents>;
@@ -268,11 +274,6 @@ export class AgentIndex {
   }
 }
 
-/**
- * Agents in an order: every agent with a free slot for the list's media type, and maybe
- * some that have none any more — they are removed when a walk meets them (`prune`), so
- * taking a slot costs nothing here and freeing one inserts only an agent not listed.
- */
 function enlist(ordered: OrderedAgents, record: AgentRecord): void {
   ordered.add(record);
 }
