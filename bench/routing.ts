@@ -124,7 +124,9 @@ export function runScheduler(naive: boolean) {
       scheduler.agentChanged(next);
       const conversation = byId.get(o.conversationId) as WaitingConversation;
       scheduler.conversationChanged(conversation, false);
-      busy.set(o.agentId, [...(busy.get(o.agentId) ?? []), { conversation, media: o.media }]);
+      let held = busy.get(o.agentId);
+      if (!held) busy.set(o.agentId, (held = []));
+      held.push({ conversation, media: o.media });
       byIdPlaced.add(o.conversationId);
     }
     const count = offers.length;

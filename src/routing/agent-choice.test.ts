@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RoutingMethods, type RoutingMethod } from '../config/index.ts';
 import { AgentIndex } from './agent-index.ts';
-import { COMPARED_ONE_BY_ONE, chooseAgent, choosePool } from './agent-choice.ts';
+import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool } from './agent-choice.ts';
 import type { AgentView } from './agent-view.ts';
 import { requirementsOf } from './requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
@@ -86,8 +86,26 @@ describe('chooseAgent', () => {
     expect(compared).toBeGreaterThan(200);
   });
 
+  it('gives up a walk that meets mostly agents without the skills, and compares the skilled ones: the same agent as a scan', () => {
+    const index = new AgentIndex();
+    // Free agents without the skill idle longest: they stay at the front of the longest-idle order.
+    for (let i = 0; i < 2_000; i++) index.set({ ...agent(`plain-${i}`, t0 - 1_000_000 + i, 3, 3), skills: new Map([['a', 3]]) });
+    for (let i = 0; i < 60; i++) index.set({ ...agent(`rare-${i}`, t0 - 500_000 + ((i * 7) % 60), 3, 3), skills: new Map([['rare', 2]]) });
+    const conversation = conversationNeeding(['rare']);
+    const requirements = requirementsOf(conversation, undefined, t0, () => true);
+    // 60 skilled agents are more than are compared one by one; 2,000 agents ahead of them are more than a walk takes.
+    expect(60).toBeGreaterThan(COMPARED_ONE_BY_ONE);
+    expect(2_000).toBeGreaterThan(60 * WALK_STEPS_PER_AGENT);
+    const walked = chooseAgent(index, conversation, requirements, 'longest-idle', t0);
+    const scanned = choosePool(index, index.all(), conversation, requirements, 'longest-idle', t0);
+    expect(walked.record?.view.id).toBe('rare-0');
+    expect(walked).toEqual(scanned);
+  });
+
   it('is described with its threshold in docs/resources.md', async () => {
     const docs = (await readFile(new URL('../../docs/resources.md', import.meta.url), 'utf8')).replace(/\s+/g, ' ');
     expect(docs).toContain(`when at most ${COMPARED_ONE_BY_ONE} agents have a free slot and every required skill it compares those`);
+    expect(docs).toContain(`more than ${WALK_STEPS_PER_AGENT} agents per skilled free agent`);
+    expect(docs).toContain(`with at most ${BEST_OF_SKILLS_COMPARED.toLocaleString('en-US')} such agents`);
   });
 });

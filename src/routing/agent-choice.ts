@@ -24,6 +24,18 @@ interface Candidate {
 
 /** Up to this many agents free with every required skill are compared one by one; more are walked in the method's order (docs/resources.md §7 says so). */
 export const COMPARED_ONE_BY_ONE = 48;
+/**
+ * Best-skills over several skills compares up to this many agents free with every required
+ * skill one by one: with proficiencies of 1 to 5, many agents tie on each skill, and reading
+ * the per-skill orders in step until the threshold is passed reads more agents than that.
+ */
+export const BEST_OF_SKILLS_COMPARED = 1024;
+/**
+ * A walk in a method's order gives up after this many agents per agent free with every
+ * required skill, and compares those instead: an agent compared costs about as much as
+ * this many agents stepped over.
+ */
+export const WALK_STEPS_PER_AGENT = 32;
 let scratch = new Uint32Array(0);
 
 /**
@@ -51,23 +63,26 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   const bits = scratch.subarray(0, words);
   const count = intersect(sets, bits);
   if (count === 0) return { record: undefined, candidates: 0, score: undefined };
-  if (count <= few) {
-    const pool: AgentRecord[] = [];
-    forEachSlot(bits, (slot) => pool.push(index.recordAt(tenant, slot)));
-    return choosePool(index, pool, conversation, requirements, method, now);
-  }
-  if (method === 'best-skills' && skills.length > 1) return bestOfSkills(index, conversation, requirements, bits, now);
+  const compareAll = () => choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+  if (count <= few) return compareAll();
+  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, requirements, bits, now) : compareAll();
 
   const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
-  const cursor = ordered.list.cursor();
+  const cursor = ordered.cursor();
   const busy: AgentRecord[] = [];
   const free = index.freeFor(tenant, media).bits.words;
   const declinedBy = conversation.declinedBy;
   let fallback: AgentRecord | undefined;
   let candidates = 0;
   let chosen: AgentRecord | undefined;
+  // Agents free without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
+  let steps = WALK_STEPS_PER_AGENT * count;
   // The bits say who is free with the skills; the walk ends once it has met them all.
   for (let record = cursor.next(), met = 0; record && met < count; record = cursor.next()) {
+    if (--steps < 0) {
+      index.prune(ordered, media, busy);
+      return compareAll();
+    }
     if (!has(bits, record.slot)) {
       if (!has(free, record.slot)) busy.push(record);
       continue;
@@ -86,21 +101,42 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
 }
 
+function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {
+  const records: AgentRecord[] = [];
+  forEachSlot(bits, (slot) => records.push(index.recordAt(tenant, slot)));
+  return records;
+}
+
 /** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */
 export function choosePool(index: AgentIndex, pool: Iterable<AgentRecord>, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number): Choice {
-  let best: Candidate | undefined;
+  // The best so far, kept as plain values: this loop runs for every agent compared.
+  let best: AgentRecord | undefined;
+  let bestScore = 0;
+  let bestDeclined = false;
   let candidates = 0;
+  const declinedBy = conversation.declinedBy;
   for (const record of pool) {
     if (index.room(record, conversation.mediaType) <= 0 || !qualifies(record.view, conversation.tenant, requirements)) continue;
     candidates++;
     const rank = requirements.target ? -requirements.target.agents.indexOf(record.view.id) : score(method as RoutingMethod, record.view, requirements.skills, now);
-    const candidate = { record, score: rank, declined: conversation.declinedBy.includes(record.view.id) };
-    if (!best || (best.declined && !candidate.declined) || (best.declined === candidate.declined && beats(asAgent(candidate), asAgent(best)))) best = candidate;
+    const declined = declinedBy.length > 0 && declinedBy.includes(record.view.id);
+    if (!best || (bestDeclined && !declined) || (bestDeclined === declined && outranks(rank, record.view, bestScore, best.view))) {
+      best = record;
+      bestScore = rank;
+      bestDeclined = declined;
+    }
   }
-  return { record: best?.record, candidates, score: best?.score };
+  return { record: best, candidates, score: best && bestScore };
 }
 
 const asAgent = (c: Candidate) => ({ agent: c.record.view, score: c.score });
+
+/** `beats`, on plain values: higher score, then idle longer, then id. */
+function outranks(score: number, agent: AgentRecord['view'], otherScore: number, other: AgentRecord['view']): boolean {
+  if (score !== otherScore) return score > otherScore;
+  if (agent.lastActivityAt !== other.lastActivityAt) return agent.lastActivityAt < other.lastActivityAt;
+  return agent.id < other.id;
+}
 
 /** Members listed by id only (no selector): then they are the only possible candidates. */
 function listedMembers(index: AgentIndex, tenant: string, requirements: Requirements): AgentRecord[] | undefined {
@@ -121,7 +157,7 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requ
   const { tenant, mediaType: media } = conversation;
   const skills = requirements.skills;
   const lists = skills.map((skill) => index.skillList(tenant, media, skill));
-  const cursors = lists.map((ordered) => ordered.list.cursor());
+  const cursors = lists.map((ordered) => ordered.cursor());
   const busy: AgentRecord[][] = lists.map(() => []);
   const free = index.freeFor(tenant, media).bits.words;
   const last: AgentRecord[] = [];

@@ -2,7 +2,8 @@ import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { AgentBits } from './agent-bits.ts';
-import { SortedList } from './sorted-list.ts';
+import { OrderedAgents } from './ordered-agents.ts';
+import { tenantMedia } from './pair-key.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
@@ -24,15 +25,11 @@ export interface AgentRecord {
 export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
 
 /**
- * Agents in an order: every agent with a free slot for the list's media type, and maybe
- * some that have none any more — they are removed when a walk meets them (`prune`), so
- * taking a slot costs nothing here and freeing one inserts only an agent not listed.
+ * The orders of one tenant and media type. Each holds every agent with a free slot for
+ * the media type, and maybe some that have none any more — they are removed when a walk
+ * meets them (`prune`), so taking a slot costs nothing here and freeing one inserts only
+ * an agent not listed.
  */
-export interface OrderedAgents {
-  readonly list: SortedList<AgentRecord>;
-  readonly members: Set<AgentRecord>;
-}
-
 interface OrderedLists {
   byMethod: Map<AgentOrder, OrderedAgents>;
   bySkill: Map<string, OrderedAgents>;
@@ -117,7 +114,7 @@ export class AgentIndex {
   /** The agent has no free slot left for this media type (its keys unchanged). */
   private leave(record: AgentRecord, media: MediaType): void {
     const { tenant, skills } = record.view;
-    remove(this.free, `${tenant}|${media}`, record);
+    remove(this.free, tenantMedia.of(tenant, media), record);
     const bySkill = this.skillSets(tenant, media);
     for (const skill of skills.keys()) remove(bySkill, skill, record);
     // The ordered lists keep it until a walk meets it.
@@ -126,10 +123,10 @@ export class AgentIndex {
   /** The agent has a free slot again for this media type (its keys unchanged). */
   private enter(record: AgentRecord, media: MediaType): void {
     const { tenant, skills } = record.view;
-    add(this.free, `${tenant}|${media}`, record);
+    add(this.free, tenantMedia.of(tenant, media), record);
     const bySkill = this.skillSets(tenant, media);
     for (const skill of skills.keys()) add(bySkill, skill, record);
-    const lists = this.ordered.get(`${tenant}|${media}`);
+    const lists = this.ordered.get(tenantMedia.of(tenant, media));
     if (!lists) return;
     for (const ordered of lists.byMethod.values()) enlist(ordered, record);
     for (const skill of skills.keys()) {
@@ -141,8 +138,7 @@ export class AgentIndex {
   /** Takes out of an ordered list the agents a walk met without a free slot (they come back when they have one). */
   prune(ordered: OrderedAgents, media: MediaType, met: readonly AgentRecord[]): void {
     for (const record of met) {
-      if (this.room(record, media) > 0 || !ordered.members.delete(record)) continue;
-      ordered.list.delete(record);
+      if (this.room(record, media) <= 0) ordered.remove(record);
     }
   }
 
@@ -156,16 +152,16 @@ export class AgentIndex {
   }
 
   freeFor(tenant: string, media: MediaType): FreeSet {
-    return this.free.get(`${tenant}|${media}`) ?? empty;
+    return this.free.get(tenantMedia.of(tenant, media)) ?? empty;
   }
 
   freeWithSkill(tenant: string, media: MediaType, skill: string): FreeSet {
-    return this.freeBySkill.get(`${tenant}|${media}`)?.get(skill) ?? empty;
+    return this.freeBySkill.get(tenantMedia.of(tenant, media))?.get(skill) ?? empty;
   }
 
   private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
-    let sets = this.freeBySkill.get(`${tenant}|${media}`);
-    if (!sets) this.freeBySkill.set(`${tenant}|${media}`, (sets = new Map<string, FreeSet>()));
+    let sets = this.freeBySkill.get(tenantMedia.of(tenant, media));
+    if (!sets) this.freeBySkill.set(tenantMedia.of(tenant, media), (sets = new Map<string, FreeSet>()));
     return sets;
   }
 
@@ -174,7 +170,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
-      ordered = { list: new SortedList(comparator(keyOf(order))), members: new Set() };
+      ordered = new OrderedAgents(keyOf(order));
       for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
       lists.byMethod.set(order, ordered);
     }
@@ -186,7 +182,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
-      ordered = { list: new SortedList(comparator((r) => r.view.skills.get(skill) ?? 0)), members: new Set() };
+      ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
       for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
       lists.bySkill.set(skill, ordered);
     }
@@ -194,8 +190,8 @@ export class AgentIndex {
   }
 
   private lists(tenant: string, media: MediaType): OrderedLists {
-    let lists = this.ordered.get(`${tenant}|${media}`);
-    if (!lists) this.ordered.set(`${tenant}|${media}`, (lists = { byMethod: new Map(), bySkill: new Map() }));
+    let lists = this.ordered.get(tenantMedia.of(tenant, media));
+    if (!lists) this.ordered.set(tenantMedia.of(tenant, media), (lists = { byMethod: new Map(), bySkill: new Map() }));
     return lists;
   }
 
@@ -242,7 +238,7 @@ export class AgentIndex {
     for (const media of MediaTypes) {
       const was = old !== undefined && roomOf(old, reserved, media) > 0;
       const is = roomOf(view, reserved, media) > 0;
-      const lists = this.ordered.get(`${tenant}|${media}`);
+      const lists = this.ordered.get(tenantMedia.of(tenant, media));
       if (old && lists) {
         for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
         for (const skill of old.skills.keys()) {
@@ -257,13 +253,13 @@ export class AgentIndex {
         const bySkill = this.skillSets(tenant, media);
         for (const skill of old.skills.keys()) remove(bySkill, skill, record);
       }
-      if (!is) remove(this.free, `${tenant}|${media}`, record);
+      if (!is) remove(this.free, tenantMedia.of(tenant, media), record);
     }
     record.view = view;
     record.meanSkill = newMean;
     for (const { media, was, is, lists } of plan) {
       if (!is) continue;
-      if (!was) add(this.free, `${tenant}|${media}`, record);
+      if (!was) add(this.free, tenantMedia.of(tenant, media), record);
       if (!was || !sameSkills) {
         const bySkill = this.skillSets(tenant, media);
         for (const skill of view.skills.keys()) add(bySkill, skill, record);
@@ -279,13 +275,11 @@ export class AgentIndex {
 }
 
 function enlist(ordered: OrderedAgents, record: AgentRecord): void {
-  if (ordered.members.has(record)) return;
-  ordered.members.add(record);
-  ordered.list.insert(record);
+  ordered.add(record);
 }
 
 function unlist(ordered: OrderedAgents, record: AgentRecord): void {
-  if (ordered.members.delete(record)) ordered.list.delete(record);
+  ordered.remove(record);
 }
 
 function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
@@ -318,15 +312,6 @@ function keyOf(order: AgentOrder): (record: AgentRecord) => number {
     case 'best-skills':
       return (r) => r.meanSkill;
   }
-}
-
-function comparator(key: (record: AgentRecord) => number): (a: AgentRecord, b: AgentRecord) => number {
-  return (a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return ka > kb ? -1 : 1;
-    return tieBreak(a.view, b.view);
-  };
 }
 
 /** The tie-break every method shares: idle longer first, then by id. */

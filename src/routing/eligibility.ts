@@ -21,10 +21,15 @@ export function qualifies(agent: AgentView, tenant: string, req: Requirements): 
     if (!req.target.agents.includes(agent.id)) return false;
     if (req.targetBypassesRules) return true;
   }
-  if (!req.members.some((m) => isMember(m, agent))) return false;
+  if (!isMemberOfAny(req.members, agent)) return false;
   for (const skill of req.skills) {
     const proficiency = agent.skills.get(skill);
     if (proficiency === undefined || proficiency < req.minProficiency(skill)) return false;
   }
   return !req.language || agent.languages.has(req.language);
+}
+
+function isMemberOfAny(members: Requirements['members'], agent: AgentView): boolean {
+  for (const m of members) if (isMember(m, agent)) return true;
+  return false;
 }

@@ -331,21 +331,38 @@ describe('Scheduler', () => {
     expect(offers.map((o) => `${o.request.conversationId}->${o.agentId}`)).toEqual(['c1->a', 'c1->a', 'c2->a']);
   });
 
-  it('serves by urgency at the time of the pass: aging moves the order with the clock, nothing re-sorted', () => {
+  it.each([
+    [20_000, 'slow-high'],
+    [40_000, 'fast-low'],
+  ])('serves queues that age at different rates by their urgency at the time of the pass (after %i ms: %s)', (elapsed, first) => {
     let now = t0;
     const registry = new ConfigRegistry();
-    registry.apply([QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'support', namespace: 'acme' }, spec: { aging: { every: '10s', step: 1 } } })]);
+    const queue = (name: string, aging: { every: string; step: number }) => QueueResource.parse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name, namespace: 'acme' }, spec: { aging } });
+    registry.apply([queue('fast', { every: '10s', step: 1 }), queue('slow', { every: '60s', step: 0 })]);
     const offers: string[] = [];
     const scheduler = new Scheduler({ offer: (_t, _a, r) => offers.push(r.conversationId), queue: (t, n) => registry.queue(t, n), now: () => now });
     scheduler.agentChanged(agent('a', { offerable: { message: 0 } }));
-    scheduler.conversationChanged(waiting('high', { priority: 1, enqueuedAt: t0 }), true);
-    scheduler.conversationChanged(waiting('patient', { priority: 0, enqueuedAt: t0 - 5_000 }), true);
+    scheduler.conversationChanged(waiting('slow-high', { queue: 'slow', priority: 3, enqueuedAt: t0 }), true);
+    scheduler.conversationChanged(waiting('fast-low', { queue: 'fast', priority: 0, enqueuedAt: t0 }), true);
     scheduler.pass();
-    // At t0 + 5 s both are at 1 (high: 1 + 0 steps, patient: 0 + 1 step): the longer wait goes first.
-    now = t0 + 5_000;
+    // fast-low gains 1 per 10 s: 2 after 20 s (below 3), 4 after 40 s (above 3). Nothing was re-sorted meanwhile.
+    now = t0 + elapsed;
     scheduler.agentChanged(agent('a', { offerable: { message: 1 } }));
     scheduler.pass();
-    expect(offers).toEqual(['patient']);
+    expect(offers).toEqual([first]);
+  });
+
+  it('ages linearly: within a queue the order is fixed at arrival (priority × every / step − arrival)', () => {
+    const { scheduler, offers } = harness({ aging: { every: '10s', step: 2 } });
+    scheduler.agentChanged(agent('a', { offerable: { message: 0 } }));
+    // Ranks: high 1 × 5 s − 0 = 5 s; patient 0 − (−6 s) = 6 s; tie-breaks on rank: equal ranks by arrival.
+    scheduler.conversationChanged(waiting('high', { priority: 1, enqueuedAt: t0 }), true);
+    scheduler.conversationChanged(waiting('patient', { priority: 0, enqueuedAt: t0 - 6_000 }), true);
+    scheduler.conversationChanged(waiting('equal', { priority: 0, enqueuedAt: t0 - 5_000 }), true);
+    scheduler.pass();
+    scheduler.agentChanged(agent('a', { offerable: { message: 3 } }));
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['patient', 'equal', 'high']);
   });
 
   it('re-decides the conversations of a queue whose configuration changed, at the next pass', () => {

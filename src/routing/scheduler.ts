@@ -12,6 +12,7 @@ import { servingOrder, urgencyOf } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
 import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { tenantQueue } from './pair-key.ts';
 
 /** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
@@ -106,7 +107,10 @@ export class Scheduler {
     const flight = this.inFlight.get(id);
     if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(id, flight);
     if (previous) this.forget(previous);
-    if (!waiting) this.changed.delete(id);
+    if (!waiting) {
+      this.changed.delete(id);
+      this.ready.forget(id);
+    }
     else {
       this.keep(conversation);
       // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
@@ -140,7 +144,7 @@ export class Scheduler {
    */
   replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
     const keep = new Set(conversations.map((c) => c.id));
-    for (const id of [...(this.byQueue.get(`${tenant}/${queue}`) ?? [])]) {
+    for (const id of [...(this.byQueue.get(tenantQueue.of(tenant, queue)) ?? [])]) {
       const c = this.waiting.get(id);
       if (c && !keep.has(id)) this.conversationChanged(c, false);
     }
@@ -156,6 +160,7 @@ export class Scheduler {
         const flight = this.inFlight.get(id);
         if (flight) this.land(id, flight);
         this.forget(c);
+        this.ready.forget(id);
         this.changed.delete(id);
       }
     }
@@ -190,7 +195,7 @@ export class Scheduler {
       if (conversation && !this.inFlight.has(id)) this.place(conversation, now);
     }
     this.changed.clear();
-    this.ready.prune();
+    this.ready.endPass();
     this.reportWaiting();
   }
 
@@ -211,16 +216,15 @@ export class Scheduler {
       queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
     const pushHead = (bucket: Bucket) => {
       const head = this.ready.head(bucket, now);
-      if (head) queue.insert({ ...head, bucket, changed: false, seq: seq++ });
+      if (head) queue.insert({ conversation: head.conversation, urgency: head.urgency, enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
     for (const id of this.changed) {
       const conversation = this.waiting.get(id);
       if (!conversation || this.inFlight.has(id)) continue;
       if (!conversation.target || !this.requirements(conversation, now).target) {
-        const bucket = this.ready.bucketFor(conversation);
-        // Its bucket already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
-        if (bucket.size > 0) {
+        // Its kind already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
+        if (this.ready.waitingLike(conversation) > 0) {
           this.ready.add(conversation);
           this.changed.delete(id);
           continue;
@@ -255,15 +259,15 @@ export class Scheduler {
   /** The conversation chooses its agent and is offered to it; the agent, or undefined when nobody qualifies. */
   private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
     const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
-    const bucket = targeted?.target ? undefined : this.ready.bucketFor(conversation);
-    const requirements = bucket ? bucket.requirements : (targeted as Requirements);
+    const kind = targeted?.target ? undefined : this.ready.kindOf(conversation);
+    const requirements = kind ? kind.requirements : (targeted as Requirements);
     const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
     if (changed || gained.size > POOL_LIMIT) {
-      // Another conversation of its bucket found nobody in this pass: so would it.
-      if (bucket?.starved) return undefined;
+      // Another conversation of its kind found nobody in this pass: so would it.
+      if (kind?.starved) return undefined;
       const choice = chooseAgent(this.agents, conversation, requirements, method, now);
       if (!choice.record) {
-        if (bucket) this.ready.markStarved(bucket);
+        if (kind) this.ready.markStarved(kind);
         return undefined;
       }
       this.offer(conversation, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
@@ -328,7 +332,7 @@ export class Scheduler {
   /** Records a waiting conversation (ready or not). */
   private keep(c: WaitingConversation): void {
     this.waiting.set(c.id, c);
-    const q = `${c.tenant}/${c.queue}`;
+    const q = tenantQueue.of(c.tenant, c.queue);
     this.queuesSeen.add(q);
     let ids = this.byQueue.get(q);
     if (!ids) this.byQueue.set(q, (ids = new Set()));
@@ -340,7 +344,7 @@ export class Scheduler {
   private forget(c: WaitingConversation): void {
     this.makeUnready(c);
     this.waiting.delete(c.id);
-    const q = `${c.tenant}/${c.queue}`;
+    const q = tenantQueue.of(c.tenant, c.queue);
     const ids = this.byQueue.get(q);
     ids?.delete(c.id);
     if (ids?.size === 0) this.byQueue.delete(q);
@@ -394,11 +398,12 @@ export class Scheduler {
         this.makeUnready(this.waiting.get(id) as WaitingConversation);
         this.changed.add(id);
       }
+      this.ready.forgetQueue(cached.tenant, cached.name);
     }
   }
 
   private queueConfig(tenant: string, queue: string): QueueConfig | undefined {
-    const k = `${tenant}/${queue}`;
+    const k = tenantQueue.of(tenant, queue);
     let cached = this.queues.get(k);
     if (!cached) {
       const config = this.options.queue?.(tenant, queue);

@@ -4,25 +4,36 @@ import type { AgentView } from './agent-view.ts';
 import { qualifies } from './eligibility.ts';
 import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
+import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { tenantMedia } from './pair-key.ts';
 
 /**
- * Waiting conversations that need the same of an agent: same tenant, queue, media type,
- * ring, language and skills. One first-in-first-out list per priority: time moves
- * urgency but never the order within a priority, so nothing is re-sorted.
+ * What a group of waiting conversations needs of an agent: same tenant, queue, media
+ * type, ring, language and skills. Computed once per group and kept until the queue's
+ * configuration changes (deciding a conversation does not rebuild its requirements).
  */
-export interface Bucket {
+export interface Kind {
   readonly key: string;
   readonly tenant: string;
   readonly queue: string;
   readonly media: MediaType;
   readonly requirements: Requirements;
   readonly aging: QueueConfig['aging'] | undefined;
-  readonly byPriority: Map<number, SortedList<WaitingConversation>>;
-  size: number;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
+}
+
+/**
+ * The waiting conversations of one kind, in one list in serving order by a key fixed for
+ * each conversation's wait (`rankOf`): time moves urgency but never this order, so
+ * nothing is re-sorted and the head is always the most urgent.
+ */
+export interface Bucket {
+  readonly kind: Kind;
+  readonly requirements: Requirements;
+  readonly list: SortedList<Placed>;
+  size: number;
 }
 
 /** A conversation with its urgency now, as the scheduler serves them. */
@@ -30,7 +41,20 @@ export interface Head extends Urgent {
   conversation: WaitingConversation;
 }
 
-const byArrival = (a: WaitingConversation, b: WaitingConversation) => a.enqueuedAt - b.enqueuedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** A conversation in its bucket, with its rank (computed once: it never changes). */
+interface Placed {
+  readonly conversation: WaitingConversation;
+  readonly rank: number;
+  readonly bucket: Bucket;
+}
+
+/** Serving order within a queue: higher rank, then waiting longer, then by id. */
+function byRank(a: Placed, b: Placed): number {
+  if (a.rank !== b.rank) return a.rank > b.rank ? -1 : 1;
+  const x = a.conversation;
+  const y = b.conversation;
+  return x.enqueuedAt - y.enqueuedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+}
 
 /**
  * The waiting conversations already decided (no offer in flight, nobody eligible with a
@@ -40,11 +64,11 @@ const byArrival = (a: WaitingConversation, b: WaitingConversation) => a.enqueued
  */
 export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly bucketOf = new Map<string, Bucket>();
-  private created: Bucket[] = [];
-  /** Each conversation version's bucket key (computed once: sorting its skills is not free). */
-  private readonly keys = new WeakMap<WaitingConversation, string>();
-  private starved: Bucket[] = [];
+  private readonly placed = new Map<string, Placed>();
+  private readonly kinds = new Map<string, Kind>();
+  /** Each waiting conversation's kind, for the version it was found for (found once: its key sorts its skills). */
+  private readonly kindById = new Map<string, { version: WaitingConversation; kind: Kind }>();
+  private starved: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
 
@@ -57,92 +81,107 @@ export class WaitingList {
     private readonly agingOf: (tenant: string, queue: string) => QueueConfig['aging'] | undefined,
   ) {}
 
-  /** The bucket of conversations that need what this one needs (created empty if there is none). */
-  bucketFor(conversation: WaitingConversation): Bucket {
-    let key = this.keys.get(conversation);
-    if (key === undefined) this.keys.set(conversation, (key = bucketKey(conversation)));
-    let bucket = this.buckets.get(key);
-    if (bucket) return bucket;
-    const requirements = this.requirementsOf(conversation);
-    bucket = {
-      key,
-      tenant: conversation.tenant,
-      queue: conversation.queue,
-      media: conversation.mediaType,
-      requirements,
-      aging: this.agingOf(conversation.tenant, conversation.queue),
-      byPriority: new Map(),
-      size: 0,
-      starved: false,
-    };
-    this.buckets.set(key, bucket);
-    this.created.push(bucket);
-    const registry = this.registry(bucket.tenant, bucket.media);
-    const skills = skillsKey(requirements.skills);
-    const set = registry.sets.get(skills) ?? new Set();
-    registry.sets.set(skills, set.add(bucket));
-    registry.widest = Math.max(registry.widest, requirements.skills.length);
-    return bucket;
+  /** What conversations like this one need (its target aside). */
+  kindOf(conversation: WaitingConversation): Kind {
+    const known = this.kindById.get(conversation.id);
+    if (known && known.version === conversation && this.kinds.get(known.kind.key) === known.kind) return known.kind;
+    const key = bucketKey(conversation);
+    let kind = this.kinds.get(key);
+    if (!kind) {
+      kind = {
+        key,
+        tenant: conversation.tenant,
+        queue: conversation.queue,
+        media: conversation.mediaType,
+        requirements: this.requirementsOf(conversation),
+        aging: this.agingOf(conversation.tenant, conversation.queue),
+        starved: false,
+      };
+      this.kinds.set(key, kind);
+    }
+    if (known) {
+      known.version = conversation;
+      known.kind = kind;
+    } else this.kindById.set(conversation.id, { version: conversation, kind });
+    return kind;
+  }
+
+  /** The conversation stopped waiting: its kind need not be remembered. */
+  forget(conversationId: string): void {
+    this.kindById.delete(conversationId);
+  }
+
+  /** How many decided conversations of this one's kind wait already (they found nobody). */
+  waitingLike(conversation: WaitingConversation): number {
+    return this.buckets.get(this.kindOf(conversation).key)?.size ?? 0;
+  }
+
+  /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
+  forgetQueue(tenant: string, queue: string): void {
+    for (const [key, kind] of this.kinds) if (kind.tenant === tenant && kind.queue === queue) this.kinds.delete(key);
   }
 
   add(conversation: WaitingConversation): Bucket {
-    if (this.bucketOf.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
-    const bucket = this.bucketFor(conversation);
-    let list = bucket.byPriority.get(conversation.priority);
-    if (!list) bucket.byPriority.set(conversation.priority, (list = new SortedList(byArrival)));
-    list.insert(conversation);
+    if (this.placed.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
+    const kind = this.kindOf(conversation);
+    let bucket = this.buckets.get(kind.key);
+    if (!bucket) {
+      bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank), size: 0 };
+      this.buckets.set(kind.key, bucket);
+      const registry = this.registry(kind.tenant, kind.media);
+      const skills = skillsKey(kind.requirements.skills);
+      const set = registry.sets.get(skills) ?? new Set();
+      registry.sets.set(skills, set.add(bucket));
+      registry.widest = Math.max(registry.widest, kind.requirements.skills.length);
+    }
+    const placed: Placed = { conversation, rank: rankOf(conversation.priority, conversation.enqueuedAt, kind.aging), bucket };
+    bucket.list.insert(placed);
     bucket.size++;
-    this.bucketOf.set(conversation.id, bucket);
+    this.placed.set(conversation.id, placed);
     return bucket;
   }
 
-  /** The end of a pass: forgets the buckets created since that stayed empty, and who found nobody. */
-  prune(): void {
-    for (const bucket of this.created) if (bucket.size === 0 && this.buckets.get(bucket.key) === bucket) this.drop(bucket);
-    this.created = [];
-    for (const bucket of this.starved) bucket.starved = false;
+  /** The end of a pass: forgets who found nobody. */
+  endPass(): void {
+    for (const kind of this.starved) kind.starved = false;
     this.starved = [];
   }
 
-  /** A choice for this bucket found nobody: in this pass, so would the next of its conversations. */
-  markStarved(bucket: Bucket): void {
-    bucket.starved = true;
-    this.starved.push(bucket);
+  /** A choice for this kind found nobody: in this pass, so would the next of its conversations. */
+  markStarved(kind: Kind): void {
+    kind.starved = true;
+    this.starved.push(kind);
   }
 
   delete(conversation: WaitingConversation): void {
-    const bucket = this.bucketOf.get(conversation.id);
-    if (!bucket) return;
-    this.bucketOf.delete(conversation.id);
-    const list = bucket.byPriority.get(conversation.priority);
-    if (!list?.delete(conversation)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
+    const placed = this.placed.get(conversation.id);
+    if (!placed) return;
+    const { bucket } = placed;
+    this.placed.delete(conversation.id);
+    if (!bucket.list.delete(placed)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
     bucket.size--;
-    if (list.size === 0) bucket.byPriority.delete(conversation.priority);
     if (bucket.size === 0) this.drop(bucket);
   }
 
   private drop(bucket: Bucket): void {
-    this.buckets.delete(bucket.key);
-    const registry = this.registry(bucket.tenant, bucket.media);
-    const skills = skillsKey(bucket.requirements.skills);
+    const { kind } = bucket;
+    this.buckets.delete(kind.key);
+    const registry = this.registry(kind.tenant, kind.media);
+    const skills = skillsKey(kind.requirements.skills);
     const set = registry.sets.get(skills);
     set?.delete(bucket);
     if (set?.size === 0) registry.sets.delete(skills);
   }
 
   bucket(conversationId: string): Bucket | undefined {
-    return this.bucketOf.get(conversationId);
+    return this.placed.get(conversationId)?.bucket;
   }
 
-  /** The most urgent conversation of a bucket now: the best of the heads of its priorities. */
+  /** The most urgent conversation of a bucket now: its first, with its urgency at `now`. */
   head(bucket: Bucket, now: number): Head | undefined {
-    let best: Head | undefined;
-    for (const [priority, list] of bucket.byPriority) {
-      const conversation = list.first() as WaitingConversation;
-      const head = { conversation, urgency: urgencyOf(priority, conversation.enqueuedAt, bucket.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
-      if (!best || servingOrder(head, best) < 0) best = head;
-    }
-    return best;
+    const conversation = bucket.list.first()?.conversation;
+    if (!conversation) return undefined;
+    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.kind.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
   }
 
   /**
@@ -152,7 +191,7 @@ export class WaitingList {
    * checking every group.
    */
   bucketsFor(agent: AgentView, media: MediaType, into: Set<Bucket>): void {
-    const registry = this.bySkills.get(`${agent.tenant}|${media}`);
+    const registry = this.bySkills.get(tenantMedia.of(agent.tenant, media));
     if (!registry) return;
     const consider = (buckets: Set<Bucket> | undefined) => {
       for (const bucket of buckets ?? []) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
@@ -166,7 +205,7 @@ export class WaitingList {
   }
 
   private registry(tenant: string, media: MediaType) {
-    const k = `${tenant}|${media}`;
+    const k = tenantMedia.of(tenant, media);
     let registry = this.bySkills.get(k);
     if (!registry) this.bySkills.set(k, (registry = { sets: new Map(), widest: 0 }));
     return registry;
