@@ -73,18 +73,6 @@ export async function markPublished(db: Db, messageIds: readonly string[]): Prom
     .execute();
 }
 
-/** Copies attempts' outcomes onto their contacts (what a list export shows). */
-export async function copyOutcomes(db: Db, tenant: string, campaign: string, contactIds: readonly string[]): Promise<void> {
-  if (contactIds.length === 0) return;
-  await sql`
-    UPDATE contacts c
-       SET outcome = CASE a.status WHEN 'published' THEN 'sent' WHEN 'sending' THEN 'sent' ELSE a.status END,
-           outcome_reason = a.reason, outcome_at = now()
-      FROM campaign_attempts a
-     WHERE a.tenant = ${tenant} AND a.campaign = ${campaign} AND a.contact_id = ANY(${[...contactIds]}::text[])
-       AND c.tenant = a.tenant AND c.list_id = a.list_id AND c.contact_id = a.contact_id`.execute(db);
-}
-
 /** Attempt statuses a receipt may move on from: a message never goes back from delivered. */
 const movableBy: Record<DeliveryReceipt['status'], AttemptStatus[]> = {
   sent: ['sending', 'published'],

@@ -4,7 +4,7 @@ import { startConsumeLoop, type ConsumeLoop } from '../bus/index.ts';
 import { DeliveryReceipt, streams, subjects } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
-import { copyOutcomes, recordReceipt } from './attempts.ts';
+import { recordReceipt } from './attempts.ts';
 import { campaignDb } from './tables.ts';
 
 /** The durable consumer campaigns read receipts with (the router has its own: each sees every receipt). */
@@ -25,8 +25,7 @@ export async function startCampaignReceipts(nc: NatsConnection, db: Kysely<Datab
     async handle(msg) {
       const parsed = DeliveryReceipt.safeParse(msg.json());
       if (!parsed.success) return { ack: true };
-      const attempt = await recordReceipt(cdb, parsed.data);
-      if (attempt) await copyOutcomes(cdb, attempt.tenant, attempt.campaign, [attempt.contactId]);
+      await recordReceipt(cdb, parsed.data);
       return { ack: true };
     },
     onError: (err) => logger?.warn('campaign receipt not recorded', { error: String(err) }),

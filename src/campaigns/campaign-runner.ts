@@ -6,7 +6,7 @@ import { suppressionsAmong } from '../compliance/index.ts';
 import { subjects, type OutboundMessage } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
-import { copyOutcomes, markPublished, writeAttempts, type PlannedAttempt } from './attempts.ts';
+import { markPublished, writeAttempts, type PlannedAttempt } from './attempts.ts';
 import { claimCampaignLease, lockHeldRun, releaseCampaignLease, renewCampaignLease, stepLocked } from './campaign-runs.ts';
 import { LeaseLostError } from './errors.ts';
 import { Pacer } from './pacer.ts';
@@ -48,7 +48,7 @@ interface Candidate {
 }
 
 type BatchResult =
-  | { kind: 'sent'; messages: OutboundMessage[]; decided: string[] }
+  | { kind: 'sent'; messages: OutboundMessage[] }
   | { kind: 'idle'; state: CampaignState }
   | { kind: 'wait' }
   | { kind: 'done' };
@@ -108,37 +108,45 @@ export class CampaignRunner {
       await this.recover();
       let pacer: Pacer | undefined;
       let rate = 0;
-      for (;;) {
-        if (lost) return 'lease-lost';
-        if (this.shuttingDown) return 'shut-down';
-        const prepared = this.options.prepared();
-        if (!prepared) {
-          await this.sleep(this.tickMs);
-          continue;
+      let publishing: Promise<void> = Promise.resolve();
+      try {
+        for (;;) {
+          if (lost) return 'lease-lost';
+          if (this.shuttingDown) return 'shut-down';
+          const prepared = this.options.prepared();
+          if (!prepared) {
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          if (!pacer || rate !== prepared.messagesPerMinute) {
+            rate = prepared.messagesPerMinute;
+            pacer = new Pacer(rate);
+          }
+          const allowed = Math.min(pacer.available(), this.maxBatch);
+          if (allowed < 1) {
+            await this.sleep(Math.min(pacer.waitMs(), this.tickMs));
+            continue;
+          }
+          const result = await this.batch(prepared, allowed);
+          if (result.kind !== 'sent') await publishing;
+          if (result.kind === 'done') return 'completed';
+          if (result.kind === 'idle') {
+            if (result.state === 'stopped' || result.state === 'completed') return result.state;
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          if (result.kind === 'wait') {
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          pacer.spend(result.messages.length);
+          // The next batch is decided while this one is published: its attempts are stored
+          // already, so the order of the two cannot lose or repeat a contact.
+          await publishing;
+          publishing = this.publish(result.messages);
         }
-        if (!pacer || rate !== prepared.messagesPerMinute) {
-          rate = prepared.messagesPerMinute;
-          pacer = new Pacer(rate, this.tickMs);
-        }
-        const allowed = Math.min(pacer.available(), this.maxBatch);
-        if (allowed < 1) {
-          await this.sleep(Math.min(pacer.waitMs(), this.tickMs));
-          continue;
-        }
-        const result = await this.batch(prepared, allowed);
-        if (result.kind === 'done') return 'completed';
-        if (result.kind === 'idle') {
-          if (result.state === 'stopped' || result.state === 'completed') return result.state;
-          await this.sleep(this.tickMs);
-          continue;
-        }
-        if (result.kind === 'wait') {
-          await this.sleep(this.tickMs);
-          continue;
-        }
-        await this.publish(result.messages);
-        pacer.spend(result.messages.length);
-        await copyOutcomes(this.db, tenant, name, result.decided);
+      } finally {
+        await publishing;
       }
     } catch (err) {
       if (err instanceof LeaseLostError) return 'lease-lost';
@@ -179,7 +187,8 @@ export class CampaignRunner {
           .select('contact_id')
           .where('tenant', '=', tenant)
           .where('campaign', '=', name)
-          .where('status', '=', 'waiting')
+          // Sending: published by the batch in flight, not yet marked; done only once it is.
+          .where('status', 'in', ['waiting', 'sending'])
           .limit(1)
           .executeTakeFirst();
         if (waiting) return { kind: 'wait' };
@@ -194,7 +203,7 @@ export class CampaignRunner {
       const planned: PlannedAttempt[] = [];
       const messages = new Map<string, OutboundMessage>();
       for (const c of candidates) {
-        const decision = await this.decide(prepared, c, suppressed, now);
+        const decision = this.decide(prepared, c, suppressed, now);
         planned.push(decision.attempt);
         if (decision.message) messages.set(c.contactId, decision.message);
       }
@@ -214,7 +223,7 @@ export class CampaignRunner {
           .where('name', '=', name)
           .execute();
       }
-      return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m), decided: [...written] };
+      return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m) };
     });
   }
 
@@ -253,14 +262,14 @@ export class CampaignRunner {
     return found;
   }
 
-  private async decide(prepared: PreparedCampaign, c: Candidate, suppressed: Map<string, { reason: string }>, now: Date): Promise<{ attempt: PlannedAttempt; message?: OutboundMessage }> {
+  private decide(prepared: PreparedCampaign, c: Candidate, suppressed: Map<string, { reason: string }>, now: Date): { attempt: PlannedAttempt; message?: OutboundMessage } {
     const address = prepared.kind === 'sms' ? c.phone : c.email;
     const ids = c.attempt ?? { messageId: randomUUID(), conversationId: randomUUID() };
     const attempt = (status: PlannedAttempt['status'], reason: string | null, dueAt: Date | null = null): PlannedAttempt => ({ contactId: c.contactId, ...ids, address, status, reason, dueAt });
     if (address === null) return { attempt: attempt('skipped', prepared.kind === 'sms' ? 'no-phone' : 'no-email') };
     const suppression = suppressed.get(address);
     if (suppression) return { attempt: attempt('skipped', suppression.reason) };
-    const { zones } = await recipientZones({ time_zone: c.timeZone, phone: c.phone }, prepared.defaultZone);
+    const { zones } = recipientZones({ time_zone: c.timeZone, phone: c.phone }, prepared.defaultZone);
     const opening = nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now);
     if (opening === undefined) return { attempt: attempt('failed', 'no-sending-window') };
     if (opening.getTime() > now.getTime()) return { attempt: attempt('waiting', 'quiet-hours', opening) };

@@ -13,3 +13,4 @@ export * from './campaign-runner.ts';
 export * from './campaign-receipts.ts';
 export * from './campaign-service.ts';
 export * from './campaign-reply.ts';
+export * from './campaign-export.ts';

@@ -1,7 +1,8 @@
 /**
  * A token bucket for messages per minute: tokens accrue continuously at the rate, up to
- * a burst of one tick's worth, so a campaign never sends faster than its pacing over any
- * window longer than a tick. Monotonic time (`performance.now`), not the wall clock.
+ * a burst of one second's worth, so a campaign never sends faster than its pacing over
+ * any window of a second or more — whatever a batch takes to write and publish.
+ * Monotonic time (`performance.now`), not the wall clock.
  */
 export class Pacer {
   private tokens: number;
@@ -11,11 +12,10 @@ export class Pacer {
 
   constructor(
     messagesPerMinute: number,
-    tickMs: number,
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.perMs = messagesPerMinute / 60_000;
-    this.burst = Math.max(1, this.perMs * tickMs);
+    this.burst = Math.max(1, this.perMs * 1_000);
     this.tokens = 1;
     this.last = clock();
   }

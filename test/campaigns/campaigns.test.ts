@@ -5,9 +5,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, ensureStreams } from '../../src/bus/index.ts';
 import { addDncEntries, recordOptOut, saveDncList } from '../../src/compliance/index.ts';
-import { addContact, exportContactList, importContacts, saveContactList } from '../../src/contacts/index.ts';
+import { addContact, importContacts, saveContactList } from '../../src/contacts/index.ts';
 import {
   applyCampaignEvent,
+  exportCampaignOutcomes,
   campaignDb,
   campaignProgress,
   findCampaignReply,
@@ -67,7 +68,7 @@ const attempts = (tenant: string, name: string) => campaignDb(ctx.store.db).sele
 
 describe('a campaign run', () => {
   it('sends one templated message per contact, skips do-not-contact entries with the reason, records receipts and exports outcomes', async () => {
-    await makeList('t1', 'spring', 12, (i) => (i === 3 ? { first_name: '' } : {}));
+    await makeList('t1', 'spring', 12, (i): Record<string, string> => (i === 3 ? { first_name: '' } : {}));
     await saveDncList(ctx.store.db, { tenant: 't1', id: 'blocked', name: 'Blocked', channelKind: 'sms' });
     await addDncEntries(ctx.store.db, 't1', 'blocked', [{ address: phone(5) }, { address: phone(7) }], { source: 'test' });
     await start(campaignResources({ tenant: 't1', campaign: 'spring', listId: 'spring', doNotContact: ['blocked'] }));
@@ -87,9 +88,10 @@ describe('a campaign run', () => {
     const m0 = sent.find((m) => m.to.id === phone(0))!;
     expect(a0).toMatchObject({ message_id: m0.id, conversation_id: m0.conversationId, status: 'delivered', provider_status: 'sent', final_status: 'delivered', channel: 'sms' });
     expect(a0.platform_message_id).toMatch(/^SM/);
-    const exported = parse<Record<string, string>>(await text(exportContactList(ctx.store.db, 't1', 'spring')), { columns: true });
-    expect(exported.find((r) => r.id === 'c5')).toMatchObject({ outcome: 'skipped', outcome_reason: 'do-not-contact' });
-    expect(exported.find((r) => r.id === 'c0')).toMatchObject({ outcome: 'delivered' });
+    const exported = parse<Record<string, string>>(await text(exportCampaignOutcomes(ctx.store.db, 't1', 'spring', 'spring')), { columns: true });
+    expect(exported).toHaveLength(12);
+    expect(exported.find((r) => r.id === 'c5')).toMatchObject({ outcome: 'skipped', reason: 'do-not-contact', phone: phone(5) });
+    expect(exported.find((r) => r.id === 'c0')).toMatchObject({ outcome: 'delivered', provider_answer: 'sent', final_receipt: 'delivered', message_id: m0.id, first_name: 'Name0' });
   });
 
   it('records a provider rejection as failed with its reason', async () => {
