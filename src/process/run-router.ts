@@ -6,6 +6,7 @@ import { syncFolder } from '../../operator/sync-folder.ts';
 import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
+import { startCampaignService } from '../campaigns/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
@@ -44,6 +45,10 @@ export async function runRouter(): Promise<void> {
   stops.push('configuration watch', stopConfig);
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
+  // Campaigns run in every router; each one by a single router at a time (its own lease).
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, logger: log.child({ component: 'campaigns' }) });
+  onChange(() => campaigns.configChanged());
+  stops.push('campaigns', () => campaigns.stop());
   const ops = await startOpsServer({
     registry,
     host: settings.host,

@@ -8,6 +8,7 @@ import { startGateway } from '../gateway/index.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
+import { startCampaignService } from '../campaigns/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { checkCluster } from './check-cluster.ts';
@@ -66,6 +67,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', logger: log.child({ component: 'campaigns' }) });
+  onChange(() => campaigns.configChanged());
+  stops.push('campaigns', () => campaigns.stop());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);
   const gateway = await startGateway({

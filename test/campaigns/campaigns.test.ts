@@ -135,6 +135,7 @@ describe('a campaign run', () => {
     await waitFor(async () => ((await runOf('t3', 'pause'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
     const all = await attempts('t3', 'pause');
     expect(all).toHaveLength(40);
+    await waitFor(() => (mine().length >= 40 ? true : undefined), { what: 'every message at the provider' });
     const perAddress = new Map<string, number>();
     for (const m of mine()) perAddress.set(m.to.id, (perAddress.get(m.to.id) ?? 0) + 1);
     expect(perAddress.size).toBe(40);
