@@ -9,6 +9,7 @@ import type { Database } from '../store/index.ts';
 import { markPublished, writeAttempts, type PlannedAttempt } from './attempts.ts';
 import { claimCampaignLease, lockHeldRun, releaseCampaignLease, renewCampaignLease, stepLocked } from './campaign-runs.ts';
 import { LeaseLostError } from './errors.ts';
+import type { TemplateContact } from './message-template.ts';
 import { Pacer } from './pacer.ts';
 import { CampaignChannelKinds, type PreparedCampaign } from './prepared-campaign.ts';
 import { recipientZones } from './recipient-zone.ts';
@@ -273,8 +274,8 @@ export class CampaignRunner {
     const opening = nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now);
     if (opening === undefined) return { attempt: attempt('failed', 'no-sending-window') };
     if (opening.getTime() > now.getTime()) return { attempt: attempt('waiting', 'quiet-hours', opening) };
-    const vars: Record<string, string> = { id: c.contactId, phone: c.phone ?? '', email: c.email ?? '', time_zone: c.timeZone ?? '' };
-    for (const column of prepared.listColumns) vars[column] = c.columns[column] ?? '';
+    const vars: TemplateContact = { id: c.contactId, phone: c.phone, email: c.email, time_zone: c.timeZone };
+    for (const column of prepared.listColumns) vars[column] = c.columns[column] || null;
     let text: string;
     let email: OutboundMessage['email'];
     try {

@@ -5,8 +5,11 @@ import { InvalidTemplateError } from './errors.ts';
 /** The variables every contact has beside its list's columns. */
 export const ContactVariables = ['id', 'phone', 'email', 'time_zone'] as const;
 
-/** A contact as a template sees it: its fixed fields and its list's columns (missing ones are empty). */
-export type TemplateContact = Record<string, string>;
+/**
+ * A contact as a template sees it: its fixed fields and its list's columns. An empty or
+ * missing value is null (not ''): Liquid treats '' as true, and `{% if city %}` must not.
+ */
+export type TemplateContact = Record<string, string | null>;
 
 /** A campaign's message, checked once, rendered for each contact. */
 export interface CompiledMessage {

@@ -114,6 +114,7 @@ describe('a campaign run', () => {
     await waitFor(() => (provider.messages.filter((m) => m.tenant === 't2').length >= 3 ? true : undefined), { what: 'the first messages' });
     await recordOptOut(ctx.store.db, { tenant: 't2', address: phone(25), method: 'keyword', keyword: 'STOP', channel: 'sms', channelKind: 'sms', source: 'test' });
     await waitFor(async () => ((await runOf('t2', 'stop'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
+    await waitFor(() => (provider.messages.filter((m) => m.tenant === 't2').length >= 29 ? true : undefined), { what: 'the other 29 at the provider' });
     expect(provider.to(phone(25))).toHaveLength(0);
     expect(provider.to(phone(26))).toHaveLength(1);
     const a25 = (await attempts('t2', 'stop')).find((a) => a.contact_id === 'c25')!;
@@ -149,6 +150,7 @@ describe('a campaign run', () => {
     await waitFor(() => (mine().length >= 3 ? true : undefined), { what: 'some messages' });
     await addContact(ctx.store.db, 't9', 'top', { id: 'vip', phone: '+12125559999', columns: { first_name: 'Vip' } }, { top: true });
     await waitFor(async () => ((await runOf('t9', 'top'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
+    await waitFor(() => (mine().length >= 11 ? true : undefined), { what: 'every message at the provider' });
     expect(mine().filter((m) => m.to.id === '+12125559999')).toHaveLength(1);
     expect(await attempts('t9', 'top')).toHaveLength(11);
     expect(mine()).toHaveLength(11);
@@ -185,6 +187,7 @@ describe('quiet hours by recipient time zone (fake clock)', () => {
     // 17:00 UTC: 09:00 in Los Angeles.
     clock.set('2026-12-07T17:00:00Z');
     await waitFor(async () => ((await runOf('t4', 'zones'))?.state === 'completed' ? true : undefined), { what: 'completed' });
+    await waitFor(() => (mine().length >= 4 ? true : undefined), { what: 'every message at the provider' });
     expect(mine().sort()).toEqual(['+12125550123', '+12125550124', '+13105550123', '+33612345678']);
   });
 });
