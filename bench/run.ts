@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   gateway: async () => (await import('./gateway.ts')).runGatewayBenchmark(),
   contacts: async () => (await import('./contacts.ts')).runContactsBenchmark(),
   reports: async () => (await import('./reports.ts')).runReportsBenchmark(),
+  campaign: async () => (await import('./campaign.ts')).runCampaignBenchmark(),
 };
 
 const name = process.argv[2];

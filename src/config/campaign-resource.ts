@@ -7,8 +7,7 @@ const Days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 09:00');
 
 /**
- * An outbound SMS or e-mail campaign. The resource is defined now so that platform teams
- * can declare campaigns and the operator can validate them; sending comes later.
+ * An outbound SMS or e-mail campaign, run by the Campaign actor (`src/campaigns`).
  */
 export const CampaignResource = z.object({
   apiVersion: z.literal(apiVersion),
@@ -22,7 +21,14 @@ export const CampaignResource = z.object({
       contacts: z.strictObject({ listId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/) }),
       /** The text: a template with {{column}} placeholders, or a column of the list that holds it. */
       message: z
-        .strictObject({ template: z.string().min(1).max(10_000).optional(), column: z.string().min(1).max(128).optional() })
+        .strictObject({
+          template: z.string().min(1).max(10_000).optional(),
+          column: z.string().min(1).max(128).optional(),
+          /** E-mail: the subject, a Liquid template like `template`. */
+          subject: z.string().min(1).max(998).optional(),
+          /** E-mail: the HTML part, a Liquid template; `template` (or `column`) is the text part. */
+          html: z.string().min(1).max(100_000).optional(),
+        })
         .refine((m) => (m.template === undefined) !== (m.column === undefined), 'message needs exactly one of template or column'),
       /** Do-not-contact lists checked before each send (ids of lists managed through the API). */
       doNotContact: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/)).max(50).default([]),
@@ -45,8 +51,10 @@ export const CampaignResource = z.object({
           noReplyClose: Duration(60_000, 30 * 86_400_000).default(24 * 3_600_000),
         })
         .optional(),
-      /** @default false */
+      /** Pauses sending until set back to false; progress is kept. @default false */
       paused: z.boolean().default(false),
+      /** Stops the campaign for good: contacts not reached yet are not reached. @default false */
+      stopped: z.boolean().default(false),
     })
     .refine((s) => s.window.start < s.window.end, { message: 'window.start must be before window.end', path: ['window'] }),
 });

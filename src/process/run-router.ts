@@ -7,6 +7,7 @@ import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { reportMetrics, startReportFolder } from '../reports/index.ts';
+import { startCampaignService } from '../campaigns/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
@@ -48,6 +49,10 @@ export async function runRouter(): Promise<void> {
   // Every router folds report facts; they share the work (docs/reports.md).
   const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
   stops.push('report folder', () => reports.stop());
+  // Campaigns run in every router; each one by a single router at a time (its own lease).
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, logger: log.child({ component: 'campaigns' }) });
+  onChange(() => campaigns.configChanged());
+  stops.push('campaigns', () => campaigns.stop());
   const ops = await startOpsServer({
     registry,
     host: settings.host,

@@ -9,6 +9,7 @@ import { reportMetrics, startReportFolder } from '../reports/index.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
+import { startCampaignService } from '../campaigns/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { checkCluster } from './check-cluster.ts';
@@ -69,6 +70,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   onChange(() => router.configChanged());
   const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
   stops.push('report folder', () => reports.stop());
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', logger: log.child({ component: 'campaigns' }) });
+  onChange(() => campaigns.configChanged());
+  stops.push('campaigns', () => campaigns.stop());
   const secret = settings.authSecret ?? (await localSecret(dataDir));
   const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);
   const gateway = await startGateway({

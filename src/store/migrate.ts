@@ -9,6 +9,7 @@ import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
 import * as email from './migrations/2026-12-05T0201-email.ts';
 import * as webAttachments from './migrations/2026-12-05T0301-web-attachments.ts';
+import * as campaigns from './migrations/2026-12-05T0500-campaigns.ts';
 import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
 import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
   '2026-12-05T0201-email': email,
   '2026-12-05T0301-web-attachments': webAttachments,
+  '2026-12-05T0500-campaigns': campaigns,
   '2026-12-05T0601-notifications': notifications,
   '2026-12-05T0701-desktop': desktop,
   '2026-12-05T0801-report-intervals': reportIntervals,

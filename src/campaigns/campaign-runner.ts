@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { suppressionsAmong } from '../compliance/index.ts';
+import { subjects, type OutboundMessage } from '../contract/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { Database } from '../store/index.ts';
+import { markPublished, writeAttempts, type PlannedAttempt } from './attempts.ts';
+import { claimCampaignLease, lockHeldRun, releaseCampaignLease, renewCampaignLease, stepLocked } from './campaign-runs.ts';
+import { LeaseLostError } from './errors.ts';
+import type { TemplateContact } from './message-template.ts';
+import { Pacer } from './pacer.ts';
+import { CampaignChannelKinds, type PreparedCampaign } from './prepared-campaign.ts';
+import { recipientZones } from './recipient-zone.ts';
+import { nextOpening } from './sending-window.ts';
+import { campaignDb, type CampaignDatabase, type CampaignState } from './tables.ts';
+
+export interface CampaignRunnerOptions {
+  nc: NatsConnection;
+  db: Kysely<Database>;
+  /** This process, as the lease's owner. */
+  owner: string;
+  /** The campaign checked against its list and channel; asked again each batch, so spec changes apply. */
+  prepared: () => PreparedCampaign | undefined;
+  /** How long the lease lasts without renewal: how long a crashed runner's campaign waits. @default 15000 */
+  leaseMs?: number;
+  /** The pause between checks while paused or waiting for a window, and the pacing burst. @default 200 */
+  tickMs?: number;
+  /** Contacts decided in one transaction at most. @default 500 */
+  maxBatch?: number;
+  /** The clock quiet hours are judged by (a fake one in tests). @default the system clock */
+  now?: () => Date;
+  logger?: Logger | undefined;
+}
+
+/** How a run ended. */
+export type RunEnd = 'not-claimed' | 'completed' | 'stopped' | 'lease-lost' | 'shut-down';
+
+interface Candidate {
+  contactId: string;
+  phone: string | null;
+  email: string | null;
+  timeZone: string | null;
+  columns: Record<string, string>;
+  position: string;
+  /** A waiting (or recovered) attempt keeps its message and conversation ids. */
+  attempt?: { messageId: string; conversationId: string };
+}
+
+type BatchResult =
+  | { kind: 'sent'; messages: OutboundMessage[] }
+  | { kind: 'idle'; state: CampaignState }
+  | { kind: 'wait' }
+  | { kind: 'done' };
+
+/**
+ * Runs one campaign while this process holds its lease: batch by batch, decides each next
+ * contact (suppressed → skipped; outside its window → waiting; else an attempt written
+ * `sending`), commits the attempts with the fencing check, then publishes their messages
+ * to PARLEY_OUTBOUND with `Nats-Msg-Id` = the attempt's message id.
+ */
+export class CampaignRunner {
+  private readonly db: Kysely<CampaignDatabase>;
+  private readonly js: JetStreamClient;
+  private readonly leaseMs: number;
+  private readonly tickMs: number;
+  private readonly maxBatch: number;
+  private readonly now: () => Date;
+  private epoch: string | undefined;
+  private shuttingDown = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly tenant: string,
+    readonly name: string,
+    private readonly options: CampaignRunnerOptions,
+  ) {
+    this.db = campaignDb(options.db);
+    this.js = jetstream(options.nc);
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.tickMs = options.tickMs ?? 200;
+    this.maxBatch = options.maxBatch ?? 500;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Asks the run to end after its current batch; `run()` then resolves with `shut-down`. */
+  shutDown(): void {
+    this.shuttingDown = true;
+    this.wake?.();
+  }
+
+  /** Claims the lease and sends until the campaign completes or stops, the lease is lost, or `shutDown()`. */
+  async run(): Promise<RunEnd> {
+    const { tenant, name, owner } = { tenant: this.tenant, name: this.name, owner: this.options.owner };
+    this.epoch = await claimCampaignLease(this.db, tenant, name, owner, this.leaseMs);
+    if (this.epoch === undefined) return 'not-claimed';
+    const epoch = this.epoch;
+    let lost = false;
+    const renew = setInterval(() => {
+      renewCampaignLease(this.db, tenant, name, owner, epoch, this.leaseMs).catch((err: unknown) => {
+        if (err instanceof LeaseLostError) {
+          lost = true;
+          this.wake?.();
+        } else this.options.logger?.warn('campaign lease renewal failed', { campaign: name, tenant, error: String(err) });
+      });
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    try {
+      await this.recover();
+      let pacer: Pacer | undefined;
+      let rate = 0;
+      let publishing: Promise<void> = Promise.resolve();
+      try {
+        for (;;) {
+          if (lost) return 'lease-lost';
+          if (this.shuttingDown) return 'shut-down';
+          const prepared = this.options.prepared();
+          if (!prepared) {
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          if (!pacer || rate !== prepared.messagesPerMinute) {
+            rate = prepared.messagesPerMinute;
+            pacer = new Pacer(rate);
+          }
+          const allowed = Math.min(pacer.available(), this.maxBatch);
+          if (allowed < 1) {
+            await this.sleep(Math.min(pacer.waitMs(), this.tickMs));
+            continue;
+          }
+          const result = await this.batch(prepared, allowed);
+          if (result.kind !== 'sent') await publishing;
+          if (result.kind === 'done') return 'completed';
+          if (result.kind === 'idle') {
+            if (result.state === 'stopped' || result.state === 'completed') return result.state;
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          if (result.kind === 'wait') {
+            await this.sleep(this.tickMs);
+            continue;
+          }
+          pacer.spend(result.messages.length);
+          // The next batch is decided while this one is published: its attempts are stored
+          // already, so the order of the two cannot lose or repeat a contact.
+          await publishing;
+          publishing = this.publish(result.messages);
+        }
+      } finally {
+        await publishing;
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError) return 'lease-lost';
+      throw err;
+    } finally {
+      clearInterval(renew);
+      if (!lost) await releaseCampaignLease(this.db, tenant, name, owner, epoch).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Attempts left `sending` by a runner that died between its commit and its publish are
+   * decided again (suppression and window re-checked) and, if still due, re-published
+   * with the same message id: JetStream drops the copy it already has.
+   */
+  private async recover(): Promise<void> {
+    await this.db
+      .updateTable('campaign_attempts')
+      .set({ status: 'waiting', due_at: this.now(), reason: 'recovered' })
+      .where('tenant', '=', this.tenant)
+      .where('campaign', '=', this.name)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+
+  private async batch(prepared: PreparedCampaign, limit: number): Promise<BatchResult> {
+    const { tenant, name } = this;
+    const { campaign } = prepared;
+    const listId = campaign.spec.contacts.listId;
+    return this.db.transaction().execute(async (trx) => {
+      const run = await lockHeldRun(trx, tenant, name, this.options.owner, this.epoch!);
+      if (run.state !== 'running') return { kind: 'idle', state: run.state };
+      const now = this.now();
+      const candidates = await this.nextCandidates(trx, listId, now, limit, run.cursor, run.low_water);
+      if (candidates.length === 0) {
+        const waiting = await trx
+          .selectFrom('campaign_attempts')
+          .select('contact_id')
+          .where('tenant', '=', tenant)
+          .where('campaign', '=', name)
+          // Sending: published by the batch in flight, not yet marked; done only once it is.
+          .where('status', 'in', ['waiting', 'sending'])
+          .limit(1)
+          .executeTakeFirst();
+        if (waiting) return { kind: 'wait' };
+        await stepLocked(trx, run, { type: 'exhausted', at: now.toISOString() });
+        return { kind: 'done' };
+      }
+      const field = CampaignChannelKinds[prepared.kind];
+      const addresses = candidates.map((c) => c[field]).filter((a): a is string => a !== null);
+      // Checked in the transaction that writes the attempts, just before their publish: an
+      // opt-out recorded before this moment stops the message.
+      const suppressed = await suppressionsAmong(trx as unknown as Transaction<Database>, tenant, addresses, prepared.kind, { lists: campaign.spec.doNotContact });
+      const planned: PlannedAttempt[] = [];
+      const messages = new Map<string, OutboundMessage>();
+      for (const c of candidates) {
+        const decision = this.decide(prepared, c, suppressed, now);
+        planned.push(decision.attempt);
+        if (decision.message) messages.set(c.contactId, decision.message);
+      }
+      const written = await writeAttempts(trx, { tenant, campaign: name, listId, channel: campaign.spec.channel, epoch: this.epoch! }, planned);
+      const fresh = candidates.filter((c) => !c.attempt);
+      if (fresh.length > 0) {
+        const positions = fresh.map((c) => BigInt(c.position));
+        const max = positions.reduce((a, b) => (a > b ? a : b));
+        const min = positions.reduce((a, b) => (a < b ? a : b));
+        await trx
+          .updateTable('campaign_runs')
+          .set({
+            cursor: sql`greatest(coalesce(cursor, ${String(max)}::bigint), ${String(max)}::bigint)`,
+            low_water: sql`least(coalesce(low_water, ${String(min)}::bigint), ${String(min)}::bigint)`,
+          })
+          .where('tenant', '=', tenant)
+          .where('name', '=', name)
+          .execute();
+      }
+      return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m) };
+    });
+  }
+
+  /** Due waiting attempts first, then contacts added at the top of the list since the start, then the list in order. */
+  private async nextCandidates(trx: Transaction<CampaignDatabase>, listId: string, now: Date, limit: number, cursor: string | null, lowWater: string | null): Promise<Candidate[]> {
+    const { tenant, name } = this;
+    const contactFields = ['c.contact_id', 'c.phone', 'c.email', 'c.time_zone', 'c.columns', 'c.position'] as const;
+    const toCandidate = (r: { contact_id: string; phone: string | null; email: string | null; time_zone: string | null; columns: Record<string, string>; position: string }): Candidate => ({
+      contactId: r.contact_id,
+      phone: r.phone,
+      email: r.email,
+      timeZone: r.time_zone,
+      columns: r.columns,
+      position: String(r.position),
+    });
+    const due = await trx
+      .selectFrom('campaign_attempts as a')
+      .innerJoin('contacts as c', (j) => j.onRef('c.tenant', '=', 'a.tenant').onRef('c.list_id', '=', 'a.list_id').onRef('c.contact_id', '=', 'a.contact_id'))
+      .select([...contactFields, 'a.message_id', 'a.conversation_id'])
+      .where('a.tenant', '=', tenant)
+      .where('a.campaign', '=', name)
+      .where('a.status', '=', 'waiting')
+      .where('a.due_at', '<=', now)
+      .orderBy('a.due_at')
+      .limit(limit)
+      .execute();
+    const found: Candidate[] = due.map((r) => ({ ...toCandidate(r), attempt: { messageId: r.message_id, conversationId: r.conversation_id } }));
+    const fromList = async (where: 'below' | 'after', bound: string | null, room: number) => {
+      let query = trx.selectFrom('contacts as c').select(contactFields).where('c.tenant', '=', tenant).where('c.list_id', '=', listId);
+      if (bound !== null) query = query.where('c.position', where === 'below' ? '<' : '>', bound);
+      // Contacts already attempted (a waiting one swept again, say) are filtered out by the attempt upsert.
+      return (await query.orderBy('c.position').limit(room).execute()).map(toCandidate);
+    };
+    if (found.length < limit && lowWater !== null) found.push(...(await fromList('below', lowWater, limit - found.length)));
+    if (found.length < limit && (cursor !== null || lowWater === null)) found.push(...(await fromList('after', cursor, limit - found.length)));
+    return found;
+  }
+
+  private decide(prepared: PreparedCampaign, c: Candidate, suppressed: Map<string, { reason: string }>, now: Date): { attempt: PlannedAttempt; message?: OutboundMessage } {
+    const address = prepared.kind === 'sms' ? c.phone : c.email;
+    const ids = c.attempt ?? { messageId: randomUUID(), conversationId: randomUUID() };
+    const attempt = (status: PlannedAttempt['status'], reason: string | null, dueAt: Date | null = null): PlannedAttempt => ({ contactId: c.contactId, ...ids, address, status, reason, dueAt });
+    if (address === null) return { attempt: attempt('skipped', prepared.kind === 'sms' ? 'no-phone' : 'no-email') };
+    const suppression = suppressed.get(address);
+    if (suppression) return { attempt: attempt('skipped', suppression.reason) };
+    const { zones } = recipientZones({ time_zone: c.timeZone, phone: c.phone }, prepared.defaultZone);
+    const opening = nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now);
+    if (opening === undefined) return { attempt: attempt('failed', 'no-sending-window') };
+    if (opening.getTime() > now.getTime()) return { attempt: attempt('waiting', 'quiet-hours', opening) };
+    const vars: TemplateContact = { id: c.contactId, phone: c.phone, email: c.email, time_zone: c.timeZone };
+    for (const column of prepared.listColumns) vars[column] = c.columns[column] || null;
+    let text: string;
+    let email: OutboundMessage['email'];
+    try {
+      text = prepared.message.render(vars);
+      if (prepared.kind === 'email') email = { subject: prepared.subject?.render(vars), html: prepared.html?.render(vars) };
+    } catch (err) {
+      return { attempt: attempt('failed', `template: ${(err as Error).message}`.slice(0, 500)) };
+    }
+    if (text.trim() === '') return { attempt: attempt('failed', 'empty-message') };
+    const message: OutboundMessage = {
+      version: 1,
+      id: ids.messageId,
+      tenant: this.tenant,
+      channel: prepared.campaign.spec.channel,
+      conversationId: ids.conversationId,
+      to: { id: address, idType: prepared.kind === 'sms' ? 'phone' : 'email' },
+      timestamp: now.toISOString(),
+      text,
+      ...(email && { email }),
+      origin: { kind: 'campaign', campaign: this.name, attemptId: ids.messageId },
+    };
+    return { attempt: attempt('sending', null), message };
+  }
+
+  private async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await Promise.all(messages.map((m) => this.js.publish(subjects.outbound(m.tenant, m.channel), JSON.stringify(m), { msgID: m.id })));
+    await markPublished(this.db, messages.map((m) => m.id));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

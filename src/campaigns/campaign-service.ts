@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Kysely } from 'kysely';
+import type { ConsumeLoop } from '../bus/index.ts';
+import type { CampaignConfig, ConfigRegistry } from '../config/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { Database } from '../store/index.ts';
+import { startCampaignReceipts } from './campaign-receipts.ts';
+import { CampaignRunner, type RunEnd } from './campaign-runner.ts';
+import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
+import { CampaignStateError } from './errors.ts';
+import { prepareCampaign, type PreparedCampaign } from './prepared-campaign.ts';
+import { campaignDb, type CampaignRunRow } from './tables.ts';
+
+export interface CampaignServiceOptions {
+  nc: NatsConnection;
+  db: Kysely<Database>;
+  config: ConfigRegistry;
+  /** This process, as lease owner. @default a random id */
+  owner?: string;
+  /** How often campaigns are looked at (new ones, lease take-overs, resource changes). @default 2000 */
+  scanMs?: number;
+  /** @default 15000 */
+  leaseMs?: number;
+  /** @default 200 */
+  tickMs?: number;
+  /** @default 500 */
+  maxBatch?: number;
+  /** The clock quiet hours are judged by. @default the system clock */
+  now?: () => Date;
+  /** Read delivery receipts for campaign attempts (one durable consumer shared by all processes). @default true */
+  receipts?: boolean;
+  logger?: Logger | undefined;
+}
+
+export interface CampaignService {
+  /** Look again now (the configuration changed). */
+  configChanged(): void;
+  /** What each campaign's last run ended with, for tests and the ops page. */
+  lastEnd(tenant: string, name: string): RunEnd | undefined;
+  /** Stops the runners (their leases are released) and the receipts consumer. */
+  stop(): Promise<void>;
+}
+
+const key = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
+
+/**
+ * Runs the campaigns of the live configuration: keeps a run row per Campaign, reports
+ * why one cannot run (missing list or channel, bad template), applies `spec.paused` and
+ * `spec.stopped` when they change, and runs each campaign whose lease it can take.
+ * Started by the router process and by `parley up`: every process may run campaigns,
+ * each campaign is run by one at a time (its lease).
+ */
+export async function startCampaignService(options: CampaignServiceOptions): Promise<CampaignService> {
+  const owner = options.owner ?? `campaigns-${randomUUID()}`;
+  const db = campaignDb(options.db);
+  const scanMs = options.scanMs ?? 2_000;
+  const running = new Map<string, { runner: CampaignRunner; done: Promise<void> }>();
+  const prepared = new Map<string, PreparedCampaign>();
+  const ends = new Map<string, RunEnd>();
+  const receipts: ConsumeLoop | undefined = options.receipts === false ? undefined : await startCampaignReceipts(options.nc, options.db, options.logger);
+  let stopped = false;
+  let scanning: Promise<void> = Promise.resolve();
+  let again = false;
+
+  async function look(campaign: CampaignConfig): Promise<void> {
+    const id = key(campaign);
+    const run = await ensureCampaignRun(db, { tenant: campaign.tenant, name: campaign.name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel });
+    const preparation = await prepareCampaign(options.db, options.config, campaign);
+    await setCampaignReady(db, campaign.tenant, campaign.name, preparation.ok ? null : preparation.problem);
+    if (!preparation.ok) {
+      prepared.delete(id);
+      return;
+    }
+    prepared.set(id, preparation.prepared);
+    const state = await applySpec(run, campaign);
+    if ((state === 'running' || state === 'paused') && !running.has(id) && !stopped) {
+      const runner = new CampaignRunner(campaign.tenant, campaign.name, {
+        nc: options.nc,
+        db: options.db,
+        owner,
+        prepared: () => prepared.get(id),
+        leaseMs: options.leaseMs,
+        tickMs: options.tickMs,
+        maxBatch: options.maxBatch,
+        now: options.now,
+        logger: options.logger,
+      });
+      const done = runner.run().then(
+        (end) => {
+          ends.set(id, end);
+          if (end !== 'not-claimed') options.logger?.info('campaign run ended', { tenant: campaign.tenant, campaign: campaign.name, end });
+        },
+        (err: unknown) => options.logger?.error('campaign run failed', { tenant: campaign.tenant, campaign: campaign.name, error: String(err) }),
+      );
+      running.set(id, { runner, done: done.finally(() => running.delete(id)) });
+    }
+  }
+
+  /** The resource's switches, applied when they changed since last applied (the API may switch in between). */
+  async function applySpec(run: CampaignRunRow, campaign: CampaignConfig): Promise<string> {
+    const at = new Date().toISOString();
+    try {
+      if (campaign.spec.stopped && run.state !== 'stopped' && run.state !== 'completed') {
+        return await applyCampaignEvent(db, run.tenant, run.name, { type: 'stop', at });
+      }
+      if (run.spec_paused !== campaign.spec.paused) {
+        const event = campaign.spec.paused ? ({ type: 'pause', at } as const) : ({ type: run.state === 'scheduled' ? 'start' : 'resume', at } as const);
+        return await applyCampaignEvent(db, run.tenant, run.name, event, { specPaused: campaign.spec.paused });
+      }
+    } catch (err) {
+      if (!(err instanceof CampaignStateError)) throw err;
+    }
+    return run.state;
+  }
+
+  async function scan(): Promise<void> {
+    for (const campaign of options.config.allCampaigns()) {
+      if (stopped) return;
+      try {
+        await look(campaign);
+      } catch (err) {
+        options.logger?.warn('campaign check failed', { tenant: campaign.tenant, campaign: campaign.name, error: String(err) });
+      }
+    }
+  }
+
+  const trigger = () => {
+    if (again || stopped) return;
+    again = true;
+    scanning = scanning.then(() => {
+      again = false;
+      return scan();
+    });
+  };
+  trigger();
+  const timer = setInterval(trigger, scanMs);
+
+  return {
+    configChanged: trigger,
+    lastEnd: (tenant, name) => ends.get(key({ tenant, name })),
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await scanning;
+      for (const { runner } of running.values()) runner.shutDown();
+      await Promise.all([...running.values()].map((r) => r.done));
+      await receipts?.stop();
+    },
+  };
+}
