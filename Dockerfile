@@ -17,6 +17,11 @@ COPY src src
 COPY cmd cmd
 COPY operator operator
 RUN npm run build
+# The web app (served at /app/) and the web-messaging widget (/web/v1/widget.js), built
+# into dist/web: the image serves them without a CDN.
+COPY web web
+RUN npm run build:app
+RUN npm run build:widget
 
 # --- deps: production dependencies only ----------------------------------------------
 # No devDependencies (typescript, tsx, vitest…) and no optionalDependencies: PGlite, the

@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := check
 
-.PHONY: deps services browser test lint typecheck up bench check
+.PHONY: deps services test lint typecheck up bench check
 
 # npm ci rewrites node_modules/.package-lock.json, so it doubles as the stamp:
 # reinstall only when package-lock.json is newer or node_modules is missing.
@@ -19,13 +19,11 @@ $(NPM_STAMP): package-lock.json
 services:
 	scripts/ensure-services.sh
 
-# Debian's Chromium, for the browser tests (test/web; playwright-core cannot download one here).
-browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-
+# `services` also installs Debian's Chromium, for the browser tests (test/web,
+# test/web-messaging): playwright-core cannot download a browser here.
 # The cluster suites run several router processes each: one file at a time, after the
 # rest, so that their timings measure Parley and not another file's load.
-test: deps services browser
+test: deps services
 	npx vitest run --exclude 'test/cluster/**'
 	npx vitest run test/cluster --no-file-parallelism
 
@@ -35,6 +33,7 @@ lint: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p web/app/tsconfig.json --noEmit
+	npx tsc -p web/widget/tsconfig.json --noEmit
 
 # `up` only needs NATS. Run by `node` itself, not through npx or the tsx CLI (each a
 # parent process that forwards signals): Ctrl-C reaches one process, which stops cleanly.
@@ -57,13 +56,17 @@ build: deps
 	npm run build
 	$(MAKE) --no-print-directory web
 
-# The web app (web/app, docs/desktop.md), served by the gateway at /app/: rebuilt only
-# when a file under web/app is newer than the built index.html.
+# The web app (web/app, docs/desktop.md), served by the gateway at /app/, and the
+# web-messaging widget (web/widget, docs/channels.md), served at /web/v1/widget.js:
+# each rebuilt only when one of its files is newer than its build.
 WEB_APP := dist/web/app/index.html
+WEB_WIDGET := dist/web/widget.js
 .PHONY: web
-web: $(WEB_APP)
+web: $(WEB_APP) $(WEB_WIDGET)
 $(WEB_APP): $(NPM_STAMP) $(shell find web/app -type f) src/channels/capabilities.ts src/channels/sms-segments.ts
 	npm run build:app
+$(WEB_WIDGET): $(NPM_STAMP) $(shell find web/widget -type f)
+	npm run build:widget
 
 # The container image (Dockerfile), with docker or podman. No engine runs on CI machines:
 # test/build/dockerfile.test.ts replays the Dockerfile's steps there instead.

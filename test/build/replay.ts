@@ -37,6 +37,8 @@ const runs: Record<string, (dir: string, context: string) => Promise<void>> = {
     await symlink(join(context, 'node_modules'), join(dir, 'node_modules'), 'dir');
   },
   'npm run build': (dir) => npm(dir, ['run', 'build']),
+  'npm run build:app': (dir) => npm(dir, ['run', 'build:app']),
+  'npm run build:widget': (dir) => npm(dir, ['run', 'build:widget']),
   // npm's cache first: the same packages, without asking the registry for each one.
   'npm ci --omit=dev --omit=optional --no-audit --no-fund': (dir) => npm(dir, ['ci', '--omit=dev', '--omit=optional', '--no-audit', '--no-fund'], { npm_config_prefer_offline: 'true' }),
 };
