@@ -7,6 +7,7 @@ import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-c
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
+import * as channelService from './migrations/2026-12-05T01-channel-service.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0005-provider-sent-at': providerSentAt,
   '2026-12-04T0006-cluster-id': clusterId,
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
+  '2026-12-05T01-channel-service': channelService,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
