@@ -37,7 +37,7 @@ export function useChannels(
       config: parley.config,
       secrets: staticSecrets(secrets()),
       registry: parley.registry,
-      logger: createLogger({}, { level: 'warn' }),
+      logger: createLogger({}, { level: 'error' }),
       publicBaseUrl: baseUrl,
       port,
       sender: { retryBaseMs: 50, retryMaxMs: 2_000, ...options.sender },
