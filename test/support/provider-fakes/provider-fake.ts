@@ -10,6 +10,8 @@ export interface FakeCall {
   readonly body: string;
   /** The body parsed: JSON, or form fields. */
   readonly parsed: unknown;
+  /** When it arrived (ms since the epoch). */
+  readonly at: number;
 }
 
 /** The fake's answer to one call. */
@@ -39,7 +41,7 @@ export class ProviderFake {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const call: FakeCall = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, parsed: parse(body, req.headers['content-type']) };
+        const call: FakeCall = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, parsed: parse(body, req.headers['content-type']), at: Date.now() };
         this.calls.push(call);
         const answer = this.queued.shift() ?? this.answer(call, this.calls.length - 1);
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
