@@ -47,6 +47,9 @@ export interface SenderOptions {
   readonly ackWaitMs?: number;
 }
 
+/** The sign that LINE refused a reply token (the message is then pushed). */
+const replyTokenRefused: SendOutcome = { kind: 'failed', reason: 'InvalidReplyToken' };
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -118,15 +121,29 @@ export async function startSender(options: SenderOptions): Promise<ConsumeLoop> 
       const refusal = await checkMessagingLimit(db, limit.account, message.to.id, state.now, limit.tier);
       if (refusal) return refusal;
     }
-    const plan = channel.provider.toRequests(message, state);
+    let plan = channel.provider.toRequests(message, state);
     if (!plan.ok) return plan;
     const key = { tenant: message.tenant, messageId: message.id };
     let accepted: SendOutcome | undefined;
     let sent = 0;
     let usedReplyToken: string | undefined;
-    for (const request of plan.requests) {
+    for (let i = 0; i < plan.requests.length; i += 1) {
+      const request = plan.requests[i]!;
+      const replyToken = request.url.endsWith('/reply') && request.body.type === 'json' ? (request.body.value as { replyToken?: string }).replyToken : undefined;
       const cost = request.sms?.segments ?? 1;
-      const outcome = await sendWithRetries(channel.provider.type, key, { key: channel.pacingKey, rate: channel.rate, cost }, () => callProvider(channel.provider, request, callTimeoutMs));
+      const outcome = await sendWithRetries(channel.provider.type, key, { key: channel.pacingKey, rate: channel.rate, cost }, async () => {
+        const answer = await callProvider(channel.provider, request, callTimeoutMs);
+        // LINE: an expired or used reply token is not retried as such: the message is pushed instead.
+        return replyToken && answer.kind === 'retry' && answer.reason.startsWith('InvalidReplyToken') ? replyTokenRefused : answer;
+      });
+      if (outcome === replyTokenRefused) {
+        await recordSent(db, customer, 0, replyToken);
+        const { replyToken: _dropped, ...withoutToken } = state;
+        plan = channel.provider.toRequests(message, withoutToken);
+        if (!plan.ok) return plan;
+        i = -1;
+        continue;
+      }
       if (outcome.kind === 'failed') {
         // Parts already delivered stay delivered; the receipt says the message as a whole failed.
         if (sent > 0) await recordSent(db, customer, sent, usedReplyToken);
@@ -134,7 +151,7 @@ export async function startSender(options: SenderOptions): Promise<ConsumeLoop> 
       }
       sent += 1;
       accepted ??= outcome;
-      if (request.url.endsWith('/reply') && request.body.type === 'json') usedReplyToken = (request.body.value as { replyToken?: string }).replyToken;
+      usedReplyToken ??= replyToken;
     }
     await recordSent(db, customer, sent, usedReplyToken);
     if (limit && message.template && outsideWindow) await recordReached(db, limit.account, message.to.id, state.now);

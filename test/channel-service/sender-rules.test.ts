@@ -160,6 +160,14 @@ describe('channel rules in the sender', () => {
     await receiptOf(late, 'sent');
     expect(fake.calls.at(-1)!.path).toBe('/v2/bot/message/push');
     expect(fake.calls.at(-1)!.parsed).toMatchObject({ to: line.customer, messages: [{ type: 'text', text: 'a minute later' }] });
+
+    // A token LINE refuses (expired sooner than expected) falls back to a push at once.
+    await customerWrites(line);
+    fake.queue(answers.line.invalidReplyToken());
+    const start = fake.calls.length;
+    const refusedToken = await send('line', to, { text: 'token refused' });
+    await receiptOf(refusedToken, 'sent');
+    expect(fake.calls.slice(start).map((c) => c.path)).toEqual(['/v2/bot/message/reply', '/v2/bot/message/push']);
   });
 
   it('web (a ChannelTransport): sent through the transport with the same receipts', async () => {
