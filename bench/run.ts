@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   tracing: async () => (await import('./tracing.ts')).runTracingBenchmark(),
   gateway: async () => (await import('./gateway.ts')).runGatewayBenchmark(),
   contacts: async () => (await import('./contacts.ts')).runContactsBenchmark(),
+  channels: async () => (await import('./channels.ts')).runChannelsBenchmark(),
 };
 
 const name = process.argv[2];

@@ -48,6 +48,7 @@ export async function runChannels(): Promise<void> {
     host: settings.host,
     port: settings.channelsPort ?? 8081,
     bodyLimitBytes: settings.bodyLimitBytes,
+    sender: { ackWaitMs: settings.channelsAckWaitMs },
     ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
   });
   stops.push('channels', () => channels.close());

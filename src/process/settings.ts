@@ -25,6 +25,7 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
  * | PARLEY_CHANNELS_PORT  | the channels role's webhook port (`parley channels`, `up`) | 8081 (`up` with PARLEY_PORT=0: 0) |
  * | PARLEY_CHANNELS_PUBLIC_URL | the URL providers call the webhooks at (scheme and host; Twilio signs it) | the request's Host, over http |
+ * | PARLEY_CHANNELS_ACK_WAIT_MS | how soon a dead channels process's outbound messages go to another one | 30000 |
  * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
@@ -49,6 +50,7 @@ export interface Settings {
   channelsPort: number | undefined;
   channelsPublicUrl: string | undefined;
   secretsFile: string | undefined;
+  channelsAckWaitMs: number;
 }
 
 export class SettingsError extends Error {
@@ -77,6 +79,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     channelsPort: env.PARLEY_CHANNELS_PORT ? port(env, 'PARLEY_CHANNELS_PORT', 8081) : undefined,
     channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL),
     secretsFile: env.PARLEY_SECRETS_FILE || undefined,
+    channelsAckWaitMs: integer(env, 'PARLEY_CHANNELS_ACK_WAIT_MS', 30_000, 1_000, 600_000),
   };
 }
 

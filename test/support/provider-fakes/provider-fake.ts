@@ -21,7 +21,8 @@ export interface FakeAnswer {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type Answerer = (call: FakeCall, index: number) => FakeAnswer;
+/** Answers a call; `undefined` holds it unanswered (a provider that took it and never said so, as when the caller dies first). */
+export type Answerer = (call: FakeCall, index: number) => FakeAnswer | undefined;
 
 /**
  * A provider's send API played by a small HTTP server: it records every call and answers
@@ -44,9 +45,10 @@ export class ProviderFake {
         const call: FakeCall = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, parsed: parse(body, req.headers['content-type']), at: Date.now() };
         this.calls.push(call);
         const answer = this.queued.shift() ?? this.answer(call, this.calls.length - 1);
+        this.waiters = this.waiters.filter((w) => (this.calls.length >= w.count ? (w.resolve(), false) : true));
+        if (!answer) return;
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(text);
-        this.waiters = this.waiters.filter((w) => (this.calls.length >= w.count ? (w.resolve(), false) : true));
       });
     });
   }
