@@ -6,6 +6,7 @@ import { OperatorMetrics } from '../../operator/metrics.ts';
 import { gatewayMetrics } from '../gateway/metrics.ts';
 import { configChangesCounter } from '../process/config-metrics.ts';
 import { createRouterMetrics } from './router-metrics.ts';
+import { channelMetrics } from '../channel-service/metrics.ts';
 
 /** docs/metrics.md is the reference for SREs: one table row per metric the code registers, with its type and labels. */
 
@@ -25,6 +26,7 @@ function registered(): { name: string; type: string; labels: string[] }[] {
   gatewayMetrics(registry);
   new OperatorMetrics(registry);
   configChangesCounter(registry);
+  channelMetrics(registry);
   return registry.getMetricsAsArray().map((m) => {
     const metric = m as unknown as { name: string; labelNames: string[]; constructor: { name: string } };
     return { name: metric.name, type: metric.constructor.name.toLowerCase(), labels: [...metric.labelNames].sort() };
