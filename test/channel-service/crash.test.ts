@@ -120,7 +120,8 @@ describe('kill -9 of a channels process in the middle of a send', () => {
 
     const second = await channelsProcess();
     try {
-      const sent = await waitFor(() => (receipts.filter((r) => r.status === 'sent').length === 2 ? receipts : undefined), { timeoutMs: 30_000, what: 'both sent receipts' });
+      // A receipt may be published again (a redelivery finds the message sent): wait for one per message.
+      const sent = await waitFor(() => (new Set(receipts.filter((r) => r.status === 'sent').map((r) => r.messageId)).size === 2 ? receipts : undefined), { timeoutMs: 60_000, what: 'both sent receipts' });
       const lineCalls = fake.calls.filter((c) => c.path === '/v2/bot/message/push');
       const whatsappCalls = fake.calls.filter((c) => c.path.endsWith('/messages'));
       // LINE: the same retry key twice; LINE answered 409 "already accepted", so the customer got it once.
