@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   contacts: async () => (await import('./contacts.ts')).runContactsBenchmark(),
   reports: async () => (await import('./reports.ts')).runReportsBenchmark(),
   campaign: async () => (await import('./campaign.ts')).runCampaignBenchmark(),
+  channels: async () => (await import('./channels.ts')).runChannelsBenchmark(),
 };
 
 const name = process.argv[2];

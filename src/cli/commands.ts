@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { readUpState, runGateway, runOperator, runRouter, runUp } from '../process/index.ts';
+import { readUpState, runChannels, runGateway, runOperator, runRouter, runUp } from '../process/index.ts';
 import { readAuthSettings, Roles, signLocalToken, type Role } from '../auth/index.ts';
 import { runDemo } from './demo.ts';
 import { repartitionCommand } from './repartition.ts';
@@ -56,6 +56,18 @@ Environment: NATS_URL, DATABASE_URL=postgres://… (required, the routers' datab
 PARLEY_AUTH_SECRET (required), PARLEY_HOST, PARLEY_PORT.`,
     options: {},
     run: () => runGateway(),
+  },
+  {
+    name: 'channels',
+    summary: 'provider webhooks in, provider send APIs out (WhatsApp, SMS, Messenger, …)',
+    usage: `Usage: parley channels
+
+Environment: NATS_URL, DATABASE_URL=postgres://… (required, the routers' database),
+PARLEY_CHANNELS_PORT (webhooks, default 8081), PARLEY_CHANNELS_PUBLIC_URL (the URL providers
+call), PARLEY_SECRETS_FILE (else Kubernetes Secrets), PARLEY_CONFIG, PARLEY_HOST, PARLEY_OPS_PORT.
+Webhook URL of a Channel: <public URL>/webhooks/<namespace>/<channel> (docs/channels.md).`,
+    options: {},
+    run: () => runChannels(),
   },
   {
     name: 'operator',

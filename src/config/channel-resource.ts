@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelTypes, ResourceName, Skill } from '../contract/index.ts';
 import { Metadata, SecretKeyRef, apiVersion } from './common.ts';
 import { Duration } from './duration.ts';
+import { ChannelProviderSpec, ProviderKeys, providerKeysByType } from './channel-provider.ts';
 
 const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as fr or pt-BR');
 
@@ -63,11 +64,8 @@ const Bot = z.strictObject({
 
 const RichContentTypes = ['quickReplies', 'buttons', 'card', 'carousel', 'location'] as const;
 
-export const ChannelResource = z.object({
-  apiVersion: z.literal(apiVersion),
-  kind: z.literal('Channel'),
-  metadata: Metadata,
-  spec: z.strictObject({
+const ChannelSpec = z
+  .strictObject({
     type: z.enum(ChannelTypes),
     /** The queue conversations go to unless a rule names another. */
     queue: ResourceName,
@@ -91,6 +89,25 @@ export const ChannelResource = z.object({
       .optional(),
     /** Rich content this channel should not receive: it is rendered as text instead. */
     richContent: z.strictObject({ disabled: z.array(z.enum(RichContentTypes)).max(5).default([]) }).optional(),
-  }),
+    /** The provider account the channels role speaks to: settings, secrets by reference, limits (channel-provider.ts). */
+    provider: ChannelProviderSpec.optional(),
+  })
+  .refine((spec) => !spec.provider || !providerMismatch(spec.type, spec.provider), {
+    message: 'the provider sub-object must match spec.type (sms takes twilio or httpSms)',
+    path: ['provider'],
+  });
+
+export const ChannelResource = z.object({
+  apiVersion: z.literal(apiVersion),
+  kind: z.literal('Channel'),
+  metadata: Metadata,
+  spec: ChannelSpec,
 });
 export type ChannelResource = z.infer<typeof ChannelResource>;
+
+/** Whether the provider block names a provider of another channel type (the spec is then refused). */
+function providerMismatch(type: (typeof ChannelTypes)[number], provider: ChannelProviderSpec): boolean {
+  const keys: readonly string[] = providerKeysByType[type];
+  const key = ProviderKeys.find((k) => provider[k] !== undefined);
+  return key !== undefined && !keys.includes(key);
+}

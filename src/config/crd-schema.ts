@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { CampaignResource } from './campaign-resource.ts';
 import { ChannelResource } from './channel-resource.ts';
+import { providerDescriptions, providerRules } from './channel-provider.ts';
 import { Metadata, apiVersion } from './common.ts';
 import { QueueResource } from './queue-resource.ts';
 import { durationBounds, formatDuration } from './duration.ts';
@@ -234,9 +235,11 @@ const channel: KindDefinition = {
     'spec.rateLimit.burst': 'Messages that may be sent at once after a quiet period. Defaults to messagesPerSecond.',
     'spec.richContent': 'Rich-content overrides for this channel.',
     'spec.richContent.disabled': 'Rich content this channel should not receive: it is rendered as text instead.',
+    ...providerDescriptions,
     ...statusDescriptions,
   },
   rules: {
+    ...providerRules,
     'spec.inboundFlow.rules[].match': [
       { rule: 'has(self.keywords) || has(self.regex) || has(self.language) || has(self.attribute)', message: 'a rule needs keywords, regex, language or attribute' },
     ],

@@ -12,6 +12,8 @@ export interface ChannelConfig {
   bot: { subject: string; timeoutMs: number } | undefined;
   rateLimit: { messagesPerSecond: number; burst: number } | undefined;
   richContentDisabled: readonly string[];
+  /** The provider account, settings and secret references (the channels role reads it). */
+  provider: ChannelResource['spec']['provider'];
 }
 
 export interface Members {
@@ -143,6 +145,7 @@ function toChannel(r: ChannelResource): ChannelConfig {
     bot: spec.inboundFlow.bot && { subject: spec.inboundFlow.bot.subject, timeoutMs: spec.inboundFlow.bot.timeout },
     rateLimit: spec.rateLimit && { messagesPerSecond: spec.rateLimit.messagesPerSecond, burst: spec.rateLimit.burst ?? spec.rateLimit.messagesPerSecond },
     richContentDisabled: spec.richContent?.disabled ?? [],
+    provider: spec.provider,
   };
 }
 

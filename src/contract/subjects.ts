@@ -44,7 +44,7 @@ export const subjects = {
   },
 } as const;
 
-export const DeadLetterSources = ['inbound', 'receipts', 'commands'] as const;
+export const DeadLetterSources = ['inbound', 'receipts', 'commands', 'channels'] as const;
 export type DeadLetterSource = (typeof DeadLetterSources)[number];
 
 /** JetStream streams and the subjects each one captures. */

@@ -8,6 +8,7 @@ import { configChangesCounter } from '../process/config-metrics.ts';
 import { webMetrics } from '../web-messaging/index.ts';
 import { createRouterMetrics } from './router-metrics.ts';
 import { reportMetrics } from '../reports/index.ts';
+import { channelMetrics } from '../channel-service/metrics.ts';
 
 /** docs/metrics.md is the reference for SREs: one table row per metric the code registers, with its type and labels. */
 
@@ -29,6 +30,7 @@ function registered(): { name: string; type: string; labels: string[] }[] {
   configChangesCounter(registry);
   reportMetrics(registry);
   webMetrics(registry);
+  channelMetrics(registry);
   return registry.getMetricsAsArray().map((m) => {
     const metric = m as unknown as { name: string; labelNames: string[]; constructor: { name: string } };
     return { name: metric.name, type: metric.constructor.name.toLowerCase(), labels: [...metric.labelNames].sort() };

@@ -10,6 +10,7 @@ import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
+import { fileSecrets, startChannelService } from '../channel-service/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { checkCluster } from './check-cluster.ts';
@@ -87,6 +88,19 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
   });
   stops.push('gateway', () => gateway.close());
+  // Provider webhooks and sends; a test run on free ports (PARLEY_PORT=0) takes a free one too.
+  const channels = await startChannelService({
+    nc,
+    db: store.db,
+    config,
+    secrets: fileSecrets(settings.secretsFile ?? join(dataDir, 'secrets.yaml')),
+    registry,
+    logger: log.child({ component: 'channels' }),
+    host: settings.host,
+    port: settings.channelsPort ?? (settings.port === 0 ? 0 : 8081),
+    ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
+  });
+  stops.push('channels', () => channels.close());
   // Router and gateway metrics together, off the public API port.
   const ops = await startOpsServer({
     registry,
@@ -111,6 +125,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       'Parley is up.',
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
       `  agent desktop (web app)       ${gateway.appUrl ?? 'not built (make web)'}`,
+      `  provider webhooks             ${channels.url}/webhooks/<tenant>/<channel>`,
       `  metrics                       ${ops.url}/metrics`,
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,

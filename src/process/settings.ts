@@ -23,6 +23,10 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_RATE_LIMIT_IP  | gateway requests per minute per IP without a valid token | 300                   |
  * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
  * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
+ * | PARLEY_CHANNELS_PORT  | the channels role's webhook port (`parley channels`, `up`) | 8081 (`up` with PARLEY_PORT=0: 0) |
+ * | PARLEY_CHANNELS_PUBLIC_URL | the URL providers call the webhooks at (scheme and host; Twilio signs it) | the request's Host, over http |
+ * | PARLEY_CHANNELS_ACK_WAIT_MS | how soon a dead channels process's outbound messages go to another one | 30000 |
+ * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
   natsUrl: string | undefined;
@@ -43,6 +47,10 @@ export interface Settings {
   rateLimitPerIp: number;
   bodyLimitBytes: number;
   trustedProxies: string[];
+  channelsPort: number | undefined;
+  channelsPublicUrl: string | undefined;
+  secretsFile: string | undefined;
+  channelsAckWaitMs: number;
 }
 
 export class SettingsError extends Error {
@@ -68,7 +76,24 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitPerIp: integer(env, 'PARLEY_RATE_LIMIT_IP', 300, 1, 1_000_000),
     bodyLimitBytes: integer(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
+    channelsPort: env.PARLEY_CHANNELS_PORT ? port(env, 'PARLEY_CHANNELS_PORT', 8081) : undefined,
+    channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL),
+    secretsFile: env.PARLEY_SECRETS_FILE || undefined,
+    channelsAckWaitMs: integer(env, 'PARLEY_CHANNELS_ACK_WAIT_MS', 30_000, 1_000, 600_000),
   };
+}
+
+/** An http(s) URL without a path, or undefined. */
+function publicUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingsError(`PARLEY_CHANNELS_PUBLIC_URL=${raw} is not a URL`);
+  }
+  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) throw new SettingsError(`PARLEY_CHANNELS_PUBLIC_URL=${raw} must be http(s)://host[:port], without a path`);
+  return url.origin;
 }
 
 /** A comma-separated list; blanks are dropped. */

@@ -7,6 +7,7 @@ import * as outboxTraceContext from './migrations/2026-12-04T0001-outbox-trace-c
 import * as providerSentAt from './migrations/2026-12-04T0005-provider-sent-at.ts';
 import * as clusterId from './migrations/2026-12-04T0006-cluster-id.ts';
 import * as contactsAndConsent from './migrations/2026-12-04T0010-contacts-and-consent.ts';
+import * as channelService from './migrations/2026-12-05T01-channel-service.ts';
 import * as email from './migrations/2026-12-05T0201-email.ts';
 import * as webAttachments from './migrations/2026-12-05T0301-web-attachments.ts';
 import * as campaigns from './migrations/2026-12-05T0500-campaigns.ts';
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T0005-provider-sent-at': providerSentAt,
   '2026-12-04T0006-cluster-id': clusterId,
   '2026-12-04T0010-contacts-and-consent': contactsAndConsent,
+  '2026-12-05T01-channel-service': channelService,
   '2026-12-05T0201-email': email,
   '2026-12-05T0301-web-attachments': webAttachments,
   '2026-12-05T0500-campaigns': campaigns,

@@ -1,0 +1,70 @@
+import { sql } from 'kysely';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ensureStreams } from '../bus/index.ts';
+import { fileSecrets, kubernetesSecrets, startChannelService } from '../channel-service/index.ts';
+import { openConfigBucket } from '../config/index.ts';
+import { createLogger, startOpsServer } from '../observability/index.ts';
+import { syncFolder } from '../../operator/sync-folder.ts';
+import { startLiveConfig } from './live-config.ts';
+import { trackConnection } from './nats-status.ts';
+import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
+import { readSettings, SettingsError } from './settings.ts';
+import { onShutdown } from './shutdown.ts';
+import { StopStack } from './stop-stack.ts';
+
+/**
+ * The `channels` process: provider webhooks in (PARLEY_CHANNELS_PORT), provider send APIs
+ * out (a consumer of PARLEY_OUTBOUND shared by every channels process). Provider secrets
+ * come from Kubernetes Secrets, or from PARLEY_SECRETS_FILE.
+ */
+export async function runChannels(): Promise<void> {
+  const settings = readSettings();
+  const log = createLogger({ component: 'channels' });
+  if (!settings.databaseUrl?.startsWith('postgres')) throw new SettingsError('the channels process needs DATABASE_URL=postgres://… (the routers\' database)');
+  const stops = new StopStack(log);
+  onShutdown(log, () => stops.stop());
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  if (settings.configDir) await checkConfigFolder(settings.configDir);
+  const nc = await connectNats(settings.natsUrl, 'parley-channels');
+  const natsStatus = trackConnection(nc);
+  stops.push('NATS connection', () => nc.drain());
+  const store = await openDatabase({ url: settings.databaseUrl });
+  stops.push('database', () => store.close());
+  await migrateDatabase(store, settings.databaseUrl);
+  await ensureStreams(nc);
+  const bucket = await openConfigBucket(nc);
+  if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
+  const { config, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
+  stops.push('configuration watch', stopConfig);
+  const secrets = settings.secretsFile ? fileSecrets(settings.secretsFile) : await kubernetesSecrets();
+  const channels = await startChannelService({
+    nc,
+    db: store.db,
+    config,
+    secrets,
+    registry,
+    logger: log,
+    host: settings.host,
+    port: settings.channelsPort ?? 8081,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    sender: { ackWaitMs: settings.channelsAckWaitMs },
+    ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
+  });
+  stops.push('channels', () => channels.close());
+  const ops = await startOpsServer({
+    registry,
+    host: settings.host,
+    port: settings.opsPort,
+    ready: async () => ({
+      nats: natsStatus.connected ? true : 'disconnected (reconnecting)',
+      database: await sql`select 1`.execute(store.db).then(
+        () => true as const,
+        (err: unknown) => `select 1 failed: ${err instanceof Error ? err.message || err.name : 'unknown error'}`,
+      ),
+    }),
+  });
+  stops.push('ops server', () => ops.close());
+  stops.started();
+  log.info('channels ready', { webhooks: channels.url, ops: ops.url });
+}
