@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { ChannelTransport, Refusal } from '../channels/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import type { OutboundMessage } from '../contract/index.ts';
+import type { InboundMessage, OutboundMessage } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { ChannelDirectory } from './channel-directory.ts';
 import { channelMetrics } from './metrics.ts';
@@ -33,6 +33,8 @@ export interface ChannelServiceOptions {
   readonly bodyLimitBytes?: number;
   /** Channel types sent by a transport (e-mail, web messaging). @default [] */
   readonly transports?: readonly ChannelTransport[];
+  /** Runs on each customer message before it is published (the keyword rules). @default none */
+  readonly beforePublish?: (message: InboundMessage) => Promise<void>;
   /** The suppression check, asked before each send. @default none */
   readonly beforeSend?: (message: OutboundMessage) => Promise<Refusal | undefined>;
   /** The clock of the channel rules. @default () => new Date() */
@@ -56,7 +58,7 @@ export async function startChannelService(options: ChannelServiceOptions): Promi
   const now = options.now ?? (() => new Date());
   const channels = new ChannelDirectory(options.config, options.secrets, options.publicBaseUrl);
   const server = await startWebhookServer({
-    deps: { nc: options.nc, db, metrics, now },
+    deps: { nc: options.nc, db, metrics, now, beforePublish: options.beforePublish },
     channels,
     metrics,
     logger: options.logger,

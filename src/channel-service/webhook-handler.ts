@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DeliveryReceipt } from '../contract/index.ts';
+import { DeliveryReceipt, type InboundMessage } from '../contract/index.ts';
 import { deliveryReceipt, UnmappablePayloadError, type WebhookEvent, type WebhookRequest } from '../channels/index.ts';
 import { recordInbound } from './customer-state.ts';
 import type { ChannelMetrics } from './metrics.ts';
@@ -13,6 +13,8 @@ export interface WebhookDeps {
   readonly db: ChannelDb;
   readonly metrics: ChannelMetrics;
   readonly now: () => Date;
+  /** Runs before a customer message is published (the STOP/START/HELP keywords: an opt-out holds before anything else is sent). */
+  readonly beforePublish?: ((message: InboundMessage) => Promise<void>) | undefined;
 }
 
 /** What the server answers the provider. */
@@ -55,6 +57,7 @@ async function handleEvent(deps: WebhookDeps, channel: ResolvedChannel, event: W
   const { tenant, name } = channel;
   switch (event.kind) {
     case 'inbound': {
+      await deps.beforePublish?.(event.message);
       await publishInbound(deps.nc, event.message);
       // After the PubAck: a failure here answers 5xx, the provider retries, the publication is de-duplicated.
       await recordInbound(deps.db, { tenant, channel: name, customerId: event.message.from.id }, new Date(event.message.timestamp), event.replyToken);

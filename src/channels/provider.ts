@@ -86,7 +86,7 @@ export interface Refusal {
   readonly reason: string;
 }
 
-export const RefusalCodes = ['OutsideWindow', 'ReplyLimitReached', 'EmptyMessage', 'MessagingLimitReached', 'Suppressed'] as const;
+export const RefusalCodes = ['OutsideWindow', 'ReplyLimitReached', 'EmptyMessage', 'MessagingLimitReached', 'RecipientOptedOut', 'DoNotContact'] as const;
 export type RefusalCode = (typeof RefusalCodes)[number];
 
 export type SendPlan = { readonly ok: true; readonly requests: readonly ProviderRequest[]; readonly options: readonly FallbackOption[] } | Refusal;

@@ -17,3 +17,4 @@ export * from './publish-answer.ts';
 export * from './send-check.ts';
 export * from './recipient-time-zone.ts';
 export * from './quiet-hours.ts';
+export { keywordHook, type KeywordChannels } from './keyword-hook.ts';

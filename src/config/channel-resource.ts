@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChannelComplianceSettings } from '../compliance/channel-compliance.ts';
 import { ChannelTypes, ResourceName, Skill } from '../contract/index.ts';
 import { Metadata, SecretKeyRef, apiVersion } from './common.ts';
 import { Duration } from './duration.ts';
@@ -89,6 +90,8 @@ const ChannelSpec = z
       .optional(),
     /** Rich content this channel should not receive: it is rendered as text instead. */
     richContent: z.strictObject({ disabled: z.array(z.enum(RichContentTypes)).max(5).default([]) }).optional(),
+    /** SMS and WhatsApp: the brand and contact of the STOP/START/HELP answers, extra keywords (other languages) and custom answers. */
+    compliance: ChannelComplianceSettings.optional(),
     /** The provider account the channels role speaks to: settings, secrets by reference, limits (channel-provider.ts). */
     provider: ChannelProviderSpec.optional(),
   })

@@ -14,6 +14,8 @@ export interface ChannelConfig {
   richContentDisabled: readonly string[];
   /** The provider account, settings and secret references (the channels role reads it). */
   provider: ChannelResource['spec']['provider'];
+  /** The keyword answers' settings (SMS, WhatsApp); unset, the tenant's name is the brand. */
+  compliance: ChannelResource['spec']['compliance'];
 }
 
 export interface Members {
@@ -146,6 +148,7 @@ function toChannel(r: ChannelResource): ChannelConfig {
     rateLimit: spec.rateLimit && { messagesPerSecond: spec.rateLimit.messagesPerSecond, burst: spec.rateLimit.burst ?? spec.rateLimit.messagesPerSecond },
     richContentDisabled: spec.richContent?.disabled ?? [],
     provider: spec.provider,
+    compliance: spec.compliance,
   };
 }
 

@@ -3,6 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ensureStreams } from '../bus/index.ts';
 import { fileSecrets, kubernetesSecrets, startChannelService } from '../channel-service/index.ts';
 import { openConfigBucket } from '../config/index.ts';
+import { keywordHook, suppressionCheck } from '../compliance/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { syncFolder } from '../../operator/sync-folder.ts';
 import { startLiveConfig } from './live-config.ts';
@@ -49,6 +50,9 @@ export async function runChannels(): Promise<void> {
     port: settings.channelsPort ?? 8081,
     bodyLimitBytes: settings.bodyLimitBytes,
     sender: { ackWaitMs: settings.channelsAckWaitMs },
+    // Compliance (docs/campaigns.md §5): keywords before a customer message is published, suppression before every send.
+    beforePublish: keywordHook(store.db, nc, config),
+    beforeSend: suppressionCheck(store.db, config),
     ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
   });
   stops.push('channels', () => channels.close());

@@ -27,6 +27,7 @@ export async function runGateway(): Promise<void> {
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
   // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
   const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
+  const oauthSecret = settings.oauthSecret ?? (settings.auth.mode === 'local' ? settings.auth.secret : undefined);
   const gateway = await startGateway({
     nc,
     db: store.db,
@@ -35,6 +36,8 @@ export async function runGateway(): Promise<void> {
     logger: log,
     ...gatewayEdgeOptions(settings),
     config: live.config,
+    // Integrators' OAuth clients and agentless notifications (docs/notifications.md).
+    ...(oauthSecret && { integrations: { oauthSecret, channels: live.config } }),
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });

@@ -11,6 +11,7 @@ import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
 import { fileSecrets, startChannelService } from '../channel-service/index.ts';
+import { keywordHook, suppressionCheck } from '../compliance/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { checkCluster } from './check-cluster.ts';
@@ -84,6 +85,10 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     logger: log.child({ component: 'gateway' }),
     ...gatewayEdgeOptions(settings),
     config,
+    // Integrators' OAuth clients and agentless notifications (docs/notifications.md).
+    ...((settings.oauthSecret ?? (settings.auth.mode === 'local' ? secret : undefined)) && {
+      integrations: { oauthSecret: (settings.oauthSecret ?? secret) as string, channels: config },
+    }),
     // The web app's password-less sign-in: a developer's own machine, local mode only.
     ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
   });
@@ -99,6 +104,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     host: settings.host,
     port: settings.channelsPort ?? (settings.port === 0 ? 0 : 8081),
     ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
+    // Compliance (docs/campaigns.md §5): keywords before a customer message is published, suppression before every send.
+    beforePublish: keywordHook(store.db, nc, config),
+    beforeSend: suppressionCheck(store.db, config),
   });
   stops.push('channels', () => channels.close());
   // Router and gateway metrics together, off the public API port.

@@ -23,6 +23,7 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_RATE_LIMIT_IP  | gateway requests per minute per IP without a valid token | 300                   |
  * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
  * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
+ * | PARLEY_OAUTH_SECRET   | derives the key of integrators' OAuth access tokens (≥ 16 characters) | local mode: PARLEY_AUTH_SECRET; else none (no OAuth, no notifications) |
  * | PARLEY_CHANNELS_PORT  | the channels role's webhook port (`parley channels`, `up`) | 8081 (`up` with PARLEY_PORT=0: 0) |
  * | PARLEY_CHANNELS_PUBLIC_URL | the URL providers call the webhooks at (scheme and host; Twilio signs it) | the request's Host, over http |
  * | PARLEY_CHANNELS_ACK_WAIT_MS | how soon a dead channels process's outbound messages go to another one | 30000 |
@@ -47,6 +48,8 @@ export interface Settings {
   rateLimitPerIp: number;
   bodyLimitBytes: number;
   trustedProxies: string[];
+  /** The secret OAuth access tokens' key derives from; unset, the local-mode auth secret. */
+  oauthSecret: string | undefined;
   channelsPort: number | undefined;
   channelsPublicUrl: string | undefined;
   secretsFile: string | undefined;
@@ -76,6 +79,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitPerIp: integer(env, 'PARLEY_RATE_LIMIT_IP', 300, 1, 1_000_000),
     bodyLimitBytes: integer(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
+    oauthSecret: env.PARLEY_OAUTH_SECRET || undefined,
     channelsPort: env.PARLEY_CHANNELS_PORT ? port(env, 'PARLEY_CHANNELS_PORT', 8081) : undefined,
     channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL),
     secretsFile: env.PARLEY_SECRETS_FILE || undefined,

@@ -54,7 +54,7 @@ const harness = useChannels(
   {
     now,
     transports: [webTransport],
-    beforeSend: (message) => Promise.resolve(message.text?.includes('opted-out customer') ? { ok: false as const, code: 'Suppressed' as const, reason: 'suppressed by the test hook' } : undefined),
+    beforeSend: (message) => Promise.resolve(message.text?.includes('opted-out customer') ? { ok: false as const, code: 'RecipientOptedOut' as const, reason: 'suppressed by the test hook' } : undefined),
   },
 );
 
@@ -138,7 +138,7 @@ describe('channel rules in the sender', () => {
     expect((await receiptOf(optedOut, 'failed')).reason).toBe('RecipientOptedOut (twilio 21610)');
     const calls = fake.calls.length;
     const suppressed = await send('twilio', { id: twilio.customer, idType: 'phone' }, { text: 'to an opted-out customer' });
-    expect((await receiptOf(suppressed, 'failed')).reason).toBe('Suppressed: suppressed by the test hook');
+    expect((await receiptOf(suppressed, 'failed')).reason).toBe('RecipientOptedOut: suppressed by the test hook');
     expect(fake.calls.length).toBe(calls);
   });
 
