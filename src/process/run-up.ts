@@ -87,7 +87,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     config,
     // Integrators' OAuth clients and agentless notifications (docs/notifications.md).
     ...((settings.oauthSecret ?? (settings.auth.mode === 'local' ? secret : undefined)) && {
-      integrations: { oauthSecret: (settings.oauthSecret ?? secret) as string, channels: config },
+      integrations: { oauthSecret: settings.oauthSecret ?? secret, channels: config },
     }),
     // The web app's password-less sign-in: a developer's own machine, local mode only.
     ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
