@@ -9,6 +9,7 @@ import {
   ChannelComplianceSettings,
   consentHistory,
   consentState,
+  keywordHook,
   publishComplianceAnswer,
   saveDncList,
   addDncEntries,
@@ -88,6 +89,22 @@ describe('keywords on inbound messages and the send-time suppression check', () 
     const again = await applyInboundKeyword(db, inbound('acme', 'sms-us', phone, 'STOP'), sms);
     expect(again?.recorded?.state).toBe('opted-out');
     expect(again?.answer).toBeNull();
+  });
+
+  it('runs in the channels role as a hook: a Channel without compliance settings still honours STOP, answered in the tenant\'s name', async () => {
+    const { db } = store;
+    const phone = '+14155550109';
+    const hook = keywordHook(db, nc, { channel: (_tenant, name) => (name === 'sms-bare' ? { type: 'sms' } : undefined) });
+    await hook(inbound('acme', 'sms-bare', phone, 'Stop'));
+    expect(await consentState(db, 'acme', phone)).toBe('opted-out');
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.getMessage(streams.outbound.name, { last_by_subj: subjects.outbound('acme', 'sms-bare') });
+    const answer = stored?.json<OutboundMessage>();
+    expect(answer).toMatchObject({ to: { id: phone }, origin: { kind: 'compliance', answer: 'opt-out' } });
+    expect(answer?.text).toContain('acme');
+    // An unknown Channel, and an ordinary message, change nothing.
+    await hook(inbound('acme', 'nowhere', '+14155550110', 'STOP'));
+    expect(await consentState(db, 'acme', '+14155550110')).toBe('unknown');
   });
 
   it('handles a redelivered STOP once: nothing more in the ledger, the same answer, published once', async () => {
