@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ensureStreams } from '../bus/index.ts';
 import { fileSecrets, kubernetesSecrets, startChannelService } from '../channel-service/index.ts';
@@ -11,6 +10,7 @@ import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { databaseReady } from './database-ready.ts';
 import { StopStack } from './stop-stack.ts';
 
 /**
@@ -62,10 +62,7 @@ export async function runChannels(): Promise<void> {
     port: settings.opsPort,
     ready: async () => ({
       nats: natsStatus.connected ? true : 'disconnected (reconnecting)',
-      database: await sql`select 1`.execute(store.db).then(
-        () => true as const,
-        (err: unknown) => `select 1 failed: ${err instanceof Error ? err.message || err.name : 'unknown error'}`,
-      ),
+      database: await databaseReady(store.db),
     }),
   });
   stops.push('ops server', () => ops.close());

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { openConfigBucket } from '../config/index.ts';
 import { startLiveConfig } from './live-config.ts';
@@ -13,6 +12,7 @@ import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { databaseReady } from './database-ready.ts';
 import { StopStack } from './stop-stack.ts';
 
 /** The `router` process: one routing node against a NATS server and a PostgreSQL server. */
@@ -60,10 +60,7 @@ export async function runRouter(): Promise<void> {
     // Ready while it can take work: connected, and a member holding its share (an empty share is fine when others hold everything).
     ready: async () => ({
       nats: natsStatus.connected ? true : 'disconnected (reconnecting)',
-      database: await sql`select 1`.execute(store.db).then(
-        () => true as const,
-        (err: unknown) => `select 1 failed: ${err instanceof Error ? err.message || err.name : 'unknown error'}`,
-      ),
+      database: await databaseReady(store.db),
       leases: router.healthy() ? true : 'the lease heartbeat has not run for a lease time (stuck, or refused by another database\'s cluster bucket)',
     }),
     live: () => router.healthy(),
