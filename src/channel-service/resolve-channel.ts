@@ -12,7 +12,7 @@ import {
   type ChannelProvider,
 } from '../channels/index.ts';
 import type { ChannelConfig } from '../config/index.ts';
-import type { RichContentKind } from '../channels/index.ts';
+import { RichContentKinds, type RichContentKind } from '../channels/index.ts';
 import type { Rate } from './pacing.ts';
 import type { SecretRef, SecretSource } from './secrets.ts';
 
@@ -55,7 +55,7 @@ export class ChannelNotConnectedError extends Error {
   override readonly name = 'ChannelNotConnectedError';
 }
 
-const richKinds: Record<string, RichContentKind> = { quickReplies: 'quickReplies', buttons: 'buttons', card: 'card', carousel: 'carousel', location: 'location' };
+const richKinds: Record<string, RichContentKind> = Object.fromEntries(RichContentKinds.map((k) => [k, k]));
 
 /**
  * Builds the provider of a Channel from its `spec.provider` block, reading its secrets from
@@ -165,7 +165,7 @@ export async function resolveChannel(channel: ChannelConfig, secrets: SecretSour
   }
   if (p.apple) {
     const a = p.apple;
-    const provider = appleProvider({ mspId: a.mspId, businessId: a.businessId, secret: await secret(a.secrets.secret), ...url(a.baseUrl) });
+    const provider = appleProvider({ mspId: a.mspId, businessId: a.businessId, secret: await secret(a.secrets.secret), disabledContent, ...url(a.baseUrl) });
     return { ...base, provider, pacingKey: `apple:${a.businessId}`, rate: rateOf('apple') };
   }
   if (p.open) {

@@ -43,6 +43,42 @@ describe('rich content text fallback', () => {
     expect(renderFallback(items)).toEqual(renderFallback(items));
   });
 
+  it("numbers list-picker items and time slots (read in the picker's zone), and writes out links and forms", () => {
+    const { text, options } = renderFallback([
+      { type: 'listPicker', title: 'Which store?', sections: [{ title: 'Paris', multipleSelection: false, items: [{ title: 'Rivoli', subtitle: '75001', payload: 'store:rivoli' }] }] },
+      {
+        type: 'timePicker',
+        title: 'Pick a time',
+        timeZone: 'Europe/Paris',
+        slots: [
+          { start: '2026-12-08T08:00:00Z', durationMinutes: 30, payload: 'slot:1' },
+          { start: '2026-12-08T13:30:00Z', durationMinutes: 60, payload: 'slot:2' },
+        ],
+      },
+      { type: 'richLink', url: 'https://shop.example.com/aero', title: 'Aero 2 running shoes' },
+      {
+        type: 'form',
+        title: 'Your details',
+        payload: 'details',
+        fields: [
+          { name: 'name', label: 'Name', kind: 'text', required: true },
+          { name: 'size', label: 'Size', kind: 'select', required: false, options: ['41', '42'] },
+        ],
+      },
+    ]);
+    expect(text).toBe(
+      [
+        'Which store?\nParis\n1. Rivoli (75001)',
+        'Pick a time (Europe/Paris)\n2. Tue 8 Dec, 09:00–09:30\n3. Tue 8 Dec, 14:30–15:30',
+        'Aero 2 running shoes\nhttps://shop.example.com/aero',
+        'Your details\nPlease reply with:\n- Name\n- Size (41 / 42) (optional)',
+        'Reply with the number of your choice.',
+      ].join('\n\n'),
+    );
+    expect(options.map((o) => o.payload)).toEqual(['store:rivoli', 'slot:1', 'slot:2']);
+    expect(numberedReply('3', options)).toEqual({ type: 'buttonResponse', text: 'Tue 8 Dec, 14:30–15:30', payload: 'slot:2' });
+  });
+
   it('maps a numbered reply back to the payload, and nothing else', () => {
     const offered = [
       { n: 1, text: 'Yes', payload: 'yes' },

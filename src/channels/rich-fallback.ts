@@ -47,12 +47,38 @@ export function renderFallback(items: readonly RichContent[], firstNumber = 1): 
           ...(item.address ? [item.address] : []),
           `https://www.openstreetmap.org/?mlat=${item.latitude}&mlon=${item.longitude}`,
         ];
+      case 'listPicker':
+        return [
+          item.title,
+          ...(item.subtitle ? [item.subtitle] : []),
+          ...item.sections.flatMap((section) => [
+            ...(section.title ? [section.title] : []),
+            ...section.items.map((i) => option(i.subtitle ? `${i.title} (${i.subtitle})` : i.title, i.payload)),
+          ]),
+        ];
+      case 'timePicker':
+        return [`${item.title} (${item.timeZone})`, ...item.slots.map((slot) => option(slotText(slot, item.timeZone), slot.payload))];
+      case 'richLink':
+        return [item.title, item.url];
+      case 'form':
+        return [item.title, 'Please reply with:', ...item.fields.map((f) => `- ${f.label}${f.options ? ` (${f.options.join(' / ')})` : ''}${f.required ? '' : ' (optional)'}`)];
+      case 'formResponse':
+        return Object.entries(item.values).map(([name, value]) => `${name}: ${value}`);
       case 'buttonResponse':
         return [item.text];
     }
   });
   const text = blocks.map((lines) => lines.join('\n')).join('\n\n');
   return { text: options.length > 0 ? `${text}\n\n${replyPrompt}` : text, options };
+}
+
+/** "Tue 8 Dec, 09:00–09:30" in `timeZone`: the same slot always reads the same. */
+export function slotText(slot: { start: string; durationMinutes: number }, timeZone: string): string {
+  const start = new Date(slot.start);
+  const end = new Date(start.getTime() + slot.durationMinutes * 60_000);
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(start);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return `${day}, ${time.format(start)}–${time.format(end)}`;
 }
 
 /**

@@ -63,7 +63,7 @@ const Bot = z.strictObject({
   timeout: Duration(100, 60_000).default(5_000),
 });
 
-const RichContentTypes = ['quickReplies', 'buttons', 'card', 'carousel', 'location'] as const;
+const RichContentTypes = ['quickReplies', 'buttons', 'card', 'carousel', 'location', 'listPicker', 'timePicker', 'richLink', 'form'] as const;
 
 const ChannelSpec = z
   .strictObject({
@@ -89,7 +89,7 @@ const ChannelSpec = z
       })
       .optional(),
     /** Rich content this channel should not receive: it is rendered as text instead. */
-    richContent: z.strictObject({ disabled: z.array(z.enum(RichContentTypes)).max(5).default([]) }).optional(),
+    richContent: z.strictObject({ disabled: z.array(z.enum(RichContentTypes)).max(RichContentTypes.length).default([]) }).optional(),
     /** SMS and WhatsApp: the brand and contact of the STOP/START/HELP answers, extra keywords (other languages) and custom answers. */
     compliance: ChannelComplianceSettings.optional(),
     /** The provider account the channels role speaks to: settings, secrets by reference, limits (channel-provider.ts). */

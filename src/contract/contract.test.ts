@@ -496,6 +496,21 @@ describe('RichContent', () => {
     expect(RichContent.safeParse({ type: 'quickReplies', text: 'Pick one', options: [] }).success).toBe(false);
     expect(RichContent.safeParse({ type: 'sticker', text: 'x' }).success).toBe(false);
   });
+
+  it('rejects a time picker in an unknown zone, and defaults the zone to UTC', () => {
+    const slots = [{ start: '2026-12-08T08:00:00Z', durationMinutes: 30, payload: 's1' }];
+    expect(RichContent.safeParse({ type: 'timePicker', title: 'When?', timeZone: 'Mars/Olympus', slots }).success).toBe(false);
+    expect(RichContent.parse({ type: 'timePicker', title: 'When?', slots })).toMatchObject({ timeZone: 'UTC' });
+  });
+
+  it('rejects a form whose select has no options, whose text field has some, or whose names repeat', () => {
+    const form = (fields: unknown[]) => RichContent.safeParse({ type: 'form', title: 'Return', payload: 'f', fields }).success;
+    expect(form([{ name: 'reason', label: 'Reason', kind: 'select', options: ['Too small'] }])).toBe(true);
+    expect(form([{ name: 'reason', label: 'Reason', kind: 'select' }])).toBe(false);
+    expect(form([{ name: 'order', label: 'Order', kind: 'text', options: ['1'] }])).toBe(false);
+    expect(form([{ name: 'order', label: 'Order', kind: 'text' }, { name: 'order', label: 'Again', kind: 'text' }])).toBe(false);
+    expect(form([{ name: '1st', label: 'Order', kind: 'text' }])).toBe(false);
+  });
 });
 
 // ---------------------------------------------------------------------------------------

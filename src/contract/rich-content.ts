@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WebUrl } from './names.ts';
+import { Timestamp, WebUrl } from './names.ts';
 import { displayText, exactText } from './strings.ts';
 
 /**
@@ -57,6 +57,90 @@ export const Location = z.object({
   address: displayText({ max: 1024 }).optional(),
 });
 
+/** A list to pick from, in sections (Apple's list picker, WhatsApp's list message). */
+export const ListPicker = z.object({
+  type: z.literal('listPicker'),
+  title: displayText({ min: 1, max: 256 }),
+  subtitle: displayText({ max: 256 }).optional(),
+  sections: z
+    .array(
+      z.object({
+        title: displayText({ max: 256 }).optional(),
+        /** The customer may pick several items of this section in one answer. */
+        multipleSelection: z.boolean().default(false),
+        items: z
+          .array(z.object({ title: displayText({ min: 1, max: 100 }), subtitle: displayText({ max: 256 }).optional(), imageUrl: WebUrl.optional(), payload: Payload }))
+          .min(1)
+          .max(100),
+      }),
+    )
+    .min(1)
+    .max(10),
+});
+
+/** Whether `zone` is an IANA time zone name this runtime knows. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Time slots to choose one from (Apple's time picker); shown in `timeZone`. */
+export const TimePicker = z.object({
+  type: z.literal('timePicker'),
+  title: displayText({ min: 1, max: 256 }),
+  /** The zone the slots are shown in, an IANA name. */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Paris').default('UTC'),
+  slots: z
+    .array(z.object({ start: Timestamp, durationMinutes: z.number().int().min(1).max(1440), payload: Payload }))
+    .min(1)
+    .max(50),
+});
+
+/** A link shown with its title and image where the channel previews links. */
+export const RichLink = z.object({
+  type: z.literal('richLink'),
+  url: WebUrl,
+  title: displayText({ min: 1, max: 256 }),
+  imageUrl: WebUrl.optional(),
+});
+
+const FieldName = exactText({ min: 1, max: 64 }).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a letter then letters, digits or _');
+
+/** Questions for the customer to answer at once; the answers come back as a `formResponse`. */
+export const Form = z.object({
+  type: z.literal('form'),
+  title: displayText({ min: 1, max: 256 }),
+  fields: z
+    .array(
+      z.object({
+        name: FieldName,
+        label: displayText({ min: 1, max: 100 }),
+        kind: z.enum(['text', 'email', 'phone', 'number', 'date', 'select']),
+        required: z.boolean().default(false),
+        /** The choices of a `select` field. */
+        options: z.array(displayText({ min: 1, max: 100 })).min(1).max(20).optional(),
+      }),
+    )
+    .min(1)
+    .max(20)
+    .refine((fields) => fields.every((f) => (f.kind === 'select') === (f.options !== undefined)), 'a select field needs options, and only a select field has them')
+    .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, 'field names must be unique'),
+  submitLabel: displayText({ min: 1, max: 40 }).optional(),
+  /** Names the form in its `formResponse`. */
+  payload: Payload,
+});
+
+/** The customer's answers to a `form`: `payload` is the form's, `values` by field name. */
+export const FormResponse = z.object({
+  type: z.literal('formResponse'),
+  payload: Payload,
+  values: z.record(FieldName, displayText({ max: 1000 })),
+});
+
 /** The customer tapped a button or quick reply: `payload` is the option's postback. */
 export const ButtonResponse = z.object({
   type: z.literal('buttonResponse'),
@@ -75,6 +159,11 @@ export const RichContent = z.discriminatedUnion('type', [
   Card,
   Carousel,
   Location,
+  ListPicker,
+  TimePicker,
+  RichLink,
+  Form,
+  FormResponse,
   ButtonResponse,
 ]);
 export type RichContent = z.infer<typeof RichContent>;

@@ -130,6 +130,10 @@ export class CustomerSockets {
     let message;
     if (frame.type === 'postback') {
       message = { clientId: frame.id, text: frame.text, content: [{ type: 'buttonResponse' as const, text: frame.text, payload: frame.payload }] };
+    } else if (frame.type === 'form') {
+      // The text is what agents and text-only tools read; the content keeps the values exact.
+      const text = Object.entries(frame.values).map(([name, value]) => `${name}: ${value}`).join('\n');
+      message = { clientId: frame.id, ...(text && { text }), content: [{ type: 'formResponse' as const, payload: frame.payload, values: frame.values }] };
     } else {
       const ids = frame.attachments ?? [];
       const rows = await ownAttachments(ctx.db, session, ids);

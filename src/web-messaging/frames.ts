@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Attachment, RichContent } from '../contract/index.ts';
-import { displayText, exactText } from '../contract/index.ts';
+import { FormResponse, displayText, exactText } from '../contract/index.ts';
 
 /**
  * The session protocol: JSON text frames on `GET /web/v1/ws`. The widget imports these
@@ -22,6 +22,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
   }),
   /** A click on a quick reply or a postback button. */
   z.strictObject({ type: z.literal('postback'), id: ClientMessageId, text: displayText({ min: 1, max: 100 }), payload: exactText({ max: 1000 }) }),
+  /** The answers to an agent's form: `payload` is the form's, `values` by field name. */
+  z.strictObject({ type: z.literal('form'), id: ClientMessageId, payload: exactText({ max: 1000 }), values: FormResponse.shape.values }),
   z.strictObject({ type: z.literal('typing'), typing: z.boolean() }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;

@@ -25,6 +25,9 @@ function cells(caps: Capabilities): string[] {
     caps.card ? 'yes' : 'no',
     caps.carousel ? `${caps.carousel.maxCards} (${caps.carousel.maxButtonsPerCard})` : 'no',
     caps.location ? 'yes' : 'no',
+    caps.timePicker ? 'yes' : 'no',
+    caps.richLink ? 'yes' : 'no',
+    caps.form ? 'yes' : 'no',
     caps.attachments ? 'yes' : 'links',
   ];
 }

@@ -187,6 +187,36 @@ describe('OutboundMessage to the WhatsApp send API', () => {
     expect(plan.ok && (plan.requests[0]!.body as { value: { type: string } }).value.type).toBe('text');
   });
 
+  it('sends a one-choice list picker as a list message, a multiple-choice one as numbered text', () => {
+    const picker = {
+      type: 'listPicker' as const,
+      title: 'Which store?',
+      sections: [
+        { title: 'Paris', multipleSelection: false, items: [{ title: 'Rivoli', subtitle: '75001', payload: 'store:rivoli' }, { title: 'Bastille', payload: 'store:bastille' }] },
+        { title: 'Lyon', multipleSelection: false, items: [{ title: 'Part-Dieu', payload: 'store:part-dieu' }] },
+      ],
+    };
+    const plan = provider.toRequests({ ...outbound, text: undefined, content: [picker] }, inWindow);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect((plan.requests[0]!.body as { value: unknown }).value).toMatchObject({
+      type: 'interactive',
+      interactive: {
+        type: 'list',
+        body: { text: 'Which store?' },
+        action: {
+          sections: [
+            { title: 'Paris', rows: [{ id: 'store:rivoli', title: 'Rivoli', description: '75001' }, { id: 'store:bastille', title: 'Bastille' }] },
+            { title: 'Lyon', rows: [{ id: 'store:part-dieu', title: 'Part-Dieu' }] },
+          ],
+        },
+      },
+    });
+    const several = provider.toRequests({ ...outbound, text: undefined, content: [{ ...picker, sections: [{ ...picker.sections[0]!, multipleSelection: true }] }] }, inWindow);
+    if (!several.ok) throw new Error(several.reason);
+    expect((several.requests[0]!.body as { value: { text: { body: string } } }).value.text.body).toBe('Which store?\nParis\n1. Rivoli (75001)\n2. Bastille\n\nReply with the number of your choice.');
+    expect(numberedReply('2', several.options)).toEqual({ type: 'buttonResponse', text: 'Bastille', payload: 'store:bastille' });
+  });
+
   it('addresses a BSUID customer by recipient', () => {
     const plan = provider.toRequests({ ...outbound, to: { id: 'US.13491208655302741918', idType: 'opaque' } }, inWindow);
     expect(plan.ok && plan.requests[0]!.body.value).toMatchObject({ recipient: 'US.13491208655302741918' });

@@ -159,6 +159,13 @@ describe('a web conversation', () => {
     const forwarded = await agent.next('conversation.message', (e) => e.message.direction === 'inbound' && e.message.content?.[0]?.type === 'buttonResponse');
     expect(forwarded.message.content).toEqual([{ type: 'buttonResponse', text: 'The last one', payload: 'ORDER_LAST' }]);
 
+    // The customer answers a form: its values reach the conversation exactly, and as text.
+    const formId = randomUUID();
+    customer.send({ type: 'form', id: formId, payload: 'return-form:4521', values: { order: '4521', reason: 'Too small' } });
+    await customer.next('ack', (f) => f.id === formId);
+    const answers = await agent.next('conversation.message', (e) => e.message.direction === 'inbound' && e.message.content?.[0]?.type === 'formResponse');
+    expect(answers.message).toMatchObject({ text: 'order: 4521\nreason: Too small', content: [{ type: 'formResponse', payload: 'return-form:4521', values: { order: '4521', reason: 'Too small' } }] });
+
     // A reload: a new socket, and the history has the whole conversation in order.
     await customer.close();
     const res = await history('acme', token);
@@ -168,6 +175,7 @@ describe('a web conversation', () => {
       ['inbound', 'Hello, my order is late'],
       ['outbound', 'Let me check.'],
       ['inbound', 'The last one'],
+      ['inbound', 'order: 4521\nreason: Too small'],
     ]);
     expect(messages[0]?.clientId).toBe(id);
     expect(messages[1]?.content).toEqual([quickReplies]);

@@ -158,6 +158,72 @@ describe('the web-messaging widget in Chromium', () => {
     await page.getByText('Found it: it ships tomorrow.').waitFor();
     await page.getByRole('button', { name: 'Close the chat', exact: true }).last().waitFor();
     expect(await page.locator('.badge').count()).toBe(0);
+    await agent.presence('offline'); // the next customers are not bob's
+    agent.stop();
+    await page.close();
+  });
+
+  it('renders list pickers, time pickers, rich links and forms, and sends the choices and answers', async () => {
+    const { nc } = parley();
+    const page = await context.newPage();
+    await page.goto(siteUrl);
+    // A new customer: forget the session the first test's customer left in this profile.
+    await page.evaluate('localStorage.clear()');
+    await page.reload();
+    const agent = new AgentDriver(nc, 'acme', 'carol');
+    await agent.configure([], { webchat: 2 });
+    await agent.presence('available');
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    await page.keyboard.type('I want to return my shoes');
+    await page.keyboard.press('Enter');
+    const conversationId = await agent.acceptNextOffer();
+
+    const outbound = await outboundReader(nc, `widget-rich-${randomUUID().slice(0, 8)}`);
+    const sent = await agent.command({
+      type: 'message.send',
+      conversationId,
+      text: 'Let us sort it out.',
+      content: [
+        { type: 'listPicker', title: 'Which store?', sections: [{ title: 'Paris', items: [{ title: 'Rivoli', subtitle: '75001', payload: 'store:rivoli' }, { title: 'Bastille', payload: 'store:bastille' }] }] },
+        { type: 'timePicker', title: 'When can we call?', timeZone: 'Europe/Paris', slots: [{ start: '2026-12-08T08:00:00Z', durationMinutes: 30, payload: 'call:0900' }] },
+        { type: 'richLink', url: 'https://shop.example.com/returns', title: 'Our return policy' },
+        {
+          type: 'form',
+          title: 'Your return',
+          payload: 'return-form:4521',
+          fields: [
+            { name: 'order', label: 'Order number', kind: 'text', required: true },
+            { name: 'reason', label: 'Reason', kind: 'select', options: ['Too small', 'Too large'] },
+          ],
+        },
+      ],
+    });
+    expect(sent.ok).toBe(true);
+    // The stream holds the earlier tests' messages too: take this conversation's.
+    let message = await outbound.next();
+    while (message.conversationId !== conversationId) message = await outbound.next();
+    expect((await web.transport.send(message, { tenant: 'acme', channel: 'chat' })).kind).toBe('accepted');
+    await page.getByRole('group', { name: 'Paris' }).getByRole('button', { name: /Bastille/ }).waitFor();
+    await page.getByRole('link', { name: /Our return policy/ }).waitFor();
+    await page.screenshot({ path: join(artifacts, '4-rich-content.png') });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    // A list item and a time slot come back as postbacks.
+    await page.getByRole('group', { name: 'Paris' }).getByRole('button', { name: /Bastille/ }).click();
+    const store = await agent.next('conversation.message', (e) => e.message.direction === 'inbound' && e.message.content?.[0]?.type === 'buttonResponse');
+    expect(store.message.content).toEqual([{ type: 'buttonResponse', text: 'Bastille', payload: 'store:bastille' }]);
+    await page.getByRole('group', { name: 'When can we call?' }).getByRole('button').click();
+    const slot = await agent.next('conversation.message', (e) => e.message.content?.[0]?.type === 'buttonResponse' && e.message.content[0].payload === 'call:0900');
+    expect(slot.message.text).toMatch(/8/);
+
+    // The form: a required field must be filled; the answers arrive exactly.
+    const form = page.getByRole('form', { name: 'Your return' });
+    await form.getByLabel('Order number').fill('4521');
+    await form.getByLabel('Reason').selectOption('Too small');
+    await form.getByRole('button', { name: 'Send' }).click();
+    const answers = await agent.next('conversation.message', (e) => e.message.content?.[0]?.type === 'formResponse');
+    expect(answers.message.content).toEqual([{ type: 'formResponse', payload: 'return-form:4521', values: { order: '4521', reason: 'Too small' } }]);
+    await form.getByRole('button', { name: 'Sent' }).waitFor();
     agent.stop();
     await page.close();
   });

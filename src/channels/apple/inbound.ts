@@ -4,7 +4,7 @@ import { inboundEnvelope, parseJsonBody } from '../envelopes.ts';
 import type { ChannelTarget, WebhookEvent } from '../provider.ts';
 import { UnmappablePayloadError } from '../unmappable-payload-error.ts';
 
-interface AppleItem { identifier?: string; title?: string }
+interface AppleItem { identifier?: string; title?: string; startTime?: string }
 interface AppleMessage {
   v?: number;
   type?: string;
@@ -18,7 +18,13 @@ interface AppleMessage {
   attachments?: { name?: string; mimeType?: string; size?: string; url?: string }[];
   interactiveData?: {
     receivedMessage?: { title?: string };
-    data?: { replyMessage?: { title?: string }; listPicker?: { sections?: { items?: AppleItem[] }[] } };
+    data?: {
+      replyMessage?: { title?: string };
+      receivedMessage?: { title?: string };
+      listPicker?: { sections?: { items?: AppleItem[] }[] };
+      event?: { timeslots?: AppleItem[] };
+      'quick-reply'?: { selectedIdentifier?: string; items?: AppleItem[] };
+    };
   };
   interactiveDataRef?: { title?: string };
 }
@@ -30,8 +36,15 @@ function bodyBytes(raw: Uint8Array): Uint8Array {
 
 function interactiveOf(message: AppleMessage): { text?: string; content?: RichContent[] } {
   const data = message.interactiveData?.data;
-  const picked = (data?.listPicker?.sections ?? []).flatMap((s) => s.items ?? []).filter((i) => i.identifier !== undefined);
-  const title = data?.replyMessage?.title ?? message.interactiveData?.receivedMessage?.title ?? message.interactiveDataRef?.title;
+  // A reply carries only what was picked: the list picker's chosen items, the time
+  // picker's chosen slot, the quick reply's selected identifier.
+  const quickReply = data?.['quick-reply'];
+  const picked = [
+    ...(data?.listPicker?.sections ?? []).flatMap((s) => s.items ?? []),
+    ...(data?.event?.timeslots ?? []).map((t) => ({ identifier: t.identifier, title: t.title ?? t.startTime })),
+    ...(quickReply?.selectedIdentifier !== undefined ? (quickReply.items ?? []).filter((i) => i.identifier === quickReply.selectedIdentifier) : []),
+  ].filter((i) => i.identifier !== undefined);
+  const title = data?.replyMessage?.title ?? data?.receivedMessage?.title ?? message.interactiveData?.receivedMessage?.title ?? message.interactiveDataRef?.title;
   const content: RichContent[] = picked.map((i) => ({ type: 'buttonResponse', text: (i.title ?? '').slice(0, 100), payload: i.identifier! }));
   return { ...(title ? { text: title } : {}), ...(content.length ? { content: content.slice(0, 10) } : {}) };
 }

@@ -1,26 +1,121 @@
-import type { OutboundMessage } from '../../contract/index.ts';
-import { capabilitiesOf } from '../capabilities.ts';
+import type { OutboundMessage, RichContent } from '../../contract/index.ts';
+import { capabilitiesOf, type Capabilities } from '../capabilities.ts';
+import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
-import { renderFallback } from '../rich-fallback.ts';
-import { splitText } from '../split-text.ts';
-import { emptyMessage } from '../compose-messages.ts';
 import type { ResolvedAppleOptions } from './options.ts';
 import { appleBearer } from './signature.ts';
 
+/** The balloon of Apple's built-in interactive messages (list picker, time picker, quick reply). */
+export const appleBusinessExtension = 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension';
+
+/** Apple shows 2–5 quick replies (iOS 15 and later); fewer or more go as text. */
+const quickReplyItems = { min: 2 };
+
+type Body = Record<string, unknown>;
+type Part = { type: 'text'; body: string } | { type: 'interactive'; data: Body; received: Body; reply: Body };
+
+/** "2026-12-08T09:00+0000", the time format of Apple's time picker. */
+function appleTime(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 16)}+0000`;
+}
+
+/** The zone's offset from UTC in minutes at `at` (Apple's `timezoneOffset`). */
+function offsetMinutes(timeZone: string, at: Date): number {
+  const name = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/** Apple's own rendering of an item, or undefined for the numbered-text fallback. */
+function nativePart(item: RichContent, caps: Capabilities): Part | undefined {
+  switch (item.type) {
+    case 'listPicker':
+      if (!caps.list) return undefined;
+      return {
+        type: 'interactive',
+        data: {
+          listPicker: {
+            sections: item.sections.map((section, s) => ({
+              order: s,
+              title: section.title ?? '',
+              multipleSelection: section.multipleSelection,
+              items: section.items.map((i, n) => ({ identifier: i.payload, order: n, style: 'default', title: i.title, ...(i.subtitle ? { subtitle: i.subtitle } : {}) })),
+            })),
+          },
+        },
+        received: { title: item.title, ...(item.subtitle ? { subtitle: item.subtitle } : {}), style: 'icon' },
+        reply: { title: 'Your choice', style: 'icon' },
+      };
+    case 'timePicker':
+      if (!caps.timePicker) return undefined;
+      return {
+        type: 'interactive',
+        data: {
+          event: {
+            identifier: 'slots',
+            title: item.title,
+            timezoneOffset: offsetMinutes(item.timeZone, new Date(item.slots[0]!.start)),
+            timeslots: item.slots.map((slot) => ({ identifier: slot.payload, startTime: appleTime(slot.start), duration: slot.durationMinutes * 60 })),
+          },
+        },
+        received: { title: item.title, style: 'icon' },
+        reply: { title: 'Your time', style: 'icon' },
+      };
+    case 'quickReplies':
+      if (!caps.quickReplies || item.options.length < quickReplyItems.min || item.options.length > caps.quickReplies.max) return undefined;
+      return {
+        type: 'interactive',
+        data: { 'quick-reply': { summaryText: item.text, items: item.options.map((o) => ({ identifier: o.payload, title: o.text })) } },
+        received: { title: item.text },
+        reply: { title: item.text },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Neighbouring text parts as one bubble, as long as it stays within the length. */
+function joinTexts(parts: readonly Part[], maxLength: number): Part[] {
+  const joined: Part[] = [];
+  for (const part of parts) {
+    const last = joined.at(-1);
+    if (part.type === 'text' && last?.type === 'text' && last.body.length + 2 + part.body.length <= maxLength) {
+      joined[joined.length - 1] = { type: 'text', body: `${last.body}\n\n${part.body}` };
+    } else joined.push(part);
+  }
+  return joined;
+}
+
 /**
- * The gateway calls for one OutboundMessage: `text` messages (rich content as numbered text
- * and files as links until list pickers and attachment upload are built). The message
- * `id` is Parley's id (and `-n` for further parts), so Apple sees a retry as the same message.
+ * The MSP calls for one OutboundMessage: text (files as links: Apple's attachments are
+ * encrypted uploads, not built), list pickers, time pickers and 2–5 quick replies as
+ * Apple's interactive messages, other rich content as numbered text. Message ids are
+ * Parley's id (and `-n` for further parts), so Apple sees a retry as the same message.
  */
 export function appleRequests(message: OutboundMessage, state: SendState, options: ResolvedAppleOptions): SendPlan {
-  const caps = capabilitiesOf('apple');
-  const fallback = renderFallback(message.content ?? []);
-  const links = (message.attachments ?? []).map((a) => `${a.filename ?? 'File'}: ${a.url}`);
-  const text = [message.text?.trim() ? message.text : undefined, ...links, fallback.text || undefined].filter((t) => t !== undefined).join('\n\n');
-  if (!text) return emptyMessage;
+  const caps = capabilitiesOf('apple', options.disabledContent);
+  const { messages, offered } = composeMessages<Part>(message, caps.maxTextLength, {
+    text: (body) => ({ type: 'text', body }),
+    attachment: (a) => ({ type: 'text', body: `${a.filename ?? 'File'}: ${a.url}` }),
+    native: (item) => nativePart(item, caps),
+  });
+  const parts = joinTexts(messages, caps.maxTextLength);
+  if (parts.length === 0) return emptyMessage;
   const bearer = appleBearer(options, state.now);
-  const requests: ProviderRequest[] = splitText(text, caps.maxTextLength).map((part, i) => {
+  const requests: ProviderRequest[] = parts.map((part, i) => {
     const id = i === 0 ? message.id : `${message.id}-${i}`;
+    const envelope = { v: 1, id, sourceId: options.businessId, destinationId: message.to.id };
+    const value =
+      part.type === 'text'
+        ? { ...envelope, type: 'text', body: part.body }
+        : {
+            ...envelope,
+            type: 'interactive',
+            interactiveData: {
+              bid: appleBusinessExtension,
+              data: { version: '1.0', requestIdentifier: id, ...part.data, receivedMessage: part.received, replyMessage: part.reply },
+            },
+          };
     return {
       method: 'POST',
       url: `${options.baseUrl}/v1/message`,
@@ -33,8 +128,8 @@ export function appleRequests(message: OutboundMessage, state: SendState, option
         'msp-agent': options.agentName,
         'auto-reply': String(message.agentId === undefined),
       },
-      body: { type: 'json', value: { v: 1, type: 'text', id, sourceId: options.businessId, destinationId: message.to.id, body: part } },
+      body: { type: 'json', value },
     };
   });
-  return { ok: true, requests, options: fallback.options };
+  return { ok: true, requests, options: offered };
 }

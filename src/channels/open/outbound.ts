@@ -28,6 +28,36 @@ function openContent(item: RichContent): Record<string, unknown>[] {
       return [{ contentType: 'Carousel', carousel: { cards: item.cards.map(card) } }];
     case 'location':
       return [{ contentType: 'Location', location: { latitude: item.latitude, longitude: item.longitude, ...(item.name ? { text: item.name } : {}), ...(item.address ? { address: item.address } : {}) } }];
+    case 'listPicker':
+      return [
+        {
+          contentType: 'ListPicker',
+          listPicker: {
+            title: item.title,
+            ...(item.subtitle ? { subtitle: item.subtitle } : {}),
+            sections: item.sections.map((s) => ({
+              ...(s.title ? { title: s.title } : {}),
+              multipleSelection: s.multipleSelection,
+              items: s.items.map((i) => ({ id: i.payload, title: i.title, ...(i.subtitle ? { subtitle: i.subtitle } : {}), ...(i.imageUrl ? { image: i.imageUrl } : {}) })),
+            })),
+          },
+        },
+      ];
+    case 'timePicker':
+      // Genesys' DatePicker: `availableTimes` with durations in seconds.
+      return [
+        {
+          contentType: 'DatePicker',
+          datePicker: { title: item.title, timeZone: item.timeZone, availableTimes: item.slots.map((s) => ({ dateTime: s.start, duration: s.durationMinutes * 60, payload: s.payload })) },
+        },
+      ];
+    case 'richLink':
+      return [{ contentType: 'Card', card: { title: item.title, ...(item.imageUrl ? { image: item.imageUrl } : {}), defaultAction: { type: 'Link', url: item.url }, actions: [] } }];
+    case 'form':
+      // No Genesys equivalent: Parley's own form, as the contract defines it.
+      return [{ contentType: 'Form', form: { title: item.title, fields: item.fields, payload: item.payload, ...(item.submitLabel ? { submitLabel: item.submitLabel } : {}) } }];
+    case 'formResponse':
+      return [{ contentType: 'FormResponse', formResponse: { payload: item.payload, values: item.values } }];
     case 'buttonResponse':
       return [{ contentType: 'ButtonResponse', buttonResponse: { text: item.text, payload: item.payload } }];
   }

@@ -44,8 +44,8 @@ function nativeBody(item: RichContent, caps: Capabilities): Body | undefined {
   const bodyMax = 1024;
   switch (item.type) {
     case 'quickReplies': {
-      if (item.text.length > bodyMax) return undefined;
-      if (caps.quickReplies && fits(item.options, caps.quickReplies.max, caps.quickReplies.titleMax)) return replyButtons(item.text, item.options);
+      if (!caps.quickReplies || item.text.length > bodyMax) return undefined;
+      if (fits(item.options, caps.quickReplies.max, caps.quickReplies.titleMax)) return replyButtons(item.text, item.options);
       if (caps.list && fits(item.options, caps.list.maxRows, caps.list.titleMax)) {
         return {
           type: 'interactive',
@@ -77,7 +77,33 @@ function nativeBody(item: RichContent, caps: Capabilities): Body | undefined {
         type: 'location',
         location: { latitude: item.latitude, longitude: item.longitude, ...(item.name ? { name: item.name } : {}), ...(item.address ? { address: item.address } : {}) },
       };
+    case 'listPicker': {
+      // A list message: ≤10 rows in all, one choice, row descriptions ≤72, section titles
+      // ≤24 (required when there are several sections).
+      const rows = item.sections.flatMap((s) => s.items);
+      const sectionTitles = item.sections.length === 1 || item.sections.every((s) => s.title && s.title.length <= 24);
+      if (!caps.list || item.sections.some((s) => s.multipleSelection) || !sectionTitles || item.title.length > bodyMax) return undefined;
+      if (!fits(rows.map((r) => ({ text: r.title, payload: r.payload })), caps.list.maxRows, caps.list.titleMax) || rows.some((r) => (r.subtitle?.length ?? 0) > 72)) return undefined;
+      return {
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: item.subtitle ? `${item.title}\n${item.subtitle}` : item.title },
+          action: {
+            button: 'Choose',
+            sections: item.sections.map((s) => ({
+              title: s.title ?? 'Options',
+              rows: s.items.map((r) => ({ id: r.payload, title: r.title, ...(r.subtitle ? { description: r.subtitle } : {}) })),
+            })),
+          },
+        },
+      };
+    }
     case 'carousel':
+    case 'timePicker':
+    case 'richLink':
+    case 'form':
+    case 'formResponse':
     case 'buttonResponse':
       return undefined;
   }

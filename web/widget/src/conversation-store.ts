@@ -1,7 +1,7 @@
 import type { Availability, HistoryMessage, ServerFrame, UploadedAttachment, WebSocketLike, WebMessagingApi } from './api.ts';
 
 type ClientFrameOf<T extends string> = Extract<Parameters<WebSocketLike['send']>[0], { type: T }>;
-type Outgoing = ClientFrameOf<'message'> | ClientFrameOf<'postback'>;
+type Outgoing = ClientFrameOf<'message'> | ClientFrameOf<'postback'> | ClientFrameOf<'form'>;
 
 /** A message as the widget shows it: from the history, pushed by the server, or written here and not yet stored. */
 export interface ShownMessage extends HistoryMessage {
@@ -86,6 +86,14 @@ export class ConversationStore {
     const id = newId();
     this.#show({ id: `local:${id}`, clientId: id, direction: 'inbound', text, content: [{ type: 'buttonResponse', text, payload }], sentAt: new Date().toISOString(), pending: 'sending' });
     this.#submit({ type: 'postback', id, text, payload });
+  }
+
+  /** The customer's answers to an agent's form. */
+  answerForm(payload: string, values: Record<string, string>): void {
+    const id = newId();
+    const text = Object.entries(values).map(([name, value]) => `${name}: ${value}`).join('\n');
+    this.#show({ id: `local:${id}`, clientId: id, direction: 'inbound', ...(text && { text }), content: [{ type: 'formResponse', payload, values }], sentAt: new Date().toISOString(), pending: 'sending' });
+    this.#submit({ type: 'form', id, payload, values });
   }
 
   /** The panel was opened or closed. */

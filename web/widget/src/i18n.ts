@@ -21,6 +21,8 @@ const strings = {
     attachment: 'Attachment',
     location: 'Location',
     unread: 'new messages',
+    formSubmit: 'Send',
+    formSent: 'Sent',
   },
   fr: {
     open: 'Discuter avec nous',
@@ -43,6 +45,8 @@ const strings = {
     attachment: 'Pièce jointe',
     location: 'Position',
     unread: 'nouveaux messages',
+    formSubmit: 'Envoyer',
+    formSent: 'Envoyé',
   },
 } as const;
 

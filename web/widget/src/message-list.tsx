@@ -7,13 +7,14 @@ interface Props {
   messages: readonly ShownMessage[];
   t: Strings;
   onPostback: (text: string, payload: string) => void;
+  onForm: (payload: string, values: Record<string, string>) => void;
 }
 
 /**
  * The conversation, as an ARIA log: screen readers announce messages as they are added,
  * not the whole history again (WCAG 2.1 SC 4.1.3).
  */
-export function MessageList({ messages, t, onPostback }: Props) {
+export function MessageList({ messages, t, onPostback, onForm }: Props) {
   const end = useRef<HTMLLIElement>(null);
   useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [messages.length]);
   return (
@@ -34,7 +35,7 @@ export function MessageList({ messages, t, onPostback }: Props) {
               </a>
             ),
           )}
-          {m.direction === 'outbound' && m.content?.map((c, i) => <RichContentView key={i} content={c} t={t} onPostback={onPostback} />)}
+          {m.direction === 'outbound' && m.content?.map((c, i) => <RichContentView key={i} content={c} t={t} onPostback={onPostback} onForm={onForm} />)}
           {m.pending && <small>{{ sending: t.sending, waiting: t.failed, refused: t.refused }[m.pending]}</small>}
         </li>
       ))}

@@ -25,6 +25,10 @@ h2 { margin: 0; font-size: 16px; }
 .message small { display: block; font-size: 12px; opacity: .9; }
 .end { height: 0; padding: 0; }
 .card { display: flex; flex-direction: column; gap: 4px; }
+form.card fieldset { border: 0; padding: 0; margin: 0; display: flex; flex-direction: column; gap: 6px; }
+form.card label { display: flex; flex-direction: column; gap: 2px; }
+form.card input, form.card select { padding: 6px; border: 1px solid #6b7785; border-radius: 6px; font: inherit; }
+a.card { color: inherit; text-decoration: none; border: 1px solid #c4ccd6; border-radius: 8px; padding: 6px; }
 .carousel { list-style: none; padding: 0; margin: 0; display: flex; gap: 8px; overflow-x: auto; }
 .actions, .quick-replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
 .quick-replies { padding: 0 12px 8px; }

@@ -40,6 +40,7 @@ export function Widget({ store, t, locale, resume }: Props) {
     launcher.current?.focus();
   };
   const postback = (text: string, payload: string) => store.postback(text, payload);
+  const answerForm = (payload: string, values: Record<string, string>) => store.answerForm(payload, values);
   const offlineText = state.availability && !state.availability.online ? (state.availability.offlineMessage?.[locale] ?? state.availability.offlineMessage?.en ?? t.offline) : undefined;
 
   return (
@@ -62,7 +63,7 @@ export function Widget({ store, t, locale, resume }: Props) {
               {t.reconnecting}
             </p>
           )}
-          <MessageList messages={state.messages} t={t} onPostback={postback} />
+          <MessageList messages={state.messages} t={t} onPostback={postback} onForm={answerForm} />
           <p class="typing" role="status">
             {state.agentTyping ? t.agentTyping : ''}
           </p>

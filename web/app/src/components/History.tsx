@@ -101,6 +101,31 @@ function MessageBody({ message, current }: { message: HistoryMessage; current: b
           </p>
         ) : c.type === 'buttonResponse' ? (
           <p key={i}>{t('history.tapped', { text: c.text })}</p>
+        ) : c.type === 'listPicker' ? (
+          <p key={i} class="quick-replies-sent">
+            <span class="text">{c.title} </span>
+            {t('history.choices', { options: c.sections.flatMap((s) => s.items.map((item) => item.title)).join(', ') })}
+          </p>
+        ) : c.type === 'timePicker' ? (
+          <p key={i} class="quick-replies-sent">
+            <span class="text">{c.title} </span>
+            {t('history.choices', { options: c.slots.map((slot) => new Intl.DateTimeFormat(undefined, { timeZone: c.timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(slot.start))).join(', ') })}
+          </p>
+        ) : c.type === 'richLink' ? (
+          <p key={i}>
+            <a href={c.url} target="_blank" rel="noreferrer noopener">
+              {c.title}
+            </a>
+          </p>
+        ) : c.type === 'form' ? (
+          <p key={i} class="quick-replies-sent">
+            <span class="text">{c.title} </span>
+            {t('history.formFields', { fields: c.fields.map((f) => f.label).join(', ') })}
+          </p>
+        ) : c.type === 'formResponse' && !message.text ? (
+          <dl key={i} aria-label={t('history.formAnswers')}>
+            {Object.entries(c.values).map(([name, value]) => [<dt key={`${name}:k`}>{name}</dt>, <dd key={`${name}:v`}>{value}</dd>])}
+          </dl>
         ) : 'text' in c && typeof c.text === 'string' ? (
           <p key={i}>{c.text}</p>
         ) : null,
