@@ -23,7 +23,7 @@ export const HttpOnlyCodes = {
   internal: { status: 500, message: 'the gateway failed to handle the request' },
   unknownForm: { status: 404, message: 'no such evaluation form' },
   formArchived: { status: 409, message: 'the evaluation form is archived' },
-  conversationOpen: { status: 409, message: 'only a closed conversation can be evaluated' },
+  conversationOpen: { status: 409, message: 'only a conversation no agent is working on (wrapped up or closed) can be evaluated' },
   agentNotOnConversation: { status: 422, message: 'the agent never handled this conversation' },
 } as const;
 export type HttpOnlyCode = keyof typeof HttpOnlyCodes;

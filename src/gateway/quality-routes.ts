@@ -8,7 +8,7 @@ import type { RouteContext, RouteSpec } from './routes.ts';
 
 /**
  * Quality evaluation (docs/reports.md#quality-evaluation). Supervisors and admins manage
- * forms and evaluate closed conversations of their tenant; an agent reads the evaluations
+ * forms and evaluate wrapped-up or closed conversations of their tenant; an agent reads the evaluations
  * of its own work.
  */
 

@@ -60,7 +60,7 @@ export async function archiveForm(db: Db, tenant: string, id: string): Promise<b
 }
 
 /**
- * Scores a closed conversation for one of the agents who handled it (by default the last
+ * Scores a wrapped-up or closed conversation for one of the agents who handled it (by default the last
  * one) and records the evaluation.
  * @throws EvaluationRefused, or EvaluationError for answers that do not fit the form.
  */
@@ -74,7 +74,10 @@ export async function recordEvaluation(
   if (form.archived_at) throw new EvaluationRefused('formArchived', 'the form is archived');
   const conversation = await db.selectFrom('conversations').select(['state']).where('tenant', '=', tenant).where('id', '=', input.conversationId).executeTakeFirst();
   if (!conversation) throw new EvaluationRefused('unknownConversation', 'no such conversation');
-  if (conversation.state !== 'closed') throw new EvaluationRefused('conversationOpen', 'only a closed conversation can be evaluated');
+  // Parked: the agent wrapped up and the conversation only waits to see whether the
+  // customer writes again; the work being evaluated is done (Genesys evaluates an
+  // interaction once its agents are disconnected, likewise).
+  if (conversation.state !== 'closed' && conversation.state !== 'parked') throw new EvaluationRefused('conversationOpen', 'only a conversation no agent is working on (wrapped up or closed) can be evaluated');
   const handlers = await db
     .selectFrom('assignments')
     .select('agent_id')

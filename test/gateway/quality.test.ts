@@ -18,6 +18,7 @@ describe('quality evaluation routes', () => {
   let fx: GatewayFixture;
   let closed: string;
   let open: string;
+  let parked: string;
   let foreign: string;
 
   const call = (method: string, path: string, token: string, body?: unknown) =>
@@ -34,7 +35,8 @@ describe('quality evaluation routes', () => {
     const customer = await seedCustomer(db, TENANT);
     closed = await seedConversation(db, { tenant: TENANT, customerId: customer, state: 'closed', closedAt: '2026-11-20T10:00:00Z' });
     open = await seedConversation(db, { tenant: TENANT, customerId: customer, agentId: 'alice' });
-    for (const conversation of [closed, open]) {
+    parked = await seedConversation(db, { tenant: TENANT, customerId: customer, agentId: 'alice', state: 'parked' });
+    for (const conversation of [closed, open, parked]) {
       const id = await seedAssignment(db, { tenant: TENANT, conversationId: conversation, agentId: 'alice' });
       await db.updateTable('assignments').set({ answered_at: '2026-11-20T09:01:00Z' }).where('id', '=', id).execute();
     }
@@ -73,6 +75,8 @@ describe('quality evaluation routes', () => {
     const answers = { greeted: 0, tone: 0, resolved: 0 };
     const problem = async (res: Response) => ({ status: res.status, type: ((await res.json()) as { type: string }).type });
     expect(await problem(await call('POST', `/v1/conversations/${open}/evaluations`, supervisor(), { formId, answers }))).toEqual({ status: 409, type: 'conversationOpen' });
+    // Wrapped up (parked, waiting for the customer's possible answer): the agent's work is done.
+    expect((await call('POST', `/v1/conversations/${parked}/evaluations`, supervisor(), { formId, answers })).status).toBe(201);
     expect(await problem(await call('POST', `/v1/conversations/${closed}/evaluations`, supervisor(), { formId, answers, agentId: 'bob' }))).toEqual({
       status: 422,
       type: 'agentNotOnConversation',

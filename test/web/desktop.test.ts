@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyClient, signToken, startGateway } from '../../src/gateway/index.ts';
 import type { Gateway } from '../../src/gateway/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { readFile } from 'node:fs/promises';
+import { startReportFolder, type ReportFolder } from '../../src/reports/index.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, outboundReader, queue, startParley } from '../support/parley.ts';
 import type { RunningParley } from '../support/parley.ts';
@@ -39,6 +41,7 @@ describe('agent desktop in a browser', () => {
   let bob: Page;
   let camille: CustomerDriver;
   let conversationId: string;
+  let reports: ReportFolder;
 
   const startOurGateway = (port = 0) =>
     startGateway({
@@ -62,6 +65,7 @@ describe('agent desktop in a browser', () => {
       queue(TENANT, 'billing'),
     ]);
     gateway = await startOurGateway();
+    reports = startReportFolder({ db: parley.store.db, logger: createLogger({}, { level: 'warn' }) });
     outbound = await outboundReader(parley.nc, 'desktop-test');
     const admin = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'ops', tenant: TENANT, role: 'admin' }) });
     await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { message: 3 } });
@@ -72,6 +76,7 @@ describe('agent desktop in a browser', () => {
   }, 180_000);
 
   afterAll(async () => {
+    await reports?.stop();
     await browser?.close();
     await gateway?.close();
     await parley?.stop();
@@ -210,6 +215,61 @@ describe('agent desktop in a browser', () => {
     expect(ended).toEqual({ wrap_up_code: 'refund', state: 'ended' });
     const notes = await sql<{ author: string; text: string }>`select author, text from conversation_notes where conversation_id = ${conversationId}`.execute(parley.store.db);
     expect(notes.rows).toEqual([{ author: 'bob', text: 'Refund of invoice 4521 approved.' }]);
+  }, 120_000);
+
+  it('a supervisor writes an evaluation form, scores Bob on the conversation, and the agent report shows it, also as CSV', async () => {
+    const sam = await browser.context.newPage();
+    await signIn(sam, 'sam', 'supervisor');
+    await sam.getByRole('button', { name: 'Quality' }).click();
+    await sam.getByText('No evaluation form yet: create one below.').waitFor();
+
+    // The form: two groups weighted 40 and 20, one question each.
+    await sam.getByLabel('Form name').fill('Messaging quality');
+    const greeting = sam.getByRole('group', { name: 'Group 1' });
+    await greeting.getByLabel('Group name').fill('Greeting');
+    await greeting.getByLabel('Weight').fill('40');
+    await greeting.getByLabel('Question', { exact: true }).fill('Greeted the customer by name?');
+    await greeting.getByLabel('critical').check();
+    await sam.getByRole('button', { name: 'Add a group' }).click();
+    const resolution = sam.getByRole('group', { name: 'Group 2' });
+    await resolution.getByLabel('Group name').fill('Resolution');
+    await resolution.getByLabel('Weight').fill('20');
+    await resolution.getByLabel('Question', { exact: true }).fill('Resolved the request?');
+    await expectAccessible(sam, '08a-quality-form');
+    await sam.getByRole('button', { name: 'Create the form' }).click();
+    await sam.getByText('Form Messaging quality created.').waitFor();
+
+    // Bob greeted by name (1 of 1, weight 40) but did not resolve (0 of 1, weight 20): 40 / 60.
+    const evaluate = sam.getByRole('form', { name: 'Evaluate a conversation' });
+    await evaluate.getByLabel('Conversation id').fill(conversationId);
+    await evaluate.getByRole('group', { name: 'Greeted the customer by name? (critical)' }).getByLabel('Yes (1 pts)').check();
+    await evaluate.getByRole('group', { name: 'Resolved the request?' }).getByLabel('No (0 pts)').check();
+    await evaluate.getByRole('button', { name: 'Save the evaluation' }).click();
+    // The outcome, saved or refused (the refusal's text makes a failure say why).
+    await evaluate.locator('[role=status]:not(:empty), [role=alert]').first().waitFor();
+    expect((await evaluate.locator('[role=status], [role=alert]').allInnerTexts()).filter(Boolean)).toEqual(['Evaluation saved: bob scored 66.67 % (critical 100 %).']);
+    await expectAccessible(sam, '08b-quality-evaluated');
+
+    // The agent report over the last 7 days, one row per agent.
+    await sam.getByRole('button', { name: 'Reports' }).click();
+    await sam.getByLabel('Report', { exact: true }).selectOption({ label: 'Agent performance' });
+    await sam.getByLabel('Rows per').selectOption({ label: 'whole period' });
+    await sam.getByRole('button', { name: 'Show' }).click();
+    const bobRow = sam.getByRole('row').filter({ has: sam.getByRole('cell', { name: 'bob', exact: true }) });
+    await bobRow.waitFor();
+    const headers = await sam.getByRole('columnheader').allInnerTexts();
+    const cells = await bobRow.getByRole('cell').allInnerTexts();
+    const bobReport = Object.fromEntries(headers.map((h, i) => [h, cells[i]]));
+    expect(bobReport).toMatchObject({ Agent: 'bob', Evaluations: '1', 'Average score %': '66.67' });
+    await expectAccessible(sam, '08c-reports');
+
+    const [download] = await Promise.all([sam.waitForEvent('download'), sam.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^agents-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = (await readFile((await download.path())!, 'utf8')).trim().split(/\r?\n/);
+    const columns = csv[0]!.split(',');
+    const bobLine = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v]))).find((r) => r.agent === 'bob');
+    expect(bobLine).toMatchObject({ agent: 'bob', evaluations: '1', averageScore: '66.67' });
+    await sam.close();
   }, 120_000);
 
   it('through a gateway restart, the desktop reconnects and resynchronizes', async () => {

@@ -10,6 +10,7 @@ import type {
 } from '../../../src/gateway/desktop-views.ts';
 import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from '../../../src/gateway/views.ts';
 import type { Problem } from '../../../src/gateway/http-errors.ts';
+import type { EvaluationAnswers, EvaluationFormDefinition, EvaluationFormView, EvaluationView } from '../../../src/quality/index.ts';
 
 /**
  * The app's one client of the gateway (docs/agent-api.md, docs/desktop.md): every HTTP
@@ -38,6 +39,29 @@ export interface OutgoingReply {
 }
 
 export type CannedResponseInput = Pick<CannedResponseView, 'shortcut' | 'title' | 'body'> & { queue: string | null };
+
+/** The historical reports of docs/reports.md. */
+export const ReportKinds = ['queues', 'agents', 'wrap-up'] as const;
+export type ReportKind = (typeof ReportKinds)[number];
+export interface ReportRequest {
+  from: string;
+  to: string;
+  granularity: '15m' | 'hour' | 'day' | 'total';
+  timeZone: string;
+  format?: 'json' | 'csv';
+}
+export interface ReportView {
+  report: string;
+  from: string;
+  to: string;
+  granularity: string;
+  timeZone: string;
+  rows: Record<string, string | number | null>[];
+}
+
+function reportParams(query: ReportRequest): string {
+  return new URLSearchParams(Object.entries(query)).toString();
+}
 
 export class Api {
   constructor(
@@ -81,6 +105,29 @@ export class Api {
   createCannedResponse = (input: CannedResponseInput) => this.call<CannedResponseView>('POST', '/v1/canned-responses', input);
   replaceCannedResponse = (id: string, input: CannedResponseInput) => this.call<CannedResponseView>('PUT', `/v1/canned-responses/${enc(id)}`, input);
   deleteCannedResponse = (id: string) => this.call<{ deleted: true }>('DELETE', `/v1/canned-responses/${enc(id)}`);
+
+  report = (kind: ReportKind, query: ReportRequest) => this.call<ReportView>('GET', `/v1/reports/${kind}?${reportParams(query)}`);
+  /** The same report as CSV, for a download. */
+  reportCsv = (kind: ReportKind, query: ReportRequest) => this.download(`/v1/reports/${kind}?${reportParams({ ...query, format: 'csv' })}`);
+
+  evaluationForms = () => this.call<{ forms: EvaluationFormView[] }>('GET', '/v1/quality/forms');
+  createEvaluationForm = (definition: EvaluationFormDefinition) => this.call<EvaluationFormView>('POST', '/v1/quality/forms', definition);
+  archiveEvaluationForm = (formId: string) => this.call<{ archived: true }>('DELETE', `/v1/quality/forms/${enc(formId)}`);
+  evaluate = (conversationId: string, evaluation: { formId: string; answers: EvaluationAnswers; comment?: string }) =>
+    this.call<EvaluationView>('POST', `/v1/conversations/${enc(conversationId)}/evaluations`, evaluation);
+  evaluations = (conversationId: string) => this.call<{ evaluations: EvaluationView[] }>('GET', `/v1/conversations/${enc(conversationId)}/evaluations`);
+
+  /** A file of the API (a CSV export) as a Blob and its file name: downloads need the bearer token too. */
+  private async download(path: string): Promise<{ blob: Blob; filename: string }> {
+    const response = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+    if (!response.ok) {
+      const problem = (await response.json().catch(() => ({}))) as Partial<Problem>;
+      if (response.status === 401) this.onUnauthorized();
+      throw new ApiError(response.status, problem.type ?? 'internal', problem.detail ?? problem.title ?? response.statusText);
+    }
+    const filename = /filename="?([^";]+)"?/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
+    return { blob: await response.blob(), filename };
+  }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;

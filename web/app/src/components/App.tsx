@@ -9,8 +9,10 @@ import { Desktop } from './Desktop.tsx';
 import { Library } from './Library.tsx';
 import { LiveViews } from './LiveViews.tsx';
 import { Login } from './Login.tsx';
+import { Quality } from './Quality.tsx';
+import { Reports } from './Reports.tsx';
 
-type Screen = 'desktop' | 'library' | 'supervisor';
+type Screen = 'desktop' | 'library' | 'supervisor' | 'reports' | 'quality';
 
 /** The app's shell: sign-in, then the header, the sections and the current screen. */
 export function App() {
@@ -54,7 +56,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
     desk.start();
     return () => desk.stop();
   }, [desk]);
-  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor'] : ['desktop', 'library'];
+  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor', 'reports', 'quality'] : ['desktop', 'library'];
   const go = (next: Screen) => {
     setScreen(next);
     // Focus moves to the new screen's content, as a page load would.
@@ -80,6 +82,8 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
         {screen === 'desktop' && <Desktop desk={desk} session={session} />}
         {screen === 'library' && <Library api={api} session={session} />}
         {screen === 'supervisor' && <LiveViews api={api} />}
+        {screen === 'reports' && <Reports api={api} />}
+        {screen === 'quality' && <Quality api={api} />}
       </main>
     </>
   );

@@ -46,6 +46,11 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   return catalogs[current][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
+/** The message of a key made at run time (e.g. a report column), or `fallback` when there is none. */
+export function tOr(key: string, fallback: string): string {
+  return key in catalogs[current] ? t(key as MessageKey) : fallback;
+}
+
 /** "3 min", "1 h 5 min", "12 s" (the same in both languages, with the locale's digits). */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
