@@ -2,6 +2,7 @@ import type { RoutingMethod } from '../config/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
 import { forEachSlot, has, intersect } from './agent-bits.ts';
+import type { Place } from './ordered-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
@@ -68,7 +69,6 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, requirements, bits, now) : compareAll();
 
   const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
-  const cursor = ordered.cursor();
   const busy: AgentRecord[] = [];
   const free = index.freeFor(tenant, media).bits.words;
   const declinedBy = conversation.declinedBy;
@@ -77,24 +77,36 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   let chosen: AgentRecord | undefined;
   // Agents free without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
   let steps = WALK_STEPS_PER_AGENT * count;
-  // The bits say who is free with the skills; the walk ends once it has met them all.
-  for (let record = cursor.next(), met = 0; record && met < count; record = cursor.next()) {
-    if (--steps < 0) {
-      index.prune(ordered, media, busy);
-      return compareAll();
+  // The bits say who is free with the skills; the walk ends once it has met them all. It reads
+  // the chunks and each place's slot directly: it may step over thousands of agents per choice.
+  let met = 0;
+  const chunks = ordered.chunks;
+  walk: for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c] as readonly Place[];
+    for (let i = 0; i < chunk.length; i++) {
+      const place = chunk[i] as Place;
+      const slot = place.slot;
+      if (--steps < 0) {
+        index.prune(ordered, media, busy);
+        return compareAll();
+      }
+      if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
+        if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(place.record);
+        continue;
+      }
+      const record = place.record;
+      if (!qualifies(record.view, tenant, requirements)) {
+        if (++met === count) break walk;
+        continue;
+      }
+      candidates++;
+      if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
+        chosen = record;
+        break walk;
+      }
+      fallback ??= record;
+      if (++met === count) break walk;
     }
-    if (!has(bits, record.slot)) {
-      if (!has(free, record.slot)) busy.push(record);
-      continue;
-    }
-    met++;
-    if (!qualifies(record.view, tenant, requirements)) continue;
-    candidates++;
-    if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
-      chosen = record;
-      break;
-    }
-    fallback ??= record;
   }
   index.prune(ordered, media, busy);
   chosen ??= fallback;
