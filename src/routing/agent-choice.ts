@@ -40,6 +40,16 @@ export const WALK_STEPS_PER_AGENT = 32;
 let scratch = new Uint32Array(0);
 
 /**
+ * Where the walks of one kind of conversation may start within a pass: the first agent a
+ * walk found eligible. The agents before it were not, and cannot become so before the pass
+ * ends (in a pass agents only lose room; views change between passes), so the next
+ * conversation of the kind skips them instead of stepping over them again.
+ */
+export interface WalkStart {
+  from: Place | undefined;
+}
+
+/**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
  * find it (agents who let the conversation go come last), without that scan. The bit
  * sets of the agents free with each required skill are intersected first: none means
@@ -48,7 +58,7 @@ let scratch = new Uint32Array(0);
  * several skills reads the per-skill orders side by side and stops once no agent not
  * yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE): Choice {
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: WalkStart): Choice {
   const { tenant, mediaType: media } = conversation;
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
@@ -81,9 +91,10 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   // the chunks and each place's slot directly: it may step over thousands of agents per choice.
   let met = 0;
   const chunks = ordered.chunks;
-  walk: for (let c = 0; c < chunks.length; c++) {
+  const from = start?.from ? ordered.locate(start.from) : { chunk: 0, index: 0 };
+  walk: for (let c = from.chunk; c < chunks.length; c++) {
     const chunk = chunks[c] as readonly Place[];
-    for (let i = 0; i < chunk.length; i++) {
+    for (let i = c === from.chunk ? from.index : 0; i < chunk.length; i++) {
       const place = chunk[i] as Place;
       const slot = place.slot;
       if (--steps < 0) {
@@ -99,6 +110,7 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
         if (++met === count) break walk;
         continue;
       }
+      if (start && candidates === 0) start.from = place;
       candidates++;
       if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
         chosen = record;

@@ -62,6 +62,11 @@ export class OrderedAgents {
     return this.list.chunks;
   }
 
+  /** Where a place is in the order, or would be if it was taken out since. */
+  locate(place: Place): { chunk: number; index: number } {
+    return this.list.locate(place);
+  }
+
   /** A reader that moves through the agents in order (valid until the order changes). */
   cursor(): { next(): AgentRecord | undefined } {
     const places = this.list.cursor();

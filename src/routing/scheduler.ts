@@ -265,7 +265,7 @@ export class Scheduler {
     if (changed || gained.size > POOL_LIMIT) {
       // Another conversation of its kind found nobody in this pass: so would it.
       if (kind?.starved) return undefined;
-      const choice = chooseAgent(this.agents, conversation, requirements, method, now);
+      const choice = chooseAgent(this.agents, conversation, requirements, method, now, undefined, kind && this.ready.walking(kind));
       if (!choice.record) {
         if (kind) this.ready.markStarved(kind);
         return undefined;

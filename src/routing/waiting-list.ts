@@ -7,6 +7,7 @@ import { SortedList } from './sorted-list.ts';
 import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantMedia } from './pair-key.ts';
+import type { WalkStart } from './agent-choice.ts';
 
 /**
  * What a group of waiting conversations needs of an agent: same tenant, queue, media
@@ -22,6 +23,8 @@ export interface Kind {
   readonly aging: QueueConfig['aging'] | undefined;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
+  /** Where its walks in this pass may start (see `WalkStart`). */
+  readonly walk: WalkStart;
 }
 
 /**
@@ -69,6 +72,8 @@ export class WaitingList {
   /** Each waiting conversation's kind, for the version it was found for (found once: its key sorts its skills). */
   private readonly kindById = new Map<string, { version: WaitingConversation; kind: Kind }>();
   private starved: Kind[] = [];
+  /** Kinds whose walk start was set in this pass. */
+  private walked: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
 
@@ -96,6 +101,7 @@ export class WaitingList {
         requirements: this.requirementsOf(conversation),
         aging: this.agingOf(conversation.tenant, conversation.queue),
         starved: false,
+        walk: { from: undefined },
       };
       this.kinds.set(key, kind);
     }
@@ -145,6 +151,14 @@ export class WaitingList {
   endPass(): void {
     for (const kind of this.starved) kind.starved = false;
     this.starved = [];
+    for (const kind of this.walked) kind.walk.from = undefined;
+    this.walked = [];
+  }
+
+  /** The kind will choose agents in this pass: where its walks got to is kept until the pass ends. */
+  walking(kind: Kind): WalkStart {
+    if (kind.walk.from === undefined) this.walked.push(kind);
+    return kind.walk;
   }
 
   /** A choice for this kind found nobody: in this pass, so would the next of its conversations. */
