@@ -8,9 +8,9 @@ import { chooseAgent, choosePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { servingOrder, urgencyOf } from './urgency.ts';
+import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
-import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
+import { WaitingList, type Bucket } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantQueue } from './pair-key.ts';
 
@@ -43,7 +43,8 @@ export interface SchedulerOptions {
 const POOL_LIMIT = 64;
 
 /** A conversation the pass may serve: one that changed, one waiting for an agent that gained room, or the head of a bucket such an agent qualifies for. */
-interface Entry extends Head {
+interface Entry extends Urgent {
+  conversation: WaitingConversation;
   bucket: Bucket | undefined;
   changed: boolean;
   seq: number;
@@ -215,8 +216,8 @@ export class Scheduler {
     const push = (conversation: WaitingConversation, from: Bucket | undefined, changed: boolean) =>
       queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
     const pushHead = (bucket: Bucket) => {
-      const head = this.ready.head(bucket, now);
-      if (head) queue.insert({ conversation: head.conversation, urgency: head.urgency, enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
+      const head = this.ready.head(bucket);
+      if (head) queue.insert({ conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
     for (const id of this.changed) {

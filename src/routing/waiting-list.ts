@@ -4,7 +4,7 @@ import type { AgentView } from './agent-view.ts';
 import { qualifies } from './eligibility.ts';
 import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
+import { rankOf } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantMedia } from './pair-key.ts';
 import type { WalkStart } from './agent-choice.ts';
@@ -37,11 +37,6 @@ export interface Bucket {
   readonly requirements: Requirements;
   readonly list: SortedList<Placed>;
   size: number;
-}
-
-/** A conversation with its urgency now, as the scheduler serves them. */
-export interface Head extends Urgent {
-  conversation: WaitingConversation;
 }
 
 /** A conversation in its bucket, with its rank (computed once: it never changes). */
@@ -191,11 +186,9 @@ export class WaitingList {
     return this.placed.get(conversationId)?.bucket;
   }
 
-  /** The most urgent conversation of a bucket now: its first, with its urgency at `now`. */
-  head(bucket: Bucket, now: number): Head | undefined {
-    const conversation = bucket.list.first()?.conversation;
-    if (!conversation) return undefined;
-    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.kind.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
+  /** The most urgent conversation of a bucket now: its first (see `urgencyOf` for its urgency at a time). */
+  head(bucket: Bucket): WaitingConversation | undefined {
+    return bucket.list.first()?.conversation;
   }
 
   /**
@@ -207,14 +200,13 @@ export class WaitingList {
   bucketsFor(agent: AgentView, media: MediaType, into: Set<Bucket>): void {
     const registry = this.bySkills.get(tenantMedia.of(agent.tenant, media));
     if (!registry) return;
-    const consider = (buckets: Set<Bucket> | undefined) => {
-      for (const bucket of buckets ?? []) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
-    };
-    const skills = [...agent.skills.keys()].sort();
-    if (subsetCount(skills.length, registry.widest) <= registry.sets.size) {
-      forEachSubset(skills, registry.widest, (key) => consider(registry.sets.get(key)));
+    if (subsetCount(agent.skills.size, registry.widest) <= registry.sets.size) {
+      for (const key of subsetKeys(agent.skills, registry.widest)) {
+        const buckets = registry.sets.get(key);
+        if (buckets) consider(agent, buckets, into);
+      }
     } else {
-      for (const [key, buckets] of registry.sets) if (key === '' || key.split('\n').every((s) => agent.skills.has(s))) consider(buckets);
+      for (const [key, buckets] of registry.sets) if (key === '' || key.split('\n').every((s) => agent.skills.has(s))) consider(agent, buckets, into);
     }
   }
 
@@ -230,6 +222,26 @@ const skillsKey = (skills: readonly string[]) => [...skills].sort().join('\n');
 
 function bucketKey(c: WaitingConversation): string {
   return `${c.tenant}|${c.queue}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${[...c.skills].sort().join('\n')}`;
+}
+
+function consider(agent: AgentView, buckets: Set<Bucket>, into: Set<Bucket>): void {
+  for (const bucket of buckets) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
+}
+
+/**
+ * The registry keys of the subsets of at most `k` of an agent's skills, kept per skills
+ * map (a view's skills are shared by its versions until the profile changes): an agent
+ * that gains room again and again does not rebuild them.
+ */
+const subsetKeysOf = new WeakMap<ReadonlyMap<string, number>, { k: number; keys: string[] }>();
+
+function subsetKeys(skills: ReadonlyMap<string, number>, k: number): readonly string[] {
+  const known = subsetKeysOf.get(skills);
+  if (known?.k === k) return known.keys;
+  const keys: string[] = [];
+  forEachSubset([...skills.keys()].sort(), k, (key) => keys.push(key));
+  subsetKeysOf.set(skills, { k, keys });
+  return keys;
 }
 
 /** How many subsets of at most `k` of `n` items there are (stops counting past a million). */
