@@ -108,10 +108,7 @@ export class Scheduler {
     const flight = this.inFlight.get(id);
     if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(id, flight);
     if (previous) this.forget(previous);
-    if (!waiting) {
-      this.changed.delete(id);
-      this.ready.forget(id);
-    }
+    if (!waiting) this.changed.delete(id);
     else {
       this.keep(conversation);
       // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
@@ -161,7 +158,6 @@ export class Scheduler {
         const flight = this.inFlight.get(id);
         if (flight) this.land(id, flight);
         this.forget(c);
-        this.ready.forget(id);
         this.changed.delete(id);
       }
     }

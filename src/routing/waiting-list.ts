@@ -6,7 +6,7 @@ import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
 import { rankOf } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
-import { tenantMedia } from './pair-key.ts';
+import { tenantMedia, tenantQueue } from './pair-key.ts';
 import type { WalkStart } from './agent-choice.ts';
 
 /**
@@ -23,6 +23,8 @@ export interface Kind {
   readonly aging: QueueConfig['aging'] | undefined;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
+  /** Its queue's configuration changed since: conversations of this kind find their kind again. */
+  forgotten: boolean;
   /** Where its walks in this pass may start (see `WalkStart`). */
   readonly walk: WalkStart;
 }
@@ -64,8 +66,8 @@ export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
   private readonly placed = new Map<string, Placed>();
   private readonly kinds = new Map<string, Kind>();
-  /** Each waiting conversation's kind, for the version it was found for (found once: its key sorts its skills). */
-  private readonly kindById = new Map<string, { version: WaitingConversation; kind: Kind }>();
+  /** Each version of a waiting conversation's kind (found once: its key sorts its skills); a version no longer referenced goes with the garbage. */
+  private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
   private starved: Kind[] = [];
   /** Kinds whose walk start was set in this pass. */
   private walked: Kind[] = [];
@@ -83,8 +85,8 @@ export class WaitingList {
 
   /** What conversations like this one need (its target aside). */
   kindOf(conversation: WaitingConversation): Kind {
-    const known = this.kindById.get(conversation.id);
-    if (known && known.version === conversation && this.kinds.get(known.kind.key) === known.kind) return known.kind;
+    const known = this.kindOfVersion.get(conversation);
+    if (known && !known.forgotten) return known;
     const key = bucketKey(conversation);
     let kind = this.kinds.get(key);
     if (!kind) {
@@ -96,20 +98,13 @@ export class WaitingList {
         requirements: this.requirementsOf(conversation),
         aging: this.agingOf(conversation.tenant, conversation.queue),
         starved: false,
+        forgotten: false,
         walk: { from: undefined },
       };
       this.kinds.set(key, kind);
     }
-    if (known) {
-      known.version = conversation;
-      known.kind = kind;
-    } else this.kindById.set(conversation.id, { version: conversation, kind });
+    this.kindOfVersion.set(conversation, kind);
     return kind;
-  }
-
-  /** The conversation stopped waiting: its kind need not be remembered. */
-  forget(conversationId: string): void {
-    this.kindById.delete(conversationId);
   }
 
   /** How many decided conversations of this one's kind wait already (they found nobody). */
@@ -119,7 +114,11 @@ export class WaitingList {
 
   /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
   forgetQueue(tenant: string, queue: string): void {
-    for (const [key, kind] of this.kinds) if (kind.tenant === tenant && kind.queue === queue) this.kinds.delete(key);
+    for (const [key, kind] of this.kinds) {
+      if (kind.tenant !== tenant || kind.queue !== queue) continue;
+      kind.forgotten = true;
+      this.kinds.delete(key);
+    }
   }
 
   add(conversation: WaitingConversation): Bucket {
@@ -221,7 +220,8 @@ export class WaitingList {
 const skillsKey = (skills: readonly string[]) => [...skills].sort().join('\n');
 
 function bucketKey(c: WaitingConversation): string {
-  return `${c.tenant}|${c.queue}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${[...c.skills].sort().join('\n')}`;
+  const skills = c.skills.length === 0 ? '' : c.skills.length === 1 ? (c.skills[0] as string) : skillsKey(c.skills);
+  return `${tenantQueue.of(c.tenant, c.queue)}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${skills}`;
 }
 
 function consider(agent: AgentView, buckets: Set<Bucket>, into: Set<Bucket>): void {
