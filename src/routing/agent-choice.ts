@@ -1,4 +1,5 @@
 import type { RoutingMethod } from '../config/index.ts';
+import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
 import { forEachSlot, has, intersect } from './agent-bits.ts';
@@ -40,14 +41,25 @@ export const WALK_STEPS_PER_AGENT = 32;
 let scratch = new Uint32Array(0);
 
 /**
- * Where the walks of one kind of conversation may start within a pass: the first agent a
- * walk found eligible. The agents before it were not, and cannot become so before the pass
- * ends (in a pass agents only lose room; views change between passes), so the next
- * conversation of the kind skips them instead of stepping over them again.
+ * What the choices for one kind of conversation learned within a pass. In a pass agents
+ * only lose room (views change between passes), so an agent found ineligible stays so, and
+ * the eligible agents keep their order: the next conversation of the kind starts its walk
+ * at the first agent a walk found eligible (`from`), and takes the first agent with room
+ * left in the ranking an earlier comparison made (`ranked`, built by a kind's second one).
  */
-export interface WalkStart {
+export interface KindPass {
+  /** Used in this pass (reset when it ends). */
+  used: boolean;
   from: Place | undefined;
+  /** How many comparisons of every eligible agent this pass made for the kind. */
+  compared: number;
+  ranked: { record: AgentRecord; score: number }[] | undefined;
+  /** Where in `ranked` the agents with room may start (those before have none left). */
+  next: number;
 }
+
+/** A kind's pass state, fresh. */
+export const freshPass = (): KindPass => ({ used: false, from: undefined, compared: 0, ranked: undefined, next: 0 });
 
 /**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
@@ -58,7 +70,7 @@ export interface WalkStart {
  * several skills reads the per-skill orders side by side and stops once no agent not
  * yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: WalkStart): Choice {
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: KindPass): Choice {
   const { tenant, mediaType: media } = conversation;
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
@@ -74,7 +86,13 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   const bits = scratch.subarray(0, words);
   const count = intersect(sets, bits);
   if (count === 0) return { record: undefined, candidates: 0, score: undefined };
-  const compareAll = () => choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+  const compareAll = () => {
+    // Conversations that let agents go rank them each their own way.
+    if (!start || conversation.declinedBy.length > 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+    if (start.compared++ === 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+    start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, requirements, method as RoutingMethod, now);
+    return firstWithRoom(index, start, media);
+  };
   if (count <= few) return compareAll();
   if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, requirements, bits, now) : compareAll();
 
@@ -123,6 +141,26 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   index.prune(ordered, media, busy);
   chosen ??= fallback;
   return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
+}
+
+/** The eligible agents with a free slot, best first by the rule `choosePool` applies. */
+function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, requirements: Requirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
+  const ranked: { record: AgentRecord; score: number }[] = [];
+  for (const record of pool) {
+    if (index.room(record, conversation.mediaType) <= 0 || !qualifies(record.view, conversation.tenant, requirements)) continue;
+    ranked.push({ record, score: score(method, record.view, requirements.skills, now) });
+  }
+  return ranked.sort((a, b) => (outranks(a.score, a.record.view, b.score, b.record.view) ? -1 : 1));
+}
+
+/** The first ranked agent that still has a free slot (one examined: the ranking did the comparing). */
+function firstWithRoom(index: AgentIndex, pass: KindPass, media: MediaType): Choice {
+  const ranked = pass.ranked as { record: AgentRecord; score: number }[];
+  for (; pass.next < ranked.length; pass.next++) {
+    const { record, score } = ranked[pass.next] as { record: AgentRecord; score: number };
+    if (index.room(record, media) > 0) return { record, candidates: 1, score };
+  }
+  return { record: undefined, candidates: 0, score: undefined };
 }
 
 function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {

@@ -7,7 +7,7 @@ import { SortedList } from './sorted-list.ts';
 import { rankOf } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantMedia, tenantQueue } from './pair-key.ts';
-import type { WalkStart } from './agent-choice.ts';
+import { freshPass, type KindPass } from './agent-choice.ts';
 
 /**
  * What a group of waiting conversations needs of an agent: same tenant, queue, media
@@ -25,8 +25,8 @@ export interface Kind {
   starved: boolean;
   /** Its queue's configuration changed since: conversations of this kind find their kind again. */
   forgotten: boolean;
-  /** Where its walks in this pass may start (see `WalkStart`). */
-  readonly walk: WalkStart;
+  /** What its choices learned in this pass (see `KindPass`). */
+  pass: KindPass;
 }
 
 /**
@@ -69,7 +69,7 @@ export class WaitingList {
   /** Each version of a waiting conversation's kind (found once: its key sorts its skills); a version no longer referenced goes with the garbage. */
   private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
   private starved: Kind[] = [];
-  /** Kinds whose walk start was set in this pass. */
+  /** Kinds whose choices were made in this pass. */
   private walked: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
@@ -99,7 +99,7 @@ export class WaitingList {
         aging: this.agingOf(conversation.tenant, conversation.queue),
         starved: false,
         forgotten: false,
-        walk: { from: undefined },
+        pass: freshPass(),
       };
       this.kinds.set(key, kind);
     }
@@ -145,14 +145,17 @@ export class WaitingList {
   endPass(): void {
     for (const kind of this.starved) kind.starved = false;
     this.starved = [];
-    for (const kind of this.walked) kind.walk.from = undefined;
+    for (const kind of this.walked) kind.pass = freshPass();
     this.walked = [];
   }
 
   /** The kind will choose agents in this pass: where its walks got to is kept until the pass ends. */
-  walking(kind: Kind): WalkStart {
-    if (kind.walk.from === undefined) this.walked.push(kind);
-    return kind.walk;
+  walking(kind: Kind): KindPass {
+    if (!kind.pass.used) {
+      kind.pass.used = true;
+      this.walked.push(kind);
+    }
+    return kind.pass;
   }
 
   /** A choice for this kind found nobody: in this pass, so would the next of its conversations. */
