@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RoutingMethods, type RoutingMethod } from '../config/index.ts';
 import { AgentIndex } from './agent-index.ts';
-import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool } from './agent-choice.ts';
+import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool, freshPass } from './agent-choice.ts';
 import type { AgentView } from './agent-view.ts';
 import { requirementsOf } from './requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
@@ -100,6 +100,34 @@ describe('chooseAgent', () => {
     const scanned = choosePool(index, index.all(), conversation, requirements, 'longest-idle', t0);
     expect(walked.record?.view.id).toBe('rare-0');
     expect(walked).toEqual(scanned);
+  });
+
+  it.each(RoutingMethods)('%s: the choices of one kind in a pass (a walk resumed, a ranking read) take the agents fresh comparisons would, slot after slot', (method) => {
+    // Every size of pool: walked (many eligible), compared (few), ranked (compared again).
+    for (const skills of [[], ['a'], ['a', 'b'], ['a', 'b', 'c']]) {
+      let seed = 9;
+      const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+      const int = (n: number) => Math.floor(random() * n);
+      const index = new AgentIndex();
+      for (let i = 0; i < 400; i++) {
+        index.set({ ...agent(`agent-${i}`, t0 - int(20) * 1_000, 1 + int(5), 1 + int(5)), skills: new Map(SKILLS.filter(() => random() < 0.5).map((s) => [s, 1 + int(5)])), offerable: { message: int(3) }, utilization: int(4) / 4, lastAssignedAt: t0 - int(20) * 1_000 });
+      }
+      const conversation = conversationNeeding(skills);
+      const requirements = requirementsOf(conversation, undefined, t0, () => true);
+      const pass = freshPass();
+      for (let taken = 0; ; taken++) {
+        const fresh = choosePool(index, index.all(), conversation, requirements, method, t0);
+        const chosen = chooseAgent(index, conversation, requirements, method, t0, undefined, pass);
+        expect(chosen.record?.view.id, `${skills.join('+')} choice ${taken}`).toBe(fresh.record?.view.id);
+        expect(chosen.score).toBe(fresh.score);
+        if (!chosen.record) break;
+        // The offer holds the slot, as within a pass.
+        index.hold(chosen.record, 'message');
+      }
+      // The pool shrank below the size compared one by one: the kind compared again and ranked.
+      expect(pass.ranked, skills.join('+')).toBeDefined();
+      if (skills.length < 2) expect(pass.from).toBeDefined();
+    }
   });
 
   it('is described with its threshold in docs/resources.md', async () => {

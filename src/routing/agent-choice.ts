@@ -1,7 +1,9 @@
 import type { RoutingMethod } from '../config/index.ts';
+import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
 import { forEachSlot, has, intersect } from './agent-bits.ts';
+import type { Place } from './ordered-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
@@ -39,6 +41,27 @@ export const WALK_STEPS_PER_AGENT = 32;
 let scratch = new Uint32Array(0);
 
 /**
+ * What the choices for one kind of conversation learned within a pass. In a pass agents
+ * only lose room (views change between passes), so an agent found ineligible stays so, and
+ * the eligible agents keep their order: the next conversation of the kind starts its walk
+ * at the first agent a walk found eligible (`from`), and takes the first agent with room
+ * left in the ranking an earlier comparison made (`ranked`, built by a kind's second one).
+ */
+export interface KindPass {
+  /** Used in this pass (reset when it ends). */
+  used: boolean;
+  from: Place | undefined;
+  /** How many comparisons of every eligible agent this pass made for the kind. */
+  compared: number;
+  ranked: { record: AgentRecord; score: number }[] | undefined;
+  /** Where in `ranked` the agents with room may start (those before have none left). */
+  next: number;
+}
+
+/** A kind's pass state, fresh. */
+export const freshPass = (): KindPass => ({ used: false, from: undefined, compared: 0, ranked: undefined, next: 0 });
+
+/**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
  * find it (agents who let the conversation go come last), without that scan. The bit
  * sets of the agents free with each required skill are intersected first: none means
@@ -47,7 +70,7 @@ let scratch = new Uint32Array(0);
  * several skills reads the per-skill orders side by side and stops once no agent not
  * yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE): Choice {
+export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: KindPass): Choice {
   const { tenant, mediaType: media } = conversation;
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
@@ -63,12 +86,17 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   const bits = scratch.subarray(0, words);
   const count = intersect(sets, bits);
   if (count === 0) return { record: undefined, candidates: 0, score: undefined };
-  const compareAll = () => choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+  const compareAll = () => {
+    // Conversations that let agents go rank them each their own way.
+    if (!start || conversation.declinedBy.length > 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+    if (start.compared++ === 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
+    start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, requirements, method as RoutingMethod, now);
+    return firstWithRoom(index, start, media);
+  };
   if (count <= few) return compareAll();
   if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, requirements, bits, now) : compareAll();
 
   const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
-  const cursor = ordered.cursor();
   const busy: AgentRecord[] = [];
   const free = index.freeFor(tenant, media).bits.words;
   const declinedBy = conversation.declinedBy;
@@ -77,28 +105,62 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   let chosen: AgentRecord | undefined;
   // Agents free without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
   let steps = WALK_STEPS_PER_AGENT * count;
-  // The bits say who is free with the skills; the walk ends once it has met them all.
-  for (let record = cursor.next(), met = 0; record && met < count; record = cursor.next()) {
-    if (--steps < 0) {
-      index.prune(ordered, media, busy);
-      return compareAll();
+  // The bits say who is free with the skills; the walk ends once it has met them all. It reads
+  // the chunks and each place's slot directly: it may step over thousands of agents per choice.
+  let met = 0;
+  const chunks = ordered.chunks;
+  const from = start?.from ? ordered.locate(start.from) : { chunk: 0, index: 0 };
+  walk: for (let c = from.chunk; c < chunks.length; c++) {
+    const chunk = chunks[c] as readonly Place[];
+    for (let i = c === from.chunk ? from.index : 0; i < chunk.length; i++) {
+      const place = chunk[i] as Place;
+      const slot = place.slot;
+      if (--steps < 0) {
+        index.prune(ordered, media, busy);
+        return compareAll();
+      }
+      if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
+        if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(place.record);
+        continue;
+      }
+      const record = place.record;
+      if (!qualifies(record.view, tenant, requirements)) {
+        if (++met === count) break walk;
+        continue;
+      }
+      if (start && candidates === 0) start.from = place;
+      candidates++;
+      if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
+        chosen = record;
+        break walk;
+      }
+      fallback ??= record;
+      if (++met === count) break walk;
     }
-    if (!has(bits, record.slot)) {
-      if (!has(free, record.slot)) busy.push(record);
-      continue;
-    }
-    met++;
-    if (!qualifies(record.view, tenant, requirements)) continue;
-    candidates++;
-    if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
-      chosen = record;
-      break;
-    }
-    fallback ??= record;
   }
   index.prune(ordered, media, busy);
   chosen ??= fallback;
   return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
+}
+
+/** The eligible agents with a free slot, best first by the rule `choosePool` applies. */
+function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, requirements: Requirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
+  const ranked: { record: AgentRecord; score: number }[] = [];
+  for (const record of pool) {
+    if (index.room(record, conversation.mediaType) <= 0 || !qualifies(record.view, conversation.tenant, requirements)) continue;
+    ranked.push({ record, score: score(method, record.view, requirements.skills, now) });
+  }
+  return ranked.sort((a, b) => (outranks(a.score, a.record.view, b.score, b.record.view) ? -1 : 1));
+}
+
+/** The first ranked agent that still has a free slot (one examined: the ranking did the comparing). */
+function firstWithRoom(index: AgentIndex, pass: KindPass, media: MediaType): Choice {
+  const ranked = pass.ranked as { record: AgentRecord; score: number }[];
+  for (; pass.next < ranked.length; pass.next++) {
+    const { record, score } = ranked[pass.next] as { record: AgentRecord; score: number };
+    if (index.room(record, media) > 0) return { record, candidates: 1, score };
+  }
+  return { record: undefined, candidates: 0, score: undefined };
 }
 
 function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {

@@ -2,8 +2,10 @@ import type { AgentRecord } from './agent-index.ts';
 import { SortedList } from './sorted-list.ts';
 
 /** An agent's place in an order, its keys read once when it was placed. */
-interface Place {
+export interface Place {
   readonly record: AgentRecord;
+  /** The agent's slot in its tenant's bit sets (a walk tests it without reading the record). */
+  readonly slot: number;
   /** The order's score: higher first. */
   readonly key: number;
   /** The tie-break every method shares: idle longer first, then by id. */
@@ -41,7 +43,7 @@ export class OrderedAgents {
   /** Places the agent by its current keys (no change if it is placed already). */
   add(record: AgentRecord): void {
     if (this.places.has(record)) return;
-    const place: Place = { record, key: this.keyOf(record), idleSince: record.view.lastActivityAt, id: record.view.id };
+    const place: Place = { record, slot: record.slot, key: this.keyOf(record), idleSince: record.view.lastActivityAt, id: record.view.id };
     this.places.set(record, place);
     this.list.insert(place);
   }
@@ -53,6 +55,16 @@ export class OrderedAgents {
     this.places.delete(record);
     this.list.delete(place);
     return true;
+  }
+
+  /** The places in order, in chunks (valid until the order changes): what a walk reads. */
+  get chunks(): readonly (readonly Place[])[] {
+    return this.list.chunks;
+  }
+
+  /** Where a place is in the order, or would be if it was taken out since. */
+  locate(place: Place): { chunk: number; index: number } {
+    return this.list.locate(place);
   }
 
   /** A reader that moves through the agents in order (valid until the order changes). */

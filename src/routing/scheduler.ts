@@ -8,9 +8,9 @@ import { chooseAgent, choosePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { servingOrder, urgencyOf } from './urgency.ts';
+import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
-import { WaitingList, type Bucket, type Head } from './waiting-list.ts';
+import { WaitingList, type Bucket } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantQueue } from './pair-key.ts';
 
@@ -43,7 +43,8 @@ export interface SchedulerOptions {
 const POOL_LIMIT = 64;
 
 /** A conversation the pass may serve: one that changed, one waiting for an agent that gained room, or the head of a bucket such an agent qualifies for. */
-interface Entry extends Head {
+interface Entry extends Urgent {
+  conversation: WaitingConversation;
   bucket: Bucket | undefined;
   changed: boolean;
   seq: number;
@@ -107,10 +108,7 @@ export class Scheduler {
     const flight = this.inFlight.get(id);
     if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(id, flight);
     if (previous) this.forget(previous);
-    if (!waiting) {
-      this.changed.delete(id);
-      this.ready.forget(id);
-    }
+    if (!waiting) this.changed.delete(id);
     else {
       this.keep(conversation);
       // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
@@ -160,7 +158,6 @@ export class Scheduler {
         const flight = this.inFlight.get(id);
         if (flight) this.land(id, flight);
         this.forget(c);
-        this.ready.forget(id);
         this.changed.delete(id);
       }
     }
@@ -215,8 +212,8 @@ export class Scheduler {
     const push = (conversation: WaitingConversation, from: Bucket | undefined, changed: boolean) =>
       queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
     const pushHead = (bucket: Bucket) => {
-      const head = this.ready.head(bucket, now);
-      if (head) queue.insert({ conversation: head.conversation, urgency: head.urgency, enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
+      const head = this.ready.head(bucket);
+      if (head) queue.insert({ conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
     for (const id of this.changed) {
@@ -265,7 +262,7 @@ export class Scheduler {
     if (changed || gained.size > POOL_LIMIT) {
       // Another conversation of its kind found nobody in this pass: so would it.
       if (kind?.starved) return undefined;
-      const choice = chooseAgent(this.agents, conversation, requirements, method, now);
+      const choice = chooseAgent(this.agents, conversation, requirements, method, now, undefined, kind && this.ready.walking(kind));
       if (!choice.record) {
         if (kind) this.ready.markStarved(kind);
         return undefined;

@@ -8,7 +8,7 @@
  * an item's key must not change while it is in the list: take it out, change it, put it back.
  */
 export class SortedList<T> {
-  private chunks: T[][] = [];
+  private parts: T[][] = [];
   private count = 0;
 
   /** @param chunkSize a chunk splits in two above twice this size. @default 256 */
@@ -22,12 +22,12 @@ export class SortedList<T> {
   }
 
   first(): T | undefined {
-    return this.chunks[0]?.[0];
+    return this.parts[0]?.[0];
   }
 
   insert(item: T): void {
     this.count++;
-    const chunks = this.chunks;
+    const chunks = this.parts;
     if (chunks.length === 0) {
       chunks.push([item]);
       return;
@@ -44,39 +44,51 @@ export class SortedList<T> {
   delete(item: T): boolean {
     if (this.count === 0) return false;
     const c = this.chunkFor(item);
-    const chunk = this.chunks[c] as T[];
+    const chunk = this.parts[c] as T[];
     const i = lowerBound(chunk, item, this.compare);
     if (chunk[i] !== item) return false;
     this.count--;
-    if (chunk.length === 1) this.chunks.splice(c, 1);
+    if (chunk.length === 1) this.parts.splice(c, 1);
     else chunk.splice(i, 1);
     return true;
   }
 
   /** Removes and returns the first item. */
   shift(): T | undefined {
-    const chunk = this.chunks[0];
+    const chunk = this.parts[0];
     if (!chunk) return undefined;
     this.count--;
     const item = chunk.shift();
-    if (chunk.length === 0) this.chunks.shift();
+    if (chunk.length === 0) this.parts.shift();
     return item;
   }
 
   /** Walks the items in order until `visit` returns true. */
   some(visit: (item: T) => boolean): boolean {
-    for (const chunk of this.chunks) for (const item of chunk) if (visit(item)) return true;
+    for (const chunk of this.parts) for (const item of chunk) if (visit(item)) return true;
     return false;
+  }
+
+  /** Where the item is, or would go: its chunk and its index in it (the end of the last chunk when it sorts after every item). */
+  locate(item: T): { chunk: number; index: number } {
+    if (this.parts.length === 0) return { chunk: 0, index: 0 };
+    const chunk = this.chunkFor(item);
+    return { chunk, index: lowerBound(this.parts[chunk] as T[], item, this.compare) };
+  }
+
+  /** The items in order, as the chunks that hold them (valid until the list changes): the fastest walk there is. */
+  get chunks(): readonly (readonly T[])[] {
+    return this.parts;
   }
 
   /** A reader that moves through the items in order (valid until the list changes). */
   cursor(): Cursor<T> {
-    return new Cursor(this.chunks);
+    return new Cursor(this.parts);
   }
 
   /** The chunk an item belongs in: the first whose last item is not before it (else the last). */
   private chunkFor(item: T): number {
-    const chunks = this.chunks;
+    const chunks = this.parts;
     let lo = 0;
     let hi = chunks.length - 1;
     while (lo < hi) {

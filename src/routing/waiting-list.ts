@@ -4,9 +4,10 @@ import type { AgentView } from './agent-view.ts';
 import { qualifies } from './eligibility.ts';
 import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
-import { rankOf, urgencyOf, type Urgent } from './urgency.ts';
+import { rankOf } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
-import { tenantMedia } from './pair-key.ts';
+import { tenantMedia, tenantQueue } from './pair-key.ts';
+import { freshPass, type KindPass } from './agent-choice.ts';
 
 /**
  * What a group of waiting conversations needs of an agent: same tenant, queue, media
@@ -22,6 +23,10 @@ export interface Kind {
   readonly aging: QueueConfig['aging'] | undefined;
   /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
   starved: boolean;
+  /** Its queue's configuration changed since: conversations of this kind find their kind again. */
+  forgotten: boolean;
+  /** What its choices learned in this pass (see `KindPass`). */
+  pass: KindPass;
 }
 
 /**
@@ -34,11 +39,6 @@ export interface Bucket {
   readonly requirements: Requirements;
   readonly list: SortedList<Placed>;
   size: number;
-}
-
-/** A conversation with its urgency now, as the scheduler serves them. */
-export interface Head extends Urgent {
-  conversation: WaitingConversation;
 }
 
 /** A conversation in its bucket, with its rank (computed once: it never changes). */
@@ -66,9 +66,11 @@ export class WaitingList {
   private readonly buckets = new Map<string, Bucket>();
   private readonly placed = new Map<string, Placed>();
   private readonly kinds = new Map<string, Kind>();
-  /** Each waiting conversation's kind, for the version it was found for (found once: its key sorts its skills). */
-  private readonly kindById = new Map<string, { version: WaitingConversation; kind: Kind }>();
+  /** Each version of a waiting conversation's kind (found once: its key sorts its skills); a version no longer referenced goes with the garbage. */
+  private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
   private starved: Kind[] = [];
+  /** Kinds whose choices were made in this pass. */
+  private walked: Kind[] = [];
   /** `tenant|media` → required skills (sorted, joined) → buckets; and the largest number of skills required there. */
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
 
@@ -83,8 +85,8 @@ export class WaitingList {
 
   /** What conversations like this one need (its target aside). */
   kindOf(conversation: WaitingConversation): Kind {
-    const known = this.kindById.get(conversation.id);
-    if (known && known.version === conversation && this.kinds.get(known.kind.key) === known.kind) return known.kind;
+    const known = this.kindOfVersion.get(conversation);
+    if (known && !known.forgotten) return known;
     const key = bucketKey(conversation);
     let kind = this.kinds.get(key);
     if (!kind) {
@@ -96,19 +98,13 @@ export class WaitingList {
         requirements: this.requirementsOf(conversation),
         aging: this.agingOf(conversation.tenant, conversation.queue),
         starved: false,
+        forgotten: false,
+        pass: freshPass(),
       };
       this.kinds.set(key, kind);
     }
-    if (known) {
-      known.version = conversation;
-      known.kind = kind;
-    } else this.kindById.set(conversation.id, { version: conversation, kind });
+    this.kindOfVersion.set(conversation, kind);
     return kind;
-  }
-
-  /** The conversation stopped waiting: its kind need not be remembered. */
-  forget(conversationId: string): void {
-    this.kindById.delete(conversationId);
   }
 
   /** How many decided conversations of this one's kind wait already (they found nobody). */
@@ -118,7 +114,11 @@ export class WaitingList {
 
   /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
   forgetQueue(tenant: string, queue: string): void {
-    for (const [key, kind] of this.kinds) if (kind.tenant === tenant && kind.queue === queue) this.kinds.delete(key);
+    for (const [key, kind] of this.kinds) {
+      if (kind.tenant !== tenant || kind.queue !== queue) continue;
+      kind.forgotten = true;
+      this.kinds.delete(key);
+    }
   }
 
   add(conversation: WaitingConversation): Bucket {
@@ -145,6 +145,17 @@ export class WaitingList {
   endPass(): void {
     for (const kind of this.starved) kind.starved = false;
     this.starved = [];
+    for (const kind of this.walked) kind.pass = freshPass();
+    this.walked = [];
+  }
+
+  /** The kind will choose agents in this pass: where its walks got to is kept until the pass ends. */
+  walking(kind: Kind): KindPass {
+    if (!kind.pass.used) {
+      kind.pass.used = true;
+      this.walked.push(kind);
+    }
+    return kind.pass;
   }
 
   /** A choice for this kind found nobody: in this pass, so would the next of its conversations. */
@@ -177,11 +188,9 @@ export class WaitingList {
     return this.placed.get(conversationId)?.bucket;
   }
 
-  /** The most urgent conversation of a bucket now: its first, with its urgency at `now`. */
-  head(bucket: Bucket, now: number): Head | undefined {
-    const conversation = bucket.list.first()?.conversation;
-    if (!conversation) return undefined;
-    return { conversation, urgency: urgencyOf(conversation.priority, conversation.enqueuedAt, bucket.kind.aging, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id };
+  /** The most urgent conversation of a bucket now: its first (see `urgencyOf` for its urgency at a time). */
+  head(bucket: Bucket): WaitingConversation | undefined {
+    return bucket.list.first()?.conversation;
   }
 
   /**
@@ -193,14 +202,13 @@ export class WaitingList {
   bucketsFor(agent: AgentView, media: MediaType, into: Set<Bucket>): void {
     const registry = this.bySkills.get(tenantMedia.of(agent.tenant, media));
     if (!registry) return;
-    const consider = (buckets: Set<Bucket> | undefined) => {
-      for (const bucket of buckets ?? []) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
-    };
-    const skills = [...agent.skills.keys()].sort();
-    if (subsetCount(skills.length, registry.widest) <= registry.sets.size) {
-      forEachSubset(skills, registry.widest, (key) => consider(registry.sets.get(key)));
+    if (subsetCount(agent.skills.size, registry.widest) <= registry.sets.size) {
+      for (const key of subsetKeys(agent.skills, registry.widest)) {
+        const buckets = registry.sets.get(key);
+        if (buckets) consider(agent, buckets, into);
+      }
     } else {
-      for (const [key, buckets] of registry.sets) if (key === '' || key.split('\n').every((s) => agent.skills.has(s))) consider(buckets);
+      for (const [key, buckets] of registry.sets) if (key === '' || key.split('\n').every((s) => agent.skills.has(s))) consider(agent, buckets, into);
     }
   }
 
@@ -215,7 +223,28 @@ export class WaitingList {
 const skillsKey = (skills: readonly string[]) => [...skills].sort().join('\n');
 
 function bucketKey(c: WaitingConversation): string {
-  return `${c.tenant}|${c.queue}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${[...c.skills].sort().join('\n')}`;
+  const skills = c.skills.length === 0 ? '' : c.skills.length === 1 ? (c.skills[0] as string) : skillsKey(c.skills);
+  return `${tenantQueue.of(c.tenant, c.queue)}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${skills}`;
+}
+
+function consider(agent: AgentView, buckets: Set<Bucket>, into: Set<Bucket>): void {
+  for (const bucket of buckets) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
+}
+
+/**
+ * The registry keys of the subsets of at most `k` of an agent's skills, kept per skills
+ * map (a view's skills are shared by its versions until the profile changes): an agent
+ * that gains room again and again does not rebuild them.
+ */
+const subsetKeysOf = new WeakMap<ReadonlyMap<string, number>, { k: number; keys: string[] }>();
+
+function subsetKeys(skills: ReadonlyMap<string, number>, k: number): readonly string[] {
+  const known = subsetKeysOf.get(skills);
+  if (known?.k === k) return known.keys;
+  const keys: string[] = [];
+  forEachSubset([...skills.keys()].sort(), k, (key) => keys.push(key));
+  subsetKeysOf.set(skills, { k, keys });
+  return keys;
 }
 
 /** How many subsets of at most `k` of `n` items there are (stops counting past a million). */
