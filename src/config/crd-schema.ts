@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { CampaignResource } from './campaign-resource.ts';
+import { CampaignProblemReasons, CampaignRunStates } from './campaign-status.ts';
 import { ChannelResource } from './channel-resource.ts';
 import { providerDescriptions, providerRules } from './channel-provider.ts';
 import { Metadata, apiVersion } from './common.ts';
@@ -50,8 +51,22 @@ export const ResourceStatus = z.object({
 export type ResourceStatus = z.infer<typeof ResourceStatus>;
 
 const Count = z.number().int().min(0);
-export const CampaignProgress = z.object({ total: Count, processed: Count, sent: Count, failed: Count, skipped: Count });
-export const CampaignStatus = ResourceStatus.extend({ progress: CampaignProgress.optional() });
+export const CampaignProgress = z.object({
+  total: Count,
+  processed: Count,
+  sent: Count,
+  delivered: Count.optional(),
+  failed: Count,
+  skipped: Count,
+  skippedByReason: z.record(z.string(), Count).optional(),
+  waiting: Count.optional(),
+});
+export const CampaignStatus = ResourceStatus.extend({
+  state: z.enum(CampaignRunStates).optional(),
+  progress: CampaignProgress.optional(),
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  endedAt: z.iso.datetime({ offset: true }).optional(),
+});
 export type CampaignStatus = z.infer<typeof CampaignStatus>;
 
 // ---------------------------------------------------------------------------------------
@@ -345,6 +360,7 @@ const campaign: KindDefinition = {
   columns: [
     { name: 'CHANNEL', type: 'string', jsonPath: '.spec.channel', description: 'The channel it sends through.' },
     { name: 'PAUSED', type: 'boolean', jsonPath: '.spec.paused', description: 'Whether sending is paused.' },
+    { name: 'STATE', type: 'string', jsonPath: '.status.state', description: 'scheduled, running, paused, completed or stopped.' },
     { name: 'SENT', type: 'integer', jsonPath: '.status.progress.sent', description: 'Messages sent.' },
     { name: 'TOTAL', type: 'integer', jsonPath: '.status.progress.total', description: 'Contacts in the list.', priority: 1 },
     { name: 'FAILED', type: 'integer', jsonPath: '.status.progress.failed', description: 'Messages that failed.', priority: 1 },
@@ -376,12 +392,20 @@ const campaign: KindDefinition = {
     'spec.message.subject': 'E-mail: the subject, a Liquid template like template.',
     'spec.message.html': 'E-mail: the HTML part, a Liquid template; template (or column) is the text part.',
     ...statusDescriptions,
-    'status.progress': 'Progress of the sending, once it has started.',
+    'status.conditions': `Conditions by type. \`Ready\` is True once the campaign is valid, live, and able to run; its reason is one of ${ReadyReasons.join(', ')} or, when a campaign process finds it cannot run, ${CampaignProblemReasons.join(', ')}. \`Completed\` is True once every contact was attempted; while False its reason is the state (Scheduled, Running, Paused or Stopped).`,
+    'status.state': 'The Campaign actor\'s state, as the campaign processes report it: scheduled, running, paused, completed or stopped.',
+    'status.startedAt': 'When it first started sending.',
+    'status.endedAt': 'When it completed or was stopped.',
+    'status.progress': 'Progress of the sending, as the campaign processes count it (reported every few seconds at most).',
     'status.progress.total': 'Contacts in the list.',
     'status.progress.processed': 'Contacts handled so far (sent + failed + skipped).',
     'status.progress.sent': 'Messages handed to the channel.',
+    'status.progress.delivered': 'Messages the provider reported delivered.',
     'status.progress.failed': 'Messages the channel could not send.',
-    'status.progress.skipped': 'Contacts skipped: on a do-not-contact list, or without an address.',
+    'status.progress.skipped': 'Contacts skipped: opted out, on a do-not-contact list, or without an address.',
+    'status.progress.skippedByReason': 'Skipped contacts by reason: opted-out, do-not-contact, no-phone, no-email.',
+    'status.progress.skippedByReason{}': 'Contacts skipped for this reason.',
+    'status.progress.waiting': 'Contacts waiting for their sending window to open.',
   },
   rules: {
     'spec.message': [{ rule: 'has(self.template) != has(self.column)', message: 'message needs exactly one of template or column' }],
