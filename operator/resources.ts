@@ -60,6 +60,7 @@ export interface CampaignProgress {
   skipped: number;
   skippedByReason?: Record<string, number>;
   waiting?: number;
+  replied?: number;
 }
 
 export interface ResourceStatus {

@@ -8,6 +8,7 @@ import type { Database } from '../store/index.ts';
 import { startCampaignReceipts } from './campaign-receipts.ts';
 import { CampaignRunner, type RunEnd } from './campaign-runner.ts';
 import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
+import { startCampaignReplyBot } from './campaign-reply-bot.ts';
 import { CampaignStatusPublisher } from './campaign-status-publisher.ts';
 import { CampaignStateError } from './errors.ts';
 import { prepareCampaign, type PreparedCampaign } from './prepared-campaign.ts';
@@ -33,6 +34,8 @@ export interface CampaignServiceOptions {
   reportStatus?: boolean;
   /** At most one status report per campaign this often. @default 5000 */
   statusEveryMs?: number;
+  /** Answer replies to campaigns without a reply queue by their keyword rules (the router asks). @default true */
+  replyBot?: boolean;
   /** Read delivery receipts for campaign attempts (one durable consumer shared by all processes). @default true */
   receipts?: boolean;
   logger?: Logger | undefined;
@@ -53,7 +56,8 @@ const key = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
  * Runs the campaigns of the live configuration: keeps a run row per Campaign, reports
  * why one cannot run (missing list or channel, bad template), applies `spec.paused` and
  * `spec.stopped` when they change, runs each campaign whose lease it can take, and
- * reports each campaign's status to the campaign status bucket, for the operator.
+ * reports each campaign's status to the campaign status bucket, for the operator; answers
+ * replies to campaigns without a reply queue (`campaign-reply-bot.ts`).
  * Started by the router process and by `parley up`: every process may run campaigns,
  * each campaign is run by one at a time (its lease).
  */
@@ -69,6 +73,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
     options.reportStatus === false
       ? undefined
       : new CampaignStatusPublisher(await openCampaignStatusBucket(options.nc), options.db, { owner, ...(options.statusEveryMs !== undefined && { everyMs: options.statusEveryMs }) });
+  const replyBot = options.replyBot === false ? undefined : startCampaignReplyBot(options.nc, options.config, options.logger);
   let stopped = false;
   let scanning: Promise<void> = Promise.resolve();
   let again = false;
@@ -161,6 +166,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
       for (const { runner } of running.values()) runner.shutDown();
       await Promise.all([...running.values()].map((r) => r.done));
       await receipts?.stop();
+      await replyBot?.stop();
     },
   };
 }

@@ -16,3 +16,4 @@ export * from './campaign-reply.ts';
 export * from './campaign-export.ts';
 export * from './campaign-status.ts';
 export * from './campaign-status-publisher.ts';
+export * from './campaign-reply-bot.ts';

@@ -68,6 +68,9 @@ export interface CampaignAttemptTable {
   /** The last receipt: delivered, read or failed. */
   final_status: string | null;
   final_at: Timestamp | null;
+  /** When the contact first replied within the reply window, and the conversation the reply went to. */
+  replied_at: Timestamp | null;
+  reply_conversation_id: string | null;
 }
 
 // A type alias, not an interface: `withTables` wants an index signature.

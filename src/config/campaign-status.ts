@@ -33,6 +33,8 @@ export const CampaignProgressReport = z.object({
   skippedByReason: z.record(z.string(), Count),
   /** Contacts waiting for their sending window. */
   waiting: Count,
+  /** Contacts who replied within the reply window. */
+  replied: Count,
 });
 export type CampaignProgressReport = z.infer<typeof CampaignProgressReport>;
 

@@ -60,6 +60,7 @@ export const CampaignProgress = z.object({
   skipped: Count,
   skippedByReason: z.record(z.string(), Count).optional(),
   waiting: Count.optional(),
+  replied: Count.optional(),
 });
 export const CampaignStatus = ResourceStatus.extend({
   state: z.enum(CampaignRunStates).optional(),
@@ -383,10 +384,15 @@ const campaign: KindDefinition = {
     'spec.window.timeZone': 'The IANA time zone (e.g. Europe/Paris) for contacts without one.',
     'spec.pacing': 'How fast it sends.',
     'spec.pacing.messagesPerMinute': 'Messages per minute at most.',
-    'spec.replies': 'Where replies go. Absent: replies are routed like any inbound message of the channel.',
-    'spec.replies.queue': 'The queue replies go to, in the same namespace.',
+    'spec.replies': 'Where replies go: to queue when it names one, else answered by keywords and closed after noReplyClose. Absent: replies are routed like any inbound message of the channel.',
+    'spec.replies.queue': 'The queue replies go to, in the same namespace. Absent: keywords and otherwise answer them.',
+    'spec.replies.keywords': 'Without a queue: automatic answers to replies.',
+    'spec.replies.keywords[].match': 'Replies that get this answer: a reply matches when it is exactly one of these, trimmed, in any case.',
+    'spec.replies.keywords[].match[]': 'A word or phrase.',
+    'spec.replies.keywords[].answer': 'The text sent back.',
+    'spec.replies.otherwise': 'Without a queue: the answer to a reply no keyword matches. Absent: such a reply goes to the channel\'s queue.',
     'spec.replies.window': 'A reply within this long after the campaign message joins the campaign conversation.',
-    'spec.replies.noReplyClose': 'A campaign conversation with no reply is closed after this long.',
+    'spec.replies.noReplyClose': 'Without a queue: a reply conversation is closed after this long without a customer message.',
     'spec.paused': 'Stops sending until set back to false; progress is kept.',
     'spec.stopped': 'Stops the campaign for good: contacts not reached yet are not reached.',
     'spec.message.subject': 'E-mail: the subject, a Liquid template like template.',
@@ -406,9 +412,11 @@ const campaign: KindDefinition = {
     'status.progress.skippedByReason': 'Skipped contacts by reason: opted-out, do-not-contact, no-phone, no-email.',
     'status.progress.skippedByReason{}': 'Contacts skipped for this reason.',
     'status.progress.waiting': 'Contacts waiting for their sending window to open.',
+    'status.progress.replied': 'Contacts who replied within the reply window (spec.replies).',
   },
   rules: {
     'spec.message': [{ rule: 'has(self.template) != has(self.column)', message: 'message needs exactly one of template or column' }],
+    'spec.replies': [{ rule: '!has(self.queue) || (!has(self.keywords) && !has(self.otherwise))', message: 'replies: keywords and otherwise answer replies only without a queue' }],
     // zod compares after applying the defaults; so does this rule (with zod's defaults).
     'spec.window': (window) => {
       const start = JSON.stringify(window.properties?.start?.default);

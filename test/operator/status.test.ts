@@ -53,7 +53,7 @@ describe('conditions', () => {
 
   it("writes a Campaign's reported state, progress and Completed condition, and nothing when the report did not change", () => {
     const campaign: ParleyObject = { apiVersion: 'parley.dev/v1alpha1', kind: 'Campaign', metadata: { name: 'c', namespace: 'demo', generation: 1 } };
-    const progress = { total: 10, processed: 4, sent: 3, delivered: 2, failed: 0, skipped: 1, skippedByReason: { 'do-not-contact': 1 }, waiting: 0 };
+    const progress = { total: 10, processed: 4, sent: 3, delivered: 2, failed: 0, skipped: 1, skippedByReason: { 'do-not-contact': 1 }, waiting: 0, replied: 0 };
     const report: CampaignStatusReport = { tenant: 'demo', name: 'c', state: 'running', problem: null, progress, startedAt: '2025-06-01T09:59:00.000Z', endedAt: null };
     const ready = { status: 'True', reason: 'Ready', message: 'live' } as const;
     const running = statusPatch(campaign, ready, t0, report);
