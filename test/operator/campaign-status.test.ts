@@ -133,4 +133,11 @@ describe('Campaign status written back to the resource', () => {
     expect(seen.filter((e, i) => i > 0 && e === seen[i - 1])).toEqual([]);
     expect(seen.findIndex((e) => e.startsWith('Warning CannotRun:'))).toBeLessThan(seen.findIndex((e) => e.startsWith('Normal Completed:')));
   });
+  it('the API server refuses replies that name a queue and keyword answers (CEL rule)', async () => {
+    const both = manifests.split('---').at(-1)!.replace('name: spring', 'name: both') + '  replies: { queue: support, keywords: [{ match: [price], answer: "From $9." }] }\n';
+    await expect(kubectlOk(kube.kubeconfigPath, ['apply', '-f', '-'], both)).rejects.toThrow(/keywords and otherwise answer replies only without a queue/);
+    const keywordsOnly = manifests.split('---').at(-1)!.replace('name: spring', 'name: keywords-only') + '  paused: true\n  replies: { keywords: [{ match: [price], answer: "From $9." }] }\n';
+    await kubectlOk(kube.kubeconfigPath, ['apply', '-f', '-'], keywordsOnly);
+    await kubectlOk(kube.kubeconfigPath, ['delete', 'campaign', 'keywords-only', '-n', tenant, '--wait', '--timeout=30s']);
+  });
 });
