@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignDb, campaignProgress, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
+import { campaignDb, campaignProgress, exportCampaignOutcomes, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
 import type { Resource } from '../../src/config/index.ts';
 import { importContacts, saveContactList } from '../../src/contacts/index.ts';
 import { findConversation } from '../../src/gateway/queries.ts';
@@ -76,6 +78,8 @@ describe('replies to a campaign', () => {
     expect(counted.replied_at).not.toBeNull();
     expect(counted.reply_conversation_id).toBe(row.id);
     expect(await campaignProgress(campaignDb(parley.store.db), tenant, 'promo', 'promo-list')).toMatchObject({ sent: 1, replied: 1 });
+    const [exported] = parse<Record<string, string>>(await text(exportCampaignOutcomes(parley.store.db, tenant, 'promo', 'promo-list')), { columns: true });
+    expect(exported).toMatchObject({ id: 'c0', conversation_id: attempt.conversation_id, replied_at: counted.replied_at?.toISOString() });
   });
 
   it('without a queue, answers a keyword reply on the campaign conversation, arms the no-reply close, and hands anything else to a person', async () => {
