@@ -15,6 +15,16 @@ export const EventReasons = {
   Errored: 'Errored',
   /** Normal: out of the live configuration, finalizer removed. */
   Deleted: 'Deleted',
+  /** Warning: a Campaign is live but cannot run (a missing contact list, …); the message says why. */
+  CannotRun: 'CannotRun',
+  /** Normal: a Campaign started sending, or resumed. */
+  Running: 'Running',
+  /** Normal: a Campaign was paused. */
+  Paused: 'Paused',
+  /** Normal: a Campaign attempted every contact of its list. */
+  Completed: 'Completed',
+  /** Normal: a Campaign was stopped for good. */
+  Stopped: 'Stopped',
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 

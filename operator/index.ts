@@ -13,6 +13,7 @@ export type { ReconcileResult } from './metrics.ts';
 export type { LeaderElectionOptions } from './leader.ts';
 export * from './resources.ts';
 export * from './event-reasons.ts';
+export { CampaignReports, type CampaignReportSource } from './campaign-reports.ts';
 
 /**
  * Starts the operator (informers, leader election, controllers): see `operator.ts`.

@@ -5,7 +5,7 @@ import { Kinds } from './resources.ts';
 import { readyCondition } from './status.ts';
 
 /** `result` label of `parley_operator_reconciles_total`: an Outcome, or a failure. */
-export type ReconcileResult = 'ready' | 'missing_reference' | 'invalid' | 'finalized' | 'absent' | 'terminating' | 'error' | 'terminal_error';
+export type ReconcileResult = 'ready' | 'missing_reference' | 'cannot_run' | 'invalid' | 'finalized' | 'absent' | 'terminating' | 'error' | 'terminal_error';
 
 /** The operator's Prometheus metrics (docs: parley_operator_*). */
 export class OperatorMetrics {

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { listConfigKeys, type ResourceKind } from '../src/config/index.ts';
 import type { Logger } from '../src/observability/index.ts';
 import { Controller, keyOf, objectKey, splitKey, TerminalError, type ObjectEvent } from './controller.ts';
+import { CampaignReports } from './campaign-reports.ts';
 import { Informers } from './informers.ts';
 import { ParleyClient } from './kube-client.ts';
 import { LeaderElector } from './leader.ts';
@@ -33,6 +34,11 @@ export interface OperatorOptions {
   kubeConfig: KubeConfig;
   /** The configuration bucket (`openConfigBucket`). */
   kv: KV;
+  /**
+   * The campaign status bucket (`openCampaignStatusBucket`): what the campaign processes
+   * report is written to each Campaign's status. Absent: Campaigns show zero progress.
+   */
+  campaignStatus?: KV;
   logger?: Logger;
   /** Where the parley_operator_* metrics go. @default a new Registry */
   registry?: Registry;
@@ -75,6 +81,9 @@ export function startOperator(options: OperatorOptions): Operator {
   const informers = new Informers(options.kubeConfig, client, options.namespaces, log);
   const metrics = new OperatorMetrics(options.registry ?? new Registry());
   metrics.watch(informers);
+  const reports = options.campaignStatus && new CampaignReports(options.campaignStatus, log);
+  // Watched on every instance, like the informers: a new leader has the reports at once.
+  const reportsStarted = reports?.start().catch((err: unknown) => log?.error('cannot watch the campaign status bucket', { err }));
 
   let epoch = 0;
   let current: ReconcileSession | undefined;
@@ -85,7 +94,7 @@ export function startOperator(options: OperatorOptions): Operator {
       () => {
         // Leadership may have ended while the caches filled.
         if (mine !== epoch || stopping) return;
-        current = new ReconcileSession(options, client, informers, metrics, events);
+        current = new ReconcileSession(options, client, informers, metrics, events, reports);
         current.start();
         metrics.setLeader(true);
       },
@@ -132,6 +141,8 @@ export function startOperator(options: OperatorOptions): Operator {
       if (election) await election.stop();
       await unlead();
       await informers.stop();
+      await reportsStarted;
+      await reports?.stop();
     },
   };
 }
@@ -139,6 +150,7 @@ export function startOperator(options: OperatorOptions): Operator {
 /** One term of leadership: a controller per kind, fed by the shared informers. */
 class ReconcileSession {
   private readonly controllers: Record<ResourceKind, Controller>;
+  private stopReports: (() => void) | undefined;
 
   constructor(
     private readonly options: OperatorOptions,
@@ -146,6 +158,7 @@ class ReconcileSession {
     private readonly informers: Informers,
     private readonly metrics: OperatorMetrics,
     private readonly events: EventRecorder,
+    private readonly reports: CampaignReports | undefined,
   ) {
     const make = (kind: ResourceKind) =>
       new Controller({
@@ -169,6 +182,10 @@ class ReconcileSession {
       if (kind === 'Campaign') controller.watch(Channel, (obj, event) => this.dependents(kind, obj, event));
       controller.resync(this.options.resyncEveryMs ?? 300_000, () => this.keys(kind));
     }
+    // A new report is a change of the Campaign's status to write.
+    this.stopReports = this.reports?.onChange((key) => {
+      if (this.informers.byKind.Campaign.serves(splitKey(key).namespace)) this.controllers.Campaign.enqueue(key);
+    });
     // Everything once at the start of the term, stray bucket entries included.
     for (const kind of Kinds) {
       const controller = this.controllers[kind];
@@ -181,6 +198,7 @@ class ReconcileSession {
   }
 
   async stop(): Promise<void> {
+    this.stopReports?.();
     await Promise.all(Kinds.map((kind) => this.controllers[kind].stop()));
   }
 
@@ -237,7 +255,13 @@ class ReconcileSession {
       // The latest object, not the cache's copy, which may predate our own last write.
       const obj = await this.client.get(kind, namespace, name);
       if (obj) obj.kind = kind;
-      result = await reconcile(kind, namespace, name, obj, { kv: this.options.kv, writer: this.client, existing: this.informers, events: this.events });
+      result = await reconcile(kind, namespace, name, obj, {
+        kv: this.options.kv,
+        writer: this.client,
+        existing: this.informers,
+        events: this.events,
+        ...(this.reports && { campaignReports: this.reports }),
+      });
       this.options.logger?.debug('reconciled', { kind, key, result });
     } catch (err) {
       result = err instanceof TerminalError ? 'terminal_error' : 'error';

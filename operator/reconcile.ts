@@ -1,10 +1,12 @@
 import type { KV } from '@nats-io/kv';
 import { configKey, deleteManifest, putManifest, type ResourceKind } from '../src/config/index.ts';
+import type { CampaignStatusReport } from '../src/config/index.ts';
+import type { CampaignReportSource } from './campaign-reports.ts';
 import type { EventRecorder } from './event-reasons.ts';
 import type { ResourceWriter } from './kube-client.ts';
 import { EventReasons } from './event-reasons.ts';
 import { isTerminating, kindInfo, ReadyReasons, type ParleyObject } from './resources.ts';
-import { statusPatch, type ReadyState } from './status.ts';
+import { readyCondition, statusPatch, type ReadyState } from './status.ts';
 import { validate, type ExistingResources } from './validate.ts';
 
 export interface ReconcileDeps {
@@ -14,6 +16,8 @@ export interface ReconcileDeps {
   writer: ResourceWriter;
   /** The other resources, from the informers' caches, for the reference checks. */
   existing: ExistingResources;
+  /** Campaigns' status as the campaign processes report it; absent: Campaigns get zero progress. */
+  campaignReports?: CampaignReportSource;
   /** Where Events go: one per change of what the status says (not on a resync that changes nothing). */
   events?: EventRecorder;
   /** @default () => new Date() */
@@ -26,6 +30,8 @@ export const Outcomes = {
   Ready: 'ready',
   /** Valid and live, naming a Queue that does not exist: status says which. */
   MissingReference: 'missing_reference',
+  /** A Campaign valid and live that a campaign process reports it cannot run: status says why. */
+  CannotRun: 'cannot_run',
   /** Invalid: status says why; the bucket is untouched. */
   Invalid: 'invalid',
   /** Deleted: out of the bucket, our finalizer removed. */
@@ -98,23 +104,45 @@ export async function reconcile(kind: ResourceKind, namespace: string, name: str
     if (changed) deps.events?.record(current, 'Warning', EventReasons.Errored, failure.message);
     throw failure;
   }
+  const report = kind === 'Campaign' ? deps.campaignReports?.get(namespace, name) : undefined;
+  const write = (ready: ReadyState) => writeStatus(deps.writer, current, ready, now(), report);
+  let outcome: Outcome;
   if (validation.dangling.length > 0) {
     const message = `${validation.dangling.join('; ')}. ${kind === 'Queue' ? 'Live otherwise; nothing overflows into a missing queue.' : "Live otherwise; new conversations for a missing queue go to the channel's queue, or, without one, are stored and not routed."}`;
-    if (await writeStatus(deps.writer, current, { status: 'False', reason: ReadyReasons.MissingReference, message }, now())) {
-      deps.events?.record(current, 'Warning', EventReasons.MissingReference, message);
-    }
-    return Outcomes.MissingReference;
+    if (await write({ status: 'False', reason: ReadyReasons.MissingReference, message })) deps.events?.record(current, 'Warning', EventReasons.MissingReference, message);
+    outcome = Outcomes.MissingReference;
+  } else if (report?.problem) {
+    const message = `${report.problem.message}. The campaign is in the configuration and starts once this is fixed.`;
+    if (await write({ status: 'False', reason: report.problem.reason, message })) deps.events?.record(current, 'Warning', EventReasons.CannotRun, message);
+    outcome = Outcomes.CannotRun;
+  } else {
+    const message = report ? 'Live in the configuration, and able to run.' : 'Live in the routing configuration.';
+    if (await write({ status: 'True', reason: ReadyReasons.Ready, message })) deps.events?.record(current, 'Normal', EventReasons.Reconciled, message);
+    outcome = Outcomes.Ready;
   }
-  const message = 'Live in the routing configuration.';
-  if (await writeStatus(deps.writer, current, { status: 'True', reason: ReadyReasons.Ready, message }, now())) deps.events?.record(current, 'Normal', EventReasons.Reconciled, message);
-  return Outcomes.Ready;
+  if (report && report.state !== current.status?.state) recordStateChange(current, report, deps.events);
+  return outcome;
 }
 
-/** Writes the status when it changes; whether it did (a change is what an Event reports). */
-async function writeStatus(writer: ResourceWriter, obj: ParleyObject, ready: ReadyState, now: Date): Promise<boolean> {
-  const patch = statusPatch(obj, ready, now);
-  if (patch) await writer.patchStatus(obj, patch);
-  return patch !== undefined;
+const stateEvents = { running: EventReasons.Running, paused: EventReasons.Paused, completed: EventReasons.Completed, stopped: EventReasons.Stopped } as const;
+
+/** One Event per state the Campaign moves to (its status now says it; the next reconcile sees no change). */
+function recordStateChange(obj: ParleyObject, report: CampaignStatusReport, events: EventRecorder | undefined): void {
+  if (report.state === 'scheduled') return;
+  const { processed, total, sent, failed, skipped } = report.progress;
+  events?.record(obj, 'Normal', stateEvents[report.state], `Campaign ${report.state}: ${processed} of ${total} contacts processed (${sent} sent, ${failed} failed, ${skipped} skipped).`);
+}
+
+/**
+ * Writes the status when it changes. Whether the Ready condition or the generation it
+ * reports changed — what an Event reports; a Campaign's progress moving on is not news.
+ */
+async function writeStatus(writer: ResourceWriter, obj: ParleyObject, ready: ReadyState, now: Date, report?: CampaignStatusReport): Promise<boolean> {
+  const patch = statusPatch(obj, ready, now, report);
+  if (!patch) return false;
+  await writer.patchStatus(obj, patch);
+  const before = readyCondition(obj);
+  return !before || before.status !== ready.status || before.reason !== ready.reason || before.message !== ready.message || obj.status?.observedGeneration !== patch.observedGeneration;
 }
 
 async function liveEntry(kv: KV, kind: ResourceKind, namespace: string, name: string): Promise<boolean> {

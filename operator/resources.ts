@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
-import type { ResourceKind } from '../src/config/index.ts';
+import type { CampaignRunState, ResourceKind } from '../src/config/index.ts';
 
 /** The API group and version of the custom resources (crds/*.yaml). */
 export const group = 'parley.dev';
@@ -50,19 +50,27 @@ export interface Condition {
   message: string;
 }
 
-/** Campaign sending progress (written by the sender; zeros until it starts). */
+/** Campaign sending progress, as the campaign processes report it (zeros until one does). */
 export interface CampaignProgress {
   total: number;
   processed: number;
   sent: number;
+  delivered?: number;
   failed: number;
   skipped: number;
+  skippedByReason?: Record<string, number>;
+  waiting?: number;
+  replied?: number;
 }
 
 export interface ResourceStatus {
   observedGeneration?: number;
   conditions?: Condition[];
+  /** Campaign only: the Campaign actor's state, progress, start and end. */
+  state?: CampaignRunState;
   progress?: CampaignProgress;
+  startedAt?: string;
+  endedAt?: string;
 }
 
 /** A Channel, Queue or Campaign as the API server returns it. */

@@ -1,9 +1,11 @@
+import type { CampaignProblemReason, CampaignRunState, CampaignStatusReport } from '../src/config/index.ts';
 import type { CampaignProgress, Condition, ParleyObject, ReadyReason, ResourceStatus } from './resources.ts';
 
 /** What reconcile concluded, before it becomes the `Ready` condition. */
 export interface ReadyState {
   status: 'True' | 'False' | 'Unknown';
-  reason: ReadyReason;
+  /** A `ReadyReasons` value, or for a Campaign that cannot run a `CampaignProblemReasons` one. */
+  reason: ReadyReason | CampaignProblemReason;
   message: string;
 }
 
@@ -40,21 +42,53 @@ export function setCondition(conditions: readonly Condition[] | undefined, next:
 }
 
 /**
- * The status patch that makes `obj` report `ready` for its current generation, or
- * `undefined` when the status already says exactly that (no write: a status write is a
- * watch event, and writing on every reconcile would feed a hot loop).
+ * The status patch that makes `obj` report `ready` for its current generation — and, for
+ * a Campaign, what the campaign processes last reported (`report`) — or `undefined` when
+ * the status already says exactly that (no write: a status write is a watch event, and
+ * writing on every reconcile would feed a hot loop).
  */
-export function statusPatch(obj: ParleyObject, ready: ReadyState, now: Date): ResourceStatus | undefined {
+export function statusPatch(obj: ParleyObject, ready: ReadyState, now: Date, report?: CampaignStatusReport): ResourceStatus | undefined {
   const current = obj.status ?? {};
   const generation = obj.metadata.generation;
-  const conditions = setCondition(current.conditions, { type: 'Ready', status: ready.status, observedGeneration: generation, reason: ready.reason, message: ready.message }, now);
-  const patch: ResourceStatus = { conditions };
+  let conditions = setCondition(current.conditions, { type: 'Ready', status: ready.status, observedGeneration: generation, reason: ready.reason, message: ready.message }, now);
+  let campaign: ResourceStatus = {};
+  if (obj.kind === 'Campaign' && report) {
+    campaign = campaignFields(report);
+    conditions = setCondition(conditions, { ...completedCondition(report.state), observedGeneration: generation }, now);
+  } else if (obj.kind === 'Campaign' && current.progress === undefined) {
+    // Zeros until a campaign process reports: the printer columns show 0, not blanks.
+    campaign = { progress: { ...zeroProgress } };
+  }
+  const patch: ResourceStatus = { conditions, ...campaign };
   if (generation !== undefined) patch.observedGeneration = generation;
-  // Only when absent: once sending starts, the sender owns these numbers.
-  if (obj.kind === 'Campaign' && current.progress === undefined) patch.progress = { ...zeroProgress };
   const unchanged =
-    current.observedGeneration === patch.observedGeneration && patch.progress === undefined && canonical(current.conditions ?? []) === canonical(conditions);
+    current.observedGeneration === patch.observedGeneration &&
+    canonical(current.conditions ?? []) === canonical(conditions) &&
+    Object.entries(campaign).every(([field, value]) => canonical(current[field as keyof ResourceStatus]) === canonical(value));
   return unchanged ? undefined : patch;
+}
+
+/** The Campaign's own status fields from a report. */
+function campaignFields(report: CampaignStatusReport): ResourceStatus {
+  return {
+    state: report.state,
+    progress: { ...report.progress },
+    ...(report.startedAt !== null && { startedAt: report.startedAt }),
+    ...(report.endedAt !== null && { endedAt: report.endedAt }),
+  };
+}
+
+/** `Completed`: True once every contact was attempted; while False, the state says why not yet (or never: Stopped). */
+function completedCondition(state: CampaignRunState): Omit<Condition, 'lastTransitionTime'> {
+  const messages: Record<CampaignRunState, string> = {
+    scheduled: 'Not started.',
+    running: 'Sending.',
+    paused: 'Paused; resumes where it stopped.',
+    completed: 'Every contact of the list was attempted.',
+    stopped: 'Stopped before every contact was attempted; the others will not be reached.',
+  };
+  const reason = `${state.charAt(0).toUpperCase()}${state.slice(1)}`;
+  return { type: 'Completed', status: state === 'completed' ? 'True' : 'False', reason, message: messages[state] };
 }
 
 /** The `Ready` condition, if any. */

@@ -122,22 +122,25 @@ export interface CampaignProgress {
   skippedByReason: Record<string, number>;
   /** Contacts waiting for their sending window. */
   waiting: number;
+  /** Contacts who replied within the reply window (campaigns with `spec.replies`). */
+  replied: number;
 }
 
 export async function campaignProgress(db: Db, tenant: string, campaign: string, listId: string): Promise<CampaignProgress> {
   const [counts, total] = await Promise.all([
     db
       .selectFrom('campaign_attempts')
-      .select(['status', 'reason', (eb) => eb.fn.countAll<string>().as('n')])
+      .select(['status', 'reason', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.count<string>('replied_at').as('replied')])
       .where('tenant', '=', tenant)
       .where('campaign', '=', campaign)
       .groupBy(['status', 'reason'])
       .execute(),
     db.selectFrom('contacts').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant', '=', tenant).where('list_id', '=', listId).executeTakeFirstOrThrow(),
   ]);
-  const progress: CampaignProgress = { total: Number(total.n), processed: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, skippedByReason: {}, waiting: 0 };
+  const progress: CampaignProgress = { total: Number(total.n), processed: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, skippedByReason: {}, waiting: 0, replied: 0 };
   for (const row of counts) {
     const n = Number(row.n);
+    progress.replied += Number(row.replied);
     if (row.status === 'waiting') progress.waiting += n;
     else if (row.status === 'skipped') {
       progress.skipped += n;

@@ -19,12 +19,14 @@ export const CampaignExportColumns = [
   'final_at',
   'message_id',
   'conversation_id',
+  'replied_at',
 ] as const;
 
 /**
  * A campaign's list as CSV, in list order, with each contact's outcome in that campaign:
  * `sent` (published or accepted), `delivered`, `failed`, `skipped` (with the reason:
- * opted-out, do-not-contact, …), `waiting` (for its window), or empty (not reached yet).
+ * opted-out, do-not-contact, …), `waiting` (for its window), or empty (not reached yet);
+ * and when the contact first replied within the reply window.
  * Streamed page by page: a million-contact list is never in memory.
  */
 export function exportCampaignOutcomes(db: Kysely<Database>, tenant: string, campaign: string, listId: string, options: { pageSize?: number } = {}): Readable {
@@ -38,7 +40,7 @@ export function exportCampaignOutcomes(db: Kysely<Database>, tenant: string, cam
       let query = cdb
         .selectFrom('contacts as c')
         .leftJoin('campaign_attempts as a', (j) => j.onRef('a.tenant', '=', 'c.tenant').onRef('a.contact_id', '=', 'c.contact_id').on('a.campaign', '=', campaign).on('a.list_id', '=', listId))
-        .select(['c.contact_id', 'c.phone', 'c.email', 'c.time_zone', 'c.columns', 'c.position', 'a.status', 'a.reason', 'a.attempted_at', 'a.provider_status', 'a.final_status', 'a.final_at', 'a.message_id', 'a.conversation_id'])
+        .select(['c.contact_id', 'c.phone', 'c.email', 'c.time_zone', 'c.columns', 'c.position', 'a.status', 'a.reason', 'a.attempted_at', 'a.provider_status', 'a.final_status', 'a.final_at', 'a.message_id', 'a.conversation_id', 'a.replied_at'])
         .where('c.tenant', '=', tenant)
         .where('c.list_id', '=', listId);
       if (after !== undefined) query = query.where('c.position', '>', after);
@@ -58,6 +60,7 @@ export function exportCampaignOutcomes(db: Kysely<Database>, tenant: string, cam
           r.final_at?.toISOString() ?? null,
           r.message_id,
           r.conversation_id,
+          r.replied_at?.toISOString() ?? null,
           ...list.columns.map((name) => r.columns[name] ?? null),
         ];
       }

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { addressOfIdentity, type ChannelIdentity } from '../compliance/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
+import { subjects } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 import { campaignDb } from './tables.ts';
 
@@ -8,9 +11,9 @@ export interface CampaignReply {
   campaign: string;
   /** The conversation the campaign message opened: the reply joins it. */
   conversationId: string;
-  /** The campaign's reply queue; undefined: answer by the channel's keyword rules. */
+  /** The campaign's reply queue; undefined: answered by the campaign's keyword rules. */
   queue: string | undefined;
-  /** Close the conversation after this long without a reply. */
+  /** Without a queue: close the conversation after this long without a customer message. */
   noReplyCloseMs: number;
 }
 
@@ -46,4 +49,55 @@ export async function findCampaignReply(
     }
   }
   return undefined;
+}
+
+/** How the router takes a customer message that replies to a campaign. */
+export interface CampaignReplyRoute {
+  campaign: string;
+  /** The campaign message's conversation, or a new one when that one was used and closed already. */
+  conversationId: string;
+  /** The campaign's reply queue; undefined: the campaign's reply bot answers (keyword rules). */
+  queue: string | undefined;
+  /** The reply bot: asked for each customer message while no queue is named. */
+  bot: { subject: string; timeoutMs: number } | null;
+  /** Without a queue: the conversation closes after this long without a customer message. */
+  noReplyCloseMs: number | undefined;
+}
+
+/** How long the router waits for the reply bot (it answers from memory). */
+const REPLY_BOT_TIMEOUT_MS = 5_000;
+
+/**
+ * Called by the router for a customer message that opens a new conversation: when the
+ * address received a campaign message within the campaign's reply window, the reply is
+ * tied to that campaign — on the campaign message's conversation, the attempt marked
+ * replied (campaign results count replies) — and routed to the campaign's queue or, without
+ * one, to its reply bot. Undefined: an ordinary message. Runs in the router's transaction.
+ */
+export async function routeCampaignReply(
+  tx: Kysely<Database>,
+  config: ConfigRegistry,
+  message: { tenant: string; channel: string; from: ChannelIdentity; at: Date },
+): Promise<CampaignReplyRoute | undefined> {
+  const address = addressOfIdentity(message.from);
+  if (!address) return undefined;
+  const reply = await findCampaignReply(tx, config, { tenant: message.tenant, channel: message.channel, address, at: message.at });
+  if (!reply) return undefined;
+  // The campaign conversation exists once a first reply started it; closed since, a new reply starts another.
+  const taken = await tx.selectFrom('conversations').select('id').where('id', '=', reply.conversationId).executeTakeFirst();
+  const conversationId = taken ? randomUUID() : reply.conversationId;
+  await campaignDb(tx)
+    .updateTable('campaign_attempts')
+    .set((eb) => ({ replied_at: eb.fn.coalesce('replied_at', eb.val(message.at)), reply_conversation_id: eb.fn.coalesce('reply_conversation_id', eb.val(conversationId)) }))
+    .where('tenant', '=', message.tenant)
+    .where('campaign', '=', reply.campaign)
+    .where('conversation_id', '=', reply.conversationId)
+    .execute();
+  return {
+    campaign: reply.campaign,
+    conversationId,
+    queue: reply.queue,
+    bot: reply.queue === undefined ? { subject: subjects.campaignReplies(message.tenant, reply.campaign), timeoutMs: REPLY_BOT_TIMEOUT_MS } : null,
+    noReplyCloseMs: reply.queue === undefined ? reply.noReplyCloseMs : undefined,
+  };
 }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { ConsumeLoop } from '../bus/index.ts';
-import type { CampaignConfig, ConfigRegistry } from '../config/index.ts';
+import { openCampaignStatusBucket, type CampaignConfig, type ConfigRegistry } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 import { startCampaignReceipts } from './campaign-receipts.ts';
 import { CampaignRunner, type RunEnd } from './campaign-runner.ts';
 import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
+import { startCampaignReplyBot } from './campaign-reply-bot.ts';
+import { CampaignStatusPublisher } from './campaign-status-publisher.ts';
 import { CampaignStateError } from './errors.ts';
 import { prepareCampaign, type PreparedCampaign } from './prepared-campaign.ts';
 import { campaignDb, type CampaignRunRow } from './tables.ts';
@@ -28,6 +30,12 @@ export interface CampaignServiceOptions {
   maxBatch?: number;
   /** The clock quiet hours are judged by. @default the system clock */
   now?: () => Date;
+  /** Report each campaign's status to the campaign status bucket (for the operator). @default true */
+  reportStatus?: boolean;
+  /** At most one status report per campaign this often. @default 5000 */
+  statusEveryMs?: number;
+  /** Answer replies to campaigns without a reply queue by their keyword rules (the router asks). @default true */
+  replyBot?: boolean;
   /** Read delivery receipts for campaign attempts (one durable consumer shared by all processes). @default true */
   receipts?: boolean;
   logger?: Logger | undefined;
@@ -47,7 +55,9 @@ const key = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
 /**
  * Runs the campaigns of the live configuration: keeps a run row per Campaign, reports
  * why one cannot run (missing list or channel, bad template), applies `spec.paused` and
- * `spec.stopped` when they change, and runs each campaign whose lease it can take.
+ * `spec.stopped` when they change, runs each campaign whose lease it can take, and
+ * reports each campaign's status to the campaign status bucket, for the operator; answers
+ * replies to campaigns without a reply queue (`campaign-reply-bot.ts`).
  * Started by the router process and by `parley up`: every process may run campaigns,
  * each campaign is run by one at a time (its lease).
  */
@@ -59,11 +69,21 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
   const prepared = new Map<string, PreparedCampaign>();
   const ends = new Map<string, RunEnd>();
   const receipts: ConsumeLoop | undefined = options.receipts === false ? undefined : await startCampaignReceipts(options.nc, options.db, options.logger);
+  const status =
+    options.reportStatus === false
+      ? undefined
+      : new CampaignStatusPublisher(await openCampaignStatusBucket(options.nc), options.db, { owner, ...(options.statusEveryMs !== undefined && { everyMs: options.statusEveryMs }) });
+  const replyBot = options.replyBot === false ? undefined : startCampaignReplyBot(options.nc, options.config, options.logger);
   let stopped = false;
   let scanning: Promise<void> = Promise.resolve();
   let again = false;
 
   async function look(campaign: CampaignConfig): Promise<void> {
+    await runCampaign(campaign);
+    await status?.publish(campaign.tenant, campaign.name);
+  }
+
+  async function runCampaign(campaign: CampaignConfig): Promise<void> {
     const id = key(campaign);
     const run = await ensureCampaignRun(db, { tenant: campaign.tenant, name: campaign.name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel });
     const preparation = await prepareCampaign(options.db, options.config, campaign);
@@ -146,6 +166,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
       for (const { runner } of running.values()) runner.shutDown();
       await Promise.all([...running.values()].map((r) => r.done));
       await receipts?.stop();
+      await replyBot?.stop();
     },
   };
 }

@@ -14,3 +14,6 @@ export * from './campaign-receipts.ts';
 export * from './campaign-service.ts';
 export * from './campaign-reply.ts';
 export * from './campaign-export.ts';
+export * from './campaign-status.ts';
+export * from './campaign-status-publisher.ts';
+export * from './campaign-reply-bot.ts';

@@ -1,11 +1,12 @@
 import type { ColumnType, Kysely, Selectable } from 'kysely';
+import { CampaignRunStates, type CampaignProblemReason } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type Big = ColumnType<string, number | string, number | string>;
 
-export const CampaignStates = ['scheduled', 'running', 'paused', 'completed', 'stopped'] as const;
+export const CampaignStates = CampaignRunStates;
 export type CampaignState = (typeof CampaignStates)[number];
 
 /** One row per Campaign resource: its actor's snapshot, its sweep of the list and its single-writer lease. */
@@ -33,7 +34,7 @@ export interface CampaignRunTable {
 }
 
 export interface ReadyProblem {
-  reason: 'ListNotFound' | 'ChannelNotFound' | 'InvalidTemplate' | 'UnsupportedChannel';
+  reason: CampaignProblemReason;
   message: string;
 }
 
@@ -67,6 +68,9 @@ export interface CampaignAttemptTable {
   /** The last receipt: delivered, read or failed. */
   final_status: string | null;
   final_at: Timestamp | null;
+  /** When the contact first replied within the reply window, and the conversation the reply went to. */
+  replied_at: Timestamp | null;
+  reply_conversation_id: string | null;
 }
 
 // A type alias, not an interface: `withTables` wants an index signature.

@@ -43,13 +43,25 @@ export const CampaignResource = z.object({
         .default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00', timeZone: 'UTC' }),
       /** Messages per minute at most. @default 60 */
       pacing: z.strictObject({ messagesPerMinute: z.number().int().min(1).max(1_000_000) }).default({ messagesPerMinute: 60 }),
-      /** Where replies go: a queue, inside a reply window; conversations with no reply close after `noReplyClose`. */
+      /**
+       * Replies within `window` join the campaign's conversation: to `queue` when it names
+       * one, else answered by `keywords` (and `otherwise`), closed after `noReplyClose`
+       * without a customer message.
+       */
       replies: z
         .strictObject({
-          queue: ResourceName,
+          queue: ResourceName.optional(),
           window: Duration(60_000, 30 * 86_400_000).default(72 * 3_600_000),
           noReplyClose: Duration(60_000, 30 * 86_400_000).default(24 * 3_600_000),
+          /** Without a queue: a reply that is exactly one of `match` (trimmed, any case) gets `answer`. */
+          keywords: z
+            .array(z.strictObject({ match: z.array(z.string().trim().min(1).max(64)).min(1).max(20), answer: z.string().min(1).max(1_600) }))
+            .max(50)
+            .optional(),
+          /** Without a queue: the answer to a reply no keyword matches; absent, it goes to the channel's queue. */
+          otherwise: z.string().min(1).max(1_600).optional(),
         })
+        .refine((r) => r.queue === undefined || (r.keywords === undefined && r.otherwise === undefined), 'replies: keywords and otherwise answer replies only without a queue')
         .optional(),
       /** Pauses sending until set back to false; progress is kept. @default false */
       paused: z.boolean().default(false),

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { CampaignResource } from './campaign-resource.ts';
+import { CampaignProblemReasons, CampaignRunStates } from './campaign-status.ts';
 import { ChannelResource } from './channel-resource.ts';
 import { providerDescriptions, providerRules } from './channel-provider.ts';
 import { Metadata, apiVersion } from './common.ts';
@@ -50,8 +51,23 @@ export const ResourceStatus = z.object({
 export type ResourceStatus = z.infer<typeof ResourceStatus>;
 
 const Count = z.number().int().min(0);
-export const CampaignProgress = z.object({ total: Count, processed: Count, sent: Count, failed: Count, skipped: Count });
-export const CampaignStatus = ResourceStatus.extend({ progress: CampaignProgress.optional() });
+export const CampaignProgress = z.object({
+  total: Count,
+  processed: Count,
+  sent: Count,
+  delivered: Count.optional(),
+  failed: Count,
+  skipped: Count,
+  skippedByReason: z.record(z.string(), Count).optional(),
+  waiting: Count.optional(),
+  replied: Count.optional(),
+});
+export const CampaignStatus = ResourceStatus.extend({
+  state: z.enum(CampaignRunStates).optional(),
+  progress: CampaignProgress.optional(),
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  endedAt: z.iso.datetime({ offset: true }).optional(),
+});
 export type CampaignStatus = z.infer<typeof CampaignStatus>;
 
 // ---------------------------------------------------------------------------------------
@@ -345,6 +361,7 @@ const campaign: KindDefinition = {
   columns: [
     { name: 'CHANNEL', type: 'string', jsonPath: '.spec.channel', description: 'The channel it sends through.' },
     { name: 'PAUSED', type: 'boolean', jsonPath: '.spec.paused', description: 'Whether sending is paused.' },
+    { name: 'STATE', type: 'string', jsonPath: '.status.state', description: 'scheduled, running, paused, completed or stopped.' },
     { name: 'SENT', type: 'integer', jsonPath: '.status.progress.sent', description: 'Messages sent.' },
     { name: 'TOTAL', type: 'integer', jsonPath: '.status.progress.total', description: 'Contacts in the list.', priority: 1 },
     { name: 'FAILED', type: 'integer', jsonPath: '.status.progress.failed', description: 'Messages that failed.', priority: 1 },
@@ -367,24 +384,39 @@ const campaign: KindDefinition = {
     'spec.window.timeZone': 'The IANA time zone (e.g. Europe/Paris) for contacts without one.',
     'spec.pacing': 'How fast it sends.',
     'spec.pacing.messagesPerMinute': 'Messages per minute at most.',
-    'spec.replies': 'Where replies go. Absent: replies are routed like any inbound message of the channel.',
-    'spec.replies.queue': 'The queue replies go to, in the same namespace.',
+    'spec.replies': 'Where replies go: to queue when it names one, else answered by keywords and closed after noReplyClose. Absent: replies are routed like any inbound message of the channel.',
+    'spec.replies.queue': 'The queue replies go to, in the same namespace. Absent: keywords and otherwise answer them.',
+    'spec.replies.keywords': 'Without a queue: automatic answers to replies.',
+    'spec.replies.keywords[].match': 'Replies that get this answer: a reply matches when it is exactly one of these, trimmed, in any case.',
+    'spec.replies.keywords[].match[]': 'A word or phrase.',
+    'spec.replies.keywords[].answer': 'The text sent back.',
+    'spec.replies.otherwise': 'Without a queue: the answer to a reply no keyword matches. Absent: such a reply goes to the channel\'s queue.',
     'spec.replies.window': 'A reply within this long after the campaign message joins the campaign conversation.',
-    'spec.replies.noReplyClose': 'A campaign conversation with no reply is closed after this long.',
+    'spec.replies.noReplyClose': 'Without a queue: a reply conversation is closed after this long without a customer message.',
     'spec.paused': 'Stops sending until set back to false; progress is kept.',
     'spec.stopped': 'Stops the campaign for good: contacts not reached yet are not reached.',
     'spec.message.subject': 'E-mail: the subject, a Liquid template like template.',
     'spec.message.html': 'E-mail: the HTML part, a Liquid template; template (or column) is the text part.',
     ...statusDescriptions,
-    'status.progress': 'Progress of the sending, once it has started.',
+    'status.conditions': `Conditions by type. \`Ready\` is True once the campaign is valid, live, and able to run; its reason is one of ${ReadyReasons.join(', ')} or, when a campaign process finds it cannot run, ${CampaignProblemReasons.join(', ')}. \`Completed\` is True once every contact was attempted; while False its reason is the state (Scheduled, Running, Paused or Stopped).`,
+    'status.state': 'The Campaign actor\'s state, as the campaign processes report it: scheduled, running, paused, completed or stopped.',
+    'status.startedAt': 'When it first started sending.',
+    'status.endedAt': 'When it completed or was stopped.',
+    'status.progress': 'Progress of the sending, as the campaign processes count it (reported every few seconds at most).',
     'status.progress.total': 'Contacts in the list.',
     'status.progress.processed': 'Contacts handled so far (sent + failed + skipped).',
     'status.progress.sent': 'Messages handed to the channel.',
+    'status.progress.delivered': 'Messages the provider reported delivered.',
     'status.progress.failed': 'Messages the channel could not send.',
-    'status.progress.skipped': 'Contacts skipped: on a do-not-contact list, or without an address.',
+    'status.progress.skipped': 'Contacts skipped: opted out, on a do-not-contact list, or without an address.',
+    'status.progress.skippedByReason': 'Skipped contacts by reason: opted-out, do-not-contact, no-phone, no-email.',
+    'status.progress.skippedByReason{}': 'Contacts skipped for this reason.',
+    'status.progress.waiting': 'Contacts waiting for their sending window to open.',
+    'status.progress.replied': 'Contacts who replied within the reply window (spec.replies).',
   },
   rules: {
     'spec.message': [{ rule: 'has(self.template) != has(self.column)', message: 'message needs exactly one of template or column' }],
+    'spec.replies': [{ rule: '!has(self.queue) || (!has(self.keywords) && !has(self.otherwise))', message: 'replies: keywords and otherwise answer replies only without a queue' }],
     // zod compares after applying the defaults; so does this rule (with zod's defaults).
     'spec.window': (window) => {
       const start = JSON.stringify(window.properties?.start?.default);

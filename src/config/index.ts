@@ -6,3 +6,4 @@ export * from './manifest.ts';
 export * from './config-bucket.ts';
 export * from './config-watcher.ts';
 export { parseDuration } from './duration.ts';
+export * from './campaign-status.ts';

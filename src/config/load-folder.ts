@@ -72,7 +72,7 @@ export function queueReferences(r: Resource): string[] {
       ? [r.spec.queue, ...r.spec.inboundFlow.rules.flatMap((rule) => (rule.set.queue ? [rule.set.queue] : []))]
       : r.kind === 'Queue'
         ? (r.spec.overflow ? [r.spec.overflow.queue] : [])
-        : (r.spec.replies ? [r.spec.replies.queue] : []);
+        : (r.spec.replies?.queue ? [r.spec.replies.queue] : []);
   return [...new Set(wanted)];
 }
 

@@ -9,6 +9,7 @@
  * | parley.v1.agent.cmd.<tenant>.<agentId>    | JetStream COMMANDS  | AgentCommand      |
  * | parley.v1.agent.events.<tenant>.<agentId> | core NATS           | AgentEvent        |
  * | parley.v1.deadletter.<source>             | JetStream DEADLETTER| the original bytes|
+ * | parley.v1.campaign.replies.<tenant>.<name>| core NATS request   | BotRequest        |
  * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
  * | parley.v1.cluster.state.<actor>           | core NATS           | router to router  |
  *
@@ -27,6 +28,8 @@ export const subjects = {
   agentCommands: (tenant: string, agentId: string) => `${root}.agent.cmd.${tenant}.${agentId}`,
   agentEvents: (tenant: string, agentId: string) => `${root}.agent.events.${tenant}.${agentId}`,
   deadLetter: (source: DeadLetterSource) => `${root}.deadletter.${source}`,
+  /** The bot that answers replies to a campaign without a reply queue (its keyword rules). */
+  campaignReplies: (tenant: string, campaign: string) => `${root}.campaign.replies.${tenant}.${campaign}`,
   /** A request to the node that owns a partition: `actor` (an event for one of its actors) or `inbound` (a customer message). */
   partition: (partition: number, kind: 'actor' | 'inbound') => `${root}.cluster.partition.${partition}.${kind}`,
   partitionRequests: (partition: number) => `${root}.cluster.partition.${partition}.*`,
@@ -41,6 +44,7 @@ export const subjects = {
     agentCommands: `${root}.agent.cmd.>`,
     agentEvents: `${root}.agent.events.>`,
     deadLetters: `${root}.deadletter.>`,
+    campaignReplies: `${root}.campaign.replies.*.*`,
   },
 } as const;
 

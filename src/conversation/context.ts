@@ -49,6 +49,8 @@ export interface ConversationContext {
   closedAt: string | null;
   /** The queue its inbound flow chose that did not exist, when it went to its channel's queue instead. */
   fallbackFrom?: string | undefined;
+  /** The campaign this conversation replies to (`spec.replies` of that Campaign), when it does. */
+  campaign?: string | undefined;
   /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go). */
   closeReason?: 'queueDeleted' | undefined;
 }

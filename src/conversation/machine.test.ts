@@ -228,4 +228,21 @@ describe('conversation machine', () => {
       expect(after.effects).toEqual([]);
     });
   });
+  it('a campaign reply answered by its reply bot closes after the silence window; other bot conversations keep no window', () => {
+    const bot = { subject: 'parley.v1.campaign.replies.acme.spring', timeoutMs: 5_000 };
+    const first = run([{ type: 'customer.message', at, message: message('m1') }], start({ bot, campaign: 'spring', threadingWindowMs: 60_000 }));
+    expect(first.snapshot.value).toBe('bot');
+    expect(first.snapshot.context.campaign).toBe('spring');
+    expect(first.effects).toContainEqual({ kind: 'timer.arm', name: 'threading-window', at: '2026-11-22T10:01:00.000Z', event: { type: 'window.expired', at: '2026-11-22T10:01:00.000Z' } });
+    // Each customer message moves the deadline.
+    const second = run([{ type: 'customer.message', at: later, message: message('m2', later) }], first.snapshot);
+    expect(second.effects).toContainEqual(expect.objectContaining({ kind: 'timer.arm', name: 'threading-window', at: '2026-11-22T10:06:00.000Z' }));
+    const closed = run([{ type: 'window.expired', at: '2026-11-22T10:06:00.000Z' }], second.snapshot);
+    expect(closed.snapshot.value).toBe('closed');
+    expect(closed.snapshot.context.closedAt).toBe('2026-11-22T10:06:00.000Z');
+    expect(closed.effects).toContainEqual({ kind: 'timer.cancel', name: 'bot' });
+
+    const plain = run([{ type: 'customer.message', at, message: message('m1') }], start({ bot }));
+    expect(plain.effects.some((e) => e.kind === 'timer.arm' && e.name === 'threading-window')).toBe(false);
+  });
 });

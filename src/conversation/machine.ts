@@ -206,6 +206,13 @@ const armWindow = ({ context }: Args): Effect[] => {
 
 const cancelWindow = (): Effect[] => [{ kind: 'timer.cancel', name: WINDOW_TIMER }];
 
+/**
+ * A reply to a campaign that its reply bot answers closes once the customer has been
+ * silent for the threading window (the campaign's `replies.noReplyClose`): nobody else
+ * would close it. Other bot conversations are unchanged.
+ */
+const armCampaignSilence = (args: Args): Effect[] => (args.context.campaign === undefined ? [] : armWindow(args));
+
 /** Waits for the last agent first, when the queue's last-agent mode allows it. */
 function lastAgentTarget(context: ConversationContext, at: string): RoutingTarget | null {
   const { mode, timeoutMs } = context.policy.lastAgent;
@@ -284,7 +291,11 @@ export const conversationMachine = setup({
     new: {
       on: {
         'customer.message': [
-          { guard: ({ context }) => context.bot !== null, target: 'bot', actions: ['touch', { type: 'effects', params: askBot }] },
+          {
+            guard: ({ context }) => context.bot !== null,
+            target: 'bot',
+            actions: ['touch', { type: 'effects', params: askBot }, { type: 'effects', params: armCampaignSilence }],
+          },
           {
             target: 'queued',
             actions: ['touch', assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
@@ -295,7 +306,8 @@ export const conversationMachine = setup({
     /** A bot handles the conversation until it hands it off (or fails to answer). */
     bot: {
       on: {
-        'customer.message': { actions: ['touch', { type: 'effects', params: askBot }] },
+        'customer.message': { actions: ['touch', { type: 'effects', params: askBot }, { type: 'effects', params: armCampaignSilence }] },
+        'window.expired': { target: 'closed', actions: [{ type: 'effects', params: cancelBotTimer }, assign({ closedAt: ({ event }) => event.at })] },
         'bot.answered': [
           {
             guard: ({ event }) => event.answer.action === 'reply',

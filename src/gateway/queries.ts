@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attachment, RichContent } from '../contract/index.ts';
 import { customerHistory } from '../store/index.ts';
 import type { Database } from '../store/index.ts';
@@ -35,6 +35,8 @@ export async function findConversation(db: Db, tenant: string, id: string): Prom
   const row = await db
     .selectFrom('conversations')
     .select(['id', 'channel', 'state', 'queue', 'agent_id', 'customer_id', 'created_at', 'last_message_at', 'closed_at'])
+    // Set once, when a campaign reply opens the conversation (conversation context `campaign`).
+    .select(sql<string | null>`snapshot->'context'->>'campaign'`.as('campaign'))
     .where('tenant', '=', tenant)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -50,6 +52,7 @@ export async function findConversation(db: Db, tenant: string, id: string): Prom
     lastMessageAt: iso(row.last_message_at),
     closedAt: row.closed_at === null ? null : iso(row.closed_at),
     optedOut: await optOutOf(db, tenant, row.customer_id),
+    campaign: row.campaign,
   };
 }
 

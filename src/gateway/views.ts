@@ -36,6 +36,8 @@ export interface ConversationView {
    * replies will be refused (`RecipientOptedOut`). `channel` is where they opted out.
    */
   optedOut: { since: string; channel: string | null } | null;
+  /** The campaign the customer replied to, when the conversation is a campaign reply. */
+  campaign: string | null;
 }
 
 /** One offer of a conversation to an agent, with why that agent was chosen. */

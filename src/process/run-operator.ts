@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { openConfigBucket } from '../config/index.ts';
+import { openCampaignStatusBucket, openConfigBucket } from '../config/index.ts';
 import { startOperator } from '../../operator/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { trackConnection } from './nats-status.ts';
@@ -28,6 +28,7 @@ export async function runOperator(): Promise<void> {
   const operator = await startOperator({
     kubeConfig,
     kv: bucket,
+    campaignStatus: await openCampaignStatusBucket(nc),
     registry,
     logger: log,
     leaderElection: {

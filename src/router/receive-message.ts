@@ -9,6 +9,7 @@ import { conversationOfReferences, identitiesOf, lookupInbound, resolveCustomer,
 import { conversationMachine } from '../conversation/machine.ts';
 import { policyOf } from '../conversation/policy.ts';
 import { messageTime } from '../conversation/message-time.ts';
+import { routeCampaignReply } from '../campaigns/index.ts';
 import { chooseQueue } from './choose-queue.ts';
 import type { ActorHost, StepResults } from '../actor/index.ts';
 import type { Fence } from '../cluster/index.ts';
@@ -91,7 +92,9 @@ export async function receiveMessage(
     row = undefined;
   }
 
-  const id = row?.id ?? randomUUID();
+  // A reply to a campaign message starts on that campaign's conversation.
+  const reply = row ? undefined : await routeCampaignReply(tx, config, { tenant, channel: channel.name, from, at: sentAt });
+  const id = row?.id ?? reply?.conversationId ?? randomUUID();
   const message: TranscriptMessage = {
     id: randomUUID(),
     conversationId: id,
@@ -132,7 +135,7 @@ export async function receiveMessage(
     await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
-    const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, routing.queue, channel.queue);
+    const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue);
     const [snapshot] = initialTransition(conversationMachine, {
       id,
       tenant,
@@ -146,12 +149,13 @@ export async function receiveMessage(
       language: routing.language,
       priority: routing.priority,
       preferredAgents: routing.preferredAgents,
-      threadingWindowMs: channel.threadingWindowMs,
+      threadingWindowMs: reply?.noReplyCloseMs ?? channel.threadingWindowMs,
       policy: policyOf(config.queue(tenant, queueName), (name) => config.queue(tenant, name)),
-      bot: channel.bot ?? null,
+      bot: reply ? reply.bot : (channel.bot ?? null),
       attributes: envelope.attributes ?? {},
       lastMessageAt: sentAt.toISOString(),
       ...(fallbackFrom !== undefined && { fallbackFrom }),
+      ...(reply && { campaign: reply.campaign }),
     });
     await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results, storeMessage);
   }

@@ -15,7 +15,7 @@ export function campaignResources(options: {
   window?: { days?: string[]; start?: string; end?: string; timeZone?: string };
   doNotContact?: string[];
   paused?: boolean;
-  replies?: { queue: string; window?: string };
+  replies?: { queue?: string; window?: string; noReplyClose?: string; keywords?: { match: string[]; answer: string }[]; otherwise?: string };
   withChannel?: boolean;
 }): Resource[] {
   const channel = {

@@ -191,6 +191,7 @@ describe('invalid resources', () => {
     ['a message with template and column', campaign({ message: { template: 'Hi', column: 'text' } }), 'Campaign', 'spec.message'],
     ['a message with neither', campaign({ message: {} }), 'Campaign', 'spec.message'],
     ['a window ending before it starts', campaign({ window: { start: '18:00', end: '09:00' } }), 'Campaign', 'spec.window'],
+    ['replies with a queue and keyword answers', campaign({ replies: { queue: 'sales', keywords: [{ match: ['price'], answer: 'From $9.' }] } }), 'Campaign', 'spec.replies'],
   ];
   it.each(celRejects)('refuses %s in zod, and the CRD has a CEL rule for it', (_, o, kind, path) => {
     expect(zodErrors(o)).not.toEqual([]);

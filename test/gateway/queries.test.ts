@@ -113,6 +113,7 @@ describe('gateway reads', () => {
       lastMessageAt: '2026-11-21T08:00:00.000Z',
       closedAt: '2026-11-21T08:30:00.000Z',
       optedOut: null,
+      campaign: null,
     });
   });
 

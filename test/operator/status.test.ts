@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setCondition, statusPatch, validate, type ExistingResources, type ParleyObject } from '../../operator/index.ts';
-import type { ResourceKind } from '../../src/config/index.ts';
+import type { CampaignStatusReport, ResourceKind } from '../../src/config/index.ts';
 
 const t0 = new Date('2025-06-01T10:00:00.123Z');
 const t1 = new Date('2025-06-01T10:05:00.000Z');
@@ -49,6 +49,26 @@ describe('conditions', () => {
     expect(statusPatch(campaign, { status: 'True', reason: 'Ready', message: 'live' }, t0)?.progress).toEqual({ total: 0, processed: 0, sent: 0, failed: 0, skipped: 0 });
     const sending = { ...campaign, status: { progress: { total: 10, processed: 4, sent: 3, failed: 1, skipped: 0 } } };
     expect(statusPatch(sending, { status: 'True', reason: 'Ready', message: 'live' }, t0)).not.toHaveProperty('progress');
+  });
+
+  it("writes a Campaign's reported state, progress and Completed condition, and nothing when the report did not change", () => {
+    const campaign: ParleyObject = { apiVersion: 'parley.dev/v1alpha1', kind: 'Campaign', metadata: { name: 'c', namespace: 'demo', generation: 1 } };
+    const progress = { total: 10, processed: 4, sent: 3, delivered: 2, failed: 0, skipped: 1, skippedByReason: { 'do-not-contact': 1 }, waiting: 0, replied: 0 };
+    const report: CampaignStatusReport = { tenant: 'demo', name: 'c', state: 'running', problem: null, progress, startedAt: '2025-06-01T09:59:00.000Z', endedAt: null };
+    const ready = { status: 'True', reason: 'Ready', message: 'live' } as const;
+    const running = statusPatch(campaign, ready, t0, report);
+    expect(running).toMatchObject({ state: 'running', progress, startedAt: '2025-06-01T09:59:00.000Z' });
+    expect(running).not.toHaveProperty('endedAt');
+    expect(running?.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'False', reason: 'Running' });
+    const written = { ...campaign, status: running };
+    expect(statusPatch(written, ready, t1, { ...report, progress: { ...progress } })).toBeUndefined();
+    // Progress alone is a change to write; the Ready condition stays as it was.
+    const moved = statusPatch(written, ready, t1, { ...report, progress: { ...progress, processed: 5, sent: 4 } });
+    expect(moved?.progress).toMatchObject({ processed: 5, sent: 4 });
+    expect(moved?.conditions).toEqual(running?.conditions);
+    const completed = statusPatch(written, ready, t1, { ...report, state: 'completed', endedAt: '2025-06-01T10:04:00.000Z' });
+    expect(completed).toMatchObject({ state: 'completed', endedAt: '2025-06-01T10:04:00.000Z' });
+    expect(completed?.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'True', reason: 'Completed', lastTransitionTime: '2025-06-01T10:05:00Z' });
   });
 });
 
