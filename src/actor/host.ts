@@ -12,7 +12,7 @@ import type { ConversationContext } from '../conversation/context.ts';
 import type { ConversationActorEvent } from '../conversation/events.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
-import { GroupCommit, type GroupCommitOptions, type PartitionWork } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions, type PartitionWork, type RunOptions } from './group-commit.ts';
 import type { StepResults } from './step-results.ts';
 import { Fences, WorkInProgress, type Ownership } from '../cluster/ownership.ts';
 
@@ -86,8 +86,8 @@ export class ActorHost {
   }
 
   /** Runs work on a partition's actors in the partition's turn, in a transaction shared with other work; settles after the commit. */
-  run<T>(partition: number, work: PartitionWork<T>): Promise<T> {
-    return this.group.run(partition, work);
+  run<T>(partition: number, work: PartitionWork<T>, options?: RunOptions): Promise<T> {
+    return this.group.run(partition, work, options);
   }
 
   /** Work waiting for its transaction. */

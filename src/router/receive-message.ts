@@ -11,7 +11,7 @@ import { policyOf } from '../conversation/policy.ts';
 import { messageTime } from '../conversation/message-time.ts';
 import { chooseQueue } from './choose-queue.ts';
 import type { ActorHost, StepResults } from '../actor/index.ts';
-import type { Fence } from '../cluster/index.ts';
+import { conversationPartitionKey, type Fence } from '../cluster/index.ts';
 
 /**
  * Customer messages and actor events waiting for their transaction at most; a customer
@@ -38,7 +38,9 @@ export function submitMessage(
   if (host.backlog >= maxBacklog) {
     return Promise.reject(new ParleyError('unavailable', `${host.backlog} messages and events already wait for the database`));
   }
-  return host.run(partition, (tx, fence, results) => receiveMessage(tx, host, config, fence, envelope, results));
+  // A new customer's first message does not wait behind the follow-ups of others (GroupCommit's lanes).
+  const opens = conversationPartitionKey(envelope.tenant, envelope.channel, externalIdOf(envelope.from));
+  return host.run(partition, (tx, fence, results) => receiveMessage(tx, host, config, fence, envelope, results), { opens });
 }
 
 /**

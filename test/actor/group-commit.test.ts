@@ -6,7 +6,7 @@ import { configFolder } from '../support/config-folder.ts';
 import { ActorHost, type GroupCommitOptions } from '../../src/actor/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
-import type { InboundMessage, ParleyError } from '../../src/contract/index.ts';
+import { externalIdOf, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
 import { submitMessage } from '../../src/router/receive-message.ts';
 import { claimEpoch } from '../../src/store/index.ts';
 
@@ -81,6 +81,31 @@ describe('group commit', () => {
     expect(sizes).toEqual([1, 4]);
     const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
     expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
+  });
+
+  it('takes a new customer\'s first message into the next transaction, ahead of a backlog of follow-ups, keeping each customer\'s order', async () => {
+    const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
+    const known = Array.from({ length: 6 }, (_, i) => `c-known-${i}-${randomUUID()}`);
+    for (const customer of known) await submitMessage(host, config, 1, message(customer));
+    const committed: string[] = [];
+    const submit = (name: string, customer: string) => submitMessage(host, config, 1, message(customer)).then(() => committed.push(name));
+
+    // Six follow-ups wait (the first may start a transaction at once), then a new customer writes twice.
+    const newcomer = `c-new-${randomUUID()}`;
+    await Promise.all([
+      ...known.map((customer, i) => submit(`follow-up ${i}`, customer)),
+      submit('new customer', newcomer),
+      submit('new customer again', newcomer),
+    ]);
+
+    // Without lanes the new customer would come after the follow-ups waiting before it; with
+    // them it is in the next transaction (batches of two: one of each lane).
+    expect(committed.indexOf('new customer')).toBeLessThanOrEqual(1);
+    expect(committed.indexOf('new customer again')).toBeLessThanOrEqual(3);
+    expect(committed.filter((name) => name.startsWith('new'))).toEqual(['new customer', 'new customer again']);
+    expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
+    const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf({ id: newcomer, idType: 'opaque' })).execute();
+    expect(conversations).toHaveLength(1);
   });
 
   it('reports a failing item alone and commits the rest of its batch', async () => {
