@@ -1,7 +1,7 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-import type { Fence, Fences } from '../cluster/ownership.ts';
+import type { Fence, Fences } from './ownership.ts';
 import { StepResults } from './step-results.ts';
 
 type Tx = Kysely<Database>;
@@ -10,14 +10,10 @@ type Tx = Kysely<Database>;
 export type PartitionWork<T> = (tx: Tx, fence: Fence, results: StepResults) => Promise<T>;
 
 export interface GroupCommitOptions {
-  /** Work items committed in one transaction at most. @default 100 */
-  maxBatch?: number;
-  /**
-   * Transactions at once. Below the connection pool's size, so that reads (schedulers'
-   * rebuilds, receipts, the sweeps) always find a connection; work arriving meanwhile
-   * makes the next batches larger. @default 6
-   */
-  maxConcurrent?: number;
+  /** Work items committed in one transaction at most. */
+  maxBatch: number;
+  /** Transactions at once (below the connection pool's size, so that reads always find a connection). */
+  maxConcurrent: number;
   /** A batch committed: its size and how long it took (for metrics). */
   committed?(size: number, seconds: number): void;
   /**
@@ -104,17 +100,12 @@ export class GroupCommit {
   private firstTurn = true;
   private transactions = 0;
   private queued = 0;
-  private readonly maxBatch: number;
-  private readonly maxConcurrent: number;
 
   constructor(
     private readonly transaction: <T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>) => Promise<T>,
     private readonly afterCommit: (results: StepResults) => void,
-    private readonly options: GroupCommitOptions = {},
-  ) {
-    this.maxBatch = options.maxBatch ?? 100;
-    this.maxConcurrent = options.maxConcurrent ?? 6;
-  }
+    private readonly options: GroupCommitOptions,
+  ) {}
 
   /** Work items waiting for their transaction. */
   get backlog(): number {
@@ -151,17 +142,17 @@ export class GroupCommit {
 
   /** Starts transactions while there is room, each taking waiting partitions' work, new customers and backlog in turn. */
   private pump(): void {
-    while (this.transactions < this.maxConcurrent && this.ready.size > 0) {
+    while (this.transactions < this.options.maxConcurrent && this.ready.size > 0) {
       const batch: Pending[] = [];
       const partitions: number[] = [];
-      while (this.ready.size > 0 && batch.length < this.maxBatch) {
+      while (this.ready.size > 0 && batch.length < this.options.maxBatch) {
         const from = this.firstTurn && this.readyFirst.size > 0 ? this.readyFirst : this.ready;
         this.firstTurn = !this.firstTurn;
         const partition = from.values().next().value as number;
         this.ready.delete(partition);
         this.readyFirst.delete(partition);
         const lanes = this.queues.get(partition) as Lanes;
-        this.take(lanes, this.maxBatch - batch.length, batch);
+        this.take(lanes, this.options.maxBatch - batch.length, batch);
         if (lanes.first.length === 0 && lanes.backlog.length === 0) this.queues.delete(partition);
         this.busy.add(partition);
         partitions.push(partition);
