@@ -62,6 +62,12 @@ const TIMELINE_EVERY_MS = 10_000;
  */
 const PACED_CUSTOMERS = Math.max(10, Math.round(100 * SCALE));
 const PACED_PER_SECOND = 10;
+/**
+ * New customers arriving in the middle of the burst (their first message published at
+ * evenly spaced points of it): each is timed to its first offer. Agents are free then, so
+ * this is the time a new customer's first message waits behind the backlog.
+ */
+const PROBES = 5;
 
 
 const benchStarted = performance.now();
@@ -100,6 +106,18 @@ function workload(run: string) {
     }
   }
   return { envelopes, timed };
+}
+
+/** The burst with PROBES new customers' first messages slipped in at evenly spaced points; `probes`: their message ids. */
+function burstWithProbes(run: string) {
+  const { envelopes, timed } = workload(run);
+  const probes = new Set<string>();
+  for (let k = PROBES; k >= 1; k--) {
+    const e = envelope(`${run}-probe`, 3_000_000 + k, 0);
+    probes.add(e.messageId);
+    envelopes.splice(Math.round((envelopes.length * k) / (PROBES + 1)), 0, e);
+  }
+  return { envelopes, timed, probes };
 }
 
 /** Publishes as fast as JetStream accepts: PUBLISH_CHUNK in flight, each chunk awaited. */
@@ -382,11 +400,13 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const before = await memoryOfAll(routers);
 
       const sampled = new Map<string, number>();
-      const { envelopes, timed } = workload(`r${count}`);
+      const probed = new Map<string, number>();
+      const { envelopes, timed, probes } = burstWithProbes(`r${count}`);
       const commitsBefore = await commitsSoFar(store.db);
       const started = performance.now();
       await publishAll(nc, envelopes, (e, at) => {
         if (timed.has(e.messageId)) sampled.set(externalIdOf(e.from), at);
+        if (probes.has(e.messageId)) probed.set(externalIdOf(e.from), at);
       });
       progress(`${count} router(s): ${MESSAGES} published in ${Math.round(performance.now() - started)} ms`);
 
@@ -405,8 +425,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
               timeline.push({ s: Math.round((now - started) / 1000), stored: last.stored, conversations: last.conversations });
               progress(`${count} router(s): ${JSON.stringify(timeline.at(-1))}`);
             }
-            if (storedAt === undefined && last.stored >= MESSAGES) storedAt = now;
-            if (routedAt === undefined && last.connected >= CONVERSATIONS) routedAt = now;
+            if (storedAt === undefined && last.stored >= MESSAGES + PROBES) storedAt = now;
+            if (routedAt === undefined && last.connected >= CONVERSATIONS + PROBES) routedAt = now;
             return storedAt !== undefined && routedAt !== undefined ? true : undefined;
           },
           { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100, what: `${MESSAGES} messages stored and ${CONVERSATIONS} conversations connected` },
@@ -436,12 +456,15 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const byExternal = new Map(
         (await db.selectFrom('conversations').select(['id', 'external_id']).execute()).map((c) => [c.external_id, c.id]),
       );
-      const latencies = [...sampled]
-        .flatMap(([external, at]) => {
-          const offered = firstOffer.get(byExternal.get(external) ?? '');
-          return offered === undefined ? [] : [offered - at];
-        })
-        .sort((a, b) => a - b);
+      const toOffer = (published: Map<string, number>) =>
+        [...published]
+          .flatMap(([external, at]) => {
+            const offered = firstOffer.get(byExternal.get(external) ?? '');
+            return offered === undefined ? [] : [offered - at];
+          })
+          .sort((a, b) => a - b);
+      const latencies = toOffer(sampled);
+      const probeLatencies = toOffer(probed);
       const paced = await pacedLatency(nc, db, firstOffer, `r${count}`);
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
       const storedMs = (storedAt as number) - started;
@@ -451,6 +474,10 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         routedAllAfterMs: Math.round((routedAt as number) - started),
         offerLatencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length },
         offerLatencyAtSteadyPaceMs: paced,
+        timeToFirstOfferUnderBurstMs: {
+          firstOfAll: round(Math.min(...firstOffer.values()) - started),
+          newCustomerMidBurst: { p50: round(percentile(probeLatencies, 50)), max: round(probeLatencies.at(-1) ?? NaN), samples: probeLatencies.length },
+        },
         memory: {
           openConversations: open,
           heapGrowthBytes: after.heap - before.heap,
@@ -494,6 +521,7 @@ export async function runClusterBenchmark(): Promise<object> {
         publishInFlight: PUBLISH_CHUNK,
         partitions: PARTITIONS,
         offerLatencySample: `every ${SAMPLE_EVERY}th customer's first message`,
+        newCustomersMidBurst: PROBES,
       },
       baseline: { rawPipeline },
       routers,
@@ -501,6 +529,7 @@ export async function runClusterBenchmark(): Promise<object> {
         'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
         'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
         "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
+        'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
         'databaseCommitsPerConversation: transactions committed in the database from the first publish until everything is stored and routed (all sessions: ' +
         "the routers' writes and reads and this process's polling), per conversation. " +
         'Routers, NATS, PostgreSQL and the bench process share the same cores.',

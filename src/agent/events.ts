@@ -1,17 +1,7 @@
-import type { ChannelType, MediaType, Presence } from '../contract/index.ts';
+import type { AgentProfile, ChannelType, MediaType, Presence } from '../contract/index.ts';
 
-/** The profile an admin sets (see ConfigureAgent in the contract); optional fields take their defaults. */
-export interface AgentProfile {
-  name: string;
-  skills: string[];
-  capacity: Partial<Record<MediaType, number>>;
-  proficiency?: Record<string, number> | undefined;
-  languages?: string[] | undefined;
-  labels?: Record<string, string> | undefined;
-  interruptibleBy?: Partial<Record<MediaType, MediaType[]>> | undefined;
-  autoAccept?: boolean | undefined;
-  awayAfterMissedOffers?: number | undefined;
-}
+/** The profile an admin sets (ConfigureAgent in the contract, its type derived from the schema); optional fields take their defaults. */
+export type { AgentProfile } from '../contract/index.ts';
 
 /** Why the scheduler chose this agent, stored with the assignment for explainability. */
 export interface OfferReason {

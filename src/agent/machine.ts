@@ -1,5 +1,5 @@
 import { and, assign, setup } from 'xstate';
-import type { Effect } from '../actor/effects.ts';
+import type { Effect } from '../runtime/index.ts';
 import type { AgentContext, PendingOffer } from './context.ts';
 import { DEFAULT_INTERRUPTIBLE_BY, offerableCapacity, usedCapacity } from './context.ts';
 import type { AgentActorEvent } from './events.ts';

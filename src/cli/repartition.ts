@@ -4,8 +4,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
-import { isStreamNotFound } from '../bus/streams.ts';
-import { CLUSTER_BUCKET, MAX_PARTITION_COUNT, agentPartitionKey, conversationPartitionKey, partitionOf } from '../cluster/index.ts';
+import { isStreamNotFound } from '../bus/index.ts';
+import { CLUSTER_BUCKET } from '../cluster/index.ts';
+import { MAX_PARTITION_COUNT, agentPartitionKey, conversationPartitionKey, partitionOf } from '../partition/index.ts';
 import { migrateDatabase, openDatabase, processAlive, readSettings, readUpState } from '../process/index.ts';
 import { repartition, type Database } from '../store/index.ts';
 

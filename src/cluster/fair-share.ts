@@ -1,4 +1,4 @@
-import { partitionOf } from './partition.ts';
+import { partitionOf } from '../partition/index.ts';
 
 /**
  * How many partitions a node should own: the count split evenly over the live members,

@@ -1,7 +1,4 @@
-/** The routing cluster: partitions, leases with fencing, and getting work to a partition's owner. */
-export * from './partition.ts';
+/** The routing cluster: membership and partition leases (who owns which partition, with which fencing epoch). */
 export * from './fair-share.ts';
-export * from './ownership.ts';
 export * from './partition-leases.ts';
-export * from './partition-mailbox.ts';
 export * from './cluster-id.ts';

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { claimEpoch, readClusterId } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { isStreamNotFound } from '../bus/streams.ts';
+import { isStreamNotFound } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
 import { claimOrder, fairShare } from './fair-share.ts';
 
@@ -39,11 +39,10 @@ export interface PartitionLeasesOptions {
   /** This node's name, unique in the cluster and stable across restarts (a StatefulSet pod name). */
   nodeId: string;
   partitions: number;
-  /** A lease not renewed for this long is free to take. @default 10000 */
-  leaseMs?: number;
-  /** How often leases are renewed and the share rebalanced. @default leaseMs / 5 */
-  heartbeatMs?: number;
-  hooks: PartitionLeaseHooks;
+  /** A lease not renewed for this long is free to take. */
+  leaseMs: number;
+  /** How often leases are renewed and the share rebalanced (well below `leaseMs`). */
+  heartbeatMs: number;
   log: Logger;
   /** A partition changed hands on this node (for metrics). */
   onHandover?(kind: 'gained' | LossReason): void;
@@ -110,16 +109,19 @@ export class PartitionLeases {
 
   constructor(private readonly options: PartitionLeasesOptions) {
     if (!NODE_ID.test(options.nodeId)) throw new Error(`node id "${options.nodeId}" must match ${NODE_ID}`);
-    this.leaseMs = options.leaseMs ?? 10_000;
-    this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.leaseMs / 5));
+    this.leaseMs = options.leaseMs;
+    this.heartbeatMs = options.heartbeatMs;
   }
 
   get nodeId(): string {
     return this.options.nodeId;
   }
 
-  /** Joins the cluster and takes a first share of the partitions (resolves once those are active). */
-  async start(): Promise<void> {
+  private hooks: PartitionLeaseHooks = { gained: () => Promise.resolve(), lost: () => Promise.resolve() };
+
+  /** Joins the cluster and takes a first share of the partitions (resolves once those are active); `hooks` hear of every partition gained and lost from now on. */
+  async start(hooks: PartitionLeaseHooks): Promise<void> {
+    this.hooks = hooks;
     this.clusterId = await readClusterId(this.options.db);
     await this.open();
     await this.beat();
@@ -409,7 +411,7 @@ export class PartitionLeases {
       }
       if (this.held.get(p) !== held) return false;
       held.active = true;
-      await this.options.hooks.gained(p, epoch);
+      await this.hooks.gained(p, epoch);
       this.options.onHandover?.('gained');
       this.options.log.info('partition gained', { partition: p, epoch });
       return true;
@@ -439,7 +441,7 @@ export class PartitionLeases {
     if (!held.active) return;
     this.options.log[reason === 'released' ? 'info' : 'warn']('partition lost', { partition: p, reason });
     this.options.onHandover?.(reason);
-    await this.options.hooks.lost(p, reason);
+    await this.hooks.lost(p, reason);
   }
 }
 

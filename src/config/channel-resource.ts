@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelComplianceSettings } from '../compliance/channel-compliance.ts';
+import { ChannelComplianceSettings } from '../compliance/index.ts';
 import { ChannelTypes, ResourceName, Skill } from '../contract/index.ts';
 import { Metadata, SecretKeyRef, apiVersion } from './common.ts';
 import { Duration } from './duration.ts';

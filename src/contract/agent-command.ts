@@ -43,6 +43,12 @@ export const ConfigureAgent = z.object({
   awayAfterMissedOffers: z.number().int().min(0).max(100).optional(),
 });
 
+/**
+ * The profile an admin sets: `agent.configure` without the command's envelope. The one
+ * type of it (the agent actor's `agent.configure` event carries it).
+ */
+export type AgentProfile = Omit<z.infer<typeof ConfigureAgent>, keyof typeof base | 'type'>;
+
 export const SetPresence = z.object({ ...base, type: z.literal('presence.set'), presence: z.enum(Presences) });
 
 export const AcceptOffer = z.object({ ...base, type: z.literal('offer.accept'), offerId: z.uuid() });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { collectEffects } from '../actor/collect-effects.ts';
+import { collectEffects } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import type { ConversationActorEvent } from './events.ts';

@@ -1,6 +1,6 @@
 import { and, assign, setup } from 'xstate';
 import type { BotAnswer, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
-import type { Effect } from '../actor/effects.ts';
+import type { Effect } from '../runtime/index.ts';
 import type { ConversationContext, ConversationInput, RoutingTarget } from './context.ts';
 import type { ConversationActorEvent } from './events.ts';
 import type { QueuePolicy } from './policy.ts';

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
-import type { ReportEventTable, ReportIntervalTable } from '../store/report-tables.ts';
+import type { ReportEventTable, ReportIntervalTable } from '../store/index.ts';
 import { intervalStartOf } from './interval.ts';
 import { WAIT_BUCKETS_SECONDS, withinCounts } from './wait-buckets.ts';
 

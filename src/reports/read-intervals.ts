@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../store/index.ts';
-import type { ReportIntervalTable } from '../store/report-tables.ts';
+import type { ReportIntervalTable } from '../store/index.ts';
 import type { Granularity, ReportQuery } from './report-query.ts';
 import { WAIT_BUCKETS_SECONDS } from './wait-buckets.ts';
 

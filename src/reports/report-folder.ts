@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-import { asParleyError } from '../store/database-errors.ts';
+import { asParleyError } from '../store/index.ts';
 import { repeatedLog, type Logger } from '../observability/index.ts';
 import { foldReportEvents } from './fold-events.ts';
 import type { ReportMetrics } from './report-metrics.ts';

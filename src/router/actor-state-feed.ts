@@ -2,8 +2,8 @@ import { context } from '@opentelemetry/api';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { contextOfHeaders, withTraceHeaders } from '../bus/index.ts';
 import { encode, subjects } from '../contract/index.ts';
-import type { AgentContext } from '../agent/context.ts';
-import type { ConversationContext } from '../conversation/context.ts';
+import type { AgentContext } from '../agent/index.ts';
+import type { ConversationContext } from '../conversation/index.ts';
 
 /** A conversation's committed state; `offerId` when the event that changed it answered an offer. */
 export interface ConversationNote {

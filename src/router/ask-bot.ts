@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BotAnswer, decode, encode } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import type { Effect, SendToActor } from '../actor/index.ts';
-import { policyOf } from '../conversation/policy.ts';
-import type { ConversationActorEvent } from '../conversation/events.ts';
+import type { Effect } from '../runtime/index.ts';
+import type { SendToParley } from './actor-addresses.ts';
+import { policyOf } from '../conversation/index.ts';
+import type { ConversationActorEvent } from '../conversation/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 
@@ -16,7 +17,7 @@ import { inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
  */
 export async function askBot(
   nc: NatsConnection,
-  send: SendToActor,
+  send: SendToParley,
   config: ConfigRegistry,
   tenant: string,
   conversationId: string,

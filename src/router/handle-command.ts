@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AgentCommand, ErrorCode } from '../contract/index.ts';
 import { classifyDatabaseError, type Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import { policyOf, type QueuePolicy } from '../conversation/policy.ts';
-import type { ActorAddress, AgentEventBody, SendToActor } from '../actor/index.ts';
+import { policyOf, type QueuePolicy } from '../conversation/index.ts';
+import type { AgentEventBody } from '../runtime/index.ts';
+import type { ParleyAddress, SendToParley } from './actor-addresses.ts';
 
 type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
 
@@ -18,7 +19,7 @@ export const COMMAND_MAX_AGE_MS = 60_000;
  * Turns an agent command into an event for the actor that owns the decision: the agent
  * actor for presence and offers, the conversation actor for messages and closing.
  */
-export async function handleCommand(db: Kysely<Database>, send: SendToActor, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
+export async function handleCommand(db: Kysely<Database>, send: SendToParley, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
   const fail = (code: ErrorCode, message: string) =>
     reply(command.tenant, command.agentId, { type: 'command.result', commandId: command.commandId, ok: false, error: { code, message } });
   try {
@@ -35,7 +36,7 @@ export async function handleCommand(db: Kysely<Database>, send: SendToActor, con
 
 async function carryOut(
   db: Kysely<Database>,
-  send: SendToActor,
+  send: SendToParley,
   config: ConfigRegistry,
   command: AgentCommand,
   reply: Reply,
@@ -48,7 +49,7 @@ async function carryOut(
     return fail('commandExpired', `issued at ${command.issuedAt}, more than ${COMMAND_MAX_AGE_MS / 1000} s ago`);
   }
 
-  let target: ActorAddress;
+  let target: ParleyAddress;
   switch (command.type) {
     case 'agent.configure': {
       const { type, name, skills, capacity, proficiency, languages, labels, interruptibleBy, autoAccept, awayAfterMissedOffers } = command;

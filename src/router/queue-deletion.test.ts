@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelResource, ConfigRegistry, QueueResource, type Resource } from '../config/index.ts';
-import type { ConversationContext } from '../conversation/context.ts';
-import { DEFAULT_POLICY, policyOf } from '../conversation/policy.ts';
+import type { ConversationContext } from '../conversation/index.ts';
+import { DEFAULT_POLICY, policyOf } from '../conversation/index.ts';
 import { fallbackOutcome, queueDeletedEvent } from './queue-deletion.ts';
 
 const tenant = 'acme';

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { ConfigRegistry } from '../config/index.ts';
-import type { ConversationContext } from '../conversation/context.ts';
-import type { ConversationActorEvent } from '../conversation/events.ts';
-import { policyOf } from '../conversation/policy.ts';
-import type { SendToActor } from '../actor/index.ts';
+import type { ConversationContext } from '../conversation/index.ts';
+import type { ConversationActorEvent } from '../conversation/index.ts';
+import { policyOf } from '../conversation/index.ts';
+import type { SendToParley } from './actor-addresses.ts';
 import type { Database } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 
@@ -68,7 +68,7 @@ const SWEEP_BATCH = 64;
 export interface QueueDeletionsOptions {
   db: Kysely<Database>;
   config: ConfigRegistry;
-  send: SendToActor;
+  send: SendToParley;
   /** Whether this node leads the queue (runs its scheduler). */
   leads: (tenant: string, queue: string) => boolean;
   log: Logger;

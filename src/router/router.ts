@@ -1,9 +1,5 @@
-import { hostname } from 'node:os';
 import { context, type Context } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Kysely } from 'kysely';
-import { register as globalRegistry, type Registry } from 'prom-client';
 import {
   AgentCommand,
   DeliveryReceipt,
@@ -18,58 +14,24 @@ import {
   type DeadLetterSource,
   type ErrorCode,
 } from '../contract/index.ts';
-import type { ConfigRegistry } from '../config/index.ts';
-import type { Database } from '../store/index.ts';
 import { applyReceipt, asParleyError, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
-import { ActorHost, type HostHooks } from '../actor/index.ts';
-import { DEFAULT_PARTITION_COUNT, PartitionLeases, PartitionMailbox, partitionOf, queuePartitionKey } from '../cluster/index.ts';
-import type { AgentContext } from '../agent/context.ts';
-import { offerCreatedOf } from '../agent/machine.ts';
-import type { ConversationContext } from '../conversation/context.ts';
+import { PartitionRuntime, type RuntimeHooks } from '../runtime/index.ts';
+import { PartitionLeases } from '../cluster/index.ts';
+import { partitionOf, queuePartitionKey } from '../partition/index.ts';
+import { agentKind, offerCreatedOf, type AgentContext } from '../agent/index.ts';
+import { conversationKind, type ConversationContext, type ReceivedMessage, type ReceiveOutcome } from '../conversation/index.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTraceHeaders, type ConsumeLoop, type Verdict } from '../bus/index.ts';
 import { createRouterMetrics } from '../metrics/index.ts';
-import { createLogger, repeatedLog, type Logger } from '../observability/index.ts';
+import { repeatedLog } from '../observability/index.ts';
 import { handleCommand } from './handle-command.ts';
-import { submitMessage, type ReceivedMessage } from './receive-message.ts';
 import { ActorStateFeed } from './actor-state-feed.ts';
-import { TimerService } from './timer-service.ts';
-import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { askBot } from './ask-bot.ts';
 import { QueueDeletions, fallbackOutcome } from './queue-deletion.ts';
+import { compileRouterOptions, type RouterOptions } from './router-options.ts';
+import type { SendToParley } from './actor-addresses.ts';
 
-export interface RouterOptions {
-  nc: NatsConnection;
-  db: Kysely<Database>;
-  config: ConfigRegistry;
-  /** @default the prom-client global registry */
-  registry?: Registry;
-  logger?: Logger;
-  /** Messages processed at once per stream. @default 64 */
-  concurrency?: number;
-  /** Deliveries after which a message that keeps failing is dead-lettered. @default 10 */
-  maxDeliveries?: number;
-  /** This router's name in the cluster: unique, stable across restarts (the pod name). @default `<hostname>-<pid>` */
-  nodeId?: string;
-  /** Partitions of conversations and agents; every router and the store must agree. @default 64 */
-  partitions?: number;
-  /** A partition lease not renewed for this long is taken over. @default 10000 */
-  leaseMs?: number;
-  /** How often leases are renewed and shares rebalanced. @default leaseMs / 5 */
-  heartbeatMs?: number;
-  /** How often the schedulers re-read agents and waiting conversations from the store. @default 30000 */
-  resyncMs?: number;
-  /**
-   * The connections that record partition claims (the fencing epochs): apart from the
-   * message path's, so a takeover under load does not queue behind the work it takes over.
-   * @default db
-   */
-  leaseDb?: Kysely<Database>;
-  /** How long repeats of one warning or error are summed up into one log line. @default 10000 */
-  repeatedLogIntervalMs?: number;
-  /** The cluster bucket turned out to belong to another database: the router stopped working; the process should exit. */
-  onRefused?(err: Error): void;
-}
+export type { RouterOptions } from './router-options.ts';
 
 /** Conversations waiting whose trace is kept for their offer, at most (beyond, an offer starts from the pass's trace). */
 const MAX_WAITING_TRACES = 100_000;
@@ -109,11 +71,10 @@ export interface Router {
  * gets it to the owner of its partition); hosts the actors of its partitions; runs the
  * schedulers of the queues it leads, and the durable timers and outbox of its partitions.
  */
-export async function startRouter(options: RouterOptions): Promise<Router> {
-  const { nc, db, config } = options;
-  const log = options.logger ?? createLogger({ component: 'router' });
-  const metrics = createRouterMetrics(options.registry ?? globalRegistry);
-  const maxDeliveries = options.maxDeliveries ?? 10;
+export async function startRouter(partial: RouterOptions): Promise<Router> {
+  const options = compileRouterOptions(partial);
+  const { nc, db, config, partitions, nodeId, logger: log } = options;
+  const metrics = createRouterMetrics(options.registry);
   // A NATS outage or a handover makes the same failure happen for every message at once:
   // one line sums a burst up, the metric counts each.
   const errorLog = repeatedLog(log, { intervalMs: options.repeatedLogIntervalMs });
@@ -124,28 +85,28 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (err instanceof ParleyError && err.retryable) errorLog.warn(what, { err });
     else errorLog.error(what, { err });
   };
-
-  const partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
-  const nodeId = options.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
   await ensureStreams(nc);
   await ensurePartitioning(db, partitions);
 
-  // The pieces refer to each other through hooks that run only after start-up.
+  // The committed state of every actor, for every router's schedulers.
   const feed = new ActorStateFeed(nc);
-  const hooks: HostHooks = {
-    outbox: (rows) => dispatcher.dispatch(rows),
-    notify: (tenant, agentId, event) => {
-      const subject = subjects.agentEvents(tenant, agentId);
-      const data = encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event });
-      inMessagingSpan({ operation: 'publish', subject, bodySize: data.length }, () => nc.publish(subject, data, { headers: withTraceHeaders() }));
+  const notify: RuntimeHooks['notify'] = (tenant, agentId, event) => {
+    const subject = subjects.agentEvents(tenant, agentId);
+    const data = encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event });
+    inMessagingSpan({ operation: 'publish', subject, bodySize: data.length }, () => nc.publish(subject, data, { headers: withTraceHeaders() }));
+  };
+  const hooks: RuntimeHooks = {
+    notify,
+    changed: (kind, state, actor, event) => {
+      if (kind === 'conversation') {
+        const conversation = actor as ConversationContext;
+        const fallback = fallbackOutcome(state, conversation, event as never, config);
+        if (fallback) metrics.queueFallbacks.inc({ tenant: conversation.tenant, ...fallback });
+        feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId as string }) });
+      } else if (kind === 'agent') {
+        feed.agent({ context: actor as AgentContext, ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });
+      }
     },
-    conversationChanged: (state, conversation, event) => {
-      const fallback = fallbackOutcome(state, conversation, event, config);
-      if (fallback) metrics.queueFallbacks.inc({ tenant: conversation.tenant, ...fallback });
-      feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId }) });
-    },
-    agentChanged: (_state, context, event) => feed.agent({ context, ...(event.type === 'offer.request' && { offerId: event.offerId }) }),
-    timerArmed: (due) => timers.armed(due),
     offerEnded: (tenant, queue, outcome, offeredAt, at) => {
       metrics.offers.inc({ tenant, queue: queue ?? '', outcome });
       if (outcome === 'accepted') {
@@ -154,26 +115,47 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       }
     },
     messageDelivered: (tenant, channel) => metrics.outboundMessages.inc({ tenant, channel }),
-    stepTook: (actor, seconds) => metrics.actorSteps.observe({ actor }, seconds),
-    askBot: (tenant, conversationId, ask) => void askBot(nc, send, config, tenant, conversationId, ask, log),
+    stepTook: (actor, seconds) => metrics.actorSteps.observe({ actor: actor === 'conversation.open' ? 'inbound-message' : actor }, seconds),
+    askBot: (tenant, conversationId, ask, send) => void askBot(nc, send, config, tenant, conversationId, ask, log),
   };
 
-  const leases: PartitionLeases = new PartitionLeases({
+  const leases = new PartitionLeases({
     nc,
-    db: options.leaseDb ?? db,
+    db: options.leaseDb,
     nodeId,
     partitions,
     leaseMs: options.leaseMs,
     heartbeatMs: options.heartbeatMs,
     log,
-    hooks: { gained: (p) => partitionGained(p), lost: (p) => partitionLost(p) },
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
     onRefused: (err) => options.onRefused?.(err),
   });
-  const host = new ActorHost(db, hooks, leases, { committed: (size) => metrics.commitBatch.observe(size), onError: onError('after-commit', 'after-commit work failed') });
-  const mailbox = new PartitionMailbox({ nc, db, host, ownership: leases, partitions, receive: (p, envelope) => submitMessage(host, config, p, envelope), log: errorLog });
-  const send = mailbox.send.bind(mailbox);
-  const owned = () => leases.owned();
+  const runtime = new PartitionRuntime({
+    nc,
+    db,
+    ownership: leases,
+    kinds: [conversationKind(db, config), agentKind],
+    hooks,
+    partitions,
+    log: errorLog,
+    maxBatch: options.maxBatch,
+    maxConcurrent: options.maxConcurrentCommits,
+    maxBacklog: options.maxBacklog,
+    requestTimeoutMs: options.partitionRequestTimeoutMs,
+    outboxSweepMs: options.outboxSweepMs,
+    timerMaxSleepMs: options.timerMaxSleepMs,
+    committed: (size) => metrics.commitBatch.observe(size),
+    onError: onError('after-commit', 'after-commit work failed'),
+    onOutboxError: onError('outbox-dispatch', 'outbox dispatch failed'),
+    onTimerError: onError('timer', 'timer failed'),
+  });
+  const send: SendToParley = runtime.send;
+
+  // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
+  const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
+  // Conversations are offered only from queues that exist: not from a deleted one (its
+  // leader moves them on) nor from one never created (they wait, unrouted).
+  const serves = (tenant: string, queue: string) => leads(tenant, queue) && config.queue(tenant, queue) !== undefined;
   // The trace of each conversation waiting in a queue led here: its offer continues it
   // (the scheduler's passes take many conversations at once).
   const waitingTraces = new Map<string, Context>();
@@ -203,14 +185,6 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       }
     },
   });
-  const timers = new TimerService(db, send, owned, { onError: onError('timer', 'timer failed') });
-  const dispatcher = new OutboxDispatcher(db, nc, send, owned, { onError: onError('outbox-dispatch', 'outbox dispatch failed') });
-
-  // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
-  const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
-  // Conversations are offered only from queues that exist: not from a deleted one (its
-  // leader moves them on) nor from one never created (they wait, unrouted).
-  const serves = (tenant: string, queue: string) => leads(tenant, queue) && config.queue(tenant, queue) !== undefined;
   const deletions = new QueueDeletions({ db, config, send, leads, log });
   const ledQueues = () => config.allQueues().filter((q) => leads(q.tenant, q.name)).map((q) => ({ tenant: q.tenant, queue: q.name }));
   /** Rebuilds the waiting lists of the queues led here, from the store (those of one partition, or all). */
@@ -238,28 +212,26 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     metrics.queuesLed.set(ledQueues().length);
   };
 
-  async function partitionGained(p: number): Promise<void> {
-    mailbox.serve(p);
+  const partitionGained = async (p: number): Promise<void> => {
+    runtime.gained(p);
     await rebuildQueues(p);
     // Not awaited: moving conversations goes through their owners, which must not hold up the takeover.
     void deletions.sweep().catch(onError('queue-deletion', 'moving conversations out of deleted queues failed'));
     // Offer notifications are best effort: one lost when the previous owner went away is announced again (clients de-duplicate by offerId).
     for (const row of await listAgents(db, [p])) {
       const agent = (row.snapshot as { context: AgentContext }).context;
-      for (const offer of agent.offers) hooks.notify(agent.tenant, agent.id, offerCreatedOf(offer));
+      for (const offer of agent.offers) notify(agent.tenant, agent.id, offerCreatedOf(offer));
     }
-    timers.armed(new Date());
     report();
-  }
-
+  };
   // Its transactions in flight need not finish first: the next owner's claim waits for
   // them in the store, and those not yet fenced fail and are retried there.
-  function partitionLost(p: number): Promise<void> {
-    mailbox.unserve(p);
+  const partitionLost = (p: number): Promise<void> => {
+    runtime.lost(p);
     scheduler.dropQueues(serves);
     report();
     return Promise.resolve();
-  }
+  };
 
   // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
   const following = feed.follow({
@@ -278,11 +250,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     await deletions.sweep();
   };
   await resync();
-  await leases.start();
+  await leases.start({ gained: partitionGained, lost: partitionLost });
   report();
-  const resyncing = setInterval(() => void resync().catch(onError('scheduler-resync', 'scheduler resync failed')), options.resyncMs ?? 30_000);
-  dispatcher.start();
-  timers.start();
+  const resyncing = setInterval(() => void resync().catch(onError('scheduler-resync', 'scheduler resync failed')), options.resyncMs);
+  runtime.start();
 
   const rejected = async (msg: JsMsg, source: DeadLetterSource, code: ErrorCode, detail: string): Promise<Verdict> => {
     metrics.deadLetters.inc({ source, reason: code });
@@ -299,7 +270,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       // A value the database refuses (SQLSTATE 22/23) is refused the same on every delivery.
       const err = asParleyError(thrown);
       if (err instanceof ParleyError && !err.retryable) return rejected(msg, source, err.code, err.message);
-      if (msg.info.deliveryCount >= maxDeliveries) {
+      if (msg.info.deliveryCount >= options.maxDeliveries) {
         log.error('message keeps failing', { err, subject: msg.subject, seq: msg.seq });
         return rejected(msg, source, 'processingFailed', err instanceof Error ? err.message : String(err));
       }
@@ -323,12 +294,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     if (!envelope.ok) return rejected(msg, source, envelope.code, envelope.detail);
     const m = envelope.value;
     if (m.tenant !== where.tenant || m.channel !== where.channel) return rejected(msg, source, 'subjectMismatch', 'tenant/channel differ from the subject');
-    if (!config.channel(m.tenant, m.channel)) return rejected(msg, source, 'unknownChannel', `channel ${m.tenant}/${m.channel} is not configured`);
-    const started = performance.now();
-    metrics.commitBacklog.set(host.backlog);
+    metrics.commitBacklog.set(runtime.host.backlog);
+    // The conversation kind finds or starts the conversation (and checks the channel) in the key's partition, wherever it is owned.
     const received: ReceivedMessage = { ...m, receivedAt: new Date(msg.info.timestampNanos / 1e6).toISOString() };
-    const outcome = await mailbox.receive(received);
-    metrics.actorSteps.observe({ actor: 'inbound-message' }, (performance.now() - started) / 1000);
+    const outcome = (await runtime.mailbox.open('conversation', received)) as ReceiveOutcome;
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };
   };
@@ -370,10 +339,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     for (const loop of loops) loop.pause();
     await leases.stop();
     await Promise.all(loops.map((l) => l.stop()));
-    await host.work.drain();
-    await timers.stop();
-    await dispatcher.stop();
-    for (const p of Array.from({ length: partitions }, (_, i) => i)) mailbox.unserve(p);
+    await runtime.stop(partitions);
     errorLog.flush();
     log.info('router stopped', { node: nodeId });
   };

@@ -105,7 +105,8 @@ export interface AssignmentTable {
 export interface TimerTable {
   id: string;
   tenant: string;
-  actor_kind: 'conversation' | 'agent';
+  /** The kind of actor (a kind registered with the runtime: conversation, agent). */
+  actor_kind: string;
   actor_id: string;
   name: string;
   due_at: Timestamp;
@@ -123,7 +124,7 @@ export interface OutboxTable {
   id: Generated<string>;
   tenant: string;
   kind: 'actor' | 'publish';
-  target_kind: 'conversation' | 'agent' | null;
+  target_kind: string | null;
   target_id: string | null;
   subject: string | null;
   msg_id: string | null;

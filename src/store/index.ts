@@ -16,3 +16,4 @@ export * from './partitions.ts';
 export * from './database-errors.ts';
 export * from './cluster-id.ts';
 export * from './thread-lookup.ts';
+export type * from './report-tables.ts';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { DeliveryStatus } from '../contract/index.ts';
-import type { Database, MessageRow } from './database.ts';
+import type { DeliveryStatus, TranscriptMessage } from '../contract/index.ts';
+import type { Database, MessageRow, NewMessage } from './database.ts';
 
 type Db = Kysely<Database>;
 
@@ -47,4 +47,36 @@ export async function customerHistory(db: Db, tenant: string, customerId: string
     .orderBy('sent_at')
     .orderBy('created_at')
     .execute();
+}
+
+/** Where a transcript message is filed, beyond the message itself. */
+export interface MessageFiling {
+  tenant: string;
+  customerId: string;
+  /** The provider's message id (inbound). */
+  platformMessageId?: string | null;
+  /** Inbound: the provider's own time, kept even when `sentAt` differs from it. */
+  providerSentAt?: Date;
+}
+
+/** The row of a transcript message (the one mapping of a message to its row). */
+export function messageRow(message: TranscriptMessage, filing: MessageFiling): NewMessage {
+  return {
+    id: message.id,
+    tenant: filing.tenant,
+    conversation_id: message.conversationId,
+    customer_id: filing.customerId,
+    channel: message.channel,
+    direction: message.direction,
+    platform_message_id: filing.platformMessageId ?? null,
+    agent_id: message.agentId ?? null,
+    text: message.text ?? null,
+    attachments: message.attachments ? JSON.stringify(message.attachments) : null,
+    content: message.content ? JSON.stringify(message.content) : null,
+    sent_at: message.sentAt,
+    ...(filing.providerSentAt && { provider_sent_at: filing.providerSentAt }),
+    delivery_status: null,
+    delivery_reason: null,
+    delivery_updated_at: null,
+  };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { agentPartitionKey, conversationPartitionKey, partitionOf } from '../cluster/partition.ts';
+import { agentPartitionKey, conversationPartitionKey, partitionOf } from '../partition/index.ts';
 import type { Database } from './database.ts';
 
 type Db = Kysely<Database>;

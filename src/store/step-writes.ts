@@ -6,7 +6,7 @@ type Db = Kysely<Database>;
 
 export interface TimerRef {
   tenant: string;
-  actorKind: 'conversation' | 'agent';
+  actorKind: string;
   actorId: string;
   name: string;
 }

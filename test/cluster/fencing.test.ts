@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
-import { ActorHost } from '../../src/actor/index.ts';
+import { actorHost } from '../support/actor-host.ts';
 import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { ParleyError } from '../../src/contract/index.ts';
 import { claimEpoch, lockEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
@@ -40,8 +40,8 @@ describe('fencing a partition by its lease epoch', () => {
   it('makes the new owner wait for the old owner’s transaction in flight, then refuses every later write of the old owner', async () => {
     const [oldDb, newDb] = [stores[0].db, stores[1].db];
     await claimEpoch(oldDb, partition, 1, 'router-a');
-    const oldOwner = new ActorHost(oldDb, quiet, { epochOf: () => 1 });
-    const newOwner = new ActorHost(newDb, quiet, { epochOf: () => 2 });
+    const oldOwner = actorHost(oldDb, quiet, { epochOf: () => 1 });
+    const newOwner = actorHost(newDb, quiet, { epochOf: () => 2 });
     await oldOwner.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
 
     // The old owner is in the middle of a transaction on the partition, past its first
@@ -85,7 +85,7 @@ describe('fencing a partition by its lease epoch', () => {
     const [oldDb, newDb] = [stores[0].db, stores[1].db];
     const p = 7;
     await claimEpoch(oldDb, p, 1, 'router-a');
-    const oldOwner = new ActorHost(oldDb, quiet, { epochOf: () => 1 });
+    const oldOwner = actorHost(oldDb, quiet, { epochOf: () => 1 });
     await oldOwner.send({ kind: 'agent', tenant, id: 'cleo', partition: p, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Cleo', skills: [], capacity: {} } });
 
     let finish!: () => void;
@@ -118,7 +118,7 @@ describe('fencing a partition by its lease epoch', () => {
 
   it('refuses to write a partition the node does not believe it owns, whatever the store says', async () => {
     await claimEpoch(stores[0].db, 6, 1, 'router-a');
-    const notOwner = new ActorHost(stores[0].db, quiet, { epochOf: () => undefined });
+    const notOwner = actorHost(stores[0].db, quiet, { epochOf: () => undefined });
     const refused = await notOwner.send({ kind: 'agent', tenant, id: 'bob', partition: 6, event: { type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: 'Bob', skills: [], capacity: {} } }).catch((err: unknown) => err);
     expect((refused as ParleyError).code).toBe('notPartitionOwner');
     expect(await stores[0].db.selectFrom('agents').select('id').where('id', '=', 'bob').executeTakeFirst()).toBeUndefined();

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentPartitionKey, CLUSTER_BUCKET, conversationPartitionKey, partitionOf, PartitionLeases } from '../../src/cluster/index.ts';
+import { CLUSTER_BUCKET, PartitionLeases } from '../../src/cluster/index.ts';
+import { agentPartitionKey, conversationPartitionKey, partitionOf } from '../../src/partition/index.ts';
 import { runRepartition, RoutersRunning } from '../../src/cli/repartition.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import {
@@ -171,8 +172,8 @@ describe('parley repartition', () => {
 
   it('refuses while a router is alive, and runs once it has left', async () => {
     await ensurePartitioning(store.db, 4);
-    const leases = new PartitionLeases({ nc, db: store.db, nodeId: 'router-0', partitions: 4, leaseMs: 2_000, log, hooks: { gained: async () => {}, lost: async () => {} } });
-    await leases.start();
+    const leases = new PartitionLeases({ nc, db: store.db, nodeId: 'router-0', partitions: 4, leaseMs: 2_000, heartbeatMs: 400, log });
+    await leases.start({ gained: async () => {}, lost: async () => {} });
     try {
       const refusal = command(8);
       await expect(refusal).rejects.toBeInstanceOf(RoutersRunning);

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationPartitionKey, partitionOf } from '../../src/cluster/index.ts';
+import { conversationPartitionKey, partitionOf } from '../../src/partition/index.ts';
 import { ConfigRegistry } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { startRouter, type Router } from '../../src/router/index.ts';

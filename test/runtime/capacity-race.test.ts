@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../support/services.ts';
-import { ActorHost } from '../../src/actor/index.ts';
+import type { ActorHost } from '../../src/runtime/index.ts';
+import { actorHost } from '../support/actor-host.ts';
 import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
@@ -52,7 +53,7 @@ describe('concurrent offers to one agent', () => {
 
   it('never exceeds the agent capacity, whichever queue or node offers', async () => {
     await claimEpoch(stores[0]!.db, partition, 1, 'test');
-    const [a, b] = stores.map((s) => new ActorHost(s.db, quiet, bothOwn)) as [ActorHost, ActorHost];
+    const [a, b] = stores.map((s) => actorHost(s.db, quiet, bothOwn)) as [ActorHost, ActorHost];
     const at = new Date().toISOString();
     await a.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } } });
     await a.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'presence.set', at, commandId: randomUUID(), presence: 'available' } });

@@ -1,40 +1,37 @@
-import type { Kysely } from 'kysely';
 import { TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { ErrorCodes, ParleyError, encode, externalIdOf, subjects, type ErrorCode, type InboundMessage } from '../contract/index.ts';
-import type { Database } from '../store/index.ts';
-import { asParleyError, conversationPartition } from '../store/index.ts';
-import type { ActorAddress, ActorHost, ActorTarget, Origin } from '../actor/index.ts';
+import { ErrorCodes, ParleyError, encode, subjects, type ErrorCode } from '../contract/index.ts';
+import { asParleyError } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { contextOfHeaders, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
-import { agentPartitionKey, conversationPartitionKey, partitionOf } from './partition.ts';
+import { partitionOf } from '../partition/index.ts';
+import type { ActorAddress, ActorTarget, Origin } from './actor-kind.ts';
+import type { ActorHost } from './host.ts';
 import type { Ownership } from './ownership.ts';
 
-type Request = { kind: 'actor'; target: ActorTarget; origin: Origin } | { kind: 'inbound'; envelope: InboundMessage };
-type Reply = { ok: true; found?: boolean; outcome?: 'stored' | 'duplicate' } | { ok: false; code: ErrorCode; message: string };
+/** Work for a partition's owner: an event for an actor, or work addressed by key to an actor kind (`KindOpener`; on the wire `inbound`). */
+type Request = { kind: 'actor'; target: ActorTarget; origin: Origin } | { kind: 'inbound'; actor: string; envelope: unknown };
+type Reply = { ok: true; found?: boolean; outcome?: unknown } | { ok: false; code: ErrorCode; message: string };
+
+/** Delivers an event to an actor wherever it lives (see `PartitionMailbox`); false when it does not exist. */
+export type SendToActor<A extends ActorAddress = ActorAddress> = (address: A, origin?: Origin) => Promise<boolean>;
 
 export interface PartitionMailboxOptions {
   nc: NatsConnection;
-  db: Kysely<Database>;
   host: ActorHost;
   ownership: Ownership;
   partitions: number;
-  /** Takes a customer message on a partition this node owns (the group-commit batcher). */
-  receive(partition: number, envelope: InboundMessage): Promise<'stored' | 'duplicate'>;
   log: Logger;
   /**
    * How long a request to another node may take. A timeout makes the caller retry work
    * the owner may still do, so it is generous; a message waiting meanwhile is kept from
-   * redelivery by its consume loop. @default 15000
+   * redelivery by its consume loop.
    */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: number;
 }
 
-/** Conversations' partitions, remembered (they never change for a given partition count). */
-const REMEMBERED_CONVERSATIONS = 100_000;
-
 /**
- * Gets work to the node that owns it. An event for an actor, or a customer message, is
- * handled here when this node owns the partition; otherwise it is a NATS request to
+ * Gets work to the node that owns it. An event for an actor, or work addressed by key (a
+ * customer message), is handled here when this node owns the partition; otherwise it is a NATS request to
  * `parley.v1.cluster.partition.<n>.<kind>`, which only the owner subscribes to, and the
  * answer comes back once the owner committed. No owner (a partition between two
  * nodes) is a retryable error: the caller's message, outbox row or timer stays where it
@@ -42,26 +39,15 @@ const REMEMBERED_CONVERSATIONS = 100_000;
  */
 export class PartitionMailbox {
   private readonly serving = new Map<number, Subscription>();
-  private readonly conversationPartitions = new Map<string, number>();
   private readonly timeout: number;
 
   constructor(private readonly options: PartitionMailboxOptions) {
-    this.timeout = options.requestTimeoutMs ?? 15_000;
-  }
-
-  /** The partition of an actor; undefined for a conversation that does not exist. */
-  async partitionOf(address: Pick<ActorAddress, 'kind' | 'tenant' | 'id'>): Promise<number | undefined> {
-    if (address.kind === 'agent') return partitionOf(agentPartitionKey(address.tenant, address.id), this.options.partitions);
-    const known = this.conversationPartitions.get(address.id);
-    if (known !== undefined) return known;
-    const partition = await conversationPartition(this.options.db, address.id);
-    if (partition !== undefined) this.remember(address.id, partition);
-    return partition;
+    this.timeout = options.requestTimeoutMs;
   }
 
   /** Runs an event through an actor wherever it lives; false when the actor does not exist. */
   async send(address: ActorAddress, origin: Origin = {}): Promise<boolean> {
-    const partition = await this.partitionOf(address);
+    const partition = await this.options.host.kind(address.kind).partitionOf(address.tenant, address.id, this.options.partitions);
     if (partition === undefined) return false;
     const target: ActorTarget = { ...address, partition };
     if (this.options.ownership.epochOf(partition) !== undefined) return this.options.host.send(target, origin);
@@ -69,13 +55,14 @@ export class PartitionMailbox {
     return reply.found ?? false;
   }
 
-  /** Takes a customer message on the node that owns its conversation key. */
-  async receive(envelope: InboundMessage): Promise<'stored' | 'duplicate'> {
-    const key = conversationPartitionKey(envelope.tenant, envelope.channel, externalIdOf(envelope.from));
-    const partition = partitionOf(key, this.options.partitions);
-    if (this.options.ownership.epochOf(partition) !== undefined) return this.options.receive(partition, envelope);
-    const reply = await this.request(partition, { kind: 'inbound', envelope });
-    return reply.outcome ?? 'stored';
+  /** Runs work addressed by key (a customer message) on the node that owns the key's partition; resolves to its outcome once committed. */
+  async open(kind: string, input: unknown): Promise<unknown> {
+    const opener = this.options.host.kind(kind).opener;
+    if (!opener) throw new Error(`actor kind ${kind} opens nothing by key`);
+    const partition = partitionOf(opener.keyOf(input), this.options.partitions);
+    if (this.options.ownership.epochOf(partition) !== undefined) return this.options.host.open(kind, partition, input);
+    const reply = await this.request(partition, { kind: 'inbound', actor: kind, envelope: input });
+    return reply.outcome;
   }
 
   /** This node owns the partition now: answer its requests. */
@@ -101,12 +88,8 @@ export class PartitionMailbox {
     try {
       const request = msg.json<Request>();
       if (this.options.ownership.epochOf(partition) === undefined) throw new ParleyError('notPartitionOwner', `partition ${partition} is not owned here`);
-      if (request.kind === 'actor') {
-        if (request.target.kind === 'conversation') this.remember(request.target.id, request.target.partition);
-        reply = { ok: true, found: await this.options.host.send(request.target, request.origin) };
-      } else {
-        reply = { ok: true, outcome: await this.options.receive(partition, request.envelope) };
-      }
+      if (request.kind === 'actor') reply = { ok: true, found: await this.options.host.send(request.target, request.origin) };
+      else reply = { ok: true, outcome: await this.options.host.open(request.actor, partition, request.envelope) };
     } catch (thrown) {
       // A value the database refuses must reach the caller as such: it is not retried.
       const err = asParleyError(thrown);
@@ -131,10 +114,5 @@ export class PartitionMailbox {
     const reply = msg.json<Reply>();
     if (!reply.ok) throw new ParleyError(reply.code in ErrorCodes ? reply.code : 'unavailable', reply.message);
     return reply;
-  }
-
-  private remember(conversationId: string, partition: number): void {
-    if (this.conversationPartitions.size >= REMEMBERED_CONVERSATIONS) this.conversationPartitions.clear();
-    this.conversationPartitions.set(conversationId, partition);
   }
 }

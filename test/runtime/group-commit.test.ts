@@ -3,11 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { configFolder } from '../support/config-folder.ts';
-import { ActorHost, type GroupCommitOptions } from '../../src/actor/index.ts';
+import type { ActorHost, ActorHostOptions } from '../../src/runtime/index.ts';
+import { actorHost } from '../support/actor-host.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
-import type { InboundMessage, ParleyError } from '../../src/contract/index.ts';
-import { submitMessage } from '../../src/router/receive-message.ts';
+import { externalIdOf, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
 import { claimEpoch } from '../../src/store/index.ts';
 
 const tenant = 'acme';
@@ -24,7 +24,9 @@ describe('group commit', () => {
     await folder.remove();
   });
 
-  const hostWith = (options: GroupCommitOptions = {}) => new ActorHost(database.store.db, quietHooks, { epochOf: () => 1 }, options);
+  const hostWith = (options: Partial<ActorHostOptions> = {}) => actorHost(database.store.db, quietHooks, { epochOf: () => 1 }, options, config);
+  /** A customer message taken in its partition's turn (the conversation kind's activation step), as the router's mailbox does. */
+  const submitMessage = (host: ActorHost, partition: number, envelope: InboundMessage) => host.open('conversation', partition, envelope);
   const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
     version: 1,
     tenant,
@@ -49,9 +51,9 @@ describe('group commit', () => {
     const onTwo = Array.from({ length: 5 }, (_, i) => message(`c-two-${i}`));
 
     const outcomes = await Promise.all([
-      submitMessage(host, config, 1, first),
-      ...laterOnOne.map((m) => submitMessage(host, config, 1, m)),
-      ...onTwo.map((m) => submitMessage(host, config, 2, m)),
+      submitMessage(host, 1, first),
+      ...laterOnOne.map((m) => submitMessage(host, 1, m)),
+      ...onTwo.map((m) => submitMessage(host, 2, m)),
     ]);
 
     expect(outcomes.every((o) => o === 'stored')).toBe(true);
@@ -68,11 +70,11 @@ describe('group commit', () => {
     const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
     const ana = { kind: 'agent' as const, tenant, id: 'ana', partition: 3 };
 
-    const busy = submitMessage(host, config, 1, message('c-busy'));
+    const busy = submitMessage(host, 1, message('c-busy'));
     const found = await Promise.all([
       host.send({ ...ana, event: configure }),
       host.send({ ...ana, event: presence('available') }),
-      submitMessage(host, config, 2, message('c-between')),
+      submitMessage(host, 2, message('c-between')),
       host.send({ ...ana, event: presence('away') }),
     ]);
     await busy;
@@ -83,6 +85,31 @@ describe('group commit', () => {
     expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
   });
 
+  it('takes a new customer\'s first message into the next transaction, ahead of a backlog of follow-ups, keeping each customer\'s order', async () => {
+    const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
+    const known = Array.from({ length: 6 }, (_, i) => `c-known-${i}-${randomUUID()}`);
+    for (const customer of known) await submitMessage(host, 1, message(customer));
+    const committed: string[] = [];
+    const submit = (name: string, customer: string) => submitMessage(host, 1, message(customer)).then(() => committed.push(name));
+
+    // Six follow-ups wait (the first may start a transaction at once), then a new customer writes twice.
+    const newcomer = `c-new-${randomUUID()}`;
+    await Promise.all([
+      ...known.map((customer, i) => submit(`follow-up ${i}`, customer)),
+      submit('new customer', newcomer),
+      submit('new customer again', newcomer),
+    ]);
+
+    // Without lanes the new customer would come after the follow-ups waiting before it; with
+    // them it is in the next transaction (batches of two: one of each lane).
+    expect(committed.indexOf('new customer')).toBeLessThanOrEqual(1);
+    expect(committed.indexOf('new customer again')).toBeLessThanOrEqual(3);
+    expect(committed.filter((name) => name.startsWith('new'))).toEqual(['new customer', 'new customer again']);
+    expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
+    const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf({ id: newcomer, idType: 'opaque' })).execute();
+    expect(conversations).toHaveLength(1);
+  });
+
   it('reports a failing item alone and commits the rest of its batch', async () => {
     const sizes: number[] = [];
     const host = hostWith({ maxConcurrent: 1, committed: (size) => sizes.push(size) });
@@ -90,7 +117,7 @@ describe('group commit', () => {
     const good = [message('c-good-1'), message('c-good-2')];
     const bad = message('c-bad', 'telegram');
 
-    const submitted = [first, good[0], bad, good[1]].map((m) => submitMessage(host, config, 1, m as InboundMessage));
+    const submitted = [first, good[0], bad, good[1]].map((m) => submitMessage(host, 1, m as InboundMessage));
     const outcomes = await Promise.allSettled(submitted);
 
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
@@ -102,10 +129,10 @@ describe('group commit', () => {
 
   it('reports after-commit work that fails, and the item still succeeds (its effects are committed)', async () => {
     const failures: unknown[] = [];
-    const failing = { ...quietHooks, conversationChanged: () => { throw new Error('NATS is away'); } };
-    const host = new ActorHost(database.store.db, failing, { epochOf: () => 1 }, { onError: (err) => failures.push(err) });
+    const failing = { ...quietHooks, changed: () => { throw new Error('NATS is away'); } };
+    const host = actorHost(database.store.db, failing, { epochOf: () => 1 }, { onError: (err) => failures.push(err) }, config);
     const m = message('c-after-commit');
-    expect(await submitMessage(host, config, 1, m)).toBe('stored');
+    expect(await submitMessage(host, 1, m)).toBe('stored');
     expect(await stored([m])).toHaveLength(1);
     expect(failures).toEqual([new Error('NATS is away')]);
   });
@@ -113,15 +140,15 @@ describe('group commit', () => {
   it('stores a redelivered message once', async () => {
     const host = hostWith();
     const m = message('c-again');
-    expect(await submitMessage(host, config, 1, m)).toBe('stored');
-    expect(await submitMessage(host, config, 1, m)).toBe('duplicate');
+    expect(await submitMessage(host, 1, m)).toBe('stored');
+    expect(await submitMessage(host, 1, m)).toBe('duplicate');
     expect(await stored([m])).toHaveLength(1);
   });
 
   it('refuses customer messages beyond the backlog limit as unavailable (they stay in JetStream)', async () => {
-    const host = hostWith({ maxConcurrent: 1 });
+    const host = hostWith({ maxConcurrent: 1, maxBacklog: 2 });
     // The first starts at once; two wait; the fourth finds the backlog full.
-    const submitted = Array.from({ length: 4 }, (_, i) => submitMessage(host, config, 1, message(`c-full-${i}`), 2));
+    const submitted = Array.from({ length: 4 }, (_, i) => submitMessage(host, 1, message(`c-full-${i}`)));
     const outcomes = await Promise.allSettled(submitted);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     const refusal = (outcomes[3] as PromiseRejectedResult).reason as ParleyError;

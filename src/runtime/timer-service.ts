@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, TimerRow } from '../store/index.ts';
 import { dueTimers, nextTimerDue } from '../store/index.ts';
-import type { ActorAddress, SendToActor, TimerEvent } from '../actor/index.ts';
+import type { ActorEvent } from './actor-kind.ts';
+import type { SendToActor } from './partition-mailbox.ts';
 
 export interface TimerServiceOptions {
-  /** The longest the service sleeps before looking at the table again. @default 1000 */
-  maxSleepMs?: number;
+  /** The longest the service sleeps before looking at the table again. */
+  maxSleepMs: number;
   onError?(err: unknown): void;
 }
 
@@ -27,9 +28,9 @@ export class TimerService {
     private readonly send: SendToActor,
     /** The partitions whose timers this node fires (those it owns). */
     private readonly partitions: () => number[],
-    private readonly options: TimerServiceOptions = {},
+    private readonly options: TimerServiceOptions,
   ) {
-    this.maxSleepMs = options.maxSleepMs ?? 1_000;
+    this.maxSleepMs = options.maxSleepMs;
   }
 
   start(): void {
@@ -79,11 +80,8 @@ export class TimerService {
   }
 
   private async fire(timer: TimerRow): Promise<void> {
-    const event = timer.event as TimerEvent;
-    const target: ActorAddress =
-      timer.actor_kind === 'conversation'
-        ? { kind: 'conversation', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'window.expired' | 'target.expired' | 'ring.advance' }> }
-        : { kind: 'agent', tenant: timer.tenant, id: timer.actor_id, event: event as Extract<TimerEvent, { type: 'offer.timeout' | 'after-work.done' }> };
+    // The event its actor armed (a `timer.arm` effect), back to that actor.
+    const target = { kind: timer.actor_kind, tenant: timer.tenant, id: timer.actor_id, event: timer.event as ActorEvent };
     try {
       await this.send(target, { timerId: timer.id });
     } catch (err) {

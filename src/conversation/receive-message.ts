@@ -5,21 +5,14 @@ import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type Trans
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { conversationOfReferences, identitiesOf, lookupInbound, resolveCustomer, type StepWrites } from '../store/index.ts';
-import { conversationMachine } from '../conversation/machine.ts';
-import { policyOf } from '../conversation/policy.ts';
-import { messageTime } from '../conversation/message-time.ts';
+import { conversationOfReferences, identitiesOf, lookupInbound, messageRow, resolveCustomer, type StepWrites } from '../store/index.ts';
+import type { ActorStepper, Fence, StepResults } from '../runtime/index.ts';
+import { conversationMachine } from './machine.ts';
+import { policyOf } from './policy.ts';
+import { messageTime } from './message-time.ts';
 import { routeCampaignReply } from '../campaigns/index.ts';
 import { chooseQueue } from './choose-queue.ts';
-import type { ActorHost, StepResults } from '../actor/index.ts';
-import type { Fence } from '../cluster/index.ts';
-
-/**
- * Customer messages and actor events waiting for their transaction at most; a customer
- * message beyond is refused as `unavailable` and stays in JetStream to be redelivered,
- * instead of piling up in memory while the database is slow.
- */
-export const MAX_BACKLOG = 5_000;
+import type { ConversationActorEvent } from './events.ts';
 
 /**
  * A customer message as a router took it from its stream: `receivedAt` is when JetStream
@@ -28,36 +21,27 @@ export const MAX_BACKLOG = 5_000;
  */
 export type ReceivedMessage = InboundMessage & { receivedAt?: string };
 
-/** Takes a customer message in its partition's turn of the group commit; settles once committed. */
-export function submitMessage(
-  host: ActorHost,
-  config: ConfigRegistry,
-  partition: number,
-  envelope: ReceivedMessage,
-  maxBacklog = MAX_BACKLOG,
-): Promise<'stored' | 'duplicate'> {
-  if (host.backlog >= maxBacklog) {
-    return Promise.reject(new ParleyError('unavailable', `${host.backlog} messages and events already wait for the database`));
-  }
-  return host.run(partition, (tx, fence, results) => receiveMessage(tx, host, config, fence, envelope, results));
-}
+/** What taking a customer message came to: stored, or a redelivery of one stored before. */
+export type ReceiveOutcome = 'stored' | 'duplicate';
 
 /**
- * Takes one customer message inside the caller's transaction (fenced on the
- * conversation key's partition): recognizes the customer, finds the conversation open
- * on this channel inside the threading window or starts one, stores the message once
- * and runs it through the conversation actor. The caller commits, then runs `results`.
+ * The conversation kind's activation step: takes one customer message inside the
+ * caller's transaction (fenced on the conversation key's partition): recognizes the
+ * customer, finds the conversation open on this channel inside the threading window or
+ * starts one, stores the message once and runs it through the conversation actor. The
+ * caller commits, then runs `results`.
  */
 export async function receiveMessage(
   tx: Kysely<Database>,
-  host: ActorHost,
+  actors: ActorStepper,
   config: ConfigRegistry,
   fence: Fence,
   envelope: ReceivedMessage,
   results: StepResults,
-): Promise<'stored' | 'duplicate'> {
+): Promise<ReceiveOutcome> {
   const { tenant, from } = envelope;
   const { partition } = fence;
+  // The one check of the channel: a message for a channel not configured is refused (dead-lettered by the consumer).
   const channel = config.channel(tenant, envelope.channel);
   if (!channel) throw new ParleyError('unknownChannel', `channel ${tenant}/${envelope.channel} is not configured`);
   const externalId = externalIdOf(from);
@@ -88,7 +72,8 @@ export async function receiveMessage(
   const windowEnd = row && row.last_message_at.getTime() + channel.threadingWindowMs;
   if (row && !threaded && windowEnd !== undefined && row.state === 'parked' && windowEnd <= sentAt.getTime()) {
     const closedAt = new Date(Math.min(windowEnd, receivedAt.getTime())).toISOString();
-    await host.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: { type: 'window.expired', at: closedAt } }, row, results);
+    const expired: ConversationActorEvent = { type: 'window.expired', at: closedAt };
+    await actors.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: expired }, row, results);
     row = undefined;
   }
 
@@ -109,30 +94,10 @@ export async function receiveMessage(
   // The message is stored in the step's statement. A copy stored meanwhile by another
   // transaction (past the lookup) fails it, and the retry finds the message stored.
   const storeMessage = (writes: StepWrites) =>
-    writes.insertMessage(
-      {
-        id: message.id,
-        tenant,
-        conversation_id: id,
-        customer_id: customerId,
-        channel: channel.name,
-        direction: 'inbound',
-        platform_message_id: envelope.messageId,
-        agent_id: null,
-        text: message.text ?? null,
-        attachments: message.attachments ? JSON.stringify(message.attachments) : null,
-        content: message.content ? JSON.stringify(message.content) : null,
-        sent_at: sentAt,
-        provider_sent_at: providerSentAt,
-        delivery_status: null,
-        delivery_reason: null,
-        delivery_updated_at: null,
-      },
-      { once: false },
-    );
+    writes.insertMessage(messageRow(message, { tenant, customerId, platformMessageId: envelope.messageId, providerSentAt }), { once: false });
 
   if (row) {
-    await host.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
+    await actors.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
     const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue);
@@ -157,7 +122,8 @@ export async function receiveMessage(
       ...(fallbackFrom !== undefined && { fallbackFrom }),
       ...(reply && { campaign: reply.campaign }),
     });
-    await host.startConversation(tx, { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition }, snapshot, event, results, storeMessage);
+    const created = { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition };
+    await actors.create(tx, 'conversation', created, snapshot, event, results, storeMessage);
   }
 
   return 'stored';

@@ -4,13 +4,14 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database, OutboxRow } from '../store/index.ts';
 import { deleteOutbox, pendingOutbox } from '../store/index.ts';
-import type { ActorAddress, SendToActor } from '../actor/index.ts';
+import type { ActorAddress } from './actor-kind.ts';
+import type { SendToActor } from './partition-mailbox.ts';
 import { encode } from '../contract/index.ts';
 import { contextOfCarrier, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 
 export interface OutboxDispatcherOptions {
-  /** How often rows left behind are retried, and how old they must be. @default 2000 */
-  sweepIntervalMs?: number;
+  /** How often rows left behind are retried, and how old they must be. */
+  sweepIntervalMs: number;
   onError?(err: unknown): void;
 }
 
@@ -34,9 +35,9 @@ export class OutboxDispatcher {
     private readonly send: SendToActor,
     /** The partitions whose left-behind rows this node retries (those it owns). */
     private readonly partitions: () => number[],
-    private readonly options: OutboxDispatcherOptions = {},
+    private readonly options: OutboxDispatcherOptions,
   ) {
-    this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
+    this.sweepIntervalMs = options.sweepIntervalMs;
   }
 
   start(): void {

@@ -1,16 +1,14 @@
 import type { AgentEvent, BotRequest, ErrorCode, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
-import type { AgentActorEvent } from '../agent/events.ts';
-import type { ConversationActorEvent } from '../conversation/events.ts';
 
 /**
  * What an actor's transition asks the world to do. Machines stay pure: the host runs the
  * transition, applies the durable effects in the same transaction as the new snapshot,
- * and performs the rest after commit.
+ * and performs the rest after commit. The vocabulary names no domain: an event for
+ * another actor is addressed by kind and id, and each domain types its own events.
  */
 export type Effect =
   /** Durable: an event for another actor, delivered at least once through the outbox. */
-  | { kind: 'send'; to: { kind: 'conversation'; id: string }; event: ConversationActorEvent }
-  | { kind: 'send'; to: { kind: 'agent'; id: string }; event: AgentActorEvent }
+  | { kind: 'send'; to: { kind: string; id: string }; event: EffectEvent }
   /** Durable: a message for the customer, published to the outbound stream through the outbox. */
   | { kind: 'deliver'; message: OutboundMessage }
   /** Best effort, after commit: an event for the agent's connected clients. */
@@ -19,7 +17,8 @@ export type Effect =
   | { kind: 'reply'; agentId: string; commandId: string; error?: ErrorCode }
   /** Best effort, after commit: ask the bot; its answer (or failure) comes back as an event. */
   | { kind: 'bot.ask'; subject: string; timeoutMs: number; request: BotRequest }
-  | { kind: 'timer.arm'; name: string; at: string; event: TimerEvent }
+  /** Durable: the event comes back to the actor at `at` (a stale firing is dropped by its name's timer row). */
+  | { kind: 'timer.arm'; name: string; at: string; event: EffectEvent }
   | { kind: 'timer.cancel'; name: string }
   | { kind: 'message.store'; message: TranscriptMessage; customerId: string; platformMessageId?: string }
   | { kind: 'assignment.wrap-up'; offerId: string; code: string }
@@ -33,13 +32,7 @@ export type Effect =
       offeredAt?: string;
     };
 
-/** Events a durable timer brings back; `timerId` lets the host drop a stale firing. */
-export type TimerEvent =
-  | { type: 'window.expired'; at: string }
-  | { type: 'bot.failed'; at: string; reason: string }
-  | { type: 'target.expired'; at: string }
-  | { type: 'ring.advance'; at: string }
-  | { type: 'offer.timeout'; offerId: string; at: string }
-  | { type: 'after-work.done'; conversationId: string; at: string };
+/** An event an effect carries (for another actor, or back to the actor itself): each domain types its own; here only its `type` is known. */
+export type EffectEvent = { type: string } & Record<string, unknown>;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

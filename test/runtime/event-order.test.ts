@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
-import { ActorHost } from '../../src/actor/index.ts';
+import { actorHost } from '../support/actor-host.ts';
 import type { ParleyError } from '../../src/contract/index.ts';
 import { claimEpoch, insertOutbox } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
@@ -20,7 +20,7 @@ describe('events reach an actor in commit order', () => {
 
   it('refuses a later outbox event while an earlier one for the same actor is pending, then takes both in order', async () => {
     await claimEpoch(database.store.db, partition, 1, 'router-a');
-    const host = new ActorHost(database.store.db, quietHooks, { epochOf: () => 1 });
+    const host = actorHost(database.store.db, quietHooks, { epochOf: () => 1 });
     const at = new Date().toISOString();
     await host.send({ kind: 'agent', tenant, id: 'ana', partition, event: { type: 'agent.configure', at, commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 1 } } });
     const presence = (value: 'available' | 'away') => JSON.stringify({ type: 'presence.set', at, commandId: randomUUID(), presence: value });

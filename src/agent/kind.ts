@@ -1,0 +1,27 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import { initialTransition } from 'xstate';
+import type { AgentRow } from '../store/index.ts';
+import { openActor } from '../store/index.ts';
+import { agentPartitionKey, partitionOf } from '../partition/index.ts';
+import type { ActorKind } from '../runtime/index.ts';
+import type { AgentContext } from './context.ts';
+import type { AgentActorEvent } from './events.ts';
+import { agentMachine } from './machine.ts';
+
+/** The agent actor kind: partitioned by its id's hash; created by its first `agent.configure`. */
+export const agentKind: ActorKind = {
+  kind: 'agent',
+  machine: agentMachine,
+  partitionOf: (tenant, id, partitions) => partitionOf(agentPartitionKey(tenant, id), partitions),
+  load: (tx, request) => openActor<AgentRow>(tx, { ...request, kind: 'agent' }),
+  createdBy(target) {
+    const event = target.event as AgentActorEvent;
+    if (event.type !== 'agent.configure') return undefined;
+    const [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: event.at });
+    return snapshot;
+  },
+  store(writes, next: AnyMachineSnapshot, partition) {
+    const ctx = next.context as AgentContext;
+    writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next as never) });
+  },
+};

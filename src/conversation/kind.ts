@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { AnyMachineSnapshot } from 'xstate';
+import { externalIdOf } from '../contract/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
+import type { ConversationIdentity, ConversationRow, Database } from '../store/index.ts';
+import { conversationPartition, openActor } from '../store/index.ts';
+import { conversationPartitionKey } from '../partition/index.ts';
+import type { ActorKind } from '../runtime/index.ts';
+import type { ConversationContext } from './context.ts';
+import { conversationMachine } from './machine.ts';
+import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
+
+/** Conversations' partitions, remembered at most (they never change for a given partition count). */
+const REMEMBERED_PARTITIONS = 100_000;
+
+/**
+ * The conversation actor kind. A conversation's partition comes from its key (the
+ * customer's identity on a channel), so it is looked up in the store by id (and
+ * remembered); a customer message, addressed by that key, is its activation step.
+ */
+export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): ActorKind {
+  const partitions = new Map<string, number>();
+  return {
+    kind: 'conversation',
+    machine: conversationMachine,
+    async partitionOf(_tenant, id) {
+      const known = partitions.get(id);
+      if (known !== undefined) return known;
+      const partition = await conversationPartition(db, id);
+      if (partition === undefined) return undefined;
+      if (partitions.size >= REMEMBERED_PARTITIONS) partitions.clear();
+      partitions.set(id, partition);
+      return partition;
+    },
+    load: (tx, request) => openActor<ConversationRow>(tx, { ...request, kind: 'conversation' }),
+    store(writes, next: AnyMachineSnapshot, _partition, created) {
+      const ctx = next.context as ConversationContext;
+      const stored = {
+        state: String(next.value),
+        queue: ctx.queue,
+        agentId: ctx.agentId,
+        lastMessageAt: new Date(ctx.lastMessageAt),
+        closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
+        snapshot: conversationMachine.getPersistedSnapshot(next as never),
+      };
+      if (created) writes.insertConversation(created as ConversationIdentity, stored);
+      else writes.saveConversation(ctx.id, stored);
+    },
+    opener: {
+      keyOf: (envelope) => {
+        const e = envelope as ReceivedMessage;
+        return conversationPartitionKey(e.tenant, e.channel, externalIdOf(e.from));
+      },
+      open: (tx, fence, envelope, results, actors) => receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
+    },
+  };
+}

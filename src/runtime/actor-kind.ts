@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { Database, OpenActorRequest, OpenedActor, StepWrites } from '../store/index.ts';
+import type { Fence } from './ownership.ts';
+import type { StepResults } from './step-results.ts';
+
+type Tx = Kysely<Database>;
+
+/** An event for an actor: the runtime needs only its type. */
+export interface ActorEvent {
+  type: string;
+}
+
+/** An event for an actor, before anyone looked up the actor's partition. */
+export interface ActorAddress<E extends ActorEvent = ActorEvent> {
+  kind: string;
+  tenant: string;
+  id: string;
+  event: E;
+}
+
+/** An event for an actor in a known partition. */
+export type ActorTarget<E extends ActorEvent = ActorEvent> = ActorAddress<E> & { partition: number };
+
+/** Where an event came from, so a redelivery is recognized and dropped. */
+export interface Origin {
+  outboxId?: string;
+  timerId?: string;
+}
+
+/** An actor's stored row, as far as the host reads it. */
+export interface ActorRow {
+  tenant: string;
+  partition: number | null;
+  snapshot: unknown;
+}
+
+/** What the context of every actor holds. */
+export interface ActorIdentity {
+  tenant: string;
+  id: string;
+}
+
+/** Steps actors inside a transaction: what an activation step (`KindOpener.open`) may do. */
+export interface ActorStepper {
+  /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist); `alongside` adds writes to the step's statement. */
+  stepLoaded<E extends ActorEvent>(tx: Tx, target: ActorTarget<E>, row: ActorRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean>;
+  /** Creates an actor with its first event already applied (one insert, instead of insert, read back and update). */
+  create(tx: Tx, kind: string, created: unknown, snapshot: AnyMachineSnapshot, event: ActorEvent, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void>;
+}
+
+/**
+ * Activation by key: work addressed not to an actor's id but to a key that finds or
+ * starts one (a customer message, by its conversation key, finds the open conversation
+ * or starts a new one). It runs in the key's partition.
+ */
+export interface KindOpener<Input = unknown, Outcome = unknown> {
+  /** The partition key of the work (hashed into the partition). */
+  keyOf(input: Input): string;
+  /** Runs the work inside the caller's transaction, fenced on the key's partition; the caller commits, then runs `results`. */
+  open(tx: Tx, fence: Fence, input: Input, results: StepResults, actors: ActorStepper): Promise<Outcome>;
+}
+
+/**
+ * A kind of actor the runtime hosts: its machine, how it is found, loaded and stored. A
+ * domain registers its kinds with the host; the runtime never imports a domain.
+ */
+export interface ActorKind {
+  readonly kind: string;
+  readonly machine: AnyStateMachine;
+  /** The partition of an actor of this kind; undefined when it does not exist. */
+  partitionOf(tenant: string, id: string, partitions: number): number | undefined | Promise<number | undefined>;
+  /** Reads the actor's row locked, with the fence's epoch and its origin consumed, in one round trip (`openActor`). */
+  load(tx: Tx, request: Omit<OpenActorRequest, 'kind'>): Promise<OpenedActor<ActorRow>>;
+  /** An actor that does not exist yet and that this event creates; undefined: the event is for no one. */
+  createdBy?(target: ActorTarget): AnyMachineSnapshot | undefined;
+  /** Adds the write of the stepped snapshot to the step's writes: the insert of a new actor (`created`: its identity), else an update. */
+  store(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
+  /** Work addressed by key (see `KindOpener`). */
+  readonly opener?: KindOpener;
+}
