@@ -8,6 +8,7 @@
  * | parley.v1.outbound.<tenant>.<channel>     | JetStream OUTBOUND  | OutboundMessage   |
  * | parley.v1.agent.cmd.<tenant>.<agentId>    | JetStream COMMANDS  | AgentCommand      |
  * | parley.v1.agent.events.<tenant>.<agentId> | core NATS           | AgentEvent        |
+ * | parley.v1.queue.activity.<tenant>         | core NATS           | QueueActivityNote |
  * | parley.v1.deadletter.<source>             | JetStream DEADLETTER| the original bytes|
  * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
  * | parley.v1.cluster.state.<actor>           | core NATS           | router to router  |
@@ -26,6 +27,10 @@ export const subjects = {
   outbound: (tenant: string, channel: string) => `${root}.outbound.${tenant}.${channel}`,
   agentCommands: (tenant: string, agentId: string) => `${root}.agent.cmd.${tenant}.${agentId}`,
   agentEvents: (tenant: string, agentId: string) => `${root}.agent.events.${tenant}.${agentId}`,
+  /** Every agent's events of one tenant (a subscription: the supervisor stream). */
+  tenantAgentEvents: (tenant: string) => `${root}.agent.events.${tenant}.*`,
+  /** Which queues' report facts were just folded: the supervisor stream's cue to re-read them. */
+  queueActivity: (tenant: string) => `${root}.queue.activity.${tenant}`,
   deadLetter: (source: DeadLetterSource) => `${root}.deadletter.${source}`,
   /** A request to the node that owns a partition: `actor` (an event for one of its actors) or `inbound` (a customer message). */
   partition: (partition: number, kind: 'actor' | 'inbound') => `${root}.cluster.partition.${partition}.${kind}`,
