@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ParleyError, subjects } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
-import { readQueueActivity, type QueueActivity } from '../supervision/index.ts';
+import { readQueueActivity } from '../supervision/index.ts';
+import type { QueueActivity, SupervisorFrame } from '../supervision/index.ts';
 import { forbidden, isStaff } from './access.ts';
 import { claimsOf } from './caller.ts';
 import type { GatewayDirectory } from './options.ts';
@@ -14,12 +15,6 @@ import { PING_INTERVAL_MS } from './events-socket.ts';
 
 /** The tenant-wide supervisor stream: one WebSocket for every queue of the tenant (docs/agent-api.md §6). */
 export const SUPERVISOR_EVENTS_URL = '/v1/supervisor/events';
-
-/** The frames the stream sends. The first is always a snapshot; each later one replaces one queue's activity. */
-export type SupervisorFrame =
-  | { type: 'queues.snapshot'; at: string; timeZone: string; queues: QueueActivity[] }
-  | { type: 'queue.activity'; at: string; queue: QueueActivity }
-  | { type: 'queue.removed'; at: string; queue: string };
 
 /** At most this often per tenant (and so per queue) is the activity re-read and pushed. */
 export const MIN_REFRESH_MS = 500;

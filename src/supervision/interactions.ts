@@ -1,33 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { IdTypes } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-
-/** One row of the interactions view: a conversation, or an outbound message that never became one. */
-export interface Interaction {
-  /** The conversation's id; for an outbound row without a conversation, the notification's or campaign message's id. */
-  id: string;
-  /** `conversation`, or an agentless outbound message: `notification`, `campaign`. */
-  kind: 'conversation' | 'notification' | 'campaign';
-  conversationId: string;
-  /** `outbound` when Parley wrote first (a notification, a campaign message, and the conversations their replies opened). */
-  direction: 'inbound' | 'outbound';
-  channel: string;
-  /** The queue it is (or ended) in; null for agentless messages. */
-  queue: string | null;
-  /** A conversation's state, or an outbound message's status. */
-  status: string;
-  customerId: string | null;
-  customerName: string | null;
-  /** The recipient of an agentless outbound message. */
-  address: string | null;
-  campaign: string | null;
-  /** The agents who answered it, in order. */
-  agents: string[];
-  /** The last wrap-up code given. */
-  wrapUpCode: string | null;
-  startedAt: string;
-  endedAt: string | null;
-}
+import type { Interaction } from './views.ts';
 
 export interface InteractionFilter {
   tenant: string;

@@ -5,26 +5,7 @@ import { queueReport, DEFAULT_SERVICE_LEVEL } from '../reports/index.ts';
 import { agentViewOf, isMember } from '../routing/index.ts';
 import type { Database } from '../store/index.ts';
 import { startOfDay } from './local-day.ts';
-
-/** One queue, now and so far today: what the supervisor's queue view shows. */
-export interface QueueActivity {
-  queue: string;
-  /** Conversations waiting in the queue now (queued, or an offer ringing). */
-  waiting: number;
-  /** When the longest-waiting one entered the queue (clients count the seconds), or null. */
-  longestWaitingSince: string | null;
-  /** Since the start of today in the view's time zone: entered the queue, answered, abandoned. */
-  offered: number;
-  answered: number;
-  abandoned: number;
-  /** Answered within the target / (answered + abandoned) × 100, today; null before any. */
-  serviceLevel: number | null;
-  /** The queue's `serviceLevel` target, and the threshold measured (a report wait bucket). */
-  serviceLevelTarget: { percentage: number; withinSeconds: number };
-  serviceLevelSeconds: number;
-  /** Member agents with the queue's skills: online (not offline), available with a free slot, busy holding a conversation or offer (one agent may be both). */
-  agents: { online: number; available: number; busy: number };
-}
+import type { QueueActivity } from './views.ts';
 
 export interface QueueActivityQuery {
   tenant: string;

@@ -1,23 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-
-/**
- * One step of a conversation's life, as the timeline shows it. `kind`:
- *
- * - `created`; `queued` (entered `queue`: on `arrival`, by a `transfer` from `agentId`, or
- *   an `overflow` from `fromQueue`); `answered`, `abandoned`, `parked`, `closed` — from the
- *   conversation's journey;
- * - `offer` (to `agentId`, with the routing decision `reason`: method, candidates, score),
- *   then its outcome `accepted`, `rejected`, `timeout`, `rescinded`, `declined`, and
- *   `ended` (with the `wrapUpCode`) — from the assignments;
- * - `message` (`direction`, `agentId`, `text`, attachment and rich content counts, delivery);
- * - `note` (`author`, `text`) and `evaluation` (`evaluator`, `agentId`, `score`).
- */
-export interface TimelineEntry {
-  at: string;
-  kind: string;
-  [detail: string]: unknown;
-}
+import type { TimelineEntry } from './views.ts';
 
 /** Every step of the conversation, oldest first (ties keep the order above). */
 export async function timelineOf(db: Kysely<Database>, tenant: string, conversationId: string): Promise<TimelineEntry[]> {

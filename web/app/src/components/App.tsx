@@ -6,11 +6,12 @@ import type { Language } from '../i18n/index.ts';
 import { isStaff, saveSession, savedSession } from '../session.ts';
 import type { Session } from '../session.ts';
 import { Desktop } from './Desktop.tsx';
+import { Interactions } from './Interactions.tsx';
 import { Library } from './Library.tsx';
 import { LiveViews } from './LiveViews.tsx';
 import { Login } from './Login.tsx';
 
-type Screen = 'desktop' | 'library' | 'supervisor';
+type Screen = 'desktop' | 'library' | 'supervisor' | 'interactions';
 
 /** The app's shell: sign-in, then the header, the sections and the current screen. */
 export function App() {
@@ -54,7 +55,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
     desk.start();
     return () => desk.stop();
   }, [desk]);
-  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor'] : ['desktop', 'library'];
+  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor', 'interactions'] : ['desktop', 'library', 'interactions'];
   const go = (next: Screen) => {
     setScreen(next);
     // Focus moves to the new screen's content, as a page load would.
@@ -80,6 +81,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
         {screen === 'desktop' && <Desktop desk={desk} session={session} />}
         {screen === 'library' && <Library api={api} session={session} />}
         {screen === 'supervisor' && <LiveViews api={api} />}
+        {screen === 'interactions' && <Interactions api={api} />}
       </main>
     </>
   );
