@@ -55,7 +55,7 @@ function details(e: TimelineEntry) {
         <>
           {t('timeline.offer', { agent: text(e.agentId), queue: text(e.queue) })}{' '}
           <span class="reason">
-            {t('timeline.reason')} <code>{JSON.stringify(e.reason)}</code>
+            {t('timeline.reason')} <code>{describeReason(e.reason)}</code>
           </span>
         </>
       );
@@ -70,4 +70,11 @@ function details(e: TimelineEntry) {
     default:
       return text(e.agentId);
   }
+}
+
+/** The scheduler's explanation as `method: longest-idle, candidates: 3, score: 12`, the method first. */
+function describeReason(reason: unknown): string {
+  if (typeof reason !== 'object' || reason === null) return String(reason);
+  const entries = Object.entries(reason as Record<string, unknown>).sort(([a], [b]) => (a === 'method' ? -1 : b === 'method' ? 1 : 0));
+  return entries.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
 }
