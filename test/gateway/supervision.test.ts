@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import { ConfigRegistry } from '../../src/config/index.ts';
 import { foldReportEvents } from '../../src/reports/index.ts';
 import { queueActivityNotifier, type QueueActivity } from '../../src/supervision/index.ts';
+import { MIN_REFRESH_MS } from '../../src/gateway/supervisor-stream.ts';
 import { queue } from '../support/parley.ts';
 import { waitFor } from '../support/services.ts';
 import { OTHER_TENANT, TENANT, startFixture } from './fixture.ts';
@@ -239,6 +240,34 @@ describe('supervisor views', () => {
       expect(gina.frames.filter((f) => f.type === 'queue.activity' && (f.queue as QueueActivity).queue === 'billing')).toEqual([]);
       sam.ws.close();
       gina.ws.close();
+    });
+
+    it('pushes a busy queue at most twice a second, and ends on the last state', async () => {
+      const sam = open(fx.token('sam', 'supervisor'));
+      await waitFor(() => sam.frames[0], { what: 'the snapshot' });
+      const start = Date.now();
+      const waitingNow = (sam.frames[0]?.queues as QueueActivity[]).find((q) => q.queue === 'support')?.waiting ?? 0;
+      const db = fx.store.db;
+      const notifier = queueActivityNotifier(fx.nc);
+      for (let i = 0; i < 8; i++) {
+        await seedConversation(db, { tenant: TENANT, customerId: customer, state: 'queued', queue: 'support', createdAt: new Date().toISOString() });
+        notifier.folded(await foldReportEvents(db, 10_000));
+      }
+      const supportFrames = () => sam.frames.filter((f) => f.type === 'queue.activity' && (f.queue as QueueActivity).queue === 'support');
+      await waitFor(() => ((supportFrames().at(-1)?.queue as QueueActivity | undefined)?.waiting === waitingNow + 8 ? true : undefined), { what: 'the last state' });
+      const elapsed = Date.now() - start;
+      expect(supportFrames().length).toBeLessThanOrEqual(Math.ceil(elapsed / MIN_REFRESH_MS) + 1);
+      sam.ws.close();
+    });
+
+    it('closes with 1001 when the gateway shuts down, and a new connection starts from a snapshot', async () => {
+      const other = await fx.startGateway({ config });
+      const ws = new WebSocket(`${other.url.replace(/^http/, 'ws')}/v1/supervisor/events?access_token=${fx.token('sam', 'supervisor')}`);
+      const first = new Promise<{ type: string }>((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()) as { type: string })));
+      expect((await first).type).toBe('queues.snapshot');
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      await other.close();
+      expect(await closed).toBe(1001);
     });
 
     it('is refused to agents and without a valid token', async () => {
