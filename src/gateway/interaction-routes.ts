@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { AgentId, ParleyError } from '../contract/index.ts';
@@ -137,7 +137,12 @@ function csvDownload(ctx: RouteContext, filter: InteractionFilter, q: Interactio
     }
   }
   const day = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : 'all');
-  const csv = Readable.from(rows()).pipe(stringify({ header: true, columns: [...interactionCsvColumns] }));
+  const csv = stringify({ header: true, columns: [...interactionCsvColumns] });
+  // A failed read mid-file destroys the response (the client sees a cut download, never a
+  // short file that looks complete); a client that goes away stops the reads.
+  pipeline(Readable.from(rows()), csv, (err) => {
+    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.request.log.error({ err }, 'interactions CSV export failed');
+  });
   return new FileDownload(`interactions-${day(q.from)}-${day(q.to)}.csv`, 'text/csv; charset=utf-8', csv);
 }
 
