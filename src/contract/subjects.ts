@@ -8,6 +8,7 @@
  * | parley.v1.outbound.<tenant>.<channel>     | JetStream OUTBOUND  | OutboundMessage   |
  * | parley.v1.agent.cmd.<tenant>.<agentId>    | JetStream COMMANDS  | AgentCommand      |
  * | parley.v1.agent.events.<tenant>.<agentId> | core NATS           | AgentEvent        |
+ * | parley.v1.queue.activity.<tenant>         | core NATS           | QueueActivityNote |
  * | parley.v1.deadletter.<source>             | JetStream DEADLETTER| the original bytes|
  * | parley.v1.campaign.replies.<tenant>.<name>| core NATS request   | BotRequest        |
  * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
@@ -27,6 +28,10 @@ export const subjects = {
   outbound: (tenant: string, channel: string) => `${root}.outbound.${tenant}.${channel}`,
   agentCommands: (tenant: string, agentId: string) => `${root}.agent.cmd.${tenant}.${agentId}`,
   agentEvents: (tenant: string, agentId: string) => `${root}.agent.events.${tenant}.${agentId}`,
+  /** Every agent's events of one tenant (a subscription: the supervisor stream). */
+  tenantAgentEvents: (tenant: string) => `${root}.agent.events.${tenant}.*`,
+  /** Which queues' report facts were just folded: the supervisor stream's cue to re-read them. */
+  queueActivity: (tenant: string) => `${root}.queue.activity.${tenant}`,
   deadLetter: (source: DeadLetterSource) => `${root}.deadletter.${source}`,
   /** The bot that answers replies to a campaign without a reply queue (its keyword rules). */
   campaignReplies: (tenant: string, campaign: string) => `${root}.campaign.replies.${tenant}.${campaign}`,

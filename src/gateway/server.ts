@@ -9,6 +9,7 @@ import { ParleyError } from '../contract/index.ts';
 import { claimsOf, identifyCaller, rateLimitKey, requireAuthenticated } from './caller.ts';
 import { CommandSender } from './command-sender.ts';
 import { EventSockets } from './events-socket.ts';
+import { SupervisorStreams, SUPERVISOR_EVENTS_URL, SupervisorStreamQuery } from './supervisor-stream.ts';
 import { fastifyLogger } from './fastify-logger.ts';
 import { HttpProblem, toProblem } from './http-errors.ts';
 import { registerIntegrations } from './integrations.ts';
@@ -51,6 +52,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = gatewayMetrics(opts.registry);
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
+  const supervisorStreams = new SupervisorStreams({ nc: opts.nc, db: opts.db, config: opts.config, logger: opts.logger });
   const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin };
   const { logger } = opts;
 
@@ -112,6 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => answerProblem(new HttpProblem('routeNotFound'), request, reply));
 
   declareRoutes(app, deps, sockets, opts);
+  declareSupervisorStream(app, supervisorStreams);
   const stopIntegrations = await registerIntegrations(app, opts);
   if (opts.webAppDir !== undefined) await app.register(serveWebApp, { root: opts.webAppDir });
 
@@ -138,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // database query) is cut off.
         commands.close();
         await sockets.close();
+        await supervisorStreams.close();
         await stopIntegrations();
         const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         try {
@@ -197,7 +201,7 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
   // 405 with `Allow` on every path that exists for other methods. (With CORS on, OPTIONS
   // stays with the CORS plugin's preflight route.)
   const allowed = new Map<string, string[]>();
-  for (const { method, url } of [...routes, { method: 'GET', url: EVENTS_URL }]) allowed.set(url, [...(allowed.get(url) ?? []), method]);
+  for (const { method, url } of [...routes, { method: 'GET', url: EVENTS_URL }, { method: 'GET', url: SUPERVISOR_EVENTS_URL }]) allowed.set(url, [...(allowed.get(url) ?? []), method]);
   for (const [url, methods] of allowed) {
     const others = METHODS.filter((m) => !methods.includes(m) && !(m === 'OPTIONS' && opts.corsOrigins.length > 0));
     app.route({
@@ -206,6 +210,22 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
       handler: () => Promise.reject(new HttpProblem('methodNotAllowed', undefined, { headers: { allow: methods.join(', ') } })),
     });
   }
+}
+
+/** The tenant-wide supervisor stream (queue activity), a WebSocket like the agents' events. */
+function declareSupervisorStream(app: FastifyInstance, streams: SupervisorStreams): void {
+  app.route({
+    method: 'GET',
+    url: SUPERVISOR_EVENTS_URL,
+    config: { auth: 'bearerOrQuery' },
+    schema: { querystring: SupervisorStreamQuery },
+    preHandler: async (request) => {
+      if (request.ws) streams.authorize(request);
+      return Promise.resolve();
+    },
+    handler: () => Promise.reject(new HttpProblem('upgradeRequired', undefined, { headers: { upgrade: 'websocket' } })),
+    wsHandler: (socket, request) => streams.serve(socket, request),
+  });
 }
 
 function corsOptions(opts: ResolvedOptions) {

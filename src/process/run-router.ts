@@ -6,6 +6,7 @@ import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { reportMetrics, startReportFolder } from '../reports/index.ts';
+import { foldObservers, queueActivityNotifier } from '../supervision/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
 import { checkCluster } from './check-cluster.ts';
 import { trackConnection } from './nats-status.ts';
@@ -47,7 +48,7 @@ export async function runRouter(): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
   // Every router folds report facts; they share the work (docs/reports.md).
-  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)) });
   stops.push('report folder', () => reports.stop());
   // Campaigns run in every router; each one by a single router at a time (its own lease).
   const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, logger: log.child({ component: 'campaigns' }) });

@@ -6,6 +6,7 @@ import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
 import { reportMetrics, startReportFolder } from '../reports/index.ts';
+import { foldObservers, queueActivityNotifier } from '../supervision/index.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
@@ -70,7 +71,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
-  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)) });
   stops.push('report folder', () => reports.stop());
   const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());

@@ -16,6 +16,7 @@ import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
 import * as copsCampaignReplies from './migrations/2026-12-06T0300-cops-campaign-replies.ts';
+import * as viewsInteractions from './migrations/2026-12-06T0501-views-interactions.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
   '2026-12-06T0300-cops-campaign-replies': copsCampaignReplies,
+  '2026-12-06T0501-views-interactions': viewsInteractions,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

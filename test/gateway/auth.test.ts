@@ -162,6 +162,25 @@ describe('gateway authentication and authorization', () => {
       expect((await fx.client('root', 'admin', OTHER_TENANT).getAgent('zoe')).id).toBe('zoe');
     });
 
+    it('the interactions view, its timeline and queue activity never show another tenant’s', async () => {
+      for (const [sub, role] of [['alice', 'agent'], ['sam', 'supervisor'], ['root', 'admin']] as const) {
+        const auth = { authorization: `Bearer ${fx.token(sub, role)}` };
+        const timeline = await fetch(`${fx.gateway.url}/v1/interactions/${otherTenantConversation}/timeline`, { headers: auth });
+        expect(timeline.status).toBe(404);
+        expect(await timeline.json()).toMatchObject({ type: 'unknownConversation' });
+      }
+      const sam = { authorization: `Bearer ${fx.token('sam', 'supervisor')}` };
+      const list = (await (await fetch(`${fx.gateway.url}/v1/interactions?limit=500`, { headers: sam })).json()) as { interactions: { id: string }[] };
+      expect(list.interactions.map((i) => i.id)).toContain(ownConversation);
+      expect(list.interactions.map((i) => i.id)).not.toContain(otherTenantConversation);
+      const csv = await (await fetch(`${fx.gateway.url}/v1/interactions?format=csv`, { headers: sam })).text();
+      expect(csv).toContain(ownConversation);
+      expect(csv).not.toContain(otherTenantConversation);
+      // The tenant's own supervisor sees it.
+      const gina = { authorization: `Bearer ${fx.token('gina', 'supervisor', OTHER_TENANT)}` };
+      expect((await fetch(`${fx.gateway.url}/v1/interactions/${otherTenantConversation}/timeline`, { headers: gina })).status).toBe(200);
+    });
+
     it('a tenant-B token reads its own conversation but not tenant A’s', async () => {
       const globex = fx.client('gina', 'supervisor', OTHER_TENANT);
       const history = await globex.history(otherTenantConversation);

@@ -5,6 +5,7 @@ import { ErrorCodes } from '../../src/contract/index.ts';
 import { HttpOnlyCodes } from '../../src/gateway/index.ts';
 import { resolveOptions } from '../../src/gateway/options.ts';
 import { routes } from '../../src/gateway/routes.ts';
+import { SUPERVISOR_EVENTS_URL } from '../../src/gateway/supervisor-stream.ts';
 import { readSettings } from '../../src/process/settings.ts';
 
 /** docs/agent-api.md and docs/operations.md §2 restate facts of the gateway's code: held to it here. */
@@ -62,7 +63,7 @@ describe('docs/agent-api.md', () => {
   it('lists exactly the routes the gateway declares, and no /metrics', () => {
     const table = section(agentApi, '## 4. Routes');
     const listed = [...table.matchAll(/^\| `(GET|PUT|POST|DELETE) (\/[^`]*)` \|/gm)].map((m) => `${m[1]} ${m[2]}`);
-    const declared = [...routes.map((r) => `${r.method} ${r.url}`), 'GET /v1/agents/:agentId/events'];
+    const declared = [...routes.map((r) => `${r.method} ${r.url}`), 'GET /v1/agents/:agentId/events', `GET ${SUPERVISOR_EVENTS_URL}`];
     expect(listed.sort()).toEqual(declared.sort());
   });
 

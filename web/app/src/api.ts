@@ -11,6 +11,7 @@ import type {
 import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from '../../../src/gateway/views.ts';
 import type { Problem } from '../../../src/gateway/http-errors.ts';
 import type { EvaluationAnswers, EvaluationFormDefinition, EvaluationFormView, EvaluationView } from '../../../src/quality/index.ts';
+import type { Interaction, QueueActivity, TimelineEntry } from '../../../src/supervision/views.ts';
 
 /**
  * The app's one client of the gateway (docs/agent-api.md, docs/desktop.md): every HTTP
@@ -63,6 +64,19 @@ function reportParams(query: ReportRequest): string {
   return new URLSearchParams(Object.entries(query)).toString();
 }
 
+/** The interactions view's filters (docs/agent-api.md, interaction filters); empty ones are left out. */
+export interface InteractionFilters {
+  from?: string;
+  to?: string;
+  channel?: string;
+  queue?: string;
+  agent?: string;
+  wrapUpCode?: string;
+  campaign?: string;
+  direction?: string;
+  customer?: string;
+}
+
 export class Api {
   constructor(
     private readonly token: string,
@@ -77,6 +91,23 @@ export class Api {
     url.searchParams.set('access_token', this.token);
     return url.href;
   }
+
+  /** The tenant-wide supervisor stream's URL (queue activity). */
+  supervisorEventsUrl(timeZone: string): string {
+    const url = new URL('/v1/supervisor/events', location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('timeZone', timeZone);
+    url.searchParams.set('access_token', this.token);
+    return url.href;
+  }
+
+  queueActivity = (timeZone: string) => this.call<{ at: string; timeZone: string; queues: QueueActivity[] }>('GET', `/v1/queues/activity?${new URLSearchParams({ timeZone }).toString()}`);
+  interactions = (filters: InteractionFilters, cursor?: string) =>
+    this.call<{ interactions: Interaction[]; nextCursor: string | null }>('GET', `/v1/interactions?${query({ ...filters, limit: '50', ...(cursor && { cursor }) })}`);
+  timeline = (conversationId: string) => this.call<{ conversation: ConversationView; entries: TimelineEntry[] }>('GET', `/v1/interactions/${enc(conversationId)}/timeline`);
+
+  /** Every row the filters match, as the gateway's CSV file. */
+  interactionsCsv = (filters: InteractionFilters) => this.download(`/v1/interactions?${query({ ...filters, format: 'csv' })}`);
 
   getAgent = (agentId: string) => this.call<AgentView>('GET', `/v1/agents/${enc(agentId)}`);
   setPresence = (agentId: string, presence: Presence) => this.call<CommandAccepted>('POST', `/v1/agents/${enc(agentId)}/presence`, { presence });
@@ -119,17 +150,17 @@ export class Api {
 
   /** A file of the API (a CSV export) as a Blob and its file name: downloads need the bearer token too. */
   private async download(path: string): Promise<{ blob: Blob; filename: string }> {
-    const response = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!response.ok) {
-      const problem = (await response.json().catch(() => ({}))) as Partial<Problem>;
-      if (response.status === 401) this.onUnauthorized();
-      throw new ApiError(response.status, problem.type ?? 'internal', problem.detail ?? problem.title ?? response.statusText);
-    }
+    const response = await this.fetch('GET', path);
     const filename = /filename="?([^";]+)"?/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
     return { blob: await response.blob(), filename };
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await (await this.fetch(method, path, body)).json()) as T;
+  }
+
+  /** The response of a successful call; a failure throws its problem as an {@link ApiError}. */
+  private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(path, {
@@ -140,7 +171,7 @@ export class Api {
     } catch (err) {
       throw new ApiError(0, 'unavailable', (err as Error).message);
     }
-    if (response.ok) return (await response.json()) as T;
+    if (response.ok) return response;
     const problem = (await response.json().catch(() => ({}))) as Partial<Problem>;
     if (response.status === 401) this.onUnauthorized();
     throw new ApiError(response.status, problem.type ?? 'internal', problem.detail ?? problem.title ?? response.statusText);
@@ -156,6 +187,10 @@ export async function localLogin(tenant: string, sub: string, role: string): Pro
 }
 
 export type { AgentEvent };
+
+function query(params: Record<string, string | undefined>): string {
+  return new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+}
 
 function enc(id: string): string {
   return encodeURIComponent(id);

@@ -1,14 +1,14 @@
 import type { AgentEvent } from '../../../src/contract/index.ts';
 
 /**
- * The agent's events WebSocket, reopened after every loss (a network drop, a gateway
+ * An events WebSocket (an agent's, or the tenant's supervisor stream), reopened after every loss (a network drop, a gateway
  * restart's 1001, a 1013 for a slow client) with a growing delay. `onOpen` runs each time
  * it opens: that is when the client resynchronizes (docs/agent-api.md §7 — open first,
  * then read the state, so nothing published meanwhile is missed).
  */
-export interface EventsSocketOptions {
+export interface EventsSocketOptions<E = AgentEvent> {
   url: () => string;
-  onEvent: (event: AgentEvent) => void;
+  onEvent: (event: E) => void;
   onOpen: () => void;
   onLost: () => void;
   /** First retry delay; doubled up to `maxDelayMs`. @default 500 */
@@ -17,13 +17,13 @@ export interface EventsSocketOptions {
   maxDelayMs?: number;
 }
 
-export class EventsSocket {
+export class EventsSocket<E = AgentEvent> {
   private socket: WebSocket | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delay: number;
   private stopped = false;
 
-  constructor(private readonly options: EventsSocketOptions) {
+  constructor(private readonly options: EventsSocketOptions<E>) {
     this.delay = options.minDelayMs ?? 500;
     this.open();
   }
@@ -42,7 +42,7 @@ export class EventsSocket {
       this.options.onOpen();
     };
     socket.onmessage = (frame) => {
-      if (typeof frame.data === 'string') this.options.onEvent(JSON.parse(frame.data) as AgentEvent);
+      if (typeof frame.data === 'string') this.options.onEvent(JSON.parse(frame.data) as E);
     };
     socket.onclose = () => {
       if (this.stopped || socket !== this.socket) return;

@@ -6,13 +6,14 @@ import type { Language } from '../i18n/index.ts';
 import { isStaff, saveSession, savedSession } from '../session.ts';
 import type { Session } from '../session.ts';
 import { Desktop } from './Desktop.tsx';
+import { Interactions } from './Interactions.tsx';
 import { Library } from './Library.tsx';
 import { LiveViews } from './LiveViews.tsx';
 import { Login } from './Login.tsx';
 import { Quality } from './Quality.tsx';
 import { Reports } from './Reports.tsx';
 
-type Screen = 'desktop' | 'library' | 'supervisor' | 'reports' | 'quality';
+type Screen = 'desktop' | 'library' | 'supervisor' | 'interactions' | 'reports' | 'quality';
 
 /** The app's shell: sign-in, then the header, the sections and the current screen. */
 export function App() {
@@ -56,7 +57,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
     desk.start();
     return () => desk.stop();
   }, [desk]);
-  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor', 'reports', 'quality'] : ['desktop', 'library'];
+  const screens: Screen[] = isStaff(session) ? ['desktop', 'library', 'supervisor', 'interactions', 'reports', 'quality'] : ['desktop', 'library', 'interactions'];
   const go = (next: Screen) => {
     setScreen(next);
     // Focus moves to the new screen's content, as a page load would.
@@ -82,6 +83,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
         {screen === 'desktop' && <Desktop desk={desk} session={session} />}
         {screen === 'library' && <Library api={api} session={session} />}
         {screen === 'supervisor' && <LiveViews api={api} />}
+        {screen === 'interactions' && <Interactions api={api} />}
         {screen === 'reports' && <Reports api={api} />}
         {screen === 'quality' && <Quality api={api} />}
       </main>

@@ -3,8 +3,9 @@ import { AgentBoardStore } from '../agent-board-store.ts';
 import type { Api } from '../api.ts';
 import { formatDuration, t } from '../i18n/index.ts';
 import { useNow, useStore } from '../store.ts';
+import { QueueActivityTable } from './QueueActivityTable.tsx';
 
-/** Supervisors' live views: the agent status board (queue activity is not built yet, docs/desktop.md §9). */
+/** Supervisors' live views: queue activity (the supervisor stream) and the agent status board. */
 export function LiveViews({ api }: { api: Api }) {
   const board = useMemo(() => new AgentBoardStore(api), [api]);
   useEffect(() => {
@@ -21,6 +22,7 @@ export function LiveViews({ api }: { api: Api }) {
           {state.error}
         </p>
       )}
+      <QueueActivityTable api={api} />
       <table aria-labelledby="agents-heading">
         <caption id="agents-heading">{t('supervisor.agents')}</caption>
         <thead>

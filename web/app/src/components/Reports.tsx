@@ -4,20 +4,11 @@ import type { Api, ReportKind, ReportRequest, ReportView } from '../api.ts';
 import { field } from '../form-field.ts';
 import { t, tOr } from '../i18n/index.ts';
 import { daysBefore, nextDay, startOfDay, today } from '../report-period.ts';
+import { saveFile } from '../save-file.ts';
 
 const Granularities = ['15m', 'hour', 'day', 'total'] as const;
 /** The browser's zone: where the supervisor most likely wants days to start. */
 const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** Hands a Blob to the browser as a file download. */
-function save(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
 
 function cell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '—';
@@ -53,7 +44,7 @@ export function Reports({ api }: { api: Api }) {
       const { kind, query } = requestOf(form);
       if (csv) {
         const { blob, filename } = await api.reportCsv(kind, query);
-        save(blob, filename);
+        saveFile(blob, filename);
       } else setReport(await api.report(kind, query));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
