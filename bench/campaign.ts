@@ -117,7 +117,7 @@ export async function runCampaignBenchmark(): Promise<unknown> {
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 50);
     const started = performance.now();
-    const service = await startCampaignService({ nc, db: serviceDb, config, scanMs: 200, tickMs: 50, maxBatch: 1_000, now: () => monday });
+    const service = await startCampaignService({ nc, db: serviceDb, config, scanMs: 200, tickMs: 50, maxBatch: 2_500, now: () => monday });
     const waitUntil = async (probe: () => Promise<boolean>) => {
       while (!(await probe())) await new Promise((r) => setTimeout(r, 100));
     };

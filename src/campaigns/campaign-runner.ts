@@ -27,11 +27,11 @@ export interface CampaignRunnerOptions {
   leaseMs?: number;
   /** The pause between checks while paused or waiting for a window, and the pacing burst. @default 200 */
   tickMs?: number;
-  /** Contacts decided in one transaction at most. @default 500 */
+  /** Contacts decided in one transaction at most (a paced campaign's batches are its pacing's second of messages at most). @default 1000 */
   maxBatch?: number;
   /**
    * Batches whose messages may be awaiting JetStream's acknowledgement at once, while
-   * the next batch is decided: the database and the bus work side by side. @default 4
+   * the next batch is decided: the database and the bus work side by side. @default 2
    */
   maxInFlight?: number;
   /** The clock quiet hours are judged by (a fake one in tests). @default the system clock */
@@ -88,8 +88,8 @@ export class CampaignRunner {
     this.js = jetstream(options.nc);
     this.leaseMs = options.leaseMs ?? 15_000;
     this.tickMs = options.tickMs ?? 200;
-    this.maxBatch = options.maxBatch ?? 500;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.maxInFlight = options.maxInFlight ?? 2;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -237,10 +237,12 @@ export class CampaignRunner {
       // Checked in the transaction that writes the attempts, just before their publish: an
       // opt-out recorded before this moment stops the message.
       const suppressed = await suppressionsAmong(trx as unknown as Transaction<Database>, tenant, addresses, prepared.kind, { lists: campaign.spec.doNotContact });
+      // A batch's contacts share a handful of zones: each zone set's next opening is computed once.
+      const openings = new Map<string, Date | undefined>();
       const planned: PlannedAttempt[] = [];
       const messages = new Map<string, OutboundMessage>();
       for (const c of candidates) {
-        const decision = this.decide(prepared, c, suppressed, now);
+        const decision = this.decide(prepared, c, suppressed, now, openings);
         planned.push(decision.attempt);
         if (decision.message) messages.set(c.contactId, decision.message);
       }
@@ -305,7 +307,13 @@ export class CampaignRunner {
     }));
   }
 
-  private decide(prepared: PreparedCampaign, c: Candidate, suppressed: Map<string, { reason: string }>, now: Date): { attempt: PlannedAttempt; message?: OutboundMessage } {
+  private decide(
+    prepared: PreparedCampaign,
+    c: Candidate,
+    suppressed: Map<string, { reason: string }>,
+    now: Date,
+    openings: Map<string, Date | undefined>,
+  ): { attempt: PlannedAttempt; message?: OutboundMessage } {
     const address = prepared.kind === 'sms' ? c.phone : c.email;
     const ids = c.attempt ?? { messageId: randomUUID(), conversationId: randomUUID() };
     const attempt = (status: PlannedAttempt['status'], reason: string | null, dueAt: Date | null = null): PlannedAttempt => ({ contactId: c.contactId, ...ids, address, status, reason, dueAt });
@@ -313,7 +321,9 @@ export class CampaignRunner {
     const suppression = suppressed.get(address);
     if (suppression) return { attempt: attempt('skipped', suppression.reason) };
     const { zones } = recipientZones({ time_zone: c.timeZone, phone: c.phone }, prepared.defaultZone);
-    const opening = nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now);
+    const zoneKey = zones.join('&');
+    if (!openings.has(zoneKey)) openings.set(zoneKey, nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now));
+    const opening = openings.get(zoneKey);
     if (opening === undefined) return { attempt: attempt('failed', 'no-sending-window') };
     if (opening.getTime() > now.getTime()) return { attempt: attempt('waiting', 'quiet-hours', opening) };
     const vars: TemplateContact = { id: c.contactId, phone: c.phone, email: c.email, time_zone: c.timeZone };
