@@ -3,3 +3,4 @@ export * from './streams.ts';
 export * from './consume.ts';
 export * from './dead-letter.ts';
 export * from './trace-context.ts';
+export * from './consume-batches.ts';

@@ -15,50 +15,59 @@ export interface PlannedAttempt {
   dueAt: Date | null;
 }
 
+/** What a batch moves besides its attempts: the run's sweep of the list and the acknowledged publishes of earlier batches. */
+export interface BatchWrite {
+  /** Lowest and highest list positions this batch took from the list (none: only waiting attempts). */
+  swept?: { min: string; max: string };
+  /** Messages JetStream acknowledged since the last batch: their attempts become `published`. */
+  published: readonly string[];
+}
+
 /**
- * Writes attempts in one statement: new contacts get their row; a contact whose row is
- * `waiting` (or `sending`, recovered after a crash) has it updated. A row in any other
- * state is left alone — it was attempted already — and is not returned: only the
- * returned rows may be published.
+ * Writes a batch in one statement: its attempts, the run's cursor and low-water mark,
+ * and `published` for the earlier batches' acknowledged messages (those rows are
+ * `sending` and never among this batch's, which are new or `waiting`).
+ *
+ * New contacts get their row; a contact whose row is `waiting` (or `sending`, recovered
+ * after a crash) has it updated. A row in any other state is left alone — it was
+ * attempted already — and is not returned: only the returned rows may be published.
+ * The rows travel as one array per column (`unnest`): a dozen parameters for any batch
+ * size, not a dozen per row.
  */
 export async function writeAttempts(
   trx: Transaction<CampaignDatabase>,
   at: { tenant: string; campaign: string; listId: string; channel: string; epoch: string },
   planned: readonly PlannedAttempt[],
+  also: BatchWrite = { published: [] },
 ): Promise<Set<string>> {
-  if (planned.length === 0) return new Set();
-  const rows = await trx
-    .insertInto('campaign_attempts')
-    .values(
-      planned.map((p) => ({
-        tenant: at.tenant,
-        campaign: at.campaign,
-        contact_id: p.contactId,
-        list_id: at.listId,
-        message_id: p.messageId,
-        conversation_id: p.conversationId,
-        channel: at.channel,
-        address: p.address,
-        status: p.status,
-        reason: p.reason,
-        due_at: p.dueAt,
-        epoch: at.epoch,
-      })),
+  if (planned.length === 0) {
+    await markPublished(trx, also.published);
+    return new Set();
+  }
+  const column = <T>(pick: (p: PlannedAttempt) => T) => planned.map(pick);
+  const { rows } = await sql<{ contact_id: string }>`
+    WITH written AS (
+      INSERT INTO campaign_attempts (tenant, campaign, contact_id, list_id, message_id, conversation_id, channel, address, status, reason, due_at, epoch)
+      SELECT ${at.tenant}, ${at.campaign}, u.contact_id, ${at.listId}, u.message_id, u.conversation_id, ${at.channel}, u.address, u.status, u.reason, u.due_at, ${at.epoch}::bigint
+        FROM unnest(${column((p) => p.contactId)}::text[], ${column((p) => p.messageId)}::uuid[], ${column((p) => p.conversationId)}::uuid[],
+                    ${column((p) => p.address)}::text[], ${column((p) => p.status)}::text[], ${column((p) => p.reason)}::text[],
+                    ${column((p) => p.dueAt?.toISOString() ?? null)}::timestamptz[])
+             AS u(contact_id, message_id, conversation_id, address, status, reason, due_at)
+      ON CONFLICT (tenant, campaign, contact_id) DO UPDATE
+         SET status = excluded.status, reason = excluded.reason, due_at = excluded.due_at, epoch = excluded.epoch, attempted_at = now()
+       WHERE campaign_attempts.status IN ('waiting', 'sending')
+      RETURNING contact_id
+    ), swept AS (
+      UPDATE campaign_runs
+         SET cursor = greatest(coalesce(cursor, ${also.swept?.max ?? null}::bigint), ${also.swept?.max ?? null}::bigint),
+             low_water = least(coalesce(low_water, ${also.swept?.min ?? null}::bigint), ${also.swept?.min ?? null}::bigint)
+       WHERE tenant = ${at.tenant} AND name = ${at.campaign} AND ${also.swept?.max ?? null}::bigint IS NOT NULL
+    ), published AS (
+      UPDATE campaign_attempts
+         SET status = 'published', published_at = now()
+       WHERE message_id = ANY(${also.published}::uuid[]) AND status = 'sending'
     )
-    .onConflict((oc) =>
-      oc
-        .columns(['tenant', 'campaign', 'contact_id'])
-        .doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          reason: eb.ref('excluded.reason'),
-          due_at: eb.ref('excluded.due_at'),
-          epoch: eb.ref('excluded.epoch'),
-          attempted_at: sql<Date>`now()`,
-        }))
-        .where('campaign_attempts.status', 'in', ['waiting', 'sending']),
-    )
-    .returning('contact_id')
-    .execute();
+    SELECT contact_id FROM written`.execute(trx);
   return new Set(rows.map((r) => r.contact_id));
 }
 
@@ -68,7 +77,7 @@ export async function markPublished(db: Db, messageIds: readonly string[]): Prom
   await db
     .updateTable('campaign_attempts')
     .set({ status: 'published', published_at: sql<Date>`now()` })
-    .where('message_id', 'in', messageIds)
+    .where(sql<boolean>`message_id = ANY(${messageIds}::uuid[])`)
     .where('status', '=', 'sending')
     .execute();
 }
@@ -81,30 +90,51 @@ const movableBy: Record<DeliveryReceipt['status'], AttemptStatus[]> = {
   failed: ['sending', 'published', 'sent'],
 };
 
+/** `movableBy` as SQL over the receipt row `r`: the attempt statuses its receipt may move on from. */
+const movableSql = sql.raw(
+  `CASE r.status ${Object.entries(movableBy)
+    .map(([receipt, from]) => `WHEN '${receipt}' THEN ARRAY[${from.map((s) => `'${s}'`).join(', ')}]`)
+    .join(' ')} END`,
+);
+
 /**
- * Records a delivery receipt on the attempt whose message it names (none: not a campaign
- * message, nothing to do). The first receipt is the provider's answer (`sent` = accepted,
- * `failed` = rejected) and stays; the final receipt (delivered, read, failed) is kept
- * with its time. Out-of-order receipts never move an attempt backwards.
+ * Records delivery receipts on the attempts whose messages they name (none: not a
+ * campaign message, nothing to do), one statement per batch. The first receipt is the
+ * provider's answer (`sent` = accepted, `failed` = rejected) and stays; the final receipt
+ * (delivered, read, failed) is kept with its time. Out-of-order receipts never move an
+ * attempt backwards.
+ *
+ * An UPDATE … FROM applies at most one source row to a target row, so receipts of the
+ * same message go in rounds, in their order: the k-th receipt of each message in round k
+ * (one round in the usual case), which is what applying them one by one would do.
  */
-export async function recordReceipt(db: Db, receipt: DeliveryReceipt): Promise<{ tenant: string; campaign: string; contactId: string } | undefined> {
-  const final = receipt.status !== 'sent';
-  const row = await db
-    .updateTable('campaign_attempts')
-    .set((eb) => ({
-      provider_status: sql`coalesce(${eb.ref('provider_status')}, ${receipt.status === 'failed' ? 'failed' : 'sent'})`,
-      provider_at: sql`coalesce(${eb.ref('provider_at')}, ${receipt.timestamp}::timestamptz)`,
-      platform_message_id: sql`coalesce(${receipt.platformMessageId ?? null}, ${eb.ref('platform_message_id')})`,
-      ...(final && { final_status: receipt.status, final_at: receipt.timestamp }),
-      status: receipt.status === 'read' ? 'delivered' : receipt.status,
-      reason: receipt.status === 'failed' ? (receipt.reason ?? 'failed') : null,
-    }))
-    .where('message_id', '=', receipt.messageId)
-    .where('tenant', '=', receipt.tenant)
-    .where('status', 'in', movableBy[receipt.status])
-    .returning(['tenant', 'campaign', 'contact_id'])
-    .executeTakeFirst();
-  return row && { tenant: row.tenant, campaign: row.campaign, contactId: row.contact_id };
+export async function recordReceipts(db: Db, receipts: readonly DeliveryReceipt[]): Promise<number> {
+  const rounds: DeliveryReceipt[][] = [];
+  const seen = new Map<string, number>();
+  for (const r of receipts) {
+    const k = seen.get(r.messageId) ?? 0;
+    seen.set(r.messageId, k + 1);
+    (rounds[k] ??= []).push(r);
+  }
+  let updated = 0;
+  for (const round of rounds) {
+    const column = <T>(pick: (r: DeliveryReceipt) => T) => round.map(pick);
+    const result = await sql`
+      UPDATE campaign_attempts a
+         SET provider_status = coalesce(a.provider_status, CASE WHEN r.status = 'failed' THEN 'failed' ELSE 'sent' END),
+             provider_at = coalesce(a.provider_at, r.at),
+             platform_message_id = coalesce(r.platform_message_id, a.platform_message_id),
+             final_status = CASE WHEN r.status = 'sent' THEN a.final_status ELSE r.status END,
+             final_at = CASE WHEN r.status = 'sent' THEN a.final_at ELSE r.at END,
+             status = CASE WHEN r.status = 'read' THEN 'delivered' ELSE r.status END,
+             reason = CASE WHEN r.status = 'failed' THEN coalesce(r.reason, 'failed') END
+        FROM unnest(${column((r) => r.messageId)}::uuid[], ${column((r) => r.tenant)}::text[], ${column((r) => r.status)}::text[],
+                    ${column((r) => r.timestamp)}::timestamptz[], ${column((r) => r.platformMessageId ?? null)}::text[], ${column((r) => r.reason ?? null)}::text[])
+             AS r(message_id, tenant, status, at, platform_message_id, reason)
+       WHERE a.message_id = r.message_id AND a.tenant = r.tenant AND a.status = ANY(${movableSql})`.execute(db);
+    updated += Number(result.numAffectedRows ?? 0n);
+  }
+  return updated;
 }
 
 /** A campaign's progress, counted from its attempts. */

@@ -27,8 +27,13 @@ export interface CampaignRunnerOptions {
   leaseMs?: number;
   /** The pause between checks while paused or waiting for a window, and the pacing burst. @default 200 */
   tickMs?: number;
-  /** Contacts decided in one transaction at most. @default 500 */
+  /** Contacts decided in one transaction at most (a paced campaign's batches are its pacing's second of messages at most). @default 1000 */
   maxBatch?: number;
+  /**
+   * Batches whose messages may be awaiting JetStream's acknowledgement at once, while
+   * the next batch is decided: the database and the bus work side by side. @default 2
+   */
+  maxInFlight?: number;
   /** The clock quiet hours are judged by (a fake one in tests). @default the system clock */
   now?: () => Date;
   logger?: Logger | undefined;
@@ -66,7 +71,10 @@ export class CampaignRunner {
   private readonly leaseMs: number;
   private readonly tickMs: number;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   private readonly now: () => Date;
+  /** Messages acknowledged by JetStream whose attempts are not yet marked `published` (the next batch does it). */
+  private acked: string[] = [];
   private epoch: string | undefined;
   private shuttingDown = false;
   private wake: (() => void) | undefined;
@@ -80,7 +88,8 @@ export class CampaignRunner {
     this.js = jetstream(options.nc);
     this.leaseMs = options.leaseMs ?? 15_000;
     this.tickMs = options.tickMs ?? 200;
-    this.maxBatch = options.maxBatch ?? 500;
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.maxInFlight = options.maxInFlight ?? 2;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -109,11 +118,17 @@ export class CampaignRunner {
       await this.recover();
       let pacer: Pacer | undefined;
       let rate = 0;
-      let publishing: Promise<void> = Promise.resolve();
+      const inFlight = new Set<Promise<void>>();
+      let failed: Error | undefined;
+      const settle = async () => {
+        await Promise.all(inFlight);
+        if (failed !== undefined) throw failed;
+      };
       try {
         for (;;) {
           if (lost) return 'lease-lost';
           if (this.shuttingDown) return 'shut-down';
+          if (failed !== undefined) throw failed;
           const prepared = this.options.prepared();
           if (!prepared) {
             await this.sleep(this.tickMs);
@@ -129,7 +144,7 @@ export class CampaignRunner {
             continue;
           }
           const result = await this.batch(prepared, allowed);
-          if (result.kind !== 'sent') await publishing;
+          if (result.kind !== 'sent') await settle();
           if (result.kind === 'done') return 'completed';
           if (result.kind === 'idle') {
             if (result.state === 'stopped' || result.state === 'completed') return result.state;
@@ -137,17 +152,26 @@ export class CampaignRunner {
             continue;
           }
           if (result.kind === 'wait') {
-            await this.sleep(this.tickMs);
+            // Acknowledged messages are marked by the next batch; without any, sleep.
+            if (this.acked.length === 0) await this.sleep(this.tickMs);
             continue;
           }
           pacer.spend(result.messages.length);
           // The next batch is decided while this one is published: its attempts are stored
           // already, so the order of the two cannot lose or repeat a contact.
-          await publishing;
-          publishing = this.publish(result.messages);
+          const publishing = this.publish(result.messages).catch((err: unknown) => {
+            failed ??= err instanceof Error ? err : new Error(String(err));
+          });
+          inFlight.add(publishing);
+          void publishing.finally(() => inFlight.delete(publishing));
+          while (inFlight.size >= this.maxInFlight) await Promise.race(inFlight);
         }
       } finally {
-        await publishing;
+        await Promise.all(inFlight);
+        // What JetStream acknowledged is published, whoever holds the lease now.
+        await markPublished(this.db, this.acked.splice(0)).catch((err: unknown) =>
+          this.options.logger?.warn('campaign attempts not marked published', { campaign: name, tenant, error: String(err) }),
+        );
       }
     } catch (err) {
       if (err instanceof LeaseLostError) return 'lease-lost';
@@ -179,10 +203,22 @@ export class CampaignRunner {
     const listId = campaign.spec.contacts.listId;
     return this.db.transaction().execute(async (trx) => {
       const run = await lockHeldRun(trx, tenant, name, this.options.owner, this.epoch!);
-      if (run.state !== 'running') return { kind: 'idle', state: run.state };
+      // Taken now, so that a failed transaction puts them back for the next one.
+      const published = this.acked.splice(0);
+      const restore = () => this.acked.unshift(...published);
+      const markAlone = () =>
+        markPublished(trx, published).catch((err: unknown) => {
+          restore();
+          throw err;
+        });
+      if (run.state !== 'running') {
+        await markAlone();
+        return { kind: 'idle', state: run.state };
+      }
       const now = this.now();
       const candidates = await this.nextCandidates(trx, listId, now, limit, run.cursor, run.low_water);
       if (candidates.length === 0) {
+        await markAlone();
         const waiting = await trx
           .selectFrom('campaign_attempts')
           .select('contact_id')
@@ -201,69 +237,83 @@ export class CampaignRunner {
       // Checked in the transaction that writes the attempts, just before their publish: an
       // opt-out recorded before this moment stops the message.
       const suppressed = await suppressionsAmong(trx as unknown as Transaction<Database>, tenant, addresses, prepared.kind, { lists: campaign.spec.doNotContact });
+      // A batch's contacts share a handful of zones: each zone set's next opening is computed once.
+      const openings = new Map<string, Date | undefined>();
       const planned: PlannedAttempt[] = [];
       const messages = new Map<string, OutboundMessage>();
       for (const c of candidates) {
-        const decision = this.decide(prepared, c, suppressed, now);
+        const decision = this.decide(prepared, c, suppressed, now, openings);
         planned.push(decision.attempt);
         if (decision.message) messages.set(c.contactId, decision.message);
       }
-      const written = await writeAttempts(trx, { tenant, campaign: name, listId, channel: campaign.spec.channel, epoch: this.epoch! }, planned);
-      const fresh = candidates.filter((c) => !c.attempt);
-      if (fresh.length > 0) {
-        const positions = fresh.map((c) => BigInt(c.position));
-        const max = positions.reduce((a, b) => (a > b ? a : b));
-        const min = positions.reduce((a, b) => (a < b ? a : b));
-        await trx
-          .updateTable('campaign_runs')
-          .set({
-            cursor: sql`greatest(coalesce(cursor, ${String(max)}::bigint), ${String(max)}::bigint)`,
-            low_water: sql`least(coalesce(low_water, ${String(min)}::bigint), ${String(min)}::bigint)`,
-          })
-          .where('tenant', '=', tenant)
-          .where('name', '=', name)
-          .execute();
-      }
+      const fresh = candidates.filter((c) => !c.attempt).map((c) => BigInt(c.position));
+      const swept = fresh.length === 0 ? undefined : { min: String(fresh.reduce((a, b) => (a < b ? a : b))), max: String(fresh.reduce((a, b) => (a > b ? a : b))) };
+      const written = await writeAttempts(trx, { tenant, campaign: name, listId, channel: campaign.spec.channel, epoch: this.epoch! }, planned, { swept, published }).catch((err: unknown) => {
+        restore();
+        throw err;
+      });
       return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m) };
     });
   }
 
-  /** Due waiting attempts first, then contacts added at the top of the list since the start, then the list in order. */
+  /**
+   * Due waiting attempts first, then contacts added at the top of the list since the
+   * start (below the low-water mark), then the list in order after the cursor: one
+   * statement, each part limited, the first `limit` kept in that order.
+   */
   private async nextCandidates(trx: Transaction<CampaignDatabase>, listId: string, now: Date, limit: number, cursor: string | null, lowWater: string | null): Promise<Candidate[]> {
     const { tenant, name } = this;
-    const contactFields = ['c.contact_id', 'c.phone', 'c.email', 'c.time_zone', 'c.columns', 'c.position'] as const;
-    const toCandidate = (r: { contact_id: string; phone: string | null; email: string | null; time_zone: string | null; columns: Record<string, string>; position: string }): Candidate => ({
+    // Contacts already attempted (a waiting one swept again, say) are filtered out by the attempt upsert.
+    const { rows } = await sql<{
+      part: number;
+      contact_id: string;
+      phone: string | null;
+      email: string | null;
+      time_zone: string | null;
+      columns: Record<string, string>;
+      position: string;
+      message_id: string | null;
+      conversation_id: string | null;
+    }>`
+      (SELECT 0 AS part, c.contact_id, c.phone, c.email, c.time_zone, c.columns, c.position, a.message_id, a.conversation_id
+         FROM campaign_attempts a
+         JOIN contacts c ON c.tenant = a.tenant AND c.list_id = a.list_id AND c.contact_id = a.contact_id
+        WHERE a.tenant = ${tenant} AND a.campaign = ${name} AND a.status = 'waiting' AND a.due_at <= ${now}
+        ORDER BY a.due_at LIMIT ${limit})
+      UNION ALL
+      (SELECT 1, c.contact_id, c.phone, c.email, c.time_zone, c.columns, c.position, NULL, NULL
+         FROM contacts c
+        WHERE c.tenant = ${tenant} AND c.list_id = ${listId} AND c.position < ${lowWater}::bigint
+        ORDER BY c.position LIMIT ${limit})
+      UNION ALL
+      (SELECT 2, c.contact_id, c.phone, c.email, c.time_zone, c.columns, c.position, NULL, NULL
+         FROM contacts c
+        WHERE c.tenant = ${tenant} AND c.list_id = ${listId}
+          AND (${cursor}::bigint IS NOT NULL OR ${lowWater}::bigint IS NULL)
+          AND (${cursor}::bigint IS NULL OR c.position > ${cursor}::bigint)
+        ORDER BY c.position LIMIT ${limit})`.execute(trx);
+    // UNION ALL promises no order: put the parts back in order, and the list in position
+    // order — the cut below must keep the lowest positions, or the cursor would pass some.
+    const key = (r: (typeof rows)[number], i: number) => (r.part === 0 ? BigInt(i) : BigInt(r.position));
+    const ordered = rows.map((r, i) => ({ r, k: key(r, i) })).sort((x, y) => x.r.part - y.r.part || (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
+    return ordered.slice(0, limit).map(({ r }) => ({
       contactId: r.contact_id,
       phone: r.phone,
       email: r.email,
       timeZone: r.time_zone,
       columns: r.columns,
       position: String(r.position),
-    });
-    const due = await trx
-      .selectFrom('campaign_attempts as a')
-      .innerJoin('contacts as c', (j) => j.onRef('c.tenant', '=', 'a.tenant').onRef('c.list_id', '=', 'a.list_id').onRef('c.contact_id', '=', 'a.contact_id'))
-      .select([...contactFields, 'a.message_id', 'a.conversation_id'])
-      .where('a.tenant', '=', tenant)
-      .where('a.campaign', '=', name)
-      .where('a.status', '=', 'waiting')
-      .where('a.due_at', '<=', now)
-      .orderBy('a.due_at')
-      .limit(limit)
-      .execute();
-    const found: Candidate[] = due.map((r) => ({ ...toCandidate(r), attempt: { messageId: r.message_id, conversationId: r.conversation_id } }));
-    const fromList = async (where: 'below' | 'after', bound: string | null, room: number) => {
-      let query = trx.selectFrom('contacts as c').select(contactFields).where('c.tenant', '=', tenant).where('c.list_id', '=', listId);
-      if (bound !== null) query = query.where('c.position', where === 'below' ? '<' : '>', bound);
-      // Contacts already attempted (a waiting one swept again, say) are filtered out by the attempt upsert.
-      return (await query.orderBy('c.position').limit(room).execute()).map(toCandidate);
-    };
-    if (found.length < limit && lowWater !== null) found.push(...(await fromList('below', lowWater, limit - found.length)));
-    if (found.length < limit && (cursor !== null || lowWater === null)) found.push(...(await fromList('after', cursor, limit - found.length)));
-    return found;
+      ...(r.message_id !== null && r.conversation_id !== null && { attempt: { messageId: r.message_id, conversationId: r.conversation_id } }),
+    }));
   }
 
-  private decide(prepared: PreparedCampaign, c: Candidate, suppressed: Map<string, { reason: string }>, now: Date): { attempt: PlannedAttempt; message?: OutboundMessage } {
+  private decide(
+    prepared: PreparedCampaign,
+    c: Candidate,
+    suppressed: Map<string, { reason: string }>,
+    now: Date,
+    openings: Map<string, Date | undefined>,
+  ): { attempt: PlannedAttempt; message?: OutboundMessage } {
     const address = prepared.kind === 'sms' ? c.phone : c.email;
     const ids = c.attempt ?? { messageId: randomUUID(), conversationId: randomUUID() };
     const attempt = (status: PlannedAttempt['status'], reason: string | null, dueAt: Date | null = null): PlannedAttempt => ({ contactId: c.contactId, ...ids, address, status, reason, dueAt });
@@ -271,7 +321,9 @@ export class CampaignRunner {
     const suppression = suppressed.get(address);
     if (suppression) return { attempt: attempt('skipped', suppression.reason) };
     const { zones } = recipientZones({ time_zone: c.timeZone, phone: c.phone }, prepared.defaultZone);
-    const opening = nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now);
+    const zoneKey = zones.join('&');
+    if (!openings.has(zoneKey)) openings.set(zoneKey, nextOpening(prepared.window, zones, now) ?? nextOpening(prepared.window, [prepared.defaultZone], now));
+    const opening = openings.get(zoneKey);
     if (opening === undefined) return { attempt: attempt('failed', 'no-sending-window') };
     if (opening.getTime() > now.getTime()) return { attempt: attempt('waiting', 'quiet-hours', opening) };
     const vars: TemplateContact = { id: c.contactId, phone: c.phone, email: c.email, time_zone: c.timeZone };
@@ -303,7 +355,7 @@ export class CampaignRunner {
   private async publish(messages: readonly OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await Promise.all(messages.map((m) => this.js.publish(subjects.outbound(m.tenant, m.channel), JSON.stringify(m), { msgID: m.id })));
-    await markPublished(this.db, messages.map((m) => m.id));
+    for (const m of messages) this.acked.push(m.id);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -26,8 +26,10 @@ export interface CampaignServiceOptions {
   leaseMs?: number;
   /** @default 200 */
   tickMs?: number;
-  /** @default 500 */
+  /** Contacts decided per transaction at most. @default 1000 */
   maxBatch?: number;
+  /** Batches awaiting their PubAcks at once per campaign. @default 2 */
+  maxInFlight?: number;
   /** The clock quiet hours are judged by. @default the system clock */
   now?: () => Date;
   /** Report each campaign's status to the campaign status bucket (for the operator). @default true */
@@ -103,6 +105,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
         leaseMs: options.leaseMs,
         tickMs: options.tickMs,
         maxBatch: options.maxBatch,
+        maxInFlight: options.maxInFlight,
         now: options.now,
         logger: options.logger,
       });

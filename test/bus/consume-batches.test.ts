@@ -1,0 +1,88 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus, ensureStreams, startBatchConsumeLoop, type ConsumeLoop } from '../../src/bus/index.ts';
+import { streams, subjects } from '../../src/contract/index.ts';
+import { startTestServices, type TestServices } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+let services: TestServices;
+let nc: NatsConnection;
+const loops: ConsumeLoop[] = [];
+
+beforeAll(async () => {
+  services = await startTestServices();
+  nc = await connectBus({ url: services.natsUrl });
+  await ensureStreams(nc);
+});
+
+afterAll(async () => {
+  for (const loop of loops) await loop.stop();
+  await nc?.drain();
+  await services?.stop();
+});
+
+async function publish(channel: string, count: number): Promise<void> {
+  const js = jetstream(nc);
+  await Promise.all(Array.from({ length: count }, (_, i) => js.publish(subjects.receipts('t1', channel), JSON.stringify({ n: i }))));
+}
+
+describe('startBatchConsumeLoop', () => {
+  it('hands over what piled up while the previous batch was handled, bounded by maxBatch, and acknowledges every message once', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const firstHeld = new Promise<void>((r) => (release = r));
+    let sawFirst!: () => void;
+    const firstSeen = new Promise<void>((r) => (sawFirst = r));
+    loops.push(
+      await startBatchConsumeLoop(nc, {
+        stream: streams.inbound.name,
+        durable: 'test-batches',
+        filterSubject: subjects.receipts('t1', 'batched'),
+        maxBatch: 40,
+        async handle(batch: readonly JsMsg[]) {
+          batches.push(batch.map((m) => m.json<{ n: number }>().n));
+          if (batches.length === 1) {
+            sawFirst();
+            await firstHeld;
+          }
+        },
+      }),
+    );
+    await publish('batched', 1);
+    await firstSeen;
+    await publish('batched', 99);
+    // The server has handed the client a full batch (and more) while the first is held.
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => ((await jsm.consumers.info(streams.inbound.name, 'test-batches')).num_ack_pending > 40 ? true : undefined));
+    release();
+    await waitFor(() => (batches.flat().length >= 100 ? true : undefined));
+    expect(batches[0]).toEqual([0]);
+    expect(batches.slice(1).some((b) => b.length > 1)).toBe(true);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(40);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual([0, ...Array.from({ length: 99 }, (_, i) => i)].sort((a, b) => a - b));
+    await waitFor(async () => ((await jsm.consumers.info(streams.inbound.name, 'test-batches')).num_ack_pending === 0 ? true : undefined));
+  });
+
+  it('a batch whose handler fails is delivered again, whole', async () => {
+    let calls = 0;
+    const delivered: number[] = [];
+    loops.push(
+      await startBatchConsumeLoop(nc, {
+        stream: streams.inbound.name,
+        durable: 'test-batches-retry',
+        filterSubject: subjects.receipts('t1', 'retried'),
+        handle(batch) {
+          calls += 1;
+          if (calls === 1) return Promise.reject(new Error('database down'));
+          delivered.push(...batch.map((m) => m.json<{ n: number }>().n));
+          return Promise.resolve();
+        },
+      }),
+    );
+    await publish('retried', 1);
+    await waitFor(() => (delivered.length === 1 ? true : undefined), { timeoutMs: 10_000 });
+    expect(calls).toBe(2);
+    expect(delivered).toEqual([0]);
+  });
+});
