@@ -6,7 +6,7 @@ import type { CampaignConfig, ConfigRegistry } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 import { startCampaignReceipts } from './campaign-receipts.ts';
-import { CampaignRunner, type RunEnd } from './campaign-runner.ts';
+import { CampaignRunner, type CampaignRunnerOptions, type RunEnd } from './campaign-runner.ts';
 import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
 import { CampaignStateError } from './errors.ts';
 import { prepareCampaign, type PreparedCampaign } from './prepared-campaign.ts';
@@ -28,6 +28,8 @@ export interface CampaignServiceOptions {
   maxBatch?: number;
   /** The clock quiet hours are judged by. @default the system clock */
   now?: () => Date;
+  /** E-mail campaigns: each recipient's one-click unsubscribe URL (`unsubscribeLinks`). @default none */
+  unsubscribeUrl?: CampaignRunnerOptions['unsubscribeUrl'];
   /** Read delivery receipts for campaign attempts (one durable consumer shared by all processes). @default true */
   receipts?: boolean;
   logger?: Logger | undefined;
@@ -84,6 +86,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
         tickMs: options.tickMs,
         maxBatch: options.maxBatch,
         now: options.now,
+        unsubscribeUrl: options.unsubscribeUrl,
         logger: options.logger,
       });
       const done = runner.run().then(
