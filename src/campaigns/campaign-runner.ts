@@ -32,7 +32,7 @@ export interface CampaignRunnerOptions {
   /** The clock quiet hours are judged by (a fake one in tests). @default the system clock */
   now?: () => Date;
   /** E-mail: the RFC 8058 one-click unsubscribe URL of a recipient (`unsubscribeLinks`). @default none: no List-Unsubscribe header */
-  unsubscribeUrl?: ((recipient: { tenant: string; address: string; campaign: string }) => string) | undefined;
+  unsubscribeUrl?: ((recipient: { tenant: string; address: string; campaign: string }) => string | undefined) | undefined;
   logger?: Logger | undefined;
 }
 
