@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -13,6 +16,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { FakeProvider, campaignResources } from '../campaigns/support.ts';
+import { runParley } from '../cli/run-parley.ts';
 
 /**
  * The campaign API end to end: real NATS and PostgreSQL, the gateway, a campaign service
@@ -280,5 +284,41 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(await consentHistory(store.db, TENANT, 'ann@example.com')).toEqual([expect.objectContaining({ state: 'opted-out', method: 'unsubscribe', channel_kind: 'email', source: 'campaign news' })]);
     const ledger = parse<Record<string, string>>((await call('GET', '/v1/consent/export')).text, { columns: true });
     expect(ledger).toContainEqual(expect.objectContaining({ address: 'ann@example.com', method: 'unsubscribe' }));
+  });
+});
+
+describe('the parley CLI against a running gateway', () => {
+  const env = () => ({ PARLEY_URL: gateway.url, PARLEY_TOKEN: token('admin') });
+
+  it('`parley contacts import` streams a file, creating the list, and prints the rejected rows by line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-cli-'));
+    const file = join(dir, 'contacts.csv');
+    await writeFile(file, ['mobile,first_name', '06 12 34 56 78,Ann', 'not-a-number,Bob', '+33698765432,Cy'].join('\n') + '\n');
+    const run = await runParley(['contacts', 'import', file, '--list', 'cli', '--country', 'FR', '--map', 'mobile=phone'], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('created contact list cli');
+    expect(run.stdout).toMatch(/2 imported, 1 rejected \(0 duplicates\) of 3 rows/);
+    expect(run.stdout).toMatch(/line 3: not a (valid )?phone number/);
+    expect((await call('GET', '/v1/contact-lists/cli')).json).toMatchObject({ contacts: 2, defaultCountry: 'FR' });
+  });
+
+  it('`parley campaign status` prints the progress; a start that cannot run exits 1 with the reason', async () => {
+    const status = await runParley(['campaign', 'status', 'fall'], env());
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('fall: completed');
+    expect(status.stdout).toMatch(/6\/6 processed: 5 sent, 5 delivered, 0 failed, 1 skipped \(do-not-contact 1\)/);
+    const refused = await runParley(['campaign', 'start', 'typo'], env());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/409 campaignNotReady — InvalidTemplate: .*"frist_name"/);
+    const usage = await runParley(['campaign', 'launch', 'fall'], env());
+    expect(usage.code).toBe(2);
+  });
+
+  it('`parley dnc add` and `parley dnc export` manage a list', async () => {
+    const added = await runParley(['dnc', 'add', 'cli-dnc', '+12125559001', 'ops@example.com', '--kind', 'sms'], env());
+    expect(added.stdout).toContain('2 added, 0 already listed');
+    const exported = await runParley(['dnc', 'export', 'cli-dnc'], env());
+    expect(parse<Record<string, string>>(exported.stdout, { columns: true }).map((r) => r.address)).toEqual(['+12125559001', 'ops@example.com']);
   });
 });
