@@ -36,6 +36,8 @@ export interface CampaignRunnerOptions {
   maxInFlight?: number;
   /** The clock quiet hours are judged by (a fake one in tests). @default the system clock */
   now?: () => Date;
+  /** E-mail: the RFC 8058 one-click unsubscribe URL of a recipient (`unsubscribeLinks`). @default none: no List-Unsubscribe header */
+  unsubscribeUrl?: ((recipient: { tenant: string; address: string; campaign: string }) => string | undefined) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -332,7 +334,10 @@ export class CampaignRunner {
     let email: OutboundMessage['email'];
     try {
       text = prepared.message.render(vars);
-      if (prepared.kind === 'email') email = { subject: prepared.subject?.render(vars), html: prepared.html?.render(vars) };
+      if (prepared.kind === 'email') {
+        const listUnsubscribeUrl = this.options.unsubscribeUrl?.({ tenant: this.tenant, address, campaign: this.name });
+        email = { subject: prepared.subject?.render(vars), html: prepared.html?.render(vars), ...(listUnsubscribeUrl && { listUnsubscribeUrl }) };
+      }
     } catch (err) {
       return { attempt: attempt('failed', `template: ${(err as Error).message}`.slice(0, 500)) };
     }

@@ -6,7 +6,7 @@ import { openCampaignStatusBucket, type CampaignConfig, type ConfigRegistry } fr
 import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 import { startCampaignReceipts } from './campaign-receipts.ts';
-import { CampaignRunner, type RunEnd } from './campaign-runner.ts';
+import { CampaignRunner, type CampaignRunnerOptions, type RunEnd } from './campaign-runner.ts';
 import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
 import { startCampaignReplyBot } from './campaign-reply-bot.ts';
 import { CampaignStatusPublisher } from './campaign-status-publisher.ts';
@@ -38,6 +38,8 @@ export interface CampaignServiceOptions {
   statusEveryMs?: number;
   /** Answer replies to campaigns without a reply queue by their keyword rules (the router asks). @default true */
   replyBot?: boolean;
+  /** E-mail campaigns: each recipient's one-click unsubscribe URL (`unsubscribeLinks`). @default none */
+  unsubscribeUrl?: CampaignRunnerOptions['unsubscribeUrl'];
   /** Read delivery receipts for campaign attempts (one durable consumer shared by all processes). @default true */
   receipts?: boolean;
   logger?: Logger | undefined;
@@ -107,6 +109,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
         maxBatch: options.maxBatch,
         maxInFlight: options.maxInFlight,
         now: options.now,
+        unsubscribeUrl: options.unsubscribeUrl,
         logger: options.logger,
       });
       const done = runner.run().then(

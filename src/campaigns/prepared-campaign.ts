@@ -32,7 +32,7 @@ export type Preparation = { ok: true; prepared: PreparedCampaign } | { ok: false
  * exists, its template names only the list's columns — and compiles what sending needs.
  * A problem is what the Campaign's `Ready=False` condition reports.
  */
-export async function prepareCampaign(db: Kysely<Database>, config: ConfigRegistry, campaign: CampaignConfig): Promise<Preparation> {
+export async function prepareCampaign(db: Kysely<Database>, config: Pick<ConfigRegistry, 'channel'>, campaign: CampaignConfig): Promise<Preparation> {
   const { spec, tenant } = campaign;
   const channel = config.channel(tenant, spec.channel);
   if (!channel) return { ok: false, problem: { reason: 'ChannelNotFound', message: `the channel ${JSON.stringify(spec.channel)} does not exist in ${tenant}` } };

@@ -3,9 +3,10 @@ import { readUpState, runChannels, runGateway, runOperator, runRouter, runUp } f
 import { readAuthSettings, Roles, signLocalToken, type Role } from '../auth/index.ts';
 import { runDemo } from './demo.ts';
 import { repartitionCommand } from './repartition.ts';
+import { campaignCommand, CommandUsageError, contactsCommand, dncCommand } from './outbound-commands.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** One `parley` subcommand: what `parley help` lists, what `parley <name> --help` prints, what it runs. */
 export interface Command {
@@ -15,11 +16,30 @@ export interface Command {
   /** The rest of `parley <name> --help`: usage line(s), options, environment. */
   usage: string;
   options: Options;
-  run(values: Values): Promise<void>;
+  /** Whether it takes positional arguments (`parley campaign start NAME`). @default false */
+  positionals?: boolean;
+  run(values: Values, positionals: string[]): Promise<void>;
 }
 
 const data = { data: { type: 'string', default: process.env.PARLEY_DATA || '.parley' } } satisfies Options;
 const dataHelp = '  --data DIR            the data folder of `parley up` (default: PARLEY_DATA, else .parley)';
+
+// The admin commands that call the gateway's HTTP API (docs/campaigns.md §7).
+const api = { ...data, tenant: { type: 'string', default: 'demo' } } satisfies Options;
+const apiHelp = `  --tenant T            the tenant, when the token is signed locally (default: demo)
+${dataHelp}
+
+Environment: PARLEY_URL (the gateway) and PARLEY_TOKEN (a supervisor's or admin's token);
+without them, the gateway of a running \`parley up\` and an admin token signed with its secret.`;
+
+/** The command's own usage errors, pointed at its --help. */
+const usage = (name: string, run: (v: Values, args: string[]) => Promise<void>) => async (v: Values, args: string[]) => {
+  try {
+    await run(v, args);
+  } catch (err) {
+    throw err instanceof CommandUsageError ? new UsageError(err.message, name) : err;
+  }
+};
 
 export const commands: readonly Command[] = [
   {
@@ -115,6 +135,60 @@ ${dataHelp}`,
       const { issuer, audience } = readAuthSettings();
       console.log(await signLocalToken(secret, { sub: v.sub as string, tenant: v.tenant as string, role: v.role as Role }, ttl, { issuer, audience: audience[0] }));
     },
+  },
+  {
+    name: 'contacts',
+    summary: 'imports a CSV file into a contact list, with a progress bar',
+    usage: `Usage: parley contacts import FILE --list NAME [--country FR] [--map COLUMN=FIELD]…
+
+Streams FILE (CSV, header row first) to the gateway; creates the list when it does not
+exist. Prints rows per second while it goes, then what was imported and each rejected row
+with its line and reason.
+
+Options:
+  --list NAME           the contact list's id (required)
+  --country CC          the list's default country for numbers without a country code (ISO 3166, e.g. FR)
+  --map COLUMN=FIELD    the file's COLUMN holds FIELD (phone, email, id, timeZone); repeatable
+${apiHelp}`,
+    options: { ...api, list: { type: 'string' }, country: { type: 'string' }, map: { type: 'string', multiple: true } },
+    positionals: true,
+    run: usage('contacts', contactsCommand),
+  },
+  {
+    name: 'campaign',
+    summary: 'starts, pauses, resumes, stops a campaign or shows its progress',
+    usage: `Usage: parley campaign start|pause|resume|stop|status NAME [--watch]
+
+Sends the campaign's actor the event and prints its status: state, processed of total,
+sent, delivered, failed, skipped by reason. A Campaign resource's spec.paused and
+spec.stopped still apply when they change (docs/campaigns.md §7).
+
+Options:
+  --watch               keep showing the progress (every second) until the campaign ends
+${apiHelp}`,
+    options: { ...api, watch: { type: 'boolean', default: false } },
+    positionals: true,
+    run: usage('campaign', campaignCommand),
+  },
+  {
+    name: 'dnc',
+    summary: 'do-not-contact lists: add addresses, import or export CSV',
+    usage: `Usage: parley dnc add LIST ADDRESS… [--note TEXT] [--country US] [--kind sms]
+       parley dnc import LIST FILE [--column NAME] [--country US]
+       parley dnc export LIST [--out FILE]
+
+add and import create the list when it does not exist (for --kind, else every channel kind).
+
+Options:
+  --note TEXT           kept with the added addresses
+  --country CC          for phone numbers written without a country code
+  --kind KIND           the channel kind a new list applies to (sms, email, whatsapp…)
+  --column NAME         the file's address column (default: address, phone or email)
+  --out FILE            where the export goes (default: standard output)
+${apiHelp}`,
+    options: { ...api, note: { type: 'string' }, country: { type: 'string' }, kind: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' } },
+    positionals: true,
+    run: usage('dnc', dncCommand),
   },
   {
     name: 'repartition',

@@ -30,12 +30,14 @@ async function main(argv: string[]): Promise<void> {
   const command = commands.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command "${name}"`);
   if (rest.some(isHelp)) return void console.log(command.usage);
-  await command.run(parse(command, rest));
+  const { values, positionals } = parse(command, rest);
+  await command.run(values, positionals);
 }
 
-function parse(command: Command, args: string[]): Record<string, string | boolean | undefined> {
+function parse(command: Command, args: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args, options: command.options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    const parsed = parseArgs({ args, options: command.options, strict: true, allowPositionals: command.positionals ?? false });
+    return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
   } catch (err) {
     // node's own wording ("Unknown option '--x'. To specify a positional argument…") is for scripts, not for parley's users.
     const code = (err as { code?: string }).code;

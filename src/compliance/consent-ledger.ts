@@ -5,14 +5,14 @@ import { requireAddress } from './address.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export type ConsentState = 'opted-out' | 'opted-in';
-export type ConsentMethod = 'keyword' | 'api' | 'agent' | 'import';
+export type ConsentMethod = 'keyword' | 'api' | 'agent' | 'import' | 'unsubscribe';
 
 export interface ConsentChange {
   tenant: string;
   /** A phone (normalized to E.164 with `defaultCountry`) or an e-mail address. */
   address: string;
   defaultCountry?: string | null;
-  /** How the customer asked: an inbound keyword, the API, an agent on their behalf, an import. */
+  /** How the customer asked: an inbound keyword, the API, an agent on their behalf, an import, an e-mail's one-click unsubscribe. */
   method: ConsentMethod;
   /** The keyword as received, for `method: 'keyword'`. */
   keyword?: string | null;

@@ -18,3 +18,4 @@ export * from './send-check.ts';
 export * from './recipient-time-zone.ts';
 export * from './quiet-hours.ts';
 export { keywordHook, type KeywordChannels } from './keyword-hook.ts';
+export * from './unsubscribe-link.ts';

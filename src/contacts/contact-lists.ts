@@ -44,3 +44,15 @@ export async function countContacts(db: Db, tenant: string, listId: string): Pro
   const row = await db.selectFrom('contacts').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant', '=', tenant).where('list_id', '=', listId).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** A tenant's lists by id, each with how many contacts it holds. */
+export async function listContactLists(db: Db, tenant: string): Promise<(ContactListRow & { contacts: number })[]> {
+  const rows = await db
+    .selectFrom('contact_lists as l')
+    .selectAll('l')
+    .select((eb) => eb.selectFrom('contacts as c').select(eb.fn.countAll<string>().as('n')).whereRef('c.tenant', '=', 'l.tenant').whereRef('c.list_id', '=', 'l.id').as('contacts'))
+    .where('l.tenant', '=', tenant)
+    .orderBy('l.id')
+    .execute();
+  return rows.map((r) => ({ ...r, contacts: Number(r.contacts ?? 0) }));
+}

@@ -25,6 +25,16 @@ export const HttpOnlyCodes = {
   formArchived: { status: 409, message: 'the evaluation form is archived' },
   conversationOpen: { status: 409, message: 'only a conversation no agent is working on (wrapped up or closed) can be evaluated' },
   agentNotOnConversation: { status: 422, message: 'the agent never handled this conversation' },
+  unknownContactList: { status: 404, message: 'no such contact list' },
+  unknownDncList: { status: 404, message: 'no such do-not-contact list' },
+  unknownCampaign: { status: 404, message: 'no such campaign' },
+  invalidContact: { status: 422, message: 'the contact cannot be stored' },
+  duplicateContact: { status: 409, message: 'the list already has a contact with this id, phone or e-mail' },
+  invalidAddress: { status: 422, message: 'not a phone number or an e-mail address' },
+  invalidCsv: { status: 422, message: 'the CSV file cannot be loaded' },
+  campaignNotReady: { status: 409, message: 'the campaign cannot run as configured' },
+  campaignStateConflict: { status: 409, message: 'the campaign cannot make this change in its current state' },
+  invalidUnsubscribeLink: { status: 400, message: 'the unsubscribe link is not valid' },
 } as const;
 export type HttpOnlyCode = keyof typeof HttpOnlyCodes;
 

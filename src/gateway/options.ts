@@ -1,5 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { unsubscribeKey, type UnsubscribeKey } from '../compliance/index.ts';
 import { register } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { hs256Verifier } from '../auth/index.ts';
@@ -25,8 +27,8 @@ export interface RateLimitOptions {
   windowMs?: number;
 }
 
-/** What the gateway reads of the live configuration: the tenant's queues and channels. */
-export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels' | 'queue'>;
+/** What the gateway reads of the live configuration: the tenant's queues, channels and campaigns. */
+export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels' | 'queue' | 'channel' | 'campaign' | 'allCampaigns'>;
 
 /** The password-less login of `parley up` (docs/desktop.md): never for a shared gateway. */
 export interface LocalLoginOptions {
@@ -73,6 +75,16 @@ export interface GatewayOptions {
   /** Turns on `POST /v1/local-login` (only `parley up` in local mode does). @default undefined (403) */
   localLogin?: LocalLoginOptions;
   /**
+   * The pool behind `db`, when it is a PostgreSQL server: contact imports load through
+   * `COPY FROM STDIN` on it. @default undefined (imports use multi-row INSERTs, as on PGlite)
+   */
+  pool?: pg.Pool;
+  /**
+   * The secret one-click unsubscribe links are signed with (≥ 16 characters), shared with
+   * the processes that run campaigns. @default undefined (`/v1/unsubscribe/…` answers 503)
+   */
+  unsubscribeSecret?: string;
+  /**
    * The built web app (`npm run build:app`), served at `/app/`; `false` serves none.
    * @default the `dist/web/app` folder of this installation, when it exists
    */
@@ -96,6 +108,8 @@ export interface ResolvedOptions {
   integrations: ResolvedIntegrations | undefined;
   config: GatewayDirectory | undefined;
   localLogin: Required<LocalLoginOptions> | undefined;
+  pool: pg.Pool | undefined;
+  unsubscribeKey: UnsubscribeKey | undefined;
   /** undefined: no app is served. */
   webAppDir: string | undefined;
 }
@@ -127,6 +141,8 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     config: opts.config,
     integrations: opts.integrations && resolveIntegrations(opts.integrations),
     localLogin: opts.localLogin && { ttlSeconds: 8 * 3600, ...opts.localLogin },
+    pool: opts.pool,
+    unsubscribeKey: opts.unsubscribeSecret === undefined ? undefined : unsubscribeKey(opts.unsubscribeSecret),
     webAppDir: opts.webAppDir === false ? undefined : (opts.webAppDir ?? builtWebAppDir()),
   };
 }

@@ -1,7 +1,10 @@
+import type { Readable } from 'node:stream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { UnsubscribeKey } from '../compliance/index.ts';
 import type { ZodType } from 'zod';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
@@ -10,6 +13,10 @@ import { forbidden, isStaff, requireAdmin, requireSelfOrAdmin, requireSelfOrStaf
 import type { AuthMode } from './caller.ts';
 import type { CommandDraft, CommandSender } from './command-sender.ts';
 import { reportRoutes } from './report-routes.ts';
+import { campaignRoutes } from './campaign-routes.ts';
+import { contactRoutes } from './contact-routes.ts';
+import { dncRoutes } from './dnc-routes.ts';
+import { unsubscribeRoutes } from './unsubscribe-routes.ts';
 import { qualityRoutes } from './quality-routes.ts';
 import { desktopRoutes } from './desktop-routes.ts';
 import { interactionRoutes } from './interaction-routes.ts';
@@ -28,6 +35,10 @@ export interface RouteDeps {
   config: GatewayDirectory | undefined;
   /** Set only by `parley up` in local mode: `POST /v1/local-login` signs tokens. */
   localLogin: Required<LocalLoginOptions> | undefined;
+  /** For contact imports through COPY (PostgreSQL server only). */
+  pool: pg.Pool | undefined;
+  /** Verifies one-click unsubscribe links; undefined when none are issued. */
+  unsubscribeKey: UnsubscribeKey | undefined;
 }
 
 /** One call, as a handler sees it: params and body already validated by the route's schemas. */
@@ -39,6 +50,8 @@ export interface RouteContext {
   /** The query string, as the route's `query` schema parsed it (`{}` without one). */
   query: Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The request body as it arrives, on `body: 'stream'` routes only. */
+  upload: Readable | undefined;
   deps: RouteDeps;
 }
 
@@ -51,8 +64,8 @@ export interface RouteSpec {
   params?: ZodType;
   /** The query string's schema. */
   query?: ZodType;
-  /** Whether the route reads a JSON object body. */
-  body?: boolean;
+  /** Whether the route reads a JSON object body; `stream`: the raw request body, as `upload` (CSV files). */
+  body?: boolean | 'stream';
   /** The status of a success. @default 200 */
   status?: number;
   handler(ctx: RouteContext): Promise<unknown>;
@@ -215,6 +228,11 @@ export const routes: RouteSpec[] = [
 
   ...reportRoutes,
   ...qualityRoutes,
+  // Outbound campaigns: contact and do-not-contact lists, campaigns, one-click unsubscribe (docs/campaigns.md §7).
+  ...contactRoutes,
+  ...dncRoutes,
+  ...campaignRoutes,
+  ...unsubscribeRoutes,
   // The web app's routes (docs/desktop.md).
   localLoginRoute,
   ...desktopRoutes,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
@@ -20,7 +21,8 @@ import type { GatewayOptions, ResolvedOptions } from './options.ts';
 import { AgentParams, ObjectBody, zodValidator } from './route-schemas.ts';
 import { routes, unready } from './routes.ts';
 import { FileDownload } from './download.ts';
-import type { RouteDeps } from './routes.ts';
+import { HtmlPage } from './html-page.ts';
+import type { RouteDeps, RouteSpec } from './routes.ts';
 
 /** A running gateway. */
 export interface Gateway {
@@ -53,7 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
   const supervisorStreams = new SupervisorStreams({ nc: opts.nc, db: opts.db, config: opts.config, logger: opts.logger });
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin, pool: opts.pool, unsubscribeKey: opts.unsubscribeKey };
   const { logger } = opts;
 
   const app = Fastify({
@@ -66,6 +68,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: opts.bodyLimitBytes,
+    // One-click unsubscribe tokens name tenant, address and campaign: past fastify's 100. Every
+    // other parameter has its own, shorter, schema limit.
+    routerOptions: { maxParamLength: 2048 },
     ...(opts.trustedProxies.length > 0 && { trustProxy: opts.trustedProxies }),
     exposeHeadRoutes: false,
     // Waiting commands are ended by close() itself (503); idle keep-alive sockets close at once.
@@ -157,14 +162,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSockets, opts: ResolvedOptions): void {
   const healthChecks = new Set(['/healthz', '/readyz']);
-  for (const spec of routes) {
-    app.route({
+  const declare = (on: FastifyInstance, spec: RouteSpec) =>
+    on.route({
       method: spec.method,
       url: spec.url,
       // Probes come from the kubelet's address, many times a minute: never limited.
       config: { auth: spec.auth, ...(healthChecks.has(spec.url) && { rateLimit: false }) },
-      schema: { ...(spec.params && { params: spec.params }), ...(spec.query && { querystring: spec.query }), ...(spec.body && { body: ObjectBody }) },
+      schema: { ...(spec.params && { params: spec.params }), ...(spec.query && { querystring: spec.query }), ...(spec.body === true && { body: ObjectBody }) },
       handler: async (request, reply) => {
+        const stream = spec.body === 'stream';
+        const upload = stream ? detachedUpload(request.body as Readable | undefined) : undefined;
         const result = await spec.handler({
           request,
           // Read only by routes that authenticate; anywhere else it throws (a bug).
@@ -174,17 +181,27 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
           // The route's schemas validated both (an empty body reads as `{}`).
           params: request.params as Record<string, string>,
           query: (request.query ?? {}) as Record<string, unknown>,
-          body: (request.body ?? {}) as Record<string, unknown>,
+          body: stream ? {} : ((request.body ?? {}) as Record<string, unknown>),
+          upload: upload?.stream,
           deps,
-        });
+        }).finally(() => upload?.drain());
         reply.code(spec.status ?? 200);
         if (result instanceof FileDownload) {
           return reply.type(result.contentType).header('content-disposition', `attachment; filename="${result.filename}"`).send(result.body);
         }
+        if (result instanceof HtmlPage) return reply.type('text/html; charset=utf-8').header('content-security-policy', HtmlPage.policy).send(result.html);
         return result;
       },
     });
-  }
+  for (const spec of routes.filter((r) => r.body !== 'stream')) declare(app, spec);
+  // Uploads (a CSV file) reach their handler as the request stream itself, never buffered
+  // nor held to the body limit: their own parser, in a context of their own.
+  void app.register((child, _opts, done) => {
+    child.removeAllContentTypeParsers();
+    child.addContentTypeParser('*', (_request, payload, parsed) => parsed(null, payload));
+    for (const spec of routes.filter((r) => r.body === 'stream')) declare(child, spec);
+    done();
+  });
 
   app.route({
     method: 'GET',
@@ -226,6 +243,25 @@ function declareSupervisorStream(app: FastifyInstance, streams: SupervisorStream
     handler: () => Promise.reject(new HttpProblem('upgradeRequired', undefined, { headers: { upgrade: 'websocket' } })),
     wsHandler: (socket, request) => streams.serve(socket, request),
   });
+}
+
+/**
+ * An upload as its handler reads it: a stream of its own, so that a parser giving up
+ * early (a bad header) destroys that stream and not the connection the answer still has
+ * to go out on. What the handler left unread is drained afterwards.
+ */
+function detachedUpload(body: Readable | undefined): { stream: Readable; drain(): void } {
+  if (body === undefined) return { stream: Readable.from([]), drain: () => undefined };
+  const stream = new PassThrough();
+  body.pipe(stream);
+  body.once('error', (err) => stream.destroy(err));
+  return {
+    stream,
+    drain() {
+      body.unpipe(stream);
+      if (!body.readableEnded) body.resume();
+    },
+  };
 }
 
 function corsOptions(opts: ResolvedOptions) {

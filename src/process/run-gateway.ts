@@ -10,6 +10,7 @@ import { startLiveConfig } from './live-config.ts';
 import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { unsubscribeSecretOf } from './unsubscribe-settings.ts';
 
 /** The `gateway` process: the agent/supervisor/integrator API in front of the routers. */
 export async function runGateway(): Promise<void> {
@@ -27,6 +28,7 @@ export async function runGateway(): Promise<void> {
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
   // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
   const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
+  const unsubscribeSecret = unsubscribeSecretOf(settings);
   const oauthSecret = settings.oauthSecret ?? (settings.auth.mode === 'local' ? settings.auth.secret : undefined);
   const gateway = await startGateway({
     nc,
@@ -38,6 +40,9 @@ export async function runGateway(): Promise<void> {
     config: live.config,
     // Integrators' OAuth clients and agentless notifications (docs/notifications.md).
     ...(oauthSecret && { integrations: { oauthSecret, channels: live.config } }),
+    // Contact imports load through COPY on the pool; unsubscribe links are verified with the routers' secret.
+    ...(store.pool && { pool: store.pool }),
+    ...(unsubscribeSecret && { unsubscribeSecret }),
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });

@@ -8,6 +8,7 @@ import { startRouter } from '../router/index.ts';
 import { reportMetrics, startReportFolder } from '../reports/index.ts';
 import { foldObservers, queueActivityNotifier } from '../supervision/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
+import { unsubscribeSecretOf, unsubscribeUrlOf } from './unsubscribe-settings.ts';
 import { checkCluster } from './check-cluster.ts';
 import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
@@ -51,7 +52,10 @@ export async function runRouter(): Promise<void> {
   const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)) });
   stops.push('report folder', () => reports.stop());
   // Campaigns run in every router; each one by a single router at a time (its own lease).
-  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, logger: log.child({ component: 'campaigns' }) });
+  const unsubscribeSecret = unsubscribeSecretOf(settings);
+  if (!unsubscribeSecret || !settings.publicUrl) log.warn('e-mail campaigns are sent without one-click unsubscribe: set PARLEY_PUBLIC_URL and PARLEY_UNSUBSCRIBE_SECRET');
+  const unsubscribeUrl = unsubscribeUrlOf(unsubscribeSecret, () => settings.publicUrl);
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());
   stops.push('campaigns', () => campaigns.stop());
   const ops = await startOpsServer({

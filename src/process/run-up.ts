@@ -11,6 +11,7 @@ import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
+import { unsubscribeSecretOf, unsubscribeUrlOf } from './unsubscribe-settings.ts';
 import { fileSecrets, startChannelService } from '../channel-service/index.ts';
 import { keywordHook, suppressionCheck } from '../compliance/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
@@ -73,10 +74,14 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   onChange(() => router.configChanged());
   const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)) });
   stops.push('report folder', () => reports.stop());
-  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', logger: log.child({ component: 'campaigns' }) });
+  const secret = settings.authSecret ?? (await localSecret(dataDir));
+  const unsubscribeSecret = unsubscribeSecretOf(settings, secret);
+  // The gateway's own URL once it listens, unless a public one is set.
+  const listening: { url?: string } = {};
+  const unsubscribeUrl = unsubscribeUrlOf(unsubscribeSecret, () => settings.publicUrl ?? listening.url);
+  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());
   stops.push('campaigns', () => campaigns.stop());
-  const secret = settings.authSecret ?? (await localSecret(dataDir));
   const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);
   const gateway = await startGateway({
     nc,
@@ -92,7 +97,10 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     }),
     // The web app's password-less sign-in: a developer's own machine, local mode only.
     ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
+    ...(unsubscribeSecret && { unsubscribeSecret }),
+    ...(store.pool && { pool: store.pool }),
   });
+  listening.url = gateway.url;
   stops.push('gateway', () => gateway.close());
   // Provider webhooks and sends; a test run on free ports (PARLEY_PORT=0) takes a free one too.
   const channels = await startChannelService({

@@ -24,6 +24,8 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
  * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
  * | PARLEY_OAUTH_SECRET   | derives the key of integrators' OAuth access tokens (≥ 16 characters) | local mode: PARLEY_AUTH_SECRET; else none (no OAuth, no notifications) |
+ * | PARLEY_PUBLIC_URL     | the gateway's URL as the public reaches it: one-click unsubscribe links point there | `up`: the gateway's own URL; else none |
+ * | PARLEY_UNSUBSCRIBE_SECRET | signs one-click unsubscribe links (≥ 16 characters; routers and gateways share it) | local mode: PARLEY_AUTH_SECRET; else none (no links) |
  * | PARLEY_CHANNELS_PORT  | the channels role's webhook port (`parley channels`, `up`) | 8081 (`up` with PARLEY_PORT=0: 0) |
  * | PARLEY_CHANNELS_PUBLIC_URL | the URL providers call the webhooks at (scheme and host; Twilio signs it) | the request's Host, over http |
  * | PARLEY_CHANNELS_ACK_WAIT_MS | how soon a dead channels process's outbound messages go to another one | 30000 |
@@ -50,6 +52,9 @@ export interface Settings {
   trustedProxies: string[];
   /** The secret OAuth access tokens' key derives from; unset, the local-mode auth secret. */
   oauthSecret: string | undefined;
+  /** Where recipients reach the gateway (unsubscribe links). */
+  publicUrl: string | undefined;
+  unsubscribeSecret: string | undefined;
   channelsPort: number | undefined;
   channelsPublicUrl: string | undefined;
   secretsFile: string | undefined;
@@ -80,6 +85,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     bodyLimitBytes: integer(env, 'PARLEY_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
     oauthSecret: env.PARLEY_OAUTH_SECRET || undefined,
+    publicUrl: gatewayUrl(env.PARLEY_PUBLIC_URL),
+    unsubscribeSecret: secret(env, 'PARLEY_UNSUBSCRIBE_SECRET'),
     channelsPort: env.PARLEY_CHANNELS_PORT ? port(env, 'PARLEY_CHANNELS_PORT', 8081) : undefined,
     channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL),
     secretsFile: env.PARLEY_SECRETS_FILE || undefined,
@@ -98,6 +105,26 @@ function publicUrl(raw: string | undefined): string | undefined {
   }
   if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) throw new SettingsError(`PARLEY_CHANNELS_PUBLIC_URL=${raw} must be http(s)://host[:port], without a path`);
   return url.origin;
+}
+
+/** An http(s) URL, a path prefix allowed (behind an ingress), without its trailing slash. */
+function gatewayUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingsError(`PARLEY_PUBLIC_URL=${raw} is not a URL`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash) throw new SettingsError(`PARLEY_PUBLIC_URL=${raw} must be http(s)://host[:port][/path], without a query`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (value.length < 16) throw new SettingsError(`${name} must be at least 16 characters`);
+  return value;
 }
 
 /** A comma-separated list; blanks are dropped. */

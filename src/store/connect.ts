@@ -26,6 +26,8 @@ export interface Store {
   db: Kysely<Database>;
   /** `postgres` or `pglite` — which engine is behind `db`. */
   engine: 'postgres' | 'pglite';
+  /** The connection pool behind `db` (PostgreSQL server only), for what Kysely cannot do: `COPY FROM STDIN`. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -58,5 +60,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   });
   pool.on('error', options.onIdleError ?? ((err) => console.error(JSON.stringify({ level: 'error', msg: 'idle database connection failed', err: err.message }))));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  return { db, engine: 'postgres', pool, close: () => db.destroy() };
 }

@@ -212,7 +212,7 @@ export interface ConsentEventTable {
   state: 'opted-out' | 'opted-in';
   occurred_at: Timestamp;
   recorded_at: CreatedAt;
-  method: 'keyword' | 'api' | 'agent' | 'import';
+  method: 'keyword' | 'api' | 'agent' | 'import' | 'unsubscribe';
   keyword: string | null;
   channel: string | null;
   channel_kind: string | null;

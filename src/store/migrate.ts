@@ -15,6 +15,7 @@ import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
 import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
+import * as unsubscribeMethod from './migrations/2026-12-06T0201-capi-unsubscribe-method.ts';
 import * as copsCampaignReplies from './migrations/2026-12-06T0300-cops-campaign-replies.ts';
 import * as viewsInteractions from './migrations/2026-12-06T0501-views-interactions.ts';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05T0701-desktop': desktop,
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
+  '2026-12-06T0201-capi-unsubscribe-method': unsubscribeMethod,
   '2026-12-06T0300-cops-campaign-replies': copsCampaignReplies,
   '2026-12-06T0501-views-interactions': viewsInteractions,
 };

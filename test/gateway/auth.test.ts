@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, ParleyClient, signToken } from '../../src/gateway/index.ts';
+import { campaignDb, ensureCampaignRun } from '../../src/campaigns/index.ts';
+import { saveDncList } from '../../src/compliance/index.ts';
+import { saveContactList } from '../../src/contacts/index.ts';
 import { OTHER_TENANT, SECRET, TENANT, startFixture } from './fixture.ts';
 import type { GatewayFixture } from './fixture.ts';
 import { agentContext, seedAgent, seedAssignment, seedConversation, seedCustomer, seedMessage } from './seed.ts';
@@ -179,6 +182,42 @@ describe('gateway authentication and authorization', () => {
       // The tenant's own supervisor sees it.
       const gina = { authorization: `Bearer ${fx.token('gina', 'supervisor', OTHER_TENANT)}` };
       expect((await fetch(`${fx.gateway.url}/v1/interactions/${otherTenantConversation}/timeline`, { headers: gina })).status).toBe(200);
+    });
+
+    it('another tenant’s contact list, do-not-contact list and campaign are 404 on every route; an agent gets 403', async () => {
+      const { db } = fx.store;
+      await saveContactList(db, { tenant: TENANT, id: 'acme-list', name: 'Acme' });
+      await saveDncList(db, { tenant: TENANT, id: 'acme-dnc', name: 'Acme DNC' });
+      await ensureCampaignRun(campaignDb(db), { tenant: TENANT, name: 'acme-campaign', listId: 'acme-list', channel: 'sms' });
+      const ask = async (method: string, path: string, tenant: string, role: 'admin' | 'agent', body?: string) => {
+        const response = await fetch(`${fx.gateway.url}${path}`, { method, headers: { authorization: `Bearer ${fx.token('x', role, tenant)}`, ...(body !== undefined && { 'content-type': 'text/csv' }) }, body });
+        return { status: response.status, type: ((await response.json()) as { type?: string }).type };
+      };
+      const routes: [string, string, string, string?][] = [
+        ['GET', '/v1/contact-lists/acme-list', 'unknownContactList'],
+        ['PUT', '/v1/contact-lists/acme-list', '', '{"name":"x"}'],
+        ['DELETE', '/v1/contact-lists/acme-list', 'unknownContactList'],
+        ['POST', '/v1/contact-lists/acme-list/contacts', 'unknownContactList', '{"phone":"+12125550100"}'],
+        ['POST', '/v1/contact-lists/acme-list/import', 'unknownContactList', 'phone\n+12125550100\n'],
+        ['GET', '/v1/contact-lists/acme-list/export', 'unknownContactList'],
+        ['DELETE', '/v1/dnc-lists/acme-dnc', 'unknownDncList'],
+        ['POST', '/v1/dnc-lists/acme-dnc/entries', 'unknownDncList', '{"entries":[{"address":"+12125550100"}]}'],
+        ['DELETE', '/v1/dnc-lists/acme-dnc/entries/%2B12125550100', 'unknownDncList'],
+        ['POST', '/v1/dnc-lists/acme-dnc/import', 'unknownDncList', 'phone\n+12125550100\n'],
+        ['GET', '/v1/dnc-lists/acme-dnc/export', 'unknownDncList'],
+        ['GET', '/v1/campaigns/acme-campaign', 'unknownCampaign'],
+        ['POST', '/v1/campaigns/acme-campaign/pause', 'unknownCampaign'],
+        ['POST', '/v1/campaigns/acme-campaign/stop', 'unknownCampaign'],
+        ['GET', '/v1/campaigns/acme-campaign/export', 'unknownCampaign'],
+      ];
+      for (const [method, path, type, body] of routes) {
+        // A PUT in another tenant creates that tenant's own list of the same id: nothing of ours.
+        if (type) expect(await ask(method, path, OTHER_TENANT, 'admin', body), `${method} ${path}`).toEqual({ status: 404, type });
+        expect((await ask(method, path, TENANT, 'agent', body)).status, `agent ${method} ${path}`).toBe(403);
+      }
+      for (const path of ['/v1/contact-lists', '/v1/dnc-lists', '/v1/campaigns', '/v1/consent/export']) expect((await ask('GET', path, TENANT, 'agent')).status, path).toBe(403);
+      const lists = await (await fetch(`${fx.gateway.url}/v1/contact-lists`, { headers: { authorization: `Bearer ${fx.token('x', 'admin', OTHER_TENANT)}` } })).json();
+      expect(lists).toEqual({ lists: [] });
     });
 
     it('a tenant-B token reads its own conversation but not tenant A’s', async () => {
