@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import { countSmsSegments, type SmsEncoding } from '../channels/sms-segments.ts';
+import { countSmsSegments, type SmsEncoding } from '../channels/index.ts';
 import { InvalidTemplateError } from './errors.ts';
 
 /** The variables every contact has beside its list's columns. */

@@ -1,5 +1,5 @@
-import { usedCapacity } from '../agent/context.ts';
-import type { AgentContext } from '../agent/context.ts';
+import { usedCapacity } from '../agent/index.ts';
+import type { AgentContext } from '../agent/index.ts';
 import { MediaTypes, Presences } from '../contract/index.ts';
 import type { Presence } from '../contract/index.ts';
 import type { AgentRow } from '../store/index.ts';

@@ -1,4 +1,4 @@
-import type { ActiveConversation, PendingOffer } from '../agent/context.ts';
+import type { ActiveConversation, PendingOffer } from '../agent/index.ts';
 import type { MediaType, Presence, TranscriptMessage } from '../contract/index.ts';
 
 /**

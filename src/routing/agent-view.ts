@@ -1,7 +1,7 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
-import type { AgentContext } from '../agent/context.ts';
-import { DEFAULT_PROFICIENCY, offerableCapacity, utilization } from '../agent/context.ts';
+import type { AgentContext } from '../agent/index.ts';
+import { DEFAULT_PROFICIENCY, offerableCapacity, utilization } from '../agent/index.ts';
 
 /** What the scheduler knows of an agent: a copy of the agent actor's committed state. */
 export interface AgentView {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OfferRequest } from '../agent/events.ts';
+import type { OfferRequest } from '../agent/index.ts';
 import type { QueueConfig } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';

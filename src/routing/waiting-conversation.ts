@@ -1,5 +1,5 @@
 import type { ChannelType, MediaType } from '../contract/index.ts';
-import type { ConversationContext, RoutingTarget } from '../conversation/context.ts';
+import type { ConversationContext, RoutingTarget } from '../conversation/index.ts';
 
 /** A conversation in a queue's waiting list. */
 export interface WaitingConversation {

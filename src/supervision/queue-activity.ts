@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AgentContext } from '../agent/context.ts';
+import type { AgentContext } from '../agent/index.ts';
 import type { QueueConfig } from '../config/index.ts';
 import { queueReport, DEFAULT_SERVICE_LEVEL } from '../reports/index.ts';
 import { agentViewOf, isMember } from '../routing/index.ts';
