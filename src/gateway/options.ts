@@ -26,7 +26,7 @@ export interface RateLimitOptions {
 }
 
 /** What the gateway reads of the live configuration: the tenant's queues and channels. */
-export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels' | 'queue'>;
+export type GatewayDirectory = Pick<ConfigRegistry, 'allQueues' | 'allChannels' | 'queue'> & Partial<Pick<ConfigRegistry, 'campaign'>>;
 
 /** The password-less login of `parley up` (docs/desktop.md): never for a shared gateway. */
 export interface LocalLoginOptions {

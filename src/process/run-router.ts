@@ -47,7 +47,7 @@ export async function runRouter(): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
   // Every router folds report facts; they share the work (docs/reports.md).
-  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
   // Campaigns run in every router; each one by a single router at a time (its own lease).
   const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, logger: log.child({ component: 'campaigns' }) });

@@ -70,7 +70,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
-  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry) });
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: reportMetrics(registry), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
   const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());

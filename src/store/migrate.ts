@@ -15,6 +15,7 @@ import * as notifications from './migrations/2026-12-05T0601-notifications.ts';
 import * as desktop from './migrations/2026-12-05T0701-desktop.ts';
 import * as reportIntervals from './migrations/2026-12-05T0801-report-intervals.ts';
 import * as quality from './migrations/2026-12-05T0802-quality.ts';
+import * as reportsSkillsAfterWork from './migrations/2026-12-06T0601-reports-skills-after-work.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05T0701-desktop': desktop,
   '2026-12-05T0801-report-intervals': reportIntervals,
   '2026-12-05T0802-quality': quality,
+  '2026-12-06T0601-reports-skills-after-work': reportsSkillsAfterWork,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
