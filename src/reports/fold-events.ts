@@ -58,8 +58,12 @@ const emptySums = (): Sums => ({
  */
 export type QueueSkills = (tenant: string, queue: string) => readonly string[] | undefined;
 
+/** The facts the skill dimension counts: a conversation's way through a queue, not offers to agents. */
+const SKILL_KINDS: ReadonlySet<ReportEvent['kind']> = new Set(['offered', 'answered', 'abandoned', 'handled', 'afterWork']);
+
 /** The skills a fact counts for: the conversation's own and its queue's, once each. */
 function skillsOf(event: ReportEvent, queueSkills: QueueSkills | undefined): string[] {
+  if (!SKILL_KINDS.has(event.kind)) return [];
   const own = event.skills ?? [];
   const queue = event.queue === null ? undefined : queueSkills?.(event.tenant, event.queue);
   return queue?.length ? [...new Set([...own, ...queue])] : [...new Set(own)];
