@@ -40,18 +40,18 @@ async function loadConversations(db: Kysely<Database>, h: HistoryShape): Promise
         SELECT md5('c' || i)::uuid, ${h.tenant}, 'web', ${customer}::uuid, 'x' || i, 'closed', 'queue' || (i % 20),
                CASE WHEN i % 100 >= 12 THEN 'agent' || (i % 500) END, t, t, t + interval '20 minutes',
                jsonb_build_object('context', jsonb_build_object('skills', to_jsonb(ARRAY['skill' || (i % 12)] || CASE WHEN i % 3 = 0 THEN ARRAY['vip'] ELSE '{}'::text[] END)))
-        FROM generate_series(${first}::int, ${last}::int) AS i, LATERAL (SELECT ${time('i')} AS t) AS s`.execute(tx);
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i, LATERAL (SELECT ${time('i')} AS t) AS s`.execute(tx);
       await sql`
         INSERT INTO assignments (id, tenant, conversation_id, agent_id, queue, state, offered_at, answered_at, ended_at, reason, wrap_up_code)
         SELECT md5('a' || i)::uuid, ${h.tenant}, md5('c' || i)::uuid, 'agent' || (i % 500), 'queue' || (i % 20), 'ended',
                t + w, t + w, t + w + hd, '{}', 'code' || (i % 8)
-        FROM generate_series(${first}::int, ${last}::int) AS i,
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i,
              LATERAL (SELECT ${time('i')} AS t, make_interval(secs => (i * 7919) % 240) AS w, make_interval(secs => 60 + (i * 104729) % 1200) AS hd) AS s
         WHERE i % 100 >= 12`.execute(tx);
       await sql`
         INSERT INTO report_events (tenant, kind, at, queue, agent_id, wrap_up_code, seconds, skills)
         SELECT ${h.tenant}, f.kind, f.at, 'queue' || (c.i % 20), f.agent, f.code, f.seconds, CASE WHEN f.kind NOT LIKE 'offer%' OR f.kind = 'offered' THEN s.skills END
-        FROM generate_series(${first}::int, ${last}::int) AS c(i),
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS c(i),
              LATERAL (SELECT ${time('c.i')} AS t, ((c.i * 7919) % 240)::double precision AS w, (60 + (c.i * 104729) % 1200)::double precision AS hd,
                              (10 + (c.i * 31) % 120)::double precision AS aw, c.i % 100 >= 12 AS answered,
                              ARRAY['skill' || (c.i % 12)] || CASE WHEN c.i % 3 = 0 THEN ARRAY['vip'] ELSE '{}'::text[] END AS skills) AS s,
@@ -86,32 +86,32 @@ async function loadCampaign(db: Kysely<Database>, h: HistoryShape): Promise<void
       await sql`SET LOCAL session_replication_role = replica`.execute(tx);
       await sql`
         INSERT INTO contacts (tenant, list_id, contact_id, position, phone)
-        SELECT ${h.tenant}, 'bench-list', 'k' || i, i, '+1555' || lpad(i::text, 7, '0') FROM generate_series(${first}::int, ${last}::int) AS i`.execute(tx);
+        SELECT ${h.tenant}, 'bench-list', 'k' || i, i, '+1555' || lpad(i::text, 7, '0') FROM generate_series(${first}::bigint, ${last}::bigint) AS i`.execute(tx);
       await sql`
         INSERT INTO campaign_attempts (tenant, campaign, contact_id, list_id, message_id, conversation_id, channel, address, status, reason, epoch, attempted_at, published_at)
         SELECT ${h.tenant}, 'bench-campaign', 'k' || i, 'bench-list', md5('m' || i)::uuid, md5('r' || i)::uuid, 'sms', '+1555' || lpad(i::text, 7, '0'),
                st, CASE WHEN st = 'skipped' THEN (ARRAY['opted-out', 'do-not-contact', 'no-address'])[1 + i % 3] WHEN st = 'failed' THEN 'rejected' END,
                1, ${at}, CASE WHEN st IN ('sent', 'published', 'delivered') THEN ${at} END
-        FROM generate_series(${first}::int, ${last}::int) AS i,
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i,
              LATERAL (SELECT CASE WHEN i % 100 < 5 THEN 'skipped' WHEN i % 100 < 7 THEN 'failed' WHEN i % 100 < 8 THEN 'waiting'
                                   WHEN i % 100 < 30 THEN 'sent' WHEN i % 100 < 40 THEN 'published' ELSE 'delivered' END AS st) AS s`.execute(tx);
       await sql`
         INSERT INTO consent_events (tenant, address, state, occurred_at, method, channel, source)
         SELECT ${h.tenant}, '+1555' || lpad(i::text, 7, '0'), 'opted-out', ${at} + interval '1 minute', 'keyword', 'sms', 'bench'
-        FROM generate_series(${first}::int, ${last}::int) AS i WHERE i % 100 = 50`.execute(tx);
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i WHERE i % 100 = 50`.execute(tx);
       await sql`
-        INSERT INTO customers (id, tenant, name) SELECT md5('p' || i)::uuid, ${h.tenant}, NULL FROM generate_series(${first}::int, ${last}::int) AS i WHERE i % 20 = 11`.execute(tx);
+        INSERT INTO customers (id, tenant, name) SELECT md5('p' || i)::uuid, ${h.tenant}, NULL FROM generate_series(${first}::bigint, ${last}::bigint) AS i WHERE i % 20 = 11`.execute(tx);
       await sql`
         INSERT INTO identities (tenant, kind, channel, value, customer_id)
-        SELECT ${h.tenant}, 'phone', 'sms', '+1555' || lpad(i::text, 7, '0'), md5('p' || i)::uuid FROM generate_series(${first}::int, ${last}::int) AS i WHERE i % 20 = 11`.execute(tx);
+        SELECT ${h.tenant}, 'phone', 'sms', '+1555' || lpad(i::text, 7, '0'), md5('p' || i)::uuid FROM generate_series(${first}::bigint, ${last}::bigint) AS i WHERE i % 20 = 11`.execute(tx);
       await sql`
         INSERT INTO conversations (id, tenant, channel, customer_id, external_id, state, last_message_at, closed_at, snapshot)
         SELECT md5('r' || i)::uuid, ${h.tenant}, 'sms', md5('p' || i)::uuid, 'r' || i, 'closed', ${at}, ${at}, '{}'
-        FROM generate_series(${first}::int, ${last}::int) AS i WHERE i % 20 = 11`.execute(tx);
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i WHERE i % 20 = 11`.execute(tx);
       await sql`
         INSERT INTO messages (id, tenant, conversation_id, customer_id, channel, direction, text, sent_at)
         SELECT md5('q' || i)::uuid, ${h.tenant}, md5('r' || i)::uuid, md5('p' || i)::uuid, 'sms', 'inbound', 'yes', ${at} + interval '10 minutes'
-        FROM generate_series(${first}::int, ${last}::int) AS i WHERE i % 20 = 11`.execute(tx);
+        FROM generate_series(${first}::bigint, ${last}::bigint) AS i WHERE i % 20 = 11`.execute(tx);
     });
   }
 }
