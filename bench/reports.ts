@@ -1,73 +1,54 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { agentReport, foldReportEvents, queueReport, reportCsv, ReportQuery, startReportFolder, wrapUpReport } from '../src/reports/index.ts';
+import { Registry } from 'prom-client';
+import {
+  agentReport,
+  campaignCsvRow,
+  campaignReport,
+  CampaignReportQuery,
+  foldReportEvents,
+  queueReport,
+  reportCsv,
+  reportMetrics,
+  ReportQuery,
+  skillsReport,
+  startReportFolder,
+  wrapUpReport,
+} from '../src/reports/index.ts';
 import { createLogger } from '../src/observability/index.ts';
 import { migrateToLatest, openStore, type Database } from '../src/store/index.ts';
 import { startTestServices } from '../test/support/services.ts';
 import { percentile } from './random.ts';
+import { bulkFold } from './reports-bulk-fold.ts';
+import { benchQueueSkills, loadReportsHistory } from './reports-history.ts';
 
 /**
- * Reports over a generated history of a million conversations (BENCH_SCALE shrinks it):
- * 90 days, 20 queues, 500 agents, 8 wrap-up codes; 80 % answered, 12 % abandoned, 8 %
- * answered after an offer timed out. The raw rows are bulk-loaded with the triggers off,
- * and their facts appended with one INSERT … SELECT that mirrors the triggers; the folder
- * then folds them (facts per second).
+ * Reports over a generated history of a million conversations (BENCH_SCALE scales it): 90
+ * days, 20 queues, 500 agents, 8 wrap-up codes, 13 conversation skills and 4 queue
+ * skills, after-work, and one campaign over a list as large as the history
+ * (bench/reports-history.ts). The first facts are folded by the live folder (its rate is
+ * measured), the rest by the same arithmetic as one statement per million facts
+ * (bench/reports-bulk-fold.ts); the folded totals are then checked against the raw rows.
  *
- * Each report runs 30 times (p50, p99) against the same question asked directly of the
- * raw rows in the same run: the baseline a report without aggregates would cost. Last,
- * the event-to-report latency: facts committed at a steady rate while a folder runs,
- * and the time until a marker fact shows in a report.
+ * Each report and export runs 30 times (p50, p99) against the same question asked directly
+ * of the raw rows in the same run: what a report without aggregates would cost. Last, the
+ * event-to-view latency under a steady load of facts: from the commit of a marker fact to
+ * its showing in a report, and in the Prometheus counter a dashboard reads.
  */
-const CONVERSATIONS = Math.round(1_000_000 * Number(process.env.BENCH_SCALE ?? 1));
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const TENANT = 'bench';
 const DAYS = 90;
 const START = new Date('2026-09-01T00:00:00Z');
 const RUNS = 30;
+/** Facts folded by the live folder before the bulk fold takes over. */
+const FOLDER_FACTS = Number(process.env.BENCH_FOLDER_FACTS ?? 200_000);
 
-async function loadHistory(db: Kysely<Database>): Promise<void> {
-  const customer = randomUUID();
-  await db.insertInto('customers').values({ id: customer, tenant: TENANT, name: null }).execute();
-  const chunk = 100_000;
-  for (let first = 0; first < CONVERSATIONS; first += chunk) {
-    const last = Math.min(CONVERSATIONS, first + chunk) - 1;
-    await db.transaction().execute(async (tx) => {
-      // The raw rows alone: the facts are appended below, in bulk.
-      await sql`SET LOCAL session_replication_role = replica`.execute(tx);
-      await sql`
-        INSERT INTO conversations (id, tenant, channel, customer_id, external_id, state, queue, agent_id, last_message_at, created_at, closed_at, snapshot)
-        SELECT md5('c' || i)::uuid, ${TENANT}, 'web', ${customer}::uuid, 'x' || i, 'closed', 'queue' || (i % 20),
-               CASE WHEN i % 100 >= 12 THEN 'agent' || (i % 500) END,
-               t, t, t + interval '20 minutes', '{}'
-        FROM generate_series(${first}::int, ${last}::int) AS i,
-             LATERAL (SELECT ${START.toISOString()}::timestamptz + (i::double precision / ${CONVERSATIONS}) * interval '${sql.raw(String(DAYS))} days' AS t) AS s`.execute(tx);
-      await sql`
-        INSERT INTO assignments (id, tenant, conversation_id, agent_id, queue, state, offered_at, answered_at, ended_at, reason, wrap_up_code)
-        SELECT md5('a' || i)::uuid, ${TENANT}, md5('c' || i)::uuid, 'agent' || (i % 500), 'queue' || (i % 20), 'ended',
-               t + w, t + w, t + w + h, '{}', 'code' || (i % 8)
-        FROM generate_series(${first}::int, ${last}::int) AS i,
-             LATERAL (SELECT ${START.toISOString()}::timestamptz + (i::double precision / ${CONVERSATIONS}) * interval '${sql.raw(String(DAYS))} days' AS t,
-                             make_interval(secs => (i * 7919) % 240) AS w, make_interval(secs => 60 + (i * 104729) % 1200) AS h) AS s
-        WHERE i % 100 >= 12`.execute(tx);
-      // The facts the triggers would have appended for the same rows.
-      await sql`
-        INSERT INTO report_events (tenant, kind, at, queue, agent_id, wrap_up_code, seconds)
-        SELECT ${TENANT}, f.kind, f.at, 'queue' || (c.i % 20), f.agent, f.code, f.seconds
-        FROM generate_series(${first}::int, ${last}::int) AS c(i),
-             LATERAL (SELECT ${START.toISOString()}::timestamptz + (c.i::double precision / ${CONVERSATIONS}) * interval '${sql.raw(String(DAYS))} days' AS t,
-                             ((c.i * 7919) % 240)::double precision AS w, (60 + (c.i * 104729) % 1200)::double precision AS h) AS s,
-             LATERAL (VALUES
-               ('offered', s.t, NULL, NULL, NULL::double precision),
-               (CASE WHEN c.i % 100 >= 12 THEN 'offer' END, s.t + make_interval(secs => s.w), 'agent' || (c.i % 500), NULL, NULL),
-               (CASE WHEN c.i % 100 >= 12 THEN 'answered' ELSE 'abandoned' END, s.t + make_interval(secs => s.w), CASE WHEN c.i % 100 >= 12 THEN 'agent' || (c.i % 500) END, NULL, s.w),
-               (CASE WHEN c.i % 100 >= 12 THEN 'handled' END, s.t + make_interval(secs => s.w + s.h), 'agent' || (c.i % 500), 'code' || (c.i % 8), s.h)
-             ) AS f(kind, at, agent, code, seconds)
-        WHERE f.kind IS NOT NULL`.execute(tx);
-    });
-  }
-  await sql`ANALYZE conversations, assignments, report_events`.execute(db);
+interface Timing {
+  p50: number;
+  p99: number;
+  rows: number;
 }
 
-async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p99: number; rows: number }> {
+async function timed(run: () => Promise<unknown>): Promise<Timing> {
   const ms: number[] = [];
   let rows = 0;
   for (let i = 0; i < RUNS; i++) {
@@ -80,9 +61,12 @@ async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p99: n
   return { p50: Math.round(percentile(ms, 50) * 10) / 10, p99: Math.round(percentile(ms, 99) * 10) / 10, rows };
 }
 
-/** The queue report's question asked of the raw rows: what reports would cost without aggregates. */
+const rowsOf = (q: Promise<{ rows: unknown[] }>) => q.then((r) => r.rows);
+
+/** The queue report's question asked of the raw rows. */
 function rawQueueReport(db: Kysely<Database>, from: Date, to: Date, unit: 'day' | 'hour', zone: string) {
-  return sql`
+  return rowsOf(
+    sql`
     SELECT c.queue, date_trunc(${unit}, c.created_at AT TIME ZONE ${zone}) AS period,
            count(*) AS offered, count(a.id) AS answered, count(*) - count(a.id) AS abandoned,
            avg(extract(epoch FROM a.answered_at - c.created_at)) AS asa,
@@ -90,100 +74,186 @@ function rawQueueReport(db: Kysely<Database>, from: Date, to: Date, unit: 'day' 
            count(*) FILTER (WHERE a.answered_at - c.created_at <= interval '60 seconds') AS within
     FROM conversations c LEFT JOIN assignments a ON a.conversation_id = c.id AND a.answered_at IS NOT NULL
     WHERE c.tenant = ${TENANT} AND c.created_at >= ${from} AND c.created_at < ${to}
-    GROUP BY 1, 2`
-    .execute(db)
-    .then((r) => r.rows);
+    GROUP BY 1, 2`.execute(db),
+  );
 }
 
 function rawAgentReport(db: Kysely<Database>, from: Date, to: Date) {
-  return sql`
+  return rowsOf(
+    sql`
     SELECT agent_id, date_trunc('day', ended_at) AS period, count(*) AS handled, avg(extract(epoch FROM ended_at - answered_at)) AS aht
     FROM assignments WHERE tenant = ${TENANT} AND ended_at >= ${from} AND ended_at < ${to} AND answered_at IS NOT NULL
-    GROUP BY 1, 2`
-    .execute(db)
-    .then((r) => r.rows);
+    GROUP BY 1, 2`.execute(db),
+  );
 }
 
-/** Facts at a steady rate while a folder runs; how long until each marker shows in a report. */
-async function eventToReport(db: Kysely<Database>): Promise<{ p50: number; p99: number; factsPerSecond: number }> {
-  const folder = startReportFolder({ db, logger: createLogger({}, { level: 'error' }) });
-  const latencies: number[] = [];
+/** The skills report's question of the raw rows: each conversation's skills from its snapshot. */
+function rawSkillsReport(db: Kysely<Database>, from: Date, to: Date) {
+  return rowsOf(
+    sql`
+    SELECT skill, count(*) AS offered, count(a.id) AS answered, avg(extract(epoch FROM a.answered_at - c.created_at)) AS asa,
+           avg(extract(epoch FROM a.ended_at - a.answered_at)) AS aht
+    FROM conversations c
+      CROSS JOIN LATERAL jsonb_array_elements_text(c.snapshot->'context'->'skills') AS skill
+      LEFT JOIN assignments a ON a.conversation_id = c.id AND a.answered_at IS NOT NULL
+    WHERE c.tenant = ${TENANT} AND c.created_at >= ${from} AND c.created_at < ${to}
+    GROUP BY 1`.execute(db),
+  );
+}
+
+/** The folded totals against counts over the raw rows: each must hold, or the reports measured are wrong. */
+async function checkTotals(db: Kysely<Database>): Promise<Record<string, boolean>> {
+  const one = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(db)).rows[0]!;
+  const folded = await one(sql<{ offered: string; answered: string; handled: string; after_work: string; skill_offered: string; agent_handled: string }>`
+    SELECT sum(offered) FILTER (WHERE dimension = 'queue') AS offered, sum(answered) FILTER (WHERE dimension = 'queue') AS answered,
+           sum(handled) FILTER (WHERE dimension = 'queue') AS handled, sum(after_work) FILTER (WHERE dimension = 'queue') AS after_work,
+           sum(offered) FILTER (WHERE dimension = 'skill') AS skill_offered, sum(handled) FILTER (WHERE dimension = 'agent') AS agent_handled
+    FROM report_intervals WHERE tenant = ${TENANT}`);
+  const raw = await one(sql<{ conversations: string; assignments: string; skills: string }>`
+    SELECT (SELECT count(*) FROM conversations WHERE tenant = ${TENANT} AND queue IS NOT NULL) AS conversations,
+           (SELECT count(*) FROM assignments WHERE tenant = ${TENANT} AND answered_at IS NOT NULL) AS assignments,
+           (SELECT sum(jsonb_array_length(snapshot->'context'->'skills') + 1) FROM conversations WHERE tenant = ${TENANT} AND queue IS NOT NULL) AS skills`);
+  // After-work, as generated: conversation i answered (i % 100 >= 12) and followed by after-work (i % 5 <> 0).
+  const afterWork = await one(sql<{ n: string }>`SELECT count(*) AS n FROM generate_series(0, ${raw.conversations}::int - 1) AS i WHERE i % 100 >= 12 AND i % 5 <> 0`);
+  return {
+    offered: folded.offered === raw.conversations,
+    answered: folded.answered === raw.assignments,
+    handled: folded.handled === raw.assignments && folded.agent_handled === raw.assignments,
+    skillOffered: folded.skill_offered === raw.skills,
+    afterWork: folded.after_work === afterWork.n,
+  };
+}
+
+/**
+ * Facts at a steady rate while a folder runs; for each marker fact, how long until it shows
+ * in a report and in the folder's Prometheus counter.
+ */
+async function eventToView(db: Kysely<Database>): Promise<{ report: { p50: number; p99: number }; prometheus: { p50: number; p99: number }; factsPerSecond: number }> {
+  const registry = new Registry();
+  const folder = startReportFolder({ db, logger: createLogger({}, { level: 'error' }), metrics: reportMetrics(registry), queueSkills: benchQueueSkills });
+  const report: number[] = [];
+  const prometheus: number[] = [];
   const factsPerSecond = 2_000;
   let stop = false;
   const load = (async () => {
     while (!stop) {
       const started = performance.now();
       await sql`
-        INSERT INTO report_events (tenant, kind, at, queue, agent_id, seconds)
-        SELECT ${TENANT}, 'answered', now(), 'queue' || (i % 20), 'agent' || (i % 500), i % 90 FROM generate_series(1, ${factsPerSecond / 10}) AS i`.execute(db);
+        INSERT INTO report_events (tenant, kind, at, queue, agent_id, seconds, skills)
+        SELECT ${TENANT}, 'answered', now(), 'queue' || (i % 20), 'agent' || (i % 500), i % 90, ARRAY['skill' || (i % 12)] FROM generate_series(1, ${factsPerSecond / 10}) AS i`.execute(db);
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - started))));
     }
   })();
+  const offered = async (queue: string) => {
+    const metric = await registry.getSingleMetric('parley_queue_conversations_total')?.get();
+    return metric?.values.some((v) => v.labels.queue === queue && v.labels.outcome === 'offered' && v.value > 0) ?? false;
+  };
   try {
-    const minute = () => new Date(Math.floor(Date.now() / 900_000) * 900_000);
+    const quarter = () => new Date(Math.floor(Date.now() / 900_000) * 900_000);
     for (let i = 0; i < 40; i++) {
       const marker = `marker${i}`;
       const start = performance.now();
       await sql`INSERT INTO report_events (tenant, kind, at, queue) VALUES (${TENANT}, 'offered', now(), ${marker})`.execute(db);
-      const q = ReportQuery.parse({ from: minute().toISOString(), to: new Date(minute().getTime() + 900_000).toISOString(), granularity: 'total', keys: marker });
-      while ((await queueReport(db, TENANT, q)).length === 0) await new Promise((r) => setTimeout(r, 10));
-      latencies.push(performance.now() - start);
+      const q = ReportQuery.parse({ from: quarter().toISOString(), to: new Date(quarter().getTime() + 900_000).toISOString(), granularity: 'total', keys: marker });
+      let inReport: number | undefined;
+      let inPrometheus: number | undefined;
+      while (inReport === undefined || inPrometheus === undefined) {
+        if (inPrometheus === undefined && (await offered(marker))) inPrometheus = performance.now() - start;
+        if (inReport === undefined && (await queueReport(db, TENANT, q)).length > 0) inReport = performance.now() - start;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      report.push(inReport);
+      prometheus.push(inPrometheus);
     }
   } finally {
     stop = true;
     await load;
     await folder.stop();
   }
-  latencies.sort((a, b) => a - b);
-  return { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), factsPerSecond };
+  const summary = (ms: number[]) => (ms.sort((a, b) => a - b), { p50: Math.round(percentile(ms, 50)), p99: Math.round(percentile(ms, 99)) });
+  return { report: summary(report), prometheus: summary(prometheus), factsPerSecond };
 }
 
 export async function runReportsBenchmark(): Promise<unknown> {
+  const conversations = Math.round(1_000_000 * SCALE);
   const services = await startTestServices();
   const store = await openStore({ url: services.databaseUrl, poolSize: 4 });
+  const db = store.db;
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(db);
     const loadStart = performance.now();
-    await loadHistory(store.db);
+    await loadReportsHistory(db, { tenant: TENANT, conversations, start: START, days: DAYS, campaignContacts: conversations });
     const loadSeconds = (performance.now() - loadStart) / 1000;
-    const facts = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_events`.execute(store.db)).rows[0]!.n);
+    const facts = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_events`.execute(db)).rows[0]!.n);
     const foldStart = performance.now();
-    while ((await foldReportEvents(store.db, 20_000)).length > 0);
+    let folded = 0;
+    for (let n = -1; n !== 0 && folded < FOLDER_FACTS; folded += n) n = (await foldReportEvents(db, 20_000, benchQueueSkills)).length;
     const foldSeconds = (performance.now() - foldStart) / 1000;
-    const intervalRows = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_intervals`.execute(store.db)).rows[0]!.n);
-    console.error(`loaded ${CONVERSATIONS} conversations in ${loadSeconds.toFixed(1)} s; folded ${facts} facts in ${foldSeconds.toFixed(1)} s into ${intervalRows} interval rows`);
+    const bulkStart = performance.now();
+    await bulkFold(db);
+    const bulkSeconds = (performance.now() - bulkStart) / 1000;
+    const intervalRows = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_intervals`.execute(db)).rows[0]!.n);
+    console.error(`loaded ${conversations} conversations and ${conversations} campaign contacts in ${loadSeconds.toFixed(1)} s; folded ${folded} facts in ${foldSeconds.toFixed(1)} s, ${facts - folded} in bulk in ${bulkSeconds.toFixed(1)} s, into ${intervalRows} interval rows`);
+    const checks = await checkTotals(db);
 
     const month = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-10-31T00:00:00Z') };
     const day = { from: new Date('2026-10-15T00:00:00Z'), to: new Date('2026-10-16T00:00:00Z') };
-    const q = (period: { from: Date; to: Date }, granularity: string, extra: Record<string, string> = {}) =>
-      ReportQuery.parse({ from: period.from.toISOString(), to: period.to.toISOString(), granularity, timeZone: 'Europe/Paris', ...extra });
+    const all = { from: START, to: new Date(START.getTime() + DAYS * 86_400_000) };
+    const q = (period: { from: Date; to: Date }, granularity: string) =>
+      ReportQuery.parse({ from: period.from.toISOString(), to: period.to.toISOString(), granularity, timeZone: 'Europe/Paris' });
+    const csv = async (rows: Promise<object[]>) => {
+      const r = await rows;
+      return reportCsv(r, r[0] ? Object.keys(r[0]) : []);
+    };
+    const campaigns = CampaignReportQuery.parse({});
     const reports = {
-      queuesMonthByDay: await timed(() => queueReport(store.db, TENANT, q(month, 'day'))),
-      queuesDayBy15m: await timed(() => queueReport(store.db, TENANT, q(day, '15m'))),
-      queues90DaysTotal: await timed(() => queueReport(store.db, TENANT, q({ from: START, to: new Date(START.getTime() + DAYS * 86_400_000) }, 'total'))),
-      agentsMonthByDay: await timed(() => agentReport(store.db, TENANT, q(month, 'day'))),
-      wrapUpMonthTotal: await timed(() => wrapUpReport(store.db, TENANT, q(month, 'total'))),
-      queuesMonthByHourCsv: await timed(async () => reportCsv(await queueReport(store.db, TENANT, q(month, 'hour')), ['interval', 'queue', 'offered', 'answered', 'serviceLevel'])),
+      queuesMonthByDay: await timed(() => queueReport(db, TENANT, q(month, 'day'))),
+      queuesDayBy15m: await timed(() => queueReport(db, TENANT, q(day, '15m'))),
+      queues90DaysTotal: await timed(() => queueReport(db, TENANT, q(all, 'total'))),
+      agentsMonthByDay: await timed(() => agentReport(db, TENANT, q(month, 'day'))),
+      wrapUpMonthTotal: await timed(() => wrapUpReport(db, TENANT, q(month, 'total'))),
+      skillsMonthByDay: await timed(() => skillsReport(db, TENANT, q(month, 'day'))),
+      skills90DaysTotal: await timed(() => skillsReport(db, TENANT, q(all, 'total'))),
+      campaigns: await timed(() => campaignReport(db, TENANT, campaigns)),
+    };
+    const exports = {
+      queuesMonthByHourCsv: await timed(() => csv(queueReport(db, TENANT, q(month, 'hour')))),
+      agentsMonthByDayCsv: await timed(() => csv(agentReport(db, TENANT, q(month, 'day')))),
+      wrapUpMonthByDayCsv: await timed(() => csv(wrapUpReport(db, TENANT, q(month, 'day')))),
+      skillsMonthByHourCsv: await timed(() => csv(skillsReport(db, TENANT, q(month, 'hour')))),
+      campaignsCsv: await timed(async () => reportCsv((await campaignReport(db, TENANT, campaigns)).map(campaignCsvRow), Object.keys(campaignCsvRow((await campaignReport(db, TENANT, campaigns))[0]!)))),
     };
     const raw = {
-      queuesMonthByDay: await timed(() => rawQueueReport(store.db, month.from, month.to, 'day', 'Europe/Paris')),
-      queuesDayByHour: await timed(() => rawQueueReport(store.db, day.from, day.to, 'hour', 'Europe/Paris')),
-      agentsMonthByDay: await timed(() => rawAgentReport(store.db, month.from, month.to)),
+      queuesMonthByDay: await timed(() => rawQueueReport(db, month.from, month.to, 'day', 'Europe/Paris')),
+      queuesDayByHour: await timed(() => rawQueueReport(db, day.from, day.to, 'hour', 'Europe/Paris')),
+      agentsMonthByDay: await timed(() => rawAgentReport(db, month.from, month.to)),
+      skillsMonth: await timed(() => rawSkillsReport(db, month.from, month.to)),
     };
-    const live = await eventToReport(store.db);
+    const campaign = (await campaignReport(db, TENANT, campaigns))[0]!;
+    const live = await eventToView(db);
+    const slowestP99 = Math.max(...Object.values(reports).map((t) => t.p99), ...Object.values(exports).map((t) => t.p99));
     return {
       benchmark: 'reports',
-      conversations: CONVERSATIONS,
+      conversations,
+      campaignContacts: conversations,
+      loadSeconds: Math.round(loadSeconds),
       facts,
-      foldFactsPerSecond: Math.round(facts / foldSeconds),
+      liveFolder: { facts: folded, seconds: Math.round(foldSeconds * 10) / 10, factsPerSecond: Math.round(folded / foldSeconds) },
+      bulkFold: { facts: facts - folded, seconds: Math.round(bulkSeconds) },
+      totalsMatchRawRows: checks,
       intervalRows,
       reportsMs: reports,
+      exportsMs: exports,
       baselineRawRowsMs: raw,
       speedup: {
         queuesMonthByDay: Math.round((raw.queuesMonthByDay.p50 / reports.queuesMonthByDay.p50) * 10) / 10,
         agentsMonthByDay: Math.round((raw.agentsMonthByDay.p50 / reports.agentsMonthByDay.p50) * 10) / 10,
+        skillsMonth: Math.round((raw.skillsMonth.p50 / reports.skillsMonthByDay.p50) * 10) / 10,
       },
-      eventToReportMs: live,
+      campaignResult: { sent: campaign.sent, delivered: campaign.delivered, skipped: campaign.skipped, optOuts: campaign.optOuts, replies: campaign.replies },
+      everyReportUnder1s: slowestP99 < 1000,
+      slowestP99Ms: slowestP99,
+      eventToViewMs: live,
     };
   } finally {
     await store.close();

@@ -1,4 +1,15 @@
-import { agentReport, queueReport, reportCsv, ReportQuery, wrapUpReport, type ServiceLevelTarget } from '../reports/index.ts';
+import {
+  agentReport,
+  campaignCsvRow,
+  campaignReport,
+  CampaignReportQuery,
+  queueReport,
+  reportCsv,
+  ReportQuery,
+  skillsReport,
+  wrapUpReport,
+  type ServiceLevelTarget,
+} from '../reports/index.ts';
 import { forbidden, isStaff } from './access.ts';
 import { FileDownload } from './download.ts';
 import type { RouteContext, RouteSpec } from './routes.ts';
@@ -20,13 +31,49 @@ const queueColumns = [
   'abandonRate',
   'averageSpeedOfAnswerSeconds',
   'handled',
+  'averageTalkSeconds',
+  'averageAfterWorkSeconds',
   'averageHandleSeconds',
   'serviceLevel',
   'serviceLevelTarget',
   'serviceLevelSeconds',
 ] as const;
-const agentColumns = ['interval', 'intervalLocal', 'agent', 'offers', 'offersRejected', 'offersTimedOut', 'answered', 'handled', 'averageHandleSeconds', 'transferred', 'evaluations', 'averageScore'] as const;
-const wrapUpColumns = ['interval', 'intervalLocal', 'wrapUpCode', 'handled', 'averageHandleSeconds', 'share'] as const;
+const timeColumns = ['averageTalkSeconds', 'averageAfterWorkSeconds', 'averageHandleSeconds'] as const;
+const agentColumns = ['interval', 'intervalLocal', 'agent', 'offers', 'offersRejected', 'offersTimedOut', 'answered', 'handled', ...timeColumns, 'transferred', 'evaluations', 'averageScore'] as const;
+const wrapUpColumns = ['interval', 'intervalLocal', 'wrapUpCode', 'handled', ...timeColumns, 'share'] as const;
+const skillColumns = [
+  'interval',
+  'intervalLocal',
+  'skill',
+  'offered',
+  'answered',
+  'abandoned',
+  'abandonRate',
+  'averageSpeedOfAnswerSeconds',
+  'handled',
+  ...timeColumns,
+  'serviceLevel',
+  'serviceLevelSeconds',
+] as const;
+const campaignColumns = [
+  'campaign',
+  'state',
+  'channel',
+  'list',
+  'startedAt',
+  'endedAt',
+  'contacts',
+  'attempted',
+  'sent',
+  'delivered',
+  'failed',
+  'skipped',
+  'skippedByReason',
+  'waiting',
+  'optOuts',
+  'replies',
+  'replyRate',
+] as const;
 
 function answer(name: string, q: ReportQuery, rows: readonly object[], columns: readonly string[]): unknown {
   if (q.format === 'csv') {
@@ -76,6 +123,31 @@ export const reportRoutes: RouteSpec[] = [
       requireStaff(ctx);
       const q = ctx.query as ReportQuery;
       return answer('wrap-up', q, await wrapUpReport(ctx.deps.db, ctx.claims.tenant, q), wrapUpColumns);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/reports/skills',
+    auth: 'bearer',
+    query: ReportQuery,
+    async handler(ctx) {
+      requireStaff(ctx);
+      const q = ctx.query as ReportQuery;
+      return answer('skills', q, await skillsReport(ctx.deps.db, ctx.claims.tenant, q), skillColumns);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/reports/campaigns',
+    auth: 'bearer',
+    query: CampaignReportQuery,
+    async handler(ctx) {
+      requireStaff(ctx);
+      const q = ctx.query as CampaignReportQuery;
+      const tenant = ctx.claims.tenant;
+      const rows = await campaignReport(ctx.deps.db, tenant, q, (name) => ctx.deps.config?.campaign?.(tenant, name)?.spec.replies?.window);
+      if (q.format === 'csv') return new FileDownload('campaigns.csv', 'text/csv; charset=utf-8', reportCsv(rows.map(campaignCsvRow), campaignColumns));
+      return { report: 'campaigns', rows };
     },
   },
 ];

@@ -49,7 +49,7 @@ export async function runRouter(): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
   // Every router folds report facts; they share the work (docs/reports.md).
-  const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)) });
+  const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
   // Campaigns run in every router; each one by a single router at a time (its own lease).
   const unsubscribeSecret = unsubscribeSecretOf(settings);

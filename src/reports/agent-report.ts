@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { handleTimes, type HandleTimes } from './handle-times.ts';
 import { readEvaluationScores } from './read-evaluation-scores.ts';
 import { localTime, readIntervals } from './read-intervals.ts';
 import type { ReportQuery } from './report-query.ts';
 
-export interface AgentReportRow {
+export interface AgentReportRow extends HandleTimes {
   interval: string;
   intervalLocal: string;
   agent: string;
@@ -15,7 +16,6 @@ export interface AgentReportRow {
   /** Conversations the agent connected to first from a queue. */
   answered: number;
   handled: number;
-  averageHandleSeconds: number | null;
   /** Conversations the agent sent back to a queue. */
   transferred: number;
   /** Quality evaluations of the agent's work made in the period, and their mean score (percent). */
@@ -41,7 +41,7 @@ export async function agentReport(db: Kysely<Database>, tenant: string, q: Repor
       offersTimedOut: r.offersTimedOut,
       answered: r.answered,
       handled: r.handled,
-      averageHandleSeconds: r.handled === 0 ? null : round2(r.handleSum / r.handled),
+      ...handleTimes(r),
       transferred: r.transferred,
       evaluations: 0,
       averageScore: null,
@@ -60,6 +60,8 @@ export async function agentReport(db: Kysely<Database>, tenant: string, q: Repor
         offersTimedOut: 0,
         answered: 0,
         handled: 0,
+        averageTalkSeconds: null,
+        averageAfterWorkSeconds: null,
         averageHandleSeconds: null,
         transferred: 0,
         evaluations: 0,

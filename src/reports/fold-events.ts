@@ -22,6 +22,8 @@ interface Sums {
   offers: number;
   offers_rejected: number;
   offers_timed_out: number;
+  after_work: number;
+  after_work_sum: number;
 }
 
 interface IntervalSums extends Sums {
@@ -45,23 +47,44 @@ const emptySums = (): Sums => ({
   offers: 0,
   offers_rejected: 0,
   offers_timed_out: 0,
+  after_work: 0,
+  after_work_sum: 0,
 });
+
+/**
+ * The skills a queue requires now (its Queue resource's `spec.skills`): a fact counts for
+ * the conversation's own skills and its queue's. Read at fold time, within a fold period
+ * of the fact.
+ */
+export type QueueSkills = (tenant: string, queue: string) => readonly string[] | undefined;
+
+/** The facts the skill dimension counts: a conversation's way through a queue, not offers to agents. */
+const SKILL_KINDS: ReadonlySet<ReportEvent['kind']> = new Set(['offered', 'answered', 'abandoned', 'handled', 'afterWork']);
+
+/** The skills a fact counts for: the conversation's own and its queue's, once each. */
+function skillsOf(event: ReportEvent, queueSkills: QueueSkills | undefined): string[] {
+  if (!SKILL_KINDS.has(event.kind)) return [];
+  const own = event.skills ?? [];
+  const queue = event.queue === null ? undefined : queueSkills?.(event.tenant, event.queue);
+  return queue?.length ? [...new Set([...own, ...queue])] : [...new Set(own)];
+}
 
 function countWait(within: number[], seconds: number): void {
   withinCounts(seconds).forEach((n, i) => (within[i]! += n));
 }
 
 /** What one fact adds to the interval of each dimension it belongs to. */
-function apply(event: ReportEvent, sumsOf: (dimension: Dimension, key: string | null) => Sums | undefined): void {
+function apply(event: ReportEvent, skills: readonly string[], sumsOf: (dimension: Dimension, key: string | null) => Sums | undefined): void {
   const queue = sumsOf('queue', event.queue);
   const agent = sumsOf('agent', event.agent_id);
+  const bySkill = skills.map((skill) => sumsOf('skill', skill)!);
   const seconds = Math.max(0, event.seconds ?? 0);
   switch (event.kind) {
     case 'offered':
-      if (queue) queue.offered++;
+      for (const s of [queue, ...bySkill]) if (s) s.offered++;
       break;
     case 'answered':
-      for (const s of [queue, agent]) {
+      for (const s of [queue, agent, ...bySkill]) {
         if (!s) continue;
         s.answered++;
         s.answer_wait_sum += seconds;
@@ -69,9 +92,10 @@ function apply(event: ReportEvent, sumsOf: (dimension: Dimension, key: string | 
       }
       break;
     case 'abandoned':
-      if (queue) {
-        queue.abandoned++;
-        queue.abandon_wait_sum += seconds;
+      for (const s of [queue, ...bySkill]) {
+        if (!s) continue;
+        s.abandoned++;
+        s.abandon_wait_sum += seconds;
       }
       break;
     case 'flowedOut':
@@ -94,22 +118,29 @@ function apply(event: ReportEvent, sumsOf: (dimension: Dimension, key: string | 
     case 'wrappedUp': {
       const code = sumsOf('wrapUp', event.wrap_up_code);
       // A late wrap-up code counts for its code only: the handling was counted when it ended.
-      for (const s of event.kind === 'handled' ? [queue, agent, code] : [code]) {
+      for (const s of event.kind === 'handled' ? [queue, agent, code, ...bySkill] : [code]) {
         if (!s) continue;
         s.handled++;
         s.handle_sum += seconds;
       }
       break;
     }
+    case 'afterWork':
+      for (const s of [queue, agent, sumsOf('wrapUp', event.wrap_up_code), ...bySkill]) {
+        if (!s) continue;
+        s.after_work++;
+        s.after_work_sum += seconds;
+      }
+      break;
   }
 }
 
 /** Adds up facts per (tenant, dimension, key, 15-minute interval), sorted by that key. */
-export function sumIntervals(events: readonly ReportEvent[]): IntervalSums[] {
+export function sumIntervals(events: readonly ReportEvent[], queueSkills?: QueueSkills): IntervalSums[] {
   const rows = new Map<string, IntervalSums>();
   for (const event of events) {
     const start = intervalStartOf(new Date(event.at));
-    apply(event, (dimension, key) => {
+    apply(event, skillsOf(event, queueSkills), (dimension, key) => {
       if (key === null) return undefined;
       const id = JSON.stringify([event.tenant, dimension, key, start.getTime()]);
       let row = rows.get(id);
@@ -137,14 +168,14 @@ const addWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) 
  * deleted as they are added, so a crash folds them again or not at all. Facts locked by
  * another folder are skipped, not waited for.
  */
-export async function foldReportEvents(db: Kysely<Database>, limit = 5_000): Promise<ReportEvent[]> {
+export async function foldReportEvents(db: Kysely<Database>, limit = 5_000, queueSkills?: QueueSkills): Promise<ReportEvent[]> {
   return db.transaction().execute(async (tx) => {
     const events = await tx
       .deleteFrom('report_events')
       .where('id', 'in', (eb) => eb.selectFrom('report_events').select('id').orderBy('id').limit(limit).forUpdate().skipLocked())
       .returningAll()
       .execute();
-    const rows = sumIntervals(events);
+    const rows = sumIntervals(events, queueSkills);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       await tx
         .insertInto('report_intervals')
@@ -164,6 +195,8 @@ export async function foldReportEvents(db: Kysely<Database>, limit = 5_000): Pro
             offers: eb('report_intervals.offers', '+', eb.ref('excluded.offers')),
             offers_rejected: eb('report_intervals.offers_rejected', '+', eb.ref('excluded.offers_rejected')),
             offers_timed_out: eb('report_intervals.offers_timed_out', '+', eb.ref('excluded.offers_timed_out')),
+            after_work: eb('report_intervals.after_work', '+', eb.ref('excluded.after_work')),
+            after_work_sum: eb('report_intervals.after_work_sum', '+', eb.ref('excluded.after_work_sum')),
           })),
         )
         .execute();

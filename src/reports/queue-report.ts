@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { handleTimes, ratio, type HandleTimes } from './handle-times.ts';
 import { readIntervals } from './read-intervals.ts';
 import type { ReportQuery } from './report-query.ts';
 import { thresholdBoundOf } from './wait-buckets.ts';
@@ -13,7 +14,7 @@ export interface ServiceLevelTarget {
 /** The target of a queue whose configuration is unknown (deleted since): the Queue resource's default. */
 export const DEFAULT_SERVICE_LEVEL: ServiceLevelTarget = { percentage: 80, withinMs: 60_000 };
 
-export interface QueueReportRow {
+export interface QueueReportRow extends HandleTimes {
   interval: string;
   intervalLocal: string;
   queue: string;
@@ -30,8 +31,6 @@ export interface QueueReportRow {
   /** Mean wait in queue of the answered ones. */
   averageSpeedOfAnswerSeconds: number | null;
   handled: number;
-  /** Mean time from answer to the end of the assignment. */
-  averageHandleSeconds: number | null;
   /** Answered within the threshold / (answered + abandoned) × 100. */
   serviceLevel: number | null;
   serviceLevelTarget: number;
@@ -39,9 +38,7 @@ export interface QueueReportRow {
   serviceLevelSeconds: number;
 }
 
-const ratio = (part: number, whole: number, scale = 1): number | null => (whole === 0 ? null : Math.round((part / whole) * scale * 100) / 100);
-
-/** Queue performance per period: offered, answered, abandoned, speed of answer, handle time, service level. */
+/** Queue performance per period: offered, answered, abandoned, speed of answer, handle and after-work time, service level. */
 export async function queueReport(
   db: Kysely<Database>,
   tenant: string,
@@ -65,7 +62,7 @@ export async function queueReport(
       abandonRate: ratio(r.abandoned, r.offered, 100),
       averageSpeedOfAnswerSeconds: ratio(r.answerWaitSum, r.answered),
       handled: r.handled,
-      averageHandleSeconds: ratio(r.handleSum, r.handled),
+      ...handleTimes(r),
       serviceLevel: ratio(within, r.answered + r.abandoned, 100),
       serviceLevelTarget: target.percentage,
       serviceLevelSeconds: threshold.bound,

@@ -25,6 +25,8 @@ export interface IntervalTotals {
   offers: number;
   offersRejected: number;
   offersTimedOut: number;
+  afterWork: number;
+  afterWorkSum: number;
 }
 
 const sumWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) => `sum(answered_within[${i + 1}])::int`).join(', '))}]`;
@@ -68,6 +70,8 @@ export async function readIntervals(db: Kysely<Database>, tenant: string, dimens
       sql<number>`sum(offers)::int`.as('offers'),
       sql<number>`sum(offers_rejected)::int`.as('offersRejected'),
       sql<number>`sum(offers_timed_out)::int`.as('offersTimedOut'),
+      sql<number>`sum(after_work)::int`.as('afterWork'),
+      sql<number>`sum(after_work_sum)`.as('afterWorkSum'),
     ])
     .where('tenant', '=', tenant)
     .where('dimension', '=', dimension)
@@ -83,5 +87,6 @@ export async function readIntervals(db: Kysely<Database>, tenant: string, dimens
     answerWaitSum: Number(r.answerWaitSum),
     abandonWaitSum: Number(r.abandonWaitSum),
     handleSum: Number(r.handleSum),
+    afterWorkSum: Number(r.afterWorkSum),
   }));
 }

@@ -3,7 +3,7 @@ import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 import { asParleyError } from '../store/index.ts';
 import { repeatedLog, type Logger } from '../observability/index.ts';
-import { foldReportEvents } from './fold-events.ts';
+import { foldReportEvents, type QueueSkills } from './fold-events.ts';
 import type { ReportMetrics } from './report-metrics.ts';
 
 export interface ReportFolderOptions {
@@ -14,6 +14,8 @@ export interface ReportFolderOptions {
   pollMs?: number;
   /** Facts folded per transaction. @default 5000 */
   batchSize?: number;
+  /** The skills each queue requires (the live configuration), counted with the conversation's own. */
+  queueSkills?: QueueSkills | undefined;
 }
 
 export interface ReportFolder {
@@ -37,7 +39,7 @@ export function startReportFolder(options: ReportFolderOptions): ReportFolder {
 
   const foldAll = async (): Promise<void> => {
     for (;;) {
-      const events = await foldReportEvents(options.db, batchSize);
+      const events = await foldReportEvents(options.db, batchSize, options.queueSkills);
       options.metrics?.folded(events);
       if (events.length < batchSize) return;
     }

@@ -28,6 +28,13 @@ export function reportMetrics(registry: Registry) {
     buckets: [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 86400],
     registers: [registry],
   });
+  const afterWork = new Histogram({
+    name: 'parley_queue_after_work_seconds',
+    help: "After-conversation work of agents (the end of the assignment to the agent's slot freeing), by queue.",
+    labelNames: ['tenant', 'queue'] as const,
+    buckets: [5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
   return {
     folded(events: readonly ReportEvent[]): void {
       for (const e of events) {
@@ -46,6 +53,9 @@ export function reportMetrics(registry: Registry) {
             break;
           case 'handled':
             handleTime.observe(labels, Math.max(0, e.seconds ?? 0));
+            break;
+          case 'afterWork':
+            afterWork.observe(labels, Math.max(0, e.seconds ?? 0));
             break;
           default:
             break;

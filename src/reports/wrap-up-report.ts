@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { handleTimes, type HandleTimes } from './handle-times.ts';
 import { readIntervals } from './read-intervals.ts';
 import type { ReportQuery } from './report-query.ts';
 
-export interface WrapUpReportRow {
+export interface WrapUpReportRow extends HandleTimes {
   interval: string;
   intervalLocal: string;
   wrapUpCode: string;
   handled: number;
-  averageHandleSeconds: number | null;
   /** Share of the period's wrapped-up conversations, in percent. */
   share: number;
 }
@@ -23,7 +23,7 @@ export async function wrapUpReport(db: Kysely<Database>, tenant: string, q: Repo
     intervalLocal: r.localStart,
     wrapUpCode: r.key,
     handled: r.handled,
-    averageHandleSeconds: r.handled === 0 ? null : Math.round((r.handleSum / r.handled) * 100) / 100,
+    ...handleTimes(r),
     share: Math.round((r.handled / (perPeriod.get(r.start.getTime()) || 1)) * 10_000) / 100,
   }));
 }

@@ -18,6 +18,7 @@ import * as quality from './migrations/2026-12-05T0802-quality.ts';
 import * as unsubscribeMethod from './migrations/2026-12-06T0201-capi-unsubscribe-method.ts';
 import * as copsCampaignReplies from './migrations/2026-12-06T0300-cops-campaign-replies.ts';
 import * as viewsInteractions from './migrations/2026-12-06T0501-views-interactions.ts';
+import * as reportsSkillsAfterWork from './migrations/2026-12-06T0601-reports-skills-after-work.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0201-capi-unsubscribe-method': unsubscribeMethod,
   '2026-12-06T0300-cops-campaign-replies': copsCampaignReplies,
   '2026-12-06T0501-views-interactions': viewsInteractions,
+  '2026-12-06T0601-reports-skills-after-work': reportsSkillsAfterWork,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

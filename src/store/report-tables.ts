@@ -6,13 +6,15 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 export interface ReportEventTable {
   id: Generated<string>;
   tenant: string;
-  kind: 'offered' | 'answered' | 'abandoned' | 'flowedOut' | 'transferred' | 'offer' | 'offerRejected' | 'offerTimedOut' | 'handled' | 'wrappedUp';
+  kind: 'offered' | 'answered' | 'abandoned' | 'flowedOut' | 'transferred' | 'offer' | 'offerRejected' | 'offerTimedOut' | 'handled' | 'wrappedUp' | 'afterWork';
   at: Timestamp;
   queue: string | null;
   agent_id: string | null;
   wrap_up_code: string | null;
-  /** Wait (answered, abandoned, flowedOut) or handle time (handled, wrappedUp), in seconds. */
+  /** Wait (answered, abandoned, flowedOut), handle time (handled, wrappedUp) or after-work time (afterWork), in seconds. */
   seconds: number | null;
+  /** The skills the conversation asked for itself (offered, answered, abandoned, handled, afterWork); the folder adds its queue's. */
+  skills: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 /** When a waiting conversation entered its queue. */
@@ -25,7 +27,7 @@ export interface ReportWaitTable {
 /** One 15-minute interval of one queue, agent or wrap-up code: sums, so that intervals add up. */
 export interface ReportIntervalTable {
   tenant: string;
-  dimension: 'queue' | 'agent' | 'wrapUp';
+  dimension: 'queue' | 'agent' | 'wrapUp' | 'skill';
   key: string;
   interval_start: Timestamp;
   offered: Generated<number>;
@@ -42,6 +44,9 @@ export interface ReportIntervalTable {
   offers: Generated<number>;
   offers_rejected: Generated<number>;
   offers_timed_out: Generated<number>;
+  /** After-conversation work periods that ended in the interval, and their seconds. */
+  after_work: Generated<number>;
+  after_work_sum: Generated<number>;
 }
 
 export interface ReportTables {

@@ -26,6 +26,10 @@ export interface PlannedConversation {
   wrapUpCode?: string;
   /** Transferred: the second queue and the agent who answers there. */
   transfer?: { queue: string; waitSeconds: number; agent: string; handleSeconds: number; wrapUpCode: string };
+  /** Skills the conversation asked for itself (its snapshot's `context.skills`). */
+  skills: string[];
+  /** After-conversation work of the agent who closed it, in seconds (0: none, as a queue without `wrapUp.afterWork`). */
+  afterWorkSeconds: number;
 }
 
 export interface HistoryOptions {
@@ -37,6 +41,10 @@ export interface HistoryOptions {
   queues: readonly string[];
   agents: readonly string[];
   wrapUpCodes: readonly string[];
+  /** Skills conversations may ask for (up to two each); none by default. */
+  skills?: readonly string[];
+  /** Queues whose closing agents do after-conversation work (up to this many seconds). */
+  afterWork?: { queues: readonly string[]; maxSeconds: number };
 }
 
 export function planHistory(o: HistoryOptions): PlannedConversation[] {
@@ -48,7 +56,8 @@ export function planHistory(o: HistoryOptions): PlannedConversation[] {
     const enteredAt = new Date(o.from.getTime() + Math.floor(random() * o.hours * 3_600_000));
     const roll = random();
     const outcome: Outcome = roll < 0.7 ? 'answered' : roll < 0.9 ? 'abandoned' : 'transferred';
-    const c: PlannedConversation = { id: randomUUID(), queue: pick(o.queues), enteredAt, outcome, waitSeconds: Math.floor(random() * 120) };
+    const c: PlannedConversation = { id: randomUUID(), queue: pick(o.queues), enteredAt, outcome, waitSeconds: Math.floor(random() * 120), skills: [], afterWorkSeconds: 0 };
+    if (o.skills?.length) c.skills = [...new Set(Array.from({ length: Math.floor(random() * 3) }, () => pick(o.skills!)))];
     if (outcome !== 'abandoned') {
       c.agent = pick(o.agents);
       c.handleSeconds = 30 + Math.floor(random() * 900);
@@ -58,6 +67,8 @@ export function planHistory(o: HistoryOptions): PlannedConversation[] {
     if (outcome === 'transferred') {
       c.transfer = { queue: pick(o.queues), waitSeconds: Math.floor(random() * 60), agent: pick(o.agents), handleSeconds: 30 + Math.floor(random() * 600), wrapUpCode: pick(o.wrapUpCodes) };
     }
+    const closingQueue = c.transfer?.queue ?? c.queue;
+    if (outcome !== 'abandoned' && o.afterWork?.queues.includes(closingQueue)) c.afterWorkSeconds = 1 + Math.floor(random() * o.afterWork.maxSeconds);
     plan.push(c);
   }
   return plan;
@@ -80,7 +91,7 @@ async function writeConversation(db: Db, tenant: string, customerId: string, c: 
   await at(db, c.enteredAt, (tx) =>
     tx
       .insertInto('conversations')
-      .values({ id: c.id, tenant, channel: 'web', customer_id: customerId, external_id: c.id, state: 'queued', queue: c.queue, last_message_at: c.enteredAt, snapshot: '{}' })
+      .values({ id: c.id, tenant, channel: 'web', customer_id: customerId, external_id: c.id, state: 'queued', queue: c.queue, last_message_at: c.enteredAt, snapshot: JSON.stringify({ context: { skills: c.skills } }) })
       .execute(),
   );
   const answerAt = later(c.enteredAt, c.waitSeconds);
@@ -102,6 +113,14 @@ async function writeConversation(db: Db, tenant: string, customerId: string, c: 
     );
     return id;
   };
+  // The agent actor arms its after-work timer as the assignment ends, and consumes it when it fires.
+  const afterWork = async (agent: string, endAt: Date) => {
+    if (c.afterWorkSeconds === 0) return;
+    const timer = { tenant, actor_kind: 'agent' as const, actor_id: agent, name: `after-work:${c.id}` };
+    const doneAt = later(endAt, c.afterWorkSeconds);
+    await at(db, endAt, (tx) => tx.insertInto('timers').values({ id: randomUUID(), ...timer, due_at: doneAt, event: '{}', partition: null }).execute());
+    await at(db, doneAt, (tx) => tx.deleteFrom('timers').where('actor_id', '=', agent).where('name', '=', timer.name).execute());
+  };
   const handle = async (queue: string, agent: string, startAt: Date, handleSeconds: number, wrapUpCode: string | undefined, next: 'closed' | 'queued', nextQueue?: string) => {
     const assignment = await offer(queue, agent, startAt, 'accepted');
     await at(db, startAt, (tx) => conversation(tx).set({ state: 'connected', agent_id: agent }).execute());
@@ -113,6 +132,7 @@ async function writeConversation(db: Db, tenant: string, customerId: string, c: 
         .set(next === 'closed' ? { state: 'closed', closed_at: endAt, agent_id: null } : { state: 'queued', queue: nextQueue ?? queue, agent_id: null })
         .execute();
     });
+    if (next === 'closed') await afterWork(agent, endAt);
     return endAt;
   };
   if (c.rejectedBy) await offer(c.queue, c.rejectedBy, later(c.enteredAt, Math.floor(c.waitSeconds / 2)), 'rejected');
