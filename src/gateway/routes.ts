@@ -12,6 +12,7 @@ import type { CommandDraft, CommandSender } from './command-sender.ts';
 import { reportRoutes } from './report-routes.ts';
 import { qualityRoutes } from './quality-routes.ts';
 import { desktopRoutes } from './desktop-routes.ts';
+import { channelMediaRoutes } from './channel-media-routes.ts';
 import { localLoginRoute } from './local-login.ts';
 import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
@@ -217,6 +218,8 @@ export const routes: RouteSpec[] = [
   // The web app's routes (docs/desktop.md).
   localLoginRoute,
   ...desktopRoutes,
+  // Agent typing to web customers, e-mail attachments (docs/agent-api.md).
+  ...channelMediaRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {
