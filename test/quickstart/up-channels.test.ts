@@ -68,7 +68,8 @@ describe('parley up: web messaging and e-mail', () => {
   let output = '';
 
   beforeAll(async () => {
-    [dataDir, configDir, widgetDir] = await Promise.all(['parley-up-', 'parley-up-config-', 'parley-widget-'].map((p) => mkdtemp(join(tmpdir(), p))));
+    const temp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+    [dataDir, configDir, widgetDir] = await Promise.all([temp('parley-up-'), temp('parley-up-config-'), temp('parley-widget-')]);
     await build({ configFile: join(root, 'web/widget/vite.config.ts'), logLevel: 'warn', build: { outDir: widgetDir } });
     sink = await startMailSink();
     await writeFile(join(configDir, 'acme.yaml'), config(sink.port));
