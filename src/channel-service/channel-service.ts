@@ -7,7 +7,7 @@ import type { ConfigRegistry } from '../config/index.ts';
 import type { InboundMessage, OutboundMessage } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { createEmailTransport, startSmtpInbound, type EmailTransport, type SmtpInbound, type SmtpListenerOptions } from '../email/index.ts';
-import { webMessagingRoutes, type WebMessagingOptions } from '../web-messaging/index.ts';
+import { tryPageRoute, webMessagingRoutes, type WebMessagingOptions } from '../web-messaging/index.ts';
 import type { Database } from '../store/index.ts';
 import { ChannelDirectory } from './channel-directory.ts';
 import { EmailChannels } from './email-channels.ts';
@@ -48,6 +48,8 @@ export interface ChannelServiceOptions {
     /** HS256 key of session tokens and attachment links (≥ 32 bytes), the same in every channels process. */
     readonly secret: Uint8Array;
     readonly options?: WebMessagingOptions;
+    /** Serve `/web/try/<tenant>/<channel>`, a page with the widget (`parley up`). @default false */
+    readonly tryPage?: boolean;
   };
   /**
    * E-mail for `email` Channels: outbound through each Channel's SMTP relay, inbound by
@@ -104,6 +106,7 @@ export async function startChannelService(options: ChannelServiceOptions): Promi
         options: { ...(options.publicBaseUrl !== undefined && { publicUrl: options.publicBaseUrl }), ...web.options },
       });
       transports.push(transport);
+      if (web.tryPage) tryPageRoute(app);
     };
   }
   const server = await startWebhookServer({

@@ -10,6 +10,8 @@ export interface ChannelsDefaults {
   readonly localSecret: string | undefined;
   /** The gateway's URL when PARLEY_GATEWAY_PUBLIC_URL is unset. */
   readonly gatewayUrl: string;
+  /** Serve the widget's test page (`parley up`). */
+  readonly tryPage: boolean;
 }
 
 /** A key of its own for web messaging, so that a session token is never also a gateway token. */
@@ -23,7 +25,7 @@ export function channelsMediaOptions(settings: Settings, defaults: ChannelsDefau
   const smtpPort = settings.smtpPort ?? defaults.smtpPort;
   const gateway = (settings.gatewayPublicUrl ?? defaults.gatewayUrl).replace(/\/+$/, '');
   return {
-    ...(webKey && { web: { secret: webKey, options: settings.widgetScript ? { widgetScriptPath: settings.widgetScript } : {} } }),
+    ...(webKey && { web: { secret: webKey, tryPage: defaults.tryPage, options: settings.widgetScript ? { widgetScriptPath: settings.widgetScript } : {} } }),
     email: {
       attachmentBaseUrl: `${gateway}/v1/email-attachments/`,
       ...(smtpPort !== undefined && { smtp: { host: settings.host, port: smtpPort } }),

@@ -57,7 +57,7 @@ export async function runChannels(): Promise<void> {
     beforeSend: suppressionCheck(store.db, config),
     ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
     // Web messaging with PARLEY_WEB_SECRET, the SMTP listener with PARLEY_SMTP_PORT; e-mail out and IMAP always.
-    ...channelsMediaOptions(settings, { smtpPort: undefined, localSecret: undefined, gatewayUrl: `http://${settings.host}:${settings.port}` }),
+    ...channelsMediaOptions(settings, { smtpPort: undefined, localSecret: undefined, gatewayUrl: `http://${settings.host}:${settings.port}`, tryPage: false }),
   });
   stops.push('channels', () => channels.close());
   onChange(() => channels.configChanged());

@@ -109,7 +109,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     beforePublish: keywordHook(store.db, nc, config),
     beforeSend: suppressionCheck(store.db, config),
     // Web messaging on the webhook port, the SMTP listener on 2525 (a free port under PARLEY_PORT=0).
-    ...channelsMediaOptions(settings, { smtpPort: settings.port === 0 ? 0 : 2525, localSecret: secret, gatewayUrl: gateway.url }),
+    ...channelsMediaOptions(settings, { smtpPort: settings.port === 0 ? 0 : 2525, localSecret: secret, gatewayUrl: gateway.url, tryPage: true }),
   });
   stops.push('channels', () => channels.close());
   onChange(() => channels.configChanged());
@@ -138,7 +138,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
       `  agent desktop (web app)       ${gateway.appUrl ?? 'not built (make web)'}`,
       `  provider webhooks             ${channels.url}/webhooks/<tenant>/<channel>`,
-      `  web messaging widget          ${channels.url}/web/v1/widget.js`,
+      `  web messaging widget          ${channels.url}/web/v1/widget.js (try it: ${channels.url}/web/try/<tenant>/<channel>)`,
       `  e-mail (SMTP listener)        ${channels.smtpPort !== undefined ? `smtp://${settings.host}:${channels.smtpPort}` : 'off'}`,
       `  metrics                       ${ops.url}/metrics`,
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
