@@ -18,7 +18,8 @@ import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './bro
 /**
  * Web messaging end to end in Debian's Chromium: a customer writes in the widget on the
  * test page the channels role serves, Alice's desktop (the web app on the gateway) rings,
- * she accepts, the customer's typing shows on her desktop, she answers with quick replies,
+ * she accepts, the customer's typing shows on her desktop and hers in the widget, she
+ * answers with quick replies,
  * and the customer clicks one, which reaches her desktop. Real NATS, PostgreSQL, router,
  * gateway and channels role; screenshots in test-artifacts/web.
  */
@@ -105,23 +106,31 @@ describe('the widget on the channels role and the agent desktop', () => {
   it('Alice accepts, sees the message, and answers with quick replies the customer sees', async () => {
     await alice.getByRole('button', { name: 'Accept' }).click();
     await alice.getByRole('feed').getByText('Hello, my parcel is late').waitFor();
-    await alice.getByRole('textbox', { name: 'Reply', exact: true }).fill('Sorry about that! Which order is it?');
+    // Typing both ways: the customer's shows on the desktop, Alice's in the widget.
+    await customer.getByRole('textbox').first().pressSequentially('It was');
+    await alice.getByRole('status').filter({ hasText: /is typing…$/ }).waitFor();
+    await screenshot(alice, 'widget-03-customer-typing');
+    await alice.getByRole('textbox', { name: 'Reply', exact: true }).pressSequentially('Sorry about that! Which order is it?');
+    await customer.getByRole('status').filter({ hasText: 'An agent is typing…' }).waitFor();
     await alice.getByRole('button', { name: 'Quick replies' }).click();
     await alice.getByLabel('Quick-reply options, one per line').fill('The last one\nAn older one');
-    await screenshot(alice, 'widget-03-composer');
+    await screenshot(alice, 'widget-04-composer');
     await alice.getByRole('button', { name: 'Send' }).click();
 
     await customer.getByText('Sorry about that! Which order is it?').waitFor();
     const replies = customer.getByRole('group', { name: 'Suggested answers' });
     await replies.getByRole('button', { name: 'The last one' }).waitFor();
-    await screenshot(customer, 'widget-04-quick-replies');
+    await screenshot(customer, 'widget-05-quick-replies');
     expect(await seriousViolations(customer)).toEqual([]);
   }, 60_000);
 
   it('the customer clicks a quick reply, which reaches Alice’s desktop', async () => {
+    // The feed already names the option in Alice's own message: the click adds the customer's.
+    const mentions = () => alice.getByRole('feed').getByText('The last one', { exact: true }).count();
+    const before = await mentions();
     await customer.getByRole('group', { name: 'Suggested answers' }).getByRole('button', { name: 'The last one' }).click();
-    await alice.getByRole('feed').getByText('The last one').waitFor();
-    await screenshot(alice, 'widget-05-click-received');
+    await expect.poll(mentions, { timeout: 20_000 }).toBeGreaterThan(before);
+    await screenshot(alice, 'widget-06-click-received');
     expect(await seriousViolations(alice)).toEqual([]);
   }, 60_000);
 });
