@@ -21,6 +21,8 @@ export interface WebhookServerOptions {
   readonly host?: string;
   /** Largest webhook body, bytes; larger ones get 413. @default 1048576 */
   readonly bodyLimitBytes?: number;
+  /** More routes on the same server before it listens (web messaging). */
+  readonly mount?: (app: FastifyInstance) => Promise<void>;
 }
 
 export interface WebhookServer {
@@ -58,7 +60,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    if (reply.statusCode === 413) metrics.webhooks.inc({ type: 'unknown', outcome: 'too-large' });
+    if (reply.statusCode === 413 && request.url.startsWith('/webhooks/')) metrics.webhooks.inc({ type: 'unknown', outcome: 'too-large' });
     logger.info('request', { requestId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 });
     done();
   });
@@ -102,6 +104,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     return reply.code(answer.status).type(answer.contentType).send(answer.body);
   });
 
+  await options.mount?.(app);
   await app.listen({ port: options.port ?? 8081, host: options.host ?? '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1');

@@ -79,13 +79,16 @@ PARLEY_AUTH_SECRET (required), PARLEY_HOST, PARLEY_PORT.`,
   },
   {
     name: 'channels',
-    summary: 'provider webhooks in, provider send APIs out (WhatsApp, SMS, Messenger, …)',
+    summary: 'provider webhooks, web messaging and e-mail in; provider send APIs, sockets and SMTP out',
     usage: `Usage: parley channels
 
 Environment: NATS_URL, DATABASE_URL=postgres://… (required, the routers' database),
 PARLEY_CHANNELS_PORT (webhooks, default 8081), PARLEY_CHANNELS_PUBLIC_URL (the URL providers
-call), PARLEY_SECRETS_FILE (else Kubernetes Secrets), PARLEY_CONFIG, PARLEY_HOST, PARLEY_OPS_PORT.
-Webhook URL of a Channel: <public URL>/webhooks/<namespace>/<channel> (docs/channels.md).`,
+call), PARLEY_SECRETS_FILE (else Kubernetes Secrets), PARLEY_CONFIG, PARLEY_HOST, PARLEY_OPS_PORT,
+PARLEY_WEB_SECRET (web messaging, off without it), PARLEY_SMTP_PORT (the SMTP listener, off
+without it), PARLEY_PUBLIC_URL (the gateway's URL, for e-mail attachment links).
+Webhook URL of a Channel: <public URL>/webhooks/<namespace>/<channel>; the widget:
+<public URL>/web/v1/widget.js (docs/channels.md).`,
     options: {},
     run: () => runChannels(),
   },

@@ -4,6 +4,8 @@ import { ChannelTypes, ResourceName, Skill } from '../contract/index.ts';
 import { Metadata, SecretKeyRef, apiVersion } from './common.ts';
 import { Duration } from './duration.ts';
 import { ChannelProviderSpec, ProviderKeys, providerKeysByType } from './channel-provider.ts';
+import { WebChannelSpec } from './channel-web.ts';
+import { EmailChannelSpec } from './channel-email.ts';
 
 const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as fr or pt-BR');
 
@@ -94,11 +96,17 @@ const ChannelSpec = z
     compliance: ChannelComplianceSettings.optional(),
     /** The provider account the channels role speaks to: settings, secrets by reference, limits (channel-provider.ts). */
     provider: ChannelProviderSpec.optional(),
+    /** Web messaging: the sites that may embed the widget, the offline message (channel-web.ts). */
+    web: WebChannelSpec.optional(),
+    /** E-mail: addresses, sending address, SMTP relay, IMAP, DKIM; secrets by reference (channel-email.ts). */
+    email: EmailChannelSpec.optional(),
   })
   .refine((spec) => !spec.provider || !providerMismatch(spec.type, spec.provider), {
     message: 'the provider sub-object must match spec.type (sms takes twilio or httpSms)',
     path: ['provider'],
-  });
+  })
+  .refine((spec) => spec.web === undefined || spec.type === 'web', { message: 'spec.web is for channels of type web', path: ['web'] })
+  .refine((spec) => spec.email === undefined || spec.type === 'email', { message: 'spec.email is for channels of type email', path: ['email'] });
 
 export const ChannelResource = z.object({
   apiVersion: z.literal(apiVersion),

@@ -5,6 +5,8 @@ import { CampaignResource } from './campaign-resource.ts';
 import { CampaignProblemReasons, CampaignRunStates } from './campaign-status.ts';
 import { ChannelResource } from './channel-resource.ts';
 import { providerDescriptions, providerRules } from './channel-provider.ts';
+import { webDescriptions } from './channel-web.ts';
+import { emailDescriptions } from './channel-email.ts';
 import { Metadata, apiVersion } from './common.ts';
 import { QueueResource } from './queue-resource.ts';
 import { durationBounds, formatDuration } from './duration.ts';
@@ -263,10 +265,17 @@ const channel: KindDefinition = {
     'spec.compliance.answers.optIn': 'The confirmation sent after an opt-in.',
     'spec.compliance.answers.help': 'The answer to HELP.',
     ...providerDescriptions,
+    ...webDescriptions,
+    ...emailDescriptions,
     ...statusDescriptions,
   },
   rules: {
     ...providerRules,
+    spec: [
+      ...providerRules.spec,
+      { rule: "!has(self.web) || self.type == 'web'", message: 'spec.web is for channels of type web' },
+      { rule: "!has(self.email) || self.type == 'email'", message: 'spec.email is for channels of type email' },
+    ],
     'spec.inboundFlow.rules[].match': [
       { rule: 'has(self.keywords) || has(self.regex) || has(self.language) || has(self.attribute)', message: 'a rule needs keywords, regex, language or attribute' },
     ],

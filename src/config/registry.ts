@@ -16,6 +16,10 @@ export interface ChannelConfig {
   provider: ChannelResource['spec']['provider'];
   /** The keyword answers' settings (SMS, WhatsApp); unset, the tenant's name is the brand. */
   compliance: ChannelResource['spec']['compliance'];
+  /** Web messaging settings (type web). */
+  web: ChannelResource['spec']['web'];
+  /** E-mail settings, secrets by reference (type email). */
+  email: ChannelResource['spec']['email'];
 }
 
 export interface Members {
@@ -149,6 +153,8 @@ function toChannel(r: ChannelResource): ChannelConfig {
     richContentDisabled: spec.richContent?.disabled ?? [],
     provider: spec.provider,
     compliance: spec.compliance,
+    web: spec.web,
+    email: spec.email,
   };
 }
 

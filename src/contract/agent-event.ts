@@ -76,6 +76,13 @@ export interface ConversationEndedEvent extends Base {
   reason: 'closed-by-agent' | 'transferred' | 'window-expired';
 }
 
+/** The customer of a web-messaging conversation started or stopped typing. */
+export interface ConversationTypingEvent extends Base {
+  type: 'conversation.typing';
+  conversationId: string;
+  typing: boolean;
+}
+
 export type AgentEvent =
   | CommandResultEvent
   | AgentStateEvent
@@ -83,4 +90,5 @@ export type AgentEvent =
   | OfferRevokedEvent
   | ConversationAssignedEvent
   | ConversationMessageEvent
-  | ConversationEndedEvent;
+  | ConversationEndedEvent
+  | ConversationTypingEvent;

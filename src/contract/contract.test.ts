@@ -104,6 +104,7 @@ const AgentEventSchema: z.ZodType<AgentEvent> = z.discriminatedUnion('type', [
     conversationId: z.uuid(),
     reason: z.enum(['closed-by-agent', 'window-expired']),
   }),
+  z.strictObject({ ...eventBase, type: z.literal('conversation.typing'), conversationId: z.uuid(), typing: z.boolean() }),
 ]);
 const agentEventTypes = [
   'command.result',
@@ -113,6 +114,7 @@ const agentEventTypes = [
   'conversation.assigned',
   'conversation.message',
   'conversation.ended',
+  'conversation.typing',
 ] as const satisfies readonly AgentEvent['type'][];
 // Fails to compile when agent-event.ts gains an event type this test does not know.
 const _everyEventType: [Exclude<AgentEvent['type'], (typeof agentEventTypes)[number]>] extends [never] ? true : never = true;

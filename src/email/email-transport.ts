@@ -15,8 +15,8 @@ const MAX_REFERENCES_SENT = 20;
 const NO_SUBJECT = '(no subject)';
 
 export interface EmailTransportOptions {
-  /** The e-mail Channel's settings by tenant and name (read at each send: the configuration is live). */
-  readonly channel: (tenant: string, channel: string) => EmailChannelOptions | undefined;
+  /** The e-mail Channel's settings by tenant and name (read at each send: the configuration is live; secrets may be read then). */
+  readonly channel: (tenant: string, channel: string) => EmailChannelOptions | undefined | Promise<EmailChannelOptions | undefined>;
 }
 
 export interface EmailTransport extends ChannelTransport {
@@ -91,7 +91,7 @@ export function createEmailTransport(options: EmailTransportOptions, deps: { rea
   return {
     types: ['email'],
     async send(message, target): Promise<SendOutcome> {
-      const channel = options.channel(target.tenant, target.channel);
+      const channel = await options.channel(target.tenant, target.channel);
       if (!channel) return { kind: 'failed', reason: `ChannelNotConfigured: no e-mail channel ${target.tenant}/${target.channel}` };
       if (!channel.smtp) return { kind: 'failed', reason: 'ChannelNotConfigured: the channel has no outbound SMTP server' };
       if (message.to.idType !== 'email') return { kind: 'failed', reason: `InvalidRecipient: an e-mail channel sends to e-mail addresses, not ${message.to.idType}` };

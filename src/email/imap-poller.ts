@@ -1,5 +1,5 @@
 import { ImapFlow } from 'imapflow';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/index.ts';
 import { EMAIL_DEFAULTS, type EmailChannelOptions, type ImapOptions } from './options.ts';
 import { acceptMail, type MailDeps, type MailOutcome } from './publish-mail.ts';
 
@@ -65,7 +65,7 @@ export function startImapPoller(channel: EmailChannelOptions, deps: MailDeps & {
     return running;
   };
   const timer = setInterval(() => {
-    if (!running && !closed) poll().catch((err: unknown) => deps.logger?.error({ err, tenant: channel.tenant, channel: channel.channel }, 'IMAP poll failed'));
+    if (!running && !closed) poll().catch((err: unknown) => deps.logger?.error('IMAP poll failed', { err, tenant: channel.tenant, channel: channel.channel }));
   }, imap.pollIntervalMs ?? EMAIL_DEFAULTS.pollIntervalMs);
   timer.unref();
   return {

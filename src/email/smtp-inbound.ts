@@ -1,7 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/index.ts';
 import { EMAIL_DEFAULTS, type EmailChannelOptions, type SmtpListenerOptions } from './options.ts';
 import { acceptMail, type MailDeps } from './publish-mail.ts';
 import { channelOfRecipient } from './recipient-routes.ts';
@@ -72,18 +72,18 @@ export async function startSmtpInbound(
           const receivedAt = new Date();
           for (const target of targets.values()) {
             const outcome = await acceptMail(deps, raw, target, receivedAt);
-            if (outcome.kind === 'deadLettered') deps.logger?.warn({ tenant: target.tenant, channel: target.channel, reason: outcome.reason }, 'e-mail dead-lettered');
+            if (outcome.kind === 'deadLettered') deps.logger?.warn('e-mail dead-lettered', { tenant: target.tenant, channel: target.channel, reason: outcome.reason });
           }
           callback(null, 'Message queued');
         })
         .catch((err: unknown) => {
           if (err instanceof SmtpReply) return callback(err);
-          deps.logger?.error({ err }, 'e-mail not taken; the sender will retry');
+          deps.logger?.error('e-mail not taken; the sender will retry', { err });
           callback(new SmtpReply(451, '4.3.0 Temporary failure, try again later'));
         });
     },
   });
-  server.on('error', (err) => deps.logger?.error({ err }, 'SMTP listener error'));
+  server.on('error', (err) => deps.logger?.error('SMTP listener error', { err }));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(options.port ?? EMAIL_DEFAULTS.listenerPort, options.host ?? EMAIL_DEFAULTS.listenerHost, () => resolve());

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/index.ts';
 import type { EmailChannelOptions, SmtpListenerOptions } from './options.ts';
 import { startImapPoller, type ImapPoller } from './imap-poller.ts';
 import type { MailDeps } from './publish-mail.ts';

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 
-/** A route's answer that is a file to save (a CSV export), not a JSON document; a stream is sent as it is read. */
+/** A route's answer that is a file to save (a CSV export, an e-mail attachment), not a JSON document; a stream is sent as it is read. */
 export class FileDownload {
   constructor(
     readonly filename: string,
     readonly contentType: string,
-    readonly body: string | Readable,
+    readonly body: string | Buffer | Readable,
   ) {}
 }

@@ -16,6 +16,7 @@ export const HttpOnlyCodes = {
   notificationRefused: { status: 422, message: 'the notification cannot be sent as asked' },
   methodNotAllowed: { status: 405, message: 'the method is not allowed on this route' },
   unknownCannedResponse: { status: 404, message: 'no such canned response' },
+  unknownAttachment: { status: 404, message: 'no such attachment' },
   shortcutTaken: { status: 409, message: 'another canned response has this shortcut' },
   payloadTooLarge: { status: 413, message: 'the request body is too large' },
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },

@@ -20,6 +20,7 @@ import { unsubscribeRoutes } from './unsubscribe-routes.ts';
 import { qualityRoutes } from './quality-routes.ts';
 import { desktopRoutes } from './desktop-routes.ts';
 import { interactionRoutes } from './interaction-routes.ts';
+import { channelMediaRoutes } from './channel-media-routes.ts';
 import { localLoginRoute } from './local-login.ts';
 import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
@@ -238,6 +239,8 @@ export const routes: RouteSpec[] = [
   ...desktopRoutes,
   // The supervisor views (docs/desktop.md).
   ...interactionRoutes,
+  // Agent typing to web customers, e-mail attachments (docs/agent-api.md).
+  ...channelMediaRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

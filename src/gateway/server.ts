@@ -187,7 +187,8 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
         }).finally(() => upload?.drain());
         reply.code(spec.status ?? 200);
         if (result instanceof FileDownload) {
-          return reply.type(result.contentType).header('content-disposition', `attachment; filename="${result.filename}"`).send(result.body);
+          // Saved, never rendered by the browser here: a customer's file could be HTML or script.
+          return reply.type(result.contentType).header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'").header('content-disposition', `attachment; filename="${result.filename}"`).send(result.body);
         }
         if (result instanceof HtmlPage) return reply.type('text/html; charset=utf-8').header('content-security-policy', HtmlPage.policy).send(result.html);
         return result;

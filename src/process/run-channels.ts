@@ -11,12 +11,14 @@ import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from '.
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 import { databaseReady } from './database-ready.ts';
+import { channelsMediaOptions } from './channels-from-settings.ts';
 import { StopStack } from './stop-stack.ts';
 
 /**
- * The `channels` process: provider webhooks in (PARLEY_CHANNELS_PORT), provider send APIs
- * out (a consumer of PARLEY_OUTBOUND shared by every channels process). Provider secrets
- * come from Kubernetes Secrets, or from PARLEY_SECRETS_FILE.
+ * The `channels` process: provider webhooks and web messaging in (PARLEY_CHANNELS_PORT),
+ * e-mail in (the SMTP listener on PARLEY_SMTP_PORT, IMAP polling), provider send APIs,
+ * SMTP relays and customers' sockets out (a consumer of PARLEY_OUTBOUND shared by every
+ * channels process). Secrets come from Kubernetes Secrets, or from PARLEY_SECRETS_FILE.
  */
 export async function runChannels(): Promise<void> {
   const settings = readSettings();
@@ -36,7 +38,7 @@ export async function runChannels(): Promise<void> {
   await ensureStreams(nc);
   const bucket = await openConfigBucket(nc);
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
-  const { config, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
+  const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
   stops.push('configuration watch', stopConfig);
   const secrets = settings.secretsFile ? fileSecrets(settings.secretsFile) : await kubernetesSecrets();
   const channels = await startChannelService({
@@ -54,8 +56,11 @@ export async function runChannels(): Promise<void> {
     beforePublish: keywordHook(store.db, nc, config),
     beforeSend: suppressionCheck(store.db, config),
     ...(settings.channelsPublicUrl ? { publicBaseUrl: settings.channelsPublicUrl } : {}),
+    // Web messaging with PARLEY_WEB_SECRET, the SMTP listener with PARLEY_SMTP_PORT; e-mail out and IMAP always.
+    ...channelsMediaOptions(settings, { smtpPort: undefined, localSecret: undefined, gatewayUrl: `http://${settings.host}:${settings.port}`, tryPage: false }),
   });
   stops.push('channels', () => channels.close());
+  onChange(() => channels.configChanged());
   const ops = await startOpsServer({
     registry,
     host: settings.host,
@@ -67,5 +72,5 @@ export async function runChannels(): Promise<void> {
   });
   stops.push('ops server', () => ops.close());
   stops.started();
-  log.info('channels ready', { webhooks: channels.url, ops: ops.url });
+  log.info('channels ready', { webhooks: channels.url, ops: ops.url, smtpPort: channels.smtpPort ?? 'off', webMessaging: settings.webSecret ? `${channels.url}/web/v1` : 'off (no PARLEY_WEB_SECRET)' });
 }

@@ -21,6 +21,7 @@ import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from '.
 import { readSettings } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 import { StopStack } from './stop-stack.ts';
+import { channelsMediaOptions } from './channels-from-settings.ts';
 import { localSecret, readUpState, removeUpState, upStateFile, writeUpState } from './up-state.ts';
 
 /**
@@ -116,8 +117,11 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     // Compliance (docs/campaigns.md §5): keywords before a customer message is published, suppression before every send.
     beforePublish: keywordHook(store.db, nc, config),
     beforeSend: suppressionCheck(store.db, config),
+    // Web messaging on the webhook port, the SMTP listener on 2525 (a free port under PARLEY_PORT=0).
+    ...channelsMediaOptions(settings, { smtpPort: settings.port === 0 ? 0 : 2525, localSecret: secret, gatewayUrl: gateway.url, tryPage: true }),
   });
   stops.push('channels', () => channels.close());
+  onChange(() => channels.configChanged());
   // Router and gateway metrics together, off the public API port.
   const ops = await startOpsServer({
     registry,
@@ -143,6 +147,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
       `  agent API (HTTP + WebSocket)  ${gateway.url}/v1`,
       `  agent desktop (web app)       ${gateway.appUrl ?? 'not built (make web)'}`,
       `  provider webhooks             ${channels.url}/webhooks/<tenant>/<channel>`,
+      `  web messaging widget          ${channels.url}/web/v1/widget.js (try it: ${channels.url}/web/try/<tenant>/<channel>)`,
+      `  e-mail (SMTP listener)        ${channels.smtpPort !== undefined ? `smtp://${settings.host}:${channels.smtpPort}` : 'off'}`,
       `  metrics                       ${ops.url}/metrics`,
       `  health                        ${gateway.url}/healthz, ${gateway.url}/readyz (also on ${ops.url})`,
       `  NATS                          ${natsUrl}${nats ? ' (embedded nats-server)' : ''}`,

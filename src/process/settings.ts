@@ -24,11 +24,14 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_BODY_LIMIT     | largest gateway request body, bytes                  | 1048576                   |
  * | PARLEY_TRUSTED_PROXIES | proxies whose X-Forwarded-For the gateway believes (addresses, CIDRs) | none     |
  * | PARLEY_OAUTH_SECRET   | derives the key of integrators' OAuth access tokens (≥ 16 characters) | local mode: PARLEY_AUTH_SECRET; else none (no OAuth, no notifications) |
- * | PARLEY_PUBLIC_URL     | the gateway's URL as the public reaches it: one-click unsubscribe links point there | `up`: the gateway's own URL; else none |
+ * | PARLEY_PUBLIC_URL     | the gateway's URL as the public reaches it: one-click unsubscribe links and agents' e-mail attachment links point there | `up`: the gateway's own URL; `channels`: `http://<PARLEY_HOST>:<PARLEY_PORT>`; else none |
  * | PARLEY_UNSUBSCRIBE_SECRET | signs one-click unsubscribe links (≥ 16 characters; routers and gateways share it) | local mode: PARLEY_AUTH_SECRET; else none (no links) |
  * | PARLEY_CHANNELS_PORT  | the channels role's webhook port (`parley channels`, `up`) | 8081 (`up` with PARLEY_PORT=0: 0) |
  * | PARLEY_CHANNELS_PUBLIC_URL | the URL providers call the webhooks at (scheme and host; Twilio signs it) | the request's Host, over http |
  * | PARLEY_CHANNELS_ACK_WAIT_MS | how soon a dead channels process's outbound messages go to another one | 30000 |
+ * | PARLEY_SMTP_PORT      | the SMTP listener (the MX of e-mail Channels)         | `channels`: none (off); `up`: 2525 (PARLEY_PORT=0: 0) |
+ * | PARLEY_WEB_SECRET     | key of web-messaging session tokens (≥ 32 characters, the same in every channels process) | `channels`: none (web messaging off); `up`: derived from the local secret |
+ * | PARLEY_WIDGET_SCRIPT  | the built widget served at /web/v1/widget.js          | dist/web/widget.js        |
  * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
@@ -59,6 +62,12 @@ export interface Settings {
   channelsPublicUrl: string | undefined;
   secretsFile: string | undefined;
   channelsAckWaitMs: number;
+  /** The SMTP listener's port; unset, `channels` runs no listener. */
+  smtpPort: number | undefined;
+  /** The web-messaging session key; unset, `channels` serves no web messaging. */
+  webSecret: string | undefined;
+  /** The gateway's public URL (scheme, host, port), for links agents open. */
+  widgetScript: string | undefined;
 }
 
 export class SettingsError extends Error {
@@ -88,22 +97,25 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: gatewayUrl(env.PARLEY_PUBLIC_URL),
     unsubscribeSecret: secret(env, 'PARLEY_UNSUBSCRIBE_SECRET'),
     channelsPort: env.PARLEY_CHANNELS_PORT ? port(env, 'PARLEY_CHANNELS_PORT', 8081) : undefined,
-    channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL),
+    channelsPublicUrl: publicUrl(env.PARLEY_CHANNELS_PUBLIC_URL, 'PARLEY_CHANNELS_PUBLIC_URL'),
     secretsFile: env.PARLEY_SECRETS_FILE || undefined,
     channelsAckWaitMs: integer(env, 'PARLEY_CHANNELS_ACK_WAIT_MS', 30_000, 1_000, 600_000),
+    smtpPort: env.PARLEY_SMTP_PORT ? port(env, 'PARLEY_SMTP_PORT', 25) : undefined,
+    webSecret: webSecret(env.PARLEY_WEB_SECRET),
+    widgetScript: env.PARLEY_WIDGET_SCRIPT || undefined,
   };
 }
 
 /** An http(s) URL without a path, or undefined. */
-function publicUrl(raw: string | undefined): string | undefined {
+function publicUrl(raw: string | undefined, name: string): string | undefined {
   if (!raw) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new SettingsError(`PARLEY_CHANNELS_PUBLIC_URL=${raw} is not a URL`);
+    throw new SettingsError(`${name}=${raw} is not a URL`);
   }
-  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) throw new SettingsError(`PARLEY_CHANNELS_PUBLIC_URL=${raw} must be http(s)://host[:port], without a path`);
+  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) throw new SettingsError(`${name}=${raw} must be http(s)://host[:port], without a path`);
   return url.origin;
 }
 
@@ -125,6 +137,13 @@ function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
   if (!value) return undefined;
   if (value.length < 16) throw new SettingsError(`${name} must be at least 16 characters`);
   return value;
+}
+
+/** Session tokens are HS256: a key shorter than the hash would weaken them. */
+function webSecret(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (Buffer.byteLength(raw) < 32) throw new SettingsError('PARLEY_WEB_SECRET must be at least 32 characters');
+  return raw;
 }
 
 /** A comma-separated list; blanks are dropped. */

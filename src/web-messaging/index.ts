@@ -10,3 +10,4 @@ export { CloseCodes } from './customer-socket.ts';
 export { WebProblemCodes } from './problems.ts';
 export type { ClientFrame, ServerFrame, HistoryMessage, Availability } from './frames.ts';
 export { webMetrics, type WebMetrics } from './web-metrics.ts';
+export { tryPageRoute, TRY_PAGE_PREFIX } from './try-page.ts';

@@ -23,7 +23,7 @@ export interface ChannelsHarness {
 export function useChannels(
   resources: () => Resource[],
   secrets: () => Record<string, Record<string, Record<string, string>>>,
-  options: Partial<Pick<ChannelServiceOptions, 'now' | 'sender' | 'bodyLimitBytes' | 'beforeSend' | 'transports'>> = {},
+  options: Partial<Pick<ChannelServiceOptions, 'now' | 'sender' | 'bodyLimitBytes' | 'beforeSend' | 'transports' | 'web' | 'email'>> = {},
 ): () => ChannelsHarness {
   let harness: ChannelsHarness | undefined;
   beforeAll(async () => {
@@ -45,6 +45,8 @@ export function useChannels(
       ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
       ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
       ...(options.transports ? { transports: options.transports } : {}),
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.email ? { email: options.email } : {}),
     });
     harness = {
       parley,

@@ -47,7 +47,7 @@ const namespacedRbac = { rbac: { namespaced: true, namespaces: ['tenant-a', 'ten
 const edge = {
   ingress: { enabled: true, className: 'nginx', hosts: ['parley.example.com'], tls: [{ secretName: 'parley-tls', hosts: ['parley.example.com'] }] },
   networkPolicy: { enabled: true },
-  channels: { enabled: true },
+  channels: { enabled: true, smtp: { port: 2525 } },
 };
 
 // The chart as committed: what a fresh clone renders.
@@ -167,7 +167,7 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
     }
   });
 
-  it('grants the operator exactly what it uses, and nothing to the other pods', () => {
+  it('grants the operator and the channels role exactly what they use, and nothing to the other pods', () => {
     const r = get(name);
     const roles = [...r.kind<Role>('ClusterRole'), ...r.kind<Role>('Role')];
     for (const role of roles) {
@@ -195,7 +195,14 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
     const leaderElection = r.one<Role>('Role', `${nameOf('operator')}-leader-election`);
     expect(leaderElection.metadata.namespace).toBe(namespace);
     expect(grants(leaderElection.rules)).toEqual(leaseGrants);
-    const operatorRoles = roles.filter((role) => role !== leaderElection);
+    // The channels role reads the Secrets Channels name (provider tokens, mail passwords, DKIM keys), by name only.
+    const ofChannels = (role: Role) => role.metadata.name.startsWith(nameOf('channels'));
+    const channelsOn = (combinations[name] as { channels?: { enabled?: boolean } }).channels?.enabled === true;
+    const channelsRoles = roles.filter(ofChannels);
+    expect(channelsRoles.length > 0, 'channels roles').toBe(channelsOn);
+    for (const role of channelsRoles) expect(grants(role.rules), role.metadata.name).toEqual(['core/secrets:get']);
+    if (channelsOn && namespaced) expect(channelsRoles.map((role) => role.metadata.namespace).sort()).toEqual(['tenant-a', 'tenant-b']);
+    const operatorRoles = roles.filter((role) => role !== leaderElection && !ofChannels(role));
     if (namespaced) {
       expect(r.kind('ClusterRole')).toEqual([]);
       expect(r.kind('ClusterRoleBinding')).toEqual([]);
@@ -211,14 +218,15 @@ describe.each(Object.keys(combinations))('helm template (%s)', (name) => {
     for (const binding of bindings) {
       const role = roles.find((x) => x.kind === binding.roleRef.kind && x.metadata.name === binding.roleRef.name && x.metadata.namespace === binding.metadata.namespace);
       expect(role, binding.metadata.name).toBeDefined();
-      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: nameOf('operator'), namespace }]);
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: nameOf(ofChannels(role!) ? 'channels' : 'operator'), namespace }]);
     }
     const operator = r.one<Workload>('Deployment', nameOf('operator'));
     expect(operator.spec.template.spec.serviceAccountName).toBe(nameOf('operator'));
     expect(envOf(operator.spec.template.spec.containers[0]!, 'PARLEY_WATCH_NAMESPACES')?.value).toBe(namespaced ? 'tenant-a,tenant-b' : '');
     for (const w of workloads(r).filter((x) => x !== operator)) {
-      expect(w.spec.template.spec.serviceAccountName, w.metadata.name).toBe(`${release}-parley`);
-      expect(w.spec.template.spec.automountServiceAccountToken, w.metadata.name).toBe(false);
+      const channels = w.metadata.name === nameOf('channels');
+      expect(w.spec.template.spec.serviceAccountName, w.metadata.name).toBe(channels ? nameOf('channels') : `${release}-parley`);
+      expect(w.spec.template.spec.automountServiceAccountToken, w.metadata.name).toBe(channels);
     }
   });
 });
@@ -439,7 +447,7 @@ describe('helm template: NetworkPolicies', () => {
     expect(ports(byName.get(nameOf('router'))!.spec.egress)).toEqual([...common, '5432/TCP'].sort());
     expect(ports(byName.get(nameOf('gateway'))!.spec.egress)).toEqual([...common, '5432/TCP'].sort());
     expect(ports(byName.get(nameOf('operator'))!.spec.egress)).toEqual([...common, '443/TCP', '6443/TCP'].sort());
-    expect(ports(byName.get(nameOf('channels'))!.spec.egress)).toEqual([...common, '443/TCP'].sort());
+    expect(ports(byName.get(nameOf('channels'))!.spec.egress)).toEqual([...common, '5432/TCP', '443/TCP', '6443/TCP', '443/TCP', '25/TCP', '465/TCP', '587/TCP', '993/TCP'].sort());
     const dns = byName.get(nameOf('router'))!.spec.egress!.find((rule) => rule.ports.some((p) => p.port === 53));
     expect(dns?.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
   });

@@ -72,6 +72,21 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{- define "parley.channelsServiceAccountName" -}}
+{{- if .Values.channels.serviceAccount.create }}
+{{- default (include "parley.componentName" (dict "root" . "component" "channels")) .Values.channels.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.channels.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.webSecretName" -}}
+{{- default (include "parley.componentName" (dict "root" . "component" "web")) .Values.channels.web.existingSecret }}
+{{- end }}
+{{- define "parley.webSecretKey" -}}
+{{- if .Values.channels.web.existingSecret }}{{ .Values.channels.web.existingSecretKey }}{{ else }}web-secret{{ end }}
+{{- end }}
+
 {{/* NATS_URL. */}}
 {{- define "parley.natsUrl" -}}
 {{- required "nats.url is required (the chart does not install NATS)" .Values.nats.url }}

@@ -123,6 +123,8 @@ export class Api {
   transfer = (id: string, to: { queue: string } | { agentId: string }) => this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/transfer`, to);
   customer = (id: string) => this.call<CustomerView>('GET', `/v1/conversations/${enc(id)}/customer`);
   notes = (id: string) => this.call<{ notes: NoteView[] }>('GET', `/v1/conversations/${enc(id)}/notes`);
+  /** Tells a web-messaging customer that the agent types (other channels ignore it). */
+  typing = (id: string, typing: boolean) => this.call<{ typing: boolean }>('POST', `/v1/conversations/${enc(id)}/typing`, { typing });
   addNote = (id: string, text: string) => this.call<NoteView>('POST', `/v1/conversations/${enc(id)}/notes`, { text });
 
   queues = () => this.call<{ queues: QueueSummaryView[] }>('GET', '/v1/queues');

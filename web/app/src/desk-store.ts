@@ -24,6 +24,8 @@ export interface DeskConversation {
   unread: number;
   /** Set while after-conversation work holds the slot. */
   afterWorkUntil: string | undefined;
+  /** The customer is typing now (web messaging sends it). */
+  customerTyping: boolean;
 }
 
 export type Connection = 'connecting' | 'open' | 'reconnecting';
@@ -169,6 +171,13 @@ export class DeskStore extends Store<DeskState> {
     this.set({ announcement: t('composer.sent') });
   }
 
+  /** The agent's typing, for channels that show it (web messaging); a failure only loses the hint. */
+  typing(conversationId: string, typing: boolean): void {
+    const conversation = this.state.conversations.find((c) => c.id === conversationId);
+    if (conversation?.channelType !== 'web') return;
+    this.api.typing(conversationId, typing).catch(() => undefined);
+  }
+
   async transfer(conversationId: string, to: { queue: string } | { agentId: string }): Promise<void> {
     await this.api.transfer(conversationId, to);
     this.drop(conversationId, t('transfer.done'));
@@ -202,13 +211,17 @@ export class DeskStore extends Store<DeskState> {
         if (!added || event.message.direction !== 'inbound') return;
         const conversation = this.state.conversations.find((c) => c.id === event.conversationId);
         this.set({
-          ...(!selected && { conversations: this.patch(event.conversationId, { unread: (conversation?.unread ?? 0) + 1 }) }),
+          // A message ends the customer's typing.
+          conversations: this.patch(event.conversationId, { customerTyping: false, ...(!selected && { unread: (conversation?.unread ?? 0) + 1 }) }),
           announcement: t('history.newMessage', { customer: conversation?.customerName ?? '', text: event.message.text ?? '' }),
         });
         return;
       }
       case 'conversation.ended':
         return this.drop(event.conversationId);
+      case 'conversation.typing':
+        if (this.state.conversations.some((c) => c.id === event.conversationId)) this.set({ conversations: this.patch(event.conversationId, { customerTyping: event.typing }) });
+        return;
       case 'agent.state':
         if (this.state.agent) this.set({ agent: { ...this.state.agent, presence: event.presence, capacity: event.capacity } });
         return;
@@ -268,7 +281,7 @@ export class DeskStore extends Store<DeskState> {
   }
 
   private emptyConversation(id: string): DeskConversation {
-    return { id, view: undefined, channelType: undefined, customerName: this.names.get(id), messages: [], loaded: false, unread: 0, afterWorkUntil: undefined };
+    return { id, view: undefined, channelType: undefined, customerName: this.names.get(id), messages: [], loaded: false, unread: 0, afterWorkUntil: undefined, customerTyping: false };
   }
 
   private patch(id: string, changes: Partial<DeskConversation>): DeskConversation[] {

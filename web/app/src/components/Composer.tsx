@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Attachment, RichContent } from '../../../../src/contract/index.ts';
 import { channelLimits } from '../channel-limits.ts';
 import type { DeskConversation, DeskStore } from '../desk-store.ts';
@@ -6,6 +6,7 @@ import { formatDuration, t } from '../i18n/index.ts';
 import { useNow } from '../store.ts';
 import type { Api } from '../api.ts';
 import { CannedPicker } from './CannedPicker.tsx';
+import { TypingSignal } from '../typing-signal.ts';
 
 const EMOJI = ['😀', '🙂', '😉', '😊', '🙏', '👍', '👋', '🎉', '✅', '❤️', '😔', '🤔', '📦', '📞', '⏰', '💳'];
 
@@ -31,6 +32,8 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const textarea = useRef<HTMLTextAreaElement>(null);
+  const typing = useMemo(() => new TypingSignal((on) => desk.typing(conversation.id, on)), [desk, conversation.id]);
+  useEffect(() => () => typing.stopped(), [typing]);
   const now = useNow(30_000);
   const limits = useMemo(
     () => channelLimits(conversation.channelType, conversation.view?.channel, conversation.messages, text, now),
@@ -56,6 +59,7 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
     const content: RichContent[] | undefined =
       showQuick && options.length > 0 && body ? [{ type: 'quickReplies', text: body, options: options.map((o) => ({ text: o, payload: o })) }] : undefined;
     setBusy(true);
+    typing.stopped();
     try {
       await desk.send(conversation.id, {
         ...(body && { text: body }),
@@ -80,6 +84,8 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
   };
   const onInput = (value: string) => {
     setText(value);
+    if (value) typing.keyed();
+    else typing.stopped();
     // "/" at the start of an empty reply opens the library, as in most desktops.
     if (value === '/') setPanel('canned');
   };

@@ -36,6 +36,9 @@ export function ConversationPane({ desk, state, conversation, session }: { desk:
       ) : (
         <p role="status">{t('conversation.loading')}</p>
       )}
+      <p role="status" class="typing">
+        {conversation.customerTyping ? t('conversation.customerTyping', { customer }) : ''}
+      </p>
       {!conversation.afterWorkUntil && <Composer desk={desk} api={desk.api} conversation={conversation} agentName={state.agent?.name ?? session.sub} />}
       {dialog === 'transfer' && <TransferDialog state={state} self={session.sub} onTransfer={(to) => desk.transfer(conversation.id, to)} onClose={() => setDialog('none')} />}
       {dialog === 'wrapUp' && <WrapUpDialog queue={queue} onWrapUp={(code, notes) => desk.close(conversation.id, code, notes)} onClose={() => setDialog('none')} />}

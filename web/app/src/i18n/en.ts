@@ -62,6 +62,7 @@ export const en = {
   'conversation.none': 'Pick a conversation in the list.',
   'conversation.heading': '{customer} on {channel}',
   'conversation.queue': 'Queue: {queue}',
+  'conversation.customerTyping': '{customer} is typing…',
   'conversation.optedOut': 'Opted out: this customer asked not to be contacted',
   'conversation.transfer': 'Transfer',
   'conversation.wrapUp': 'Wrap up and close',

@@ -64,6 +64,7 @@ export const fr: Record<MessageKey, string> = {
   'conversation.none': 'Choisissez une conversation dans la liste.',
   'conversation.heading': '{customer} sur {channel}',
   'conversation.queue': 'File : {queue}',
+  'conversation.customerTyping': '{customer} est en train d’écrire…',
   'conversation.optedOut': 'Désinscrit : ce client a demandé à ne plus être contacté',
   'conversation.transfer': 'Transférer',
   'conversation.wrapUp': 'Qualifier et clore',
