@@ -265,9 +265,10 @@ describe('agent desktop in a browser', () => {
 
     const [download] = await Promise.all([sam.waitForEvent('download'), sam.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^agents-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
-    const csv = (await readFile((await download.path())!, 'utf8')).trim().split(/\r?\n/);
+    const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
     const columns = csv[0]!.split(',');
-    const bobLine = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v]))).find((r) => r.agent === 'bob');
+    const rows = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i): [string, string] => [columns[i] ?? '', v])));
+    const bobLine = rows.find((r) => r.agent === 'bob');
     expect(bobLine).toMatchObject({ agent: 'bob', evaluations: '1', averageScore: '66.67' });
     await sam.close();
   }, 120_000);

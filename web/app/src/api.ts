@@ -42,7 +42,7 @@ export interface OutgoingReply {
 export type CannedResponseInput = Pick<CannedResponseView, 'shortcut' | 'title' | 'body'> & { queue: string | null };
 
 /** The historical reports of docs/reports.md. */
-export const ReportKinds = ['queues', 'agents', 'wrap-up'] as const;
+export const ReportKinds = ['queues', 'agents', 'wrap-up', 'skills', 'campaigns'] as const;
 export type ReportKind = (typeof ReportKinds)[number];
 export interface ReportRequest {
   from: string;
@@ -57,11 +57,12 @@ export interface ReportView {
   to: string;
   granularity: string;
   timeZone: string;
-  rows: Record<string, string | number | null>[];
+  rows: Record<string, string | number | null | Record<string, number>>[];
 }
 
-function reportParams(query: ReportRequest): string {
-  return new URLSearchParams(Object.entries(query)).toString();
+/** Campaign results cover each campaign's whole run: no period. */
+function reportParams(kind: ReportKind, query: ReportRequest): string {
+  return new URLSearchParams(kind === 'campaigns' ? (query.format ? { format: query.format } : {}) : Object.entries(query)).toString();
 }
 
 /** The interactions view's filters (docs/agent-api.md, interaction filters); empty ones are left out. */
@@ -139,9 +140,9 @@ export class Api {
   replaceCannedResponse = (id: string, input: CannedResponseInput) => this.call<CannedResponseView>('PUT', `/v1/canned-responses/${enc(id)}`, input);
   deleteCannedResponse = (id: string) => this.call<{ deleted: true }>('DELETE', `/v1/canned-responses/${enc(id)}`);
 
-  report = (kind: ReportKind, query: ReportRequest) => this.call<ReportView>('GET', `/v1/reports/${kind}?${reportParams(query)}`);
+  report = (kind: ReportKind, query: ReportRequest) => this.call<ReportView>('GET', `/v1/reports/${kind}?${reportParams(kind, query)}`);
   /** The same report as CSV, for a download. */
-  reportCsv = (kind: ReportKind, query: ReportRequest) => this.download(`/v1/reports/${kind}?${reportParams({ ...query, format: 'csv' })}`);
+  reportCsv = (kind: ReportKind, query: ReportRequest) => this.download(`/v1/reports/${kind}?${reportParams(kind, { ...query, format: 'csv' })}`);
 
   evaluationForms = () => this.call<{ forms: EvaluationFormView[] }>('GET', '/v1/quality/forms');
   createEvaluationForm = (definition: EvaluationFormDefinition) => this.call<EvaluationFormView>('POST', '/v1/quality/forms', definition);

@@ -10,8 +10,9 @@ const Granularities = ['15m', 'hour', 'day', 'total'] as const;
 /** The browser's zone: where the supervisor most likely wants days to start. */
 const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-function cell(value: string | number | null | undefined): string {
+function cell(value: string | number | null | undefined | Record<string, number>): string {
   if (value === null || value === undefined) return '—';
+  if (typeof value === 'object') return Object.entries(value).map(([k, n]) => `${k}: ${n.toLocaleString()}`).join(', ') || '—';
   return typeof value === 'number' ? value.toLocaleString() : value;
 }
 
@@ -132,6 +133,7 @@ export function Reports({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
+      {report?.report === 'campaigns' && <p class="help">{t('reports.campaignsHelp')}</p>}
       {report && report.rows.length === 0 && <p>{t('reports.empty')}</p>}
     </section>
   );
