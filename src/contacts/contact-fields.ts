@@ -1,27 +1,10 @@
 import { normalizeEmail, normalizePhone } from '../compliance/index.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /** A contact's fields, checked and normalized, or why not. */
 export type CheckedContact =
   | { ok: true; contactId: string | null; phone: string | null; email: string | null; timeZone: string | null }
   | { ok: false; reason: string };
-
-const zones = new Map<string, boolean>();
-
-/** Whether `name` is an IANA time zone this runtime knows (cached: imports ask once per row). */
-export function isTimeZone(name: string): boolean {
-  let known = zones.get(name);
-  if (known === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: name });
-      known = true;
-    } catch {
-      known = false;
-    }
-    // Bounded: a file full of distinct bad zone names must not grow the cache forever.
-    if (zones.size < 10_000) zones.set(name, known);
-  }
-  return known;
-}
 
 /**
  * The rules every contact meets, imported or added one at a time: a valid phone (E.164,

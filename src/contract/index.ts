@@ -12,3 +12,4 @@ export * from './subjects.ts';
 export * from './errors.ts';
 export * from './decode.ts';
 export * from './bot.ts';
+export * from './time-zone.ts';

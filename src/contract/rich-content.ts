@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Timestamp, WebUrl } from './names.ts';
 import { displayText, exactText } from './strings.ts';
+import { isTimeZone } from './time-zone.ts';
 
 /**
  * One canonical model of rich content (after Genesys' normalized message content and
@@ -77,16 +78,6 @@ export const ListPicker = z.object({
     .min(1)
     .max(10),
 });
-
-/** Whether `zone` is an IANA time zone name this runtime knows. */
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Time slots to choose one from (Apple's time picker); shown in `timeZone`. */
 export const TimePicker = z.object({

@@ -9,6 +9,7 @@ import { FileDownload } from './download.ts';
 import { findConversation, wasOffered } from './queries.ts';
 import { ConversationParams } from './route-schemas.ts';
 import type { RouteContext, RouteSpec } from './routes.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /**
  * The supervisor views' HTTP side (docs/desktop.md): queue activity now, and the
@@ -23,14 +24,6 @@ const CSV_BATCH = 1_000;
 const Name = z.string().regex(/^[A-Za-z0-9_.-]{1,253}$/, 'a name');
 const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const TimeZone = z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris').default('UTC');
 
 export const InteractionQuery = z.strictObject({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ResourceName, WebUrl } from '../contract/index.ts';
-import { isTimeZone } from '../compliance/index.ts';
+import { isTimeZone } from '../contract/index.ts';
 import { CATEGORY_PATTERN } from './categories.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INTERVAL_MS } from './interval.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 export const Granularities = ['15m', 'hour', 'day', 'total'] as const;
 export type Granularity = (typeof Granularities)[number];
@@ -13,15 +14,6 @@ const Names = z
   .max(2048)
   .transform((s) => s.split(',').filter((n) => n.length > 0))
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,253}$/, 'a comma-separated list of names')).max(100));
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A report request, as the query string of `GET /v1/reports/…` gives it. */
 export const ReportQuery = z

@@ -1,4 +1,4 @@
-import type { OutboundMessage, RichContent } from '../../contract/index.ts';
+import { zoneOffsetMinutes, type OutboundMessage, type RichContent } from '../../contract/index.ts';
 import { capabilitiesOf, type Capabilities } from '../capabilities.ts';
 import { composeMessages, emptyMessage } from '../compose-messages.ts';
 import type { ProviderRequest, SendPlan, SendState } from '../provider.ts';
@@ -17,13 +17,6 @@ type Part = { type: 'text'; body: string } | { type: 'interactive'; data: Body; 
 /** "2026-12-08T09:00+0000", the time format of Apple's time picker. */
 function appleTime(iso: string): string {
   return `${new Date(iso).toISOString().slice(0, 16)}+0000`;
-}
-
-/** The zone's offset from UTC in minutes at `at` (Apple's `timezoneOffset`). */
-function offsetMinutes(timeZone: string, at: Date): number {
-  const name = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
 /** Apple's own rendering of an item, or undefined for the numbered-text fallback. */
@@ -54,7 +47,7 @@ function nativePart(item: RichContent, caps: Capabilities): Part | undefined {
           event: {
             identifier: 'slots',
             title: item.title,
-            timezoneOffset: offsetMinutes(item.timeZone, new Date(item.slots[0]!.start)),
+            timezoneOffset: zoneOffsetMinutes(item.timeZone, new Date(item.slots[0]!.start)),
             timeslots: item.slots.map((slot) => ({ identifier: slot.payload, startTime: appleTime(slot.start), duration: slot.durationMinutes * 60 })),
           },
         },

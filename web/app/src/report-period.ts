@@ -3,20 +3,15 @@
  * a supervisor picks, in the report's time zone.
  */
 
-/** The zone's offset from UTC in minutes at `at` (from Intl, so every IANA zone works). */
-function offsetMinutes(timeZone: string, at: number): number {
-  const name = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-}
+import { zoneOffsetMinutes } from '../../../src/contract/time-zone.ts';
 
 /** Midnight starting `day` ("2026-12-07") in `timeZone`, as an ISO instant. */
 export function startOfDay(day: string, timeZone: string): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const wall = Date.UTC(y, m - 1, d);
   // Twice: the offset at the guess may differ from the offset at the answer (a DST change).
-  let instant = wall - offsetMinutes(timeZone, wall) * 60_000;
-  instant = wall - offsetMinutes(timeZone, instant) * 60_000;
+  let instant = wall - zoneOffsetMinutes(timeZone, wall) * 60_000;
+  instant = wall - zoneOffsetMinutes(timeZone, instant) * 60_000;
   return new Date(instant).toISOString();
 }
 
