@@ -389,7 +389,7 @@ describe('helm template: Ingress', () => {
     expect(get('defaults').kind('Ingress')).toEqual([]);
   });
 
-  it("sends the gateway's API (/v1) to the gateway and /webhooks to the channel adapters, on the hosts and TLS given", async () => {
+  it("sends the gateway's API (/v1) and web app (/app) to the gateway, /webhooks and web messaging (/web) to the channel adapters, on the hosts and TLS given", async () => {
     const ingress = get('ingress, network policies, channels').one<Ingress>('Ingress', `${release}-parley`);
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.tls).toEqual([{ secretName: 'parley-tls', hosts: ['parley.example.com'] }]);
@@ -397,13 +397,15 @@ describe('helm template: Ingress', () => {
     const routes = ingress.spec.rules[0]!.http.paths.map((p) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.name]);
     expect(routes).toEqual([
       ['/v1', 'Prefix', nameOf('gateway'), 'http'],
+      ['/app', 'Prefix', nameOf('gateway'), 'http'],
       ['/webhooks', 'Prefix', nameOf('channels'), 'http'],
+      ['/web', 'Prefix', nameOf('channels'), 'http'],
     ]);
     // Without the channel adapters there is nothing to send webhooks to; without hosts, any host.
     const plain = await render(chart.dir, { ingress: { enabled: true } });
     const rules = plain.one<Ingress>('Ingress', `${release}-parley`).spec.rules;
     expect(rules.map((rule) => rule.host)).toEqual([undefined]);
-    expect(rules[0]!.http.paths.map((p) => p.path)).toEqual(['/v1']);
+    expect(rules[0]!.http.paths.map((p) => p.path)).toEqual(['/v1', '/app']);
     // Every backend is a Service of this release with that port.
     const services = get('ingress, network policies, channels').kind<Service>('Service');
     for (const p of ingress.spec.rules[0]!.http.paths) {
