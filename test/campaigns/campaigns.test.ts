@@ -21,7 +21,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { createLogger } from '../../src/observability/index.ts';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeClock, FakeProvider, campaignResources, registryOf } from './support.ts';
+import { FakeClock, FakeProvider, campaignResources, daytimeClock, registryOf } from './support.ts';
 
 let testServices: TestServices;
 const ctx = {} as { store: Store };
@@ -58,7 +58,7 @@ async function makeList(tenant: string, listId: string, count: number, extra: (i
 }
 
 async function start(resources: Resource[], options: { now?: () => Date; leaseMs?: number } = {}): Promise<CampaignService> {
-  const service = await startCampaignService({ nc, db: ctx.store.db, config: registryOf(resources), scanMs: 100, tickMs: 50, leaseMs: options.leaseMs ?? 5_000, now: options.now, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+  const service = await startCampaignService({ nc, db: ctx.store.db, config: registryOf(resources), scanMs: 100, tickMs: 50, leaseMs: options.leaseMs ?? 5_000, now: options.now ?? daytimeClock(), logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
   services.push(service);
   return service;
 }

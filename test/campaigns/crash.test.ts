@@ -10,7 +10,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { trackChild } from '../support/process-cleanup.ts';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeProvider, campaignResources, registryOf } from './support.ts';
+import { FakeProvider, campaignResources, daytimeClock, registryOf } from './support.ts';
 
 let services: TestServices;
 let store: Store;
@@ -62,7 +62,7 @@ describe('a campaign process killed mid-send (kill -9)', () => {
     const run = await findCampaignRun(db, 'acme', 'big');
     expect(run).toMatchObject({ owner: 'child', state: 'running' });
 
-    survivor = await startCampaignService({ nc, db: store.db, config: registryOf(resources), owner: 'survivor', scanMs: 100, tickMs: 20, leaseMs: 2_000 });
+    survivor = await startCampaignService({ nc, db: store.db, config: registryOf(resources), now: daytimeClock(), owner: 'survivor', scanMs: 100, tickMs: 20, leaseMs: 2_000 });
     await waitFor(async () => ((await findCampaignRun(db, 'acme', 'big'))?.state === 'completed' ? true : undefined), { what: 'completed by the survivor', timeoutMs: 60_000 });
     const after = await findCampaignRun(db, 'acme', 'big');
     expect(after?.epoch).toBe('2');

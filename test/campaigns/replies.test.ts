@@ -10,7 +10,7 @@ import { createLogger } from '../../src/observability/index.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { queue, startParley, type RunningParley } from '../support/parley.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
-import { FakeProvider, campaignResources } from './support.ts';
+import { FakeProvider, campaignResources, daytimeClock } from './support.ts';
 
 const tenant = 'replies';
 const promoPhone = '+12125553000';
@@ -48,7 +48,7 @@ describe('replies to a campaign', () => {
       await saveContactList(parley.store.db, { tenant, id: listId, name: listId });
       await importContacts(Readable.from([`id,phone,first_name\nc0,${phone},Ada\n`]), { tenant, listId, database: parley.store.db });
     }
-    campaigns = await startCampaignService({ nc: parley.nc, db: parley.store.db, config: parley.config, scanMs: 100, tickMs: 50, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+    campaigns = await startCampaignService({ nc: parley.nc, db: parley.store.db, config: parley.config, now: daytimeClock(), scanMs: 100, tickMs: 50, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
     await waitFor(() => (provider.to(promoPhone).length === 1 && provider.to(quizPhone).length === 1 ? true : undefined), { what: 'both campaign messages sent' });
   });
 

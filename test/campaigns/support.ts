@@ -5,6 +5,17 @@ import { ConfigRegistry, Resource } from '../../src/config/index.ts';
 import { receiptMsgId, streams, subjects, type DeliveryReceipt, type OutboundMessage } from '../../src/contract/index.ts';
 
 /** An SMS channel and a campaign over it, as Resources, for a registry. */
+/**
+ * A clock for quiet hours that reads Wednesday 16:00 UTC (11:00 in New York, 08:00 in Los
+ * Angeles, 17:00 in Paris: inside every window the tests declare and the legal 08:00–21:00)
+ * and then runs in real time, so that no test depends on the hour it runs at.
+ */
+export function daytimeClock(): () => Date {
+  const started = Date.now();
+  const daytime = Date.UTC(2026, 11, 9, 16, 0);
+  return () => new Date(daytime + (Date.now() - started));
+}
+
 export function campaignResources(options: {
   tenant: string;
   campaign: string;

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/observability/index.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeProvider, campaignResources } from '../campaigns/support.ts';
+import { FakeProvider, campaignResources, daytimeClock } from '../campaigns/support.ts';
 import { runParley } from '../cli/run-parley.ts';
 
 /**
@@ -84,7 +84,7 @@ beforeAll(async () => {
   await ensureStreams(nc);
   provider = await new FakeProvider(nc).start();
   const links = unsubscribeLinks('https://parley.example.com', UNSUBSCRIBE_SECRET);
-  campaigns = await startCampaignService({ nc, db: store.db, config, scanMs: 100, tickMs: 50, leaseMs: 5_000, unsubscribeUrl: links, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+  campaigns = await startCampaignService({ nc, db: store.db, config, now: daytimeClock(), scanMs: 100, tickMs: 50, leaseMs: 5_000, unsubscribeUrl: links, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
   gateway = await startGateway({ nc, db: store.db, pool: store.pool, secret: SECRET, config, unsubscribeSecret: UNSUBSCRIBE_SECRET, webAppDir: false, logger: createLogger({ component: 'gateway-test' }, { level: 'warn' }) });
 });
 

@@ -12,7 +12,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { REPORTING_CONTROLLER } from '../../operator/index.ts';
 import { kubeTarget, type KubeTarget } from '../support/kube/cluster.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
-import { FakeProvider, campaignResources, registryOf } from '../campaigns/support.ts';
+import { FakeProvider, campaignResources, daytimeClock, registryOf } from '../campaigns/support.ts';
 import { cleanupWithKubectl, ensureNamespace, kubectlOk, loadKubeConfig, Objects, startTestOperator, type TestOperator } from './support.ts';
 
 const tenant = 'campaign-status';
@@ -98,7 +98,7 @@ describe('Campaign status written back to the resource', () => {
     await objects.waitForReady('Campaign', tenant, 'spring', { status: 'True', reason: 'Ready' });
 
     const resources = campaignResources({ tenant, campaign: 'spring', listId: 'spring-list' });
-    campaigns = await startCampaignService({ nc, db: store.db, config: registryOf(resources), scanMs: 100, tickMs: 50, statusEveryMs: 200, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+    campaigns = await startCampaignService({ nc, db: store.db, config: registryOf(resources), now: daytimeClock(), scanMs: 100, tickMs: 50, statusEveryMs: 200, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
 
     const missing = await objects.waitForReady('Campaign', tenant, 'spring', { status: 'False', reason: 'ListNotFound' });
     expect(missing.ready.message).toContain('spring-list');

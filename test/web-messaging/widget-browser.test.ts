@@ -165,17 +165,19 @@ describe('the web-messaging widget in Chromium', () => {
 
   it('renders list pickers, time pickers, rich links and forms, and sends the choices and answers', async () => {
     const { nc } = parley();
-    const page = await context.newPage();
+    // A new customer: a browser profile of its own, without the first test's session.
+    const freshProfile = await mkdtemp(join(tmpdir(), 'parley-chromium-'));
+    const fresh = await chromium.launchPersistentContext(freshProfile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const page = await fresh.newPage();
     await page.goto(siteUrl);
-    // A new customer: forget the session the first test's customer left in this profile.
-    await page.evaluate('localStorage.clear()');
-    await page.reload();
     const agent = new AgentDriver(nc, 'acme', 'carol');
     await agent.configure([], { webchat: 2 });
     await agent.presence('available');
     await page.getByRole('button', { name: 'Chat with us' }).click();
-    await page.keyboard.type('I want to return my shoes');
-    await page.keyboard.press('Enter');
+    // Typed into the field itself: the panel may not have moved the focus there yet.
+    const field = page.getByRole('textbox', { name: 'Write a message…' });
+    await field.fill('I want to return my shoes');
+    await field.press('Enter');
     const conversationId = await agent.acceptNextOffer();
 
     const outbound = await outboundReader(nc, `widget-rich-${randomUUID().slice(0, 8)}`);
@@ -225,7 +227,8 @@ describe('the web-messaging widget in Chromium', () => {
     expect(answers.message.content).toEqual([{ type: 'formResponse', payload: 'return-form:4521', values: { order: '4521', reason: 'Too small' } }]);
     await form.getByRole('button', { name: 'Sent' }).waitFor();
     agent.stop();
-    await page.close();
+    await fresh.close();
+    await rm(freshProfile, { recursive: true, force: true });
   });
 
   it('speaks French on a French page', async () => {
