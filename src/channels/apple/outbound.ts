@@ -9,7 +9,7 @@ import { appleBearer } from './signature.ts';
 export const appleBusinessExtension = 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension';
 
 /** Apple shows 2–5 quick replies (iOS 15 and later); fewer or more go as text. */
-const quickReplyItems = { min: 2 };
+const MIN_QUICK_REPLIES = 2;
 
 type Body = Record<string, unknown>;
 type Part = { type: 'text'; body: string } | { type: 'interactive'; data: Body; received: Body; reply: Body };
@@ -55,7 +55,7 @@ function nativePart(item: RichContent, caps: Capabilities): Part | undefined {
         reply: { title: 'Your time', style: 'icon' },
       };
     case 'quickReplies':
-      if (!caps.quickReplies || item.options.length < quickReplyItems.min || item.options.length > caps.quickReplies.max) return undefined;
+      if (!caps.quickReplies || item.options.length < MIN_QUICK_REPLIES || item.options.length > caps.quickReplies.max) return undefined;
       return {
         type: 'interactive',
         data: { 'quick-reply': { summaryText: item.text, items: item.options.map((o) => ({ identifier: o.payload, title: o.text })) } },
