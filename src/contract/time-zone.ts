@@ -24,3 +24,19 @@ export function zoneOffsetMinutes(timeZone: string, at: Date | number): number {
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
+
+/**
+ * The instant the calendar day `day` ("2026-12-07") starts in `timeZone`. The offset is
+ * read twice: the one at the first guess may differ from the one at midnight (a DST change).
+ */
+export function startOfDayIn(day: string, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d);
+  const guess = wall - zoneOffsetMinutes(timeZone, wall) * 60_000;
+  return new Date(wall - zoneOffsetMinutes(timeZone, guess) * 60_000);
+}
+
+/** The calendar day of `at` in `timeZone`, "YYYY-MM-DD". */
+export function dayIn(timeZone: string, at: Date | number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

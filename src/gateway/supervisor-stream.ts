@@ -12,6 +12,7 @@ import { forbidden, isStaff } from './access.ts';
 import { claimsOf } from './caller.ts';
 import type { GatewayDirectory } from './options.ts';
 import { PING_INTERVAL_MS } from './events-socket.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /** The tenant-wide supervisor stream: one WebSocket for every queue of the tenant (docs/agent-api.md §6). */
 export const SUPERVISOR_EVENTS_URL = '/v1/supervisor/events';
@@ -28,14 +29,7 @@ export const SupervisorStreamQuery = z.object({
   timeZone: z
     .string()
     .max(64)
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'an IANA time zone such as Europe/Paris')
+    .refine(isTimeZone, 'an IANA time zone such as Europe/Paris')
     .default('UTC'),
   access_token: z.string().optional(),
 });

@@ -3,16 +3,11 @@
  * a supervisor picks, in the report's time zone.
  */
 
-import { zoneOffsetMinutes } from '../../../src/contract/time-zone.ts';
+import { dayIn, startOfDayIn } from '../../../src/contract/time-zone.ts';
 
 /** Midnight starting `day` ("2026-12-07") in `timeZone`, as an ISO instant. */
 export function startOfDay(day: string, timeZone: string): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  // Twice: the offset at the guess may differ from the offset at the answer (a DST change).
-  let instant = wall - zoneOffsetMinutes(timeZone, wall) * 60_000;
-  instant = wall - zoneOffsetMinutes(timeZone, instant) * 60_000;
-  return new Date(instant).toISOString();
+  return startOfDayIn(day, timeZone).toISOString();
 }
 
 /** The day after `day`. */
@@ -23,7 +18,7 @@ export function nextDay(day: string): string {
 
 /** Today in `timeZone`, "YYYY-MM-DD". */
 export function today(timeZone: string, now = Date.now()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return dayIn(timeZone, now);
 }
 
 /** `days` days before `day`. */
