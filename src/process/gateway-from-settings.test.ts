@@ -22,5 +22,6 @@ describe('a gateway from the process settings', () => {
       bodyLimitBytes: 2048,
       trustedProxies: ['10.0.0.0/8'],
     });
+    expect(gatewayEdgeOptions(readSettings({ PARLEY_WEB_APP: '/srv/parley-app' })).webAppDir).toBe('/srv/parley-app');
   });
 });

@@ -3,7 +3,7 @@ import type { Readiness } from '../observability/index.ts';
 import type { Settings } from './settings.ts';
 
 /** The gateway's HTTP edge as the process settings give it (`parley gateway` and `parley up` alike). */
-export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'host' | 'port' | 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'trustedProxies'> {
+export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'host' | 'port' | 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'trustedProxies' | 'webAppDir'> {
   return {
     host: settings.host,
     port: settings.port,
@@ -11,6 +11,8 @@ export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'ho
     rateLimit: { perToken: settings.rateLimitPerToken, perIp: settings.rateLimitPerIp },
     bodyLimitBytes: settings.bodyLimitBytes,
     trustedProxies: settings.trustedProxies,
+    // Unset, the gateway finds the installation's own build (dist/web/app) by itself.
+    ...(settings.webAppDir !== undefined && { webAppDir: settings.webAppDir }),
   };
 }
 

@@ -32,6 +32,7 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_SMTP_PORT      | the SMTP listener (the MX of e-mail Channels)         | `channels`: none (off); `up`: 2525 (PARLEY_PORT=0: 0) |
  * | PARLEY_WEB_SECRET     | key of web-messaging session tokens (≥ 32 characters, the same in every channels process) | `channels`: none (web messaging off); `up`: derived from the local secret |
  * | PARLEY_WIDGET_SCRIPT  | the built widget served at /web/v1/widget.js          | dist/web/widget.js        |
+ * | PARLEY_WEB_APP        | the built web app's folder, served at /app/ by the gateway | dist/web/app          |
  * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
@@ -68,6 +69,8 @@ export interface Settings {
   webSecret: string | undefined;
   /** The gateway's public URL (scheme, host, port), for links agents open. */
   widgetScript: string | undefined;
+  /** The built web app's folder (index.html and assets/); unset, the installation's dist/web/app. */
+  webAppDir: string | undefined;
 }
 
 export class SettingsError extends Error {
@@ -103,6 +106,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     smtpPort: env.PARLEY_SMTP_PORT ? port(env, 'PARLEY_SMTP_PORT', 25) : undefined,
     webSecret: webSecret(env.PARLEY_WEB_SECRET),
     widgetScript: env.PARLEY_WIDGET_SCRIPT || undefined,
+    webAppDir: env.PARLEY_WEB_APP || undefined,
   };
 }
 
