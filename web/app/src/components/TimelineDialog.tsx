@@ -62,7 +62,8 @@ function details(e: TimelineEntry) {
     case 'message':
       return `${e.direction === 'inbound' ? t('timeline.fromCustomer') : t('timeline.fromAgent', { agent: text(e.agentId) || '—' })}: ${text(e.text)}`;
     case 'ended':
-      return e.wrapUpCode ? t('timeline.wrapUp', { code: text(e.wrapUpCode) }) : '';
+      // After a transfer a conversation has several: each names whose part ended.
+      return [text(e.agentId), e.wrapUpCode ? t('timeline.wrapUp', { code: text(e.wrapUpCode) }) : ''].filter(Boolean).join(', ');
     case 'note':
       return `${text(e.author)}: ${text(e.text)}`;
     case 'evaluation':
