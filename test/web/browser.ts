@@ -68,6 +68,8 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** A full-page PNG of `page` as `<dir>/<name>.png` (test-artifacts/web unless told). */
+export async function screenshot(page: Page, name: string, dir = ARTIFACTS): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
