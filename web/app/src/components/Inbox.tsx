@@ -25,7 +25,7 @@ export function Inbox({ desk, state }: { desk: DeskStore; state: DeskState }) {
     <nav class="inbox" aria-labelledby="inbox-heading">
       <h2 id="inbox-heading">{t('inbox.heading')}</h2>
       {ordered.length === 0 ? (
-        <p class="empty">{t('inbox.empty')}</p>
+        <p class="empty">{t(state.agent?.presence === 'available' ? 'inbox.emptyAvailable' : 'inbox.empty')}</p>
       ) : (
         <ul>
           {ordered.map((c) => {
