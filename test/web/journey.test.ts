@@ -25,7 +25,8 @@ import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './bro
  *  5. Alice transfers to Bob, who accepts and wraps up with a code and a note;
  *  6. the supervisor's queue view counts it, the interactions view lists it, and its CSV
  *     export holds exactly its row;
- *  7. an evaluator scores the conversation, and the agent report credits Bob with the score.
+ *  7. an evaluator scores the conversation, and the agent report credits Bob with the score
+ *     (then the same screen in French).
  *
  * axe-core runs on every screen (no serious or critical violation); a screenshot of each is
  * saved in test-artifacts/journey/ (gitignored), numbered in the journey's order.
@@ -372,5 +373,12 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
     expect(await cellsOf('bob')).toMatchObject({ Agent: 'bob', Evaluations: '1', 'Average score %': '70' });
     if ((await rowOf('alice').count()) > 0) expect(await cellsOf('alice')).toMatchObject({ Agent: 'alice', Evaluations: '0' });
     await checkScreen(sam, '17-agent-report');
+
+    // The same report in French: the table's headings switch with the language.
+    await sam.getByLabel('Language').selectOption('fr');
+    await sam.getByRole('heading', { name: 'Rapports historiques' }).waitFor();
+    await sam.getByRole('button', { name: 'Afficher' }).click();
+    await sam.getByRole('columnheader', { name: '% score moyen' }).waitFor();
+    await checkScreen(sam, '18-agent-report-fr');
   }, 90_000);
 });
