@@ -206,13 +206,11 @@ describe('agent desktop in a browser', () => {
     await wrapUp.getByRole('button', { name: 'Close conversation' }).click();
     await bob.getByText('Pick a conversation in the list.').waitFor();
 
-    const ended = await parley.store.db
-      .selectFrom('assignments')
-      .select(['wrap_up_code', 'state'])
-      .where('conversation_id', '=', conversationId)
-      .where('agent_id', '=', 'bob')
-      .executeTakeFirstOrThrow();
-    expect(ended).toEqual({ wrap_up_code: 'refund', state: 'ended' });
+    // The router stores the end after the desktop's close call returns: wait for it.
+    const bobsPart = () =>
+      parley.store.db.selectFrom('assignments').select(['wrap_up_code', 'state']).where('conversation_id', '=', conversationId).where('agent_id', '=', 'bob').executeTakeFirstOrThrow();
+    await waitFor(async () => ((await bobsPart()).state === 'ended' ? true : undefined), { what: 'Bob’s part to end' });
+    expect(await bobsPart()).toEqual({ wrap_up_code: 'refund', state: 'ended' });
     const notes = await sql<{ author: string; text: string }>`select author, text from conversation_notes where conversation_id = ${conversationId}`.execute(parley.store.db);
     expect(notes.rows).toEqual([{ author: 'bob', text: 'Refund of invoice 4521 approved.' }]);
   }, 120_000);
