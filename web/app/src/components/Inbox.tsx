@@ -39,8 +39,10 @@ export function Inbox({ desk, state }: { desk: DeskStore; state: DeskState }) {
                   <span class={`channel channel-${c.channelType ?? 'open'}`}>{c.view?.channel ?? ''}</span>
                   <span class="inbox-status">{status}</span>
                   {c.unread > 0 && (
-                    <span class="badge" aria-label={t('inbox.unread', { count: c.unread })}>
-                      {c.unread}
+                    // aria-label is not allowed on a plain span (ARIA 1.2): the words are hidden text.
+                    <span class="badge">
+                      <span aria-hidden="true">{c.unread}</span>
+                      <span class="visually-hidden">{t('inbox.unread', { count: c.unread })}</span>
                     </span>
                   )}
                 </button>
