@@ -12,6 +12,8 @@ export interface AgentRecord {
   readonly slot: number;
   view: AgentView;
   readonly reserved: Partial<Record<MediaType, number>>;
+  /** Free slots per media type (see `AgentIndex.room`), kept up to date with the view and `reserved`: choices read it for every agent they compare. */
+  readonly rooms: Record<MediaType, number>;
   /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
   meanSkill: number;
 }
@@ -80,7 +82,7 @@ export class AgentIndex {
     if (!record) {
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
-      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, meanSkill: meanSkill(view) };
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view) };
       tenantRecords.push(created);
       this.records.set(key, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
@@ -93,13 +95,14 @@ export class AgentIndex {
 
   /** Free slots for this media type: offerable capacity minus our unanswered offers. */
   room(record: AgentRecord, media: MediaType): number {
-    return record.view.available ? (record.view.offerable[media] ?? 0) - (record.reserved[media] ?? 0) : 0;
+    return record.rooms[media];
   }
 
   /** An offer we sent holds a slot until the agent answers it. */
   hold(record: AgentRecord, media: MediaType): void {
     const had = this.room(record, media) > 0;
     record.reserved[media] = (record.reserved[media] ?? 0) + 1;
+    record.rooms[media] = roomOf(record.view, record.reserved, media);
     if (had && this.room(record, media) <= 0) this.leave(record, media);
   }
 
@@ -108,6 +111,7 @@ export class AgentIndex {
     this.remember(record);
     const had = this.room(record, media) > 0;
     record.reserved[media] = Math.max(0, (record.reserved[media] ?? 0) - 1);
+    record.rooms[media] = roomOf(record.view, record.reserved, media);
     if (!had && this.room(record, media) > 0) this.enter(record, media);
   }
 
@@ -171,7 +175,7 @@ export class AgentIndex {
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
       ordered = new OrderedAgents(keyOf(order));
-      for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
+      ordered.load(this.freeFor(tenant, media).records);
       lists.byMethod.set(order, ordered);
     }
     return ordered;
@@ -183,7 +187,7 @@ export class AgentIndex {
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
       ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
-      for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
+      ordered.load(this.freeWithSkill(tenant, media, skill).records);
       lists.bySkill.set(skill, ordered);
     }
     return ordered;
@@ -257,6 +261,7 @@ export class AgentIndex {
     }
     record.view = view;
     record.meanSkill = newMean;
+    for (const media of MediaTypes) record.rooms[media] = roomOf(view, reserved, media);
     for (const { media, was, is, lists } of plan) {
       if (!is) continue;
       if (!was) add(this.free, tenantMedia.of(tenant, media), record);
@@ -280,6 +285,11 @@ function enlist(ordered: OrderedAgents, record: AgentRecord): void {
 
 function unlist(ordered: OrderedAgents, record: AgentRecord): void {
   ordered.remove(record);
+}
+
+/** Every media type at no room, in one shape for every record (the choices' reads stay monomorphic). */
+function noRooms(): Record<MediaType, number> {
+  return { message: 0, sms: 0, email: 0, webchat: 0 };
 }
 
 function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
