@@ -1,9 +1,11 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentBits } from './agent-bits.ts';
+import { AgentBits, forEachSlot } from './agent-bits.ts';
 import { OrderedAgents } from './ordered-agents.ts';
 import { tenantMedia } from './pair-key.ts';
+import { compileRequirements, type CompiledRequirements } from './compiled-requirements.ts';
+import type { Requirements } from './requirements.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
@@ -16,6 +18,8 @@ export interface AgentRecord {
   readonly rooms: Record<MediaType, number>;
   /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
   meanSkill: number;
+  /** Its proficiency per skill id (`AgentIndex.skillId`), NaN where it lacks the skill. */
+  levels: Float64Array;
 }
 
 /**
@@ -63,6 +67,29 @@ export class AgentIndex {
   private readonly ordered = new Map<string, OrderedLists>();
   /** Each changed agent's state at the end of the previous pass (its first change since). */
   private readonly before = new Map<AgentRecord, { view: AgentView; room: Partial<Record<MediaType, number>> }>();
+  private readonly skillIds = new Map<string, number>();
+  private readonly compiledOf = new WeakMap<Requirements, CompiledRequirements>();
+
+  /** A small integer for a skill, the same for the index's life. */
+  skillId(skill: string): number {
+    let id = this.skillIds.get(skill);
+    if (id === undefined) this.skillIds.set(skill, (id = this.skillIds.size));
+    return id;
+  }
+
+  /** The requirements compiled against this index's skill ids (once per requirements object). */
+  compiled(requirements: Requirements): CompiledRequirements {
+    let compiled = this.compiledOf.get(requirements);
+    if (!compiled) this.compiledOf.set(requirements, (compiled = compileRequirements(requirements, (skill) => this.skillId(skill))));
+    return compiled;
+  }
+
+  private levelsOf(skills: ReadonlyMap<string, number>): Float64Array {
+    for (const skill of skills.keys()) this.skillId(skill);
+    const levels = new Float64Array(this.skillIds.size).fill(NaN);
+    for (const [skill, level] of skills) levels[this.skillId(skill)] = level;
+    return levels;
+  }
 
   get(tenant: string, id: string): AgentView | undefined {
     return this.records.get(agentKey(tenant, id))?.view;
@@ -82,7 +109,7 @@ export class AgentIndex {
     if (!record) {
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
-      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view) };
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills) };
       tenantRecords.push(created);
       this.records.set(key, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
@@ -90,6 +117,7 @@ export class AgentIndex {
       return;
     }
     this.remember(record);
+    if (record.view.skills !== view.skills) record.levels = this.levelsOf(view.skills);
     this.move(record, record.view, view);
   }
 
@@ -155,6 +183,14 @@ export class AgentIndex {
     return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
   }
 
+  /** The tenant's agents whose slots are set in these bits. */
+  recordsIn(tenant: string, bits: Uint32Array): AgentRecord[] {
+    const all = this.bySlot.get(tenant) ?? [];
+    const records: AgentRecord[] = [];
+    forEachSlot(bits, (slot) => records.push(all[slot] as AgentRecord));
+    return records;
+  }
+
   freeFor(tenant: string, media: MediaType): FreeSet {
     return this.free.get(tenantMedia.of(tenant, media)) ?? empty;
   }
@@ -175,7 +211,7 @@ export class AgentIndex {
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
       ordered = new OrderedAgents(keyOf(order));
-      ordered.load(this.freeFor(tenant, media).records);
+      ordered.load(this.recordsIn(tenant, this.freeFor(tenant, media).bits.words));
       lists.byMethod.set(order, ordered);
     }
     return ordered;
@@ -187,7 +223,7 @@ export class AgentIndex {
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
       ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
-      ordered.load(this.freeWithSkill(tenant, media, skill).records);
+      ordered.load(this.recordsIn(tenant, this.freeWithSkill(tenant, media, skill).bits.words));
       lists.bySkill.set(skill, ordered);
     }
     return ordered;
@@ -302,13 +338,12 @@ function sameKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>
   return true;
 }
 
-/** Agents with a free slot: to walk, and as bits to intersect. */
+/** Agents with a free slot, as bits to intersect (`recordsIn` lists them). */
 export interface FreeSet {
-  readonly records: Set<AgentRecord>;
   readonly bits: AgentBits;
 }
 
-const empty: FreeSet = { records: new Set(), bits: new AgentBits() };
+const empty: FreeSet = { bits: new AgentBits() };
 
 /** The method's score: higher is preferred (the scores `methods.ts` records, less the clock). */
 function keyOf(order: AgentOrder): (record: AgentRecord) => number {
@@ -368,14 +403,12 @@ export function sameProfile(a: AgentView, b: AgentView): boolean {
 
 function add(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   let set = map.get(k);
-  if (!set) map.set(k, (set = { records: new Set(), bits: new AgentBits() }));
-  set.records.add(record);
+  if (!set) map.set(k, (set = { bits: new AgentBits() }));
   set.bits.add(record.slot);
 }
 
 function remove(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   const set = map.get(k);
   if (!set) return;
-  set.records.delete(record);
   set.bits.delete(record.slot);
 }

@@ -4,7 +4,7 @@ import type { QueueConfig } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { AgentIndex, agentKey, type AgentRecord } from './agent-index.ts';
-import { chooseAgent, choosePool } from './agent-choice.ts';
+import { chooseAgent, comparePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
@@ -304,7 +304,7 @@ export class Scheduler {
       return choice.record;
     }
     // It waited with nobody eligible: only the agents that gained room can take it.
-    const choice = choosePool(this.agents, gained.keys(), conversation, requirements, method, now);
+    const choice = comparePool(this.agents, gained.keys(), conversation, this.agents.compiled(requirements), method, now);
     if (!choice.record) return undefined;
     const alone = choice.candidates === 1 && !requirements.target;
     this.offer(tracked, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
