@@ -2,11 +2,12 @@ import type { RoutingMethod } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
-import { forEachSlot, has, intersect } from './agent-bits.ts';
+import { has, intersect } from './agent-bits.ts';
 import type { Place } from './ordered-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
+import { eligible, type CompiledRequirements } from './compiled-requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 
 /** The agent chosen (if any), how many eligible agents the choice examined, and the winner's score. */
@@ -72,12 +73,13 @@ export const freshPass = (): KindPass => ({ used: false, from: undefined, compar
  */
 export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: KindPass): Choice {
   const { tenant, mediaType: media } = conversation;
+  const compiled = index.compiled(requirements);
   if (requirements.target) {
     const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
-    return choosePool(index, pool, conversation, requirements, method, now);
+    return comparePool(index, pool, conversation, compiled, method, now);
   }
   const listed = listedMembers(index, tenant, requirements);
-  if (listed && listed.length <= few) return choosePool(index, listed, conversation, requirements, method, now);
+  if (listed && listed.length <= few) return comparePool(index, listed, conversation, compiled, method, now);
 
   const skills = requirements.skills;
   const sets = skills.length > 0 ? skills.map((skill) => index.freeWithSkill(tenant, media, skill).bits) : [index.freeFor(tenant, media).bits];
@@ -88,13 +90,13 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   if (count === 0) return { record: undefined, candidates: 0, score: undefined };
   const compareAll = () => {
     // Conversations that let agents go rank them each their own way.
-    if (!start || conversation.declinedBy.length > 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
-    if (start.compared++ === 0) return choosePool(index, recordsOf(index, tenant, bits), conversation, requirements, method, now);
-    start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, requirements, method as RoutingMethod, now);
+    if (!start || conversation.declinedBy.length > 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
+    if (start.compared++ === 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
+    start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, compiled, method as RoutingMethod, now);
     return firstWithRoom(index, start, media);
   };
   if (count <= few) return compareAll();
-  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, requirements, bits, now) : compareAll();
+  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll();
 
   const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
   const busy: AgentRecord[] = [];
@@ -124,7 +126,7 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
         continue;
       }
       const record = place.record;
-      if (!qualifies(record.view, tenant, requirements)) {
+      if (!eligible(record, tenant, compiled)) {
         if (++met === count) break walk;
         continue;
       }
@@ -144,11 +146,11 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
 }
 
 /** The eligible agents with a free slot, best first by the rule `choosePool` applies. */
-function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, requirements: Requirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
+function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, compiled: CompiledRequirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
   const ranked: { record: AgentRecord; score: number }[] = [];
   for (const record of pool) {
-    if (index.room(record, conversation.mediaType) <= 0 || !qualifies(record.view, conversation.tenant, requirements)) continue;
-    ranked.push({ record, score: score(method, record.view, requirements.skills, now) });
+    if (index.room(record, conversation.mediaType) <= 0 || !eligible(record, conversation.tenant, compiled)) continue;
+    ranked.push({ record, score: score(method, record.view, compiled.requirements.skills, now) });
   }
   return ranked.sort((a, b) => (outranks(a.score, a.record.view, b.score, b.record.view) ? -1 : 1));
 }
@@ -164,9 +166,32 @@ function firstWithRoom(index: AgentIndex, pass: KindPass, media: MediaType): Cho
 }
 
 function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {
-  const records: AgentRecord[] = [];
-  forEachSlot(bits, (slot) => records.push(index.recordAt(tenant, slot)));
-  return records;
+  return index.recordsIn(tenant, bits);
+}
+
+/**
+ * `choosePool` for the indexed choices: the same rule, with eligibility read from the
+ * compiled requirements (the naive scan keeps `choosePool`, the reference as it was).
+ */
+export function comparePool(index: AgentIndex, pool: Iterable<AgentRecord>, conversation: WaitingConversation, compiled: CompiledRequirements, method: Method, now: number): Choice {
+  let best: AgentRecord | undefined;
+  let bestScore = 0;
+  let bestDeclined = false;
+  let candidates = 0;
+  const { mediaType: media, tenant, declinedBy } = conversation;
+  const { requirements } = compiled;
+  for (const record of pool) {
+    if (record.rooms[media] <= 0 || !eligible(record, tenant, compiled)) continue;
+    candidates++;
+    const rank = requirements.target ? -requirements.target.agents.indexOf(record.view.id) : score(method as RoutingMethod, record.view, requirements.skills, now);
+    const declined = declinedBy.length > 0 && declinedBy.includes(record.view.id);
+    if (!best || (bestDeclined && !declined) || (bestDeclined === declined && outranks(rank, record.view, bestScore, best.view))) {
+      best = record;
+      bestScore = rank;
+      bestDeclined = declined;
+    }
+  }
+  return { record: best, candidates, score: best && bestScore };
 }
 
 /** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */
@@ -214,7 +239,8 @@ function listedMembers(index: AgentIndex, tenant: string, requirements: Requirem
  * reaches it. An order that runs out, or falls below the skill's minimum, means every
  * eligible agent has been read.
  */
-function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, eligibleBits: Uint32Array, now: number): Choice {
+function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, compiled: CompiledRequirements, eligibleBits: Uint32Array, now: number): Choice {
+  const { requirements } = compiled;
   const declined = (record: AgentRecord) => conversation.declinedBy.includes(record.view.id);
   const { tenant, mediaType: media } = conversation;
   const skills = requirements.skills;
@@ -241,7 +267,7 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, requ
       if (!has(free, record.slot)) (busy[i] as AgentRecord[]).push(record);
       if (seen.has(record)) continue;
       seen.add(record);
-      if (!has(eligibleBits, record.slot) || !qualifies(record.view, tenant, requirements)) continue;
+      if (!has(eligibleBits, record.slot) || !eligible(record, tenant, compiled)) continue;
       candidates++;
       const candidate = { record, score: score('best-skills', record.view, skills, now), declined: declined(record) };
       if (candidate.declined) {

@@ -1,9 +1,11 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentBits } from './agent-bits.ts';
+import { AgentBits, forEachSlot } from './agent-bits.ts';
 import { OrderedAgents } from './ordered-agents.ts';
 import { tenantMedia } from './pair-key.ts';
+import { compileRequirements, type CompiledRequirements } from './compiled-requirements.ts';
+import type { Requirements } from './requirements.ts';
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
@@ -12,8 +14,12 @@ export interface AgentRecord {
   readonly slot: number;
   view: AgentView;
   readonly reserved: Partial<Record<MediaType, number>>;
+  /** Free slots per media type (see `AgentIndex.room`), kept up to date with the view and `reserved`: choices read it for every agent they compare. */
+  readonly rooms: Record<MediaType, number>;
   /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
   meanSkill: number;
+  /** Its proficiency per skill id (`AgentIndex.skillId`), NaN where it lacks the skill. */
+  levels: Float64Array;
 }
 
 /**
@@ -61,6 +67,29 @@ export class AgentIndex {
   private readonly ordered = new Map<string, OrderedLists>();
   /** Each changed agent's state at the end of the previous pass (its first change since). */
   private readonly before = new Map<AgentRecord, { view: AgentView; room: Partial<Record<MediaType, number>> }>();
+  private readonly skillIds = new Map<string, number>();
+  private readonly compiledOf = new WeakMap<Requirements, CompiledRequirements>();
+
+  /** A small integer for a skill, the same for the index's life. */
+  skillId(skill: string): number {
+    let id = this.skillIds.get(skill);
+    if (id === undefined) this.skillIds.set(skill, (id = this.skillIds.size));
+    return id;
+  }
+
+  /** The requirements compiled against this index's skill ids (once per requirements object). */
+  compiled(requirements: Requirements): CompiledRequirements {
+    let compiled = this.compiledOf.get(requirements);
+    if (!compiled) this.compiledOf.set(requirements, (compiled = compileRequirements(requirements, (skill) => this.skillId(skill))));
+    return compiled;
+  }
+
+  private levelsOf(skills: ReadonlyMap<string, number>): Float64Array {
+    for (const skill of skills.keys()) this.skillId(skill);
+    const levels = new Float64Array(this.skillIds.size).fill(NaN);
+    for (const [skill, level] of skills) levels[this.skillId(skill)] = level;
+    return levels;
+  }
 
   get(tenant: string, id: string): AgentView | undefined {
     return this.records.get(agentKey(tenant, id))?.view;
@@ -80,7 +109,7 @@ export class AgentIndex {
     if (!record) {
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
-      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, meanSkill: meanSkill(view) };
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills) };
       tenantRecords.push(created);
       this.records.set(key, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
@@ -88,18 +117,20 @@ export class AgentIndex {
       return;
     }
     this.remember(record);
+    if (record.view.skills !== view.skills) record.levels = this.levelsOf(view.skills);
     this.move(record, record.view, view);
   }
 
   /** Free slots for this media type: offerable capacity minus our unanswered offers. */
   room(record: AgentRecord, media: MediaType): number {
-    return record.view.available ? (record.view.offerable[media] ?? 0) - (record.reserved[media] ?? 0) : 0;
+    return record.rooms[media];
   }
 
   /** An offer we sent holds a slot until the agent answers it. */
   hold(record: AgentRecord, media: MediaType): void {
     const had = this.room(record, media) > 0;
     record.reserved[media] = (record.reserved[media] ?? 0) + 1;
+    record.rooms[media] = roomOf(record.view, record.reserved, media);
     if (had && this.room(record, media) <= 0) this.leave(record, media);
   }
 
@@ -108,6 +139,7 @@ export class AgentIndex {
     this.remember(record);
     const had = this.room(record, media) > 0;
     record.reserved[media] = Math.max(0, (record.reserved[media] ?? 0) - 1);
+    record.rooms[media] = roomOf(record.view, record.reserved, media);
     if (!had && this.room(record, media) > 0) this.enter(record, media);
   }
 
@@ -151,6 +183,14 @@ export class AgentIndex {
     return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
   }
 
+  /** The tenant's agents whose slots are set in these bits. */
+  recordsIn(tenant: string, bits: Uint32Array): AgentRecord[] {
+    const all = this.bySlot.get(tenant) ?? [];
+    const records: AgentRecord[] = [];
+    forEachSlot(bits, (slot) => records.push(all[slot] as AgentRecord));
+    return records;
+  }
+
   freeFor(tenant: string, media: MediaType): FreeSet {
     return this.free.get(tenantMedia.of(tenant, media)) ?? empty;
   }
@@ -171,7 +211,7 @@ export class AgentIndex {
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
       ordered = new OrderedAgents(keyOf(order));
-      for (const record of this.freeFor(tenant, media).records) enlist(ordered, record);
+      ordered.load(this.recordsIn(tenant, this.freeFor(tenant, media).bits.words));
       lists.byMethod.set(order, ordered);
     }
     return ordered;
@@ -183,7 +223,7 @@ export class AgentIndex {
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
       ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
-      for (const record of this.freeWithSkill(tenant, media, skill).records) enlist(ordered, record);
+      ordered.load(this.recordsIn(tenant, this.freeWithSkill(tenant, media, skill).bits.words));
       lists.bySkill.set(skill, ordered);
     }
     return ordered;
@@ -257,6 +297,7 @@ export class AgentIndex {
     }
     record.view = view;
     record.meanSkill = newMean;
+    for (const media of MediaTypes) record.rooms[media] = roomOf(view, reserved, media);
     for (const { media, was, is, lists } of plan) {
       if (!is) continue;
       if (!was) add(this.free, tenantMedia.of(tenant, media), record);
@@ -282,6 +323,11 @@ function unlist(ordered: OrderedAgents, record: AgentRecord): void {
   ordered.remove(record);
 }
 
+/** Every media type at no room, in one shape for every record (the choices' reads stay monomorphic). */
+function noRooms(): Record<MediaType, number> {
+  return { message: 0, sms: 0, email: 0, webchat: 0 };
+}
+
 function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
   return view.available ? (view.offerable[media] ?? 0) - (reserved[media] ?? 0) : 0;
 }
@@ -292,13 +338,12 @@ function sameKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>
   return true;
 }
 
-/** Agents with a free slot: to walk, and as bits to intersect. */
+/** Agents with a free slot, as bits to intersect (`recordsIn` lists them). */
 export interface FreeSet {
-  readonly records: Set<AgentRecord>;
   readonly bits: AgentBits;
 }
 
-const empty: FreeSet = { records: new Set(), bits: new AgentBits() };
+const empty: FreeSet = { bits: new AgentBits() };
 
 /** The method's score: higher is preferred (the scores `methods.ts` records, less the clock). */
 function keyOf(order: AgentOrder): (record: AgentRecord) => number {
@@ -358,14 +403,12 @@ export function sameProfile(a: AgentView, b: AgentView): boolean {
 
 function add(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   let set = map.get(k);
-  if (!set) map.set(k, (set = { records: new Set(), bits: new AgentBits() }));
-  set.records.add(record);
+  if (!set) map.set(k, (set = { bits: new AgentBits() }));
   set.bits.add(record.slot);
 }
 
 function remove(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
   const set = map.get(k);
   if (!set) return;
-  set.records.delete(record);
   set.bits.delete(record.slot);
 }

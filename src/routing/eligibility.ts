@@ -29,7 +29,8 @@ export function qualifies(agent: AgentView, tenant: string, req: Requirements): 
   return !req.language || agent.languages.has(req.language);
 }
 
-function isMemberOfAny(members: Requirements['members'], agent: AgentView): boolean {
+/** Whether the agent is a member by any of these (`undefined`: anyone is). */
+export function isMemberOfAny(members: Requirements['members'], agent: AgentView): boolean {
   for (const m of members) if (isMember(m, agent)) return true;
   return false;
 }

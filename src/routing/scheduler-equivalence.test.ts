@@ -38,9 +38,10 @@ function queueSpecs(rnd: ReturnType<typeof generator>) {
  * the naive scan — and returns the offers of every pass of each. Agents accept, reject,
  * finish, change presence and skills; conversations arrive, leave, move rings and wait
  * for particular agents; the clock moves (aging reorders); the queues' configuration
- * changes; offers get lost.
+ * changes; offers get lost. With `leadership`, queues also move away from the node and come
+ * back, rebuilt from the conversations still waiting.
  */
-function simulate(seed: number, steps: number, team = 30) {
+function simulate(seed: number, steps: number, team = 30, leadership = false) {
   const rnd = generator(seed);
   let now = t0;
   const registry = new ConfigRegistry();
@@ -194,6 +195,16 @@ function simulate(seed: number, steps: number, team = 30) {
     } else if (r < 0.84) {
       registry.apply(queueSpecs(rnd));
       both((s) => s.invalidate());
+    } else if (leadership && rnd.next() < 0.25) {
+      // Another node led a queue for a while: this one forgets it, then rebuilds it from the store.
+      const queue = rnd.pick(['q0', 'q1', 'q2']);
+      both((s) => s.dropQueues((_tenant, name) => name !== queue));
+      if (rnd.next() < 0.5) {
+        logs.forEach((log) => log.push([]));
+        both((s) => s.pass());
+      }
+      const stored = [...conversations.values()].filter((c) => c.queue === queue);
+      both((s) => s.replaceQueue('acme', queue, stored));
     } else {
       now += rnd.int(0, 15_000);
     }
@@ -215,6 +226,12 @@ function simulate(seed: number, steps: number, team = 30) {
 describe('Scheduler against the naive scan', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('makes the offers of a scan of everything, pass after pass (seed %i)', (seed) => {
     const { indexed, naive } = simulate(seed, 400);
+    expect(indexed.flat().length).toBeGreaterThan(40);
+    indexed.forEach((offers, pass) => expect(offers, `pass ${pass}`).toEqual(naive[pass]));
+  });
+
+  it.each([21, 22, 23])('does so too when queues move to another node and back (seed %i)', (seed) => {
+    const { indexed, naive } = simulate(seed, 400, 30, true);
     expect(indexed.flat().length).toBeGreaterThan(40);
     indexed.forEach((offers, pass) => expect(offers, `pass ${pass}`).toEqual(naive[pass]));
   });

@@ -331,6 +331,28 @@ describe('Scheduler', () => {
     expect(offers.map((o) => `${o.request.conversationId}->${o.agentId}`)).toEqual(['c1->a', 'c1->a', 'c2->a']);
   });
 
+  it('rebuilds a queue it leads again from the store, keeping offers in flight for conversations still waiting, and forgets queues it no longer leads', () => {
+    const { scheduler, offers } = harness();
+    scheduler.agentChanged(agent('a', { offerable: { message: 2 } }));
+    scheduler.conversationChanged(waiting('c1'), true);
+    scheduler.conversationChanged(waiting('c2', { enqueuedAt: t0 + 1 }), true);
+    scheduler.conversationChanged(waiting('c3', { enqueuedAt: t0 + 2 }), true);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1', 'c2']);
+    // The store says: c1 still waits (its offer stays in flight), c2 is gone (its slot is free again), c4 arrived.
+    scheduler.replaceQueue('acme', 'support', [waiting('c1'), waiting('c3', { enqueuedAt: t0 + 2 }), waiting('c4', { enqueuedAt: t0 + 3 })]);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1', 'c2', 'c3']);
+    // Another node leads the queue now: its conversations and the slots their offers held are forgotten.
+    scheduler.dropQueues(() => false);
+    scheduler.pass();
+    expect(offers).toHaveLength(3);
+    // Led again: everything waiting is decided afresh, with both slots free.
+    scheduler.replaceQueue('acme', 'support', [waiting('c3', { enqueuedAt: t0 + 2 }), waiting('c4', { enqueuedAt: t0 + 3 })]);
+    scheduler.pass();
+    expect(offers.map((o) => o.request.conversationId)).toEqual(['c1', 'c2', 'c3', 'c3', 'c4']);
+  });
+
   it.each([
     [20_000, 'slow-high'],
     [40_000, 'fast-low'],

@@ -4,15 +4,34 @@ import type { QueueConfig } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
 import { AgentIndex, agentKey, type AgentRecord } from './agent-index.ts';
-import { chooseAgent, choosePool } from './agent-choice.ts';
+import { chooseAgent, comparePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
 import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
-import { WaitingList, type Bucket } from './waiting-list.ts';
+import { WaitingList, type Bucket, type Listed } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
 import { tenantQueue } from './pair-key.ts';
+
+/**
+ * A waiting conversation (ready, or with an offer in flight) as the scheduler tracks it:
+ * one object for its whole wait, which carries its state as fields, so a pass looks
+ * nothing up by id.
+ */
+interface Tracked extends Listed {
+  /** `tenant/queue` of the current version. */
+  queueKey: string;
+  flight: InFlight | undefined;
+  /** Changed since it was last decided: the next pass decides it. */
+  changed: boolean;
+  /** In `changedList` (until the pass ends). */
+  queued: boolean;
+  /** Decided, waiting aside for particular agents (not in a bucket: only those agents may take it). */
+  awaiting: boolean;
+  /** No longer tracked (it stopped waiting, or its queue is led elsewhere). */
+  gone: boolean;
+}
 
 /** An offer the scheduler sent, until the conversation commits its outcome. */
 interface InFlight {
@@ -44,6 +63,8 @@ const POOL_LIMIT = 64;
 
 /** A conversation the pass may serve: one that changed, one waiting for an agent that gained room, or the head of a bucket such an agent qualifies for. */
 interface Entry extends Urgent {
+  tracked: Tracked;
+  /** The version pushed (a pass serves it only if it is still the current one). */
   conversation: WaitingConversation;
   bucket: Bucket | undefined;
   changed: boolean;
@@ -72,17 +93,15 @@ const entryOrder = (a: Entry, b: Entry) => servingOrder(a, b) || a.seq - b.seq;
  * committed state, rebuilt from the store on start, so losing it loses nothing.
  */
 export class Scheduler {
-  private readonly waiting = new Map<string, WaitingConversation>();
-  private readonly byQueue = new Map<string, Set<string>>();
+  /** Every waiting conversation, ready or with an offer in flight. */
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly byQueue = new Map<string, Set<Tracked>>();
   private readonly agents = new AgentIndex();
   private readonly ready: WaitingList;
-  /** Ready conversations waiting for particular agents (not in a bucket: only those agents may take them). */
-  private readonly awaitingAgents = new Set<string>();
   private readonly targets = new TargetWaits();
-  private readonly inFlight = new Map<string, InFlight>();
-  private readonly conversationOfOffer = new Map<string, string>();
-  /** Ready conversations whose requirements, order or offers changed since the last pass. */
-  private readonly changed = new Set<string>();
+  private readonly conversationOfOffer = new Map<string, Tracked>();
+  /** Ready conversations whose requirements, order or offers changed since the last pass (those whose `changed` is still set). */
+  private changedList: Tracked[] = [];
   /** Each queue's configuration as last read (the registry replaces a queue's object when it changes). */
   private readonly queues = new Map<string, { tenant: string; name: string; config: QueueConfig | undefined; fingerprint: string }>();
   private passQueued = false;
@@ -101,21 +120,29 @@ export class Scheduler {
 
   /** A conversation's committed state. `offerId` is set when the event that changed it answered one of our offers. */
   conversationChanged(conversation: WaitingConversation, waiting: boolean, answeredOfferId?: string): void {
-    const { id } = conversation;
-    const previous = this.waiting.get(id);
-    // Where it was waiting, if it had been decided already (not changed since, no offer in flight).
-    const placed = previous && !this.inFlight.has(id) && !this.changed.has(id) ? (this.awaitingAgents.has(id) ? 'awaiting' : 'bucket') : undefined;
-    const flight = this.inFlight.get(id);
-    if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(id, flight);
-    if (previous) this.forget(previous);
-    if (!waiting) this.changed.delete(id);
-    else {
-      this.keep(conversation);
-      // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
-      if (placed && previous && sameRouting(previous, conversation)) {
-        if (placed === 'awaiting') this.awaitingAgents.add(id);
-        else this.ready.add(conversation);
-      } else if (!this.inFlight.has(id)) this.changed.add(id);
+    let tracked = this.tracked.get(conversation.id);
+    if (tracked) {
+      // Where it was waiting, if it had been decided already (not changed since, no offer in flight).
+      const placed = !tracked.flight && !tracked.changed ? (tracked.awaiting ? 'awaiting' : 'bucket') : undefined;
+      const { flight } = tracked;
+      if (flight && (!waiting || flight.offerId === answeredOfferId)) this.land(tracked, flight);
+      this.makeUnready(tracked);
+      this.targets.delete(tracked.conversation);
+      if (!waiting) this.untrack(tracked);
+      else {
+        // Nothing that routing reads changed (a new customer message): it keeps its place, decided.
+        const same = sameRouting(tracked.conversation, conversation);
+        this.retrack(tracked, conversation, same);
+        if (placed && same) {
+          if (placed === 'awaiting') tracked.awaiting = true;
+          else this.ready.add(tracked);
+        } else if (!tracked.flight) this.markChanged(tracked);
+      }
+    } else if (waiting) {
+      tracked = { conversation, kind: undefined, bucket: undefined, rank: 0, queueKey: '', flight: undefined, changed: false, queued: false, awaiting: false, gone: false };
+      this.tracked.set(conversation.id, tracked);
+      this.retrack(tracked, conversation, false);
+      this.markChanged(tracked);
     }
     this.schedulePass();
   }
@@ -126,8 +153,7 @@ export class Scheduler {
     this.agents.set(agent);
     // A wait for particular agents lasts while one of them is online.
     if (!before || before.online !== agent.online) this.reconsiderTargeting(agentKey(agent.tenant, agent.id));
-    const conversationId = answeredOfferId && this.conversationOfOffer.get(answeredOfferId);
-    const flight = conversationId ? this.inFlight.get(conversationId) : undefined;
+    const flight = answeredOfferId ? this.conversationOfOffer.get(answeredOfferId)?.flight : undefined;
     // The conversation stays out of the waiting list until it commits the outcome itself.
     if (flight && !flight.answeredByAgent) {
       flight.answeredByAgent = true;
@@ -142,23 +168,22 @@ export class Scheduler {
    */
   replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
     const keep = new Set(conversations.map((c) => c.id));
-    for (const id of [...(this.byQueue.get(tenantQueue.of(tenant, queue)) ?? [])]) {
-      const c = this.waiting.get(id);
-      if (c && !keep.has(id)) this.conversationChanged(c, false);
+    for (const tracked of [...(this.byQueue.get(tenantQueue.of(tenant, queue)) ?? [])]) {
+      if (!keep.has(tracked.conversation.id)) this.conversationChanged(tracked.conversation, false);
     }
     for (const c of conversations) this.conversationChanged(c, true);
   }
 
   /** This node no longer leads these queues: forget their conversations and offers (their new leader rebuilds them). */
   dropQueues(led: (tenant: string, queue: string) => boolean): void {
-    for (const ids of [...this.byQueue.values()]) {
-      for (const id of [...ids]) {
-        const c = this.waiting.get(id) as WaitingConversation;
+    for (const set of [...this.byQueue.values()]) {
+      for (const tracked of [...set]) {
+        const c = tracked.conversation;
         if (led(c.tenant, c.queue)) continue;
-        const flight = this.inFlight.get(id);
-        if (flight) this.land(id, flight);
-        this.forget(c);
-        this.changed.delete(id);
+        if (tracked.flight) this.land(tracked, tracked.flight);
+        this.makeUnready(tracked);
+        this.targets.delete(c);
+        this.untrack(tracked);
       }
     }
     this.schedulePass();
@@ -166,10 +191,10 @@ export class Scheduler {
 
   /** An offer request never reached the agent (no such agent, store error): the conversation may be offered again. */
   offerLost(conversationId: string, offerId: string): void {
-    const flight = this.inFlight.get(conversationId);
-    if (flight?.offerId !== offerId) return;
-    this.land(conversationId, flight);
-    if (this.waiting.has(conversationId)) this.changed.add(conversationId);
+    const tracked = this.tracked.get(conversationId);
+    if (!tracked?.flight || tracked.flight.offerId !== offerId) return;
+    this.land(tracked, tracked.flight);
+    this.markChanged(tracked);
     this.schedulePass();
   }
 
@@ -187,11 +212,13 @@ export class Scheduler {
     if (this.options.naive) this.naivePass(now);
     else this.indexedPass(improvements, now);
     // Decided now: the changed conversations nobody took wait in their buckets.
-    for (const id of this.changed) {
-      const conversation = this.waiting.get(id);
-      if (conversation && !this.inFlight.has(id)) this.place(conversation, now);
+    const changed = this.changedList;
+    this.changedList = [];
+    for (const tracked of changed) {
+      if (tracked.changed && !tracked.flight) this.place(tracked, now);
+      tracked.changed = false;
+      tracked.queued = false;
     }
-    this.changed.clear();
     this.ready.endPass();
     this.reportWaiting();
   }
@@ -209,44 +236,49 @@ export class Scheduler {
     for (const media of gained.values()) for (const m of media) roomLeft.set(m, (roomLeft.get(m) ?? 0) + 1);
     const queue = new SortedList<Entry>(entryOrder);
     let seq = 0;
-    const push = (conversation: WaitingConversation, from: Bucket | undefined, changed: boolean) =>
-      queue.insert({ conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
+    const push = (tracked: Tracked, from: Bucket | undefined, changed: boolean) => {
+      const { conversation } = tracked;
+      queue.insert({ tracked, conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
+    };
     const pushHead = (bucket: Bucket) => {
-      const head = this.ready.head(bucket);
-      if (head) queue.insert({ conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
+      // The waiting list holds only what this scheduler put there: tracked conversations.
+      const tracked = this.ready.head(bucket) as Tracked | undefined;
+      if (!tracked) return;
+      const head = tracked.conversation;
+      queue.insert({ tracked, conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
-    for (const id of this.changed) {
-      const conversation = this.waiting.get(id);
-      if (!conversation || this.inFlight.has(id)) continue;
+    for (const tracked of this.changedList) {
+      if (!tracked.changed || tracked.flight) continue;
+      const { conversation } = tracked;
       if (!conversation.target || !this.requirements(conversation, now).target) {
         // Its kind already waits: nobody with a free slot qualified for it, so only agents that gained room can take it (below).
-        if (this.ready.waitingLike(conversation) > 0) {
-          this.ready.add(conversation);
-          this.changed.delete(id);
+        if (this.ready.waitingLike(tracked) > 0) {
+          this.ready.add(tracked);
+          tracked.changed = false;
           continue;
         }
       }
-      push(conversation, undefined, true);
+      push(tracked, undefined, true);
     }
     const buckets = new Set<Bucket>();
     for (const [agent, media] of gained) {
       for (const m of media) {
         this.ready.bucketsFor(agent.view, m, buckets);
         for (const id of this.targets.waitingFor(agent.key)) {
-          const conversation = this.waiting.get(id) as WaitingConversation;
-          if (conversation.mediaType === m && this.awaitingAgents.has(id)) push(conversation, undefined, false);
+          const tracked = this.tracked.get(id) as Tracked;
+          if (tracked.conversation.mediaType === m && tracked.awaiting) push(tracked, undefined, false);
         }
       }
     }
     for (const bucket of buckets) pushHead(bucket);
 
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      const { conversation, bucket, changed } = entry;
-      if (!this.isReady(conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
-      const agent = this.decide(conversation, changed, gained, now);
+      const { tracked, conversation, bucket, changed } = entry;
+      if (!isReady(tracked, conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
+      const agent = this.decide(tracked, changed, gained, now);
       if (!agent) continue;
-      this.changed.delete(conversation.id);
+      tracked.changed = false;
       if (bucket) pushHead(bucket);
       const media = conversation.mediaType;
       if (gained.has(agent) && this.agents.room(agent, media) <= 0 && gained.get(agent)?.includes(media)) roomLeft.set(media, (roomLeft.get(media) ?? 1) - 1);
@@ -254,9 +286,10 @@ export class Scheduler {
   }
 
   /** The conversation chooses its agent and is offered to it; the agent, or undefined when nobody qualifies. */
-  private decide(conversation: WaitingConversation, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
+  private decide(tracked: Tracked, changed: boolean, gained: ReadonlyMap<AgentRecord, MediaType[]>, now: number): AgentRecord | undefined {
+    const { conversation } = tracked;
     const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
-    const kind = targeted?.target ? undefined : this.ready.kindOf(conversation);
+    const kind = targeted?.target ? undefined : this.ready.kindOf(tracked);
     const requirements = kind ? kind.requirements : (targeted as Requirements);
     const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
     if (changed || gained.size > POOL_LIMIT) {
@@ -267,35 +300,37 @@ export class Scheduler {
         if (kind) this.ready.markStarved(kind);
         return undefined;
       }
-      this.offer(conversation, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
+      this.offer(tracked, choice.record, { method, candidates: choice.candidates, score: choice.score }, now);
       return choice.record;
     }
     // It waited with nobody eligible: only the agents that gained room can take it.
-    const choice = choosePool(this.agents, gained.keys(), conversation, requirements, method, now);
+    const choice = comparePool(this.agents, gained.keys(), conversation, this.agents.compiled(requirements), method, now);
     if (!choice.record) return undefined;
     const alone = choice.candidates === 1 && !requirements.target;
-    this.offer(conversation, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
+    this.offer(tracked, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
     return choice.record;
   }
 
   /** The reference: reads the configuration afresh and shares nothing with the indexed pass but the offers' bookkeeping. */
   private naivePass(now: number): void {
-    const ready = [...this.waiting.values()].filter((c) => !this.inFlight.has(c.id));
+    const ready: WaitingConversation[] = [];
+    for (const tracked of this.tracked.values()) if (!tracked.flight) ready.push(tracked.conversation);
     const queue = (c: WaitingConversation) => this.options.queue?.(c.tenant, c.queue);
     naiveScan(ready, this.agents, {
       requirements: (c) => requirementsOf(c, queue(c), now, (id) => this.agents.get(c.tenant, id)?.online ?? false),
       method: (c) => queue(c)?.method ?? 'longest-idle',
       urgency: (c) => urgencyOf(c.priority, c.enqueuedAt, queue(c)?.aging, now),
       now,
-      offer: (c, agent, reason) => this.offer(c, agent, reason, now),
+      offer: (c, agent, reason) => this.offer(this.tracked.get(c.id) as Tracked, agent, reason, now),
     });
   }
 
-  private offer(conversation: WaitingConversation, agent: AgentRecord, reason: { method: string; candidates: number; score: number | undefined }, now: number): void {
+  private offer(tracked: Tracked, agent: AgentRecord, reason: { method: string; candidates: number; score: number | undefined }, now: number): void {
+    const { conversation } = tracked;
     const offerId = randomUUID();
-    this.inFlight.set(conversation.id, { offerId, agent, mediaType: conversation.mediaType, answeredByAgent: false });
-    this.conversationOfOffer.set(offerId, conversation.id);
-    this.makeUnready(conversation);
+    tracked.flight = { offerId, agent, mediaType: conversation.mediaType, answeredByAgent: false };
+    this.conversationOfOffer.set(offerId, tracked);
+    this.makeUnready(tracked);
     this.agents.hold(agent, conversation.mediaType);
     const { view } = agent;
     if (this.stamp.at !== now) this.stamp = { at: now, iso: new Date(now).toISOString() };
@@ -316,47 +351,60 @@ export class Scheduler {
   }
 
   /** The offer ended for the scheduler; a slot it held and the agent never counted is free again. */
-  private land(conversationId: string, flight: InFlight): void {
-    this.inFlight.delete(conversationId);
+  private land(tracked: Tracked, flight: InFlight): void {
+    tracked.flight = undefined;
     this.conversationOfOffer.delete(flight.offerId);
     if (!flight.answeredByAgent) this.agents.release(flight.agent, flight.mediaType);
   }
 
-  private isReady(conversation: WaitingConversation): boolean {
-    return this.waiting.get(conversation.id) === conversation && !this.inFlight.has(conversation.id);
-  }
-
-  /** Records a waiting conversation (ready or not). */
-  private keep(c: WaitingConversation): void {
-    this.waiting.set(c.id, c);
+  /** Makes this version the tracked one (its previous version, if any, already out of its bucket and target waits). */
+  private retrack(tracked: Tracked, c: WaitingConversation, sameRouting: boolean): void {
+    tracked.conversation = c;
+    // A kind is found again for a version that routes differently.
+    if (!sameRouting) tracked.kind = undefined;
     const q = tenantQueue.of(c.tenant, c.queue);
-    this.queuesSeen.add(q);
-    let ids = this.byQueue.get(q);
-    if (!ids) this.byQueue.set(q, (ids = new Set()));
-    ids.add(c.id);
+    if (q !== tracked.queueKey) {
+      if (tracked.queueKey) this.leaveQueue(tracked);
+      tracked.queueKey = q;
+      this.queuesSeen.add(q);
+      let set = this.byQueue.get(q);
+      if (!set) this.byQueue.set(q, (set = new Set()));
+      set.add(tracked);
+    }
     this.targets.add(c);
   }
 
-  /** Undoes `keep` (and `makeReady`) for this version of the conversation. */
-  private forget(c: WaitingConversation): void {
-    this.makeUnready(c);
-    this.waiting.delete(c.id);
-    const q = tenantQueue.of(c.tenant, c.queue);
-    const ids = this.byQueue.get(q);
-    ids?.delete(c.id);
-    if (ids?.size === 0) this.byQueue.delete(q);
-    this.targets.delete(c);
+  /** It stopped waiting here (out of its bucket and target waits already). */
+  private untrack(tracked: Tracked): void {
+    this.tracked.delete(tracked.conversation.id);
+    this.leaveQueue(tracked);
+    tracked.changed = false;
+    tracked.gone = true;
+  }
+
+  private leaveQueue(tracked: Tracked): void {
+    const set = this.byQueue.get(tracked.queueKey);
+    set?.delete(tracked);
+    if (set?.size === 0) this.byQueue.delete(tracked.queueKey);
+  }
+
+  private markChanged(tracked: Tracked): void {
+    tracked.changed = true;
+    if (tracked.queued) return;
+    tracked.queued = true;
+    this.changedList.push(tracked);
   }
 
   /** A decided conversation waits in its bucket, or aside while it waits for particular agents. */
-  private place(c: WaitingConversation, now: number): void {
-    if (c.target && this.requirements(c, now).target) this.awaitingAgents.add(c.id);
-    else this.ready.add(c);
+  private place(tracked: Tracked, now: number): void {
+    const c = tracked.conversation;
+    if (c.target && this.requirements(c, now).target) tracked.awaiting = true;
+    else this.ready.add(tracked);
   }
 
-  private makeUnready(c: WaitingConversation): void {
-    this.awaitingAgents.delete(c.id);
-    this.ready.delete(c);
+  private makeUnready(tracked: Tracked): void {
+    tracked.awaiting = false;
+    this.ready.delete(tracked);
   }
 
   /** A target agent's presence changed: the conversations waiting for it may stop (or resume) waiting. */
@@ -370,10 +418,10 @@ export class Scheduler {
   }
 
   private reconsider(id: string): void {
-    const c = this.waiting.get(id);
-    if (!c || this.inFlight.has(id)) return;
-    this.makeUnready(c);
-    this.changed.add(id);
+    const tracked = this.tracked.get(id);
+    if (!tracked || tracked.flight) return;
+    this.makeUnready(tracked);
+    this.markChanged(tracked);
     this.schedulePass();
   }
 
@@ -390,10 +438,10 @@ export class Scheduler {
       if (fingerprint === cached.fingerprint) continue;
       cached.fingerprint = fingerprint;
       // All out of their buckets (which go, and come back with the new requirements), to be decided again.
-      for (const id of this.byQueue.get(k) ?? []) {
-        if (this.inFlight.has(id)) continue;
-        this.makeUnready(this.waiting.get(id) as WaitingConversation);
-        this.changed.add(id);
+      for (const tracked of this.byQueue.get(k) ?? []) {
+        if (tracked.flight) continue;
+        this.makeUnready(tracked);
+        this.markChanged(tracked);
       }
       this.ready.forgetQueue(cached.tenant, cached.name);
     }
@@ -436,6 +484,11 @@ export class Scheduler {
       this.options.waiting(tenant, queue, this.byQueue.get(k)?.size ?? 0);
     }
   }
+}
+
+/** Whether the entry's conversation may still be offered: the version pushed is the current one and nothing was offered to it since. */
+function isReady(tracked: Tracked, conversation: WaitingConversation): boolean {
+  return !tracked.gone && !tracked.flight && tracked.conversation === conversation;
 }
 
 function splitQueue(k: string): [string, string] {

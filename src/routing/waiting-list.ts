@@ -27,6 +27,8 @@ export interface Kind {
   forgotten: boolean;
   /** What its choices learned in this pass (see `KindPass`). */
   pass: KindPass;
+  /** Its conversations decided and waiting, while there are any. */
+  bucket: Bucket | undefined;
 }
 
 /**
@@ -37,19 +39,27 @@ export interface Kind {
 export interface Bucket {
   readonly kind: Kind;
   readonly requirements: Requirements;
-  readonly list: SortedList<Placed>;
+  readonly list: SortedList<Listed>;
   size: number;
 }
 
-/** A conversation in its bucket, with its rank (computed once: it never changes). */
-interface Placed {
-  readonly conversation: WaitingConversation;
-  readonly rank: number;
-  readonly bucket: Bucket;
+/**
+ * A waiting conversation as the scheduler keeps it, one object for its whole wait: the
+ * waiting list writes its kind and its place on it, so neither is looked up by id.
+ */
+export interface Listed {
+  /** The current version (replaced only while it is out of its bucket). */
+  conversation: WaitingConversation;
+  /** Its kind, found once per version (`undefined`: not yet, or the version changed what routing reads). */
+  kind: Kind | undefined;
+  /** The bucket it waits in, if any. */
+  bucket: Bucket | undefined;
+  /** Its rank in the bucket (computed when placed: it never changes while there). */
+  rank: number;
 }
 
 /** Serving order within a queue: higher rank, then waiting longer, then by id. */
-function byRank(a: Placed, b: Placed): number {
+function byRank(a: Listed, b: Listed): number {
   if (a.rank !== b.rank) return a.rank > b.rank ? -1 : 1;
   const x = a.conversation;
   const y = b.conversation;
@@ -63,11 +73,7 @@ function byRank(a: Placed, b: Placed): number {
  * that gained room reads only the buckets whose skills it has, not every conversation.
  */
 export class WaitingList {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly placed = new Map<string, Placed>();
   private readonly kinds = new Map<string, Kind>();
-  /** Each version of a waiting conversation's kind (found once: its key sorts its skills); a version no longer referenced goes with the garbage. */
-  private readonly kindOfVersion = new WeakMap<WaitingConversation, Kind>();
   private starved: Kind[] = [];
   /** Kinds whose choices were made in this pass. */
   private walked: Kind[] = [];
@@ -84,9 +90,10 @@ export class WaitingList {
   ) {}
 
   /** What conversations like this one need (its target aside). */
-  kindOf(conversation: WaitingConversation): Kind {
-    const known = this.kindOfVersion.get(conversation);
+  kindOf(item: Listed): Kind {
+    const known = item.kind;
     if (known && !known.forgotten) return known;
+    const { conversation } = item;
     const key = bucketKey(conversation);
     let kind = this.kinds.get(key);
     if (!kind) {
@@ -100,16 +107,17 @@ export class WaitingList {
         starved: false,
         forgotten: false,
         pass: freshPass(),
+        bucket: undefined,
       };
       this.kinds.set(key, kind);
     }
-    this.kindOfVersion.set(conversation, kind);
+    item.kind = kind;
     return kind;
   }
 
   /** How many decided conversations of this one's kind wait already (they found nobody). */
-  waitingLike(conversation: WaitingConversation): number {
-    return this.buckets.get(this.kindOf(conversation).key)?.size ?? 0;
+  waitingLike(item: Listed): number {
+    return this.kindOf(item).bucket?.size ?? 0;
   }
 
   /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
@@ -121,23 +129,24 @@ export class WaitingList {
     }
   }
 
-  add(conversation: WaitingConversation): Bucket {
-    if (this.placed.has(conversation.id)) throw new Error(`conversation ${conversation.id} is in a bucket already`);
-    const kind = this.kindOf(conversation);
-    let bucket = this.buckets.get(kind.key);
+  add(item: Listed): Bucket {
+    if (item.bucket) throw new Error(`conversation ${item.conversation.id} is in a bucket already`);
+    const kind = this.kindOf(item);
+    let bucket = kind.bucket;
     if (!bucket) {
       bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank), size: 0 };
-      this.buckets.set(kind.key, bucket);
+      kind.bucket = bucket;
       const registry = this.registry(kind.tenant, kind.media);
       const skills = skillsKey(kind.requirements.skills);
       const set = registry.sets.get(skills) ?? new Set();
       registry.sets.set(skills, set.add(bucket));
       registry.widest = Math.max(registry.widest, kind.requirements.skills.length);
     }
-    const placed: Placed = { conversation, rank: rankOf(conversation.priority, conversation.enqueuedAt, kind.aging), bucket };
-    bucket.list.insert(placed);
+    const { conversation } = item;
+    item.rank = rankOf(conversation.priority, conversation.enqueuedAt, kind.aging);
+    item.bucket = bucket;
+    bucket.list.insert(item);
     bucket.size++;
-    this.placed.set(conversation.id, placed);
     return bucket;
   }
 
@@ -164,19 +173,18 @@ export class WaitingList {
     this.starved.push(kind);
   }
 
-  delete(conversation: WaitingConversation): void {
-    const placed = this.placed.get(conversation.id);
-    if (!placed) return;
-    const { bucket } = placed;
-    this.placed.delete(conversation.id);
-    if (!bucket.list.delete(placed)) throw new Error(`waiting list out of step for conversation ${conversation.id}`);
+  delete(item: Listed): void {
+    const { bucket } = item;
+    if (!bucket) return;
+    item.bucket = undefined;
+    if (!bucket.list.delete(item)) throw new Error(`waiting list out of step for conversation ${item.conversation.id}`);
     bucket.size--;
     if (bucket.size === 0) this.drop(bucket);
   }
 
   private drop(bucket: Bucket): void {
     const { kind } = bucket;
-    this.buckets.delete(kind.key);
+    kind.bucket = undefined;
     const registry = this.registry(kind.tenant, kind.media);
     const skills = skillsKey(kind.requirements.skills);
     const set = registry.sets.get(skills);
@@ -184,13 +192,9 @@ export class WaitingList {
     if (set?.size === 0) registry.sets.delete(skills);
   }
 
-  bucket(conversationId: string): Bucket | undefined {
-    return this.placed.get(conversationId)?.bucket;
-  }
-
   /** The most urgent conversation of a bucket now: its first (see `urgencyOf` for its urgency at a time). */
-  head(bucket: Bucket): WaitingConversation | undefined {
-    return bucket.list.first()?.conversation;
+  head(bucket: Bucket): Listed | undefined {
+    return bucket.list.first();
   }
 
   /**
