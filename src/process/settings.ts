@@ -1,4 +1,5 @@
 import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/index.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /**
  * Process settings from the environment, resolved once with their defaults.
@@ -32,6 +33,7 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_SMTP_PORT      | the SMTP listener (the MX of e-mail Channels)         | `channels`: none (off); `up`: 2525 (PARLEY_PORT=0: 0) |
  * | PARLEY_WEB_SECRET     | key of web-messaging session tokens (≥ 32 characters, the same in every channels process) | `channels`: none (web messaging off); `up`: derived from the local secret |
  * | PARLEY_WIDGET_SCRIPT  | the built widget served at /web/v1/widget.js          | dist/web/widget.js        |
+ * | PARLEY_REPORT_TIME_ZONES | IANA zones whose days reports keep rows for (UTC always), comma-separated | none (UTC only) |
  * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
@@ -68,6 +70,8 @@ export interface Settings {
   webSecret: string | undefined;
   /** The gateway's public URL (scheme, host, port), for links agents open. */
   widgetScript: string | undefined;
+  /** Zones whose local days get report day rows besides UTC's (docs/reports.md). */
+  reportTimeZones: string[];
 }
 
 export class SettingsError extends Error {
@@ -103,6 +107,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     smtpPort: env.PARLEY_SMTP_PORT ? port(env, 'PARLEY_SMTP_PORT', 25) : undefined,
     webSecret: webSecret(env.PARLEY_WEB_SECRET),
     widgetScript: env.PARLEY_WIDGET_SCRIPT || undefined,
+    reportTimeZones: timeZones(env.PARLEY_REPORT_TIME_ZONES),
   };
 }
 
@@ -144,6 +149,13 @@ function webSecret(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   if (Buffer.byteLength(raw) < 32) throw new SettingsError('PARLEY_WEB_SECRET must be at least 32 characters');
   return raw;
+}
+
+function timeZones(raw: string | undefined): string[] {
+  const zones = list(raw);
+  const unknown = zones.find((zone) => !isTimeZone(zone));
+  if (unknown) throw new SettingsError(`PARLEY_REPORT_TIME_ZONES: ${unknown} is not an IANA time zone (such as Europe/Paris)`);
+  return zones;
 }
 
 /** A comma-separated list; blanks are dropped. */
