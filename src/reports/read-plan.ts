@@ -23,16 +23,27 @@ export interface ReadPlan {
   quarters: Range[];
 }
 
-const calendars = new Map<string, Intl.DateTimeFormat>();
+const QUARTER_MS = 15 * 60_000;
+const clocks = new Map<string, Intl.DateTimeFormat>();
 
-/** `YYYY-MM-DD HH` in `zone`: the local hour of an instant (formatters cached per zone). */
-function localHour(zone: string, at: number): string {
-  let format = calendars.get(zone);
+/** `YYYY-MM-DD HH:MM` in `zone` (formatters cached per zone: building one costs more than a hundred uses). */
+function localMinute(zone: string, at: number): string {
+  let format = clocks.get(zone);
   if (!format) {
-    format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
-    calendars.set(zone, format);
+    format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clocks.set(zone, format);
   }
   return format.format(at);
+}
+
+/** `YYYY-MM-DD HH` in `zone`: the local hour of an instant. */
+const localHour = (zone: string, at: number) => localMinute(zone, at).slice(0, 13);
+
+/** The instant `day` starts in `zone`, knowing the previous day started at `previous`: 24 h later, unless a change of offset moved it. */
+function midnightAfter(zone: string, previous: number, day: string): Date {
+  const guess = previous + 24 * HOUR_MS;
+  if (localMinute(zone, guess) === `${day} 00:00` && !localMinute(zone, guess - QUARTER_MS).startsWith(day)) return new Date(guess);
+  return startOfDayIn(day, zone);
 }
 
 function nextDay(day: string): string {
@@ -47,7 +58,7 @@ function wholeDays(zone: string, from: Date, to: Date): Range | undefined {
   if (start < from) start = startOfDayIn((day = nextDay(day)), zone);
   const first = start;
   for (;;) {
-    const end = startOfDayIn((day = nextDay(day)), zone);
+    const end = midnightAfter(zone, start.getTime(), (day = nextDay(day)));
     if (end > to) break;
     start = end;
   }
