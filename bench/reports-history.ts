@@ -119,5 +119,9 @@ async function loadCampaign(db: Kysely<Database>, h: HistoryShape): Promise<void
 export async function loadReportsHistory(db: Kysely<Database>, h: HistoryShape): Promise<void> {
   await loadConversations(db, h);
   await loadCampaign(db, h);
+  // The counters the campaign triggers keep (they were off for the bulk load), as the migration fills them.
+  await sql`INSERT INTO campaign_counts (tenant, campaign, status, reason, attempts, replied)
+            SELECT tenant, campaign, status, coalesce(reason, ''), count(*), count(replied_at) FROM campaign_attempts GROUP BY 1, 2, 3, 4`.execute(db);
+  await sql`INSERT INTO contact_list_sizes (tenant, list_id, contacts) SELECT tenant, list_id, count(*) FROM contacts GROUP BY 1, 2`.execute(db);
   await sql`ANALYZE`.execute(db);
 }

@@ -1,12 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import {
+  addReportTimeZones,
   agentReport,
   campaignCsvRow,
   campaignReport,
   CampaignReportQuery,
   foldReportEvents,
   queueReport,
+  readIntervals,
+  rebuildRollUps,
   reportCsv,
   reportMetrics,
   ReportQuery,
@@ -27,10 +30,13 @@ import { benchQueueSkills, loadReportsHistory } from './reports-history.ts';
  * skills, after-work, and one campaign over a list as large as the history
  * (bench/reports-history.ts). The first facts are folded by the live folder (its rate is
  * measured), the rest by the same arithmetic as one statement per million facts
- * (bench/reports-bulk-fold.ts); the folded totals are then checked against the raw rows.
+ * (bench/reports-bulk-fold.ts), and the hour and day roll-ups rebuilt from the 15-minute
+ * rows (UTC and Europe/Paris have day rows); the folded totals are then checked against
+ * the raw rows, and the roll-ups' totals against the 15-minute rows'.
  *
  * Each report and export runs 30 times (p50, p99) against the same question asked directly
- * of the raw rows in the same run: what a report without aggregates would cost. Last, the
+ * of the raw rows in the same run: what a report without aggregates would cost, and
+ * against the same report read from the 15-minute rows alone (before roll-ups). Last, the
  * event-to-view latency under a steady load of facts: from the commit of a marker fact to
  * its showing in a report, and in the Prometheus counter a dashboard reads.
  */
@@ -39,6 +45,8 @@ const TENANT = 'bench';
 const DAYS = 90;
 const START = new Date('2026-09-01T00:00:00Z');
 const RUNS = 30;
+/** Runs of the slow baselines (seconds each at full scale): enough for a p50. */
+const BASELINE_RUNS = 7;
 /** Facts folded by the live folder before the bulk fold takes over. */
 const FOLDER_FACTS = Number(process.env.BENCH_FOLDER_FACTS ?? 200_000);
 
@@ -48,10 +56,10 @@ interface Timing {
   rows: number;
 }
 
-async function timed(run: () => Promise<unknown>): Promise<Timing> {
+async function timed(run: () => Promise<unknown>, runs = RUNS): Promise<Timing> {
   const ms: number[] = [];
   let rows = 0;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const start = performance.now();
     const result = await run();
     ms.push(performance.now() - start);
@@ -115,7 +123,17 @@ async function checkTotals(db: Kysely<Database>): Promise<Record<string, boolean
            (SELECT sum(jsonb_array_length(snapshot->'context'->'skills') + 1) FROM conversations WHERE tenant = ${TENANT} AND queue IS NOT NULL) AS skills`);
   // After-work, as generated: conversation i answered (i % 100 >= 12) and followed by after-work (i % 5 <> 0).
   const afterWork = await one(sql<{ n: string }>`SELECT count(*) AS n FROM generate_series(0, ${raw.conversations}::int - 1) AS i WHERE i % 100 >= 12 AND i % 5 <> 0`);
+  // Every roll-up adds up to the 15-minute rows, per dimension and figure.
+  const rollUps = await one(sql<{ ok: boolean }>`
+    WITH q AS (SELECT dimension, sum(offered) o, sum(answered) a, sum(handled) h, sum(handle_sum) hs, sum(after_work) w, sum(offers) f FROM report_intervals GROUP BY 1),
+         h AS (SELECT dimension, sum(offered) o, sum(answered) a, sum(handled) h, sum(handle_sum) hs, sum(after_work) w, sum(offers) f FROM report_hours GROUP BY 1),
+         d AS (SELECT time_zone, dimension, sum(offered) o, sum(answered) a, sum(handled) h, sum(handle_sum) hs, sum(after_work) w, sum(offers) f FROM report_days GROUP BY 1, 2)
+    SELECT (SELECT count(*) FROM q) = 4
+       AND NOT EXISTS (SELECT 1 FROM q FULL JOIN h USING (dimension) WHERE (q.o, q.a, q.h, q.hs, q.w, q.f) IS DISTINCT FROM (h.o, h.a, h.h, h.hs, h.w, h.f))
+       AND (SELECT count(*) FROM d) = 8
+       AND NOT EXISTS (SELECT 1 FROM d JOIN q USING (dimension) WHERE (q.o, q.a, q.h, q.hs, q.w, q.f) IS DISTINCT FROM (d.o, d.a, d.h, d.hs, d.w, d.f)) AS ok`);
   return {
+    rollUpsAddUp: rollUps.ok,
     offered: folded.offered === raw.conversations,
     answered: folded.answered === raw.assignments,
     handled: folded.handled === raw.assignments && folded.agent_handled === raw.assignments,
@@ -181,6 +199,8 @@ export async function runReportsBenchmark(): Promise<unknown> {
   const db = store.db;
   try {
     await migrateToLatest(db);
+    // Day rows for Paris as well as UTC, as PARLEY_REPORT_TIME_ZONES=Europe/Paris gives them.
+    await addReportTimeZones(db, ['Europe/Paris']);
     const loadStart = performance.now();
     await loadReportsHistory(db, { tenant: TENANT, conversations, start: START, days: DAYS, campaignContacts: conversations });
     const loadSeconds = (performance.now() - loadStart) / 1000;
@@ -192,6 +212,11 @@ export async function runReportsBenchmark(): Promise<unknown> {
     const bulkStart = performance.now();
     await bulkFold(db);
     const bulkSeconds = (performance.now() - bulkStart) / 1000;
+    // The bulk fold writes 15-minute rows only; the roll-ups are rebuilt from them, as a migration would.
+    const rollUpStart = performance.now();
+    await rebuildRollUps(db);
+    const rollUpSeconds = (performance.now() - rollUpStart) / 1000;
+    const rollUpRows = (await sql<{ hours: string; days: string }>`SELECT (SELECT count(*) FROM report_hours) AS hours, (SELECT count(*) FROM report_days) AS days`.execute(db)).rows[0]!;
     const intervalRows = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_intervals`.execute(db)).rows[0]!.n);
     console.error(`loaded ${conversations} conversations and ${conversations} campaign contacts in ${loadSeconds.toFixed(1)} s; folded ${folded} facts in ${foldSeconds.toFixed(1)} s, ${facts - folded} in bulk in ${bulkSeconds.toFixed(1)} s, into ${intervalRows} interval rows`);
     const checks = await checkTotals(db);
@@ -199,8 +224,10 @@ export async function runReportsBenchmark(): Promise<unknown> {
     const month = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-10-31T00:00:00Z') };
     const day = { from: new Date('2026-10-15T00:00:00Z'), to: new Date('2026-10-16T00:00:00Z') };
     const all = { from: START, to: new Date(START.getTime() + DAYS * 86_400_000) };
-    const q = (period: { from: Date; to: Date }, granularity: string) =>
-      ReportQuery.parse({ from: period.from.toISOString(), to: period.to.toISOString(), granularity, timeZone: 'Europe/Paris' });
+    const q = (period: { from: Date; to: Date }, granularity: string, timeZone = 'Europe/Paris') =>
+      ReportQuery.parse({ from: period.from.toISOString(), to: period.to.toISOString(), granularity, timeZone });
+    // Partial edges: from 06:45 UTC on the first day to 17:30 on the last, across Paris's October DST change.
+    const ragged = { from: new Date('2026-10-01T06:45:00Z'), to: new Date('2026-10-30T17:30:00Z') };
     const csv = async (rows: Promise<object[]>) => {
       const r = await rows;
       return reportCsv(r, r[0] ? Object.keys(r[0]) : []);
@@ -210,7 +237,13 @@ export async function runReportsBenchmark(): Promise<unknown> {
       queuesMonthByDay: await timed(() => queueReport(db, TENANT, q(month, 'day'))),
       queuesDayBy15m: await timed(() => queueReport(db, TENANT, q(day, '15m'))),
       queues90DaysTotal: await timed(() => queueReport(db, TENANT, q(all, 'total'))),
+      queues90DaysByDay: await timed(() => queueReport(db, TENANT, q(all, 'day'))),
+      queuesMonthByHour: await timed(() => queueReport(db, TENANT, q(month, 'hour'))),
+      queuesDayByHourKolkata: await timed(() => queueReport(db, TENANT, q(day, 'hour', 'Asia/Kolkata'))),
       agentsMonthByDay: await timed(() => agentReport(db, TENANT, q(month, 'day'))),
+      agentsMonthByDayUtc: await timed(() => agentReport(db, TENANT, q(month, 'day', 'UTC'))),
+      agentsMonthByDayPartialEdges: await timed(() => agentReport(db, TENANT, q(ragged, 'day'))),
+      agents90DaysTotal: await timed(() => agentReport(db, TENANT, q(all, 'total'))),
       wrapUpMonthTotal: await timed(() => wrapUpReport(db, TENANT, q(month, 'total'))),
       skillsMonthByDay: await timed(() => skillsReport(db, TENANT, q(month, 'day'))),
       skills90DaysTotal: await timed(() => skillsReport(db, TENANT, q(all, 'total'))),
@@ -229,6 +262,15 @@ export async function runReportsBenchmark(): Promise<unknown> {
       agentsMonthByDay: await timed(() => rawAgentReport(db, month.from, month.to)),
       skillsMonth: await timed(() => rawSkillsReport(db, month.from, month.to)),
     };
+    // A zone without day rows (not in PARLEY_REPORT_TIME_ZONES): its days are read from hour rows.
+    const zoneWithoutDayRows = { agentsMonthByDayNewYork: await timed(() => agentReport(db, TENANT, q(month, 'day', 'America/New_York')), BASELINE_RUNS) };
+    // The same reports read from the 15-minute rows alone: what they cost before the roll-ups.
+    const fifteenMinuteRows = {
+      queuesMonthByDay: await timed(() => readIntervals(db, TENANT, 'queue', q(month, 'day'), { rollUps: false }), BASELINE_RUNS),
+      queues90DaysTotal: await timed(() => readIntervals(db, TENANT, 'queue', q(all, 'total'), { rollUps: false }), BASELINE_RUNS),
+      agentsMonthByDay: await timed(() => readIntervals(db, TENANT, 'agent', q(month, 'day'), { rollUps: false }), BASELINE_RUNS),
+      skillsMonthByDay: await timed(() => readIntervals(db, TENANT, 'skill', q(month, 'day'), { rollUps: false }), BASELINE_RUNS),
+    };
     const campaign = (await campaignReport(db, TENANT, campaigns))[0]!;
     const live = await eventToView(db);
     const slowestP99 = Math.max(...Object.values(reports).map((t) => t.p99), ...Object.values(exports).map((t) => t.p99));
@@ -240,11 +282,20 @@ export async function runReportsBenchmark(): Promise<unknown> {
       facts,
       liveFolder: { facts: folded, seconds: Math.round(foldSeconds * 10) / 10, factsPerSecond: Math.round(folded / foldSeconds) },
       bulkFold: { facts: facts - folded, seconds: Math.round(bulkSeconds) },
+      rollUpRebuild: { seconds: Math.round(rollUpSeconds), hourRows: Number(rollUpRows.hours), dayRows: Number(rollUpRows.days) },
       totalsMatchRawRows: checks,
       intervalRows,
       reportsMs: reports,
       exportsMs: exports,
+      zoneWithoutDayRowsMs: zoneWithoutDayRows,
       baselineRawRowsMs: raw,
+      baselineFifteenMinuteRowsMs: fifteenMinuteRows,
+      speedupOverFifteenMinuteRows: {
+        queuesMonthByDay: Math.round((fifteenMinuteRows.queuesMonthByDay.p50 / reports.queuesMonthByDay.p50) * 10) / 10,
+        queues90DaysTotal: Math.round((fifteenMinuteRows.queues90DaysTotal.p50 / reports.queues90DaysTotal.p50) * 10) / 10,
+        agentsMonthByDay: Math.round((fifteenMinuteRows.agentsMonthByDay.p50 / reports.agentsMonthByDay.p50) * 10) / 10,
+        skillsMonthByDay: Math.round((fifteenMinuteRows.skillsMonthByDay.p50 / reports.skillsMonthByDay.p50) * 10) / 10,
+      },
       speedup: {
         queuesMonthByDay: Math.round((raw.queuesMonthByDay.p50 / reports.queuesMonthByDay.p50) * 10) / 10,
         agentsMonthByDay: Math.round((raw.agentsMonthByDay.p50 / reports.agentsMonthByDay.p50) * 10) / 10,

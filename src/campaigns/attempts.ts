@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DeliveryReceipt } from '../contract/index.ts';
+import { readAttemptCounts, readListSize } from './attempt-counts.ts';
 import type { AttemptStatus, CampaignDatabase } from './tables.ts';
 
 type Db = Kysely<CampaignDatabase> | Transaction<CampaignDatabase>;
@@ -157,20 +158,12 @@ export interface CampaignProgress {
 }
 
 export async function campaignProgress(db: Db, tenant: string, campaign: string, listId: string): Promise<CampaignProgress> {
-  const [counts, total] = await Promise.all([
-    db
-      .selectFrom('campaign_attempts')
-      .select(['status', 'reason', (eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.count<string>('replied_at').as('replied')])
-      .where('tenant', '=', tenant)
-      .where('campaign', '=', campaign)
-      .groupBy(['status', 'reason'])
-      .execute(),
-    db.selectFrom('contacts').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant', '=', tenant).where('list_id', '=', listId).executeTakeFirstOrThrow(),
-  ]);
-  const progress: CampaignProgress = { total: Number(total.n), processed: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, skippedByReason: {}, waiting: 0, replied: 0 };
+  // Counters kept as attempts and contacts change (src/campaigns/attempt-counts.ts): a few rows, however long the list.
+  const [counts, total] = await Promise.all([readAttemptCounts(db, tenant, campaign), readListSize(db, tenant, listId)]);
+  const progress: CampaignProgress = { total, processed: 0, sent: 0, delivered: 0, failed: 0, skipped: 0, skippedByReason: {}, waiting: 0, replied: 0 };
   for (const row of counts) {
-    const n = Number(row.n);
-    progress.replied += Number(row.replied);
+    const n = row.attempts;
+    progress.replied += row.replied;
     if (row.status === 'waiting') progress.waiting += n;
     else if (row.status === 'skipped') {
       progress.skipped += n;

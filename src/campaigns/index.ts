@@ -4,6 +4,7 @@ export * from './tables.ts';
 export * from './campaign-machine.ts';
 export * from './campaign-runs.ts';
 export * from './attempts.ts';
+export * from './attempt-counts.ts';
 export * from './message-template.ts';
 export * from './sending-window.ts';
 export * from './recipient-zone.ts';

@@ -5,7 +5,7 @@ import { syncFolder } from '../../operator/sync-folder.ts';
 import { DEFAULT_NATS_URL } from '../bus/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
-import { reportMetrics, startReportFolder } from '../reports/index.ts';
+import { addReportTimeZones, reportMetrics, startReportFolder } from '../reports/index.ts';
 import { foldObservers, queueActivityNotifier } from '../supervision/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
 import { unsubscribeSecretOf, unsubscribeUrlOf } from './unsubscribe-settings.ts';
@@ -49,6 +49,9 @@ export async function runRouter(): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   onChange(() => router.configChanged());
   // Every router folds report facts; they share the work (docs/reports.md).
+  // Day rows for the configured zones; a zone new to the database is filled from the 15-minute rows first.
+  const zonesAdded = await addReportTimeZones(store.db, settings.reportTimeZones);
+  if (zonesAdded.length) log.info('report time zones added', { zones: zonesAdded });
   const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
   // Campaigns run in every router; each one by a single router at a time (its own lease).

@@ -5,7 +5,7 @@ import { configChangesCounter } from './config-metrics.ts';
 import { startLiveConfig } from './live-config.ts';
 import { syncFolder, watchFolder } from '../../operator/sync-folder.ts';
 import { startGateway } from '../gateway/index.ts';
-import { reportMetrics, startReportFolder } from '../reports/index.ts';
+import { addReportTimeZones, reportMetrics, startReportFolder } from '../reports/index.ts';
 import { foldObservers, queueActivityNotifier } from '../supervision/index.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { createLogger, startOpsServer } from '../observability/index.ts';
@@ -73,6 +73,9 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const router = await startRouter({ nc, db: store.db, config, registry, logger: log.child({ component: 'router' }), nodeId: settings.nodeId ?? 'up', partitions: settings.partitions, leaseMs: settings.leaseMs, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
   stops.push('router', () => router.stop());
   onChange(() => router.configChanged());
+  // Day rows for the configured zones; a zone new to the database is filled from the 15-minute rows first.
+  const zonesAdded = await addReportTimeZones(store.db, settings.reportTimeZones);
+  if (zonesAdded.length) log.info('report time zones added', { zones: zonesAdded });
   const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
   const secret = settings.authSecret ?? (await localSecret(dataDir));

@@ -1,4 +1,5 @@
 import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/index.ts';
+import { isTimeZone } from '../contract/index.ts';
 
 /**
  * Process settings from the environment, resolved once with their defaults.
@@ -33,6 +34,7 @@ import { AuthSettingsError, readAuthSettings, type AuthSettings } from '../auth/
  * | PARLEY_WEB_SECRET     | key of web-messaging session tokens (≥ 32 characters, the same in every channels process) | `channels`: none (web messaging off); `up`: derived from the local secret |
  * | PARLEY_WIDGET_SCRIPT  | the built widget served at /web/v1/widget.js          | dist/web/widget.js        |
  * | PARLEY_WEB_APP        | the built web app's folder, served at /app/ by the gateway | dist/web/app          |
+ * | PARLEY_REPORT_TIME_ZONES | IANA zones whose days reports keep rows for (UTC always), comma-separated | none (UTC only) |
  * | PARLEY_SECRETS_FILE   | a YAML file of provider secrets (namespace → Secret → key → value) instead of Kubernetes Secrets | `up`: <data>/secrets.yaml; `channels`: none (Kubernetes Secrets) |
  */
 export interface Settings {
@@ -71,6 +73,8 @@ export interface Settings {
   widgetScript: string | undefined;
   /** The built web app's folder (index.html and assets/); unset, the installation's dist/web/app. */
   webAppDir: string | undefined;
+  /** Zones whose local days get report day rows besides UTC's (docs/reports.md). */
+  reportTimeZones: string[];
 }
 
 export class SettingsError extends Error {
@@ -107,6 +111,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webSecret: webSecret(env.PARLEY_WEB_SECRET),
     widgetScript: env.PARLEY_WIDGET_SCRIPT || undefined,
     webAppDir: env.PARLEY_WEB_APP || undefined,
+    reportTimeZones: timeZones(env.PARLEY_REPORT_TIME_ZONES),
   };
 }
 
@@ -148,6 +153,13 @@ function webSecret(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   if (Buffer.byteLength(raw) < 32) throw new SettingsError('PARLEY_WEB_SECRET must be at least 32 characters');
   return raw;
+}
+
+function timeZones(raw: string | undefined): string[] {
+  const zones = list(raw);
+  const unknown = zones.find((zone) => !isTimeZone(zone));
+  if (unknown) throw new SettingsError(`PARLEY_REPORT_TIME_ZONES: ${unknown} is not an IANA time zone (such as Europe/Paris)`);
+  return zones;
 }
 
 /** A comma-separated list; blanks are dropped. */

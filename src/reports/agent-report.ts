@@ -24,10 +24,12 @@ export interface AgentReportRow extends HandleTimes {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+// The order of String#localeCompare, without its per-call lookup of a collator: a month of agents is 15,000 rows.
+const compare = new Intl.Collator().compare;
 
 /** Agent performance per period, with the quality scores evaluators gave in it. */
 export async function agentReport(db: Kysely<Database>, tenant: string, q: ReportQuery): Promise<AgentReportRow[]> {
-  const [intervals, scores] = await Promise.all([readIntervals(db, tenant, 'agent', q), readEvaluationScores(db, tenant, q)]);
+  const [intervals, scores] = await Promise.all([readIntervals(db, tenant, 'agent', q, { answeredWithin: false }), readEvaluationScores(db, tenant, q)]);
   const local = localTime(q);
   const rows = new Map<string, AgentReportRow>();
   const key = (agent: string, start: Date) => `${start.getTime()}|${agent}`;
@@ -71,5 +73,5 @@ export async function agentReport(db: Kysely<Database>, tenant: string, q: Repor
     row.averageScore = round2(s.scoreSum / s.evaluations);
     rows.set(k, row);
   }
-  return [...rows.values()].sort((a, b) => a.interval.localeCompare(b.interval) || a.agent.localeCompare(b.agent));
+  return [...rows.values()].sort((a, b) => compare(a.interval, b.interval) || compare(a.agent, b.agent));
 }

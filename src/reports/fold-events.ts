@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { ReportEventTable, ReportIntervalTable } from '../store/index.ts';
 import { intervalStartOf } from './interval.ts';
+import { rollUp } from './roll-up.ts';
 import { WAIT_BUCKETS_SECONDS, withinCounts } from './wait-buckets.ts';
 
 export type ReportEvent = Selectable<ReportEventTable>;
@@ -164,8 +165,8 @@ const ROWS_PER_STATEMENT = 500;
 const addWithin = sql<number[]>`ARRAY[${sql.raw(WAIT_BUCKETS_SECONDS.map((_, i) => `report_intervals.answered_within[${i + 1}] + excluded.answered_within[${i + 1}]`).join(', '))}]`;
 
 /**
- * Moves up to `limit` facts into the interval aggregates, in one transaction: the facts are
- * deleted as they are added, so a crash folds them again or not at all. Facts locked by
+ * Moves up to `limit` facts into the interval aggregates (15-minute rows and their hour and
+ * day roll-ups), in one transaction: the facts are deleted as they are added, so a crash folds them again or not at all. Facts locked by
  * another folder are skipped, not waited for.
  */
 export async function foldReportEvents(db: Kysely<Database>, limit = 5_000, queueSkills?: QueueSkills): Promise<ReportEvent[]> {
@@ -201,6 +202,8 @@ export async function foldReportEvents(db: Kysely<Database>, limit = 5_000, queu
         )
         .execute();
     }
+    // The hour and day rows move with the 15-minute rows, in the same transaction.
+    await rollUp(tx, rows);
     return events;
   });
 }

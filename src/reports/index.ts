@@ -1,6 +1,9 @@
-/** Historical reports: facts folded into 15-minute aggregates as they commit, read per period. */
+/** Historical reports: facts folded into 15-minute aggregates and their hour and day roll-ups as they commit, read per period. */
 export { startReportFolder, type ReportFolder, type ReportFolderOptions } from './report-folder.ts';
 export { foldReportEvents, sumIntervals, type QueueSkills, type ReportEvent } from './fold-events.ts';
+export { addReportTimeZones, rebuildRollUps, reportTimeZones } from './roll-up.ts';
+export { readPlan, type ReadPlan } from './read-plan.ts';
+export { readIntervals, type IntervalTotals, type ReadOptions } from './read-intervals.ts';
 export { reportMetrics, type ReportMetrics } from './report-metrics.ts';
 export { ReportQuery, Granularities, MAX_REPORT_DAYS, type Granularity } from './report-query.ts';
 export { queueReport, DEFAULT_SERVICE_LEVEL, type QueueReportRow, type ServiceLevelTarget } from './queue-report.ts';

@@ -3,6 +3,7 @@ import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 import { asParleyError } from '../store/index.ts';
 import { repeatedLog, type Logger } from '../observability/index.ts';
+import { foldAttemptCounts } from '../campaigns/index.ts';
 import { foldReportEvents, type QueueSkills } from './fold-events.ts';
 import type { ReportMetrics } from './report-metrics.ts';
 
@@ -41,7 +42,9 @@ export function startReportFolder(options: ReportFolderOptions): ReportFolder {
     for (;;) {
       const events = await foldReportEvents(options.db, batchSize, options.queueSkills);
       options.metrics?.folded(events);
-      if (events.length < batchSize) return;
+      // Campaign attempt and list-size changes into their counters (readers add what is left: no lag).
+      const counted = await foldAttemptCounts(options.db, batchSize);
+      if (events.length < batchSize && counted < batchSize) return;
     }
   };
 

@@ -15,7 +15,7 @@ export interface WrapUpReportRow extends HandleTimes {
 
 /** How conversations were wrapped up, per period and code. */
 export async function wrapUpReport(db: Kysely<Database>, tenant: string, q: ReportQuery): Promise<WrapUpReportRow[]> {
-  const rows = await readIntervals(db, tenant, 'wrapUp', q);
+  const rows = await readIntervals(db, tenant, 'wrapUp', q, { answeredWithin: false });
   const perPeriod = new Map<number, number>();
   for (const r of rows) perPeriod.set(r.start.getTime(), (perPeriod.get(r.start.getTime()) ?? 0) + r.handled);
   return rows.map((r) => ({

@@ -49,8 +49,24 @@ export interface ReportIntervalTable {
   after_work_sum: Generated<number>;
 }
 
+/** The same sums per UTC hour (`interval_start` on the hour), kept by the folder next to the 15-minute rows. */
+export type ReportHourTable = ReportIntervalTable;
+
+/** The same sums per local day of one report time zone (`interval_start` at its midnight). */
+export interface ReportDayTable extends ReportIntervalTable {
+  time_zone: string;
+}
+
+/** The zones that have day rows (`report_days`): UTC, and those added with `addReportTimeZones`. */
+export interface ReportTimeZoneTable {
+  time_zone: string;
+}
+
 export interface ReportTables {
   report_events: ReportEventTable;
   report_waits: ReportWaitTable;
   report_intervals: ReportIntervalTable;
+  report_hours: ReportHourTable;
+  report_days: ReportDayTable;
+  report_time_zones: ReportTimeZoneTable;
 }
