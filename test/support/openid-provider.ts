@@ -68,62 +68,65 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
   const roles = new Map((options.services ?? []).map((s) => [s.clientId, s.role]));
   const grants: Record<string, number> = {};
   const provider = (): Provider => {
-  const made = new Provider(issuer, {
-    clients: [
-      {
-        client_id: options.app.clientId,
-        token_endpoint_auth_method: 'none',
-        application_type: 'web',
-        redirect_uris: [options.app.redirectUri()],
-        post_logout_redirect_uris: [options.app.redirectUri()],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
+    const made = new Provider(issuer, {
+      clients: [
+        {
+          client_id: options.app.clientId,
+          token_endpoint_auth_method: 'none',
+          application_type: 'web',
+          redirect_uris: [options.app.redirectUri()],
+          post_logout_redirect_uris: [options.app.redirectUri()],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+        ...(options.services ?? []).map((s) => ({
+          client_id: s.clientId,
+          client_secret: s.secret,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        })),
+      ],
+      jwks: { keys: [signingKey] },
+      cookies: { keys: ['openid-provider-test-cookie-key'] },
+      findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id }) }),
+      claims: { openid: ['sub'], profile: ['preferred_username'] },
+      scopes: ['openid', 'offline_access', 'parley'],
+      features: {
+        devInteractions: { enabled: true },
+        revocation: { enabled: true },
+        clientCredentials: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          // The app asks for no resource: its tokens are the gateway's, as an IdP's audience mapper would make them.
+          defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf ?? GATEWAY_RESOURCE,
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+            scope: 'parley',
+            audience: options.audiences[resource],
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
+            jwt: { sign: { alg: 'RS256' } },
+          }),
+        },
       },
-      ...(options.services ?? []).map((s) => ({
-        client_id: s.clientId,
-        client_secret: s.secret,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-      })),
-    ],
-    jwks: { keys: [signingKey] },
-    cookies: { keys: ['openid-provider-test-cookie-key'] },
-    findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id }) }),
-    claims: { openid: ['sub'], profile: ['preferred_username'] },
-    scopes: ['openid', 'offline_access', 'parley'],
-    features: {
-      devInteractions: { enabled: true },
-      revocation: { enabled: true },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        // The app asks for no resource: its tokens are the gateway's, as an IdP's audience mapper would make them.
-        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf ?? GATEWAY_RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
-          scope: 'parley',
-          audience: options.audiences[resource],
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
-          jwt: { sign: { alg: 'RS256' } },
-        }),
-      },
-    },
-    // Parley's claims in every access token: agents by sign-in, a service client's role by its id.
-    extraTokenClaims: (_ctx: unknown, token: { kind: string; clientId: string }) => ({
-      tenant: options.tenant,
-      role: token.kind === 'ClientCredentials' ? roles.get(token.clientId) : 'agent',
-    }),
-    // Refresh tokens for the public web client without a consent prompt (by default
-    // oidc-provider drops offline_access unless prompt=consent was asked).
-    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
-  });
-  made.on('grant.success', (ctx) => {
-    const type = String(ctx.oidc.params?.grant_type);
-    grants[type] = (grants[type] ?? 0) + 1;
-  });
-  return made;
+      // Parley's claims in every access token: agents by sign-in, a service client's role by its id.
+      extraTokenClaims: (_ctx: unknown, token: { kind: string; clientId: string }) => ({
+        tenant: options.tenant,
+        role: token.kind === 'ClientCredentials' ? roles.get(token.clientId) : 'agent',
+      }),
+      // Refresh tokens for the public web client without a consent prompt (by default
+      // oidc-provider drops offline_access unless prompt=consent was asked).
+      issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+      // Set, so that the provider does not warn about its defaults on every first use.
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, IdToken: 3600, RefreshToken: 3600, ClientCredentials: 600, AccessToken: options.accessTokenTtlSeconds ?? 3600 },
+      clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris: string[] }) => client.redirectUris.some((uri) => new URL(uri).origin === origin),
+    });
+    made.on('grant.success', (ctx) => {
+      const type = String(ctx.oidc.params?.grant_type);
+      grants[type] = (grants[type] ?? 0) + 1;
+    });
+    return made;
   };
 
   return {

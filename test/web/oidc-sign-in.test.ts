@@ -46,7 +46,7 @@ describe('sign-in through the OpenID Connect issuer', () => {
     parley = await startParley(services.natsUrl, services.databaseUrl, [queue(TENANT, 'support')]);
     // The gateway needs the issuer's URL and the provider the app's redirect URI (the
     // gateway's): the provider's server listens first, the provider answers once both are known.
-    let gatewayUrl: string | undefined;
+    const listening = { gatewayUrl: '' };
     const settings = (issuer: string) =>
       readAuthSettings({
         PARLEY_AUTH_MODE: 'oidc',
@@ -56,7 +56,7 @@ describe('sign-in through the OpenID Connect issuer', () => {
         PARLEY_AUTH_SCOPES: 'openid profile offline_access parley',
       });
     idp = await startOpenIdProvider({
-      app: { clientId: CLIENT_ID, redirectUri: () => `${gatewayUrl}/app/` },
+      app: { clientId: CLIENT_ID, redirectUri: () => `${listening.gatewayUrl}/app/` },
       services: [{ clientId: 'ops', secret: 'ops-secret-0123456789', role: 'admin' }],
       audiences: { [GATEWAY_RESOURCE]: AUDIENCE, [OTHER_RESOURCE]: 'other-api' },
       tenant: TENANT,
@@ -74,7 +74,7 @@ describe('sign-in through the OpenID Connect issuer', () => {
       webAppDir: app.dir,
       logger: createLogger({}, { level: 'warn' }),
     });
-    gatewayUrl = gateway.url;
+    listening.gatewayUrl = gateway.url;
     admin = new ParleyClient({ baseUrl: gateway.url, token: await idp.serviceToken('ops', 'ops-secret-0123456789', GATEWAY_RESOURCE) });
     await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { message: 3 } });
     await waitFor(async () => ((await admin.getAgent('alice').catch(() => undefined)) ? true : undefined), { what: 'Alice to exist' });
