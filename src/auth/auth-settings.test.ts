@@ -20,6 +20,19 @@ describe('readAuthSettings', () => {
     });
   });
 
+  it("reads the web app's OIDC client: its id and scopes (space- or comma-separated, openid required)", () => {
+    expect(readAuthSettings(oidc)).toMatchObject({ client: undefined });
+    expect(readAuthSettings({ ...oidc, PARLEY_AUTH_CLIENT_ID: 'parley-desktop' })).toMatchObject({
+      client: { clientId: 'parley-desktop', scopes: ['openid', 'profile', 'offline_access'] },
+    });
+    expect(readAuthSettings({ ...oidc, PARLEY_AUTH_CLIENT_ID: 'parley-desktop', PARLEY_AUTH_SCOPES: 'openid api://parley/agent, offline_access' })).toMatchObject({
+      client: { scopes: ['openid', 'api://parley/agent', 'offline_access'] },
+    });
+    fails({ ...oidc, PARLEY_AUTH_CLIENT_ID: 'parley-desktop', PARLEY_AUTH_SCOPES: 'profile' }, /must include openid/);
+    fails({ ...oidc, PARLEY_AUTH_SCOPES: 'openid' }, /PARLEY_AUTH_CLIENT_ID is not/);
+    fails({ PARLEY_AUTH_CLIENT_ID: 'parley-desktop' }, /PARLEY_AUTH_CLIENT_ID is set, but PARLEY_AUTH_MODE is local/);
+  });
+
   it('counts empty and blank values as unset, but keeps the secret byte for byte', () => {
     expect(readAuthSettings({ PARLEY_AUTH_MODE: ' ', PARLEY_AUTH_TENANT_CLAIM: '', PARLEY_AUTH_KEYS: '' })).toMatchObject({ mode: 'local', claims: { tenant: 'tenant' } });
     expect(readAuthSettings({ PARLEY_AUTH_SECRET: '' })).toMatchObject({ secret: undefined });

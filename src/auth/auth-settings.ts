@@ -22,6 +22,8 @@ import type { ClaimMapping, Role } from './claims.ts';
  * | PARLEY_AUTH_TENANT            | all          | fixed tenant of every token (tenant claim not read)       | none |
  * | PARLEY_AUTH_ROLE_CLAIM        | all          | claim with the role (string or array)                     | role |
  * | PARLEY_AUTH_ROLE_MAP          | all          | `idp-name=role,…` to agent, supervisor, admin             | none |
+ * | PARLEY_AUTH_CLIENT_ID         | oidc         | the web app's (public) client id at the issuer            | none: no sign-in button |
+ * | PARLEY_AUTH_SCOPES            | oidc         | scopes the web app asks for, space- or comma-separated    | openid profile offline_access |
  */
 export type AuthSettings = LocalAuthSettings | KeysAuthSettings | OidcAuthSettings;
 
@@ -78,6 +80,16 @@ export interface OidcAuthSettings extends CommonAuthSettings {
   jwksCooldownMs: number;
   /** Timeout of one discovery or JWKS request. @default 5000 */
   jwksTimeoutMs: number;
+  /** The web app's sign-in through the issuer (authorization code + PKCE). @default undefined (the app offers a pasted token only) */
+  client: OidcClientSettings | undefined;
+}
+
+/** What the web app, a public client, needs to sign in through the issuer: served by `GET /v1/auth/sign-in`. */
+export interface OidcClientSettings {
+  /** The client id registered at the issuer (a public client: no secret, PKCE). */
+  clientId: string;
+  /** @default ['openid', 'profile', 'offline_access'] (offline_access: a refresh token, so the app renews its token before it expires) */
+  scopes: readonly string[];
 }
 
 export class AuthSettingsError extends Error {
@@ -91,6 +103,7 @@ export const authDefaults = {
   jwksCacheMaxAgeMs: 600_000,
   jwksCooldownMs: 30_000,
   jwksTimeoutMs: 5_000,
+  scopes: ['openid', 'profile', 'offline_access'],
 } as const;
 
 /** @throws AuthSettingsError naming the variable when a value is invalid or a mode lacks a required one. */
@@ -121,6 +134,8 @@ export function readAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
   only('PARLEY_AUTH_KEYS', ['keys']);
   only('PARLEY_AUTH_JWKS_URL', ['oidc']);
   only('PARLEY_AUTH_ALGORITHMS', ['keys', 'oidc']);
+  only('PARLEY_AUTH_CLIENT_ID', ['oidc']);
+  only('PARLEY_AUTH_SCOPES', ['oidc']);
   const algorithms = algorithmList(value('PARLEY_AUTH_ALGORITHMS'));
 
   switch (mode as AuthMode) {
@@ -141,6 +156,11 @@ export function readAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
       if (common.audience.length === 0) throw new AuthSettingsError('PARLEY_AUTH_MODE=oidc needs PARLEY_AUTH_AUDIENCE (the client id or API identifier Parley\'s tokens are issued for)');
       const jwksUrl = value('PARLEY_AUTH_JWKS_URL');
       if (jwksUrl !== undefined) httpUrl('PARLEY_AUTH_JWKS_URL', jwksUrl);
+      const clientId = value('PARLEY_AUTH_CLIENT_ID');
+      const scopes = scopeList(value('PARLEY_AUTH_SCOPES'));
+      if (clientId === undefined && scopes !== undefined) throw new AuthSettingsError('PARLEY_AUTH_SCOPES is set, but PARLEY_AUTH_CLIENT_ID is not (the scopes are those the web app asks for as that client)');
+      // Without openid there is no ID token, nonce or end-session: not an OpenID Connect sign-in.
+      if (scopes !== undefined && !scopes.includes('openid')) throw new AuthSettingsError(`PARLEY_AUTH_SCOPES=${scopes.join(' ')} must include openid`);
       return {
         mode: 'oidc',
         ...common,
@@ -150,6 +170,7 @@ export function readAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
         jwksCacheMaxAgeMs: authDefaults.jwksCacheMaxAgeMs,
         jwksCooldownMs: authDefaults.jwksCooldownMs,
         jwksTimeoutMs: authDefaults.jwksTimeoutMs,
+        client: clientId === undefined ? undefined : { clientId, scopes: scopes ?? [...authDefaults.scopes] },
       };
     }
   }
@@ -157,6 +178,12 @@ export function readAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
 
 function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** OAuth scopes are space-separated; commas are accepted too, as in every other list setting. */
+function scopeList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw.split(/[\s,]+/).filter((s) => s !== '');
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -2,7 +2,7 @@
 export { claimsFrom, defaultClaimMapping, Roles } from './claims.ts';
 export type { ClaimMapping, Claims, Role } from './claims.ts';
 export { AsymmetricAlgorithms, authDefaults, AuthModes, AuthSettingsError, readAuthSettings } from './auth-settings.ts';
-export type { AsymmetricAlgorithm, AuthMode, AuthSettings, KeysAuthSettings, LocalAuthSettings, OidcAuthSettings } from './auth-settings.ts';
+export type { AsymmetricAlgorithm, AuthMode, AuthSettings, KeysAuthSettings, LocalAuthSettings, OidcAuthSettings, OidcClientSettings } from './auth-settings.ts';
 export { signLocalToken } from './local-tokens.ts';
 export type { LocalTokenOptions } from './local-tokens.ts';
 export { createTokenVerifier, hs256Verifier } from './token-verifier.ts';

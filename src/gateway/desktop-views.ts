@@ -54,6 +54,14 @@ export interface NoteView {
   createdAt: string;
 }
 
+/** `GET /v1/auth/sign-in`: how the web app signs in. */
+export interface SignInView {
+  /** `POST /v1/local-login` works (`parley up` in local mode). */
+  localLogin: boolean;
+  /** The issuer's authorization-code sign-in (PKCE, public client), when configured. */
+  oidc: { issuer: string; clientId: string; scopes: string[]; redirectPath: string } | null;
+}
+
 /** `POST /v1/local-login`. */
 export interface LocalLoginView {
   token: string;

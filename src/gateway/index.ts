@@ -5,7 +5,7 @@
 export { startGateway } from './server.ts';
 export type { Gateway } from './server.ts';
 export { MAX_BODY_BYTES } from './options.ts';
-export type { GatewayOptions, RateLimitOptions } from './options.ts';
+export type { GatewayOptions, OidcSignInOptions, RateLimitOptions } from './options.ts';
 export type { IntegrationOptions } from './integration-options.ts';
 export { ParleyClient } from './client.ts';
 export type { AgentProfile, OutgoingMessage, ParleyClientOptions } from './client.ts';

@@ -38,6 +38,13 @@ export interface LocalLoginOptions {
   ttlSeconds?: number;
 }
 
+/** The issuer and the web app's public client there (from `PARLEY_AUTH_ISSUER`, `PARLEY_AUTH_CLIENT_ID`, `PARLEY_AUTH_SCOPES`). */
+export interface OidcSignInOptions {
+  issuer: string;
+  clientId: string;
+  scopes: readonly string[];
+}
+
 export interface GatewayOptions {
   /** Connection to NATS; the gateway neither opens nor closes it. */
   nc: NatsConnection;
@@ -75,6 +82,12 @@ export interface GatewayOptions {
   /** Turns on `POST /v1/local-login` (only `parley up` in local mode does). @default undefined (403) */
   localLogin?: LocalLoginOptions;
   /**
+   * The web app's sign-in through an OpenID Connect issuer (docs/authentication.md §4): served
+   * by `GET /v1/auth/sign-in`, and the issuer's origin is added to the app's CSP `connect-src`
+   * (the app calls its discovery, token and revocation endpoints). @default undefined (no such sign-in)
+   */
+  signIn?: OidcSignInOptions;
+  /**
    * The pool behind `db`, when it is a PostgreSQL server: contact imports load through
    * `COPY FROM STDIN` on it. @default undefined (imports use multi-row INSERTs, as on PGlite)
    */
@@ -108,6 +121,7 @@ export interface ResolvedOptions {
   integrations: ResolvedIntegrations | undefined;
   config: GatewayDirectory | undefined;
   localLogin: Required<LocalLoginOptions> | undefined;
+  signIn: OidcSignInOptions | undefined;
   pool: pg.Pool | undefined;
   unsubscribeKey: UnsubscribeKey | undefined;
   /** undefined: no app is served. */
@@ -141,6 +155,7 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     config: opts.config,
     integrations: opts.integrations && resolveIntegrations(opts.integrations),
     localLogin: opts.localLogin && { ttlSeconds: 8 * 3600, ...opts.localLogin },
+    signIn: opts.signIn,
     pool: opts.pool,
     unsubscribeKey: opts.unsubscribeSecret === undefined ? undefined : unsubscribeKey(opts.unsubscribeSecret),
     webAppDir: opts.webAppDir === false ? undefined : (opts.webAppDir ?? builtWebAppDir()),

@@ -22,7 +22,8 @@ import { desktopRoutes } from './desktop-routes.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { channelMediaRoutes } from './channel-media-routes.ts';
 import { localLoginRoute } from './local-login.ts';
-import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
+import { meRoute, signInSettingsRoute } from './sign-in-routes.ts';
+import type { GatewayDirectory, LocalLoginOptions, OidcSignInOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
 import type { CommandAccepted, ConversationView, HealthView, HistoryView, SentMessage } from './views.ts';
@@ -36,6 +37,8 @@ export interface RouteDeps {
   config: GatewayDirectory | undefined;
   /** Set only by `parley up` in local mode: `POST /v1/local-login` signs tokens. */
   localLogin: Required<LocalLoginOptions> | undefined;
+  /** The web app's OIDC sign-in settings, served by `GET /v1/auth/sign-in`. */
+  signIn: OidcSignInOptions | undefined;
   /** For contact imports through COPY (PostgreSQL server only). */
   pool: pg.Pool | undefined;
   /** Verifies one-click unsubscribe links; undefined when none are issued. */
@@ -236,6 +239,8 @@ export const routes: RouteSpec[] = [
   ...unsubscribeRoutes,
   // The web app's routes (docs/desktop.md).
   localLoginRoute,
+  signInSettingsRoute,
+  meRoute,
   ...desktopRoutes,
   // The supervisor views (docs/desktop.md).
   ...interactionRoutes,

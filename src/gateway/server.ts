@@ -55,7 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
   const supervisorStreams = new SupervisorStreams({ nc: opts.nc, db: opts.db, config: opts.config, logger: opts.logger });
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin, pool: opts.pool, unsubscribeKey: opts.unsubscribeKey };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin, signIn: opts.signIn, pool: opts.pool, unsubscribeKey: opts.unsubscribeKey };
   const { logger } = opts;
 
   const app = Fastify({
@@ -121,7 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   declareRoutes(app, deps, sockets, opts);
   declareSupervisorStream(app, supervisorStreams);
   const stopIntegrations = await registerIntegrations(app, opts);
-  if (opts.webAppDir !== undefined) await app.register(serveWebApp, { root: opts.webAppDir });
+  if (opts.webAppDir !== undefined) await app.register(serveWebApp, { root: opts.webAppDir, connectSources: opts.signIn ? [new URL(opts.signIn.issuer).origin] : [] });
 
   try {
     await app.listen({ port: opts.port, host: opts.host });

@@ -13,12 +13,13 @@ import type { FastifyInstance } from 'fastify';
 export const WEB_APP_PREFIX = '/app/';
 const HASHED_ASSETS = /^\/app\/assets\//;
 const YEAR_SECONDS = 365 * 24 * 3600;
-// The app only talks to its own origin (HTTP and the events WebSocket); images in a
-// customer's history come from the providers' https URLs.
-const CONTENT_SECURITY_POLICY = [
+// The app talks to its own origin (HTTP and the events WebSocket), and to the OIDC issuer
+// when it signs in through one (discovery, token, revocation); images in a customer's
+// history come from the providers' https URLs.
+const contentSecurityPolicy = (connectSources: readonly string[]): string => [
   "default-src 'self'",
   "img-src 'self' https: data: blob:",
-  "connect-src 'self' ws: wss:",
+  ["connect-src 'self' ws: wss:", ...connectSources].join(' '),
   "style-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -36,8 +37,12 @@ export function builtWebAppDir(): string | undefined {
   return existsSync(`${dir}index.html`) ? dir : undefined;
 }
 
-/** The fastify plugin serving the app from `root` (a folder holding `index.html` and `assets/`). */
-export async function serveWebApp(app: FastifyInstance, options: { root: string }): Promise<void> {
+/**
+ * The fastify plugin serving the app from `root` (a folder holding `index.html` and `assets/`).
+ * `connectSources`: origins the app may call besides its own (the OIDC issuer's).
+ */
+export async function serveWebApp(app: FastifyInstance, options: { root: string; connectSources?: readonly string[] }): Promise<void> {
+  const policy = contentSecurityPolicy(options.connectSources ?? []);
   await app.register(fastifyStatic, {
     root: options.root,
     prefix: WEB_APP_PREFIX,
@@ -54,7 +59,7 @@ export async function serveWebApp(app: FastifyInstance, options: { root: string 
     if (reply.statusCode < 400) {
       const hashed = HASHED_ASSETS.test(request.url);
       reply.header('cache-control', hashed ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache');
-      if (!hashed) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      if (!hashed) reply.header('content-security-policy', policy);
     }
     done(null, payload);
   });

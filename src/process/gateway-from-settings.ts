@@ -3,7 +3,7 @@ import type { Readiness } from '../observability/index.ts';
 import type { Settings } from './settings.ts';
 
 /** The gateway's HTTP edge as the process settings give it (`parley gateway` and `parley up` alike). */
-export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'host' | 'port' | 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'trustedProxies' | 'webAppDir'> {
+export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'host' | 'port' | 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'trustedProxies' | 'webAppDir' | 'signIn'> {
   return {
     host: settings.host,
     port: settings.port,
@@ -13,6 +13,8 @@ export function gatewayEdgeOptions(settings: Settings): Pick<GatewayOptions, 'ho
     trustedProxies: settings.trustedProxies,
     // Unset, the gateway finds the installation's own build (dist/web/app) by itself.
     ...(settings.webAppDir !== undefined && { webAppDir: settings.webAppDir }),
+    // The web app's sign-in through the issuer, when its client is configured.
+    ...(settings.auth.mode === 'oidc' && settings.auth.client && { signIn: { issuer: settings.auth.issuer, ...settings.auth.client } }),
   };
 }
 

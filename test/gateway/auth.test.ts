@@ -158,6 +158,16 @@ describe('gateway authentication and authorization', () => {
       }
     });
 
+    it('the sign-in routes tell nothing of a tenant: /v1/auth/me is the caller’s own token, /v1/auth/sign-in needs none', async () => {
+      for (const [sub, role, tenant] of [['alice', 'agent', undefined], ['root', 'admin', OTHER_TENANT]] as const) {
+        const me = await fetch(`${fx.gateway.url}/v1/auth/me`, { headers: { authorization: `Bearer ${fx.token(sub, role, tenant)}` } });
+        expect(await me.json()).toMatchObject({ sub, role, tenant: tenant ?? TENANT });
+      }
+      expect((await fetch(`${fx.gateway.url}/v1/auth/me`)).status).toBe(401);
+      const signIn = await fetch(`${fx.gateway.url}/v1/auth/sign-in`);
+      expect(await signIn.json()).toEqual({ localLogin: false, oidc: null });
+    });
+
     it('another tenant’s agent is 404', async () => {
       const err = await failure(fx.client('root', 'admin').getAgent('zoe'));
       expect(err).toMatchObject({ status: 404, code: 'unknownAgent' });

@@ -7,7 +7,9 @@ import type {
   LocalLoginView,
   NoteView,
   QueueSummaryView,
+  SignInView,
 } from '../../../src/gateway/desktop-views.ts';
+import type { Claims } from '../../../src/auth/claims.ts';
 import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from '../../../src/gateway/views.ts';
 import type { Problem } from '../../../src/gateway/http-errors.ts';
 import type { EvaluationAnswers, EvaluationFormDefinition, EvaluationFormView, EvaluationView } from '../../../src/quality/index.ts';
@@ -79,11 +81,23 @@ export interface InteractionFilters {
 }
 
 export class Api {
+  private readonly currentToken: () => string;
+
   constructor(
-    private readonly token: string,
+    /** The bearer token, or where to read the current one (a renewed token replaces it, the client stays). */
+    token: string | (() => string),
     /** Called on a 401: the token expired or was refused. */
     private readonly onUnauthorized: () => void = () => undefined,
-  ) {}
+  ) {
+    this.currentToken = typeof token === 'string' ? () => token : token;
+  }
+
+  private get token(): string {
+    return this.currentToken();
+  }
+
+  /** The caller as the gateway reads the token (its claim mapping applied). */
+  me = () => this.call<Claims>('GET', '/v1/auth/me');
 
   /** The events WebSocket's URL (browsers pass the token in the query: they cannot set headers). */
   eventsUrl(agentId: string): string {
@@ -179,6 +193,18 @@ export class Api {
     if (response.status === 401) this.onUnauthorized();
     throw new ApiError(response.status, problem.type ?? 'internal', problem.detail ?? problem.title ?? response.statusText);
   }
+}
+
+/** `GET /v1/auth/sign-in`: which sign-ins this gateway offers (no token needed). */
+export async function signInSettings(): Promise<SignInView> {
+  let response: Response;
+  try {
+    response = await fetch('/v1/auth/sign-in');
+  } catch (err) {
+    throw new ApiError(0, 'unavailable', (err as Error).message);
+  }
+  if (response.ok) return (await response.json()) as SignInView;
+  throw new ApiError(response.status, 'internal', response.statusText);
 }
 
 /** `POST /v1/local-login` (parley up only): no token needed. */

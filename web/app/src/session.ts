@@ -1,4 +1,5 @@
-import type { Role } from '../../../src/auth/claims.ts';
+import type { Claims, Role } from '../../../src/auth/claims.ts';
+import type { IssuerSettings, IssuerTokens } from './oidc-sign-in.ts';
 
 /**
  * Who is signed in: the token and what it says. The gateway verifies the token on every
@@ -12,9 +13,11 @@ export interface Session {
   role: Role;
   /** Milliseconds since the epoch. */
   expiresAt: number;
+  /** Set when signed in through the issuer: what renews the token and ends the sign-in there. */
+  oidc?: { settings: IssuerSettings; tokens: IssuerTokens };
 }
 
-const KEY = 'parley.token';
+const KEY = 'parley.session';
 
 export function sessionFromToken(token: string): Session {
   const part = token.split('.')[1];
@@ -31,19 +34,33 @@ export function sessionFromToken(token: string): Session {
   return { token, sub, tenant, role, expiresAt: exp * 1000 };
 }
 
+/**
+ * The session of the issuer's tokens, with the caller as the gateway reads the access token
+ * (`GET /v1/auth/me`): the issuer's claim names and roles are the gateway's to map.
+ */
+export function sessionFromIssuer(settings: IssuerSettings, tokens: IssuerTokens, me: Pick<Claims, 'sub' | 'tenant' | 'role'>): Session {
+  return { token: tokens.accessToken, sub: me.sub, tenant: me.tenant, role: me.role, expiresAt: tokens.expiresAt, oidc: { settings, tokens } };
+}
+
+/** The same sign-in with renewed tokens (the caller is the same: a refresh does not change who signed in). */
+export function renewedSession(session: Session & Required<Pick<Session, 'oidc'>>, tokens: IssuerTokens): Session {
+  return { ...session, token: tokens.accessToken, expiresAt: tokens.expiresAt, oidc: { settings: session.oidc.settings, tokens } };
+}
+
 export function savedSession(): Session | undefined {
-  const token = sessionStorage.getItem(KEY);
-  if (!token) return undefined;
+  const saved = sessionStorage.getItem(KEY);
+  if (!saved) return undefined;
   try {
-    const session = sessionFromToken(token);
-    return session.expiresAt > Date.now() ? session : undefined;
+    const session = JSON.parse(saved) as Session;
+    // An expired token with a refresh token is renewed at once (the app's refresh schedule).
+    return session.expiresAt > Date.now() || session.oidc?.tokens.refreshToken ? session : undefined;
   } catch {
     return undefined;
   }
 }
 
 export function saveSession(session: Session | undefined): void {
-  if (session) sessionStorage.setItem(KEY, session.token);
+  if (session) sessionStorage.setItem(KEY, JSON.stringify(session));
   else sessionStorage.removeItem(KEY);
 }
 

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from '../api.ts';
 import { DeskStore } from '../desk-store.ts';
 import { Languages, language, onLanguageChange, setLanguage, t } from '../i18n/index.ts';
 import type { Language } from '../i18n/index.ts';
-import { isStaff, saveSession, savedSession } from '../session.ts';
+import { refreshTokens, signOutAtIssuer } from '../oidc-sign-in.ts';
+import { isStaff, renewedSession, saveSession, savedSession } from '../session.ts';
 import type { Session } from '../session.ts';
 import { Desktop } from './Desktop.tsx';
 import { Interactions } from './Interactions.tsx';
@@ -26,15 +27,29 @@ export function App() {
     saveSession(next);
     setSession(next);
   };
+  // A renewed token replaces the old one under the same client: the desktop's stores and
+  // WebSocket carry on (a reconnect reads the current token).
+  const token = useRef(session?.token);
+  token.current = session?.token;
+  const signedIn = session && `${session.tenant}/${session.sub}/${session.role}`;
   const api = useMemo(
     () =>
-      session &&
-      new Api(session.token, () => {
-        setExpired(true);
-        signIn(undefined);
-      }),
-    [session],
+      signedIn &&
+      new Api(
+        () => token.current ?? '',
+        () => {
+          setExpired(true);
+          signIn(undefined);
+        },
+      ),
+    [signedIn],
   );
+  useEffect(() => (session ? renewBeforeExpiry(session, signIn) : undefined), [session]);
+  const signOut = () => {
+    signIn(undefined);
+    // The issuer's sign-in ends too, or the next "Sign in" would be silent.
+    if (session?.oidc) signOutAtIssuer(session.oidc.settings, session.oidc.tokens).catch((err: unknown) => console.warn('sign-out at the issuer failed', err));
+  };
 
   if (!session || !api) {
     return (
@@ -47,7 +62,36 @@ export function App() {
       </>
     );
   }
-  return <SignedIn session={session} api={api} onSignOut={() => signIn(undefined)} />;
+  return <SignedIn session={session} api={api} onSignOut={signOut} />;
+}
+
+/** How long after a failed renewal the next try comes, while the token still works. */
+const RENEW_RETRY_MS = 10_000;
+
+/**
+ * Renews an issuer's access token with its refresh token before it expires (half-way
+ * through its life, or a minute before the end). Returns the cancel function.
+ */
+function renewBeforeExpiry(session: Session, onRenewed: (next: Session) => void): (() => void) | undefined {
+  const oidc = session.oidc;
+  if (!oidc?.tokens.refreshToken) return undefined;
+  let timer: ReturnType<typeof setTimeout>;
+  let stopped = false;
+  const renew = () => {
+    refreshTokens(oidc.settings, oidc.tokens).then(
+      (tokens) => stopped || onRenewed(renewedSession({ ...session, oidc }, tokens)),
+      (err: unknown) => {
+        // The current token still works until it expires; past it, the gateway's 401 ends the session.
+        console.warn('token renewal failed', err);
+        if (!stopped && Date.now() < oidc.tokens.expiresAt) timer = setTimeout(renew, RENEW_RETRY_MS);
+      },
+    );
+  };
+  timer = setTimeout(renew, Math.max(0, oidc.tokens.renewAt - Date.now()));
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onSignOut: () => void }) {
