@@ -316,7 +316,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     await startConsumeLoop(nc, {
       stream: streams.inbound.name,
       durable: 'parley-router-inbound',
-      concurrency: options.concurrency,
+      // A read-ahead window: the group commit schedules among what is held.
+      concurrency: options.readAhead,
       handle: guarded('inbound', handleInbound),
       onError: onError('inbound-consumer', 'inbound consumer'),
     }),
