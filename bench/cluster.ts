@@ -383,7 +383,7 @@ async function pacedLatency(nc: NatsConnection, db: Kysely<Database>, firstOffer
  * now), with PROBES new customers' first messages at evenly spaced points; publish → first
  * offer per new customer, once every message is stored.
  */
-async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Database>, firstOffer: Map<string, number>, run: string) {
+async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], firstOffer: Map<string, number>, run: string) {
   const envelopes: InboundMessage[] = [];
   for (let n = MESSAGES_EACH; n < 2 * MESSAGES_EACH; n++) for (let i = 0; i < CONVERSATIONS; i++) envelopes.push(envelope(run, i, n));
   const probes = new Set<string>();
@@ -394,12 +394,21 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
   }
   const storedBefore = (await counts(db)).stored;
   const sentAt = new Map<string, number>();
+  // What a follow-up costs (the few new customers are in it too).
+  const meter = await PhaseMeter.start(db, () => routerCpuOf(routers));
+  let sampledAt = performance.now();
+  const sample = async () => {
+    if (performance.now() - sampledAt < 1_000) return;
+    sampledAt = performance.now();
+    await meter.sample();
+  };
   const started = performance.now();
   await publishAll(nc, envelopes, (e, at) => {
     if (probes.has(e.messageId)) sentAt.set(externalIdOf(e.from), at);
   });
   const latencies = await waitFor(
     async () => {
+      await sample();
       const rows = await db.selectFrom('conversations').select(['id', 'external_id']).where('external_id', 'in', [...sentAt.keys()]).execute();
       const measured = rows.flatMap((r) => {
         const offered = firstOffer.get(r.id);
@@ -410,12 +419,15 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
     { what: `${PROBES} new customers behind follow-ups offered`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 50 },
   );
   const probesDoneMs = performance.now() - started;
-  await waitFor(async () => ((await counts(db)).stored >= storedBefore + envelopes.length ? true : undefined), {
+  await waitFor(async () => (await sample(), (await counts(db)).stored >= storedBefore + envelopes.length ? true : undefined), {
     what: `${envelopes.length} follow-ups and new customers stored`,
     timeoutMs: PHASE_TIMEOUT_MS,
     intervalMs: 100,
   });
   const storedMs = performance.now() - started;
+  const cost = await meter.end();
+  const followUps = envelopes.length - PROBES;
+  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / followUps) / 100);
   return {
     followUps: envelopes.length - PROBES,
     p50: round(percentile(latencies, 50)),
@@ -423,6 +435,8 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
     samples: latencies.length,
     allNewOfferedAfterMs: Math.round(probesDoneMs),
     allStoredAfterMs: Math.round(storedMs),
+    storedPerSecond: perSecond(envelopes.length, storedMs),
+    costPerFollowUp: { routerCpuMs: per(cost.routerCpuSeconds, 1000), postgresCpuMs: per(cost.postgresCpuSeconds, 1000), walBytes: per(cost.walBytes, 1), serverWalBytes: per(cost.serverWalBytes, 1), phase: cost },
   };
 }
 
@@ -556,7 +570,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const probeLatencies = toOffer(probed);
       const paced = await pacedLatency(nc, db, firstOffer, `r${count}`);
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
-      const behindFollowUps = await newCustomersBehindFollowUps(nc, db, firstOffer, `r${count}`);
+      const behindFollowUps = await newCustomersBehindFollowUps(nc, db, routers, firstOffer, `r${count}`);
       progress(`${count} router(s): new customers behind follow-ups ${JSON.stringify(behindFollowUps)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
@@ -623,7 +637,7 @@ export async function runClusterBenchmark(): Promise<object> {
         'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
         "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
         'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
-        'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer. ' +
+        'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
         'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +
         'the routers\' CPU (process_cpu_seconds_total), the CPU of the PostgreSQL backends serving the benchmark database except its own polling (utime+stime from /proc, sampled every second; ' +
         'the shared WAL writer and checkpointer not counted), the WAL records of the benchmark database\'s transactions (pg_walinspect), and the whole server\'s WAL (pg_current_wal_lsn difference, other databases included), each divided by the conversations. ' +
