@@ -10,6 +10,7 @@ import { RouterProcess } from '../test/support/router-process.ts';
 import { configFolder } from '../test/support/config-folder.ts';
 import { startTestServices, waitFor, type TestServices } from '../test/support/services.ts';
 import { percentile } from './random.ts';
+import { BENCH_APPLICATION, PhaseMeter, type PhaseCost } from './resource-usage.ts';
 
 /**
  * The routing cluster end to end, on this machine, against its own baseline:
@@ -26,6 +27,13 @@ import { percentile } from './random.ts';
  *   (under that load, where it is mostly time spent in the backlog, and afterwards at a
  *   steady pace the routers keep up with), and the routers' heap growth per open
  *   conversation.
+ * - what a routed conversation costs (for the capacity model of docs/cluster.md): router
+ *   CPU, PostgreSQL CPU and WAL bytes over the burst, per conversation (`PhaseMeter`).
+ * - new customers behind a burst of follow-ups: once everything is routed, the customers
+ *   write again (MESSAGES follow-ups) with PROBES new customers slipped in; each new
+ *   customer is timed to its first offer. The burst of the first phase is itself made of
+ *   new customers, so a new customer there waits its turn among them; here nothing ahead
+ *   of it is new, and it should not wait for the follow-ups.
  *
  * Everything runs on one host: the routers, NATS, PostgreSQL and this process (which
  * plays the customers and the agents) share its cores, so more routers add CPU
@@ -219,15 +227,26 @@ async function runRawPipeline() {
   });
 }
 
-/** A router's resident set and used heap, from its Prometheus text. */
-async function memoryOf(router: RouterProcess): Promise<{ rss: number; heap: number }> {
+/** Values of a router's Prometheus text, by metric name. */
+async function metricsOf(router: RouterProcess): Promise<(name: string) => number> {
   const text = await router.metrics();
-  const value = (name: string) => {
+  return (name: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     if (!line) throw new Error(`router ${router.nodeId}: no ${name} in /metrics`);
     return Number(line.trim().split(/\s+/).at(-1));
   };
+}
+
+/** A router's resident set and used heap, from its Prometheus text. */
+async function memoryOf(router: RouterProcess): Promise<{ rss: number; heap: number }> {
+  const value = await metricsOf(router);
   return { rss: value('process_resident_memory_bytes'), heap: value('nodejs_heap_size_used_bytes') };
+}
+
+/** The routers' CPU seconds so far (user + system), summed. */
+async function routerCpuOf(routers: RouterProcess[]): Promise<number> {
+  const all = await Promise.all(routers.map(async (r) => (await metricsOf(r))('process_cpu_seconds_total')));
+  return all.reduce((sum, s) => sum + s, 0);
 }
 
 async function memoryOfAll(routers: RouterProcess[]) {
@@ -359,6 +378,80 @@ async function pacedLatency(nc: NatsConnection, db: Kysely<Database>, firstOffer
   return { perSecond: PACED_PER_SECOND, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length };
 }
 
+/**
+ * Every customer writes MESSAGES_EACH follow-ups at once (the conversations are connected by
+ * now), with PROBES new customers' first messages at evenly spaced points; publish → first
+ * offer per new customer, once every message is stored.
+ */
+async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], firstOffer: Map<string, number>, run: string) {
+  const envelopes: InboundMessage[] = [];
+  for (let n = MESSAGES_EACH; n < 2 * MESSAGES_EACH; n++) for (let i = 0; i < CONVERSATIONS; i++) envelopes.push(envelope(run, i, n));
+  const probes = new Set<string>();
+  for (let k = PROBES; k >= 1; k--) {
+    const e = envelope(`${run}-behind`, 2_000_000 + k, 0);
+    probes.add(e.messageId);
+    envelopes.splice(Math.round((envelopes.length * k) / (PROBES + 1)), 0, e);
+  }
+  const storedBefore = (await counts(db)).stored;
+  const sentAt = new Map<string, number>();
+  // What a follow-up costs (the few new customers are in it too).
+  const meter = await PhaseMeter.start(db, () => routerCpuOf(routers));
+  let sampledAt = performance.now();
+  const sample = async () => {
+    if (performance.now() - sampledAt < 1_000) return;
+    sampledAt = performance.now();
+    await meter.sample();
+  };
+  const started = performance.now();
+  await publishAll(nc, envelopes, (e, at) => {
+    if (probes.has(e.messageId)) sentAt.set(externalIdOf(e.from), at);
+  });
+  const latencies = await waitFor(
+    async () => {
+      await sample();
+      const rows = await db.selectFrom('conversations').select(['id', 'external_id']).where('external_id', 'in', [...sentAt.keys()]).execute();
+      const measured = rows.flatMap((r) => {
+        const offered = firstOffer.get(r.id);
+        return offered === undefined ? [] : [offered - (sentAt.get(r.external_id) as number)];
+      });
+      return measured.length === PROBES ? measured.sort((a, b) => a - b) : undefined;
+    },
+    { what: `${PROBES} new customers behind follow-ups offered`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 50 },
+  );
+  const probesDoneMs = performance.now() - started;
+  await waitFor(async () => (await sample(), (await counts(db)).stored >= storedBefore + envelopes.length ? true : undefined), {
+    what: `${envelopes.length} follow-ups and new customers stored`,
+    timeoutMs: PHASE_TIMEOUT_MS,
+    intervalMs: 100,
+  });
+  const storedMs = performance.now() - started;
+  const cost = await meter.end();
+  const followUps = envelopes.length - PROBES;
+  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / followUps) / 100);
+  return {
+    followUps: envelopes.length - PROBES,
+    p50: round(percentile(latencies, 50)),
+    max: round(latencies.at(-1) ?? NaN),
+    samples: latencies.length,
+    allNewOfferedAfterMs: Math.round(probesDoneMs),
+    allStoredAfterMs: Math.round(storedMs),
+    storedPerSecond: perSecond(envelopes.length, storedMs),
+    costPerFollowUp: { routerCpuMs: per(cost.routerCpuSeconds, 1000), postgresCpuMs: per(cost.postgresCpuSeconds, 1000), walBytes: per(cost.walBytes, 1), serverWalBytes: per(cost.serverWalBytes, 1), phase: cost },
+  };
+}
+
+/** A phase's cost divided over the conversations it routed: router and PostgreSQL CPU milliseconds, WAL bytes. */
+function perConversation(cost: PhaseCost, conversations: number) {
+  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / conversations) / 100);
+  return {
+    routerCpuMs: per(cost.routerCpuSeconds, 1000),
+    postgresCpuMs: per(cost.postgresCpuSeconds, 1000),
+    walBytes: per(cost.walBytes, 1),
+    serverWalBytes: per(cost.serverWalBytes, 1),
+    phase: cost,
+  };
+}
+
 async function runParley(count: number, configDir: string, rawPerSecond: number) {
   return withServices(async (services) => {
     const routers: RouterProcess[] = [];
@@ -372,7 +465,10 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       await clusterSettled(routers);
       progress(`${count} router(s): cluster settled`);
       nc = await connect({ servers: services.natsUrl });
-      store = await openStore({ url: services.databaseUrl, poolSize: 2 });
+      // Named, so that the PostgreSQL CPU measured leaves this process's polling out.
+      const benchUrl = new URL(services.databaseUrl);
+      benchUrl.searchParams.set('application_name', BENCH_APPLICATION);
+      store = await openStore({ url: benchUrl.toString(), poolSize: 2 });
 
       // The first offer for each conversation, as it reaches this process; every offer is
       // accepted at once. (AgentDriver.autoAccept would leave an hour-long wait pending
@@ -403,6 +499,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const probed = new Map<string, number>();
       const { envelopes, timed, probes } = burstWithProbes(`r${count}`);
       const commitsBefore = await commitsSoFar(store.db);
+      const meter = await PhaseMeter.start(store.db, () => routerCpuOf(routers));
+      let sampledAt = performance.now();
       const started = performance.now();
       await publishAll(nc, envelopes, (e, at) => {
         if (timed.has(e.messageId)) sampled.set(externalIdOf(e.from), at);
@@ -424,6 +522,10 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
             if (now - started >= (timeline.length + 1) * TIMELINE_EVERY_MS) {
               timeline.push({ s: Math.round((now - started) / 1000), stored: last.stored, conversations: last.conversations });
               progress(`${count} router(s): ${JSON.stringify(timeline.at(-1))}`);
+            }
+            if (now - sampledAt >= 1_000) {
+              sampledAt = now;
+              await meter.sample();
             }
             if (storedAt === undefined && last.stored >= MESSAGES + PROBES) storedAt = now;
             if (routedAt === undefined && last.connected >= CONVERSATIONS + PROBES) routedAt = now;
@@ -452,6 +554,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const after = await memoryOfAll(routers);
       const open = last.open;
       const commits = (await commitsSoFar(db)) - commitsBefore;
+      const cost = await meter.end();
 
       const byExternal = new Map(
         (await db.selectFrom('conversations').select(['id', 'external_id']).execute()).map((c) => [c.external_id, c.id]),
@@ -467,6 +570,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const probeLatencies = toOffer(probed);
       const paced = await pacedLatency(nc, db, firstOffer, `r${count}`);
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
+      const behindFollowUps = await newCustomersBehindFollowUps(nc, db, routers, firstOffer, `r${count}`);
+      progress(`${count} router(s): new customers behind follow-ups ${JSON.stringify(behindFollowUps)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
         routers: count,
@@ -477,7 +582,9 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         timeToFirstOfferUnderBurstMs: {
           firstOfAll: round(Math.min(...firstOffer.values()) - started),
           newCustomerMidBurst: { p50: round(percentile(probeLatencies, 50)), max: round(probeLatencies.at(-1) ?? NaN), samples: probeLatencies.length },
+          newCustomerBehindFollowUps: behindFollowUps,
         },
+        costPerConversation: perConversation(cost, CONVERSATIONS + PROBES),
         memory: {
           openConversations: open,
           heapGrowthBytes: after.heap - before.heap,
@@ -530,6 +637,10 @@ export async function runClusterBenchmark(): Promise<object> {
         'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
         "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
         'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
+        'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
+        'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +
+        'the routers\' CPU (process_cpu_seconds_total), the CPU of the PostgreSQL backends serving the benchmark database except its own polling (utime+stime from /proc, sampled every second; ' +
+        'the shared WAL writer and checkpointer not counted), the WAL records of the benchmark database\'s transactions (pg_walinspect), and the whole server\'s WAL (pg_current_wal_lsn difference, other databases included), each divided by the conversations. ' +
         'databaseCommitsPerConversation: transactions committed in the database from the first publish until everything is stored and routed (all sessions: ' +
         "the routers' writes and reads and this process's polling), per conversation. " +
         'Routers, NATS, PostgreSQL and the bench process share the same cores.',

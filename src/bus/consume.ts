@@ -1,14 +1,22 @@
-import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextOfHeaders, inMessagingSpan } from './trace-context.ts';
+
+/** JetStream's error for a consumer created again with a different configuration. */
+const CONSUMER_ALREADY_EXISTS = 10148;
 
 export interface ConsumeLoopOptions {
   stream: string;
   /** Durable consumer name: every router node shares it (work is spread over them). */
   durable: string;
   filterSubject?: string;
-  /** Messages processed at once. @default 64 */
+  /**
+   * Messages held at once: handed to `handle` as they arrive, each acked when its handler
+   * resolves. A handler that queues work (the router's group commit) makes this a
+   * read-ahead window: the handler's side then sees that many messages at once and can
+   * schedule among them, instead of only those at the head of the stream. @default 64
+   */
   concurrency?: number;
   /**
    * How long the server waits for an ack before redelivering: also how long the messages
@@ -38,14 +46,22 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
   const jsm = await jetstreamManager(nc);
   const concurrency = options.concurrency ?? 64;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
-  await jsm.consumers.add(options.stream, {
-    durable_name: options.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ackWaitMs),
-    max_ack_pending: concurrency * 4,
-    ...(options.filterSubject && { filter_subject: options.filterSubject }),
-  });
+  // Room for every process of the durable to hold its window (four of them in full).
+  const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: concurrency * 4 };
+  try {
+    await jsm.consumers.add(options.stream, {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...limits,
+      ...(options.filterSubject && { filter_subject: options.filterSubject }),
+    });
+  } catch (err) {
+    // The durable exists with other limits (made with another window, by an older version
+    // or another setting): they are editable, so edit them.
+    if (!(err instanceof JetStreamApiError && err.code === CONSUMER_ALREADY_EXISTS)) throw err;
+    await jsm.consumers.update(options.stream, options.durable, limits);
+  }
   const js = jetstream(nc);
   let stopped = false;
   let current: { stop(): void } | undefined;

@@ -21,8 +21,16 @@ export interface RouterOptions {
   registry?: Registry;
   /** @default a logger of component `router` */
   logger?: Logger;
-  /** Messages processed at once per stream. @default 64 */
+  /** Agent commands processed at once. @default 64 */
   concurrency?: number;
+  /**
+   * Customer messages (and receipts) a router holds at once: read from JetStream ahead of
+   * the database, so that the group commit sees a new customer behind a burst and takes
+   * it first, instead of the customer waiting in the stream for the burst to drain. Kept
+   * below `maxBacklog`, which also counts actor events and other routers' messages. Each
+   * held message is kept from redelivery by in-progress acks. @default 4000
+   */
+  readAhead?: number;
   /** Deliveries after which a message that keeps failing is dead-lettered. @default 10 */
   maxDeliveries?: number;
   /** This router's name in the cluster: unique, stable across restarts (the pod name). @default `<hostname>-<pid>` */
@@ -80,6 +88,7 @@ export function compileRouterOptions(options: RouterOptions): CompiledRouterOpti
     registry: options.registry ?? globalRegistry,
     logger: options.logger ?? createLogger({ component: 'router' }),
     concurrency: options.concurrency ?? 64,
+    readAhead: options.readAhead ?? 4_000,
     maxDeliveries: options.maxDeliveries ?? 10,
     nodeId: options.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`,
     partitions: options.partitions ?? DEFAULT_PARTITION_COUNT,

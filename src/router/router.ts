@@ -29,6 +29,7 @@ import { ActorStateFeed } from './actor-state-feed.ts';
 import { askBot } from './ask-bot.ts';
 import { QueueDeletions, fallbackOutcome } from './queue-deletion.ts';
 import { compileRouterOptions, type RouterOptions } from './router-options.ts';
+import { ForwardLimit } from './forward-limit.ts';
 import type { SendToParley } from './actor-addresses.ts';
 
 export type { RouterOptions } from './router-options.ts';
@@ -278,6 +279,14 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     }
   };
 
+  // The read-ahead is for this router's own group commit, where new customers are taken
+  // first. Messages of partitions owned elsewhere go to their owners `concurrency` at a
+  // time, in order: thousands forwarded at once would wait at the owner longer than the
+  // request timeout, come back as redeliveries, and add their duplicates to its backlog.
+  const forwarding = new ForwardLimit(options.concurrency);
+  const conversations = runtime.host.kind('conversation').opener;
+  if (!conversations) throw new Error('the conversation kind opens conversations by key');
+
   const handleInbound = async (msg: JsMsg): Promise<Verdict> => {
     const where = parseInboundSubject(msg.subject);
     const source: DeadLetterSource = where?.kind === 'receipts' ? 'receipts' : 'inbound';
@@ -297,7 +306,9 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     metrics.commitBacklog.set(runtime.host.backlog);
     // The conversation kind finds or starts the conversation (and checks the channel) in the key's partition, wherever it is owned.
     const received: ReceivedMessage = { ...m, receivedAt: new Date(msg.info.timestampNanos / 1e6).toISOString() };
-    const outcome = (await runtime.mailbox.open('conversation', received)) as ReceiveOutcome;
+    const open = () => runtime.mailbox.open('conversation', received);
+    const local = leases.epochOf(partitionOf(conversations.keyOf(received), partitions)) !== undefined;
+    const outcome = (await (local ? open() : forwarding.run(open))) as ReceiveOutcome;
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };
   };
@@ -316,7 +327,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     await startConsumeLoop(nc, {
       stream: streams.inbound.name,
       durable: 'parley-router-inbound',
-      concurrency: options.concurrency,
+      // A read-ahead window: the group commit schedules among what is held.
+      concurrency: options.readAhead,
       handle: guarded('inbound', handleInbound),
       onError: onError('inbound-consumer', 'inbound consumer'),
     }),

@@ -36,10 +36,13 @@ interface Pending {
 }
 
 /**
- * The two lanes of a partition: `first` holds the first messages of actor keys this node
- * has not seen (a new customer), `backlog` everything else (follow-ups, actor events).
+ * The three lanes of a partition, each in arrival order: `events` holds the work of actors
+ * already active (events between actors, offers and accepts, agent commands, timers),
+ * `first` the first messages of actor keys this node has not seen (a new customer), and
+ * `backlog` the later messages of keys seen (follow-ups).
  */
 interface Lanes {
+  events: Pending[];
   first: Pending[];
   backlog: Pending[];
 }
@@ -53,7 +56,8 @@ export interface RunOptions {
    * The key of the actor this work may open (a customer message's conversation key). The
    * first work for a key this node has not seen goes in the partition's `first` lane, so
    * that a new customer does not wait behind a backlog of follow-ups; later work for the
-   * key follows it there while it waits, which keeps the key's order.
+   * key follows it there while it waits, which keeps the key's order. Work without a key
+   * is an active actor's event and goes in the `events` lane.
    */
   opens?: string;
 }
@@ -67,16 +71,27 @@ export interface RunOptions {
  * its results are run then.
  *
  * A partition is in one transaction at a time and each of its lanes runs in the order it
- * arrived: that serializes each actor's events, and no two transactions of this node ever
- * wait on each other's actor rows (which could deadlock two batches). One transaction may
- * hold several partitions' work; it is fenced on each. At most `maxConcurrent`
- * transactions run at once.
+ * arrived: that serializes each actor's events and each customer's messages, and no two
+ * transactions of this node ever wait on each other's actor rows (which could deadlock
+ * two batches). One transaction may hold several partitions' work; it is fenced on each.
+ * At most `maxConcurrent` transactions run at once.
  *
- * No waiting behind a burst: a partition's work is in two lanes, first messages of new
- * actor keys and the backlog. A batch takes partitions alternately from those with first
- * messages waiting and from all those with work (oldest turn first), and a partition's
- * items alternately from its two lanes. A new customer's message so goes into the next
- * transaction that starts, whatever the backlog of follow-ups and events.
+ * No waiting behind a burst. Transactions are of two sorts:
+ * - an express transaction is short and takes only what must not wait: every event
+ *   waiting (work in progress: an offer, an accept, a timer), then new customers' first
+ *   messages up to a tenth of `maxBatch`, partitions in the order they became waiting.
+ * - a bulk transaction takes partitions in their turn (oldest first), a quarter of
+ *   `maxBatch` of each at a time (events first, then new customers and follow-ups
+ *   alternately), up to `maxBatch`: a batch follows roughly the order work arrived in,
+ *   across partitions, even when the router holds far more than a batch.
+ * Bulk transactions leave one of the `maxConcurrent` slots to express ones, so a new
+ * customer or an offer never waits for a slot behind long batches of backlog, and its
+ * own transaction commits fast. Events start an express transaction whenever a slot is
+ * free (there are only as many as the work admitted makes); otherwise express and bulk
+ * take turns, so a stream of new customers cannot starve the follow-ups. Reordering
+ * between lanes is between different senders (a customer's message, an agent's command),
+ * whose order the router never knew; within a lane, and for each key across lanes, the
+ * order is kept.
  *
  * A failing item fails its whole transaction; each item of that batch is then retried
  * alone, so that it fails alone and the others go through. Failures are rare (a race
@@ -85,10 +100,11 @@ export interface RunOptions {
  */
 export class GroupCommit {
   private readonly queues = new Map<number, Lanes>();
-  /** Partitions not in a transaction with work waiting, in the order of their turn (a Set keeps insertion order). */
-  private readonly ready = new Set<number>();
-  /** Those of `ready` with first messages waiting. */
-  private readonly readyFirst = new Set<number>();
+  /** Partitions with work waiting, busy or not, in the order of their bulk turn (a Set keeps insertion order). */
+  private readonly turns = new Set<number>();
+  /** Partitions not in a transaction with `events` waiting, and those with `first` work waiting, each in the order of their express turn. */
+  private readonly withEvents = new Set<number>();
+  private readonly withFirst = new Set<number>();
   /** Partitions in a transaction now. */
   private readonly busy = new Set<number>();
   /** Actor keys with work waiting in a `first` lane, and in a `backlog` lane, and how many items. */
@@ -96,16 +112,24 @@ export class GroupCommit {
   private readonly waitingBacklog = new Map<string, number>();
   /** Actor keys seen: their next work is backlog. */
   private readonly seen = new Set<string>();
-  /** Whose turn it is when a batch picks its next partition. */
-  private firstTurn = true;
+  /** Whose turn it is when both sorts of transaction could start. */
+  private expressTurn = true;
   private transactions = 0;
+  private bulkTransactions = 0;
+  /** New customers an express transaction takes at most: it stays short, so its slot turns over fast. */
+  private readonly expressBatch: number;
+  /** Items a bulk transaction takes of one partition per pass. */
+  private readonly bulkShare: number;
   private queued = 0;
 
   constructor(
     private readonly transaction: <T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>) => Promise<T>,
     private readonly afterCommit: (results: StepResults) => void,
     private readonly options: GroupCommitOptions,
-  ) {}
+  ) {
+    this.expressBatch = Math.max(1, Math.ceil(options.maxBatch / 10));
+    this.bulkShare = Math.max(1, Math.ceil(options.maxBatch / 4));
+  }
 
   /** Work items waiting for their transaction. */
   get backlog(): number {
@@ -115,72 +139,134 @@ export class GroupCommit {
   run<T>(partition: number, work: PartitionWork<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let lanes = this.queues.get(partition);
-      if (!lanes) this.queues.set(partition, (lanes = { first: [], backlog: [] }));
+      if (!lanes) this.queues.set(partition, (lanes = { events: [], first: [], backlog: [] }));
       const { opens } = options;
       const item: Pending = { partition, work, opens, trace: context.active(), resolve, reject };
-      // A key with work in the backlog stays there (the memory of keys seen may have been cleared meanwhile).
-      if (opens !== undefined && (this.waitingFirst.has(opens) || (!this.seen.has(opens) && !this.waitingBacklog.has(opens)))) {
+      if (opens === undefined) {
+        lanes.events.push(item);
+      } else if (this.waitingFirst.has(opens) || (!this.seen.has(opens) && !this.waitingBacklog.has(opens))) {
+        // A key with work in the backlog stays there (the memory of keys seen may have been cleared meanwhile).
         lanes.first.push(item);
         count(this.waitingFirst, opens, 1);
         if (this.seen.size >= REMEMBERED_KEYS) this.seen.clear();
         this.seen.add(opens);
       } else {
         lanes.backlog.push(item);
-        if (opens !== undefined) count(this.waitingBacklog, opens, 1);
+        count(this.waitingBacklog, opens, 1);
       }
       this.queued++;
-      // A partition in a transaction now gets its turn again after it.
-      if (!this.busy.has(partition)) this.markReady(partition, lanes);
+      this.turns.add(partition);
+      // A partition in a transaction now gets its express turn again after it.
+      if (!this.busy.has(partition)) this.markExpress(partition, lanes);
       this.pump();
     });
   }
 
-  private markReady(partition: number, lanes: Lanes): void {
-    this.ready.add(partition);
-    if (lanes.first.length > 0) this.readyFirst.add(partition);
-  }
-
-  /** Starts transactions while there is room, each taking waiting partitions' work, new customers and backlog in turn. */
+  /** Starts transactions while there is room: express and bulk in turn, bulk leaving one slot to express. */
   private pump(): void {
-    while (this.transactions < this.options.maxConcurrent && this.ready.size > 0) {
+    const { maxConcurrent } = this.options;
+    while (this.transactions < maxConcurrent) {
+      const bulkPartition = this.nextBulk();
+      const canBulk = bulkPartition !== undefined && (this.bulkTransactions < maxConcurrent - 1 || maxConcurrent === 1);
+      const canExpress = this.withEvents.size > 0 || this.withFirst.size > 0;
+      if (!canBulk && !canExpress) return;
+      // Events are never kept waiting (there are only as many as the work admitted makes);
+      // new customers and the bulk of follow-ups take turns.
+      const express = this.withEvents.size > 0 || (canExpress && (!canBulk || this.expressTurn));
+      if (canBulk && canExpress && this.withEvents.size === 0) this.expressTurn = !this.expressTurn;
       const batch: Pending[] = [];
       const partitions: number[] = [];
-      while (this.ready.size > 0 && batch.length < this.options.maxBatch) {
-        const from = this.firstTurn && this.readyFirst.size > 0 ? this.readyFirst : this.ready;
-        this.firstTurn = !this.firstTurn;
-        const partition = from.values().next().value as number;
-        this.ready.delete(partition);
-        this.readyFirst.delete(partition);
+      const take = (partition: number, takeFrom: (lanes: Lanes) => void) => {
         const lanes = this.queues.get(partition) as Lanes;
-        this.take(lanes, this.options.maxBatch - batch.length, batch);
-        if (lanes.first.length === 0 && lanes.backlog.length === 0) this.queues.delete(partition);
+        takeFrom(lanes);
+        this.withEvents.delete(partition);
+        this.withFirst.delete(partition);
+        if (lanes.events.length === 0 && lanes.first.length === 0 && lanes.backlog.length === 0) {
+          this.queues.delete(partition);
+          this.turns.delete(partition);
+        }
+        if (!this.busy.has(partition)) partitions.push(partition);
         this.busy.add(partition);
-        partitions.push(partition);
+      };
+      if (express) {
+        // Work in progress first (an offer, an accept: it finishes what was started), all of
+        // it; then new customers while the transaction is short.
+        while (batch.length < this.options.maxBatch) {
+          const from = this.withEvents.size > 0 ? this.withEvents : batch.length < this.expressBatch ? this.withFirst : undefined;
+          if (!from || from.size === 0) break;
+          take(from.values().next().value as number, (lanes) => this.takeExpress(lanes, batch));
+        }
+      } else {
+        // A share of each partition in its turn, so that a batch follows the order work
+        // arrived in across partitions (a read-ahead holds far more than one batch); room
+        // left is filled by the partitions already in the batch, share by share.
+        for (let p = bulkPartition; p !== undefined && batch.length < this.options.maxBatch; p = this.nextBulk()) {
+          // Its bulk turn is spent: the next one is at the back.
+          this.turns.delete(p);
+          take(p, (lanes) => this.takeAll(lanes, batch));
+          if (this.queues.has(p)) this.turns.add(p);
+        }
+        for (let more = true; more && batch.length < this.options.maxBatch; ) {
+          more = false;
+          for (const p of partitions) {
+            if (!this.queues.has(p) || batch.length >= this.options.maxBatch) continue;
+            take(p, (lanes) => this.takeAll(lanes, batch));
+            more = true;
+          }
+        }
       }
       this.transactions++;
+      if (!express) this.bulkTransactions++;
       void this.commitBatch(partitions, batch).finally(() => {
         this.transactions--;
+        if (!express) this.bulkTransactions--;
         for (const partition of partitions) {
           this.busy.delete(partition);
           const lanes = this.queues.get(partition);
-          if (lanes) this.markReady(partition, lanes);
+          if (lanes) this.markExpress(partition, lanes);
         }
         this.pump();
       });
     }
   }
 
-  /** Takes up to `room` items of a partition into `batch`, alternately from its lanes (each in order). */
-  private take(lanes: Lanes, room: number, batch: Pending[]): void {
+  private markExpress(partition: number, lanes: Lanes): void {
+    if (lanes.events.length > 0) this.withEvents.add(partition);
+    if (lanes.first.length > 0) this.withFirst.add(partition);
+  }
+
+  /** The first partition in its bulk turn that is not in a transaction. */
+  private nextBulk(): number | undefined {
+    for (const partition of this.turns) if (!this.busy.has(partition)) return partition;
+    return undefined;
+  }
+
+  /** A partition's `events` (while the batch has room), then its `first` lane while the batch is short. */
+  private takeExpress(lanes: Lanes, batch: Pending[]): void {
+    while (lanes.events.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.events, batch);
+    while (lanes.first.length > 0 && batch.length < this.expressBatch) this.takeOne(lanes, lanes.first, batch);
+  }
+
+  /** A share of a partition's items (while the batch has room): its events, then its two lanes of customer messages alternately (each in order). */
+  private takeAll(lanes: Lanes, batch: Pending[]): void {
     let fromFirst = true;
-    for (let n = 0; n < room && (lanes.first.length > 0 || lanes.backlog.length > 0); n++) {
+    const until = Math.min(this.options.maxBatch, batch.length + this.bulkShare);
+    while (batch.length < until && (lanes.events.length > 0 || lanes.first.length > 0 || lanes.backlog.length > 0)) {
+      if (lanes.events.length > 0) {
+        this.takeOne(lanes, lanes.events, batch);
+        continue;
+      }
       const lane = (fromFirst && lanes.first.length > 0) || lanes.backlog.length === 0 ? lanes.first : lanes.backlog;
       fromFirst = !fromFirst;
-      const item = lane.shift() as Pending;
-      if (item.opens !== undefined) count(lane === lanes.first ? this.waitingFirst : this.waitingBacklog, item.opens, -1);
-      batch.push(item);
-      this.queued--;
+      this.takeOne(lanes, lane, batch);
     }
+  }
+
+  private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[]): void {
+    const item = lane.shift() as Pending;
+    if (item.opens !== undefined) count(lane === lanes.first ? this.waitingFirst : this.waitingBacklog, item.opens, -1);
+    batch.push(item);
+    this.queued--;
   }
 
   private async commitBatch(partitions: readonly number[], batch: Pending[]): Promise<void> {

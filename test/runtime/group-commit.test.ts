@@ -57,9 +57,11 @@ describe('group commit', () => {
     ]);
 
     expect(outcomes.every((o) => o === 'stored')).toBe(true);
-    // Partition 1's first message alone (it started at once); then partition 2's five (its
-    // turn came first) with five of partition 1's nine; then the four left.
-    expect(sizes).toEqual([1, 10, 4]);
+    // Partition 1's first message alone (it started at once, an express transaction); then
+    // partition 1's nine with one of partition 2's five (the bulk turn, partitions in the
+    // order their work arrived); then an express transaction, short (a tenth of maxBatch:
+    // one); then the three left.
+    expect(sizes).toEqual([1, 10, 1, 3]);
     expect(await stored([first, ...laterOnOne, ...onTwo])).toHaveLength(15);
   });
 
@@ -108,6 +110,42 @@ describe('group commit', () => {
     expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
     const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf({ id: newcomer, idType: 'opaque' })).execute();
     expect(conversations).toHaveLength(1);
+  });
+
+  it('commits a new customer behind a backlog of follow-ups in a transaction of its own, while the backlog’s transactions run', async () => {
+    const sizes: number[] = [];
+    const host = hostWith({ maxConcurrent: 2, maxBatch: 10, committed: (size) => sizes.push(size) });
+    // Known customers, two at a time: both connections have prepared a new customer's statements.
+    const known = Array.from({ length: 40 }, (_, i) => `c-backlog-${i}-${randomUUID()}`);
+    await Promise.all(known.map((customer) => submitMessage(host, 1, message(customer))));
+    sizes.length = 0;
+    const committed: string[] = [];
+    const submit = (name: string, customer: string, partition = 1) => submitMessage(host, partition, message(customer)).then(() => committed.push(name));
+
+    // Forty follow-ups: bulk transactions take them, leaving the second slot free; then a new customer (another partition) writes.
+    await Promise.all([...known.map((customer, i) => submit(`follow-up ${i}`, customer)), submit('new customer', `c-new-${randomUUID()}`, 2)]);
+
+    // The new customer went into the free slot alone, not into the follow-ups' batches of
+    // ten; it committed before most of them. The follow-ups kept their order.
+    expect(sizes.filter((size) => size === 1)).toHaveLength(2);
+    expect(committed.indexOf('new customer')).toBeLessThanOrEqual(21);
+    expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
+  });
+
+  it('takes an active actor’s event (an offer, an accept) ahead of new customers waiting', async () => {
+    const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
+    const committed: string[] = [];
+    const ana = { kind: 'agent' as const, tenant, id: `ana-${randomUUID()}`, partition: 3 };
+    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } };
+
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const customers = Array.from({ length: 4 }, (_, i) => submitMessage(host, 2, message(`c-waiting-${i}-${randomUUID()}`)).then(() => committed.push(`customer ${i}`)));
+    const event = host.send({ ...ana, event: configure }).then(() => committed.push('event'));
+    await Promise.all([busy, ...customers, event]);
+
+    // Batches of two: the event and the first customer, then the other three in their order.
+    expect(committed.indexOf('event')).toBeLessThanOrEqual(1);
+    expect(committed.filter((name) => name.startsWith('customer'))).toEqual(['customer 0', 'customer 1', 'customer 2', 'customer 3']);
   });
 
   it('reports a failing item alone and commits the rest of its batch', async () => {
