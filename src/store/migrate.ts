@@ -19,6 +19,7 @@ import * as unsubscribeMethod from './migrations/2026-12-06T0201-capi-unsubscrib
 import * as copsCampaignReplies from './migrations/2026-12-06T0300-cops-campaign-replies.ts';
 import * as viewsInteractions from './migrations/2026-12-06T0501-views-interactions.ts';
 import * as reportsSkillsAfterWork from './migrations/2026-12-06T0601-reports-skills-after-work.ts';
+import * as actorVersions from './migrations/2026-12-07T0300-vactors-actor-versions.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0300-cops-campaign-replies': copsCampaignReplies,
   '2026-12-06T0501-views-interactions': viewsInteractions,
   '2026-12-06T0601-reports-skills-after-work': reportsSkillsAfterWork,
+  '2026-12-07T0300-vactors-actor-versions': actorVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
