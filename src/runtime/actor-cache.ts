@@ -14,6 +14,11 @@ interface Entry extends CachedActor {
   usedAt: number;
 }
 
+/** An actor's key in memory: its kind, tenant and id. */
+export function actorKey(kind: string, tenant: string, id: string): string {
+  return `${kind}\u0000${tenant}\u0000${id}`;
+}
+
 export interface ActorCacheOptions {
   /** An actor not used for this long is passivated (dropped from memory; its row is the truth). */
   idleMs: number;

@@ -5,7 +5,7 @@ import type { Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
 import { messageRow, StepWrites } from '../store/index.ts';
 import { inInternalSpan, traceCarrier } from '../bus/index.ts';
 import type { ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
-import { ActorCache, type ActorCacheOptions } from './actor-cache.ts';
+import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
 import { ActorChanged, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
@@ -71,6 +71,8 @@ export class ActorHost implements ActorStepper {
   private readonly group: GroupCommit;
   private readonly kinds: ReadonlyMap<string, ActorKind>;
   private readonly maxBacklog: number;
+  /** Transactions that found an actor's row changed behind its in-memory copy (fencing rules that out: anything but 0 is a bug to look into). */
+  conflicts = 0;
   /** What each transaction in progress did to its actors. */
   private readonly inTransaction = new WeakMap<Tx, TransactionActors>();
 
@@ -114,7 +116,7 @@ export class ActorHost implements ActorStepper {
     if (!opener) throw new Error(`actor kind ${kindName} opens nothing by key`);
     if (this.backlog >= this.maxBacklog) throw new ParleyError('unavailable', `${this.backlog} messages and events already wait for the database`);
     const started = performance.now();
-    const outcome = await retried(() =>
+    const outcome = await this.retried(() =>
       this.run(
         partition,
         async (tx, fence, results) => {
@@ -139,7 +141,7 @@ export class ActorHost implements ActorStepper {
     const kind = this.kind(target.kind);
     const request = { tenant: target.tenant, id: target.id, partition: target.partition, ...origin };
     const fromOrigin = origin.outboxId !== undefined || origin.timerId !== undefined;
-    const found = await retried(() =>
+    const found = await this.retried(() =>
       this.run(target.partition, async (tx, fence, results) => {
         const active = this.active(tx, kind, target, fence.epoch);
         // An active actor's row is not read: only an event from the outbox or a timer needs a statement first, to consume its origin.
@@ -179,6 +181,8 @@ export class ActorHost implements ActorStepper {
         this.db.transaction().execute(async (tx) => {
           this.inTransaction.set(tx, actors);
           const result = await body(tx, fences);
+          // The fences first: a node that lost a partition learns it as such, not as rows changed behind its actors.
+          await fences.close(tx);
           await actors.flush(tx);
           await fences.close(tx);
           return result;
@@ -193,6 +197,19 @@ export class ActorHost implements ActorStepper {
       // Rolled back, or a commit whose outcome is unknown: the store may be behind or ahead of any copy in memory.
       actors.failed(this.actors);
       throw err;
+    }
+  }
+
+  /** Runs work again when an actor's row changed behind its in-memory copy (the failed transaction evicted it, so the retry reads the row). */
+  private async retried<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof ActorChanged)) throw err;
+        this.conflicts++;
+        if (attempt >= ATTEMPTS) throw err;
+      }
     }
   }
 
@@ -350,22 +367,6 @@ export class ActorHost implements ActorStepper {
 /** The actor lives in another partition than the sender thought (the partition count changed under it). */
 function misrouted(target: ActorTarget, actual: number | null): ParleyError {
   return new ParleyError('notPartitionOwner', `${target.kind} ${target.id} is in partition ${actual ?? 'none'}, not ${target.partition}`);
-}
-
-/** An actor's key in memory: its kind, tenant and id. */
-function actorKey(kind: string, tenant: string, id: string): string {
-  return `${kind}\u0000${tenant}\u0000${id}`;
-}
-
-/** Runs work again when an actor's row changed behind its in-memory copy (the failed transaction evicted it, so the retry reads the row). */
-async function retried<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (!(err instanceof ActorChanged) || attempt >= ATTEMPTS) throw err;
-    }
-  }
 }
 
 function restore(machine: AnyStateMachine, persisted: unknown): AnyMachineSnapshot {
