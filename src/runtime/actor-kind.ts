@@ -56,6 +56,8 @@ export interface ActorIdentity {
 export interface ActorStepper {
   /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist); `alongside` adds writes to the step's statement. */
   stepLoaded<E extends ActorEvent>(tx: Tx, target: ActorTarget<E>, row: ActorRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean>;
+  /** Writes the snapshots stepped so far in the transaction, which are otherwise written together at its end: before a write that depends on them (a new conversation where the one just closed held the key). */
+  flush(tx: Tx): Promise<void>;
   /** Creates an actor with its first event already applied (one insert, instead of insert, read back and update). */
   create(tx: Tx, kind: string, created: unknown, snapshot: AnyMachineSnapshot, event: ActorEvent, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void>;
 }

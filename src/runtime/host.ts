@@ -121,7 +121,7 @@ export class ActorHost implements ActorStepper {
         partition,
         async (tx, fence, results) => {
           // The opener finds actors by key in their rows: they must hold this transaction's steps so far.
-          await this.transactionActors(tx).flush(tx);
+          await this.flush(tx);
           return opener.open(tx, fence, input, results, this);
         },
         { opens: opener.keyOf(input) },
@@ -247,6 +247,10 @@ export class ActorHost implements ActorStepper {
     if (!snapshot) return false;
     await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside, created: {} });
     return true;
+  }
+
+  flush(tx: Tx): Promise<void> {
+    return this.transactionActors(tx).flush(tx);
   }
 
   async create(tx: Tx, kindName: string, created: unknown, snapshot: AnyMachineSnapshot, event: ActorEvent, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void> {
