@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
-import { ParleyError } from '../../src/contract/index.ts';
+import type { ParleyError } from '../../src/contract/index.ts';
 import { actorKey, type HostHooks } from '../../src/runtime/index.ts';
 import { claimEpoch, migrateToLatest, openStore, type Database, type Store } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
@@ -70,7 +70,7 @@ describe('virtual actors in memory', () => {
   it('never serves a stale state after its lease was taken, even once the partition is back', async () => {
     const partition = 1;
     const db = stores[0].db;
-    const [first, second, third] = await conversations(db, 3);
+    const [first, third] = await conversations(db, 2);
     await claimEpoch(db, partition, 1, 'router-a');
     let epochOfA: number | undefined = 1;
     const a = actorHost(db, quietHooks, { epochOf: () => epochOfA });
@@ -135,7 +135,7 @@ describe('virtual actors in memory', () => {
       const memory = host.actors.get(actorKey('agent', tenant, passive), partition, 1);
       if (memory) {
         // What memory held is what the row holds…
-        expect((await agentOf(db, passive)).context).toEqual(JSON.parse(memory.snapshot).context);
+        expect((await agentOf(db, passive)).context).toEqual((JSON.parse(memory.snapshot) as { context: AgentContext }).context);
         expect(host.actors.passivate(performance.now() + 24 * 3_600_000)).toBeGreaterThan(0);
         expect(host.actors.get(actorKey('agent', tenant, passive), partition, 1)).toBeUndefined();
       }
