@@ -189,8 +189,8 @@ export class ActorHost implements ActorStepper {
         }),
       );
       actors.committed(this.actors, (p) => {
-        const { epoch } = fences.get(p);
-        return this.ownership.epochOf(p) === epoch ? epoch : undefined;
+        const epoch = fences.epochOf(p);
+        return epoch !== undefined && this.ownership.epochOf(p) === epoch ? epoch : undefined;
       });
       return result;
     } catch (err) {
