@@ -21,8 +21,8 @@ export const agentKind: ActorKind = {
     const [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: event.at });
     return snapshot;
   },
-  // A first configure inserts the agent (or, should another node have created it meanwhile, overwrites it as before).
-  insert(writes, next: AnyMachineSnapshot, partition) {
+  // An upsert: the first configure inserts the agent.
+  write(writes, next: AnyMachineSnapshot, partition) {
     const ctx = next.context as AgentContext;
     writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next as never) });
   },

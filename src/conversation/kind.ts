@@ -34,16 +34,18 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
     },
     load: (tx, request) => openActor<ConversationRow>(tx, { ...request, kind: 'conversation' }),
     checkOrigin: (tx, request) => openOrigin(tx, { ...request, kind: 'conversation' }),
-    insert(writes, next: AnyMachineSnapshot, _partition, created) {
+    write(writes, next: AnyMachineSnapshot, _partition, created) {
       const ctx = next.context as ConversationContext;
-      writes.insertConversation(created as ConversationIdentity, {
+      const stored = {
         state: String(next.value),
         queue: ctx.queue,
         agentId: ctx.agentId,
         lastMessageAt: new Date(ctx.lastMessageAt),
         closedAt: ctx.closedAt ? new Date(ctx.closedAt) : null,
         snapshot: conversationMachine.getPersistedSnapshot(next as never),
-      });
+      };
+      if (created) writes.insertConversation(created as ConversationIdentity, stored);
+      else writes.saveConversation(ctx.id, stored);
     },
     save: (tx, steps) =>
       saveConversations(

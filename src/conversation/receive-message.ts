@@ -74,8 +74,6 @@ export async function receiveMessage(
     const closedAt = new Date(Math.min(windowEnd, receivedAt.getTime())).toISOString();
     const expired: ConversationActorEvent = { type: 'window.expired', at: closedAt };
     await actors.stepLoaded(tx, { kind: 'conversation', tenant, id: row.id, partition, event: expired }, row, results);
-    // Closed in the row before a new conversation takes the key (one open conversation per key).
-    await actors.flush(tx);
     row = undefined;
   }
 

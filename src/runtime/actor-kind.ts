@@ -56,8 +56,6 @@ export interface ActorIdentity {
 export interface ActorStepper {
   /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist); `alongside` adds writes to the step's statement. */
   stepLoaded<E extends ActorEvent>(tx: Tx, target: ActorTarget<E>, row: ActorRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean>;
-  /** Writes the snapshots stepped so far in the transaction, which are otherwise written together at its end: before a write that depends on them (a new conversation where the one just closed held the key). */
-  flush(tx: Tx): Promise<void>;
   /** Creates an actor with its first event already applied (one insert, instead of insert, read back and update). */
   create(tx: Tx, kind: string, created: unknown, snapshot: AnyMachineSnapshot, event: ActorEvent, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void>;
 }
@@ -89,11 +87,16 @@ export interface ActorKind {
   checkOrigin(tx: Tx, request: Omit<OpenActorRequest, 'kind'>): Promise<Omit<OpenedActor<never>, 'row'>>;
   /** An actor that does not exist yet and that this event creates; undefined: the event is for no one. */
   createdBy?(target: ActorTarget): AnyMachineSnapshot | undefined;
-  /** Adds the insert of a new actor (`created`: its identity, for a kind that needs one) to its first step's writes. */
-  insert(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
   /**
-   * Writes the stepped snapshots of existing actors, many in one statement, each a
-   * compare-and-set on its version; resolves to the rows written (`saveConversations`).
+   * Adds the write of a stepped snapshot to the step's writes, for an actor whose row the
+   * transaction holds locked (it raises the row's version): the insert of a new actor
+   * (`created`: its identity, for a kind that needs one), else an update.
+   */
+  write(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
+  /**
+   * Writes the stepped snapshots of actors held in memory (their rows not read, so not
+   * locked), many in one statement, each a compare-and-set on its version; resolves to
+   * the rows written (`saveConversations`).
    */
   save(tx: Tx, steps: readonly SavedStep[]): Promise<number>;
   /** Work addressed by key (see `KindOpener`). */

@@ -120,8 +120,8 @@ export class ActorHost implements ActorStepper {
       this.run(
         partition,
         async (tx, fence, results) => {
-          // The opener finds actors by key in their rows: they must hold this transaction's steps so far.
-          await this.flush(tx);
+          // The opener finds its kind's actors by key in their rows: they must hold this transaction's steps so far.
+          await this.transactionActors(tx).flush(tx, this.kind(kindName));
           return opener.open(tx, fence, input, results, this);
         },
         { opens: opener.keyOf(input) },
@@ -240,7 +240,7 @@ export class ActorHost implements ActorStepper {
       // An actor this transaction stepped already goes on from that step (its row may not have been written yet).
       const stepped = this.transactionActors(tx).get(actorKey(kind.kind, target.tenant, target.id));
       const snapshot = stepped ? stepped.next : restore(kind.machine, row.snapshot);
-      await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside, version: row.version });
+      await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside, locked: row.version });
       return true;
     }
     const snapshot = kind.createdBy?.(target);
@@ -249,19 +249,17 @@ export class ActorHost implements ActorStepper {
     return true;
   }
 
-  flush(tx: Tx): Promise<void> {
-    return this.transactionActors(tx).flush(tx);
-  }
-
   async create(tx: Tx, kindName: string, created: unknown, snapshot: AnyMachineSnapshot, event: ActorEvent, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void> {
     const { partition } = created as { partition: number };
     await this.step(tx, this.kind(kindName), snapshot, event, partition, results, { created, alongside });
   }
 
   /**
-   * Transitions an actor (given its snapshot) and stores the result: the insert of a new
-   * one goes with the step's other writes; an update (`version`: the row's) is deferred
-   * to the transaction's snapshot writes (`TransactionActors`).
+   * Transitions an actor (given its snapshot) and stores the result. A new actor's insert,
+   * or the update of one whose row this transaction read and locked (`locked`: the row's
+   * version), goes with the step's other writes; the update of an actor stepped from
+   * memory (`version`: the one it was committed with) is deferred to the transaction's
+   * snapshot writes (`TransactionActors`).
    */
   private step(
     tx: Tx,
@@ -270,7 +268,7 @@ export class ActorHost implements ActorStepper {
     event: ActorEvent,
     partition: number,
     results: StepResults,
-    options: { created?: unknown; version?: number; alongside?: ((writes: StepWrites) => void) | undefined },
+    options: { created?: unknown; locked?: number; version?: number; alongside?: ((writes: StepWrites) => void) | undefined },
   ): Promise<void> {
     const { id } = snapshot.context as ActorIdentity;
     const attributes = { 'parley.actor.kind': kind.kind, 'parley.actor.id': id, 'parley.event': event.type, 'parley.partition': partition };
@@ -282,11 +280,15 @@ export class ActorHost implements ActorStepper {
       const key = actorKey(kind.kind, context.tenant, context.id);
       // One write pending per actor: the row goes through every step's state.
       if (actors.pending(key)) await actors.flush(tx);
-      const version = actors.get(key)?.version ?? options.version ?? 0;
       const writes = new StepWrites(tx);
-      const persisted = kind.machine.getPersistedSnapshot(next);
-      if (options.created !== undefined) kind.insert(writes, next, partition, options.created);
-      actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: JSON.stringify(persisted), version, dirty: options.created === undefined });
+      const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
+      if (options.created !== undefined || options.locked !== undefined) {
+        kind.write(writes, next, partition, options.created);
+        const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? (options.locked as number)) + 1;
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version, dirty: false });
+      } else {
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
+      }
       options.alongside?.(writes);
       this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);
       results.outboxRows.push(...(await writes.flush()));

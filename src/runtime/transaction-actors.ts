@@ -37,12 +37,13 @@ export class ActorChanged extends ParleyError {
  * same actor in the transaction start from it, not from the cache, which holds only
  * committed states) and the snapshot writes not sent yet.
  *
- * The snapshot writes are deferred, so that the steps of a batch write their actors in
- * one statement per kind (`flush`). An actor has at most one write pending: a second step
+ * The snapshot writes of actors stepped from memory are deferred, so that the steps of a
+ * batch write them in one statement per kind (`flush`); an actor whose row the
+ * transaction read (and locked) is written with its step's other writes, as before. An actor has at most one write pending: a second step
  * of it flushes first, so the row goes through each step's state in turn (the report
  * triggers on `conversations` see every change of state and queue). Work that reads
  * actor rows by other ways than their id (a customer message looking up its
- * conversation) flushes before it reads.
+ * conversation) flushes its kind's writes before it reads.
  */
 export class TransactionActors {
   private readonly actors = new Map<string, Stepped>();
@@ -63,17 +64,17 @@ export class TransactionActors {
     return this.actors.get(key)?.dirty ?? false;
   }
 
-  /** Records a step: `dirty` when its write is deferred to `flush`, else it was written with the step (an insert, version 0). */
+  /** Records a step: `dirty` when its write is deferred to `flush`, else it was written with the step (`version`: the row's now). */
   stepped(key: string, stepped: Stepped): void {
     this.touched.add(key);
     this.actors.set(key, stepped);
   }
 
-  /** Sends the pending snapshot writes, one statement per kind; throws `ActorChanged` when a row's version moved. */
-  async flush(tx: Tx): Promise<void> {
+  /** Sends the pending snapshot writes (of one kind, or all), one statement per kind; throws `ActorChanged` when a row's version moved. */
+  async flush(tx: Tx, only?: ActorKind): Promise<void> {
     const byKind = new Map<ActorKind, Stepped[]>();
     for (const stepped of this.actors.values()) {
-      if (!stepped.dirty) continue;
+      if (!stepped.dirty || (only && stepped.kind !== only)) continue;
       const list = byKind.get(stepped.kind);
       if (list) list.push(stepped);
       else byKind.set(stepped.kind, [stepped]);
