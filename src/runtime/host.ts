@@ -284,7 +284,7 @@ export class ActorHost implements ActorStepper {
       const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
       if (options.created !== undefined || options.locked !== undefined) {
         kind.write(writes, next, partition, options.created);
-        const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? (options.locked as number)) + 1;
+        const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1;
         actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version, dirty: false });
       } else {
         actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
