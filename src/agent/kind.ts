@@ -1,7 +1,7 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { initialTransition } from 'xstate';
 import type { AgentRow } from '../store/index.ts';
-import { openActor } from '../store/index.ts';
+import { openActor, openOrigin, saveAgents } from '../store/index.ts';
 import { agentPartitionKey, partitionOf } from '../partition/index.ts';
 import type { ActorKind } from '../runtime/index.ts';
 import type { AgentContext } from './context.ts';
@@ -14,14 +14,24 @@ export const agentKind: ActorKind = {
   machine: agentMachine,
   partitionOf: (tenant, id, partitions) => partitionOf(agentPartitionKey(tenant, id), partitions),
   load: (tx, request) => openActor<AgentRow>(tx, { ...request, kind: 'agent' }),
+  checkOrigin: (tx, request) => openOrigin(tx, { ...request, kind: 'agent' }),
   createdBy(target) {
     const event = target.event as AgentActorEvent;
     if (event.type !== 'agent.configure') return undefined;
     const [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: event.at });
     return snapshot;
   },
-  store(writes, next: AnyMachineSnapshot, partition) {
+  // An upsert: the first configure inserts the agent.
+  write(writes, next: AnyMachineSnapshot, partition) {
     const ctx = next.context as AgentContext;
     writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next as never) });
   },
+  save: (tx, steps) =>
+    saveAgents(
+      tx,
+      steps.map(({ next, snapshot, version }) => {
+        const ctx = next.context as AgentContext;
+        return { tenant: ctx.tenant, id: ctx.id, version, name: ctx.name, presence: ctx.presence, snapshot };
+      }),
+    ),
 };

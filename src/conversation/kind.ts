@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { externalIdOf } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { ConversationIdentity, ConversationRow, Database } from '../store/index.ts';
-import { conversationPartition, openActor } from '../store/index.ts';
+import { conversationPartition, openActor, openOrigin, saveConversations } from '../store/index.ts';
 import { conversationPartitionKey } from '../partition/index.ts';
 import type { ActorKind } from '../runtime/index.ts';
 import type { ConversationContext } from './context.ts';
@@ -33,7 +33,8 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       return partition;
     },
     load: (tx, request) => openActor<ConversationRow>(tx, { ...request, kind: 'conversation' }),
-    store(writes, next: AnyMachineSnapshot, _partition, created) {
+    checkOrigin: (tx, request) => openOrigin(tx, { ...request, kind: 'conversation' }),
+    write(writes, next: AnyMachineSnapshot, _partition, created) {
       const ctx = next.context as ConversationContext;
       const stored = {
         state: String(next.value),
@@ -46,6 +47,14 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       if (created) writes.insertConversation(created as ConversationIdentity, stored);
       else writes.saveConversation(ctx.id, stored);
     },
+    save: (tx, steps) =>
+      saveConversations(
+        tx,
+        steps.map(({ next, snapshot, version }) => {
+          const ctx = next.context as ConversationContext;
+          return { id: ctx.id, version, state: String(next.value), queue: ctx.queue, agentId: ctx.agentId, lastMessageAt: ctx.lastMessageAt, closedAt: ctx.closedAt, snapshot };
+        }),
+      ),
     opener: {
       keyOf: (envelope) => {
         const e = envelope as ReceivedMessage;

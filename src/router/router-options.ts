@@ -69,6 +69,14 @@ export interface RouterOptions {
    * makes the caller retry work the owner may still do, so it is generous. @default 15000
    */
   partitionRequestTimeoutMs?: number;
+  /**
+   * An active actor (conversation, agent) not used for this long is passivated: dropped
+   * from the router's memory, its row being the truth; its next event activates it again.
+   * @default 300000
+   */
+  actorIdleMs?: number;
+  /** Active actors kept in memory at most; beyond, the least recently used is passivated. @default 200000 */
+  maxActiveActors?: number;
   /** How often outbox rows left behind are retried, and how old they must be. @default 2000 */
   outboxSweepMs?: number;
   /** The longest the timer service sleeps before looking at the timers again. @default 1000 */
@@ -101,6 +109,8 @@ export function compileRouterOptions(options: RouterOptions): CompiledRouterOpti
     maxConcurrentCommits: options.maxConcurrentCommits ?? 6,
     maxBacklog: options.maxBacklog ?? 5_000,
     partitionRequestTimeoutMs: options.partitionRequestTimeoutMs ?? 15_000,
+    actorIdleMs: options.actorIdleMs ?? 300_000,
+    maxActiveActors: options.maxActiveActors ?? 200_000,
     outboxSweepMs: options.outboxSweepMs ?? 2_000,
     timerMaxSleepMs: options.timerMaxSleepMs ?? 1_000,
   };

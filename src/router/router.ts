@@ -142,6 +142,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     maxBatch: options.maxBatch,
     maxConcurrent: options.maxConcurrentCommits,
     maxBacklog: options.maxBacklog,
+    idleMs: options.actorIdleMs,
+    maxActors: options.maxActiveActors,
     requestTimeoutMs: options.partitionRequestTimeoutMs,
     outboxSweepMs: options.outboxSweepMs,
     timerMaxSleepMs: options.timerMaxSleepMs,

@@ -33,6 +33,17 @@ export interface ActorRow {
   tenant: string;
   partition: number | null;
   snapshot: unknown;
+  /** Raised by every write of the snapshot: the next write is a compare-and-set on it. */
+  version: number;
+}
+
+/** The write of an existing actor's stepped snapshot (see `ActorKind.save`). */
+export interface SavedStep {
+  next: AnyMachineSnapshot;
+  /** The persisted snapshot as JSON text. */
+  snapshot: string;
+  /** The version the row must still have. */
+  version: number;
 }
 
 /** What the context of every actor holds. */
@@ -72,10 +83,22 @@ export interface ActorKind {
   partitionOf(tenant: string, id: string, partitions: number): number | undefined | Promise<number | undefined>;
   /** Reads the actor's row locked, with the fence's epoch and its origin consumed, in one round trip (`openActor`). */
   load(tx: Tx, request: Omit<OpenActorRequest, 'kind'>): Promise<OpenedActor<ActorRow>>;
+  /** The checks of `load` without the row, for an actor the host holds in memory (`openOrigin`). */
+  checkOrigin(tx: Tx, request: Omit<OpenActorRequest, 'kind'>): Promise<Omit<OpenedActor<never>, 'row'>>;
   /** An actor that does not exist yet and that this event creates; undefined: the event is for no one. */
   createdBy?(target: ActorTarget): AnyMachineSnapshot | undefined;
-  /** Adds the write of the stepped snapshot to the step's writes: the insert of a new actor (`created`: its identity), else an update. */
-  store(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
+  /**
+   * Adds the write of a stepped snapshot to the step's writes, for an actor whose row the
+   * transaction holds locked (it raises the row's version): the insert of a new actor
+   * (`created`: its identity, for a kind that needs one), else an update.
+   */
+  write(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
+  /**
+   * Writes the stepped snapshots of actors held in memory (their rows not read, so not
+   * locked), many in one statement, each a compare-and-set on its version; resolves to
+   * the rows written (`saveConversations`).
+   */
+  save(tx: Tx, steps: readonly SavedStep[]): Promise<number>;
   /** Work addressed by key (see `KindOpener`). */
   readonly opener?: KindOpener;
 }

@@ -5,6 +5,8 @@ import type { Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
 import { messageRow, StepWrites } from '../store/index.ts';
 import { inInternalSpan, traceCarrier } from '../bus/index.ts';
 import type { ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
+import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
+import { ActorChanged, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
 import type { Effect } from './effects.ts';
 import { GroupCommit, type GroupCommitOptions, type PartitionWork, type RunOptions } from './group-commit.ts';
@@ -32,7 +34,7 @@ export interface HostHooks {
   stepTook(actor: string, seconds: number): void;
 }
 
-export interface ActorHostOptions extends GroupCommitOptions {
+export interface ActorHostOptions extends GroupCommitOptions, ActorCacheOptions {
   /**
    * Work waiting for its transaction at most; work opened by key (a customer message)
    * beyond is refused as `unavailable` and stays where it came from (JetStream) to be
@@ -41,26 +43,38 @@ export interface ActorHostOptions extends GroupCommitOptions {
   maxBacklog: number;
 }
 
+/** Attempts of one event or one piece of work opened by key when an actor's row changed behind its in-memory copy. */
+const ATTEMPTS = 3;
+
 /**
- * Hosts the actors of registered kinds (`ActorKind`): load the snapshot (row-locked),
- * run the pure transition, store the new snapshot with its durable effects in the same
- * transaction, then perform the rest once committed. A crash at any point leaves either
- * the old state with the event still to be redelivered, or the new state with its
- * effects in the outbox.
+ * Hosts the actors of registered kinds (`ActorKind`): take the actor's snapshot (from
+ * memory, or its row), run the pure transition, store the new snapshot with its durable
+ * effects in the same transaction, then perform the rest once committed. A crash at any
+ * point leaves either the old state with the event still to be redelivered, or the new
+ * state with its effects in the outbox.
  *
- * Actors are virtual: nothing of an actor stays in memory between its events; each
- * event activates it from its stored snapshot and the commit passivates it again. Every
- * transaction is fenced on its actors' partitions: it runs only while this node owns
- * them with the epochs the store holds. All work on a partition's actors goes through
- * one group commit (`run`), which runs a partition's work in order, one transaction at
- * a time.
+ * Actors are virtual: activated from their stored snapshot on first use, kept in memory
+ * (`actors`, as compact persisted snapshots) while active, passivated when idle. An
+ * active actor's event reads nothing of its row; its snapshot write joins the other
+ * steps' of the transaction in one statement per kind, a compare-and-set on the row's
+ * version. Every transaction is fenced on its actors' partitions: it runs only while
+ * this node owns them with the epochs the store holds, and the memory of a partition is
+ * trusted only under the epoch it was committed with (see `ActorCache`). All work on a
+ * partition's actors goes through one group commit (`run`), which runs a partition's
+ * work in order, one transaction at a time.
  */
 export class ActorHost implements ActorStepper {
   /** Transactions in progress: a stopping router lets them finish. */
   readonly work = new WorkInProgress();
+  /** The active actors of the partitions this node owns. */
+  readonly actors: ActorCache;
   private readonly group: GroupCommit;
   private readonly kinds: ReadonlyMap<string, ActorKind>;
   private readonly maxBacklog: number;
+  /** Transactions that found an actor's row changed behind its in-memory copy (fencing rules that out: anything but 0 is a bug to look into). */
+  conflicts = 0;
+  /** What each transaction in progress did to its actors. */
+  private readonly inTransaction = new WeakMap<Tx, TransactionActors>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -71,6 +85,7 @@ export class ActorHost implements ActorStepper {
   ) {
     this.kinds = new Map(kinds.map((k) => [k.kind, k]));
     this.maxBacklog = options.maxBacklog;
+    this.actors = new ActorCache(options);
     this.group = new GroupCommit((partitions, body) => this.transactionOn(partitions, body), (results) => this.commit(results), options);
   }
 
@@ -101,7 +116,17 @@ export class ActorHost implements ActorStepper {
     if (!opener) throw new Error(`actor kind ${kindName} opens nothing by key`);
     if (this.backlog >= this.maxBacklog) throw new ParleyError('unavailable', `${this.backlog} messages and events already wait for the database`);
     const started = performance.now();
-    const outcome = await this.run(partition, (tx, fence, results) => opener.open(tx, fence, input, results, this), { opens: opener.keyOf(input) });
+    const outcome = await this.retried(() =>
+      this.run(
+        partition,
+        async (tx, fence, results) => {
+          // The opener finds its kind's actors by key in their rows: they must hold this transaction's steps so far.
+          await this.transactionActors(tx).flush(tx, this.kind(kindName));
+          return opener.open(tx, fence, input, results, this);
+        },
+        { opens: opener.keyOf(input) },
+      ),
+    );
     this.hooks.stepTook(`${kindName}.open`, (performance.now() - started) / 1000);
     return outcome;
   }
@@ -114,17 +139,30 @@ export class ActorHost implements ActorStepper {
   async send<E extends ActorEvent>(target: ActorTarget<E>, origin: Origin = {}): Promise<boolean> {
     const started = performance.now();
     const kind = this.kind(target.kind);
-    const found = await this.run(target.partition, async (tx, fence, results) => {
-      const opened = await kind.load(tx, { tenant: target.tenant, id: target.id, partition: target.partition, ...origin });
-      fence.verify(opened.epoch);
-      // An earlier event for this actor is still on its way (its delivery failed, e.g.
-      // during a handover): this one waits, and the outbox sweep delivers both in order.
-      if (opened.earlierPending) {
-        throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
-      }
-      if ((origin.outboxId || origin.timerId) && !opened.originConsumed) return true;
-      return this.stepLoaded(tx, target, opened.row, results);
-    });
+    const request = { tenant: target.tenant, id: target.id, partition: target.partition, ...origin };
+    const fromOrigin = origin.outboxId !== undefined || origin.timerId !== undefined;
+    const found = await this.retried(() =>
+      this.run(target.partition, async (tx, fence, results) => {
+        const active = this.active(tx, kind, target, fence.epoch);
+        // An active actor's row is not read: only an event from the outbox or a timer needs a statement first, to consume its origin.
+        const loaded = active ? undefined : await kind.load(tx, request);
+        const opened = active && fromOrigin ? await kind.checkOrigin(tx, request) : loaded;
+        if (opened) {
+          fence.verify(opened.epoch);
+          // An earlier event for this actor is still on its way (its delivery failed, e.g.
+          // during a handover): this one waits, and the outbox sweep delivers both in order.
+          if (opened.earlierPending) {
+            throw new ParleyError('unavailable', `an earlier event for ${target.kind} ${target.id} is not delivered yet`);
+          }
+          if (fromOrigin && !opened.originConsumed) return true;
+        }
+        if (active) {
+          await this.step(tx, kind, active.snapshot, target.event, target.partition, results, { version: active.version });
+          return true;
+        }
+        return this.stepLoaded(tx, target, loaded?.row, results);
+      }),
+    );
     this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
     return found;
   }
@@ -137,13 +175,60 @@ export class ActorHost implements ActorStepper {
   async transactionOn<T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>): Promise<T> {
     // Not even a connection for a partition this node gave up.
     const fences = Fences.of(this.ownership, partitions);
-    return this.work.run(() =>
-      this.db.transaction().execute(async (tx) => {
-        const result = await body(tx, fences);
-        await fences.close(tx);
-        return result;
-      }),
-    );
+    const actors = new TransactionActors();
+    try {
+      const result = await this.work.run(() =>
+        this.db.transaction().execute(async (tx) => {
+          this.inTransaction.set(tx, actors);
+          const result = await body(tx, fences);
+          // The fences first: a node that lost a partition learns it as such, not as rows changed behind its actors.
+          await fences.close(tx);
+          await actors.flush(tx);
+          await fences.close(tx);
+          return result;
+        }),
+      );
+      actors.committed(this.actors, (p) => {
+        const epoch = fences.epochOf(p);
+        return epoch !== undefined && this.ownership.epochOf(p) === epoch ? epoch : undefined;
+      });
+      return result;
+    } catch (err) {
+      // Rolled back, or a commit whose outcome is unknown: the store may be behind or ahead of any copy in memory.
+      actors.failed(this.actors);
+      throw err;
+    }
+  }
+
+  /** Runs work again when an actor's row changed behind its in-memory copy (the failed transaction evicted it, so the retry reads the row). */
+  private async retried<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof ActorChanged)) throw err;
+        this.conflicts++;
+        if (attempt >= ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** The actor's state in memory: as this transaction left it, else as committed under the fence's epoch. */
+  private active(tx: Tx, kind: ActorKind, target: ActorTarget, epoch: number): { snapshot: AnyMachineSnapshot; version: number } | undefined {
+    const actors = this.transactionActors(tx);
+    const key = actorKey(kind.kind, target.tenant, target.id);
+    actors.touch(key);
+    const stepped = actors.get(key);
+    if (stepped) return stepped.partition === target.partition ? { snapshot: stepped.next, version: stepped.version } : undefined;
+    const cached = this.actors.get(key, target.partition, epoch);
+    if (!cached || cached.tenant !== target.tenant) return undefined;
+    return { snapshot: restore(kind.machine, JSON.parse(cached.snapshot)), version: cached.version };
+  }
+
+  private transactionActors(tx: Tx): TransactionActors {
+    const actors = this.inTransaction.get(tx);
+    if (!actors) throw new Error('actors are stepped only inside the host\'s transactions (transactionOn)');
+    return actors;
   }
 
   async stepLoaded<E extends ActorEvent>(tx: Tx, target: ActorTarget<E>, row: ActorRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean> {
@@ -151,9 +236,16 @@ export class ActorHost implements ActorStepper {
     // An actor id from another tenant is as good as unknown.
     if (row && row.tenant !== target.tenant) return false;
     if (row && row.partition !== target.partition) throw misrouted(target, row.partition);
-    const snapshot = row ? restore(kind.machine, row.snapshot) : kind.createdBy?.(target);
+    if (row) {
+      // An actor this transaction stepped already goes on from that step (its row may not have been written yet).
+      const stepped = this.transactionActors(tx).get(actorKey(kind.kind, target.tenant, target.id));
+      const snapshot = stepped ? stepped.next : restore(kind.machine, row.snapshot);
+      await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside, locked: row.version });
+      return true;
+    }
+    const snapshot = kind.createdBy?.(target);
     if (!snapshot) return false;
-    await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside });
+    await this.step(tx, kind, snapshot, target.event, target.partition, results, { alongside, created: {} });
     return true;
   }
 
@@ -162,7 +254,13 @@ export class ActorHost implements ActorStepper {
     await this.step(tx, this.kind(kindName), snapshot, event, partition, results, { created, alongside });
   }
 
-  /** Transitions an actor (given its snapshot) and stores the result: an update, or the insert of a new one. */
+  /**
+   * Transitions an actor (given its snapshot) and stores the result. A new actor's insert,
+   * or the update of one whose row this transaction read and locked (`locked`: the row's
+   * version), goes with the step's other writes; the update of an actor stepped from
+   * memory (`version`: the one it was committed with) is deferred to the transaction's
+   * snapshot writes (`TransactionActors`).
+   */
   private step(
     tx: Tx,
     kind: ActorKind,
@@ -170,16 +268,27 @@ export class ActorHost implements ActorStepper {
     event: ActorEvent,
     partition: number,
     results: StepResults,
-    options: { created?: unknown; alongside?: ((writes: StepWrites) => void) | undefined },
+    options: { created?: unknown; locked?: number; version?: number; alongside?: ((writes: StepWrites) => void) | undefined },
   ): Promise<void> {
     const { id } = snapshot.context as ActorIdentity;
     const attributes = { 'parley.actor.kind': kind.kind, 'parley.actor.id': id, 'parley.event': event.type, 'parley.partition': partition };
     return inInternalSpan(`step ${kind.kind}`, attributes, async () => {
+      const actors = this.transactionActors(tx);
       const [next, actions] = transition(kind.machine, snapshot, event);
       const context = next.context as ActorIdentity;
       const state = String(next.value);
+      const key = actorKey(kind.kind, context.tenant, context.id);
+      // One write pending per actor: the row goes through every step's state.
+      if (actors.pending(key)) await actors.flush(tx);
       const writes = new StepWrites(tx);
-      kind.store(writes, next, partition, options.created);
+      const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
+      if (options.created !== undefined || options.locked !== undefined) {
+        kind.write(writes, next, partition, options.created);
+        const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1;
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version, dirty: false });
+      } else {
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
+      }
       options.alongside?.(writes);
       this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);
       results.outboxRows.push(...(await writes.flush()));

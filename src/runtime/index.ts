@@ -5,6 +5,8 @@
  */
 export type * from './actor-kind.ts';
 export * from './host.ts';
+export * from './actor-cache.ts';
+export { ActorChanged } from './transaction-actors.ts';
 export * from './step-results.ts';
 export * from './group-commit.ts';
 export * from './ownership.ts';

@@ -73,6 +73,11 @@ export class Fences {
   async close(tx: Kysely<Database>): Promise<void> {
     for (const fence of this.byPartition.values()) await fence.close(tx);
   }
+
+  /** The epoch the transaction is fenced with on a partition; undefined for a partition not its. */
+  epochOf(partition: number): number | undefined {
+    return this.byPartition.get(partition)?.epoch;
+  }
 }
 
 function notOwner(partition: number): ParleyError {

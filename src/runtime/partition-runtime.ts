@@ -48,6 +48,8 @@ export class PartitionRuntime {
   readonly timers: TimerService;
   /** Delivers an event to an actor wherever it lives; false when it does not exist. */
   readonly send: SendToActor;
+  private passivating: NodeJS.Timeout | undefined;
+  private readonly passivateEveryMs: number;
 
   constructor(options: PartitionRuntimeOptions) {
     const { nc, db, ownership } = options;
@@ -65,28 +67,40 @@ export class PartitionRuntime {
     this.host = new ActorHost(db, hooks, ownership, options.kinds, options);
     this.mailbox = new PartitionMailbox({ nc, host: this.host, ownership, partitions: options.partitions, log: options.log, requestTimeoutMs: options.requestTimeoutMs });
     this.send = send;
+    // Idle actors go within 1.5 × idleMs at most, without a sweep of the whole cache more often than every second.
+    this.passivateEveryMs = Math.max(1_000, Math.floor(options.idleMs / 2));
   }
 
-  /** Starts delivering the outbox and firing timers. */
+  /** Starts delivering the outbox and firing timers, and passivating idle actors. */
   start(): void {
     this.outbox.start();
     this.timers.start();
+    this.passivating = setInterval(() => this.host.actors.passivate(), this.passivateEveryMs);
+    this.passivating.unref();
   }
 
-  /** The node owns the partition now: serve its requests, and look at its timers. */
+  /**
+   * The node owns the partition now: serve its requests, and look at its timers. Its
+   * actors start from the store: whatever this node held of them before is from an
+   * earlier epoch (someone else may have written them since).
+   */
   gained(partition: number): void {
+    this.host.actors.dropPartition(partition);
     this.mailbox.serve(partition);
     this.timers.armed(new Date());
   }
 
-  /** The partition is gone: stop serving it. */
+  /** The partition is gone: stop serving it, and forget its actors. */
   lost(partition: number): void {
     this.mailbox.unserve(partition);
+    this.host.actors.dropPartition(partition);
   }
 
   /** Lets the transactions in progress finish, then stops delivering. */
   async stop(partitions: number): Promise<void> {
+    clearInterval(this.passivating);
     await this.host.work.drain();
+    this.host.actors.clear();
     await this.timers.stop();
     await this.outbox.stop();
     for (let p = 0; p < partitions; p++) this.mailbox.unserve(p);

@@ -49,6 +49,8 @@ export interface ConversationTable {
   snapshot: Json<unknown>;
   /** Its partition (from the conversation key); null only before `ensurePartitioning` ran. */
   partition: number | null;
+  /** Raised by every write of the snapshot: the compare-and-set of an in-memory actor's write (see `saveActors`). */
+  version: Generated<number>;
 }
 
 export interface MessageTable {
@@ -83,6 +85,8 @@ export interface AgentTable {
   snapshot: Json<unknown>;
   updated_at: Timestamp;
   partition: number | null;
+  /** Raised by every write of the snapshot (see `ConversationTable.version`). */
+  version: Generated<number>;
 }
 
 export interface AssignmentTable {

@@ -11,6 +11,7 @@ export * from './outbox.ts';
 export * from './open-actor.ts';
 export * from './inbound-lookup.ts';
 export * from './step-writes.ts';
+export * from './actor-saves.ts';
 export { PREPARED } from './preparing-pool.ts';
 export * from './partitions.ts';
 export * from './database-errors.ts';

@@ -21,6 +21,7 @@ import * as viewsInteractions from './migrations/2026-12-06T0501-views-interacti
 import * as reportsSkillsAfterWork from './migrations/2026-12-06T0601-reports-skills-after-work.ts';
 import * as reportRollups from './migrations/2026-12-07T0101-rollups-report-rollups.ts';
 import * as campaignCounts from './migrations/2026-12-07T0102-rollups-campaign-counts.ts';
+import * as actorVersions from './migrations/2026-12-07T0300-vactors-actor-versions.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0601-reports-skills-after-work': reportsSkillsAfterWork,
   '2026-12-07T0101-rollups-report-rollups': reportRollups,
   '2026-12-07T0102-rollups-campaign-counts': campaignCounts,
+  '2026-12-07T0300-vactors-actor-versions': actorVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

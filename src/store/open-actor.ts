@@ -49,14 +49,7 @@ export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, 
     req.kind === 'conversation'
       ? sql`select * from conversations where id = ${req.id} for no key update`
       : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for no key update`;
-  const consumed = req.outboxId
-    ? sql`delete from outbox where id = ${req.outboxId} returning id`
-    : req.timerId
-      ? sql`delete from timers where id = ${req.timerId} returning id`
-      : sql`select 1 as id`;
-  const earlier = req.outboxId
-    ? sql`exists (select 1 from outbox where target_kind = ${req.kind} and tenant = ${req.tenant} and target_id = ${req.id} and id < ${req.outboxId})`
-    : sql`false`;
+  const { consumed, earlier } = originChecks(req);
   const { rows } = await sql<OpenedRow & Record<string, unknown>>`${sql.raw(PREPARED)}
     with consumed as (${consumed}), actor as (${actor})
     select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
@@ -73,4 +66,33 @@ export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, 
     earlierPending: earlier_pending,
     originConsumed: origin_consumed,
   };
+}
+
+/**
+ * The checks of `openActor` for an actor whose state the caller holds in memory (an
+ * active actor of the partition it owns): the fencing epoch and the origin consumed, in
+ * one small statement, without reading the actor's row.
+ */
+export async function openOrigin(db: Db, req: OpenActorRequest): Promise<Omit<OpenedActor<never>, 'row'>> {
+  const { consumed, earlier } = originChecks(req);
+  const { rows } = await sql<Omit<OpenedRow, 'actor_found'>>`${sql.raw(PREPARED)}
+    with consumed as (${consumed})
+    select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
+           ${earlier} as earlier_pending,
+           exists (select 1 from consumed) as origin_consumed`.execute(db);
+  const { fence_epoch, earlier_pending, origin_consumed } = rows[0] as Omit<OpenedRow, 'actor_found'>;
+  return { epoch: fence_epoch === null ? undefined : Number(fence_epoch), earlierPending: earlier_pending, originConsumed: origin_consumed };
+}
+
+/** The origin's deletion (a redelivery deletes nothing) and whether an older outbox event for the actor is still pending. */
+function originChecks(req: OpenActorRequest) {
+  const consumed = req.outboxId
+    ? sql`delete from outbox where id = ${req.outboxId} returning id`
+    : req.timerId
+      ? sql`delete from timers where id = ${req.timerId} returning id`
+      : sql`select 1 as id`;
+  const earlier = req.outboxId
+    ? sql`exists (select 1 from outbox where target_kind = ${req.kind} and tenant = ${req.tenant} and target_id = ${req.id} and id < ${req.outboxId})`
+    : sql`false`;
+  return { consumed, earlier };
 }

@@ -76,7 +76,7 @@ export class StepWrites {
   }
 
   saveConversation(id: string, s: ConversationState): void {
-    this.statements.push(this.db.updateTable('conversations').set(conversationColumns(s)).where('id', '=', id));
+    this.statements.push(this.db.updateTable('conversations').set({ ...conversationColumns(s), version: sql`version + 1` }).where('id', '=', id));
   }
 
   saveAgent(s: AgentState): void {
@@ -86,7 +86,9 @@ export class StepWrites {
         .insertInto('agents')
         .values(values)
         .onConflict((oc) =>
-          oc.columns(['tenant', 'id']).doUpdateSet({ name: values.name, presence: values.presence, snapshot: values.snapshot, updated_at: values.updated_at }),
+          oc
+            .columns(['tenant', 'id'])
+            .doUpdateSet({ name: values.name, presence: values.presence, snapshot: values.snapshot, updated_at: values.updated_at, version: sql`agents.version + 1` }),
         ),
     );
   }

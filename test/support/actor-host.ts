@@ -16,6 +16,8 @@ export function actorHost(db: Kysely<Database>, hooks: HostHooks, ownership: Own
     maxBatch: defaults.maxBatch,
     maxConcurrent: defaults.maxConcurrentCommits,
     maxBacklog: defaults.maxBacklog,
+    idleMs: defaults.actorIdleMs,
+    maxActors: defaults.maxActiveActors,
     ...options,
   });
 }

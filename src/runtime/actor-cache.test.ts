@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ActorCache, actorKey } from './actor-cache.ts';
+
+const ana = actorKey('agent', 'acme', 'ana');
+const bob = actorKey('agent', 'acme', 'bob');
+const state = (presence: string) => ({ tenant: 'acme', snapshot: JSON.stringify({ value: presence, context: { presence } }), version: 1 });
+
+describe('the cache of active actors', () => {
+  it('serves an entry only to a transaction fenced on the partition and epoch it was committed under', () => {
+    const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
+    cache.put(ana, 3, 1, state('available'), 0);
+    expect(cache.get(ana, 3, 1, 1)?.snapshot).toContain('available');
+    // The partition was taken and given back: a later epoch never sees the earlier one's state, and the entry is gone.
+    expect(cache.get(ana, 3, 4, 2)).toBeUndefined();
+    expect(cache.get(ana, 3, 1, 3)).toBeUndefined();
+    cache.put(bob, 3, 1, state('away'), 4);
+    expect(cache.get(bob, 5, 1, 5)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('drops a partition’s actors, and only those', () => {
+    const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
+    cache.put(ana, 3, 1, state('available'), 0);
+    cache.put(bob, 4, 1, state('away'), 0);
+    cache.dropPartition(3);
+    expect(cache.get(ana, 3, 1, 1)).toBeUndefined();
+    expect(cache.get(bob, 4, 1, 1)).toBeDefined();
+  });
+
+  it('passivates the actors idle for idleMs, and keeps the recently used ones', () => {
+    const cache = new ActorCache({ idleMs: 1_000, maxActors: 10 });
+    cache.put(ana, 3, 1, state('available'), 0);
+    cache.put(bob, 3, 1, state('away'), 500);
+    cache.get(ana, 3, 1, 900);
+    expect(cache.passivate(1_600)).toBe(1);
+    expect(cache.get(bob, 3, 1, 1_600)).toBeUndefined();
+    expect(cache.get(ana, 3, 1, 1_600)).toBeDefined();
+  });
+
+  it('keeps at most maxActors, passivating the least recently used', () => {
+    const cache = new ActorCache({ idleMs: 60_000, maxActors: 2 });
+    const carl = actorKey('agent', 'acme', 'carl');
+    cache.put(ana, 3, 1, state('available'), 0);
+    cache.put(bob, 3, 1, state('away'), 1);
+    cache.get(ana, 3, 1, 2);
+    cache.put(carl, 3, 1, state('offline'), 3);
+    expect(cache.size).toBe(2);
+    expect(cache.get(bob, 3, 1, 4)).toBeUndefined();
+    expect(cache.get(ana, 3, 1, 4)).toBeDefined();
+    expect(cache.get(carl, 3, 1, 4)).toBeDefined();
+  });
+});

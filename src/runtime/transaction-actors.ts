@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import type { AnyMachineSnapshot } from 'xstate';
+import { ParleyError } from '../contract/index.ts';
+import type { Database } from '../store/index.ts';
+import type { ActorKind } from './actor-kind.ts';
+import type { ActorCache } from './actor-cache.ts';
+
+type Tx = Kysely<Database>;
+
+/** An actor as one transaction last stepped it. */
+interface Stepped {
+  kind: ActorKind;
+  tenant: string;
+  partition: number;
+  next: AnyMachineSnapshot;
+  /** Its persisted snapshot as JSON text (what the row gets, and the cache once committed). */
+  snapshot: string;
+  /** The row's version: the one to compare-and-set while `dirty`, the one written once saved. */
+  version: number;
+  /** Stepped but not written yet. */
+  dirty: boolean;
+}
+
+/**
+ * A row changed behind the in-memory copy of its actor (the compare-and-set on its
+ * version matched nothing): the transaction fails and its actors are evicted, so that a
+ * retry reads them from the store.
+ */
+export class ActorChanged extends ParleyError {
+  constructor(message: string) {
+    super('unavailable', message);
+  }
+}
+
+/**
+ * What one transaction did to its actors: the latest state of each (later steps of the
+ * same actor in the transaction start from it, not from the cache, which holds only
+ * committed states) and the snapshot writes not sent yet.
+ *
+ * The snapshot writes of actors stepped from memory are deferred, so that the steps of a
+ * batch write them in one statement per kind (`flush`); an actor whose row the
+ * transaction read (and locked) is written with its step's other writes, as before. An actor has at most one write pending: a second step
+ * of it flushes first, so the row goes through each step's state in turn (the report
+ * triggers on `conversations` see every change of state and queue). Work that reads
+ * actor rows by other ways than their id (a customer message looking up its
+ * conversation) flushes its kind's writes before it reads.
+ */
+export class TransactionActors {
+  private readonly actors = new Map<string, Stepped>();
+  /** Actors read in the transaction, stepped or not: evicted if it fails. */
+  private readonly touched = new Set<string>();
+
+  /** The actor's state as this transaction left it. */
+  get(key: string): Stepped | undefined {
+    return this.actors.get(key);
+  }
+
+  touch(key: string): void {
+    this.touched.add(key);
+  }
+
+  /** Whether the actor has a write pending (its next step must `flush` first). */
+  pending(key: string): boolean {
+    return this.actors.get(key)?.dirty ?? false;
+  }
+
+  /** Records a step: `dirty` when its write is deferred to `flush`, else it was written with the step (`version`: the row's now). */
+  stepped(key: string, stepped: Stepped): void {
+    this.touched.add(key);
+    this.actors.set(key, stepped);
+  }
+
+  /** Sends the pending snapshot writes (of one kind, or all), one statement per kind; throws `ActorChanged` when a row's version moved. */
+  async flush(tx: Tx, only?: ActorKind): Promise<void> {
+    const byKind = new Map<ActorKind, Stepped[]>();
+    for (const stepped of this.actors.values()) {
+      if (!stepped.dirty || (only && stepped.kind !== only)) continue;
+      const list = byKind.get(stepped.kind);
+      if (list) list.push(stepped);
+      else byKind.set(stepped.kind, [stepped]);
+    }
+    for (const [kind, steps] of byKind) {
+      const written = await kind.save(tx, steps);
+      if (written !== steps.length) throw new ActorChanged(`${steps.length - written} ${kind.kind} row(s) changed behind their in-memory copies`);
+      for (const stepped of steps) {
+        stepped.dirty = false;
+        stepped.version++;
+      }
+    }
+  }
+
+  /** After the commit: the cache gets the committed states, under the epochs the transaction was fenced with. */
+  committed(cache: ActorCache, epochOf: (partition: number) => number | undefined): void {
+    for (const [key, stepped] of this.actors) {
+      const epoch = epochOf(stepped.partition);
+      if (epoch === undefined || stepped.dirty) cache.evict(key);
+      else cache.put(key, stepped.partition, epoch, { tenant: stepped.tenant, snapshot: stepped.snapshot, version: stepped.version });
+    }
+  }
+
+  /** The transaction failed (or its outcome is unknown): nothing it read or stepped stays in memory. */
+  failed(cache: ActorCache): void {
+    for (const key of this.touched) cache.evict(key);
+  }
+}
