@@ -9,6 +9,7 @@ import type { ActorKind } from '../runtime/index.ts';
 import type { ConversationContext } from './context.ts';
 import { conversationMachine } from './machine.ts';
 import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
+import { startConversation, type StartRequest } from './start-conversation.ts';
 
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
@@ -46,12 +47,16 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       if (created) writes.insertConversation(created as ConversationIdentity, stored);
       else writes.saveConversation(ctx.id, stored);
     },
+    // Two kinds of work find a conversation by its key: a customer message, and an agent starting one (`start`).
     opener: {
       keyOf: (envelope) => {
-        const e = envelope as ReceivedMessage;
-        return conversationPartitionKey(e.tenant, e.channel, externalIdOf(e.from));
+        const e = envelope as ReceivedMessage | StartRequest;
+        return conversationPartitionKey(e.tenant, e.channel, externalIdOf('start' in e ? e.to : e.from));
       },
-      open: (tx, fence, envelope, results, actors) => receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
+      open: (tx, fence, envelope, results, actors) =>
+        'start' in (envelope as object)
+          ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
+          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
     },
   };
 }

@@ -22,6 +22,7 @@ import { desktopRoutes } from './desktop-routes.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { channelMediaRoutes } from './channel-media-routes.ts';
 import { localLoginRoute } from './local-login.ts';
+import { startConversationRoute } from './start-conversation-route.ts';
 import type { GatewayDirectory, LocalLoginOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
@@ -154,6 +155,8 @@ export const routes: RouteSpec[] = [
     },
   },
 
+  // An agent starts a conversation with a customer (outbound).
+  startConversationRoute,
   {
     method: 'GET',
     url: '/v1/conversations/:id',
