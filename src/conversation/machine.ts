@@ -261,7 +261,7 @@ const freshWait = { ring: 0, enqueuedAt: null, declinedBy: [] as string[] };
 
 /**
  * A customer conversation: new → (bot →) queued → offered → connected → parked → closed;
- * or, started by an agent, new → starting → connected (no queue, no offer).
+ * or, started by an agent, new (or parked) → starting → connected (no queue, no offer).
  *
  * While queued it may wait for particular agents first — its preferred agents, or the
  * last agent when the customer comes back inside the threading window, or the agent it
@@ -354,11 +354,19 @@ export const conversationMachine = setup({
             assign({ opening: undefined }),
           ],
         },
-        'assignment.refused': {
-          guard: ({ context, event }) => context.opening?.agentId === event.agentId,
-          target: 'closed',
-          actions: [{ type: 'effects', params: refuseOpening }, assign({ opening: undefined, closedAt: ({ event }) => event.at, closeReason: 'notStarted' as const })],
-        },
+        'assignment.refused': [
+          {
+            // A parked conversation the agent tried to continue goes back to waiting for the customer.
+            guard: ({ context, event }) => context.opening?.agentId === event.agentId && context.lastAgentId !== null,
+            target: 'parked',
+            actions: [{ type: 'effects', params: refuseOpening }, assign({ opening: undefined })],
+          },
+          {
+            guard: ({ context, event }) => context.opening?.agentId === event.agentId,
+            target: 'closed',
+            actions: [{ type: 'effects', params: refuseOpening }, assign({ opening: undefined, closedAt: ({ event }) => event.at, closeReason: 'notStarted' as const })],
+          },
+        ],
       },
     },
     /** A bot handles the conversation until it hands it off (or fails to answer). */
@@ -532,6 +540,15 @@ export const conversationMachine = setup({
     parked: {
       entry: { type: 'effects', params: armWindow },
       on: {
+        // The agent writes to a customer whose conversation is parked: it continues, in that agent's hands.
+        'agent.start': {
+          target: 'starting',
+          actions: [
+            { type: 'effects', params: cancelWindow },
+            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text }) }),
+            { type: 'effects', params: askAgentForSlot },
+          ],
+        },
         'customer.message': {
           target: 'queued',
           actions: [

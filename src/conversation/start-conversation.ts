@@ -8,6 +8,7 @@ import type { ActorStepper, Fence, StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { policyOf } from './policy.ts';
 import type { ConversationActorEvent } from './events.ts';
+import type { ConversationContext } from './context.ts';
 
 /**
  * An agent's request to start a conversation (outbound), as the router hands it to the
@@ -20,6 +21,7 @@ export interface StartRequest {
   channel: string;
   /** The customer's address on the channel. */
   to: Pick<Customer, 'id' | 'idType'>;
+  /** The id of the conversation if one is created (a parked one keeps its own). */
   conversationId: string;
   agentId: string;
   commandId: string;
@@ -31,8 +33,8 @@ export interface StartRequest {
 export type StartOutcome = { ok: true; started: boolean } | { ok: false; error: ErrorCode; message: string };
 
 /**
- * Creates the conversation in the agent's hands: refused when the customer already has
- * an open conversation on the channel (it is someone's, or waiting in a queue). The
+ * Creates the conversation in the agent's hands, or continues the customer's parked one
+ * on the channel; refused when another is open (it is someone's, or waiting in a queue). The
  * channel's own rules (outbound allowed, window, opt-out) are checked by the caller.
  */
 export async function startConversation(
@@ -57,10 +59,18 @@ export async function startConversation(
     externalId,
   });
   fence.verify(found.epoch);
-  if (found.conversation?.id === id) return { ok: true, started: false };
+  // A redelivered command: its conversation exists already (new, or the one it continued).
+  const sent = await tx.selectFrom('conversations').select('id').where('id', '=', id).executeTakeFirst();
+  const opened = await tx.selectFrom('messages').select('id').where('id', '=', request.commandId).executeTakeFirst();
+  const continuing = (found.conversation?.snapshot as { context?: ConversationContext } | undefined)?.context?.opening?.commandId === request.commandId;
+  if (sent || opened || continuing) return { ok: true, started: false };
+  const event: ConversationActorEvent = { type: 'agent.start', at: request.at, commandId: request.commandId, agentId: request.agentId, text: request.text };
+  if (found.conversation?.state === 'parked') {
+    // The customer's parked conversation continues (their reply would join it anyway).
+    await actors.stepLoaded(tx, { kind: 'conversation', tenant, id: found.conversation.id, partition: fence.partition, event }, found.conversation, results);
+    return { ok: true, started: true };
+  }
   if (found.conversation) return { ok: false, error: 'conversationOpen', message: `conversation ${found.conversation.id} is open with this customer on ${channel.name}` };
-  const existing = await tx.selectFrom('conversations').select('id').where('id', '=', id).executeTakeFirst();
-  if (existing) return { ok: true, started: false };
 
   const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known);
   const [snapshot] = initialTransition(conversationMachine, {
@@ -83,7 +93,6 @@ export async function startConversation(
     attributes: {},
     lastMessageAt: request.at,
   });
-  const event: ConversationActorEvent = { type: 'agent.start', at: request.at, commandId: request.commandId, agentId: request.agentId, text: request.text };
   const created = { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition: fence.partition };
   await actors.create(tx, 'conversation', created, snapshot, event, results);
   return { ok: true, started: true };

@@ -31,7 +31,7 @@ export const startConversationRoute: RouteSpec = {
     if (claims.role === 'admin') throw forbidden('an admin takes no conversations');
     const ref = CustomerRef.safeParse(body);
     const customerId = ref.success ? ref.data.customerId : undefined;
-    // Another tenant's customer, or one this agent never served: a 404, like one that does not exist.
+    // Another tenant's customer, or one this agent never served: refused like a customer without an address.
     if (customerId !== undefined && !(await mayReadCustomer(ctx, customerId))) throw new ParleyError('noCustomerAddress', 'no such customer for this agent');
     const conversationId = randomUUID();
     const sent = await ctx.deps.commands.send({
@@ -44,7 +44,8 @@ export const startConversationRoute: RouteSpec = {
       customerId: body.customerId,
       text: body.text,
     });
-    // The first message is stored under the command's id.
-    return { conversationId, messageId: sent.commandId } satisfies StartedConversation;
+    // The first message is stored under the command's id, in the new conversation or in the customer's parked one that it continued.
+    const first = await ctx.deps.db.selectFrom('messages').select('conversation_id').where('tenant', '=', claims.tenant).where('id', '=', sent.commandId).executeTakeFirst();
+    return { conversationId: first?.conversation_id ?? conversationId, messageId: sent.commandId } satisfies StartedConversation;
   },
 };

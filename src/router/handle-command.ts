@@ -102,6 +102,9 @@ async function carryOut(
     case 'conversation.start': {
       const checked = await checkStart(db, config, { tenant, channel: command.channel, to: command.to, customerId: command.customerId }, new Date(now));
       if (!checked.ok) return fail(checked.error, checked.message);
+      // The agent actor answers the conversation's request for a slot: it must exist to answer.
+      const known = await db.selectFrom('agents').select('id').where('tenant', '=', tenant).where('id', '=', agentId).executeTakeFirst();
+      if (!known) return fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
       const { conversationId, channel, text } = command;
       const outcome = await open({ start: true, tenant, channel, to: checked.to, conversationId, agentId, commandId, text, at });
       if (!outcome.ok) return fail(outcome.error, outcome.message);

@@ -13,6 +13,7 @@ describe('an agent starts an outbound conversation', () => {
   let fx: GatewayFixture;
   let parley: RunningParley;
   let ana: AgentDriver;
+  let sam: AgentDriver;
 
   beforeAll(async () => {
     fx = await startFixture({ commandTimeoutMs: 10_000 });
@@ -27,10 +28,15 @@ describe('an agent starts an outbound conversation', () => {
     ana = new AgentDriver(parley.nc, TENANT, 'ana');
     await ana.configure([], { sms: 1, message: 2 });
     await ana.presence('available');
+    // A supervisor who also works as an agent, with no slot for messaging.
+    sam = new AgentDriver(parley.nc, TENANT, 'sam');
+    await sam.configure([], { email: 1 });
+    await sam.presence('available');
   });
 
   afterAll(async () => {
     ana?.stop();
+    sam?.stop();
     await parley?.stop();
     await fx?.stop();
   });
@@ -103,21 +109,33 @@ describe('an agent starts an outbound conversation', () => {
     expect(await start({ channel: 'sms', text: 'Hello' })).toMatchObject({ status: 400, body: { type: 'invalidEnvelope' } });
   });
 
-  it('starts a WhatsApp conversation with a known customer (by id) who wrote within 24 h', async () => {
+  it('continues a known customer’s parked WhatsApp conversation (by customer id) within the 24 h window', async () => {
     const customer = new CustomerDriver(parley.nc, TENANT, 'whatsapp', { id: '+33612000020', idType: 'phone' });
     await customer.say('Hi, question later');
     const earlier = await waitFor(async () => parley.store.db.selectFrom('conversations').selectAll().where('external_id', '=', 'phone:+33612000020').executeTakeFirst(), {
       what: 'the customer’s first conversation',
     });
-    // Their conversation is still open (waiting in the queue): a second one is refused.
+    // A supervisor may name any customer of the tenant, but the conversation is open (waiting in a queue).
     expect(await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello' }, 'sam', 'supervisor')).toMatchObject({ status: 409, body: { type: 'conversationOpen' } });
-    await parley.store.db.updateTable('conversations').set({ state: 'closed', closed_at: new Date() }).where('id', '=', earlier.id).execute();
-    const started = await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello again' }, 'sam', 'supervisor');
-    // A supervisor who is no configured agent has no capacity to start one.
-    expect(started).toMatchObject({ status: 409, body: { type: 'agentAtCapacity' } });
-    const byAna = await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello again' }, 'ana');
-    // An agent names only customers it served (this one waited in a queue, never offered to ana).
-    expect(byAna).toMatchObject({ status: 422, body: { type: 'noCustomerAddress' } });
+
+    const offered = await ana.acceptNextOffer();
+    expect(offered).toBe(earlier.id);
+    await ana.close(offered);
+    await waitFor(async () => ((await conversation(offered))?.state === 'parked' ? true : undefined), { what: 'the conversation parked' });
+    // Sam has no messaging slot: refused, and the conversation goes back to waiting for the customer.
+    expect(await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello' }, 'sam', 'supervisor')).toMatchObject({ status: 409, body: { type: 'agentAtCapacity' } });
+    expect(await conversation(offered)).toMatchObject({ state: 'parked', agent_id: null });
+    // Somebody who is no agent at all.
+    expect(await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello' }, 'gus', 'supervisor')).toMatchObject({ status: 404, body: { type: 'unknownAgent' } });
+
+    const { status, body } = await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello again, about your question' });
+    expect(status).toBe(201);
+    // The parked conversation continues in her hands (the customer's reply would join it anyway).
+    expect(body.conversationId).toBe(earlier.id);
+    expect(await conversation(earlier.id)).toMatchObject({ state: 'connected', agent_id: 'ana' });
+    await customer.say('Yes?');
+    const reply = await ana.next('conversation.message', (e) => e.conversationId === earlier.id && e.message.text === 'Yes?');
+    expect(reply.message.direction).toBe('inbound');
   });
 
   describe('roles and tenant isolation', () => {
