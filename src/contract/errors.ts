@@ -22,7 +22,7 @@ export const ErrorCodes = {
   customerOptedOut: { status: 409, retryable: false, message: 'the customer opted out or is on a do-not-contact list for this channel' },
   outsideWindow: { status: 422, retryable: false, message: "the channel's customer-service window is closed: free text may not start a conversation" },
   noCustomerAddress: { status: 422, retryable: false, message: 'the customer has no address on this channel' },
-  conversationOpen: { status: 409, retryable: false, message: 'the customer already has an open conversation on this channel' },
+  conversationInProgress: { status: 409, retryable: false, message: 'the customer already has an open conversation on this channel' },
   agentAtCapacity: { status: 409, retryable: false, message: 'the agent is offline or has no free slot for this media type' },
   unauthorized: { status: 401, retryable: false, message: 'missing or invalid credentials' },
   forbidden: { status: 403, retryable: false, message: 'not allowed for this role or tenant' },

@@ -70,7 +70,7 @@ export async function startConversation(
     await actors.stepLoaded(tx, { kind: 'conversation', tenant, id: found.conversation.id, partition: fence.partition, event }, found.conversation, results);
     return { ok: true, started: true };
   }
-  if (found.conversation) return { ok: false, error: 'conversationOpen', message: `conversation ${found.conversation.id} is open with this customer on ${channel.name}` };
+  if (found.conversation) return { ok: false, error: 'conversationInProgress', message: `conversation ${found.conversation.id} is open with this customer on ${channel.name}` };
 
   const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known);
   const [snapshot] = initialTransition(conversationMachine, {

@@ -116,7 +116,7 @@ describe('an agent starts an outbound conversation', () => {
       what: 'the customer’s first conversation',
     });
     // A supervisor may name any customer of the tenant, but the conversation is open (waiting in a queue).
-    expect(await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello' }, 'sam', 'supervisor')).toMatchObject({ status: 409, body: { type: 'conversationOpen' } });
+    expect(await start({ channel: 'whatsapp', customerId: earlier.customer_id, text: 'Hello' }, 'sam', 'supervisor')).toMatchObject({ status: 409, body: { type: 'conversationInProgress' } });
 
     const offered = await ana.acceptNextOffer();
     expect(offered).toBe(earlier.id);
