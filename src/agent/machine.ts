@@ -317,7 +317,7 @@ export const agentMachine = setup({
         actions: [
           { type: 'effects', params: takeStarted },
           assign(({ context, event }) => {
-            const e = event as Of<'assignment.take'>;
+            const e = event;
             return {
               active: [...context.active, { conversationId: e.conversationId, offerId: e.assignmentId, mediaType: e.mediaType, since: e.at }],
               lastActivityAt: e.at,
