@@ -38,4 +38,6 @@ export type AgentActorEvent =
   /** The conversation ended for this agent; the slot stays busy `afterWorkMs` longer (after-conversation work). */
   /** `stray`: the conversation never took this acceptance (another agent's came first); the assignment did not happen. */
   | { type: 'assignment.release'; at: string; conversationId: string; afterWorkMs?: number | undefined; stray?: boolean }
-  | { type: 'after-work.done'; at: string; conversationId: string };
+  | { type: 'after-work.done'; at: string; conversationId: string }
+  /** A conversation this agent started (outbound): it takes a slot at once, or is refused when none is free. */
+  | { type: 'assignment.take'; at: string; conversationId: string; assignmentId: string; mediaType: MediaType; queue: string | null };

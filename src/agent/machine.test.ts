@@ -34,6 +34,25 @@ const request = (offerId: string, conversationId: string, mediaType: OfferReques
 });
 
 describe('agent machine', () => {
+  describe('a conversation the agent starts', () => {
+    const take = (conversationId: string): AgentActorEvent => ({ type: 'assignment.take', at, conversationId, assignmentId: `a-${conversationId}`, mediaType: 'message', queue: null });
+
+    it('takes a free slot at once, recorded as an accepted assignment without a queue', () => {
+      const { snapshot, effects } = run([configure, available, take('conv-1')]);
+      expect(snapshot.context.active).toEqual([{ conversationId: 'conv-1', offerId: 'a-conv-1', mediaType: 'message', since: at }]);
+      expect(effects.map((e) => e.kind)).toEqual(['assignment.offer', 'assignment.update', 'send', 'notify']);
+      expect(effects[2]).toEqual({ kind: 'send', to: { kind: 'conversation', id: 'conv-1' }, event: { type: 'assignment.taken', at, agentId: 'alice', assignmentId: 'a-conv-1' } });
+    });
+
+    it('refuses when the slot is taken or the agent is offline', () => {
+      const refused = { kind: 'send', to: { kind: 'conversation', id: 'conv-2' }, event: { type: 'assignment.refused', at, agentId: 'alice', error: 'agentAtCapacity' } };
+      expect(run([configure, available, take('conv-1'), take('conv-2')]).effects).toEqual([refused]);
+      expect(run([configure, take('conv-2')]).effects).toEqual([refused]);
+      // Away still works: the agent chose to write.
+      expect(run([configure, { ...available, presence: 'away' }, take('conv-2')]).snapshot.context.active).toHaveLength(1);
+    });
+  });
+
   it('reserves a slot for an offer: assignment, timeout timer, reservation to the conversation, offer to the clients', () => {
     const { snapshot, effects } = run([configure, available, request('o1', 'conv-1')]);
     expect(snapshot.context.offers.map((o) => o.offerId)).toEqual(['o1']);

@@ -134,6 +134,21 @@ const release = ({ context, event }: Args): Effect[] => {
   return effects;
 };
 
+/** The agent started a conversation: recorded as an assignment accepted at once (reports, the agent's history). */
+const takeStarted = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'assignment.take'>;
+  return [
+    { kind: 'assignment.offer', offerId: e.assignmentId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: { method: 'agent-started', candidates: 1 } },
+    { kind: 'assignment.update', offerId: e.assignmentId, state: 'accepted', at: e.at, queue: e.queue, offeredAt: e.at },
+    { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'assignment.taken', at: e.at, agentId: context.id, assignmentId: e.assignmentId } },
+  ];
+};
+
+const refuseStarted = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'assignment.take'>;
+  return [{ kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'assignment.refused', at: e.at, agentId: context.id, error: 'agentAtCapacity' } }];
+};
+
 const dropOffers = ({ context, event }: Args): Effect[] => context.offers.flatMap((o) => endOffer(context, o.offerId, event.at, 'offline'));
 
 /**
@@ -205,6 +220,11 @@ export const agentMachine = setup({
     /** This missed offer is one too many: the agent is set away. */
     missedTooMany: ({ context, event }) =>
       'offerId' in event && context.offers.some((o) => o.offerId === event.offerId) && context.awayAfterMissedOffers > 0 && context.missedOffers + 1 >= context.awayAfterMissedOffers,
+    /** An agent who is signed in (available or away) may start a conversation in a free slot of its media type. */
+    canStart: ({ context, event }) => {
+      const e = event as Of<'assignment.take'>;
+      return context.presence !== 'offline' && offerableCapacity(context, e.mediaType) > 0 && !context.active.some((a) => a.conversationId === e.conversationId);
+    },
     hasOffer: ({ context, event }) => 'offerId' in event && context.offers.some((o) => o.offerId === event.offerId),
     hasActive: ({ context, event }) => 'conversationId' in event && context.active.some((a) => a.conversationId === event.conversationId),
   },
@@ -290,6 +310,24 @@ export const agentMachine = setup({
         actions: [{ type: 'effects', params: release }, 'startAfterWork', { type: 'effects', params: stateChanged }],
       },
       { guard: 'hasActive', actions: [{ type: 'effects', params: release }, 'removeActive', { type: 'effects', params: stateChanged }] },
+    ],
+    'assignment.take': [
+      {
+        guard: 'canStart',
+        actions: [
+          { type: 'effects', params: takeStarted },
+          assign(({ context, event }) => {
+            const e = event;
+            return {
+              active: [...context.active, { conversationId: e.conversationId, offerId: e.assignmentId, mediaType: e.mediaType, since: e.at }],
+              lastActivityAt: e.at,
+              lastAssignedAt: e.at,
+            };
+          }),
+          { type: 'effects', params: stateChanged },
+        ],
+      },
+      { actions: { type: 'effects', params: refuseStarted } },
     ],
     'after-work.done': { guard: 'hasActive', actions: ['removeActive', { type: 'effects', params: stateChanged }] },
   },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MediaTypes } from './media.ts';
 import { AgentId, ResourceName, Skill, TenantName, Timestamp } from './names.ts';
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
+import { Customer } from './inbound-message.ts';
 import { displayText, exactText, safeRecord } from './strings.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
@@ -91,6 +92,23 @@ export const TransferConversation = z.object({
 });
 
 /**
+ * The agent starts a conversation with a customer (outbound): to an address on the
+ * channel, or to a known customer's identity there. The conversation, `conversationId`
+ * (chosen by the gateway), is the agent's at once: no queue, no offer.
+ */
+export const StartConversation = z
+  .object({
+    ...base,
+    type: z.literal('conversation.start'),
+    conversationId: z.uuid(),
+    channel: ResourceName,
+    to: Customer.pick({ id: true, idType: true }).strict().optional(),
+    customerId: z.uuid().optional(),
+    text: displayText({ min: 1, max: 65536 }),
+  })
+  .refine((c) => (c.to === undefined) !== (c.customerId === undefined), { message: 'give either `to` (an address) or `customerId`' });
+
+/**
  * A command from an agent client (through the gateway) to
  * `parley.v1.agent.cmd.<tenant>.<agentId>` (JetStream, `Nats-Msg-Id` = `commandId`).
  */
@@ -102,6 +120,7 @@ export const AgentCommand = z.discriminatedUnion('type', [
   SendMessage,
   CloseConversation,
   TransferConversation,
+  StartConversation,
 ]);
 export type AgentCommand = z.infer<typeof AgentCommand>;
 export type AgentCommandType = AgentCommand['type'];

@@ -51,8 +51,10 @@ export interface ConversationContext {
   fallbackFrom?: string | undefined;
   /** The campaign this conversation replies to (`spec.replies` of that Campaign), when it does. */
   campaign?: string | undefined;
-  /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go). */
-  closeReason?: 'queueDeleted' | undefined;
+  /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go), `notStarted` (the agent who started it had no free slot). */
+  closeReason?: 'queueDeleted' | 'notStarted' | undefined;
+  /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken. */
+  opening?: { agentId: string; commandId: string; text: string } | undefined;
 }
 
 export type ConversationInput = Omit<

@@ -1,4 +1,4 @@
-import type { BotAnswer, TranscriptMessage } from '../contract/index.ts';
+import type { BotAnswer, ErrorCode, TranscriptMessage } from '../contract/index.ts';
 import type { QueuePolicy } from './policy.ts';
 
 /** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */
@@ -25,6 +25,11 @@ export type ConversationActorEvent =
   /** A blind transfer by the connected agent: to another queue (with its policy) or to one agent. */
   | { type: 'agent.transfer'; at: string; commandId: string; agentId: string; to: { queue: string; policy: QueuePolicy } | { agent: string } }
   | { type: 'window.expired'; at: string }
+  /** The agent starts this conversation (its creating event): the agent actor is asked for a slot first. */
+  | { type: 'agent.start'; at: string; commandId: string; agentId: string; text: string }
+  /** The agent actor's answer to `assignment.take`: the slot is the agent's now, or refused (`agentAtCapacity`). */
+  | { type: 'assignment.taken'; at: string; agentId: string; assignmentId: string }
+  | { type: 'assignment.refused'; at: string; agentId: string; error: ErrorCode }
   /** The bot's answer to the last message (`messageId`: the id its reply is stored under); `policy` when it names a queue. */
   | { type: 'bot.answered'; at: string; answer: BotAnswer; messageId: string; policy?: QueuePolicy | undefined }
   /** The bot did not answer (timeout, error, invalid answer): an agent takes over. */

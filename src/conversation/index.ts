@@ -7,3 +7,5 @@ export * from './message-time.ts';
 export * from './choose-queue.ts';
 export * from './receive-message.ts';
 export * from './kind.ts';
+export * from './start-conversation.ts';
+export * from './start-rules.ts';

@@ -9,6 +9,7 @@ import type { ActorKind } from '../runtime/index.ts';
 import type { ConversationContext } from './context.ts';
 import { conversationMachine } from './machine.ts';
 import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
+import { startConversation, type StartRequest } from './start-conversation.ts';
 
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
@@ -55,12 +56,16 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
           return { id: ctx.id, version, state: String(next.value), queue: ctx.queue, agentId: ctx.agentId, lastMessageAt: ctx.lastMessageAt, closedAt: ctx.closedAt, snapshot };
         }),
       ),
+    // Two kinds of work find a conversation by its key: a customer message, and an agent starting one (`start`).
     opener: {
       keyOf: (envelope) => {
-        const e = envelope as ReceivedMessage;
-        return conversationPartitionKey(e.tenant, e.channel, externalIdOf(e.from));
+        const e = envelope as ReceivedMessage | StartRequest;
+        return conversationPartitionKey(e.tenant, e.channel, externalIdOf('start' in e ? e.to : e.from));
       },
-      open: (tx, fence, envelope, results, actors) => receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
+      open: (tx, fence, envelope, results, actors) =>
+        'start' in (envelope as object)
+          ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
+          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
     },
   };
 }

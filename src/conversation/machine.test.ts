@@ -51,6 +51,43 @@ const connectedToAlice: ConversationActorEvent[] = [
 ];
 
 describe('conversation machine', () => {
+  describe('started by an agent', () => {
+    const startEvent: ConversationActorEvent = { type: 'agent.start', at, commandId: 'cmd-start', agentId: 'alice', text: 'Hello' };
+
+    it('asks the agent for a slot with no queue, then connects and sends the first message once it is taken', () => {
+      const asked = run([startEvent]);
+      expect(asked.snapshot.value).toBe('starting');
+      expect(asked.effects).toEqual([
+        { kind: 'send', to: { kind: 'agent', id: 'alice' }, event: { type: 'assignment.take', at, conversationId: 'c1', assignmentId: 'cmd-start', mediaType: 'message', queue: null } },
+      ]);
+      const { snapshot, effects } = run([{ type: 'assignment.taken', at: later, agentId: 'alice', assignmentId: 'cmd-start' }], asked.snapshot);
+      expect(snapshot.value).toBe('connected');
+      expect(snapshot.context).toMatchObject({ agentId: 'alice', assignmentId: 'cmd-start', lastAgentId: 'alice', opening: undefined, lastMessageAt: later });
+      expect(effects.map((e) => e.kind)).toEqual(['message.store', 'deliver', 'notify', 'reply']);
+      expect(effects[1]).toMatchObject({ kind: 'deliver', message: { id: 'cmd-start', agentId: 'alice', text: 'Hello', to: { id: '+33612345678', idType: 'phone' } } });
+      expect(effects[3]).toEqual({ kind: 'reply', agentId: 'alice', commandId: 'cmd-start' });
+    });
+
+    it('closes without sending anything when the agent has no slot, and a customer message then starts a new conversation elsewhere', () => {
+      const { snapshot, effects } = run([startEvent, { type: 'assignment.refused', at, agentId: 'alice', error: 'agentAtCapacity' }]);
+      expect(snapshot.value).toBe('closed');
+      expect(snapshot.context.closeReason).toBe('notStarted');
+      expect(effects).toEqual([{ kind: 'reply', agentId: 'alice', commandId: 'cmd-start', error: 'agentAtCapacity' }]);
+      expect(run([{ type: 'customer.message', at: later, message: message('m9', later) }], snapshot).snapshot.value).toBe('closed');
+    });
+
+    it('continues a parked conversation, and parks it again when refused', () => {
+      const parked = run([...connectedToAlice, { type: 'agent.close', at, commandId: 'cmd-close', agentId: 'alice' }]).snapshot;
+      expect(parked.value).toBe('parked');
+      const asked = run([{ ...startEvent, agentId: 'bob' }], parked);
+      expect(asked.snapshot.value).toBe('starting');
+      expect(asked.effects.map((e) => e.kind)).toEqual(['timer.cancel', 'send']);
+      const refused = run([{ type: 'assignment.refused', at, agentId: 'bob', error: 'agentAtCapacity' }], asked.snapshot);
+      expect(refused.snapshot.value).toBe('parked');
+      expect(refused.effects.map((e) => e.kind)).toEqual(['reply', 'timer.arm']);
+    });
+  });
+
   it('queues on the first message, then is offered and connected, answering the accept command', () => {
     const { snapshot, effects } = run(connectedToAlice);
     expect(snapshot.value).toBe('connected');

@@ -94,6 +94,36 @@ const sendAgentMessage = ({ context, event }: Args): Effect[] => {
   return [...outgoing(context, { ...e, id: e.commandId }), { kind: 'reply', agentId: e.agentId, commandId: e.commandId }];
 };
 
+/** An agent starts the conversation: the agent actor counts it against its capacity, or refuses. */
+const askAgentForSlot = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'agent.start'>;
+  // No queue: an agent-started conversation was never offered, so queue figures (offered, answered, service level) leave it out.
+  return [
+    {
+      kind: 'send',
+      to: { kind: 'agent', id: e.agentId },
+      event: { type: 'assignment.take', at: e.at, conversationId: context.id, assignmentId: e.commandId, mediaType: context.mediaType, queue: null },
+    },
+  ];
+};
+
+/** The agent has the slot: the first message goes out, and the agent's clients learn of the conversation. */
+const sendOpening = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'assignment.taken'>;
+  const opening = context.opening;
+  if (!opening) return [];
+  return [
+    ...outgoing(context, { id: opening.commandId, at: e.at, agentId: opening.agentId, text: opening.text }),
+    { kind: 'notify', agentId: opening.agentId, event: { type: 'conversation.assigned', conversationId: context.id, offerId: e.assignmentId } },
+    { kind: 'reply', agentId: opening.agentId, commandId: opening.commandId },
+  ];
+};
+
+const refuseOpening = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'assignment.refused'>;
+  return context.opening ? [{ kind: 'reply', agentId: context.opening.agentId, commandId: context.opening.commandId, error: e.error }] : [];
+};
+
 const BOT_TIMER = 'bot';
 
 /** Hands the customer's message to the bot, with a deadline in case no answer ever comes back. */
@@ -230,7 +260,8 @@ function preferredTarget(context: ConversationContext, at: string): RoutingTarge
 const freshWait = { ring: 0, enqueuedAt: null, declinedBy: [] as string[] };
 
 /**
- * A customer conversation: new → (bot →) queued → offered → connected → parked → closed.
+ * A customer conversation: new → (bot →) queued → offered → connected → parked → closed;
+ * or, started by an agent, new (or parked) → starting → connected (no queue, no offer).
  *
  * While queued it may wait for particular agents first — its preferred agents, or the
  * last agent when the customer comes back inside the threading window, or the agent it
@@ -290,6 +321,13 @@ export const conversationMachine = setup({
   states: {
     new: {
       on: {
+        'agent.start': {
+          target: 'starting',
+          actions: [
+            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text }) }),
+            { type: 'effects', params: askAgentForSlot },
+          ],
+        },
         'customer.message': [
           {
             guard: ({ context }) => context.bot !== null,
@@ -299,6 +337,34 @@ export const conversationMachine = setup({
           {
             target: 'queued',
             actions: ['touch', assign({ target: ({ context, event }) => preferredTarget(context, event.at) })],
+          },
+        ],
+      },
+    },
+    /** Started by an agent: waits for the agent actor to count it against the agent's capacity. */
+    starting: {
+      on: {
+        'assignment.taken': {
+          guard: ({ context, event }) => context.opening?.agentId === event.agentId,
+          target: 'connected',
+          actions: [
+            assign({ agentId: ({ event }) => event.agentId, assignmentId: ({ event }) => event.assignmentId, lastAgentId: ({ event }) => event.agentId }),
+            { type: 'effects', params: sendOpening },
+            'touch',
+            assign({ opening: undefined }),
+          ],
+        },
+        'assignment.refused': [
+          {
+            // A parked conversation the agent tried to continue goes back to waiting for the customer.
+            guard: ({ context, event }) => context.opening?.agentId === event.agentId && context.lastAgentId !== null,
+            target: 'parked',
+            actions: [{ type: 'effects', params: refuseOpening }, assign({ opening: undefined })],
+          },
+          {
+            guard: ({ context, event }) => context.opening?.agentId === event.agentId,
+            target: 'closed',
+            actions: [{ type: 'effects', params: refuseOpening }, assign({ opening: undefined, closedAt: ({ event }) => event.at, closeReason: 'notStarted' as const })],
           },
         ],
       },
@@ -474,6 +540,15 @@ export const conversationMachine = setup({
     parked: {
       entry: { type: 'effects', params: armWindow },
       on: {
+        // The agent writes to a customer whose conversation is parked: it continues, in that agent's hands.
+        'agent.start': {
+          target: 'starting',
+          actions: [
+            { type: 'effects', params: cancelWindow },
+            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text }) }),
+            { type: 'effects', params: askAgentForSlot },
+          ],
+        },
         'customer.message': {
           target: 'queued',
           actions: [
@@ -499,4 +574,4 @@ export const conversationMachine = setup({
   },
 });
 
-export type ConversationState = 'new' | 'bot' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';
+export type ConversationState = 'new' | 'starting' | 'bot' | 'queued' | 'offered' | 'connected' | 'parked' | 'closed';

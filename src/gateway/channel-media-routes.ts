@@ -22,7 +22,7 @@ const AttachmentParams = z.object({ attachmentId: z.uuid({ error: 'the attachmen
  * tenant); an agent when one of the customer's conversations is assigned to them now or
  * was offered to them (the history route shows them the customer's other conversations too).
  */
-async function mayReadCustomer(ctx: RouteContext, customerId: string): Promise<boolean> {
+export async function mayReadCustomer(ctx: RouteContext, customerId: string): Promise<boolean> {
   if (isStaff(ctx.claims)) return true;
   const { db } = ctx.deps;
   const row = await db

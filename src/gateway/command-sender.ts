@@ -13,6 +13,7 @@ import {
   RejectOffer,
   SendMessage,
   SetPresence,
+  StartConversation,
   encode,
   subjects,
 } from '../contract/index.ts';
@@ -35,6 +36,7 @@ const schemaByType: Partial<Record<string, ZodType>> = {
   'message.send': SendMessage,
   'conversation.close': CloseConversation,
   'conversation.transfer': TransferConversation,
+  'conversation.start': StartConversation,
 } satisfies Record<AgentCommandType, ZodType>;
 
 type Outcome = { kind: 'result'; event: CommandResultEvent } | { kind: 'timeout' } | { kind: 'closed' };

@@ -23,6 +23,7 @@ import { interactionRoutes } from './interaction-routes.ts';
 import { channelMediaRoutes } from './channel-media-routes.ts';
 import { localLoginRoute } from './local-login.ts';
 import { meRoute, signInSettingsRoute } from './sign-in-routes.ts';
+import { startConversationRoute } from './start-conversation-route.ts';
 import type { GatewayDirectory, LocalLoginOptions, OidcSignInOptions } from './options.ts';
 import { assignmentsOf, findAgent, findConversation, historyOf, wasOffered } from './queries.ts';
 import { AgentParams, ConversationParams, OfferParams } from './route-schemas.ts';
@@ -157,6 +158,8 @@ export const routes: RouteSpec[] = [
     },
   },
 
+  // An agent starts a conversation with a customer (outbound).
+  startConversationRoute,
   {
     method: 'GET',
     url: '/v1/conversations/:id',

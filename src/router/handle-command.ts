@@ -2,11 +2,15 @@ import type { Kysely } from 'kysely';
 import type { AgentCommand, ErrorCode } from '../contract/index.ts';
 import { classifyDatabaseError, type Database } from '../store/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import { policyOf, type QueuePolicy } from '../conversation/index.ts';
+import { policyOf, type QueuePolicy, type StartOutcome, type StartRequest } from '../conversation/index.ts';
 import type { AgentEventBody } from '../runtime/index.ts';
 import type { ParleyAddress, SendToParley } from './actor-addresses.ts';
+import { checkStart } from './start-checks.ts';
 
 type Reply = (tenant: string, agentId: string, event: AgentEventBody) => void;
+
+/** Opens an agent-started conversation in its key's partition (the conversation kind's opener). */
+export type OpenStart = (request: StartRequest) => Promise<StartOutcome>;
 
 /**
  * A command older than this is answered `commandExpired` and not carried out: its client
@@ -19,11 +23,11 @@ export const COMMAND_MAX_AGE_MS = 60_000;
  * Turns an agent command into an event for the actor that owns the decision: the agent
  * actor for presence and offers, the conversation actor for messages and closing.
  */
-export async function handleCommand(db: Kysely<Database>, send: SendToParley, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
+export async function handleCommand(db: Kysely<Database>, send: SendToParley, open: OpenStart, config: ConfigRegistry, command: AgentCommand, reply: Reply): Promise<void> {
   const fail = (code: ErrorCode, message: string) =>
     reply(command.tenant, command.agentId, { type: 'command.result', commandId: command.commandId, ok: false, error: { code, message } });
   try {
-    await carryOut(db, send, config, command, reply, fail);
+    await carryOut(db, send, open, config, command, reply, fail);
   } catch (err) {
     // The database is down: the agent hears so now and may try again (a new command),
     // rather than after minutes of redeliveries, when the command has expired. Only the
@@ -37,6 +41,7 @@ export async function handleCommand(db: Kysely<Database>, send: SendToParley, co
 async function carryOut(
   db: Kysely<Database>,
   send: SendToParley,
+  open: OpenStart,
   config: ConfigRegistry,
   command: AgentCommand,
   reply: Reply,
@@ -93,6 +98,19 @@ async function carryOut(
       }
       target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.transfer', at, commandId, agentId, to } };
       break;
+    }
+    case 'conversation.start': {
+      const checked = await checkStart(db, config, { tenant, channel: command.channel, to: command.to, customerId: command.customerId }, new Date(now));
+      if (!checked.ok) return fail(checked.error, checked.message);
+      // The agent actor answers the conversation's request for a slot: it must exist to answer.
+      const known = await db.selectFrom('agents').select('id').where('tenant', '=', tenant).where('id', '=', agentId).executeTakeFirst();
+      if (!known) return fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
+      const { conversationId, channel, text } = command;
+      const outcome = await open({ start: true, tenant, channel, to: checked.to, conversationId, agentId, commandId, text, at });
+      if (!outcome.ok) return fail(outcome.error, outcome.message);
+      // Started: the conversation answers once the agent's slot is taken (or refused). A redelivery finds it started: its first answer stands.
+      if (!outcome.started) reply(tenant, agentId, { type: 'command.result', commandId, ok: true });
+      return;
     }
   }
 

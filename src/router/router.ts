@@ -19,7 +19,7 @@ import { PartitionRuntime, type RuntimeHooks } from '../runtime/index.ts';
 import { PartitionLeases } from '../cluster/index.ts';
 import { partitionOf, queuePartitionKey } from '../partition/index.ts';
 import { agentKind, offerCreatedOf, type AgentContext } from '../agent/index.ts';
-import { conversationKind, type ConversationContext, type ReceivedMessage, type ReceiveOutcome } from '../conversation/index.ts';
+import { conversationKind, type ConversationContext, type ReceivedMessage, type ReceiveOutcome, type StartOutcome, type StartRequest } from '../conversation/index.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTraceHeaders, type ConsumeLoop, type Verdict } from '../bus/index.ts';
 import { createRouterMetrics } from '../metrics/index.ts';
@@ -321,7 +321,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     if (!command.ok) return rejected(msg, 'commands', command.code, command.detail);
     const c = command.value;
     if (!where || c.tenant !== where.tenant || c.agentId !== where.agentId) return rejected(msg, 'commands', 'subjectMismatch', 'tenant/agent differ from the subject');
-    await handleCommand(db, send, config, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
+    const open = async (request: StartRequest) => (await runtime.mailbox.open('conversation', request)) as StartOutcome;
+    await handleCommand(db, send, open, config, c, (tenant, agentId, event) => hooks.notify(tenant, agentId, event));
     return { ack: true };
   };
 

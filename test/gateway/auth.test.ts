@@ -24,6 +24,7 @@ describe('gateway authentication and authorization', () => {
   let offeredConversation: string;
   let strangerConversation: string;
   let otherTenantConversation: string;
+  let foreignCustomer: string;
 
   beforeAll(async () => {
     fx = await startFixture();
@@ -41,6 +42,7 @@ describe('gateway authentication and authorization', () => {
 
     const foreign = await seedCustomer(db, OTHER_TENANT);
     otherTenantConversation = await seedConversation(db, { tenant: OTHER_TENANT, customerId: foreign, agentId: 'alice' });
+    foreignCustomer = foreign;
     await seedMessage(db, {
       tenant: OTHER_TENANT,
       conversationId: otherTenantConversation,
@@ -166,6 +168,22 @@ describe('gateway authentication and authorization', () => {
       expect((await fetch(`${fx.gateway.url}/v1/auth/me`)).status).toBe(401);
       const signIn = await fetch(`${fx.gateway.url}/v1/auth/sign-in`);
       expect(await signIn.json()).toEqual({ localLogin: false, oidc: null });
+    });
+
+    it('starting a conversation (POST /v1/conversations) never names another tenant’s customer; an admin may not start one', async () => {
+      // alice of globex has this customer's conversation; alice of acme is someone else.
+      const commandsBefore = await fx.commandCount();
+      const start = async (sub: string, role: 'agent' | 'admin') => {
+        const response = await fetch(`${fx.gateway.url}/v1/conversations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${fx.token(sub, role)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ channel: 'web-chat', customerId: foreignCustomer, text: 'Hello' }),
+        });
+        return { status: response.status, type: ((await response.json()) as { type?: string }).type };
+      };
+      expect(await start('alice', 'agent')).toEqual({ status: 422, type: 'noCustomerAddress' });
+      expect(await start('root', 'admin')).toEqual({ status: 403, type: 'forbidden' });
+      expect(await fx.commandCount()).toBe(commandsBefore);
     });
 
     it('another tenant’s agent is 404', async () => {

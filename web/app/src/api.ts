@@ -12,6 +12,7 @@ import type {
 import type { Claims } from '../../../src/auth/claims.ts';
 import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from '../../../src/gateway/views.ts';
 import type { Problem } from '../../../src/gateway/http-errors.ts';
+import type { StartedConversation } from '../../../src/gateway/start-conversation-route.ts';
 import type { EvaluationAnswers, EvaluationFormDefinition, EvaluationFormView, EvaluationView } from '../../../src/quality/index.ts';
 import type { Interaction, QueueActivity, TimelineEntry } from '../../../src/supervision/views.ts';
 
@@ -40,6 +41,9 @@ export interface OutgoingReply {
   attachments?: Attachment[];
   content?: RichContent[];
 }
+
+/** `POST /v1/conversations`: `to` (an address) or `customerId`, exactly one. */
+export type NewConversation = { channel: string; text: string } & ({ to: { id: string; idType: 'phone' | 'email' | 'opaque' } } | { customerId: string });
 
 export type CannedResponseInput = Pick<CannedResponseView, 'shortcut' | 'title' | 'body'> & { queue: string | null };
 
@@ -130,6 +134,8 @@ export class Api {
   rejectOffer = (agentId: string, offerId: string) => this.call<CommandAccepted>('POST', `/v1/agents/${enc(agentId)}/offers/${enc(offerId)}/reject`, {});
   listAgents = () => this.call<AgentListView>('GET', '/v1/agents');
 
+  /** Starts a conversation with a customer (outbound): to an address on the channel, or to a known customer. */
+  startConversation = (start: NewConversation) => this.call<StartedConversation>('POST', '/v1/conversations', start);
   getConversation = (id: string) => this.call<ConversationWithConsent>('GET', `/v1/conversations/${enc(id)}`);
   history = (id: string) => this.call<HistoryView>('GET', `/v1/conversations/${enc(id)}/history`);
   sendMessage = (id: string, reply: OutgoingReply) => this.call<SentMessage>('POST', `/v1/conversations/${enc(id)}/messages`, reply);

@@ -11,6 +11,7 @@ import { Interactions } from './Interactions.tsx';
 import { Library } from './Library.tsx';
 import { LiveViews } from './LiveViews.tsx';
 import { Login } from './Login.tsx';
+import { NewMessage } from './NewMessage.tsx';
 import { Quality } from './Quality.tsx';
 import { Reports } from './Reports.tsx';
 
@@ -124,6 +125,7 @@ function SignedIn({ session, api, onSignOut }: { session: Session; api: Api; onS
         </nav>
       </Header>
       <main id="main" tabIndex={-1} class={`screen-${screen}`}>
+        {screen === 'desktop' && session.role !== 'admin' && <NewMessage api={api} desk={desk} />}
         {screen === 'desktop' && <Desktop desk={desk} session={session} />}
         {screen === 'library' && <Library api={api} session={session} />}
         {screen === 'supervisor' && <LiveViews api={api} />}
