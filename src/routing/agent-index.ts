@@ -1,7 +1,7 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentBits, forEachSlot } from './agent-bits.ts';
+import { AgentBits } from './agent-bits.ts';
 import { OrderedAgents } from './ordered-agents.ts';
 import { tenantMedia } from './pair-key.ts';
 import { compileRequirements, type CompiledRequirements } from './compiled-requirements.ts';
@@ -184,11 +184,18 @@ export class AgentIndex {
   }
 
   /** The tenant's agents whose slots are set in these bits. */
-  recordsIn(tenant: string, bits: Uint32Array): AgentRecord[] {
+  recordsIn(tenant: string, bits: Uint32Array, into: AgentRecord[] = []): AgentRecord[] {
     const all = this.bySlot.get(tenant) ?? [];
-    const records: AgentRecord[] = [];
-    forEachSlot(bits, (slot) => records.push(all[slot] as AgentRecord));
-    return records;
+    into.length = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let word = bits[w] as number;
+      while (word !== 0) {
+        const lowest = word & -word;
+        into.push(all[(w << 5) + 31 - Math.clz32(lowest)] as AgentRecord);
+        word ^= lowest;
+      }
+    }
+    return into;
   }
 
   freeFor(tenant: string, media: MediaType): FreeSet {
