@@ -217,7 +217,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
-      ordered = new OrderedAgents(keyOf(order));
+      ordered = new OrderedAgents(keyOf(order), (r) => r.rooms[media] > 0);
       ordered.load(this.recordsIn(tenant, this.freeFor(tenant, media).bits.words));
       lists.byMethod.set(order, ordered);
     }
@@ -229,7 +229,10 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
-      ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
+      ordered = new OrderedAgents(
+        (r) => r.view.skills.get(skill) ?? 0,
+        (r) => r.rooms[media] > 0 && r.view.skills.has(skill),
+      );
       ordered.load(this.recordsIn(tenant, this.freeWithSkill(tenant, media, skill).bits.words));
       lists.bySkill.set(skill, ordered);
     }
@@ -281,16 +284,17 @@ export class AgentIndex {
     const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
     const movedInSkill = (skill: string) => !sameIdle || old.skills.get(skill) !== view.skills.get(skill);
     const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
-    // Out first, while the record still holds the old keys the lists are ordered by.
+    // Out of the sets first, while the record still holds the old skills they were joined by.
     for (const media of MediaTypes) {
       const was = old !== undefined && roomOf(old, reserved, media) > 0;
       const is = roomOf(view, reserved, media) > 0;
       const lists = this.ordered.get(tenantMedia.of(tenant, media));
+      // Placed again by the new keys when the order is next read (or taken out then, if it no longer belongs).
       if (old && lists) {
-        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
+        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) ordered.replace(record);
         for (const skill of old.skills.keys()) {
           const ordered = lists.bySkill.get(skill);
-          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) unlist(ordered, record);
+          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) ordered.replace(record);
         }
       }
       if (!was && !is) continue;
@@ -324,10 +328,6 @@ export class AgentIndex {
 
 function enlist(ordered: OrderedAgents, record: AgentRecord): void {
   ordered.add(record);
-}
-
-function unlist(ordered: OrderedAgents, record: AgentRecord): void {
-  ordered.remove(record);
 }
 
 /** Every media type at no room, in one shape for every record (the choices' reads stay monomorphic). */
