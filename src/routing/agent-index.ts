@@ -59,6 +59,8 @@ export const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
  */
 export class AgentIndex {
   private readonly records = new Map<string, AgentRecord>();
+  /** The same records by tenant, then id: found without building a key string per lookup (every agent change looks one up). */
+  private readonly byId = new Map<string, Map<string, AgentRecord>>();
   private readonly free = new Map<string, FreeSet>();
   /** `tenant|media` → skill → free agents with it. */
   private readonly freeBySkill = new Map<string, Map<string, FreeSet>>();
@@ -92,11 +94,11 @@ export class AgentIndex {
   }
 
   get(tenant: string, id: string): AgentView | undefined {
-    return this.records.get(agentKey(tenant, id))?.view;
+    return this.byId.get(tenant)?.get(id)?.view;
   }
 
   record(tenant: string, id: string): AgentRecord | undefined {
-    return this.records.get(agentKey(tenant, id));
+    return this.byId.get(tenant)?.get(id);
   }
 
   all(): Iterable<AgentRecord> {
@@ -104,14 +106,17 @@ export class AgentIndex {
   }
 
   set(view: AgentView): void {
-    const key = agentKey(view.tenant, view.id);
-    const record = this.records.get(key);
+    let ofTenant = this.byId.get(view.tenant);
+    if (!ofTenant) this.byId.set(view.tenant, (ofTenant = new Map<string, AgentRecord>()));
+    const record = ofTenant.get(view.id);
     if (!record) {
+      const key = agentKey(view.tenant, view.id);
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
       const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills) };
       tenantRecords.push(created);
       this.records.set(key, created);
+      ofTenant.set(view.id, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
       this.move(created, undefined, view);
       return;
