@@ -41,18 +41,6 @@ export function has(bits: Uint32Array, slot: number): boolean {
   return ((bits[slot >>> 5] ?? 0) & (1 << (slot & 31))) !== 0;
 }
 
-/** Calls `visit` with each slot set in `bits`. */
-export function forEachSlot(bits: Uint32Array, visit: (slot: number) => void): void {
-  for (let w = 0; w < bits.length; w++) {
-    let word = bits[w] as number;
-    while (word !== 0) {
-      const lowest = word & -word;
-      visit((w << 5) + 31 - Math.clz32(lowest));
-      word ^= lowest;
-    }
-  }
-}
-
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

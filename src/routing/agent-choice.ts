@@ -2,7 +2,7 @@ import type { RoutingMethod } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
-import { has, intersect } from './agent-bits.ts';
+import { has, intersect, type AgentBits } from './agent-bits.ts';
 import type { Place } from './ordered-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
@@ -82,24 +82,22 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   if (listed && listed.length <= few) return comparePool(index, listed, conversation, compiled, method, now);
 
   const skills = requirements.skills;
-  const sets = skills.length > 0 ? skills.map((skill) => index.freeWithSkill(tenant, media, skill).bits) : [index.freeFor(tenant, media).bits];
+  // The sets to intersect, in an array reused from choice to choice (a choice allocates nothing it need not).
+  const sets = setsScratch;
+  sets.length = 0;
+  if (skills.length > 0) for (const skill of skills) sets.push(index.freeWithSkill(tenant, media, skill).bits);
+  else sets.push(index.freeFor(tenant, media).bits);
   const words = (index.slotCount(tenant) + 31) >>> 5;
   if (scratch.length < words) scratch = new Uint32Array(words * 2);
   const bits = scratch.subarray(0, words);
   const count = intersect(sets, bits);
   if (count === 0) return { record: undefined, candidates: 0, score: undefined };
-  const compareAll = () => {
-    // Conversations that let agents go rank them each their own way.
-    if (!start || conversation.declinedBy.length > 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
-    if (start.compared++ === 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
-    start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, compiled, method as RoutingMethod, now);
-    return firstWithRoom(index, start, media);
-  };
-  if (count <= few) return compareAll();
-  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll();
+  if (count <= few) return compareAll(index, conversation, compiled, method, now, bits, start);
+  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll(index, conversation, compiled, method, now, bits, start);
 
   const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
-  const busy: AgentRecord[] = [];
+  const busy = busyScratch;
+  busy.length = 0;
   const free = index.freeFor(tenant, media).bits.words;
   const declinedBy = conversation.declinedBy;
   let fallback: AgentRecord | undefined;
@@ -119,7 +117,7 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
       const slot = place.slot;
       if (--steps < 0) {
         index.prune(ordered, media, busy);
-        return compareAll();
+        return compareAll(index, conversation, compiled, method, now, bits, start);
       }
       if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
         if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(place.record);
@@ -145,12 +143,25 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
 }
 
+const setsScratch: AgentBits[] = [];
+const busyScratch: AgentRecord[] = [];
+const poolScratch: AgentRecord[] = [];
+
+/** Every agent free with the required skills (`bits`) compared; a kind's later conversations take the first with room left in the ranking its second comparison made. */
+function compareAll(index: AgentIndex, conversation: WaitingConversation, compiled: CompiledRequirements, method: Method, now: number, bits: Uint32Array, start: KindPass | undefined): Choice {
+  const { tenant } = conversation;
+  // Conversations that let agents go rank them each their own way.
+  if (!start || conversation.declinedBy.length > 0 || start.compared++ === 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
+  start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, compiled, method as RoutingMethod, now);
+  return firstWithRoom(index, start, conversation.mediaType);
+}
+
 /** The eligible agents with a free slot, best first by the rule `choosePool` applies. */
 function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, compiled: CompiledRequirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
   const ranked: { record: AgentRecord; score: number }[] = [];
   for (const record of pool) {
     if (index.room(record, conversation.mediaType) <= 0 || !eligible(record, conversation.tenant, compiled)) continue;
-    ranked.push({ record, score: score(method, record.view, compiled.requirements.skills, now) });
+    ranked.push({ record, score: scoreOf(method, record, compiled, now) });
   }
   return ranked.sort((a, b) => (outranks(a.score, a.record.view, b.score, b.record.view) ? -1 : 1));
 }
@@ -165,8 +176,9 @@ function firstWithRoom(index: AgentIndex, pass: KindPass, media: MediaType): Cho
   return { record: undefined, candidates: 0, score: undefined };
 }
 
+/** The agents whose slots are set, in an array reused from choice to choice (read before the next choice). */
 function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {
-  return index.recordsIn(tenant, bits);
+  return index.recordsIn(tenant, bits, poolScratch);
 }
 
 /**
@@ -183,7 +195,7 @@ export function comparePool(index: AgentIndex, pool: Iterable<AgentRecord>, conv
   for (const record of pool) {
     if (record.rooms[media] <= 0 || !eligible(record, tenant, compiled)) continue;
     candidates++;
-    const rank = requirements.target ? -requirements.target.agents.indexOf(record.view.id) : score(method as RoutingMethod, record.view, requirements.skills, now);
+    const rank = requirements.target ? -requirements.target.agents.indexOf(record.view.id) : scoreOf(method as RoutingMethod, record, compiled, now);
     const declined = declinedBy.length > 0 && declinedBy.includes(record.view.id);
     if (!best || (bestDeclined && !declined) || (bestDeclined === declined && outranks(rank, record.view, bestScore, best.view))) {
       best = record;
@@ -192,6 +204,20 @@ export function comparePool(index: AgentIndex, pool: Iterable<AgentRecord>, conv
     }
   }
   return { record: best, candidates, score: best && bestScore };
+}
+
+/**
+ * `score` (methods.ts) of an eligible agent, with best-skills read from its level array by
+ * the compiled skill ids: the same sum in the same order as `score`'s, without a map
+ * lookup by skill name per agent compared.
+ */
+function scoreOf(method: RoutingMethod, record: AgentRecord, compiled: CompiledRequirements, now: number): number {
+  const ids = compiled.skillIds;
+  if (method !== 'best-skills' || ids.length === 0) return score(method, record.view, compiled.requirements.skills, now);
+  const levels = record.levels;
+  let total = 0;
+  for (let i = 0; i < ids.length; i++) total += levels[ids[i] as number] as number;
+  return total / ids.length;
 }
 
 /** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */

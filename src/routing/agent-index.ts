@@ -1,7 +1,7 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentBits, forEachSlot } from './agent-bits.ts';
+import { AgentBits } from './agent-bits.ts';
 import { OrderedAgents } from './ordered-agents.ts';
 import { tenantMedia } from './pair-key.ts';
 import { compileRequirements, type CompiledRequirements } from './compiled-requirements.ts';
@@ -59,6 +59,8 @@ export const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
  */
 export class AgentIndex {
   private readonly records = new Map<string, AgentRecord>();
+  /** The same records by tenant, then id: found without building a key string per lookup (every agent change looks one up). */
+  private readonly byId = new Map<string, Map<string, AgentRecord>>();
   private readonly free = new Map<string, FreeSet>();
   /** `tenant|media` → skill → free agents with it. */
   private readonly freeBySkill = new Map<string, Map<string, FreeSet>>();
@@ -92,11 +94,11 @@ export class AgentIndex {
   }
 
   get(tenant: string, id: string): AgentView | undefined {
-    return this.records.get(agentKey(tenant, id))?.view;
+    return this.byId.get(tenant)?.get(id)?.view;
   }
 
   record(tenant: string, id: string): AgentRecord | undefined {
-    return this.records.get(agentKey(tenant, id));
+    return this.byId.get(tenant)?.get(id);
   }
 
   all(): Iterable<AgentRecord> {
@@ -104,14 +106,17 @@ export class AgentIndex {
   }
 
   set(view: AgentView): void {
-    const key = agentKey(view.tenant, view.id);
-    const record = this.records.get(key);
+    let ofTenant = this.byId.get(view.tenant);
+    if (!ofTenant) this.byId.set(view.tenant, (ofTenant = new Map<string, AgentRecord>()));
+    const record = ofTenant.get(view.id);
     if (!record) {
+      const key = agentKey(view.tenant, view.id);
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
       const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills) };
       tenantRecords.push(created);
       this.records.set(key, created);
+      ofTenant.set(view.id, created);
       this.before.set(created, { view: { ...view, available: false }, room: {} });
       this.move(created, undefined, view);
       return;
@@ -184,11 +189,18 @@ export class AgentIndex {
   }
 
   /** The tenant's agents whose slots are set in these bits. */
-  recordsIn(tenant: string, bits: Uint32Array): AgentRecord[] {
+  recordsIn(tenant: string, bits: Uint32Array, into: AgentRecord[] = []): AgentRecord[] {
     const all = this.bySlot.get(tenant) ?? [];
-    const records: AgentRecord[] = [];
-    forEachSlot(bits, (slot) => records.push(all[slot] as AgentRecord));
-    return records;
+    into.length = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let word = bits[w] as number;
+      while (word !== 0) {
+        const lowest = word & -word;
+        into.push(all[(w << 5) + 31 - Math.clz32(lowest)] as AgentRecord);
+        word ^= lowest;
+      }
+    }
+    return into;
   }
 
   freeFor(tenant: string, media: MediaType): FreeSet {
@@ -210,7 +222,7 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.byMethod.get(order);
     if (!ordered) {
-      ordered = new OrderedAgents(keyOf(order));
+      ordered = new OrderedAgents(keyOf(order), (r) => r.rooms[media] > 0);
       ordered.load(this.recordsIn(tenant, this.freeFor(tenant, media).bits.words));
       lists.byMethod.set(order, ordered);
     }
@@ -222,7 +234,10 @@ export class AgentIndex {
     const lists = this.lists(tenant, media);
     let ordered = lists.bySkill.get(skill);
     if (!ordered) {
-      ordered = new OrderedAgents((r) => r.view.skills.get(skill) ?? 0);
+      ordered = new OrderedAgents(
+        (r) => r.view.skills.get(skill) ?? 0,
+        (r) => r.rooms[media] > 0 && r.view.skills.has(skill),
+      );
       ordered.load(this.recordsIn(tenant, this.freeWithSkill(tenant, media, skill).bits.words));
       lists.bySkill.set(skill, ordered);
     }
@@ -274,16 +289,17 @@ export class AgentIndex {
     const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
     const movedInSkill = (skill: string) => !sameIdle || old.skills.get(skill) !== view.skills.get(skill);
     const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
-    // Out first, while the record still holds the old keys the lists are ordered by.
+    // Out of the sets first, while the record still holds the old skills they were joined by.
     for (const media of MediaTypes) {
       const was = old !== undefined && roomOf(old, reserved, media) > 0;
       const is = roomOf(view, reserved, media) > 0;
       const lists = this.ordered.get(tenantMedia.of(tenant, media));
+      // Placed again by the new keys when the order is next read (or taken out then, if it no longer belongs).
       if (old && lists) {
-        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) unlist(ordered, record);
+        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) ordered.replace(record);
         for (const skill of old.skills.keys()) {
           const ordered = lists.bySkill.get(skill);
-          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) unlist(ordered, record);
+          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) ordered.replace(record);
         }
       }
       if (!was && !is) continue;
@@ -317,10 +333,6 @@ export class AgentIndex {
 
 function enlist(ordered: OrderedAgents, record: AgentRecord): void {
   ordered.add(record);
-}
-
-function unlist(ordered: OrderedAgents, record: AgentRecord): void {
-  ordered.remove(record);
 }
 
 /** Every media type at no room, in one shape for every record (the choices' reads stay monomorphic). */

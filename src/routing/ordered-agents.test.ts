@@ -37,4 +37,38 @@ describe('OrderedAgents', () => {
     for (let r = cursor.next(); r; r = cursor.next()) walked.push(r);
     expect(walked).toEqual(expected);
   });
+
+  it('places again the agents replaced, by their new keys, once read: one by one when few, in one merge when many; those that no longer belong leave', () => {
+    let seed = 9;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const out = new Set<AgentRecord>();
+    const ordered = new OrderedAgents(
+      (r) => (r as ReturnType<typeof record>).score,
+      (r) => !out.has(r),
+    );
+    const all = Array.from({ length: 300 }, (_, i) => record(`agent-${String(i).padStart(3, '0')}`, Math.floor(random() * 20), Math.floor(random() * 5)));
+    ordered.load(all);
+    const keys = (r: ReturnType<typeof record>) => ({ score: r.score, idle: r.view.lastActivityAt, id: r.view.id });
+    const placed = new Map(all.map((r) => [r as AgentRecord, keys(r)]));
+    for (let round = 0; round < 40; round++) {
+      // Rounds alternate between a few replaced (one by one) and many (a merge).
+      const changes = round % 2 === 0 ? 3 : 120;
+      for (let k = 0; k < changes; k++) {
+        const r = all[Math.floor(random() * all.length)] as ReturnType<typeof record>;
+        r.score = Math.floor(random() * 5);
+        r.view = { ...r.view, lastActivityAt: Math.floor(random() * 20) };
+        if (random() < 0.2) out.add(r);
+        else out.delete(r);
+        ordered.replace(r);
+        if (out.has(r)) placed.delete(r);
+        else placed.set(r, keys(r));
+      }
+      const expected = [...placed].sort(([, a], [, b]) => b.score - a.score || a.idle - b.idle || (a.id < b.id ? -1 : 1)).map(([r]) => r);
+      const walked: AgentRecord[] = [];
+      const cursor = ordered.cursor();
+      for (let r = cursor.next(); r; r = cursor.next()) walked.push(r);
+      expect(walked).toEqual(expected);
+      expect(ordered.size).toBe(placed.size);
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { AgentIndex, agentKey, type AgentRecord } from './agent-index.ts';
 import { chooseAgent, comparePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
-import { SortedList } from './sorted-list.ts';
+import { BinaryHeap } from './binary-heap.ts';
 import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
 import { WaitingList, type Bucket, type Listed } from './waiting-list.ts';
@@ -234,18 +234,18 @@ export class Scheduler {
     // How many agents that gained room still have some, per media type: at none, only changed conversations can be served.
     const roomLeft = new Map<MediaType, number>();
     for (const media of gained.values()) for (const m of media) roomLeft.set(m, (roomLeft.get(m) ?? 0) + 1);
-    const queue = new SortedList<Entry>(entryOrder);
+    const queue = new BinaryHeap<Entry>(entryOrder);
     let seq = 0;
     const push = (tracked: Tracked, from: Bucket | undefined, changed: boolean) => {
       const { conversation } = tracked;
-      queue.insert({ tracked, conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
+      queue.push({ tracked, conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
     };
     const pushHead = (bucket: Bucket) => {
       // The waiting list holds only what this scheduler put there: tracked conversations.
       const tracked = this.ready.head(bucket) as Tracked | undefined;
       if (!tracked) return;
       const head = tracked.conversation;
-      queue.insert({ tracked, conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
+      queue.push({ tracked, conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
     };
 
     for (const tracked of this.changedList) {
@@ -273,7 +273,7 @@ export class Scheduler {
     }
     for (const bucket of buckets) pushHead(bucket);
 
-    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+    for (let entry = queue.pop(); entry; entry = queue.pop()) {
       const { tracked, conversation, bucket, changed } = entry;
       if (!isReady(tracked, conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
       const agent = this.decide(tracked, changed, gained, now);

@@ -29,6 +29,13 @@ export class SortedList<T> {
     this.count = items.length;
   }
 
+  /** Replaces every item with these, already in order (what a merge built). */
+  reset(sorted: T[]): void {
+    this.parts = [];
+    for (let i = 0; i < sorted.length; i += this.chunkSize) this.parts.push(sorted.slice(i, i + this.chunkSize));
+    this.count = sorted.length;
+  }
+
   first(): T | undefined {
     return this.parts[0]?.[0];
   }
