@@ -4,12 +4,7 @@ import { ParleyError } from '../contract/index.ts';
 import { forbidden } from './access.ts';
 import { mayReadCustomer } from './channel-media-routes.ts';
 import type { RouteSpec } from './routes.ts';
-
-/** `POST /v1/conversations`'s answer: the new conversation, and its first message. */
-export interface StartedConversation {
-  conversationId: string;
-  messageId: string;
-}
+import type { StartedConversation } from './views.ts';
 
 const CustomerRef = z.object({ customerId: z.uuid().optional() }).loose();
 

@@ -85,6 +85,12 @@ export interface SentMessage {
   messageId: string;
 }
 
+/** `POST /v1/conversations`'s answer: the new conversation, and its first message. */
+export interface StartedConversation {
+  conversationId: string;
+  messageId: string;
+}
+
 /** `GET /healthz` and a successful `GET /readyz`. */
 export interface HealthView {
   status: 'ok';

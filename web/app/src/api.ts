@@ -10,9 +10,8 @@ import type {
   SignInView,
 } from '../../../src/gateway/desktop-views.ts';
 import type { Claims } from '../../../src/auth/claims.ts';
-import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage } from '../../../src/gateway/views.ts';
+import type { AgentView, CommandAccepted, ConversationView, HistoryView, SentMessage, StartedConversation } from '../../../src/gateway/views.ts';
 import type { Problem } from '../../../src/gateway/http-errors.ts';
-import type { StartedConversation } from '../../../src/gateway/start-conversation-route.ts';
 import type { EvaluationAnswers, EvaluationFormDefinition, EvaluationFormView, EvaluationView } from '../../../src/quality/index.ts';
 import type { Interaction, QueueActivity, TimelineEntry } from '../../../src/supervision/views.ts';
 
