@@ -634,8 +634,8 @@ export async function runClusterBenchmark(): Promise<object> {
       routers,
       note:
         'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
-        'Actors are not kept in memory between events (each event loads the snapshot and saves it in its transaction), so heapBytesPerConversation is the cost of ' +
-        "the scheduler's waiting/offer state plus caches: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end. " +
+        "heapBytesPerConversation: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end: " +
+        "the active actors kept in memory (compact persisted snapshots), the scheduler's waiting/offer state, messages read ahead, caches, and whatever garbage is not collected yet. " +
         'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
         'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
         'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +
