@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   reports: async () => (await import('./reports.ts')).runReportsBenchmark(),
   campaign: async () => (await import('./campaign.ts')).runCampaignBenchmark(),
   channels: async () => (await import('./channels.ts')).runChannelsBenchmark(),
+  'actor-memory': async () => (await import('./actor-memory.ts')).runActorMemoryBenchmark(),
 };
 
 const name = process.argv[2];
