@@ -113,22 +113,25 @@ describe('group commit', () => {
   });
 
   it('commits a new customer behind a backlog of follow-ups in a transaction of its own, while the backlog’s transactions run', async () => {
-    const sizes: number[] = [];
-    const host = hostWith({ maxConcurrent: 2, maxBatch: 10, committed: (size) => sizes.push(size) });
+    // One log of commits (`#size`) and of the work they settled: a commit settles its items
+    // right after it is counted, before any other I/O, so each item follows its own commit.
+    const log: string[] = [];
+    const host = hostWith({ maxConcurrent: 2, maxBatch: 10, committed: (size) => log.push(`#${size}`) });
     // Known customers, two at a time: both connections have prepared a new customer's statements.
     const known = Array.from({ length: 40 }, (_, i) => `c-backlog-${i}-${randomUUID()}`);
     await Promise.all(known.map((customer) => submitMessage(host, 1, message(customer))));
-    sizes.length = 0;
-    const committed: string[] = [];
-    const submit = (name: string, customer: string, partition = 1) => submitMessage(host, partition, message(customer)).then(() => committed.push(name));
+    log.length = 0;
+    const submit = (name: string, customer: string, partition = 1) => submitMessage(host, partition, message(customer)).then(() => log.push(name));
 
     // Forty follow-ups: bulk transactions take them, leaving the second slot free; then a new customer (another partition) writes.
     await Promise.all([...known.map((customer, i) => submit(`follow-up ${i}`, customer)), submit('new customer', `c-new-${randomUUID()}`, 2)]);
 
     // The new customer went into the free slot alone, not into the follow-ups' batches of
-    // ten; it committed before most of them. The follow-ups kept their order.
-    expect(sizes.filter((size) => size === 1)).toHaveLength(2);
-    expect(committed.indexOf('new customer')).toBeLessThanOrEqual(21);
+    // ten, and committed while they ran: behind the backlog it would come 41st. (How many
+    // batches of ten commit meanwhile depends on the machine's load: not asserted.)
+    const committed = log.filter((entry) => !entry.startsWith('#'));
+    expect(log[log.indexOf('new customer') - 1]).toBe('#1');
+    expect(committed.indexOf('new customer')).toBeLessThan(30);
     expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
   });
 
