@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createActor, initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { createActor, initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { ConversationActorEvent } from '../src/conversation/index.ts';
 import { conversationMachine, DEFAULT_POLICY } from '../src/conversation/index.ts';
 import { agentMachine, type AgentActorEvent } from '../src/agent/index.ts';
@@ -81,7 +81,7 @@ function activeAgent(i: number): AnyMachineSnapshot {
 interface Held {
   kind: string;
   id: string;
-  machine: typeof conversationMachine | typeof agentMachine;
+  machine: AnyStateMachine;
   snapshot: AnyMachineSnapshot;
 }
 
@@ -115,7 +115,7 @@ export function runActorMemoryBenchmark() {
     // The JSON text was built before measuring: count it, since the cache is what holds it.
     const jsonBytes = Math.round(persisted.reduce((sum, s) => sum + s.length, 0) / persisted.length);
     const started: { stop(): void }[] = [];
-    const live = measure(actors, (a) => started.push(createActor(a.machine as typeof conversationMachine, { snapshot: a.snapshot as never }).start()));
+    const live = measure(actors, (a) => started.push(createActor(a.machine, { snapshot: a.snapshot, input: undefined }).start()));
     for (const actor of started) actor.stop();
     results[name] = {
       actors: actors.length,
