@@ -51,7 +51,8 @@ type Event = { at: number; write: (db: Kysely<Database>) => Promise<unknown> };
  * A history written in time order, as the runner, the receipts, the consent ledger and the
  * router write it, so every trigger sees its rows arrive: 60 recipients shared by the three
  * campaigns (the same recipient reached twice), attempts written as `sending` and then
- * moved on, opt-outs before and after the messages (and opt-ins), inbound messages inside
+ * moved on (with messages before the publish and between it and the row's update),
+ * opt-outs before and after the messages (and opt-ins), inbound messages inside
  * and after the windows, on the other channel, outbound messages, and another tenant with
  * the same addresses.
  */
@@ -86,9 +87,13 @@ async function writeHistory(db: Kysely<Database>, seed: number): Promise<void> {
           continue;
         }
         events.push({ at, write: (d) => insertAttempt(d, row, 'sending', new Date(at), null) });
+        // Published at +1 s, its row moved on at +2 s: a message in between is a reply, one before it is not.
         const publishedAt = new Date(at + 1000);
+        const customer = r.customers.get(tenant)!;
+        if (rng.next() < 0.2) events.push({ at: at + 500, write: (d) => inbound(d, tenant, customer, c.channel, 'inbound', at + 500) });
+        if (rng.next() < 0.2) events.push({ at: at + 1500, write: (d) => inbound(d, tenant, customer, c.channel, 'inbound', at + 1500) });
         events.push({
-          at: at + 1000,
+          at: at + 2000,
           write: (d) =>
             sql`UPDATE campaign_attempts SET status = ${final}, published_at = ${final === 'failed' ? null : publishedAt}
                 WHERE tenant = ${tenant} AND campaign = ${c.name} AND contact_id = ${row.contact}`.execute(d),
@@ -113,18 +118,18 @@ async function writeHistory(db: Kysely<Database>, seed: number): Promise<void> {
         const channel = rng.pick(['sms', 'whatsapp']);
         const direction = rng.next() < 0.85 ? 'inbound' : 'outbound';
         const customer = r.customers.get(tenant)!;
-        events.push({
-          at,
-          write: (d) =>
-            sql`INSERT INTO messages (id, tenant, conversation_id, customer_id, channel, direction, text, sent_at)
-                SELECT ${randomUUID()}, ${tenant}, id, customer_id, channel, ${direction}, 'hi', ${new Date(at)}
-                FROM conversations WHERE tenant = ${tenant} AND customer_id = ${customer} AND channel = ${channel}`.execute(d),
-        });
+        events.push({ at, write: (d) => inbound(d, tenant, customer, channel, direction, at) });
       }
     }
   }
   events.sort((a, b) => a.at - b.at);
   for (const e of events) await e.write(db);
+}
+
+function inbound(db: Kysely<Database>, tenant: string, customer: string, channel: string, direction: string, at: number) {
+  return sql`INSERT INTO messages (id, tenant, conversation_id, customer_id, channel, direction, text, sent_at)
+             SELECT ${randomUUID()}, ${tenant}, id, customer_id, channel, ${direction}, 'hi', ${new Date(at)}
+             FROM conversations WHERE tenant = ${tenant} AND customer_id = ${customer} AND channel = ${channel}`.execute(db);
 }
 
 function insertAttempt(

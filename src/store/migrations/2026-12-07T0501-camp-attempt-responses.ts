@@ -2,8 +2,6 @@ import { sql, type Kysely } from 'kysely';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- frozen in time: a migration must not depend on today's schema types */
 
-const SENT = sql.raw(`('published', 'sent', 'delivered')`);
-
 /**
  * A campaign's opt-outs and replies recorded on its attempts when they happen, so the
  * campaign counters (migration 2026-12-07T0102) count them like the statuses and the
@@ -15,7 +13,9 @@ const SENT = sql.raw(`('published', 'sent', 'delivered')`);
  *   latest opt-out is after the message exactly when some opt-out is.
  * - `first_reply_at`: the first inbound message on the attempt's channel from its address at
  *   or after its message, set by a row trigger on inbound `messages` (one UPDATE through
- *   `identities_customer` and `campaign_attempts_address`). A reply is inside a reply window
+ *   `identities_customer` and `campaign_attempts_recipient`), whatever the attempt's
+ *   status: a reply may arrive before the runner has moved the row on from `sending`. A
+ *   later publish time on the row re-reads a mark older than it. A reply is inside a reply window
  *   exactly when the first message after the message is; the window lives in the
  *   configuration, so the reader takes the attempts whose first reply came later off the
  *   counted ones, through `campaign_attempts_reply_delay` (only late replies are visited).
@@ -93,12 +93,29 @@ export async function up(db: Kysely<any>): Promise<void> {
       FROM identities i
       WHERE i.customer_id = NEW.customer_id AND i.tenant = NEW.tenant AND i.kind IN ('phone', 'email') AND i.channel = NEW.channel
         AND a.tenant = NEW.tenant AND a.channel = NEW.channel AND a.address = i.value
-        AND a.status IN ${SENT} AND coalesce(a.published_at, a.attempted_at) <= NEW.sent_at
-        AND (a.first_reply_at IS NULL OR a.first_reply_at > NEW.sent_at);
+        AND coalesce(a.published_at, a.attempted_at) <= NEW.sent_at
+        AND (a.first_reply_at IS NULL OR a.first_reply_at > NEW.sent_at OR a.first_reply_at < coalesce(a.published_at, a.attempted_at));
       RETURN NULL;
     END $$`.execute(db);
   await sql`CREATE TRIGGER campaign_attempt_replies AFTER INSERT ON messages
             FOR EACH ROW WHEN (NEW.direction = 'inbound') EXECUTE FUNCTION campaign_attempt_replies()`.execute(db);
+
+  // A message may arrive while the row still says `sending` (published, not yet moved on): it
+  // is marked against the attempt time. When the row then gets a later publish time, a mark
+  // before it is looked up again from the messages (`messages_customer`): rare, and only
+  // those rows call the function.
+  await sql`
+    CREATE FUNCTION campaign_attempt_first_reply() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.first_reply_at := (
+        SELECT min(m.sent_at) FROM identities i JOIN messages m ON m.customer_id = i.customer_id
+        WHERE i.tenant = NEW.tenant AND i.kind IN ('phone', 'email') AND i.channel = NEW.channel AND i.value = NEW.address
+          AND m.channel = NEW.channel AND m.direction = 'inbound' AND m.sent_at >= coalesce(NEW.published_at, NEW.attempted_at));
+      RETURN NEW;
+    END $$`.execute(db);
+  await sql`CREATE TRIGGER campaign_attempt_first_reply BEFORE UPDATE ON campaign_attempts
+            FOR EACH ROW WHEN (NEW.first_reply_at < coalesce(NEW.published_at, NEW.attempted_at)) EXECUTE FUNCTION campaign_attempt_first_reply()`.execute(db);
 
   // What an upgraded install already has, as the report's join read it.
   await sql`
@@ -112,13 +129,14 @@ export async function up(db: Kysely<any>): Promise<void> {
       FROM campaign_attempts s
       JOIN identities i ON i.tenant = s.tenant AND i.kind IN ('phone', 'email') AND i.channel = s.channel AND i.value = s.address
       JOIN messages m ON m.customer_id = i.customer_id AND m.channel = s.channel AND m.direction = 'inbound' AND m.sent_at >= coalesce(s.published_at, s.attempted_at)
-      WHERE s.status IN ${SENT}
       GROUP BY 1, 2, 3
     ) AS r
     WHERE a.tenant = r.tenant AND a.campaign = r.campaign AND a.contact_id = r.contact_id`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TRIGGER campaign_attempt_first_reply ON campaign_attempts`.execute(db);
+  await sql`DROP FUNCTION campaign_attempt_first_reply()`.execute(db);
   await sql`DROP TRIGGER campaign_attempt_replies ON messages`.execute(db);
   await sql`DROP FUNCTION campaign_attempt_replies()`.execute(db);
   await sql`DROP TRIGGER campaign_attempt_opt_outs ON consent_events`.execute(db);
