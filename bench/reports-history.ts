@@ -88,10 +88,14 @@ async function loadCampaign(db: Kysely<Database>, h: HistoryShape): Promise<void
         INSERT INTO contacts (tenant, list_id, contact_id, position, phone)
         SELECT ${h.tenant}, 'bench-list', 'k' || i, i, '+1555' || lpad(i::text, 7, '0') FROM generate_series(${first}::bigint, ${last}::bigint) AS i`.execute(tx);
       await sql`
-        INSERT INTO campaign_attempts (tenant, campaign, contact_id, list_id, message_id, conversation_id, channel, address, status, reason, epoch, attempted_at, published_at)
+        INSERT INTO campaign_attempts (tenant, campaign, contact_id, list_id, message_id, conversation_id, channel, address, status, reason, epoch, attempted_at, published_at,
+                                       opted_out_at, first_reply_at)
         SELECT ${h.tenant}, 'bench-campaign', 'k' || i, 'bench-list', md5('m' || i)::uuid, md5('r' || i)::uuid, 'sms', '+1555' || lpad(i::text, 7, '0'),
                st, CASE WHEN st = 'skipped' THEN (ARRAY['opted-out', 'do-not-contact', 'no-address'])[1 + i % 3] WHEN st = 'failed' THEN 'rejected' END,
-               1, ${at}, CASE WHEN st IN ('sent', 'published', 'delivered') THEN ${at} END
+               1, ${at}, CASE WHEN st IN ('sent', 'published', 'delivered') THEN ${at} END,
+               -- What the consent and inbound-message triggers would record for the rows below.
+               CASE WHEN i % 100 = 50 THEN ${at} + interval '1 minute' END,
+               CASE WHEN i % 20 = 11 AND st IN ('sent', 'published', 'delivered') THEN ${at} + interval '10 minutes' END
         FROM generate_series(${first}::bigint, ${last}::bigint) AS i,
              LATERAL (SELECT CASE WHEN i % 100 < 5 THEN 'skipped' WHEN i % 100 < 7 THEN 'failed' WHEN i % 100 < 8 THEN 'waiting'
                                   WHEN i % 100 < 30 THEN 'sent' WHEN i % 100 < 40 THEN 'published' ELSE 'delivered' END AS st) AS s`.execute(tx);
@@ -120,8 +124,11 @@ export async function loadReportsHistory(db: Kysely<Database>, h: HistoryShape):
   await loadConversations(db, h);
   await loadCampaign(db, h);
   // The counters the campaign triggers keep (they were off for the bulk load), as the migration fills them.
-  await sql`INSERT INTO campaign_counts (tenant, campaign, status, reason, attempts, replied)
-            SELECT tenant, campaign, status, coalesce(reason, ''), count(*), count(replied_at) FROM campaign_attempts GROUP BY 1, 2, 3, 4`.execute(db);
+  await sql`INSERT INTO campaign_counts (tenant, campaign, status, reason, attempts, replied, opted_out, answered)
+            SELECT tenant, campaign, status, coalesce(reason, ''), count(*), count(replied_at),
+                   count(*) FILTER (WHERE opted_out_at >= coalesce(published_at, attempted_at)),
+                   count(*) FILTER (WHERE first_reply_at >= coalesce(published_at, attempted_at))
+            FROM campaign_attempts GROUP BY 1, 2, 3, 4`.execute(db);
   await sql`INSERT INTO contact_list_sizes (tenant, list_id, contacts) SELECT tenant, list_id, count(*) FROM contacts GROUP BY 1, 2`.execute(db);
   await sql`ANALYZE`.execute(db);
 }

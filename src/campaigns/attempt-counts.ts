@@ -3,27 +3,40 @@ import { sql, type RawBuilder } from 'kysely';
 /** Any Kysely instance or transaction: these statements name only their own tables. */
 type Db = Parameters<RawBuilder<unknown>['execute']>[0];
 
-/** Attempts of one campaign in one status and reason, and how many of them were replied to. */
+/** Attempts of one campaign in one status and reason, and how their recipients responded. */
 export interface AttemptCount {
   status: string;
   reason: string | null;
   attempts: number;
+  /** Replies the router tied to the campaign (`replied_at`: campaigns with `spec.replies`). */
   replied: number;
+  /** Recipients who opted out (any method) at or after the message (`opted_out_at`). */
+  optedOut: number;
+  /** Recipients who wrote on the campaign's channel at or after the message, however late (`first_reply_at`). */
+  answered: number;
 }
 
 /**
  * A campaign's attempts per status and reason, from the counters the triggers of
  * migration 2026-12-07T0102 keep: the folded counters plus the changes not folded yet,
  * in one statement (one snapshot), so the answer is exact whatever the folder's lag.
+ * Opt-outs and replies are counted too (migration 2026-12-07T0501 records them on the attempts).
  */
 export async function readAttemptCounts(db: Db, tenant: string, campaign: string): Promise<AttemptCount[]> {
-  const { rows } = await sql<{ status: string; reason: string; attempts: string; replied: string }>`
-    SELECT status, reason, sum(attempts) AS attempts, sum(replied) AS replied FROM (
-      SELECT status, reason, attempts, replied FROM campaign_counts WHERE tenant = ${tenant} AND campaign = ${campaign}
+  const { rows } = await sql<{ status: string; reason: string; attempts: string; replied: string; opted_out: string; answered: string }>`
+    SELECT status, reason, sum(attempts) AS attempts, sum(replied) AS replied, sum(opted_out) AS opted_out, sum(answered) AS answered FROM (
+      SELECT status, reason, attempts, replied, opted_out, answered FROM campaign_counts WHERE tenant = ${tenant} AND campaign = ${campaign}
       UNION ALL
-      SELECT status, reason, attempts, replied FROM campaign_count_deltas WHERE tenant = ${tenant} AND campaign = ${campaign}
-    ) AS c GROUP BY 1, 2 HAVING sum(attempts) <> 0 OR sum(replied) <> 0`.execute(db);
-  return rows.map((r) => ({ status: r.status, reason: r.reason === '' ? null : r.reason, attempts: Number(r.attempts), replied: Number(r.replied) }));
+      SELECT status, reason, attempts, replied, opted_out, answered FROM campaign_count_deltas WHERE tenant = ${tenant} AND campaign = ${campaign}
+    ) AS c GROUP BY 1, 2 HAVING sum(attempts) <> 0 OR sum(replied) <> 0 OR sum(opted_out) <> 0 OR sum(answered) <> 0`.execute(db);
+  return rows.map((r) => ({
+    status: r.status,
+    reason: r.reason === '' ? null : r.reason,
+    attempts: Number(r.attempts),
+    replied: Number(r.replied),
+    optedOut: Number(r.opted_out),
+    answered: Number(r.answered),
+  }));
 }
 
 /** The contacts on a list now, from the counters kept like the attempts'. */
@@ -60,10 +73,11 @@ export async function foldAttemptCounts(db: Db, limit = 5_000): Promise<number> 
       WHERE id IN (SELECT id FROM campaign_count_deltas ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING *
     ), added AS (
-      INSERT INTO campaign_counts (tenant, campaign, status, reason, attempts, replied)
-      SELECT tenant, campaign, status, reason, sum(attempts), sum(replied) FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+      INSERT INTO campaign_counts (tenant, campaign, status, reason, attempts, replied, opted_out, answered)
+      SELECT tenant, campaign, status, reason, sum(attempts), sum(replied), sum(opted_out), sum(answered) FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
       ON CONFLICT (tenant, campaign, status, reason) DO UPDATE
-        SET attempts = campaign_counts.attempts + excluded.attempts, replied = campaign_counts.replied + excluded.replied
+        SET attempts = campaign_counts.attempts + excluded.attempts, replied = campaign_counts.replied + excluded.replied,
+            opted_out = campaign_counts.opted_out + excluded.opted_out, answered = campaign_counts.answered + excluded.answered
     )
     SELECT count(*) AS n FROM moved`.execute(db);
   return Number(rows[0]?.n ?? 0) + Number(sizes[0]?.n ?? 0);

@@ -71,6 +71,10 @@ export interface CampaignAttemptTable {
   /** When the contact first replied within the reply window, and the conversation the reply went to. */
   replied_at: Timestamp | null;
   reply_conversation_id: string | null;
+  /** The latest opt-out recorded for the address (any method, any time), kept by a trigger on the consent ledger. */
+  opted_out_at: ColumnType<Date | null, never, never>;
+  /** The first inbound message on this channel from the address at or after the message was sent, kept by a trigger on messages. */
+  first_reply_at: ColumnType<Date | null, never, never>;
 }
 
 // A type alias, not an interface: `withTables` wants an index signature.

@@ -48,38 +48,29 @@ export interface CampaignReportRow {
 /** The reply window of a campaign without `spec.replies` (the resource's default window). */
 export const DEFAULT_REPLY_WINDOW_MS = 72 * 3_600_000;
 
-interface RunRow {
-  name: string;
-  state: CampaignState;
-  channel: string;
-  list_id: string;
-  snapshot: unknown;
-}
+/** The statuses of an attempt whose message was handed to the channel. */
+const SENT_STATUSES: ReadonlySet<string> = new Set(['published', 'sent', 'delivered']);
 
-/** Opt-outs and replies of the recipients a campaign sent to, counted from the consent and message rows. */
-async function responses(db: Kysely<Database>, tenant: string, run: RunRow, replyWindowMs: number): Promise<{ optOuts: number; replies: number }> {
-  const { rows } = await sql<{ opt_outs: string; replies: string }>`
-    WITH sent AS MATERIALIZED (
-      SELECT address, coalesce(published_at, attempted_at) AS at
-      FROM campaign_attempts
-      WHERE tenant = ${tenant} AND campaign = ${run.name} AND status IN ('published', 'sent', 'delivered') AND address IS NOT NULL
-    )
-    SELECT
-      (SELECT count(*) FROM sent s WHERE EXISTS (
-         SELECT 1 FROM consent_events e
-         WHERE e.tenant = ${tenant} AND e.address = s.address AND e.state = 'opted-out' AND e.occurred_at >= s.at)) AS opt_outs,
-      (SELECT count(*) FROM sent s WHERE EXISTS (
-         SELECT 1 FROM identities i JOIN messages m ON m.customer_id = i.customer_id
-         WHERE i.tenant = ${tenant} AND i.kind IN ('phone', 'email') AND i.channel = ${run.channel} AND i.value = s.address
-           AND m.channel = ${run.channel} AND m.direction = 'inbound'
-           AND m.sent_at >= s.at AND m.sent_at < s.at + make_interval(secs => ${replyWindowMs / 1000}))) AS replies`.execute(db);
-  return { optOuts: Number(rows[0]!.opt_outs), replies: Number(rows[0]!.replies) };
+/**
+ * Sent attempts whose recipient first wrote back only after the reply window: the counters
+ * hold every first reply after the message, and the window comes from the configuration,
+ * so these are taken off. Reads only the late replies, through the partial index
+ * `campaign_attempts_reply_delay` (migration 2026-12-07T0501), whose expression this repeats.
+ */
+async function lateReplies(db: Kysely<Database>, tenant: string, campaign: string, replyWindowMs: number): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM campaign_attempts
+    WHERE tenant = ${tenant} AND campaign = ${campaign} AND first_reply_at IS NOT NULL
+      AND (first_reply_at - coalesce(published_at, attempted_at)) >= make_interval(secs => ${replyWindowMs / 1000})
+      AND status IN ('published', 'sent', 'delivered')`.execute(db);
+  return Number(rows[0]!.n);
 }
 
 /**
- * Campaign results, one row per campaign: its attempts per status and its list's size from
- * counters kept as attempts and contacts change (src/campaigns/attempt-counts.ts); its
- * opt-outs and replies still from a join over its sent attempts (`responses`).
+ * Campaign results, one row per campaign: its attempts per status, its recipients' opt-outs
+ * and first replies, and its list's size from counters kept as attempts, the consent ledger,
+ * inbound messages and contacts change (src/campaigns/attempt-counts.ts); the replies that
+ * came after the reply window are taken off (`lateReplies`).
  */
 export async function campaignReport(
   db: Kysely<Database>,
@@ -92,11 +83,14 @@ export async function campaignReport(
   const found = await runs.orderBy('name').execute();
   return Promise.all(
     found.map(async (run) => {
-      const [progress, replied, attempted] = await Promise.all([
+      const [progress, counts, late] = await Promise.all([
         campaignProgress(campaignDb(db), tenant, run.name, run.list_id),
-        responses(db, tenant, run, replyWindowOf(run.name) ?? DEFAULT_REPLY_WINDOW_MS),
-        readAttemptCounts(db, tenant, run.name).then((counts) => counts.reduce((n, c) => n + c.attempts, 0)),
+        readAttemptCounts(db, tenant, run.name),
+        lateReplies(db, tenant, run.name, replyWindowOf(run.name) ?? DEFAULT_REPLY_WINDOW_MS),
       ]);
+      const sent = counts.filter((c) => SENT_STATUSES.has(c.status));
+      const replied = { optOuts: sent.reduce((n, c) => n + c.optedOut, 0), replies: sent.reduce((n, c) => n + c.answered, 0) - late };
+      const attempted = counts.reduce((n, c) => n + c.attempts, 0);
       const context = (run.snapshot as { context?: { startedAt?: string | null; endedAt?: string | null } }).context;
       return {
         campaign: run.name,

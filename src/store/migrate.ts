@@ -22,6 +22,7 @@ import * as reportsSkillsAfterWork from './migrations/2026-12-06T0601-reports-sk
 import * as reportRollups from './migrations/2026-12-07T0101-rollups-report-rollups.ts';
 import * as campaignCounts from './migrations/2026-12-07T0102-rollups-campaign-counts.ts';
 import * as actorVersions from './migrations/2026-12-07T0300-vactors-actor-versions.ts';
+import * as attemptResponses from './migrations/2026-12-07T0501-camp-attempt-responses.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07T0101-rollups-report-rollups': reportRollups,
   '2026-12-07T0102-rollups-campaign-counts': campaignCounts,
   '2026-12-07T0300-vactors-actor-versions': actorVersions,
+  '2026-12-07T0501-camp-attempt-responses': attemptResponses,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

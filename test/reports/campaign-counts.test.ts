@@ -8,10 +8,19 @@ const ctx = useMigratedStore();
 
 /** The counts straight from the attempt rows: what the counters must always equal. */
 async function counted(tenant: string, campaign: string) {
-  const { rows } = await sql<{ status: string; reason: string | null; attempts: string; replied: string }>`
-    SELECT status, reason, count(*) AS attempts, count(replied_at) AS replied FROM campaign_attempts
-    WHERE tenant = ${tenant} AND campaign = ${campaign} GROUP BY 1, 2`.execute(ctx.store.db);
-  return rows.map((r) => ({ status: r.status, reason: r.reason, attempts: Number(r.attempts), replied: Number(r.replied) }));
+  const { rows } = await sql<{ status: string; reason: string | null; attempts: string; replied: string; opted_out: string; answered: string }>`
+    SELECT status, reason, count(*) AS attempts, count(replied_at) AS replied,
+           count(*) FILTER (WHERE opted_out_at >= coalesce(published_at, attempted_at)) AS opted_out,
+           count(*) FILTER (WHERE first_reply_at >= coalesce(published_at, attempted_at)) AS answered
+    FROM campaign_attempts WHERE tenant = ${tenant} AND campaign = ${campaign} GROUP BY 1, 2`.execute(ctx.store.db);
+  return rows.map((r) => ({
+    status: r.status,
+    reason: r.reason,
+    attempts: Number(r.attempts),
+    replied: Number(r.replied),
+    optedOut: Number(r.opted_out),
+    answered: Number(r.answered),
+  }));
 }
 
 const sorted = <T extends { status: string; reason: string | null }>(rows: T[]) => [...rows].sort((a, b) => `${a.status}|${a.reason}`.localeCompare(`${b.status}|${b.reason}`));
@@ -31,6 +40,13 @@ describe('campaign counters', () => {
     // Moves between statuses (one statement, many rows), a reply, and deletions.
     await sql`UPDATE campaign_attempts SET status = 'delivered' WHERE tenant = 'acme' AND campaign = 'spring' AND status IN ('sent', 'published')`.execute(db);
     await sql`UPDATE campaign_attempts SET replied_at = now() WHERE tenant = 'acme' AND campaign = 'spring' AND contact_id IN (SELECT contact_id FROM campaign_attempts WHERE tenant = 'acme' AND campaign = 'spring' AND replied_at IS NULL LIMIT 5)`.execute(db);
+    // Opt-outs (one statement for several addresses) and an inbound message: the triggers mark the attempts.
+    await sql`INSERT INTO consent_events (tenant, address, state, occurred_at, method, source)
+              SELECT tenant, address, 'opted-out', now(), 'import', 'test' FROM campaign_attempts
+              WHERE tenant = 'acme' AND campaign = 'spring' AND opted_out_at IS NULL AND address IS NOT NULL LIMIT 7`.execute(db);
+    await sql`INSERT INTO messages (id, tenant, conversation_id, customer_id, channel, direction, text, sent_at)
+              SELECT gen_random_uuid(), tenant, c.id, c.customer_id, 'sms', 'inbound', 'again', now() FROM conversations c WHERE tenant = 'acme' LIMIT 3`.execute(db);
+    await check();
     await sql`DELETE FROM campaign_attempts WHERE tenant = 'acme' AND campaign = 'spring' AND status = 'failed'`.execute(db);
     await sql`DELETE FROM contacts WHERE tenant = 'acme' AND contact_id IN (SELECT contact_id FROM contacts WHERE tenant = 'acme' LIMIT 10)`.execute(db);
     await check();
