@@ -1,9 +1,7 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeLoop } from './consume.ts';
-
-/** JetStream's error for a consumer created again with a different configuration. */
-const CONSUMER_ALREADY_EXISTS = 10148;
+import { ensureDurableConsumer } from './durable-consumer.ts';
 
 export interface BatchConsumeLoopOptions {
   stream: string;
@@ -33,21 +31,7 @@ export async function startBatchConsumeLoop(nc: NatsConnection, options: BatchCo
   const maxBatch = options.maxBatch ?? 500;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
   // Room for the batch being handled and the next one collecting.
-  const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: maxBatch * 4 };
-  try {
-    await jsm.consumers.add(options.stream, {
-      durable_name: options.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...limits,
-      ...(options.filterSubject && { filter_subject: options.filterSubject }),
-    });
-  } catch (err) {
-    // The durable exists with other limits (made by an older version, a one-at-a-time
-    // loop with a smaller max_ack_pending): the limits are editable, so edit them.
-    if (!(err instanceof JetStreamApiError && err.code === CONSUMER_ALREADY_EXISTS)) throw err;
-    await jsm.consumers.update(options.stream, options.durable, limits);
-  }
+  await ensureDurableConsumer(jsm, { stream: options.stream, durable: options.durable, filterSubject: options.filterSubject, ackWaitMs, maxAckPending: maxBatch * 4 });
   const js = jetstream(nc);
   let stopped = false;
   let current: { stop(): void } | undefined;

@@ -1,10 +1,8 @@
-import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SpanStatusCode } from '@opentelemetry/api';
+import { ensureDurableConsumer } from './durable-consumer.ts';
 import { contextOfHeaders, inMessagingSpan } from './trace-context.ts';
-
-/** JetStream's error for a consumer created again with a different configuration. */
-const CONSUMER_ALREADY_EXISTS = 10148;
 
 export interface ConsumeLoopOptions {
   stream: string;
@@ -47,21 +45,7 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
   const concurrency = options.concurrency ?? 64;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
   // Room for every process of the durable to hold its window (four of them in full).
-  const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: concurrency * 4 };
-  try {
-    await jsm.consumers.add(options.stream, {
-      durable_name: options.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...limits,
-      ...(options.filterSubject && { filter_subject: options.filterSubject }),
-    });
-  } catch (err) {
-    // The durable exists with other limits (made with another window, by an older version
-    // or another setting): they are editable, so edit them.
-    if (!(err instanceof JetStreamApiError && err.code === CONSUMER_ALREADY_EXISTS)) throw err;
-    await jsm.consumers.update(options.stream, options.durable, limits);
-  }
+  await ensureDurableConsumer(jsm, { stream: options.stream, durable: options.durable, filterSubject: options.filterSubject, ackWaitMs, maxAckPending: concurrency * 4 });
   const js = jetstream(nc);
   let stopped = false;
   let current: { stop(): void } | undefined;

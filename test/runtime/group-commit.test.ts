@@ -118,20 +118,21 @@ describe('group commit', () => {
     const log: string[] = [];
     const host = hostWith({ maxConcurrent: 2, maxBatch: 10, committed: (size) => log.push(`#${size}`) });
     // Known customers, two at a time: both connections have prepared a new customer's statements.
-    const known = Array.from({ length: 40 }, (_, i) => `c-backlog-${i}-${randomUUID()}`);
+    const known = Array.from({ length: 120 }, (_, i) => `c-backlog-${i}-${randomUUID()}`);
     await Promise.all(known.map((customer) => submitMessage(host, 1, message(customer))));
     log.length = 0;
     const submit = (name: string, customer: string, partition = 1) => submitMessage(host, partition, message(customer)).then(() => log.push(name));
 
-    // Forty follow-ups: bulk transactions take them, leaving the second slot free; then a new customer (another partition) writes.
+    // 120 follow-ups: bulk transactions take them, leaving the second slot free; then a new customer (another partition) writes.
     await Promise.all([...known.map((customer, i) => submit(`follow-up ${i}`, customer)), submit('new customer', `c-new-${randomUUID()}`, 2)]);
 
     // The new customer went into the free slot alone, not into the follow-ups' batches of
-    // ten, and committed while they ran: behind the backlog it would come 41st. (How many
-    // batches of ten commit meanwhile depends on the machine's load: not asserted.)
+    // ten, and committed while they ran: behind the backlog it would come 121st. Follow-ups
+    // step actors held in memory, so a few batches of them commit while the new customer's
+    // one transaction creates its rows (how many depends on the machine's load).
     const committed = log.filter((entry) => !entry.startsWith('#'));
     expect(log[log.indexOf('new customer') - 1]).toBe('#1');
-    expect(committed.indexOf('new customer')).toBeLessThan(30);
+    expect(committed.indexOf('new customer')).toBeLessThan(60);
     expect(committed.filter((name) => name.startsWith('follow-up'))).toEqual(known.map((_, i) => `follow-up ${i}`));
   });
 
