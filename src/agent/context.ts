@@ -43,6 +43,11 @@ export interface AgentContext {
   /** Offers missed in a row so far. */
   missedOffers: number;
   presence: Presence;
+  /**
+   * When `presence` last changed (time in state on the supervisor's board). Absent in
+   * snapshots written before it was kept.
+   */
+  presenceSince?: string;
   /** Offers ringing now: they hold capacity until answered. */
   offers: PendingOffer[];
   active: ActiveConversation[];

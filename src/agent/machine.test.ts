@@ -53,6 +53,17 @@ describe('agent machine', () => {
     });
   });
 
+  it('keeps when presence last changed: a new presence moves it, the same one again or an offer does not', () => {
+    const later = (minutes: number) => new Date(Date.parse(at) + minutes * 60_000).toISOString();
+    const set = (presence: 'available' | 'away' | 'offline', when: string): AgentActorEvent => ({ type: 'presence.set', at: when, commandId: `p-${when}`, presence });
+    expect(run([configure]).snapshot.context.presenceSince).toBe(at);
+    expect(run([configure, set('available', later(1))]).snapshot.context.presenceSince).toBe(later(1));
+    expect(run([configure, set('available', later(1)), set('available', later(2))]).snapshot.context.presenceSince).toBe(later(1));
+    expect(run([configure, set('available', later(1)), { ...request('o1', 'conv-1'), at: later(3) }]).snapshot.context.presenceSince).toBe(later(1));
+    expect(run([configure, set('available', later(1)), set('away', later(4))]).snapshot.context.presenceSince).toBe(later(4));
+    expect(run([configure, set('away', later(4)), set('offline', later(5))]).snapshot.context.presenceSince).toBe(later(5));
+  });
+
   it('reserves a slot for an offer: assignment, timeout timer, reservation to the conversation, offer to the clients', () => {
     const { snapshot, effects } = run([configure, available, request('o1', 'conv-1')]);
     expect(snapshot.context.offers.map((o) => o.offerId)).toEqual(['o1']);

@@ -3,7 +3,7 @@ import type { Effect } from '../runtime/index.ts';
 import type { AgentContext, PendingOffer } from './context.ts';
 import { DEFAULT_INTERRUPTIBLE_BY, offerableCapacity, usedCapacity } from './context.ts';
 import type { AgentActorEvent } from './events.ts';
-import { MediaTypes } from '../contract/index.ts';
+import { MediaTypes, type Presence } from '../contract/index.ts';
 
 type Args = { context: AgentContext; event: AgentActorEvent };
 type Of<T extends AgentActorEvent['type']> = Extract<AgentActorEvent, { type: T }>;
@@ -27,6 +27,12 @@ export function agentStateOf(ctx: AgentContext) {
 }
 
 const stateChanged = ({ context }: Args): Effect[] => [{ kind: 'notify', agentId: context.id, event: agentStateOf(context) }];
+
+/** When presence last changed: entering the presence the agent already has keeps the time. */
+const since =
+  (presence: Presence) =>
+  ({ context, event }: Args): string | undefined =>
+    context.presence === presence ? context.presenceSince : 'at' in event ? event.at : context.presenceSince;
 
 const ok = ({ context, event }: Args): Effect[] =>
   'commandId' in event ? [{ kind: 'reply', agentId: context.id, commandId: event.commandId }] : [];
@@ -244,6 +250,7 @@ export const agentMachine = setup({
     awayAfterMissedOffers: 3,
     missedOffers: 0,
     presence: 'offline',
+    presenceSince: input.at,
     offers: [],
     active: [],
     lastActivityAt: input.at,
@@ -335,16 +342,20 @@ export const agentMachine = setup({
     offline: {
       entry: [
         { type: 'effects', params: dropOffers },
-        assign({ offers: [], presence: 'offline' }),
+        assign({ offers: [], presence: 'offline', presenceSince: since('offline') }),
         { type: 'effects', params: stateChanged },
       ],
     },
     away: {
-      entry: [assign({ presence: 'away' }), { type: 'effects', params: stateChanged }],
+      entry: [assign({ presence: 'away', presenceSince: since('away') }), { type: 'effects', params: stateChanged }],
     },
     available: {
       entry: [
-        assign({ presence: 'available', lastActivityAt: ({ context, event }) => ('at' in event ? event.at : context.lastActivityAt) }),
+        assign({
+          presence: 'available',
+          presenceSince: since('available'),
+          lastActivityAt: ({ context, event }) => ('at' in event ? event.at : context.lastActivityAt),
+        }),
         { type: 'effects', params: stateChanged },
       ],
       on: {

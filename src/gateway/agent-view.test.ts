@@ -13,6 +13,7 @@ describe('agentView', () => {
           name: 'Alice',
           skills: ['billing'],
           presence: 'available',
+          presenceSince: '2026-11-22T09:00:00.000Z',
           capacity: { message: 2, email: 0 },
           offers: [{ offerId: 'o1', conversationId: 'c1', mediaType: 'message', queue: null, offeredAt: 't', expiresAt: 't' }],
           active: [{ conversationId: 'c2', offerId: 'o0', mediaType: 'message', since: 't' }],
@@ -24,6 +25,7 @@ describe('agentView', () => {
       name: 'Alice',
       skills: ['billing'],
       presence: 'available',
+      presenceSince: '2026-11-22T09:00:00.000Z',
       capacity: { message: { max: 2, used: 2 }, email: { max: 0, used: 0 } },
     });
   });
@@ -35,6 +37,7 @@ describe('agentView', () => {
         name: 'Alice (row)',
         skills: [],
         presence: 'away',
+        presenceSince: null,
         capacity: {},
         offers: [],
         active: [],

@@ -37,6 +37,7 @@ export function agentView(row: Pick<AgentRow, 'id' | 'name' | 'presence' | 'snap
     name: full.name,
     skills: full.skills,
     presence: full.presence,
+    presenceSince: typeof ctx.presenceSince === 'string' ? ctx.presenceSince : null,
     capacity,
     offers: full.offers,
     active: full.active,

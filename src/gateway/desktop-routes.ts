@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ParleyError } from '../contract/index.ts';
 import { isStaff, forbidden } from './access.ts';
-import { agentView } from './agent-view.ts';
 import {
   CannedResponseInput,
   CannedResponseQuery,
@@ -13,7 +12,7 @@ import {
 import { desktopDb } from './desktop-tables.ts';
 import type { AgentListView, ChannelSummaryView, CustomerView, NoteView, QueueSummaryView } from './desktop-views.ts';
 import { HttpProblem } from './http-errors.ts';
-import { findConversation, wasOffered } from './queries.ts';
+import { findConversation, listAgents, wasOffered } from './queries.ts';
 import { ConversationParams, describeIssues } from './route-schemas.ts';
 import type { RouteContext, RouteSpec } from './routes.ts';
 import { addNote, notesOf } from './notes.ts';
@@ -45,13 +44,7 @@ export const desktopRoutes: RouteSpec[] = [
     url: '/v1/agents',
     auth: 'bearer',
     handler: async (ctx): Promise<AgentListView> => {
-      const rows = await ctx.deps.db
-        .selectFrom('agents')
-        .select(['id', 'name', 'presence', 'snapshot'])
-        .where('tenant', '=', ctx.claims.tenant)
-        .orderBy('id')
-        .execute();
-      const views = rows.map(agentView);
+      const views = await listAgents(ctx.deps.db, ctx.claims.tenant);
       // Agents see who they can transfer to; their colleagues' loads and offers are for staff.
       if (isStaff(ctx.claims)) return { agents: views };
       return { agents: views.map(({ id, name, presence }) => ({ id, name, presence })) };

@@ -30,6 +30,12 @@ export async function findAgent(db: Db, tenant: string, agentId: string): Promis
   return row && agentView(row);
 }
 
+/** Every agent of the tenant, by id: the staff view of `GET /v1/agents` and the supervisor stream's board. */
+export async function listAgents(db: Db, tenant: string): Promise<AgentView[]> {
+  const rows = await db.selectFrom('agents').select(['id', 'name', 'presence', 'snapshot']).where('tenant', '=', tenant).orderBy('id').execute();
+  return rows.map(agentView);
+}
+
 export async function findConversation(db: Db, tenant: string, id: string): Promise<ConversationView | undefined> {
   if (!looksLikeUuid(id)) return undefined;
   const row = await db

@@ -13,8 +13,10 @@ import { claimsOf } from './caller.ts';
 import type { GatewayDirectory } from './options.ts';
 import { PING_INTERVAL_MS } from './events-socket.ts';
 import { isTimeZone } from '../contract/index.ts';
+import { listAgents } from './queries.ts';
+import type { AgentBoardFrame, AgentView } from './views.ts';
 
-/** The tenant-wide supervisor stream: one WebSocket for every queue of the tenant (docs/agent-api.md §6). */
+/** The tenant-wide supervisor stream: one WebSocket for every queue and agent of the tenant (docs/agent-api.md §6). */
 export const SUPERVISOR_EVENTS_URL = '/v1/supervisor/events';
 
 /** At most this often per tenant (and so per queue) is the activity re-read and pushed. */
@@ -31,8 +33,18 @@ export const SupervisorStreamQuery = z.object({
     .max(64)
     .refine(isTimeZone, 'an IANA time zone such as Europe/Paris')
     .default('UTC'),
+  /** What the stream carries: `queues` (their activity), `agents` (the status board), or both, comma-separated. */
+  include: z
+    .string()
+    .max(32)
+    .default('queues')
+    .transform((list) => [...new Set(list.split(',').map((part) => part.trim()))].sort())
+    .pipe(z.array(z.enum(['agents', 'queues'])).min(1)),
   access_token: z.string().optional(),
 });
+
+type Include = z.infer<typeof SupervisorStreamQuery>['include'];
+type Frame = SupervisorFrame | AgentBoardFrame;
 
 interface Deps {
   nc: NatsConnection;
@@ -62,11 +74,11 @@ export class SupervisorStreams {
     const claims = claimsOf(request);
     if (!isStaff(claims)) throw forbidden('supervisor or admin role required');
     if (!this.#deps.config) throw new ParleyError('unavailable', 'this gateway was started without the configuration');
-    const { timeZone } = request.query as { timeZone: string };
-    const key = `${claims.tenant}|${timeZone}`;
+    const { timeZone, include } = request.query as { timeZone: string; include: Include };
+    const key = `${claims.tenant}|${timeZone}|${include.join(',')}`;
     let hub = this.#hubs.get(key);
     if (!hub) {
-      hub = new TenantHub(this.#deps, claims.tenant, timeZone, () => this.#hubs.delete(key));
+      hub = new TenantHub(this.#deps, claims.tenant, timeZone, new Set(include), () => this.#hubs.delete(key));
       this.#hubs.set(key, hub);
     }
     this.#pending.set(request, hub);
@@ -91,7 +103,9 @@ class TenantHub {
   readonly #sockets = new Set<WebSocket>();
   /** Joined, waiting for their first snapshot. */
   readonly #joining = new Set<WebSocket>();
+  /** What was last sent, as JSON: per queue, and per agent. */
   readonly #last = new Map<string, string>();
+  readonly #lastAgents = new Map<string, string>();
   readonly #subs: Subscription[];
   readonly #resync: NodeJS.Timeout;
   #timer: NodeJS.Timeout | undefined;
@@ -103,6 +117,7 @@ class TenantHub {
     private readonly deps: Deps,
     private readonly tenant: string,
     private readonly timeZone: string,
+    private readonly include: ReadonlySet<Include[number]>,
     private readonly onEmpty: () => void,
   ) {
     const cue = () => this.#schedule();
@@ -167,44 +182,69 @@ class TenantHub {
   async #refresh(): Promise<void> {
     if (this.#closed) return;
     const at = new Date();
-    let queues: QueueActivity[];
+    let queues: QueueActivity[] = [];
+    let agents: AgentView[] = [];
     try {
-      const configured = (this.deps.config?.allQueues() ?? []).filter((q) => q.tenant === this.tenant);
-      queues = await readQueueActivity(this.deps.db, { tenant: this.tenant, timeZone: this.timeZone, queues: configured, now: at });
+      if (this.include.has('queues')) {
+        const configured = (this.deps.config?.allQueues() ?? []).filter((q) => q.tenant === this.tenant);
+        queues = await readQueueActivity(this.deps.db, { tenant: this.tenant, timeZone: this.timeZone, queues: configured, now: at });
+      }
+      if (this.include.has('agents')) agents = await listAgents(this.deps.db, this.tenant);
     } catch (err) {
       // The next cue or resync tries again; the clients keep what they show.
-      this.deps.logger.warn('supervisor stream: reading queue activity failed', { tenant: this.tenant, err: err instanceof Error ? err.message : String(err) });
+      this.deps.logger.warn('supervisor stream: reading queue activity or agents failed', { tenant: this.tenant, err: err instanceof Error ? err.message : String(err) });
       return;
     }
     const stamp = at.toISOString();
-    const seen = new Set<string>();
-    for (const activity of queues) {
-      seen.add(activity.queue);
-      const json = JSON.stringify(activity);
-      if (this.#last.get(activity.queue) === json) continue;
-      this.#last.set(activity.queue, json);
-      this.#broadcast({ type: 'queue.activity', at: stamp, queue: activity });
+    if (this.include.has('queues')) {
+      diff(this.#last, queues, (q) => q.queue, {
+        changed: (queue) => this.#broadcast({ type: 'queue.activity', at: stamp, queue }),
+        removed: (queue) => this.#broadcast({ type: 'queue.removed', at: stamp, queue }),
+      });
     }
-    for (const queue of [...this.#last.keys()]) {
-      if (seen.has(queue)) continue;
-      this.#last.delete(queue);
-      this.#broadcast({ type: 'queue.removed', at: stamp, queue });
+    if (this.include.has('agents')) {
+      diff(this.#lastAgents, agents, (a) => a.id, {
+        changed: (agent) => this.#broadcast({ type: 'agent.view', at: stamp, agent }),
+        removed: (agentId) => this.#broadcast({ type: 'agent.removed', at: stamp, agentId }),
+      });
     }
     for (const ws of this.#joining) {
-      this.#send(ws, { type: 'queues.snapshot', at: stamp, timeZone: this.timeZone, queues });
+      if (this.include.has('queues')) this.#send(ws, { type: 'queues.snapshot', at: stamp, timeZone: this.timeZone, queues });
+      if (this.include.has('agents')) this.#send(ws, { type: 'agents.snapshot', at: stamp, agents });
       this.#joining.delete(ws);
       this.#sockets.add(ws);
     }
   }
 
-  #broadcast(frame: SupervisorFrame): void {
+  #broadcast(frame: Frame): void {
     for (const ws of this.#sockets) this.#send(ws, frame);
   }
 
-  #send(ws: WebSocket, frame: SupervisorFrame): void {
+  #send(ws: WebSocket, frame: Frame): void {
     if (ws.readyState !== WebSocket.OPEN) return;
     // A client this far behind is not reading: it reconnects and starts from a snapshot.
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(TRY_AGAIN_LATER, 'too far behind');
     ws.send(JSON.stringify(frame));
+  }
+}
+
+/**
+ * Compares what was read with what was last sent (as JSON, by key): calls `changed` for
+ * each new or different item and `removed` for each key no longer there, and remembers.
+ */
+function diff<T>(last: Map<string, string>, items: T[], keyOf: (item: T) => string, on: { changed(item: T): void; removed(key: string): void }): void {
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = keyOf(item);
+    seen.add(key);
+    const json = JSON.stringify(item);
+    if (last.get(key) === json) continue;
+    last.set(key, json);
+    on.changed(item);
+  }
+  for (const key of [...last.keys()]) {
+    if (seen.has(key)) continue;
+    last.delete(key);
+    on.removed(key);
   }
 }

@@ -12,6 +12,8 @@ export interface AgentView {
   name: string;
   skills: string[];
   presence: Presence;
+  /** When the presence last changed (time in state); null for an agent whose snapshot predates it. */
+  presenceSince: string | null;
   /** Per media type: the configured maximum and the slots in use (ringing offers + active). */
   capacity: Partial<Record<MediaType, { max: number; used: number }>>;
   /** Offers ringing now. */
@@ -19,6 +21,15 @@ export interface AgentView {
   /** Conversations the agent is handling now. */
   active: ActiveConversation[];
 }
+
+/**
+ * The supervisor stream's frames about agents (with `include=agents`), beside the queue
+ * frames (`SupervisorFrame`): the board's rows, live, on one socket for the tenant.
+ */
+export type AgentBoardFrame =
+  | { type: 'agents.snapshot'; at: string; agents: AgentView[] }
+  | { type: 'agent.view'; at: string; agent: AgentView }
+  | { type: 'agent.removed'; at: string; agentId: string };
 
 /** `GET /v1/conversations/:id`. */
 export interface ConversationView {

@@ -5,6 +5,8 @@ import { WebSocket } from 'ws';
 import { ConfigRegistry } from '../../src/config/index.ts';
 import { foldReportEvents } from '../../src/reports/index.ts';
 import { queueActivityNotifier, type QueueActivity } from '../../src/supervision/index.ts';
+import { subjects } from '../../src/contract/index.ts';
+import type { AgentView } from '../../src/gateway/index.ts';
 import { MIN_REFRESH_MS } from '../../src/gateway/supervisor-stream.ts';
 import { queue } from '../support/parley.ts';
 import { waitFor } from '../support/services.ts';
@@ -215,8 +217,8 @@ describe('supervisor views', () => {
   });
 
   describe('the supervisor stream', () => {
-    function open(token: string) {
-      const ws = new WebSocket(`${fx.gateway.url.replace(/^http/, 'ws')}/v1/supervisor/events?access_token=${token}`);
+    function open(token: string, include?: string) {
+      const ws = new WebSocket(`${fx.gateway.url.replace(/^http/, 'ws')}/v1/supervisor/events?access_token=${token}${include ? `&include=${include}` : ''}`);
       const frames: { type: string; [k: string]: unknown }[] = [];
       ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as { type: string }));
       return { ws, frames };
@@ -268,6 +270,49 @@ describe('supervisor views', () => {
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
       await other.close();
       expect(await closed).toBe(1001);
+    });
+
+    it('with include=agents, carries the tenant’s agent board: a snapshot, then each agent that changed', async () => {
+      const board = open(fx.token('sam', 'supervisor'), 'agents');
+      const foreign = open(fx.token('gina', 'supervisor', OTHER_TENANT), 'agents');
+      await waitFor(() => (board.frames[0] && foreign.frames[0] ? true : undefined), { what: 'the snapshots' });
+      // Only what was asked for: no queue frames.
+      expect(board.frames.map((f) => f.type)).toEqual(['agents.snapshot']);
+      const snapshot = board.frames[0]?.agents as AgentView[];
+      expect(snapshot.map((a) => a.id)).toEqual(['alice', 'bob', 'carol']);
+      expect(snapshot.find((a) => a.id === 'bob')).toMatchObject({ presence: 'away', capacity: {} });
+      expect((foreign.frames[0]?.agents as AgentView[]).map((a) => a.id)).toEqual(['zoe']);
+
+      // Carol goes available: her row changes, then her event is published (what the router does).
+      const since = new Date().toISOString();
+      await fx.store.db
+        .updateTable('agents')
+        .set({ presence: 'available', snapshot: JSON.stringify({ status: 'active', value: 'available', context: agentContext(TENANT, 'carol', { presence: 'available', presenceSince: since }), historyValue: {} }) })
+        .where('tenant', '=', TENANT)
+        .where('id', '=', 'carol')
+        .execute();
+      fx.nc.publish(subjects.agentEvents(TENANT, 'carol'), JSON.stringify({ type: 'agent.state' }));
+      const update = await waitFor(() => board.frames.find((f) => f.type === 'agent.view'), { what: 'carol’s new view' });
+      expect(update.agent).toMatchObject({ id: 'carol', presence: 'available', presenceSince: since });
+      // Only carol changed; the other tenant heard nothing of it.
+      expect(board.frames.filter((f) => f.type === 'agent.view')).toHaveLength(1);
+      expect(foreign.frames.filter((f) => f.type === 'agent.view')).toEqual([]);
+      board.ws.close();
+      foreign.ws.close();
+    });
+
+    it('refuses an include it does not know', async () => {
+      const { ws } = open(fx.token('sam', 'supervisor'), 'agents,calls');
+      ws.on('error', () => {
+        // Expected: the upgrade is refused.
+      });
+      const status = await new Promise<number>((resolve) =>
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.destroy();
+        }),
+      );
+      expect(status).toBe(400);
     });
 
     it('is refused to agents and without a valid token', async () => {

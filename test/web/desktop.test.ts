@@ -324,15 +324,23 @@ describe('agent desktop in a browser', () => {
     await screenshot(alice, '10-long-history');
   }, 120_000);
 
-  it('the supervisor’s agent board follows presence live', async () => {
+  it('the supervisor’s agent board follows presence live, on one socket for the tenant', async () => {
     const supervisor = await browser.context.newPage();
+    const sockets: string[] = [];
+    supervisor.on('websocket', (ws) => sockets.push(new URL(ws.url()).pathname + '?' + (new URL(ws.url()).searchParams.get('include') ?? '')));
     await signIn(supervisor, 'sam', 'supervisor');
     await supervisor.getByRole('button', { name: 'Live views' }).click();
     const aliceRow = supervisor.getByRole('row', { name: /Alice Dupont/ });
     await aliceRow.getByRole('cell', { name: 'Available' }).waitFor();
     await aliceRow.getByText('messaging: 1 of 3').waitFor();
+    // Time in state comes from the server: known before the board has seen any change.
+    await aliceRow.getByRole('cell', { name: /^\d+ (s|min)$|h \d+ min$/ }).waitFor();
     await alice.getByLabel('Presence').selectOption('away');
     await aliceRow.getByRole('cell', { name: 'Away' }).waitFor();
+    await aliceRow.getByRole('cell', { name: /^\d s$/ }).waitFor();
+    // The board and the queue view: one stream each, none per agent.
+    expect(sockets.filter((url) => url.startsWith('/v1/supervisor/events')).sort()).toEqual(['/v1/supervisor/events?agents', '/v1/supervisor/events?queues']);
+    expect(sockets.filter((url) => url.startsWith('/v1/agents/alice/'))).toEqual([]);
     await expectAccessible(supervisor, '11-agent-board');
     await supervisor.close();
   }, 60_000);

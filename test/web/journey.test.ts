@@ -271,7 +271,7 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
 
   it('the supervisor’s queue view counts the conversation', async () => {
     await sam.getByRole('button', { name: 'Live views' }).click();
-    await sam.getByText('(live)').waitFor();
+    await sam.getByRole('table', { name: 'Queue activity (live)' }).waitFor();
     const cell = (field: string) => sam.locator(`tr[data-queue="support"] td[data-field="${field}"]`);
     const shows = async (field: string, value: string | RegExp) => {
       let text = '';

@@ -92,7 +92,7 @@ describe('supervisor views in a browser', () => {
     await sam.getByLabel('Role').selectOption('supervisor');
     await sam.getByRole('button', { name: 'Sign in', exact: true }).click();
     await sam.getByRole('button', { name: 'Live views' }).click();
-    await sam.getByText('(live)').waitFor();
+    await sam.getByRole('table', { name: 'Queue activity (live)' }).waitFor();
     await cell('support', 'waiting').waitFor();
     expect(await cell('support', 'offered').textContent()).toBe('0');
     await expectAccessible(sam, 'supervisor-01-queues-idle');

@@ -1,66 +1,46 @@
-import type { AgentView } from '../../../src/gateway/views.ts';
+import type { AgentBoardFrame, AgentView } from '../../../src/gateway/views.ts';
 import type { Api } from './api.ts';
 import { EventsSocket } from './events-socket.ts';
 import { Store } from './store.ts';
 
 /**
- * The supervisor's agent status board: every agent of the tenant (`GET /v1/agents`, staff
- * view), kept live by each agent's events WebSocket — which supervisors may open — and
- * re-read whenever a socket (re)opens, as docs/agent-api.md §7 says.
+ * The supervisor's agent status board: every agent of the tenant, from the supervisor
+ * stream with `include=agents` (one WebSocket for the whole tenant, however many agents).
+ * Each (re)connection starts with a snapshot that replaces the board; then each frame
+ * replaces or removes one agent (docs/agent-api.md, the supervisor stream).
  */
 export interface AgentBoardState {
   agents: AgentView[];
-  /** When the board saw each agent's presence change (absent until it has). */
-  changedAt: Record<string, number>;
-  error: string | undefined;
+  connected: boolean;
 }
 
 export class AgentBoardStore extends Store<AgentBoardState> {
-  private sockets: EventsSocket[] = [];
+  private socket: EventsSocket<AgentBoardFrame> | undefined;
 
-  constructor(private readonly api: Api) {
-    super({ agents: [], changedAt: {}, error: undefined });
+  constructor(
+    private readonly api: Api,
+    private readonly timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone,
+  ) {
+    super({ agents: [], connected: false });
   }
 
-  async start(): Promise<void> {
-    try {
-      const { agents } = await this.api.listAgents();
-      this.set({ agents: agents as AgentView[] });
-      this.sockets = (agents as AgentView[]).map(
-        (agent) =>
-          new EventsSocket({
-            url: () => this.api.eventsUrl(agent.id),
-            onOpen: () => void this.refresh(agent.id),
-            onLost: () => undefined,
-            onEvent: (event) => {
-              if (event.type === 'agent.state') this.update(event.agentId, { presence: event.presence, capacity: event.capacity });
-              else if (event.type !== 'command.result') void this.refresh(event.agentId);
-            },
-          }),
-      );
-    } catch (err) {
-      this.set({ error: (err as Error).message });
-    }
+  start(): void {
+    this.socket = new EventsSocket<AgentBoardFrame>({
+      url: () => this.api.supervisorEventsUrl(this.timeZone, 'agents'),
+      onOpen: () => this.set({ connected: true }),
+      onLost: () => this.set({ connected: false }),
+      onEvent: (frame) => this.apply(frame),
+    });
   }
 
   stop(): void {
-    for (const socket of this.sockets) socket.close();
+    this.socket?.close();
   }
 
-  private async refresh(agentId: string): Promise<void> {
-    try {
-      this.update(agentId, await this.api.getAgent(agentId));
-    } catch (err) {
-      this.set({ error: (err as Error).message });
-    }
-  }
-
-  private update(agentId: string, changes: Partial<AgentView>): void {
-    const before = this.state.agents.find((a) => a.id === agentId);
-    const moved = changes.presence !== undefined && before !== undefined && before.presence !== changes.presence;
-    this.set({
-      agents: this.state.agents.map((a) => (a.id === agentId ? { ...a, ...changes } : a)),
-      ...(moved && { changedAt: { ...this.state.changedAt, [agentId]: Date.now() } }),
-    });
+  private apply(frame: AgentBoardFrame): void {
+    if (frame.type === 'agents.snapshot') return this.set({ agents: frame.agents });
+    const others = this.state.agents.filter((a) => a.id !== (frame.type === 'agent.view' ? frame.agent.id : frame.agentId));
+    if (frame.type === 'agent.removed') return this.set({ agents: others });
+    this.set({ agents: [...others, frame.agent].sort((a, b) => a.id.localeCompare(b.id)) });
   }
 }

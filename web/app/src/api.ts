@@ -110,11 +110,12 @@ export class Api {
     return url.href;
   }
 
-  /** The tenant-wide supervisor stream's URL (queue activity). */
-  supervisorEventsUrl(timeZone: string): string {
+  /** The tenant-wide supervisor stream's URL: the queues' activity, or the agents' board. */
+  supervisorEventsUrl(timeZone: string, include: 'queues' | 'agents' = 'queues'): string {
     const url = new URL('/v1/supervisor/events', location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('timeZone', timeZone);
+    url.searchParams.set('include', include);
     url.searchParams.set('access_token', this.token);
     return url.href;
   }

@@ -9,7 +9,7 @@ import { QueueActivityTable } from './QueueActivityTable.tsx';
 export function LiveViews({ api }: { api: Api }) {
   const board = useMemo(() => new AgentBoardStore(api), [api]);
   useEffect(() => {
-    void board.start();
+    board.start();
     return () => board.stop();
   }, [board]);
   const state = useStore(board);
@@ -17,14 +17,11 @@ export function LiveViews({ api }: { api: Api }) {
   return (
     <section class="live" aria-labelledby="live-heading">
       <h2 id="live-heading">{t('supervisor.heading')}</h2>
-      {state.error && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
       <QueueActivityTable api={api} />
       <table aria-labelledby="agents-heading">
-        <caption id="agents-heading">{t('supervisor.agents')}</caption>
+        <caption id="agents-heading">
+          {t('supervisor.agents')} <span class="muted">{state.connected ? t('queues.live') : t('queues.reconnecting')}</span>
+        </caption>
         <thead>
           <tr>
             <th scope="col">{t('supervisor.agent')}</th>
@@ -45,7 +42,7 @@ export function LiveViews({ api }: { api: Api }) {
                   .map(([media, slots]) => t('capacity.item', { media: t(`media.${media as 'message'}`), used: slots.used, max: slots.max }))
                   .join(', ')}
               </td>
-              <td>{state.changedAt[agent.id] === undefined ? '—' : formatDuration(now - (state.changedAt[agent.id] ?? now))}</td>
+              <td>{agent.presenceSince === null ? '—' : formatDuration(Math.max(0, now - Date.parse(agent.presenceSince)))}</td>
             </tr>
           ))}
         </tbody>

@@ -175,7 +175,7 @@ export const en = {
   'supervisor.presence': 'Presence',
   'supervisor.load': 'Load',
   'supervisor.inState': 'Time in state',
-  'supervisor.inStateHelp': 'Time in state counts from the change this board saw; — until it sees one.',
+  'supervisor.inStateHelp': 'Time in state counts from the agent’s last change of presence; — for an agent not changed since before it was kept.',
 
   'app.nav.interactions': 'Interactions',
   'queues.heading': 'Queue activity',

@@ -177,7 +177,7 @@ export const fr: Record<MessageKey, string> = {
   'supervisor.presence': 'Présence',
   'supervisor.load': 'Charge',
   'supervisor.inState': 'Temps dans l’état',
-  'supervisor.inStateHelp': 'Le temps dans l’état compte depuis le changement vu par ce tableau ; — avant le premier.',
+  'supervisor.inStateHelp': 'Le temps dans l’état compte depuis le dernier changement de présence de l’agent ; — pour un agent inchangé depuis avant qu’il soit conservé.',
 
   'app.nav.interactions': 'Interactions',
   'queues.heading': 'Activité des files',
