@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { readAuthSettings } from '../../src/auth/index.ts';
 import { gatewayMetrics } from '../../src/gateway/metrics.ts';
 import { createRouterMetrics } from '../../src/metrics/router-metrics.ts';
 import { helm, helmBinary } from '../support/helm.ts';
@@ -25,6 +26,7 @@ import {
   repoRoot,
   template,
   workloadKinds,
+  type Container,
   type Ingress,
   type Manifest,
   type NetworkPolicy,
@@ -288,6 +290,40 @@ describe('helm template: the roles', () => {
     // The operator needs neither.
     const operator = external.one<Workload>('Deployment', nameOf('operator')).spec.template.spec.containers[0]!;
     expect(envOf(operator, 'DATABASE_URL')).toBeUndefined();
+  });
+
+  it('sets how the gateway verifies tokens from auth.mode, auth.oidc and auth.claims, in a form the gateway accepts', async () => {
+    const plainEnv = (container: Container) => Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    const local = get('defaults').one<Workload>('Deployment', nameOf('gateway')).spec.template.spec.containers[0]!;
+    expect(Object.keys(plainEnv(local)).filter((name) => name.startsWith('PARLEY_AUTH_'))).toEqual(['PARLEY_AUTH_MODE']);
+    expect(readAuthSettings(plainEnv(local)).mode).toBe('local');
+
+    const oidc = {
+      mode: 'oidc',
+      oidc: { issuer: 'https://login.example.com/realms/cc', audience: 'parley', jwksUrl: '', clientId: 'parley-desktop', scopes: 'openid profile' },
+      claims: { subject: '', tenant: '', role: 'groups', roleMap: 'cc-agents=agent,cc-leads=supervisor', fixedTenant: 'demo' },
+    };
+    const gateway = (await render(chart.dir, { auth: oidc })).one<Workload>('Deployment', nameOf('gateway')).spec.template.spec.containers[0]!;
+    const env = plainEnv(gateway);
+    expect(env).toMatchObject({
+      PARLEY_AUTH_MODE: 'oidc',
+      PARLEY_AUTH_ISSUER: 'https://login.example.com/realms/cc',
+      PARLEY_AUTH_AUDIENCE: 'parley',
+      PARLEY_AUTH_CLIENT_ID: 'parley-desktop',
+      PARLEY_AUTH_SCOPES: 'openid profile',
+      PARLEY_AUTH_ROLE_CLAIM: 'groups',
+      PARLEY_AUTH_TENANT: 'demo',
+    });
+    // Empty values are left to the gateway's defaults.
+    expect(env).not.toHaveProperty('PARLEY_AUTH_JWKS_URL');
+    expect(env).not.toHaveProperty('PARLEY_AUTH_SUBJECT_CLAIM');
+    expect(readAuthSettings(env)).toMatchObject({ mode: 'oidc', issuer: 'https://login.example.com/realms/cc', claims: { role: 'groups', roleMap: { 'cc-agents': 'agent', 'cc-leads': 'supervisor' }, fixedTenant: 'demo' } });
+    // Integrators' OAuth tokens keep a key in oidc mode.
+    expect(envOf(gateway, 'PARLEY_OAUTH_SECRET')?.valueFrom?.secretKeyRef).toEqual({ name: nameOf('auth'), key: 'auth-secret' });
+
+    const missing = await template(chart.dir, {}, ['--set', 'auth.mode=oidc']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/auth\.oidc\.(issuer|audience)/);
   });
 
   it('no longer installs NATS or PostgreSQL: enabling them fails with how to run them, their 0.1 values off still render', async () => {

@@ -126,6 +126,37 @@ app.kubernetes.io/component: {{ .component }}
   value: "0.0.0.0"
 {{- end }}
 
+{{/*
+How the gateway verifies tokens (auth.mode, auth.oidc, auth.claims): only what is set, and
+the oidc settings only in that mode (the gateway refuses a setting of another mode). In
+oidc mode the token secret keeps signing integrators' OAuth tokens (PARLEY_OAUTH_SECRET),
+which local mode derives from it anyway.
+*/}}
+{{- define "parley.env.auth" -}}
+{{- $auth := .Values.auth }}
+- name: PARLEY_AUTH_MODE
+  value: {{ $auth.mode | quote }}
+{{- if eq $auth.mode "oidc" }}
+{{- range $name, $value := dict "PARLEY_AUTH_ISSUER" $auth.oidc.issuer "PARLEY_AUTH_AUDIENCE" $auth.oidc.audience "PARLEY_AUTH_JWKS_URL" $auth.oidc.jwksUrl "PARLEY_AUTH_CLIENT_ID" $auth.oidc.clientId "PARLEY_AUTH_SCOPES" $auth.oidc.scopes }}
+{{- if $value }}
+- name: {{ $name }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
+- name: PARLEY_OAUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "parley.authSecretName" . }}
+      key: {{ include "parley.authSecretKey" . }}
+{{- end }}
+{{- range $name, $value := dict "PARLEY_AUTH_SUBJECT_CLAIM" $auth.claims.subject "PARLEY_AUTH_TENANT_CLAIM" $auth.claims.tenant "PARLEY_AUTH_ROLE_CLAIM" $auth.claims.role "PARLEY_AUTH_ROLE_MAP" $auth.claims.roleMap "PARLEY_AUTH_TENANT" $auth.claims.fixedTenant }}
+{{- if $value }}
+- name: {{ $name }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{/* DATABASE_URL, from the chart's Secret (database.url) or yours (database.existingSecret). */}}
 {{- define "parley.env.database" -}}
 - name: DATABASE_URL
