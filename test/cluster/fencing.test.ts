@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { useTwoStores } from '../support/migrated-store.ts';
+import { waitFor } from '../support/services.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { ParleyError } from '../../src/contract/index.ts';
-import { claimEpoch, lockEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import { claimEpoch, lockEpoch } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 
 const tenant = 'acme';
@@ -18,19 +19,7 @@ const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as con
  * claimed it. The store decides.
  */
 describe('fencing a partition by its lease epoch', () => {
-  let services: TestServices;
-  let stores: [Store, Store];
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    stores = [await openStore({ url: services.databaseUrl }), await openStore({ url: services.databaseUrl })];
-    await migrateToLatest(stores[0].db);
-  });
-
-  afterAll(async () => {
-    await Promise.all((stores ?? []).map((s) => s.close()));
-    await services?.stop();
-  });
+  const stores = useTwoStores();
 
   const presenceOf = async () => {
     const row = await stores[0].db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();

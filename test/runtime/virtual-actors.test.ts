@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { startTestServices, type TestServices } from '../support/services.ts';
+import { useTwoStores } from '../support/migrated-store.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import type { ParleyError } from '../../src/contract/index.ts';
 import { actorKey, type HostHooks } from '../../src/runtime/index.ts';
-import { claimEpoch, migrateToLatest, openStore, type Database, type Store } from '../../src/store/index.ts';
+import { claimEpoch, type Database } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import type { AgentActorEvent, OfferRequest } from '../../src/agent/events.ts';
 
@@ -53,19 +53,7 @@ async function agentOf(db: Kysely<Database>, id: string): Promise<{ context: Age
  * idle actor dropped from it comes back the same from its row.
  */
 describe('virtual actors in memory', () => {
-  let services: TestServices;
-  let stores: [Store, Store];
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    stores = [await openStore({ url: services.databaseUrl }), await openStore({ url: services.databaseUrl })];
-    await migrateToLatest(stores[0].db);
-  });
-
-  afterAll(async () => {
-    await Promise.all((stores ?? []).map((s) => s.close()));
-    await services?.stop();
-  });
+  const stores = useTwoStores();
 
   it('never serves a stale state after its lease was taken, even once the partition is back', async () => {
     const partition = 1;

@@ -27,3 +27,26 @@ export function useMigratedStore(options: { poolSize?: number } = {}): { readonl
     },
   };
 }
+
+/**
+ * Two stores (connection pools) on one migrated database: two routers that each believe
+ * they own a partition, for the fencing and cache tests. The array is filled in
+ * `beforeAll` and the stores closed after the file.
+ */
+export function useTwoStores(): [Store, Store] {
+  let services: TestServices | undefined;
+  const stores: Store[] = [];
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    stores.push(await openStore({ url: services.databaseUrl }), await openStore({ url: services.databaseUrl }));
+    await migrateToLatest(stores[0]!.db);
+  });
+
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await services?.stop();
+  });
+
+  return stores as [Store, Store];
+}
