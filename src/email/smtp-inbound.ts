@@ -73,6 +73,7 @@ export async function startSmtpInbound(
           for (const target of targets.values()) {
             const outcome = await acceptMail(deps, raw, target, receivedAt);
             if (outcome.kind === 'deadLettered') deps.logger?.warn('e-mail dead-lettered', { tenant: target.tenant, channel: target.channel, reason: outcome.reason });
+            else if (outcome.kind === 'bounced') deps.logger?.info('e-mail bounce: the message is marked failed', { tenant: target.tenant, channel: target.channel, messageId: outcome.messageId });
           }
           callback(null, 'Message queued');
         })
