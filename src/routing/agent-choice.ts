@@ -39,7 +39,17 @@ export const BEST_OF_SKILLS_COMPARED = 1024;
  * this many agents stepped over.
  */
 export const WALK_STEPS_PER_AGENT = 32;
-let scratch = new Uint32Array(0);
+/** One bit array per width (a tenant's word count), reused from choice to choice: a choice allocates nothing it need not. */
+const scratchByWords = new Map<number, Uint32Array>();
+
+function scratchOf(words: number): Uint32Array {
+  let bits = scratchByWords.get(words);
+  if (!bits) scratchByWords.set(words, (bits = new Uint32Array(words)));
+  return bits;
+}
+
+/** Nobody: the common answer when agents are busy, shared rather than built per choice. */
+const NOBODY: Choice = Object.freeze({ record: undefined, candidates: 0, score: undefined });
 
 /**
  * What the choices for one kind of conversation learned within a pass. In a pass agents
@@ -87,11 +97,9 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   sets.length = 0;
   if (skills.length > 0) for (const skill of skills) sets.push(index.freeWithSkill(tenant, media, skill).bits);
   else sets.push(index.freeFor(tenant, media).bits);
-  const words = (index.slotCount(tenant) + 31) >>> 5;
-  if (scratch.length < words) scratch = new Uint32Array(words * 2);
-  const bits = scratch.subarray(0, words);
+  const bits = scratchOf((index.slotCount(tenant) + 31) >>> 5);
   const count = intersect(sets, bits);
-  if (count === 0) return { record: undefined, candidates: 0, score: undefined };
+  if (count === 0) return NOBODY;
   if (count <= few) return compareAll(index, conversation, compiled, method, now, bits, start);
   if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll(index, conversation, compiled, method, now, bits, start);
 

@@ -5,7 +5,7 @@ import { OrderedAgents } from './ordered-agents.ts';
 
 function record(id: string, lastActivityAt: number, score: number): AgentRecord & { score: number } {
   const view = { tenant: 'acme', id, lastActivityAt } as AgentView;
-  return { key: `acme/${id}`, slot: 0, view, reserved: {}, rooms: { message: 0, sms: 0, email: 0, webchat: 0 }, meanSkill: 0, levels: new Float64Array(0), score };
+  return { key: `acme/${id}`, slot: 0, view, reserved: {}, rooms: { message: 0, sms: 0, email: 0, webchat: 0 }, meanSkill: 0, levels: new Float64Array(0), before: undefined, roomsBefore: { message: 0, sms: 0, email: 0, webchat: 0 }, score };
 }
 
 describe('OrderedAgents', () => {
