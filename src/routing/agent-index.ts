@@ -188,6 +188,11 @@ export class AgentIndex {
     return this.bySlot.get(tenant)?.length ?? 0;
   }
 
+  /** The tenant's records by slot (a walk reads an agent by the slot its order lists). */
+  slotRecords(tenant: string): readonly AgentRecord[] {
+    return this.bySlot.get(tenant) ?? [];
+  }
+
   recordAt(tenant: string, slot: number): AgentRecord {
     return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
   }
