@@ -3,7 +3,7 @@ import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
 import { has, intersect, type AgentBits } from './agent-bits.ts';
-import type { Place } from './ordered-agents.ts';
+import type { WalkOrder } from './ordered-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
@@ -39,7 +39,17 @@ export const BEST_OF_SKILLS_COMPARED = 1024;
  * this many agents stepped over.
  */
 export const WALK_STEPS_PER_AGENT = 32;
-let scratch = new Uint32Array(0);
+/** One bit array per width (a tenant's word count), reused from choice to choice: a choice allocates nothing it need not. */
+const scratchByWords = new Map<number, Uint32Array>();
+
+function scratchOf(words: number): Uint32Array {
+  let bits = scratchByWords.get(words);
+  if (!bits) scratchByWords.set(words, (bits = new Uint32Array(words)));
+  return bits;
+}
+
+/** Nobody: the common answer when agents are busy, shared rather than built per choice. */
+const NOBODY: Choice = Object.freeze({ record: undefined, candidates: 0, score: undefined });
 
 /**
  * What the choices for one kind of conversation learned within a pass. In a pass agents
@@ -51,7 +61,10 @@ let scratch = new Uint32Array(0);
 export interface KindPass {
   /** Used in this pass (reset when it ends). */
   used: boolean;
-  from: Place | undefined;
+  /** The position, in the walk order `fromOrder` as it stood at `fromVersion`, of the first agent a walk found eligible. */
+  from: number | undefined;
+  fromOrder: WalkOrder | undefined;
+  fromVersion: number;
   /** How many comparisons of every eligible agent this pass made for the kind. */
   compared: number;
   ranked: { record: AgentRecord; score: number }[] | undefined;
@@ -60,7 +73,7 @@ export interface KindPass {
 }
 
 /** A kind's pass state, fresh. */
-export const freshPass = (): KindPass => ({ used: false, from: undefined, compared: 0, ranked: undefined, next: 0 });
+export const freshPass = (): KindPass => ({ used: false, from: undefined, fromOrder: undefined, fromVersion: 0, compared: 0, ranked: undefined, next: 0 });
 
 /**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
@@ -87,11 +100,9 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   sets.length = 0;
   if (skills.length > 0) for (const skill of skills) sets.push(index.freeWithSkill(tenant, media, skill).bits);
   else sets.push(index.freeFor(tenant, media).bits);
-  const words = (index.slotCount(tenant) + 31) >>> 5;
-  if (scratch.length < words) scratch = new Uint32Array(words * 2);
-  const bits = scratch.subarray(0, words);
+  const bits = scratchOf((index.slotCount(tenant) + 31) >>> 5);
   const count = intersect(sets, bits);
-  if (count === 0) return { record: undefined, candidates: 0, score: undefined };
+  if (count === 0) return NOBODY;
   if (count <= few) return compareAll(index, conversation, compiled, method, now, bits, start);
   if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll(index, conversation, compiled, method, now, bits, start);
 
@@ -106,37 +117,42 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
   // Agents free without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
   let steps = WALK_STEPS_PER_AGENT * count;
   // The bits say who is free with the skills; the walk ends once it has met them all. It reads
-  // the chunks and each place's slot directly: it may step over thousands of agents per choice.
+  // the order's slots, contiguous: it may step over thousands of agents per choice.
   let met = 0;
-  const chunks = ordered.chunks;
-  const from = start?.from ? ordered.locate(start.from) : { chunk: 0, index: 0 };
-  walk: for (let c = from.chunk; c < chunks.length; c++) {
-    const chunk = chunks[c] as readonly Place[];
-    for (let i = c === from.chunk ? from.index : 0; i < chunk.length; i++) {
-      const place = chunk[i] as Place;
-      const slot = place.slot;
-      if (--steps < 0) {
-        index.prune(ordered, media, busy);
-        return compareAll(index, conversation, compiled, method, now, bits, start);
-      }
-      if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
-        if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(place.record);
-        continue;
-      }
-      const record = place.record;
-      if (!eligible(record, tenant, compiled)) {
-        if (++met === count) break walk;
-        continue;
-      }
-      if (start && candidates === 0) start.from = place;
-      candidates++;
-      if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
-        chosen = record;
-        break walk;
-      }
-      fallback ??= record;
-      if (++met === count) break walk;
+  const walk = ordered.walkOrder();
+  const slots = walk.slots;
+  const records = index.slotRecords(tenant);
+  const placed = ordered.listed.words;
+  const resumes = start !== undefined && start.from !== undefined && start.fromOrder === walk && start.fromVersion === walk.version;
+  for (let i = resumes ? (start.from as number) : 0; i < walk.length; i++) {
+    const slot = slots[i] as number;
+    // Taken out of the order since the slots were written (no free slot, or no longer the skill).
+    if (((placed[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) continue;
+    if (--steps < 0) {
+      index.prune(ordered, media, busy);
+      return compareAll(index, conversation, compiled, method, now, bits, start);
     }
+    if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
+      if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(records[slot] as AgentRecord);
+      continue;
+    }
+    const record = records[slot] as AgentRecord;
+    if (!eligible(record, tenant, compiled)) {
+      if (++met === count) break;
+      continue;
+    }
+    if (start && candidates === 0) {
+      start.from = i;
+      start.fromOrder = walk;
+      start.fromVersion = walk.version;
+    }
+    candidates++;
+    if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
+      chosen = record;
+      break;
+    }
+    fallback ??= record;
+    if (++met === count) break;
   }
   index.prune(ordered, media, busy);
   chosen ??= fallback;

@@ -20,6 +20,10 @@ export interface AgentRecord {
   meanSkill: number;
   /** Its proficiency per skill id (`AgentIndex.skillId`), NaN where it lacks the skill. */
   levels: Float64Array;
+  /** Its view at the end of the previous pass, while it has changed since (see `AgentIndex.takeImprovements`). */
+  before: AgentView | undefined;
+  /** Its free slots at the end of the previous pass (read while `before` is set). */
+  readonly roomsBefore: Record<MediaType, number>;
 }
 
 /**
@@ -67,8 +71,8 @@ export class AgentIndex {
   private readonly bySlot = new Map<string, AgentRecord[]>();
   /** Ordered agents per `tenant|media`, by method and by skill (those with the skill). */
   private readonly ordered = new Map<string, OrderedLists>();
-  /** Each changed agent's state at the end of the previous pass (its first change since). */
-  private readonly before = new Map<AgentRecord, { view: AgentView; room: Partial<Record<MediaType, number>> }>();
+  /** The agents changed since the previous pass, in the order of their first change (each holds its state before it). */
+  private changed: AgentRecord[] = [];
   private readonly skillIds = new Map<string, number>();
   private readonly compiledOf = new WeakMap<Requirements, CompiledRequirements>();
 
@@ -113,11 +117,11 @@ export class AgentIndex {
       const key = agentKey(view.tenant, view.id);
       const tenantRecords = this.bySlot.get(view.tenant) ?? [];
       this.bySlot.set(view.tenant, tenantRecords);
-      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills) };
+      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills), before: { ...view, available: false }, roomsBefore: noRooms() };
       tenantRecords.push(created);
       this.records.set(key, created);
       ofTenant.set(view.id, created);
-      this.before.set(created, { view: { ...view, available: false }, room: {} });
+      this.changed.push(created);
       this.move(created, undefined, view);
       return;
     }
@@ -182,6 +186,11 @@ export class AgentIndex {
   /** How many slots the tenant's bit sets span. */
   slotCount(tenant: string): number {
     return this.bySlot.get(tenant)?.length ?? 0;
+  }
+
+  /** The tenant's records by slot (a walk reads an agent by the slot its order lists). */
+  slotRecords(tenant: string): readonly AgentRecord[] {
+    return this.bySlot.get(tenant) ?? [];
   }
 
   recordAt(tenant: string, slot: number): AgentRecord {
@@ -257,28 +266,32 @@ export class AgentIndex {
    */
   takeImprovements(): Improvement[] {
     const improved: Improvement[] = [];
-    for (const [record, before] of this.before) {
+    const changed = this.changed;
+    this.changed = [];
+    for (const record of changed) {
+      const before = record.before as AgentView;
+      record.before = undefined;
       const after = record.view;
       if (!after.available) continue;
-      const renewed = !before.view.available || !sameProfile(before.view, after);
-      const media = MediaTypes.filter((m) => {
-        const room = this.room(record, m);
-        return room > 0 && (renewed || room > (before.room[m] ?? 0));
-      });
-      if (media.length > 0) improved.push({ record, media });
+      const renewed = !before.available || !sameProfile(before, after);
+      let media: MediaType[] | undefined;
+      for (const m of MediaTypes) {
+        const room = record.rooms[m];
+        if (room > 0 && (renewed || room > record.roomsBefore[m])) (media ??= []).push(m);
+      }
+      if (media) improved.push({ record, media });
     }
-    this.before.clear();
     return improved;
   }
 
   private remember(record: AgentRecord): void {
-    if (this.before.has(record)) return;
-    const room: Partial<Record<MediaType, number>> = {};
-    for (const m of MediaTypes) room[m] = this.room(record, m);
-    this.before.set(record, { view: record.view, room });
+    if (record.before) return;
+    record.before = record.view;
+    for (const m of MediaTypes) record.roomsBefore[m] = record.rooms[m];
+    this.changed.push(record);
   }
 
-  /** Moves an agent from its old state to the new one in every set and list whose membership or order changed. */
+  /** Moves an agent from its old state to the new one in every set and list whose membership or order changed (allocating nothing: it runs on every agent change). */
   private move(record: AgentRecord, old: AgentView | undefined, view: AgentView): void {
     const { tenant } = view;
     const reserved = record.reserved;
@@ -286,9 +299,6 @@ export class AgentIndex {
     const newMean = old === view ? oldMean : meanSkill(view);
     const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
     const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
-    const movedIn = (order: AgentOrder) => !sameIdle || !sameKey(order, old, view, oldMean, newMean);
-    const movedInSkill = (skill: string) => !sameIdle || old.skills.get(skill) !== view.skills.get(skill);
-    const plan: { media: MediaType; was: boolean; is: boolean; lists: OrderedLists | undefined }[] = [];
     // Out of the sets first, while the record still holds the old skills they were joined by.
     for (const media of MediaTypes) {
       const was = old !== undefined && roomOf(old, reserved, media) > 0;
@@ -296,14 +306,14 @@ export class AgentIndex {
       const lists = this.ordered.get(tenantMedia.of(tenant, media));
       // Placed again by the new keys when the order is next read (or taken out then, if it no longer belongs).
       if (old && lists) {
-        for (const [order, ordered] of lists.byMethod) if (movedIn(order)) ordered.replace(record);
-        for (const skill of old.skills.keys()) {
-          const ordered = lists.bySkill.get(skill);
-          if (ordered && (!view.skills.has(skill) || movedInSkill(skill))) ordered.replace(record);
+        for (const [order, ordered] of lists.byMethod) if (!sameIdle || !sameKey(order, old, view, oldMean, newMean)) ordered.replace(record);
+        if (lists.bySkill.size > 0) {
+          for (const [skill, level] of old.skills) {
+            const ordered = lists.bySkill.get(skill);
+            if (ordered && (!sameIdle || level !== view.skills.get(skill))) ordered.replace(record);
+          }
         }
       }
-      if (!was && !is) continue;
-      plan.push({ media, was, is, lists });
       if (!was || !old) continue;
       if (!is || !sameSkills) {
         const bySkill = this.skillSets(tenant, media);
@@ -314,15 +324,18 @@ export class AgentIndex {
     record.view = view;
     record.meanSkill = newMean;
     for (const media of MediaTypes) record.rooms[media] = roomOf(view, reserved, media);
-    for (const { media, was, is, lists } of plan) {
-      if (!is) continue;
+    for (const media of MediaTypes) {
+      if (!(record.rooms[media] > 0)) continue;
+      const was = old !== undefined && roomOf(old, reserved, media) > 0;
       if (!was) add(this.free, tenantMedia.of(tenant, media), record);
       if (!was || !sameSkills) {
         const bySkill = this.skillSets(tenant, media);
         for (const skill of view.skills.keys()) add(bySkill, skill, record);
       }
+      const lists = this.ordered.get(tenantMedia.of(tenant, media));
       if (!lists) continue;
       for (const ordered of lists.byMethod.values()) enlist(ordered, record);
+      if (lists.bySkill.size === 0) continue;
       for (const skill of view.skills.keys()) {
         const ordered = lists.bySkill.get(skill);
         if (ordered) enlist(ordered, record);

@@ -3,9 +3,9 @@ import type { AgentRecord } from './agent-index.ts';
 import type { AgentView } from './agent-view.ts';
 import { OrderedAgents } from './ordered-agents.ts';
 
-function record(id: string, lastActivityAt: number, score: number): AgentRecord & { score: number } {
+function record(id: string, lastActivityAt: number, score: number, slot = 0): AgentRecord & { score: number } {
   const view = { tenant: 'acme', id, lastActivityAt } as AgentView;
-  return { key: `acme/${id}`, slot: 0, view, reserved: {}, rooms: { message: 0, sms: 0, email: 0, webchat: 0 }, meanSkill: 0, levels: new Float64Array(0), score };
+  return { key: `acme/${id}`, slot, view, reserved: {}, rooms: { message: 0, sms: 0, email: 0, webchat: 0 }, meanSkill: 0, levels: new Float64Array(0), before: undefined, roomsBefore: { message: 0, sms: 0, email: 0, webchat: 0 }, score };
 }
 
 describe('OrderedAgents', () => {
@@ -46,7 +46,7 @@ describe('OrderedAgents', () => {
       (r) => (r as ReturnType<typeof record>).score,
       (r) => !out.has(r),
     );
-    const all = Array.from({ length: 300 }, (_, i) => record(`agent-${String(i).padStart(3, '0')}`, Math.floor(random() * 20), Math.floor(random() * 5)));
+    const all = Array.from({ length: 300 }, (_, i) => record(`agent-${String(i).padStart(3, '0')}`, Math.floor(random() * 20), Math.floor(random() * 5), i));
     ordered.load(all);
     const keys = (r: ReturnType<typeof record>) => ({ score: r.score, idle: r.view.lastActivityAt, id: r.view.id });
     const placed = new Map(all.map((r) => [r as AgentRecord, keys(r)]));
@@ -69,6 +69,38 @@ describe('OrderedAgents', () => {
       for (let r = cursor.next(); r; r = cursor.next()) walked.push(r);
       expect(walked).toEqual(expected);
       expect(ordered.size).toBe(placed.size);
+      expect(walkedSlots(ordered)).toEqual(expected.map((r) => r.slot));
     }
   });
+
+  it('gives a walk the slots in order, kept as they were when agents are taken out (skipped by their listed bit) and written again when one is placed', () => {
+    const all = Array.from({ length: 100 }, (_, i) => record(`agent-${String(i).padStart(3, '0')}`, i % 7, i % 5, i));
+    const ordered = new OrderedAgents((r) => (r as ReturnType<typeof record>).score);
+    ordered.load(all);
+    const first = ordered.walkOrder();
+    const version = first.version;
+    const expected = [...all].sort((a, b) => b.score - a.score || a.view.lastActivityAt - b.view.lastActivityAt || (a.view.id < b.view.id ? -1 : 1));
+    expect([...first.slots.subarray(0, first.length)]).toEqual(expected.map((r) => r.slot));
+    // Taken out: the slots stay (a walk's position in them stays valid), the listed bits say who is gone.
+    for (const r of all.slice(0, 30)) ordered.remove(r);
+    expect(ordered.walkOrder().version).toBe(version);
+    expect(ordered.walkOrder().length).toBe(100);
+    expect(walkedSlots(ordered)).toEqual(expected.filter((r) => !all.slice(0, 30).includes(r)).map((r) => r.slot));
+    // Placed again: written again, in order.
+    ordered.add(all[3] as AgentRecord);
+    expect(ordered.walkOrder().version).toBeGreaterThan(version);
+    expect(ordered.walkOrder().length).toBe(71);
+    expect(walkedSlots(ordered)).toEqual(expected.filter((r) => r === all[3] || !all.slice(0, 30).includes(r)).map((r) => r.slot));
+  });
 });
+
+/** The slots a walk meets that are still placed (what `chooseAgent` reads). */
+function walkedSlots(ordered: OrderedAgents): number[] {
+  const { slots, length } = ordered.walkOrder();
+  const met: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const slot = slots[i] as number;
+    if (((ordered.listed.words[slot >>> 5] ?? 0) & (1 << (slot & 31))) !== 0) met.push(slot);
+  }
+  return met;
+}

@@ -1,4 +1,5 @@
 import type { AgentRecord } from './agent-index.ts';
+import { AgentBits } from './agent-bits.ts';
 import { SortedList } from './sorted-list.ts';
 
 /** An agent's place in an order, its keys read once when it was placed. */
@@ -11,6 +12,19 @@ export interface Place {
   /** The tie-break every method shares: idle longer first, then by id. */
   readonly idleSince: number;
   readonly id: string;
+}
+
+/**
+ * The agents' slots in an order, contiguous, as a walk reads them: a step reads one
+ * integer instead of following a pointer to a place. Written again only when an agent
+ * is placed (or placed again); an agent taken out stays in it until then, and a walk
+ * skips it by the order's `listed` bits.
+ */
+export interface WalkOrder {
+  readonly slots: Int32Array;
+  readonly length: number;
+  /** Changes whenever the slots are written again: a position kept from a walk is valid while it is the same. */
+  readonly version: number;
 }
 
 const byPlace = (a: Place, b: Place): number => {
@@ -40,6 +54,11 @@ export class OrderedAgents {
   private readonly places = new Map<AgentRecord, Place>();
   /** Agents to place again (or take out, if they no longer belong) when the order is next read. */
   private readonly pending = new Set<AgentRecord>();
+  private readonly walk = { slots: new Int32Array(0), length: 0, version: 0 };
+  /** The slots of the agents placed now: a walk skips the slots in its order of agents taken out since it was written. */
+  readonly listed = new AgentBits();
+  /** An agent was placed since the walk order was written. */
+  private stale = true;
 
   /**
    * @param keyOf the order's score of an agent (higher first)
@@ -64,8 +83,10 @@ export class OrderedAgents {
   add(record: AgentRecord): void {
     if (this.places.has(record) || this.pending.has(record)) return;
     const place = this.placeOf(record);
+    this.listed.add(record.slot);
     this.places.set(record, place);
     this.list.insert(place);
+    this.stale = true;
   }
 
   /** The agent's keys changed, or it may no longer belong: it is placed again when the order is next read. */
@@ -78,10 +99,12 @@ export class OrderedAgents {
     const places: Place[] = [];
     for (const record of records) {
       const place = this.placeOf(record);
+      this.listed.add(record.slot);
       this.places.set(record, place);
       places.push(place);
     }
     this.list.load(places);
+    this.stale = true;
   }
 
   private placeOf(record: AgentRecord): Place {
@@ -94,20 +117,23 @@ export class OrderedAgents {
     const place = this.places.get(record);
     if (!place) return false;
     this.places.delete(record);
+    this.listed.delete(record.slot);
     this.list.delete(place);
     return true;
   }
 
-  /** The places in order, in chunks (valid until the order changes): what a walk reads. */
-  get chunks(): readonly (readonly Place[])[] {
+  /** The slots in order, for a walk (see `WalkOrder`): written again only if an agent was placed since the last walk. */
+  walkOrder(): WalkOrder {
     this.settle();
-    return this.list.chunks;
-  }
-
-  /** Where a place is in the order, or would be if it was taken out since. */
-  locate(place: Place): { chunk: number; index: number } {
-    this.settle();
-    return this.list.locate(place);
+    if (!this.stale) return this.walk;
+    const walk = this.walk;
+    if (walk.slots.length < this.list.size) walk.slots = new Int32Array(this.list.size * 2);
+    let n = 0;
+    for (const chunk of this.list.chunks) for (const place of chunk) walk.slots[n++] = place.slot;
+    walk.length = n;
+    walk.version++;
+    this.stale = false;
+    return walk;
   }
 
   /** A reader that moves through the agents in order (valid until the order changes). */
@@ -126,23 +152,28 @@ export class OrderedAgents {
         const place = places.get(record);
         if (place) {
           places.delete(record);
+          this.listed.delete(record.slot);
           this.list.delete(place);
         }
         if (this.belongs(record)) {
           const fresh = this.placeOf(record);
           places.set(record, fresh);
+          this.listed.add(record.slot);
           this.list.insert(fresh);
         }
       }
       pending.clear();
+      this.stale = true;
       return;
     }
     const moved: Place[] = [];
     for (const record of pending) {
       places.delete(record);
+      this.listed.delete(record.slot);
       if (!this.belongs(record)) continue;
       const fresh = this.placeOf(record);
       places.set(record, fresh);
+      this.listed.add(record.slot);
       moved.push(fresh);
     }
     moved.sort(byPlace);
@@ -158,5 +189,6 @@ export class OrderedAgents {
     while (m < moved.length) merged.push(moved[m++] as Place);
     pending.clear();
     this.list.reset(merged);
+    this.stale = true;
   }
 }

@@ -84,13 +84,6 @@ export class SortedList<T> {
     return false;
   }
 
-  /** Where the item is, or would go: its chunk and its index in it (the end of the last chunk when it sorts after every item). */
-  locate(item: T): { chunk: number; index: number } {
-    if (this.parts.length === 0) return { chunk: 0, index: 0 };
-    const chunk = this.chunkFor(item);
-    return { chunk, index: lowerBound(this.parts[chunk] as T[], item, this.compare) };
-  }
-
   /** The items in order, as the chunks that hold them (valid until the list changes): the fastest walk there is. */
   get chunks(): readonly (readonly T[])[] {
     return this.parts;
