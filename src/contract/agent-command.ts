@@ -83,12 +83,17 @@ export const CloseConversation = z.object({
   wrapUpCode: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 });
 
+/** The longest transfer note, in characters. */
+export const TRANSFER_NOTE_MAX = 500;
+
 /** A blind transfer: the conversation leaves this agent for another queue or one named agent. */
 export const TransferConversation = z.object({
   ...base,
   type: z.literal('conversation.transfer'),
   conversationId: z.uuid(),
   to: z.union([z.strictObject({ queue: ResourceName }), z.strictObject({ agentId: AgentId })]),
+  /** For the next agent: shown on their offer and in the timeline. */
+  note: z.string().trim().min(1).max(TRANSFER_NOTE_MAX).optional(),
 });
 
 /**

@@ -47,7 +47,9 @@ export async function timelineOf(db: Kysely<Database>, tenant: string, conversat
   add(conversation.created_at, 0, { kind: 'created', channel: conversation.channel, direction, ...(conversation.started_by === 'agent' && { startedBy: 'agent' }) });
   for (const j of journey) add(j.at, j.kind === 'queued' ? 1 : 5, { kind: j.kind, queue: j.queue, ...(j.cause && { cause: j.cause }), ...(j.from_queue && j.from_queue !== j.queue && { fromQueue: j.from_queue }), ...(j.agent_id && { agentId: j.agent_id }) });
   for (const a of offers) {
-    add(a.offered_at, 2, { kind: 'offer', offerId: a.id, agentId: a.agent_id, queue: a.queue, reason: a.reason });
+    // A transfer's source is stored with the routing decision (the agent actor's assignment.offer): shown on its own.
+    const { transferredBy, ...reason } = (a.reason ?? {}) as { transferredBy?: unknown };
+    add(a.offered_at, 2, { kind: 'offer', offerId: a.id, agentId: a.agent_id, queue: a.queue, reason, ...(transferredBy !== undefined && { transferredBy }) });
     if (a.answered_at) add(a.answered_at, 3, { kind: 'accepted', offerId: a.id, agentId: a.agent_id });
     if (a.ended_at && a.state !== 'ended' && a.state !== 'accepted') add(a.ended_at, 3, { kind: a.state, offerId: a.id, agentId: a.agent_id });
     if (a.ended_at && a.state === 'ended') add(a.ended_at, 4, { kind: 'ended', offerId: a.id, agentId: a.agent_id, wrapUpCode: a.wrap_up_code });

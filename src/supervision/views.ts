@@ -56,7 +56,8 @@ export interface Interaction {
  * - `created` (`channel`, `direction`, `startedBy: 'agent'` for one an agent started); `queued` (entered `queue`: on `arrival`, by a `transfer` from `agentId`, or
  *   an `overflow` from `fromQueue`); `answered`, `abandoned`, `parked`, `closed` — from the
  *   conversation's journey;
- * - `offer` (to `agentId`, with the routing decision `reason`: method, candidates, score),
+ * - `offer` (to `agentId`, with the routing decision `reason`: method, candidates, score;
+ *   `transferredBy` `{ agentId, note? }` when a transfer brought it),
  *   then its outcome `accepted`, `rejected`, `timeout`, `rescinded`, `declined`, and
  *   `ended` (with the `wrapUpCode`) — from the assignments;
  * - `message` (`direction`, `agentId`, `text`, attachment and rich content counts, delivery);

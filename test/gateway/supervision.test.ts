@@ -233,6 +233,17 @@ describe('supervisor views', () => {
       expect(timeline.entries[0]).toMatchObject({ kind: 'created', direction: 'outbound', startedBy: 'agent' });
     });
 
+    it('the timeline shows who transferred an offer, with the note, apart from the routing decision', async () => {
+      const zed = fx.token('zed', 'supervisor', OTHER_TENANT);
+      const transferredBy = { agentId: 'zoe', note: 'wants a refund' };
+      await fx.store.db
+        .insertInto('assignments')
+        .values({ id: randomUUID(), tenant: OTHER_TENANT, conversation_id: foreign, agent_id: 'yan', queue: 'support', state: 'offered', offered_at: new Date().toISOString(), answered_at: null, ended_at: null, reason: JSON.stringify({ method: 'transfer', candidates: 1, score: 0, transferredBy }) })
+        .execute();
+      const { entries } = (await (await get(`/v1/interactions/${foreign}/timeline`, zed)).json()) as { entries: { kind: string; [k: string]: unknown }[] };
+      expect(entries.find((e) => e.kind === 'offer')).toEqual(expect.objectContaining({ agentId: 'yan', transferredBy, reason: { method: 'transfer', candidates: 1, score: 0 } }));
+    });
+
     it('an agent sees the conversations offered to them and their queues’ history, never agentless outbound rows', async () => {
       // alice: answered `answered`; serves support and billing (she has the billing skill), not vip (bob only).
       const alice = (await page('/v1/interactions', fx.token('alice', 'agent'))).interactions.map((i) => i.id).sort();
