@@ -4,6 +4,7 @@ import { AgentId, ResourceName, Skill, TenantName, Timestamp } from './names.ts'
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
 import { Customer } from './inbound-message.ts';
 import { displayText, exactText, safeRecord } from './strings.ts';
+import { TRANSFER_NOTE_MAX } from './transfer-note.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
 export type Presence = (typeof Presences)[number];
@@ -82,9 +83,6 @@ export const CloseConversation = z.object({
   /** Required when the queue defines wrap-up codes and requires one. */
   wrapUpCode: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 });
-
-/** The longest transfer note, in characters. */
-export const TRANSFER_NOTE_MAX = 500;
 
 /** A blind transfer: the conversation leaves this agent for another queue or one named agent. */
 export const TransferConversation = z.object({
