@@ -1,4 +1,4 @@
-import type { ChannelType, MediaType, Presence } from '../contract/index.ts';
+import type { ChannelType, MediaType, Presence, TransferSource } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 
 export interface PendingOffer {
@@ -12,6 +12,8 @@ export interface PendingOffer {
   queue: string | null;
   offeredAt: string;
   expiresAt: string;
+  /** Who transferred the conversation, with their note (see the `offer.created` event). */
+  transferredBy?: TransferSource | undefined;
 }
 
 export interface ActiveConversation {

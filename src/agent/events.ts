@@ -1,4 +1,4 @@
-import type { AgentProfile, ChannelType, MediaType, Presence } from '../contract/index.ts';
+import type { AgentProfile, ChannelType, MediaType, Presence, TransferSource } from '../contract/index.ts';
 
 /** The profile an admin sets (ConfigureAgent in the contract, its type derived from the schema); optional fields take their defaults. */
 export type { AgentProfile } from '../contract/index.ts';
@@ -24,6 +24,8 @@ export interface OfferRequest {
   customerName?: string | undefined;
   timeoutMs: number;
   reason: OfferReason;
+  /** The conversation was transferred by this agent (with their note). */
+  transferredBy?: TransferSource | undefined;
 }
 
 /** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */

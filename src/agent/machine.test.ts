@@ -64,6 +64,17 @@ describe('agent machine', () => {
     expect(run([configure, set('away', later(4)), set('offline', later(5))]).snapshot.context.presenceSince).toBe(later(5));
   });
 
+  it('says who transferred the conversation on the offer, its pending copy and the assignment’s routing decision', () => {
+    const transferredBy = { agentId: 'bruno', note: 'wants a refund' };
+    const { snapshot, effects } = run([configure, available, { ...request('o1', 'conv-1'), transferredBy }]);
+    expect(snapshot.context.offers[0]?.transferredBy).toEqual(transferredBy);
+    expect(effects).toContainEqual(expect.objectContaining({ kind: 'assignment.offer', reason: { method: 'longest-idle', candidates: 1, transferredBy } }));
+    const offerCreated = (list: typeof effects) => list.flatMap((e) => (e.kind === 'notify' && e.event.type === 'offer.created' ? [e.event] : []))[0];
+    expect(offerCreated(effects)).toMatchObject({ offerId: 'o1', transferredBy });
+    // An offer nobody transferred has no such field at all (the contract's optional field stays absent).
+    expect(offerCreated(run([configure, available, request('o2', 'conv-2')]).effects)).not.toHaveProperty('transferredBy');
+  });
+
   it('reserves a slot for an offer: assignment, timeout timer, reservation to the conversation, offer to the clients', () => {
     const { snapshot, effects } = run([configure, available, request('o1', 'conv-1')]);
     expect(snapshot.context.offers.map((o) => o.offerId)).toEqual(['o1']);

@@ -52,6 +52,7 @@ export function offerCreatedOf(offer: PendingOffer) {
     customerId: offer.customerId,
     ...(offer.customerName !== undefined && { customerName: offer.customerName }),
     expiresAt: offer.expiresAt,
+    ...(offer.transferredBy && { transferredBy: offer.transferredBy }),
   };
 }
 
@@ -67,6 +68,7 @@ function pendingOfferOf(e: Of<'offer.request'>): PendingOffer {
     queue: e.queue,
     offeredAt: e.at,
     expiresAt: new Date(Date.parse(e.at) + e.timeoutMs).toISOString(),
+    ...(e.transferredBy && { transferredBy: e.transferredBy }),
   };
 }
 
@@ -74,7 +76,8 @@ const reserve = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'offer.request'>;
   const offer = pendingOfferOf(e);
   return [
-    { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.reason },
+    // A transfer's source is kept with the routing decision: the timeline shows who handed it over.
+    { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.transferredBy ? { ...e.reason, transferredBy: e.transferredBy } : e.reason },
     { kind: 'timer.arm', name: offerTimer(e.offerId), at: offer.expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: offer.expiresAt } },
     { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.reserved', at: e.at, offerId: e.offerId, agentId: context.id } },
     { kind: 'notify', agentId: context.id, event: offerCreatedOf(offer) },

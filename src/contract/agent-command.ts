@@ -4,6 +4,7 @@ import { AgentId, ResourceName, Skill, TenantName, Timestamp } from './names.ts'
 import { Attachment, RichContent, hasBody } from './rich-content.ts';
 import { Customer } from './inbound-message.ts';
 import { displayText, exactText, safeRecord } from './strings.ts';
+import { TRANSFER_NOTE_MAX } from './transfer-note.ts';
 
 export const Presences = ['offline', 'available', 'away'] as const;
 export type Presence = (typeof Presences)[number];
@@ -89,6 +90,8 @@ export const TransferConversation = z.object({
   type: z.literal('conversation.transfer'),
   conversationId: z.uuid(),
   to: z.union([z.strictObject({ queue: ResourceName }), z.strictObject({ agentId: AgentId })]),
+  /** For the next agent: shown on their offer and in the timeline. */
+  note: z.string().trim().min(1).max(TRANSFER_NOTE_MAX).optional(),
 });
 
 /**

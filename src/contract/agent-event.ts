@@ -27,6 +27,13 @@ export interface AgentStateEvent extends Base {
   capacity: Partial<Record<MediaType, { max: number; used: number }>>;
 }
 
+/** Who handed a conversation over by a transfer, and what they wrote for the next agent. */
+export interface TransferSource {
+  agentId: string;
+  /** The transfer's note (`conversation.transfer`), when given. */
+  note?: string;
+}
+
 export interface OfferCreatedEvent extends Base {
   type: 'offer.created';
   offerId: string;
@@ -37,6 +44,8 @@ export interface OfferCreatedEvent extends Base {
   customerId: string;
   customerName?: string;
   expiresAt: string;
+  /** Set when the conversation was transferred (to this agent or their queue) and not answered since. */
+  transferredBy?: TransferSource;
 }
 
 export interface OfferRevokedEvent extends Base {

@@ -19,6 +19,7 @@ import {
   RESERVED_KEYS,
   ResourceName,
   RichContent,
+  TRANSFER_NOTE_MAX,
   TenantName,
   Timestamp,
   decode,
@@ -83,6 +84,7 @@ const AgentEventSchema: z.ZodType<AgentEvent> = z.discriminatedUnion('type', [
     customerId: z.uuid(),
     customerName: z.string().optional(),
     expiresAt: Timestamp,
+    transferredBy: z.strictObject({ agentId: AgentId, note: z.string().min(1).max(TRANSFER_NOTE_MAX).optional() }).optional(),
   }),
   z.strictObject({
     ...eventBase,
@@ -177,6 +179,24 @@ describe('examples/envelopes', () => {
 
   it.each(Object.entries(commandFiles))('%s is a %s command', (file, type) => {
     expect((readExample(file) as { type: string }).type).toBe(type);
+  });
+
+  it('an offer says who transferred it, optionally: an older offer and a gateway that ignores the field stay valid', () => {
+    const offer = readExample('event-offer-created.json') as Record<string, unknown>;
+    const transferred = readExample('event-offer-created-transfer.json') as Record<string, unknown>;
+    expect(offer).not.toHaveProperty('transferredBy');
+    expect(issuesOf(AgentEventSchema, offer)).toBe('');
+    expect(Object.keys(transferred.transferredBy as object).sort()).toEqual(['agentId', 'note']);
+    expect(issuesOf(AgentEventSchema, { ...transferred, transferredBy: { agentId: 'alice' } })).toBe('');
+    // Without it, the rest of a transferred offer is an ordinary offer.
+    const { transferredBy: _, ...plain } = transferred;
+    expect(issuesOf(AgentEventSchema, plain)).toBe('');
+    expect(issuesOf(AgentEventSchema, { ...transferred, transferredBy: { note: 'no agent' } })).toMatch(/^transferredBy\.agentId/);
+    // The transfer command carries the note; it stays optional there too.
+    const transfer = { version: 1, tenant: 'demo', agentId: 'alice', commandId: '0b8f9d52-36a5-4d0e-8f1f-2a8c1e2e4f10', issuedAt: '2026-01-12T09:30:00.000Z', type: 'conversation.transfer', conversationId: '0c4a082f-909b-4253-85f4-128f4df12763', to: { agentId: 'bruno' } };
+    expect(issuesOf(AgentCommand, transfer)).toBe('');
+    expect(issuesOf(AgentCommand, { ...transfer, note: 'Wants a refund' })).toBe('');
+    expect(issuesOf(AgentCommand, { ...transfer, note: 'x'.repeat(TRANSFER_NOTE_MAX + 1) })).not.toBe('');
   });
 
   it('shows every command type and every event type', () => {

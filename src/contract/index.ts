@@ -7,6 +7,7 @@ export * from './inbound-message.ts';
 export * from './outbound-message.ts';
 export * from './delivery-receipt.ts';
 export * from './agent-command.ts';
+export * from './transfer-note.ts';
 export type * from './agent-event.ts';
 export * from './subjects.ts';
 export * from './errors.ts';

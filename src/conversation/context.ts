@@ -1,4 +1,4 @@
-import type { ChannelType, IdType, MediaType } from '../contract/index.ts';
+import type { ChannelType, IdType, MediaType, TransferSource } from '../contract/index.ts';
 import type { QueuePolicy } from './policy.ts';
 
 /** Agents a conversation waits for before anyone else may take it. */
@@ -53,6 +53,8 @@ export interface ConversationContext {
   campaign?: string | undefined;
   /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go), `notStarted` (the agent who started it had no free slot). */
   closeReason?: 'queueDeleted' | 'notStarted' | undefined;
+  /** Who transferred it, until an agent answers: each offer meanwhile says so. */
+  transferredBy?: TransferSource | undefined;
   /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken. */
   opening?: { agentId: string; commandId: string; text: string } | undefined;
 }

@@ -23,7 +23,7 @@ export type ConversationActorEvent =
     }
   | { type: 'agent.close'; at: string; commandId: string; agentId: string; wrapUpCode?: string | undefined }
   /** A blind transfer by the connected agent: to another queue (with its policy) or to one agent. */
-  | { type: 'agent.transfer'; at: string; commandId: string; agentId: string; to: { queue: string; policy: QueuePolicy } | { agent: string } }
+  | { type: 'agent.transfer'; at: string; commandId: string; agentId: string; to: { queue: string; policy: QueuePolicy } | { agent: string }; note?: string | undefined }
   | { type: 'window.expired'; at: string }
   /** The agent starts this conversation (its creating event): the agent actor is asked for a slot first. */
   | { type: 'agent.start'; at: string; commandId: string; agentId: string; text: string }

@@ -224,6 +224,16 @@ describe('conversation machine', () => {
     const toAgent = run([{ type: 'agent.transfer', at: later, commandId: 't2', agentId: 'alice', to: { agent: 'bruno' } }], connected.snapshot);
     expect(toAgent.snapshot.context.target).toEqual({ agents: ['bruno'], until: null, reason: 'transfer' });
 
+    // Who transferred it, with the note, until the next agent answers.
+    expect(toAgent.snapshot.context.transferredBy).toEqual({ agentId: 'alice' });
+    const noted = run([{ type: 'agent.transfer', at: later, commandId: 't4', agentId: 'alice', to: { agent: 'bruno' }, note: 'wants a refund' }], connected.snapshot);
+    expect(noted.snapshot.context.transferredBy).toEqual({ agentId: 'alice', note: 'wants a refund' });
+    const offered = run([{ type: 'offer.reserved', at: later, offerId: 'o9', agentId: 'bruno' }], noted.snapshot);
+    expect(offered.snapshot.context.transferredBy).toEqual({ agentId: 'alice', note: 'wants a refund' });
+    const answered = run([{ type: 'offer.accepted', at: later, offerId: 'o9', agentId: 'bruno' }], offered.snapshot);
+    expect(answered.snapshot.value).toBe('connected');
+    expect(answered.snapshot.context.transferredBy).toBeUndefined();
+
     const stranger = run([{ type: 'agent.transfer', at: later, commandId: 't3', agentId: 'mallory', to: { agent: 'bruno' } }], connected.snapshot);
     expect(stranger.effects).toEqual([{ kind: 'reply', agentId: 'mallory', commandId: 't3', error: 'notAssigned' }]);
   });

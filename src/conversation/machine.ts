@@ -469,6 +469,7 @@ export const conversationMachine = setup({
                 lastAgentId: ({ event }) => event.agentId,
                 offer: null,
                 target: null,
+                transferredBy: undefined,
               }),
               { type: 'effects', params: confirmAssignment },
             ],
@@ -527,7 +528,7 @@ export const conversationMachine = setup({
             { type: 'effects', params: handOver },
             assign(({ event }) => {
               const to = event.to;
-              const base = { ...freshWait, agentId: null, assignmentId: null };
+              const base = { ...freshWait, agentId: null, assignmentId: null, transferredBy: { agentId: event.agentId, ...(event.note && { note: event.note }) } };
               return 'queue' in to
                 ? { ...base, queue: to.queue, policy: to.policy, target: null }
                 : { ...base, target: { agents: [to.agent], until: null, reason: 'transfer' as const } };

@@ -93,7 +93,8 @@ export async function startConversation(
     attributes: {},
     lastMessageAt: request.at,
   });
-  const created = { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition: fence.partition };
+  // Opened by the agent: `outbound` in the interactions view (a continued parked one stays the customer's).
+  const created = { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, started_by: 'agent' as const, partition: fence.partition };
   await actors.create(tx, 'conversation', created, snapshot, event, results);
   return { ok: true, started: true };
 }

@@ -91,9 +91,9 @@ export class ParleyClient {
     return this.#call('POST', `/v1/conversations/${seg(id)}/close`, wrapUpCode === undefined ? undefined : { wrapUpCode });
   }
 
-  /** Blind transfer to a queue or to one agent. */
-  transferConversation(id: string, to: { queue: string } | { agentId: string }): Promise<CommandAccepted> {
-    return this.#call('POST', `/v1/conversations/${seg(id)}/transfer`, to);
+  /** Blind transfer to a queue or to one agent, with an optional note for the next agent. */
+  transferConversation(id: string, to: { queue: string } | { agentId: string }, note?: string): Promise<CommandAccepted> {
+    return this.#call('POST', `/v1/conversations/${seg(id)}/transfer`, note === undefined ? to : { ...to, note });
   }
 
   /** Opens the agent's live event stream; await `opened` before relying on delivery. */

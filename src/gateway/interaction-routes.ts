@@ -9,7 +9,7 @@ import { FileDownload } from './download.ts';
 import { findConversation, wasOffered } from './queries.ts';
 import { ConversationParams } from './route-schemas.ts';
 import type { RouteContext, RouteSpec } from './routes.ts';
-import { isTimeZone } from '../contract/index.ts';
+import { isTimeZone, localMinuteIn } from '../contract/index.ts';
 
 /**
  * The supervisor views' HTTP side (docs/desktop.md): queue activity now, and the
@@ -22,32 +22,39 @@ const PAGE_MAX = 500;
 const CSV_BATCH = 1_000;
 
 const Name = z.string().regex(/^[A-Za-z0-9_.-]{1,253}$/, 'a name');
-const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+// With an offset; seconds optional (a supervisor's range is to the minute: 2026-12-07T09:30+01:00).
+const Instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })], { error: 'an ISO-8601 instant with an offset, such as 2026-12-07T09:30+01:00' })
+  .transform((s) => new Date(s));
 
 const TimeZone = z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris').default('UTC');
 
-export const InteractionQuery = z.strictObject({
-  from: Instant.optional(),
-  to: Instant.optional(),
-  channel: Name.optional(),
-  queue: Name.optional(),
-  agent: AgentId.optional(),
-  wrapUpCode: Name.optional(),
-  campaign: Name.optional(),
-  direction: z.enum(['inbound', 'outbound']).optional(),
-  customer: z.string().trim().min(1).max(320).refine((s) => !s.includes('\u0000'), 'no NUL characters').optional(),
-  /** @default 50 */
-  limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(50),
-  /** The previous page's `nextCursor`. */
-  cursor: z.string().max(200).optional(),
-  /** `csv` (or `Accept: text/csv`): every matching row as a CSV download. @default "json" */
-  format: z.enum(['json', 'csv']).default('json'),
-});
+export const InteractionQuery = z
+  .strictObject({
+    from: Instant.optional(),
+    to: Instant.optional(),
+    /** The zone of the CSV's local times and file name (the page reads its from/to minutes in it too). @default "UTC" */
+    timeZone: TimeZone,
+    channel: Name.optional(),
+    queue: Name.optional(),
+    agent: AgentId.optional(),
+    wrapUpCode: Name.optional(),
+    campaign: Name.optional(),
+    direction: z.enum(['inbound', 'outbound']).optional(),
+    customer: z.string().trim().min(1).max(320).refine((s) => !s.includes('\u0000'), 'no NUL characters').optional(),
+    /** @default 50 */
+    limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(50),
+    /** The previous page's `nextCursor`. */
+    cursor: z.string().max(200).optional(),
+    /** `csv` (or `Accept: text/csv`): every matching row as a CSV download. @default "json" */
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { path: ['to'], message: 'must be after from' });
 type InteractionQuery = z.infer<typeof InteractionQuery>;
 
 const ActivityQuery = z.strictObject({ timeZone: TimeZone });
 
-export const interactionCsvColumns = ['startedAt', 'endedAt', 'kind', 'direction', 'channel', 'queue', 'status', 'agents', 'wrapUpCode', 'campaign', 'customerId', 'customerName', 'address', 'conversationId', 'id'] as const;
+export const interactionCsvColumns = ['startedAt', 'endedAt', 'startedAtLocal', 'endedAtLocal', 'kind', 'direction', 'channel', 'queue', 'status', 'agents', 'wrapUpCode', 'campaign', 'customerId', 'customerName', 'address', 'conversationId', 'id'] as const;
 
 export const interactionRoutes: RouteSpec[] = [
   {
@@ -123,20 +130,28 @@ function csvDownload(ctx: RouteContext, filter: InteractionFilter, q: Interactio
     let cursor: InteractionCursor | undefined;
     for (;;) {
       const page = await searchInteractions(db, filter, CSV_BATCH, cursor);
-      for (const row of page) yield { ...row, agents: row.agents.join(' ') };
+      for (const row of page) yield { ...row, startedAtLocal: local(row.startedAt), endedAtLocal: row.endedAt && local(row.endedAt), agents: row.agents.join(' ') };
       const last = page.at(-1);
       if (page.length < CSV_BATCH || !last) return;
       cursor = { startedAt: new Date(last.startedAt), id: last.id };
     }
   }
-  const day = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : 'all');
+  const local = localSeconds(q.timeZone);
+  // The range as the supervisor chose it, on their clock: interactions-2026-12-07T0930-2026-12-07T1800.csv.
+  const minute = (d: Date | undefined) => (d ? localMinuteIn(q.timeZone, d).replace(':', '') : 'all');
   const csv = stringify({ header: true, columns: [...interactionCsvColumns] });
   // A failed read mid-file destroys the response (the client sees a cut download, never a
   // short file that looks complete); a client that goes away stops the reads.
   pipeline(Readable.from(rows()), csv, (err) => {
     if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.request.log.error({ err }, 'interactions CSV export failed');
   });
-  return new FileDownload(`interactions-${day(q.from)}-${day(q.to)}.csv`, 'text/csv; charset=utf-8', csv);
+  return new FileDownload(`interactions-${minute(q.from)}-${minute(q.to)}.csv`, 'text/csv; charset=utf-8', csv);
+}
+
+/** An ISO instant as "2026-12-07 09:30:15" on a clock in `timeZone`. */
+function localSeconds(timeZone: string): (iso: string) => string {
+  const format = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  return (iso) => format.format(new Date(iso));
 }
 
 function acceptsCsv(ctx: RouteContext): boolean {

@@ -229,7 +229,7 @@ export const routes: RouteSpec[] = [
     handler: (ctx) => {
       const { body } = ctx;
       const to = body.agentId !== undefined ? { agentId: body.agentId } : { queue: body.queue };
-      return command(ctx, { type: 'conversation.transfer', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), to });
+      return command(ctx, { type: 'conversation.transfer', agentId: ctx.claims.sub, conversationId: param(ctx, 'id'), to, ...(body.note !== undefined && { note: body.note }) });
     },
   },
 

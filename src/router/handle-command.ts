@@ -96,7 +96,7 @@ async function carryOut(
         if (!known) return fail('unknownAgent', `agent ${command.to.agentId} does not exist`);
         to = { agent: command.to.agentId };
       }
-      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.transfer', at, commandId, agentId, to } };
+      target = { kind: 'conversation', tenant, id: command.conversationId, event: { type: 'agent.transfer', at, commandId, agentId, to, ...(command.note && { note: command.note }) } };
       break;
     }
     case 'conversation.start': {

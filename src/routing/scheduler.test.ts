@@ -60,6 +60,18 @@ function harness(queue?: Record<string, unknown>, now = t0) {
 }
 
 describe('Scheduler', () => {
+  it('passes who transferred the conversation on to its offer, and nothing for one never transferred', () => {
+    const { scheduler, offers } = harness();
+    scheduler.agentChanged(agent('a1'));
+    scheduler.conversationChanged(waiting('c1', { transferredBy: { agentId: 'ana', note: 'VIP' } }), true);
+    scheduler.pass();
+    expect(offers[0]?.request.transferredBy).toEqual({ agentId: 'ana', note: 'VIP' });
+    scheduler.agentChanged(agent('a2'));
+    scheduler.conversationChanged(waiting('c2'), true);
+    scheduler.pass();
+    expect(offers[1]?.request).not.toHaveProperty('transferredBy');
+  });
+
   it('offers to an agent with every required skill, never to one missing a skill', () => {
     const { scheduler, offers } = harness();
     scheduler.agentChanged(agent('idle-longest-but-unskilled', { lastActivityAt: t0 - 60_000 }));

@@ -347,6 +347,7 @@ export class Scheduler {
       customerName: conversation.customerName,
       timeoutMs: conversation.alertingTimeoutMs,
       reason,
+      ...(conversation.transferredBy && { transferredBy: conversation.transferredBy }),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ChannelType, MediaType } from '../contract/index.ts';
+import type { ChannelType, MediaType, TransferSource } from '../contract/index.ts';
 import type { ConversationContext, RoutingTarget } from '../conversation/index.ts';
 
 /** A conversation in a queue's waiting list. */
@@ -22,6 +22,8 @@ export interface WaitingConversation {
   ring: number;
   /** Agents it waits for first (preferred, last agent, transfer), until a time. */
   target: RoutingTarget | null;
+  /** Who transferred it, for the offers' `transferredBy`. */
+  transferredBy?: TransferSource | undefined;
 }
 
 export function waitingOf(ctx: ConversationContext): WaitingConversation {
@@ -42,5 +44,6 @@ export function waitingOf(ctx: ConversationContext): WaitingConversation {
     alertingTimeoutMs: ctx.policy.alertingTimeoutMs,
     ring: ctx.ring,
     target: ctx.target,
+    transferredBy: ctx.transferredBy,
   };
 }

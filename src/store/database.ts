@@ -45,6 +45,8 @@ export interface ConversationTable {
   last_message_at: Timestamp;
   created_at: CreatedAt;
   closed_at: Timestamp | null;
+  /** Who opened it: the customer (wrote first, or replied to an outbound message) or an agent (`POST /v1/conversations`). */
+  started_by: Generated<'customer' | 'agent'>;
   /** The conversation actor's persisted XState snapshot. */
   snapshot: Json<unknown>;
   /** Its partition (from the conversation key); null only before `ensurePartitioning` ran. */

@@ -12,7 +12,7 @@ export interface TimerRef {
 }
 
 /** What a conversation is created with and never changes. */
-export type ConversationIdentity = Pick<NewConversation, 'id' | 'tenant' | 'channel' | 'customer_id' | 'external_id'> & { partition: number };
+export type ConversationIdentity = Pick<NewConversation, 'id' | 'tenant' | 'channel' | 'customer_id' | 'external_id' | 'started_by'> & { partition: number };
 
 /** What a conversation's step changes. */
 export interface ConversationState {

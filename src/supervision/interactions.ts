@@ -65,6 +65,12 @@ export async function searchInteractions(db: Kysely<Database>, f: InteractionFil
   return rows.map(toInteraction);
 }
 
+/**
+ * A conversation Parley's side opened: an agent started it, or it is the reply to a
+ * campaign message or a notification (`ca`, `n`: the lateral joins below).
+ */
+const OUTBOUND = sql`(c.started_by = 'agent' OR ca.campaign IS NOT NULL OR n.id IS NOT NULL)`;
+
 function conversationsPart(f: InteractionFilter, cursor: InteractionCursor | undefined): RawBuilder<Row> | undefined {
   const where: RawBuilder<unknown>[] = [sql`c.tenant = ${f.tenant}`, ...timeRange(sql`c.created_at`, sql`c.id::text`, f, cursor)];
   if (f.conversationId) where.push(sql`c.id = ${f.conversationId}::uuid`);
@@ -73,8 +79,8 @@ function conversationsPart(f: InteractionFilter, cursor: InteractionCursor | und
   if (f.agent) where.push(sql`EXISTS (SELECT 1 FROM assignments a WHERE a.tenant = c.tenant AND a.conversation_id = c.id AND a.agent_id = ${f.agent} AND a.answered_at IS NOT NULL)`);
   if (f.wrapUpCode) where.push(sql`EXISTS (SELECT 1 FROM assignments a WHERE a.tenant = c.tenant AND a.conversation_id = c.id AND a.wrap_up_code = ${f.wrapUpCode})`);
   if (f.campaign) where.push(sql`ca.campaign = ${f.campaign}`);
-  if (f.direction === 'inbound') where.push(sql`ca.campaign IS NULL AND n.id IS NULL`);
-  if (f.direction === 'outbound') where.push(sql`(ca.campaign IS NOT NULL OR n.id IS NOT NULL)`);
+  if (f.direction === 'inbound') where.push(sql`NOT ${OUTBOUND}`);
+  if (f.direction === 'outbound') where.push(OUTBOUND);
   if (f.customer) where.push(UUID.test(f.customer) ? sql`c.customer_id = ${f.customer}::uuid` : sql`c.customer_id IN (${customersAt(f.tenant, f.customer)})`);
   if (f.visibleTo) {
     const { agentId, queues } = f.visibleTo;
@@ -82,7 +88,7 @@ function conversationsPart(f: InteractionFilter, cursor: InteractionCursor | und
   }
   return sql<Row>`
     SELECT 'conversation' AS kind, c.id::text AS id, c.id AS conversation_id,
-      CASE WHEN ca.campaign IS NOT NULL OR n.id IS NOT NULL THEN 'outbound' ELSE 'inbound' END AS direction,
+      CASE WHEN ${OUTBOUND} THEN 'outbound' ELSE 'inbound' END AS direction,
       c.channel, c.queue, c.state AS status, c.customer_id, cu.name AS customer_name, n.recipient AS address, ca.campaign,
       ARRAY(SELECT a.agent_id FROM assignments a WHERE a.tenant = c.tenant AND a.conversation_id = c.id AND a.answered_at IS NOT NULL ORDER BY a.answered_at) AS agents,
       (SELECT a.wrap_up_code FROM assignments a WHERE a.tenant = c.tenant AND a.conversation_id = c.id AND a.wrap_up_code IS NOT NULL ORDER BY a.ended_at DESC NULLS LAST LIMIT 1) AS wrap_up_code,

@@ -5,7 +5,13 @@ import type { TimelineEntry } from './views.ts';
 /** Every step of the conversation, oldest first (ties keep the order above). */
 export async function timelineOf(db: Kysely<Database>, tenant: string, conversationId: string): Promise<TimelineEntry[]> {
   const [conversation, journey, offers, messages, notes, evaluations] = await Promise.all([
-    db.selectFrom('conversations').select(['created_at', 'channel']).where('tenant', '=', tenant).where('id', '=', conversationId).executeTakeFirst(),
+    sql<{ created_at: Date; channel: string; started_by: 'customer' | 'agent'; replied_to: boolean }>`
+      SELECT c.created_at, c.channel, c.started_by,
+        EXISTS (SELECT 1 FROM campaign_attempts a WHERE a.tenant = c.tenant AND a.conversation_id = c.id)
+          OR EXISTS (SELECT 1 FROM notifications n WHERE n.tenant = c.tenant AND n.conversation_id = c.id) AS replied_to
+      FROM conversations c WHERE c.tenant = ${tenant} AND c.id = ${conversationId}::uuid`
+      .execute(db)
+      .then((r) => r.rows[0]),
     sql<{ at: Date; kind: string; cause: string | null; queue: string | null; from_queue: string | null; agent_id: string | null }>`
       SELECT at, kind, cause, queue, from_queue, agent_id FROM conversation_journey
       WHERE tenant = ${tenant} AND conversation_id = ${conversationId} ORDER BY id`
@@ -36,10 +42,14 @@ export async function timelineOf(db: Kysely<Database>, tenant: string, conversat
   const entries: { entry: TimelineEntry; rank: number }[] = [];
   const add = (at: Date, rank: number, entry: Omit<TimelineEntry, 'at'>) => entries.push({ entry: { at: new Date(at).toISOString(), ...entry } as TimelineEntry, rank });
 
-  add(conversation.created_at, 0, { kind: 'created', channel: conversation.channel });
+  // Outbound as in the interactions view: an agent started it, or it answers a campaign message or a notification.
+  const direction = conversation.started_by === 'agent' || conversation.replied_to ? 'outbound' : 'inbound';
+  add(conversation.created_at, 0, { kind: 'created', channel: conversation.channel, direction, ...(conversation.started_by === 'agent' && { startedBy: 'agent' }) });
   for (const j of journey) add(j.at, j.kind === 'queued' ? 1 : 5, { kind: j.kind, queue: j.queue, ...(j.cause && { cause: j.cause }), ...(j.from_queue && j.from_queue !== j.queue && { fromQueue: j.from_queue }), ...(j.agent_id && { agentId: j.agent_id }) });
   for (const a of offers) {
-    add(a.offered_at, 2, { kind: 'offer', offerId: a.id, agentId: a.agent_id, queue: a.queue, reason: a.reason });
+    // A transfer's source is stored with the routing decision (the agent actor's assignment.offer): shown on its own.
+    const { transferredBy, ...reason } = (a.reason ?? {}) as { transferredBy?: unknown };
+    add(a.offered_at, 2, { kind: 'offer', offerId: a.id, agentId: a.agent_id, queue: a.queue, reason, ...(transferredBy !== undefined && { transferredBy }) });
     if (a.answered_at) add(a.answered_at, 3, { kind: 'accepted', offerId: a.id, agentId: a.agent_id });
     if (a.ended_at && a.state !== 'ended' && a.state !== 'accepted') add(a.ended_at, 3, { kind: a.state, offerId: a.id, agentId: a.agent_id });
     if (a.ended_at && a.state === 'ended') add(a.ended_at, 4, { kind: 'ended', offerId: a.id, agentId: a.agent_id, wrapUpCode: a.wrap_up_code });

@@ -30,7 +30,7 @@ export interface Interaction {
   /** `conversation`, or an agentless outbound message: `notification`, `campaign`. */
   kind: 'conversation' | 'notification' | 'campaign';
   conversationId: string;
-  /** `outbound` when Parley wrote first (a notification, a campaign message, and the conversations their replies opened). */
+  /** `outbound` when Parley wrote first: a conversation an agent started, a notification, a campaign message, and the conversations their replies opened. */
   direction: 'inbound' | 'outbound';
   channel: string;
   /** The queue it is (or ended) in; null for agentless messages. */
@@ -53,10 +53,11 @@ export interface Interaction {
 /**
  * One step of a conversation's life, as the timeline shows it. `kind`:
  *
- * - `created`; `queued` (entered `queue`: on `arrival`, by a `transfer` from `agentId`, or
+ * - `created` (`channel`, `direction`, `startedBy: 'agent'` for one an agent started); `queued` (entered `queue`: on `arrival`, by a `transfer` from `agentId`, or
  *   an `overflow` from `fromQueue`); `answered`, `abandoned`, `parked`, `closed` — from the
  *   conversation's journey;
- * - `offer` (to `agentId`, with the routing decision `reason`: method, candidates, score),
+ * - `offer` (to `agentId`, with the routing decision `reason`: method, candidates, score;
+ *   `transferredBy` `{ agentId, note? }` when a transfer brought it),
  *   then its outcome `accepted`, `rejected`, `timeout`, `rescinded`, `declined`, and
  *   `ended` (with the `wrapUpCode`) — from the assignments;
  * - `message` (`direction`, `agentId`, `text`, attachment and rich content counts, delivery);

@@ -83,6 +83,13 @@ describe('gateway commands', () => {
 
     const [, close] = await Promise.all([dave.closeConversation(conversationId), answerNextCommand(fx, TENANT, 'dave')]);
     expect(close).toMatchObject({ type: 'conversation.close', agentId: 'dave', conversationId });
+
+    // A transfer's note goes with the command (trimmed); without one, the command has none.
+    const [, noted] = await Promise.all([dave.transferConversation(conversationId, { agentId: 'erin' }, '  wants a refund '), answerNextCommand(fx, TENANT, 'dave')]);
+    expect(noted).toMatchObject({ type: 'conversation.transfer', conversationId, to: { agentId: 'erin' }, note: 'wants a refund' });
+    const [, plain] = await Promise.all([dave.transferConversation(conversationId, { queue: 'billing' }), answerNextCommand(fx, TENANT, 'dave')]);
+    expect(plain).toMatchObject({ type: 'conversation.transfer', to: { queue: 'billing' } });
+    expect(plain).not.toHaveProperty('note');
   });
 
   it('answers 400 invalidEnvelope and publishes nothing when the command breaks the contract', async () => {
@@ -97,6 +104,7 @@ describe('gateway commands', () => {
       [() => erin.acceptOffer('erin', 'not-a-uuid'), /offerId/],
       [() => erin.sendMessage(randomUUID(), {}), /needs text, attachments or content/],
       [() => erin.closeConversation('not-a-uuid'), /conversationId/],
+      [() => erin.transferConversation(randomUUID(), { queue: 'billing' }, 'x'.repeat(501)), /note/],
     ];
     for (const [attempt, detail] of attempts) {
       const err = await attempt().then(

@@ -20,6 +20,8 @@ export interface ConversationSeed {
   queue?: string | null;
   createdAt?: string;
   closedAt?: string | null;
+  /** `agent`: started by an agent (`POST /v1/conversations`). @default "customer" */
+  startedBy?: 'customer' | 'agent';
 }
 
 export async function seedConversation(db: Kysely<Database>, seed: ConversationSeed): Promise<string> {
@@ -39,6 +41,7 @@ export async function seedConversation(db: Kysely<Database>, seed: ConversationS
       last_message_at: createdAt,
       created_at: createdAt,
       closed_at: seed.closedAt ?? null,
+      started_by: seed.startedBy ?? 'customer',
       snapshot: JSON.stringify({ value: 'assigned', context: {} }),
     })
     .execute();

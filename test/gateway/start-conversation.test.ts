@@ -51,6 +51,18 @@ describe('an agent starts an outbound conversation', () => {
   };
 
   const conversation = (id: string) => parley.store.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+  /** How the supervisor's interactions view and the conversation's timeline show its direction. */
+  const directionOf = async (id: string, customer: string) => {
+    const headers = { authorization: `Bearer ${fx.token('sam', 'supervisor')}` };
+    const list = (await (await fetch(`${fx.gateway.url}/v1/interactions?customer=${encodeURIComponent(customer)}`, { headers })).json()) as { interactions: { id: string; direction: string }[] };
+    const outbound = (await (await fetch(`${fx.gateway.url}/v1/interactions?customer=${encodeURIComponent(customer)}&direction=outbound`, { headers })).json()) as { interactions: { id: string }[] };
+    const timeline = (await (await fetch(`${fx.gateway.url}/v1/interactions/${id}/timeline`, { headers })).json()) as { entries: { kind: string; direction?: string }[] };
+    return {
+      row: list.interactions.find((i) => i.id === id)?.direction,
+      filteredAsOutbound: outbound.interactions.some((i) => i.id === id),
+      timeline: timeline.entries.find((e) => e.kind === 'created')?.direction,
+    };
+  };
 
   it('creates the conversation in the agent’s hands, sends the first message and brings the customer’s reply back to the agent', async () => {
     const outbound = await outboundReader(parley.nc, 'start-conversation-test');
@@ -85,6 +97,9 @@ describe('an agent starts an outbound conversation', () => {
       ['outbound', 'Hello, your order is ready.'],
       ['inbound', 'Great, thanks!'],
     ]);
+
+    // Parley wrote first: outbound in the interactions view (row, filter and timeline).
+    expect(await directionOf(conversationId, '+33612000001')).toEqual({ row: 'outbound', filteredAsOutbound: true, timeline: 'outbound' });
 
     // Its SMS slot is taken: a second SMS conversation is refused; ending the first frees it.
     const full = await start({ channel: 'sms', to: { id: '+33612000002', idType: 'phone' }, text: 'Hi' });
@@ -136,6 +151,8 @@ describe('an agent starts an outbound conversation', () => {
     await customer.say('Yes?');
     const reply = await ana.next('conversation.message', (e) => e.conversationId === earlier.id && e.message.text === 'Yes?');
     expect(reply.message.direction).toBe('inbound');
+    // The customer wrote first: continuing it does not make it outbound.
+    expect(await directionOf(earlier.id, '+33612000020')).toEqual({ row: 'inbound', filteredAsOutbound: false, timeline: 'inbound' });
   });
 
   describe('roles and tenant isolation', () => {

@@ -161,9 +161,89 @@ describe('supervisor views', () => {
         expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
         expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="interactions-/);
         const lines = (await res.text()).trim().split('\n');
-        expect(lines[0]).toBe('startedAt,endedAt,kind,direction,channel,queue,status,agents,wrapUpCode,campaign,customerId,customerName,address,conversationId,id');
+        expect(lines[0]).toBe('startedAt,endedAt,startedAtLocal,endedAtLocal,kind,direction,channel,queue,status,agents,wrapUpCode,campaign,customerId,customerName,address,conversationId,id');
         expect(lines.slice(1).map((l) => l.split(',').at(-1)).sort()).toEqual([waiting, smsClosed, notificationId, campaignMessageId].sort());
       }
+    });
+
+    it('filters by time of day, to the minute, with the instants’ offsets (from included, to excluded)', async () => {
+      const sam = fx.token('sam', 'supervisor');
+      const ids = async (from: string, to: string) => (await page(`/v1/interactions?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, sam)).interactions.map((i) => i.id);
+      // smsClosed started at 10:00 UTC on 1 November: 11:00 in Paris, 19:00 in Tokyo, 05:00 in New York.
+      expect(await ids('2026-11-01T10:00Z', '2026-11-01T10:01Z')).toEqual([smsClosed]);
+      expect(await ids('2026-11-01T11:00+01:00', '2026-11-01T11:01+01:00')).toEqual([smsClosed]);
+      expect(await ids('2026-11-01T19:00:00+09:00', '2026-11-01T19:00:01+09:00')).toEqual([smsClosed]);
+      // The minute before in New York ends where it starts; the minute after starts after it.
+      expect(await ids('2026-11-01T04:59-05:00', '2026-11-01T05:00-05:00')).toEqual([]);
+      expect(await ids('2026-11-01T11:01+01:00', '2026-11-01T23:59+01:00')).toEqual([]);
+      // Its local day in Tokyo is 1 November; the evening before in Paris is still 31 October in UTC…
+      expect(await ids('2026-11-01T00:00+09:00', '2026-11-02T00:00+09:00')).toEqual([smsClosed]);
+      expect(await ids('2026-10-31T00:00+01:00', '2026-11-01T00:00+01:00')).toEqual([]);
+    });
+
+    it('refuses an invalid or inverted range with a problem saying which bound', async () => {
+      const sam = fx.token('sam', 'supervisor');
+      for (const [query, detail] of [
+        ['from=2026-11-01T12:00Z&to=2026-11-01T11:00Z', /^to: must be after from/],
+        ['from=2026-11-01T12:00Z&to=2026-11-01T12:00Z', /^to: must be after from/],
+        ['from=2026-11-01T12:00', /^from: an ISO-8601 instant with an offset/],
+        ['to=yesterday', /^to: an ISO-8601 instant with an offset/],
+        ['timeZone=Mars/Olympus', /^timeZone: an IANA time zone/],
+      ] as const) {
+        const res = await get(`/v1/interactions?${query}`, sam);
+        expect(res.status, query).toBe(400);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const problem = (await res.json()) as { type: string; detail: string };
+        expect(problem.type).toBe('invalidEnvelope');
+        expect(problem.detail, query).toMatch(detail);
+      }
+      // The CSV export refuses it the same way.
+      expect((await get('/v1/interactions?format=csv&from=2026-11-02T00:00Z&to=2026-11-01T00:00Z', sam)).status).toBe(400);
+    });
+
+    it('the CSV gives local times and names its file after the range, in the chosen time zone', async () => {
+      const sam = fx.token('sam', 'supervisor');
+      const res = await get(`/v1/interactions?format=csv&timeZone=Europe/Paris&from=${encodeURIComponent('2026-11-01T09:30+01:00')}&to=${encodeURIComponent('2026-11-01T18:00+01:00')}`, sam);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="interactions-2026-11-01T0930-2026-11-01T1800.csv"');
+      const [header, row, ...more] = (await res.text()).trim().split('\n');
+      expect(more).toEqual([]);
+      const columns = header?.split(',') ?? [];
+      const cells = row?.split(',') ?? [];
+      const cell = (name: string) => cells[columns.indexOf(name)];
+      expect(cell('id')).toBe(smsClosed);
+      expect(cell('startedAt')).toBe('2026-11-01T10:00:00.000Z');
+      expect(cell('startedAtLocal')).toBe('2026-11-01 11:00:00');
+      expect(cell('endedAtLocal')).toBe('');
+    });
+
+    it('an agent-started conversation is outbound, like a campaign reply’s; a customer’s stays inbound', async () => {
+      // In the other tenant, so the lists above stay as they are.
+      const zed = fx.token('zed', 'supervisor', OTHER_TENANT);
+      const globex = await seedCustomer(fx.store.db, OTHER_TENANT);
+      const started = await seedConversation(fx.store.db, { tenant: OTHER_TENANT, customerId: globex, channel: 'sms', state: 'connected', queue: null, startedBy: 'agent' });
+      const campaignReply = await seedConversation(fx.store.db, { tenant: OTHER_TENANT, customerId: globex, channel: 'sms', state: 'queued', queue: 'support' });
+      await sql`INSERT INTO campaign_attempts (tenant, campaign, contact_id, list_id, message_id, conversation_id, channel, address, status, epoch)
+        VALUES (${OTHER_TENANT}, 'autumn', 'c1', 'l1', ${randomUUID()}::uuid, ${campaignReply}::uuid, 'sms', '+33677777777', 'sent', 1)`.execute(fx.store.db);
+      const rows = (await page('/v1/interactions', zed)).interactions;
+      const direction = (id: string) => rows.find((r) => r.id === id)?.direction;
+      expect([direction(started), direction(campaignReply), direction(foreign)]).toEqual(['outbound', 'outbound', 'inbound']);
+      const filtered = async (d: string) => (await page(`/v1/interactions?direction=${d}`, zed)).interactions.map((i) => i.id).sort();
+      expect(await filtered('outbound')).toEqual([started, campaignReply].sort());
+      expect(await filtered('inbound')).toEqual([foreign]);
+      const timeline = (await (await get(`/v1/interactions/${started}/timeline`, zed)).json()) as { entries: { kind: string }[] };
+      expect(timeline.entries[0]).toMatchObject({ kind: 'created', direction: 'outbound', startedBy: 'agent' });
+    });
+
+    it('the timeline shows who transferred an offer, with the note, apart from the routing decision', async () => {
+      const zed = fx.token('zed', 'supervisor', OTHER_TENANT);
+      const transferredBy = { agentId: 'zoe', note: 'wants a refund' };
+      await fx.store.db
+        .insertInto('assignments')
+        .values({ id: randomUUID(), tenant: OTHER_TENANT, conversation_id: foreign, agent_id: 'yan', queue: 'support', state: 'offered', offered_at: new Date().toISOString(), answered_at: null, ended_at: null, reason: JSON.stringify({ method: 'transfer', candidates: 1, score: 0, transferredBy }) })
+        .execute();
+      const { entries } = (await (await get(`/v1/interactions/${foreign}/timeline`, zed)).json()) as { entries: { kind: string; [k: string]: unknown }[] };
+      expect(entries.find((e) => e.kind === 'offer')).toEqual(expect.objectContaining({ agentId: 'yan', transferredBy, reason: { method: 'transfer', candidates: 1, score: 0 } }));
     });
 
     it('an agent sees the conversations offered to them and their queues’ history, never agentless outbound rows', async () => {

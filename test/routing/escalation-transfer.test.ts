@@ -47,6 +47,9 @@ describe('escalation, transfers and wrap-up', () => {
 
     expect((await generalist.command({ type: 'conversation.transfer', conversationId: id, to: { queue: 'billing' } })).ok).toBe(true);
     const transferred = await biller.next('offer.created', (e) => e.conversationId === id);
+    // The first offer said nothing of a transfer; this one says who handed it over.
+    expect(offer.transferredBy).toBeUndefined();
+    expect(transferred.transferredBy).toEqual({ agentId: 'generalist' });
     expect((await biller.command({ type: 'offer.accept', offerId: transferred.offerId })).ok).toBe(true);
     expect((await conversationOf('+33611110005')).queue).toBe('billing');
     const generalistOffer = await parley().store.db.selectFrom('assignments').select('state').where('id', '=', offer.offerId).executeTakeFirstOrThrow();

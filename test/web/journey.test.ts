@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localMinuteIn } from '../../src/contract/index.ts';
 import { ParleyClient, signToken } from '../../src/gateway/index.ts';
 import { freePort } from '../support/free-port.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
@@ -249,11 +250,16 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
     const dialog = alice.getByRole('dialog', { name: 'Transfer the conversation' });
     await dialog.getByLabel('To an agent').check();
     await dialog.getByLabel('Agent', { exact: true }).selectOption('bob');
+    await dialog.getByLabel('Note for the next agent (optional)').fill('Parcel 4521 lost: book a redelivery.');
     await checkScreen(alice, '10-transfer');
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await alice.getByText('Pick a conversation in the list.').waitFor();
 
-    await bob.getByRole('listitem', { name: /^New conversation from .* on chat$/ }).waitFor();
+    const ringing = bob.getByRole('listitem', { name: /^New conversation from .* on chat$/ });
+    await ringing.waitFor();
+    // Bob's card says who handed it over, by the name his desktop knows her by.
+    await ringing.getByText('Transferred by Alice Dupont').waitFor();
+    await ringing.getByText('Parcel 4521 lost: book a redelivery.').waitFor();
     await checkScreen(bob, '11-transfer-ringing');
     await bob.getByRole('button', { name: 'Accept' }).click();
     const feed = bob.getByRole('feed');
@@ -301,19 +307,30 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
     await checkScreen(sam, '13-queue-activity');
   }, 60_000);
 
-  it('the interactions view lists it, and the CSV export downloads exactly its row', async () => {
+  it('the interactions view lists it in a time-of-day range, and the CSV export downloads exactly its row', async () => {
     await sam.getByRole('button', { name: 'Interactions', exact: true }).click();
     const rows = sam.locator('.interactions tbody tr');
     await waitFor(async () => ((await rows.count()) === 1 ? true : undefined), { what: 'the one conversation listed' });
+    // The last hour, to the minute, on Tokyo's clock (whatever the browser's zone): still its row.
+    const filters = sam.getByRole('form', { name: 'Filters' });
+    const tokyo = (at: number) => localMinuteIn('Asia/Tokyo', at);
+    await filters.getByLabel('Time zone').fill('Asia/Tokyo');
+    await filters.getByLabel('From').fill(tokyo(Date.now() - 3_600_000));
+    await filters.getByLabel('Until').fill(tokyo(Date.now() + 60_000));
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await sam.getByRole('status').filter({ hasText: 'Interactions shown: 1' }).waitFor();
+    expect(await rows.count()).toBe(1);
     expect(await rows.first().getAttribute('data-id')).toBe(conversationId);
     await waitFor(async () => ((await rows.first().textContent())?.includes('redelivery') ? true : undefined), { what: 'the wrap-up code in the row' });
     await checkScreen(sam, '14-interactions');
 
     const [download] = await Promise.all([sam.waitForEvent('download'), sam.getByRole('button', { name: 'Export CSV' }).click()]);
-    expect(download.suggestedFilename()).toMatch(/^interactions-.*\.csv$/);
+    // Named after the range on Tokyo's clock; its times are given on that clock too.
+    expect(download.suggestedFilename()).toMatch(/^interactions-\d{4}-\d\d-\d\dT\d{4}-\d{4}-\d\d-\d\dT\d{4}\.csv$/);
     const records = parse<Record<string, string>>(await readFile(await download.path(), 'utf8'), { columns: true, skip_empty_lines: true });
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ conversationId, kind: 'conversation', direction: 'inbound', channel: 'chat', queue: 'support', wrapUpCode: 'redelivery' });
+    expect(records[0]?.startedAtLocal).toBe(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(records[0]?.startedAt ?? '')));
     // Both agents handled it: Alice answered, Bob wrapped up.
     expect(records[0]?.agents).toMatch(/alice/);
     expect(records[0]?.agents).toMatch(/bob/);
@@ -324,6 +341,7 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
     const ended = timeline.locator('li[data-kind="ended"]');
     await ended.nth(1).waitFor();
     expect(await timeline.locator('li[data-kind="offer"]').count()).toBe(2);
+    expect(await timeline.locator('li[data-kind="offer"]').nth(1).textContent()).toContain('Transferred by alice');
     expect(await ended.count()).toBe(2);
     expect(await ended.nth(0).textContent()).toMatch(/alice$/);
     expect(await ended.nth(1).textContent()).toMatch(/bob, wrap-up code redelivery$/);

@@ -127,7 +127,7 @@ describe('supervisor views in a browser', () => {
     const [download] = await Promise.all([sam.waitForEvent('download'), sam.getByRole('button', { name: 'Export CSV' }).click()]);
     const path = await download.path();
     const lines = (await readFile(path, 'utf8')).trim().split('\n');
-    expect(lines[0]).toMatch(/^startedAt,endedAt,kind,direction,channel,queue/);
+    expect(lines[0]).toMatch(/^startedAt,endedAt,startedAtLocal,endedAtLocal,kind,direction,channel,queue/);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(answeredId);
     expect(lines[1]).toContain(',whatsapp,support,');

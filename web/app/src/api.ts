@@ -81,6 +81,8 @@ export interface InteractionFilters {
   campaign?: string;
   direction?: string;
   customer?: string;
+  /** The zone of the CSV's local times and file name. */
+  timeZone?: string;
 }
 
 export class Api {
@@ -141,7 +143,7 @@ export class Api {
   sendMessage = (id: string, reply: OutgoingReply) => this.call<SentMessage>('POST', `/v1/conversations/${enc(id)}/messages`, reply);
   closeConversation = (id: string, wrapUpCode?: string) =>
     this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/close`, wrapUpCode ? { wrapUpCode } : {});
-  transfer = (id: string, to: { queue: string } | { agentId: string }) => this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/transfer`, to);
+  transfer = (id: string, to: { queue: string } | { agentId: string }, note?: string) => this.call<CommandAccepted>('POST', `/v1/conversations/${enc(id)}/transfer`, { ...to, ...(note && { note }) });
   customer = (id: string) => this.call<CustomerView>('GET', `/v1/conversations/${enc(id)}/customer`);
   notes = (id: string) => this.call<{ notes: NoteView[] }>('GET', `/v1/conversations/${enc(id)}/notes`);
   /** Tells a web-messaging customer that the agent types (other channels ignore it). */

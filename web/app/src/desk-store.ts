@@ -178,8 +178,8 @@ export class DeskStore extends Store<DeskState> {
     this.api.typing(conversationId, typing).catch(() => undefined);
   }
 
-  async transfer(conversationId: string, to: { queue: string } | { agentId: string }): Promise<void> {
-    await this.api.transfer(conversationId, to);
+  async transfer(conversationId: string, to: { queue: string } | { agentId: string }, note?: string): Promise<void> {
+    await this.api.transfer(conversationId, to, note?.trim() || undefined);
     this.drop(conversationId, t('transfer.done'));
   }
 
@@ -194,9 +194,9 @@ export class DeskStore extends Store<DeskState> {
       case 'offer.created': {
         // De-duplicated by offerId; a router restart announces ringing offers again.
         if (Date.parse(event.expiresAt) <= Date.now() || this.state.offers.some((o) => o.offerId === event.offerId)) return;
-        const { offerId, conversationId, channel, channelType, mediaType, customerId, customerName, expiresAt } = event;
+        const { offerId, conversationId, channel, channelType, mediaType, customerId, customerName, expiresAt, transferredBy } = event;
         if (customerName) this.names.set(conversationId, customerName);
-        const offer: PendingOffer = { offerId, conversationId, channel, channelType, mediaType, customerId, customerName, queue: null, offeredAt: event.at, expiresAt };
+        const offer: PendingOffer = { offerId, conversationId, channel, channelType, mediaType, customerId, customerName, queue: null, offeredAt: event.at, expiresAt, ...(transferredBy && { transferredBy }) };
         this.set({ offers: [...this.state.offers, offer], alert: t('offers.ringing', { customer: customerName ?? customerId.slice(0, 8), channel }) });
         return;
       }

@@ -40,7 +40,7 @@ export function ConversationPane({ desk, state, conversation, session }: { desk:
         {conversation.customerTyping ? t('conversation.customerTyping', { customer }) : ''}
       </p>
       {!conversation.afterWorkUntil && <Composer desk={desk} api={desk.api} conversation={conversation} agentName={state.agent?.name ?? session.sub} />}
-      {dialog === 'transfer' && <TransferDialog state={state} self={session.sub} onTransfer={(to) => desk.transfer(conversation.id, to)} onClose={() => setDialog('none')} />}
+      {dialog === 'transfer' && <TransferDialog state={state} self={session.sub} onTransfer={(to, note) => desk.transfer(conversation.id, to, note)} onClose={() => setDialog('none')} />}
       {dialog === 'wrapUp' && <WrapUpDialog queue={queue} onWrapUp={(code, notes) => desk.close(conversation.id, code, notes)} onClose={() => setDialog('none')} />}
     </article>
   );

@@ -3,14 +3,21 @@ import type { Interaction } from '../../../../src/supervision/views.ts';
 import type { Api, InteractionFilters } from '../api.ts';
 import { t } from '../i18n/index.ts';
 import { saveFile } from '../save-file.ts';
+import { chooseTimeZone, chosenTimeZone } from '../time-zone-choice.ts';
+import { instantAt, isTimeZone } from '../../../../src/contract/time-zone.ts';
 import { TimelineDialog } from './TimelineDialog.tsx';
 
 const FIELDS = ['channel', 'queue', 'agent', 'wrapUpCode', 'campaign', 'customer'] as const;
 
-/** The interactions view: search and filter, page on, export the filtered rows as CSV, open a timeline. */
+/**
+ * The interactions view: search and filter, page on, export the filtered rows as CSV, open a
+ * timeline. From and until are minutes on the clock of the chosen time zone (the reports'
+ * one), sent as instants; the table and the CSV's local columns use that zone too.
+ */
 export function Interactions({ api }: { api: Api }) {
   const [filters, setFilters] = useState<InteractionFilters>({});
-  const [applied, setApplied] = useState<InteractionFilters>({});
+  const [zone, setZone] = useState(chosenTimeZone);
+  const [applied, setApplied] = useState<InteractionFilters>({ timeZone: zone });
   const [rows, setRows] = useState<Interaction[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [status, setStatus] = useState('');
@@ -31,7 +38,7 @@ export function Interactions({ api }: { api: Api }) {
     }
   };
   useEffect(() => {
-    void search({});
+    void search({ timeZone: zone });
     // Once, on opening the screen.
   }, [api]);
 
@@ -45,8 +52,18 @@ export function Interactions({ api }: { api: Api }) {
   };
 
   const set = (name: keyof InteractionFilters) => (e: Event) => setFilters({ ...filters, [name]: (e.currentTarget as HTMLInputElement).value });
-  // <input type="date"> gives a local day: the range runs from its midnight to the next.
-  const day = (value: string | undefined, plus = 0) => (value ? new Date(new Date(`${value}T00:00`).getTime() + plus * 86_400_000).toISOString() : undefined);
+  /** The filters as the API takes them (instants), or why they cannot be: said before asking the server. */
+  const query = (): InteractionFilters | string => {
+    const timeZone = zone.trim();
+    if (!isTimeZone(timeZone)) return t('interactions.badTimeZone', { zone: timeZone });
+    const instant = (local: string | undefined) => (local ? instantAt(local, timeZone).toISOString() : undefined);
+    const from = instant(filters.from);
+    const to = instant(filters.to);
+    if (from && to && from >= to) return t('interactions.inverted');
+    chooseTimeZone(timeZone);
+    return { ...filters, from, to, timeZone };
+  };
+  const shownIn = applied.timeZone && isTimeZone(applied.timeZone) ? applied.timeZone : undefined;
 
   return (
     <section class="interactions" aria-labelledby="interactions-heading">
@@ -56,15 +73,23 @@ export function Interactions({ api }: { api: Api }) {
         aria-label={t('interactions.filters')}
         onSubmit={(e) => {
           e.preventDefault();
-          void search({ ...filters, from: day(filters.from), to: day(filters.to, 1) });
+          const q = query();
+          if (typeof q === 'string') setError(q);
+          else void search(q);
         }}
       >
         <label>
-          {t('interactions.from')} <input type="date" value={filters.from ?? ''} onInput={set('from')} />
+          {t('interactions.from')} <input type="datetime-local" step={60} value={filters.from ?? ''} onInput={set('from')} aria-describedby="interactions-range-help" />
         </label>
         <label>
-          {t('interactions.to')} <input type="date" value={filters.to ?? ''} onInput={set('to')} />
+          {t('interactions.until')} <input type="datetime-local" step={60} value={filters.to ?? ''} onInput={set('to')} aria-describedby="interactions-range-help" />
         </label>
+        <label>
+          {t('interactions.timeZone')} <input type="text" value={zone} onInput={(e) => setZone(e.currentTarget.value)} autocomplete="off" spellcheck={false} />
+        </label>
+        <p id="interactions-range-help" class="help">
+          {t('interactions.rangeHelp')}
+        </p>
         {FIELDS.map((name) => (
           <label key={name}>
             {t(`interactions.${name}`)} <input type="text" value={filters[name] ?? ''} onInput={set(name)} />
@@ -109,7 +134,7 @@ export function Interactions({ api }: { api: Api }) {
           {rows.map((r) => (
             <tr key={r.id} data-id={r.id}>
               <td>
-                <time dateTime={r.startedAt}>{new Date(r.startedAt).toLocaleString()}</time>
+                <time dateTime={r.startedAt}>{new Date(r.startedAt).toLocaleString(undefined, { timeZone: shownIn })}</time>
               </td>
               <td>{t(`interactions.${r.direction}`)}</td>
               <td>{r.channel}</td>

@@ -37,6 +37,17 @@ export function Offers({ desk, offers }: { desk: DeskStore; offers: PendingOffer
                   <span class={`channel channel-${offer.channelType}`}>{offer.channel}</span> {customer}
                 </p>
                 {offer.queue && <p>{t('offers.queue', { queue: offer.queue })}</p>}
+                {offer.transferredBy && (
+                  <p class="offer-transfer">
+                    {t('offers.transferredBy', { name: desk.state.colleagues.find((c) => c.id === offer.transferredBy?.agentId)?.name ?? offer.transferredBy.agentId })}
+                    {offer.transferredBy.note && (
+                      <>
+                        {' '}
+                        <q class="offer-transfer-note">{offer.transferredBy.note}</q>
+                      </>
+                    )}
+                  </p>
+                )}
                 <div
                   role="progressbar"
                   aria-label={t('offers.secondsLeft', { seconds })}

@@ -5,10 +5,9 @@ import { field } from '../form-field.ts';
 import { t, tOr } from '../i18n/index.ts';
 import { daysBefore, nextDay, startOfDay, today } from '../report-period.ts';
 import { saveFile } from '../save-file.ts';
+import { chooseTimeZone, chosenTimeZone } from '../time-zone-choice.ts';
 
 const Granularities = ['15m', 'hour', 'day', 'total'] as const;
-/** The browser's zone: where the supervisor most likely wants days to start. */
-const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 function cell(value: string | number | null | undefined | Record<string, number>): string {
   if (value === null || value === undefined) return '—';
@@ -28,6 +27,8 @@ export function Reports({ api }: { api: Api }) {
   const requestOf = (form: HTMLFormElement): { kind: ReportKind; query: ReportRequest } => {
     const data = new FormData(form);
     const timeZone = field(data, 'timeZone').trim() || 'UTC';
+    // The interactions view reads its from/until in the same zone.
+    chooseTimeZone(timeZone);
     return {
       kind: field(data, 'kind') as ReportKind,
       query: {
@@ -55,7 +56,7 @@ export function Reports({ api }: { api: Api }) {
   };
 
   const columns = report?.rows[0] ? Object.keys(report.rows[0]).filter((c) => c !== 'interval') : [];
-  const end = today(localZone);
+  const end = today(chosenTimeZone());
   return (
     <section class="live reports" aria-labelledby="reports-heading">
       <h2 id="reports-heading">{t('reports.heading')}</h2>
@@ -96,7 +97,7 @@ export function Reports({ api }: { api: Api }) {
         </div>
         <div class="field">
           <label for="report-timeZone">{t('reports.timeZone')}</label>
-          <input id="report-timeZone" name="timeZone" value={localZone} required />
+          <input id="report-timeZone" name="timeZone" value={chosenTimeZone()} required />
         </div>
         <button type="submit" disabled={busy}>
           {t('reports.show')}

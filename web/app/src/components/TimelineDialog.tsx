@@ -48,12 +48,15 @@ function kindLabel(kind: string): string {
 function details(e: TimelineEntry) {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   switch (e.kind) {
+    case 'created':
+      return [t('timeline.created', { channel: text(e.channel), direction: e.direction === 'outbound' ? t('interactions.outbound') : t('interactions.inbound') }), e.startedBy === 'agent' ? t('timeline.startedByAgent') : ''].filter(Boolean).join(', ');
     case 'queued':
       return t('timeline.queued', { queue: text(e.queue), cause: text(e.cause) });
     case 'offer':
       return (
         <>
           {t('timeline.offer', { agent: text(e.agentId), queue: text(e.queue) })}{' '}
+          {transferOf(e.transferredBy)}
           <span class="reason">
             {t('timeline.reason')} <code>{describeReason(e.reason)}</code>
           </span>
@@ -71,6 +74,23 @@ function details(e: TimelineEntry) {
     default:
       return text(e.agentId);
   }
+}
+
+/** "Transferred by alice: “wants a refund”" for an offer a transfer brought. */
+function transferOf(source: unknown) {
+  if (typeof source !== 'object' || source === null) return null;
+  const { agentId, note } = source as { agentId?: unknown; note?: unknown };
+  return (
+    <span class="transfer">
+      {t('timeline.transferredBy', { agent: typeof agentId === 'string' ? agentId : '—' })}
+      {typeof note === 'string' && (
+        <>
+          {' '}
+          <q>{note}</q>
+        </>
+      )}{' '}
+    </span>
+  );
 }
 
 /** The scheduler's explanation as `method: longest-idle, candidates: 3, score: 12`, the method first. */

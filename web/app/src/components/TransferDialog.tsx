@@ -3,9 +3,10 @@ import { useState } from 'preact/hooks';
 import type { DeskState } from '../desk-store.ts';
 import { t } from '../i18n/index.ts';
 import { Dialog } from './Dialog.tsx';
+import { TRANSFER_NOTE_MAX } from '../../../../src/contract/transfer-note.ts';
 
 /** A blind transfer to a queue or to one agent (docs/agent-api.md §4). */
-export function TransferDialog({ state, self, onTransfer, onClose }: { state: DeskState; self: string; onTransfer: (to: { queue: string } | { agentId: string }) => Promise<void>; onClose: () => void }) {
+export function TransferDialog({ state, self, onTransfer, onClose }: { state: DeskState; self: string; onTransfer: (to: { queue: string } | { agentId: string }, note: string) => Promise<void>; onClose: () => void }) {
   const [kind, setKind] = useState<'queue' | 'agent'>('queue');
   const [error, setError] = useState<string>();
   const agents = state.colleagues.filter((a) => a.id !== self);
@@ -14,7 +15,7 @@ export function TransferDialog({ state, self, onTransfer, onClose }: { state: De
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     try {
-      await onTransfer(kind === 'queue' ? { queue: field(form, 'queue') } : { agentId: field(form, 'agentId') });
+      await onTransfer(kind === 'queue' ? { queue: field(form, 'queue') } : { agentId: field(form, 'agentId') }, field(form, 'note'));
       onClose();
     } catch (err) {
       setError((err as Error).message);
@@ -61,6 +62,11 @@ export function TransferDialog({ state, self, onTransfer, onClose }: { state: De
             </select>
           </>
         )}
+        <label for="transfer-note">{t('transfer.note')}</label>
+        <textarea id="transfer-note" name="note" rows={3} maxLength={TRANSFER_NOTE_MAX} aria-describedby="transfer-note-help" />
+        <p id="transfer-note-help" class="help">
+          {t('transfer.noteHelp')}
+        </p>
         <div class="actions">
           <button type="submit" class="primary">
             {t('transfer.submit')}

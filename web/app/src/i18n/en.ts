@@ -55,6 +55,7 @@ export const en = {
   'offers.accept': 'Accept',
   'offers.reject': 'Reject',
   'offers.shortcut': 'Alt+A accepts the first offer',
+  'offers.transferredBy': 'Transferred by {name}',
 
   'inbox.heading': 'Conversations',
   'inbox.empty': 'No conversation yet. Go available to receive some.',
@@ -144,6 +145,8 @@ export const en = {
   'transfer.submit': 'Transfer',
   'transfer.cancel': 'Cancel',
   'transfer.done': 'Conversation transferred',
+  'transfer.note': 'Note for the next agent (optional)',
+  'transfer.noteHelp': 'Shown on their offer and in the timeline.',
 
   'wrapUp.heading': 'Wrap up',
   'wrapUp.code': 'Wrap-up code',
@@ -216,6 +219,11 @@ export const en = {
   'interactions.open': 'Timeline',
   'interactions.openTimeline': 'Timeline of the conversation with {who}',
   'interactions.more': 'More',
+  'interactions.until': 'Until',
+  'interactions.timeZone': 'Time zone',
+  'interactions.rangeHelp': 'From and until are times on the clock of this time zone, to the minute.',
+  'interactions.badTimeZone': '{zone} is not a time zone (e.g. Europe/Paris).',
+  'interactions.inverted': 'Until must be after from.',
   'timeline.title': 'Conversation timeline',
   'timeline.loading': 'Loading…',
   'timeline.close': 'Close',
@@ -242,6 +250,9 @@ export const en = {
   'timeline.kind.message': 'Message',
   'timeline.kind.note': 'Note',
   'timeline.kind.evaluation': 'Evaluation',
+  'timeline.created': 'on {channel}, {direction}',
+  'timeline.startedByAgent': 'started by an agent',
+  'timeline.transferredBy': 'Transferred by {agent}',
 
   'error.generic': 'Something went wrong: {reason}',
   'error.expired': 'Your session has expired: sign in again.',

@@ -57,6 +57,7 @@ export const fr: Record<MessageKey, string> = {
   'offers.accept': 'Accepter',
   'offers.reject': 'Refuser',
   'offers.shortcut': 'Alt+A accepte la première offre',
+  'offers.transferredBy': 'Transférée par {name}',
 
   'inbox.heading': 'Conversations',
   'inbox.empty': 'Aucune conversation. Passez disponible pour en recevoir.',
@@ -146,6 +147,8 @@ export const fr: Record<MessageKey, string> = {
   'transfer.submit': 'Transférer',
   'transfer.cancel': 'Annuler',
   'transfer.done': 'Conversation transférée',
+  'transfer.note': 'Note pour le prochain agent (facultative)',
+  'transfer.noteHelp': 'Affichée sur son offre et dans la chronologie.',
 
   'wrapUp.heading': 'Qualification',
   'wrapUp.code': 'Code de qualification',
@@ -218,6 +221,11 @@ export const fr: Record<MessageKey, string> = {
   'interactions.open': 'Chronologie',
   'interactions.openTimeline': 'Chronologie de la conversation avec {who}',
   'interactions.more': 'Plus',
+  'interactions.until': 'Jusqu’à',
+  'interactions.timeZone': 'Fuseau horaire',
+  'interactions.rangeHelp': 'Début et fin sont des heures de ce fuseau horaire, à la minute près.',
+  'interactions.badTimeZone': '{zone} n’est pas un fuseau horaire (par exemple Europe/Paris).',
+  'interactions.inverted': 'La fin doit être après le début.',
   'timeline.title': 'Chronologie de la conversation',
   'timeline.loading': 'Chargement…',
   'timeline.close': 'Fermer',
@@ -244,6 +252,9 @@ export const fr: Record<MessageKey, string> = {
   'timeline.kind.message': 'Message',
   'timeline.kind.note': 'Note',
   'timeline.kind.evaluation': 'Évaluation',
+  'timeline.created': 'sur {channel}, {direction}',
+  'timeline.startedByAgent': 'commencée par un agent',
+  'timeline.transferredBy': 'Transférée par {agent}',
 
   'error.generic': 'Une erreur est survenue : {reason}',
   'error.expired': 'Votre session a expiré : reconnectez-vous.',
