@@ -7,3 +7,4 @@ export * from './config-bucket.ts';
 export * from './config-watcher.ts';
 export { parseDuration } from './duration.ts';
 export * from './campaign-status.ts';
+export { WhatsAppTemplate, parameterCountOf, placeholdersOf } from './channel-whatsapp.ts';
