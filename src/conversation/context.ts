@@ -1,5 +1,8 @@
-import type { ChannelType, IdType, MediaType } from '../contract/index.ts';
+import type { ChannelType, IdType, MediaType, OutboundMessage } from '../contract/index.ts';
 import type { QueuePolicy } from './policy.ts';
+
+/** A WhatsApp template as the outbound message carries it (name, language, Cloud API components). */
+export type OpeningTemplate = NonNullable<OutboundMessage['template']>;
 
 /** Agents a conversation waits for before anyone else may take it. */
 export interface RoutingTarget {
@@ -53,8 +56,8 @@ export interface ConversationContext {
   campaign?: string | undefined;
   /** Why it closed, when not by its threading window: `queueDeleted` (its queue was deleted with nowhere to go), `notStarted` (the agent who started it had no free slot). */
   closeReason?: 'queueDeleted' | 'notStarted' | undefined;
-  /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken. */
-  opening?: { agentId: string; commandId: string; text: string } | undefined;
+  /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken (a WhatsApp template instead of the text, which the history keeps). */
+  opening?: { agentId: string; commandId: string; text: string; template?: OpeningTemplate | undefined } | undefined;
 }
 
 export type ConversationInput = Omit<
