@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelResource, ConfigRegistry, parameterCountOf, placeholdersOf } from './index.ts';
+import { ChannelResource, ConfigRegistry, fillTemplateBody, parameterCountOf, placeholdersOf } from './index.ts';
 
 const channel = (spec: Record<string, unknown>) => ChannelResource.safeParse({ apiVersion: 'parley.dev/v1alpha1', kind: 'Channel', metadata: { name: 'wa', namespace: 'acme' }, spec: { queue: 'q', ...spec } });
 const orderReady = { name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, your order {{2}} is ready.' };
@@ -18,6 +18,12 @@ describe('Channel spec.whatsapp.templates', () => {
     expect(parameterCountOf(orderReady)).toBe(2);
     expect(parameterCountOf({ body: 'No parameters.' })).toBe(0);
     expect(placeholdersOf('{{2}} then {{1}}, again {{1}}')).toEqual([1, 2]);
+  });
+
+  it('fills the body as the customer reads it, leaving a parameter not given yet as its placeholder', () => {
+    expect(fillTemplateBody(orderReady.body, ['Ana', 'A-1042'])).toBe('Hello Ana, your order A-1042 is ready.');
+    expect(fillTemplateBody(orderReady.body, ['Ana'])).toBe('Hello Ana, your order {{2}} is ready.');
+    expect(fillTemplateBody('{{1}} costs $1 {{1}}', ['$&'])).toBe('$& costs $1 $&');
   });
 
   it('refuses gaps in the placeholders, a bad name or language, a duplicate, a missing label, and templates on another channel type', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { placeholdersOf } from './template-body.ts';
 
 /**
  * The `spec.whatsapp` block of a `whatsapp` Channel: the message templates approved for
@@ -8,13 +9,6 @@ import { z } from 'zod';
  * them by label and the history shows what the customer read.
  */
 
-/** `{{1}}`, `{{2}}`…: WhatsApp's positional body parameters. */
-const placeholder = /\{\{(\d+)\}\}/g;
-
-/** The positional parameters a body uses, in number order (`{{1}}` … `{{n}}`). */
-export function placeholdersOf(body: string): number[] {
-  return [...new Set([...body.matchAll(placeholder)].map((m) => Number(m[1])))].sort((a, b) => a - b);
-}
 
 const TemplateBody = z
   .string()

@@ -1,5 +1,5 @@
 import type { ErrorCode, OutboundMessage, StartTemplate } from '../contract/index.ts';
-import { parameterCountOf, type ChannelConfig } from '../config/index.ts';
+import { fillTemplateBody, parameterCountOf, type ChannelConfig } from '../config/index.ts';
 
 /** The first message of an agent-started conversation: the text stored in the history, and the template sent instead of it. */
 export interface FirstMessage {
@@ -23,7 +23,7 @@ export function templateFirstMessage(channel: ChannelConfig, ref: StartTemplate)
   if (ref.parameters.length !== expected) {
     return { ok: false, error: 'invalidTemplateParameters', message: `template ${ref.name} takes ${expected} parameter${expected === 1 ? '' : 's'}, not ${ref.parameters.length}` };
   }
-  const text = template.body.replace(/\{\{(\d+)\}\}/g, (_, n: string) => ref.parameters[Number(n) - 1] ?? '');
+  const text = fillTemplateBody(template.body, ref.parameters);
   const components = expected === 0 ? undefined : [{ type: 'body', parameters: ref.parameters.map((p) => ({ type: 'text', text: p })) }];
   return { ok: true, first: { text, template: { name: template.name, language: template.language, ...(components && { components }) } } };
 }
