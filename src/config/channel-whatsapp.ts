@@ -9,7 +9,6 @@ import { placeholdersOf } from './template-body.ts';
  * them by label and the history shows what the customer read.
  */
 
-
 const TemplateBody = z
   .string()
   .min(1)

@@ -43,6 +43,16 @@ export function NewMessage({ api, desk }: { api: Api; desk: DeskStore }) {
   const [choice, setChoice] = useState<TemplateChoice>({ index: 0, parameters: [] });
   const withTemplate = useTemplate && templates.length > 0;
 
+  // Each new message starts afresh: the first channel, free text.
+  const openDialog = () => {
+    setError(undefined);
+    setDone(undefined);
+    setChannelName(undefined);
+    setUseTemplate(false);
+    setChoice({ index: 0, parameters: [] });
+    setOpen(true);
+  };
+
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -67,7 +77,7 @@ export function NewMessage({ api, desk }: { api: Api; desk: DeskStore }) {
 
   return (
     <div class="new-message">
-      <button type="button" aria-haspopup="dialog" onClick={() => (setError(undefined), setDone(undefined), setChannelName(undefined), setUseTemplate(false), setChoice({ index: 0, parameters: [] }), setOpen(true))}>
+      <button type="button" aria-haspopup="dialog" onClick={openDialog}>
         {t('newMessage.open')}
       </button>
       <span role="status">{done}</span>
@@ -89,7 +99,7 @@ export function NewMessage({ api, desk }: { api: Api; desk: DeskStore }) {
                   name="channel"
                   required
                   value={channel?.name}
-                  onChange={(e) => (setChannelName((e.currentTarget).value), setChoice({ index: 0, parameters: [] }))}
+                  onChange={(e) => (setChannelName(e.currentTarget.value), setChoice({ index: 0, parameters: [] }))}
                 >
                   {channels.map((c) => (
                     <option key={c.name} value={c.name}>
@@ -102,7 +112,7 @@ export function NewMessage({ api, desk }: { api: Api; desk: DeskStore }) {
                 <small id="new-message-to-hint">{t('newMessage.toHint')}</small>
                 {templates.length > 0 && (
                   <label class="use-template">
-                    <input type="checkbox" checked={useTemplate} onChange={(e) => setUseTemplate((e.currentTarget).checked)} />
+                    <input type="checkbox" checked={useTemplate} onChange={(e) => setUseTemplate(e.currentTarget.checked)} />
                     {t('newMessage.useTemplate')}
                   </label>
                 )}

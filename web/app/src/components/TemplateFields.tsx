@@ -22,7 +22,7 @@ export function TemplateFields({ templates, choice, onChange }: { templates: Tem
   return (
     <>
       <label for="new-message-template">{t('newMessage.template')}</label>
-      <select id="new-message-template" value={String(choice.index)} onChange={(e) => onChange({ index: Number((e.currentTarget).value), parameters: [] })}>
+      <select id="new-message-template" value={String(choice.index)} onChange={(e) => onChange({ index: Number(e.currentTarget.value), parameters: [] })}>
         {templates.map((tpl, i) => (
           <option key={`${tpl.name}/${tpl.language}`} value={String(i)}>
             {tpl.label} ({tpl.language})
@@ -38,7 +38,7 @@ export function TemplateFields({ templates, choice, onChange }: { templates: Tem
             maxLength={1024}
             autocomplete="off"
             value={value}
-            onInput={(e) => setParameter(i, (e.currentTarget).value)}
+            onInput={(e) => setParameter(i, e.currentTarget.value)}
           />
         </Fragment>
       ))}
