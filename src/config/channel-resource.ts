@@ -6,6 +6,7 @@ import { Duration } from './duration.ts';
 import { ChannelProviderSpec, ProviderKeys, providerKeysByType } from './channel-provider.ts';
 import { WebChannelSpec } from './channel-web.ts';
 import { EmailChannelSpec } from './channel-email.ts';
+import { WhatsAppChannelSpec } from './channel-whatsapp.ts';
 
 const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as fr or pt-BR');
 
@@ -100,13 +101,16 @@ const ChannelSpec = z
     web: WebChannelSpec.optional(),
     /** E-mail: addresses, sending address, SMTP relay, IMAP, DKIM; secrets by reference (channel-email.ts). */
     email: EmailChannelSpec.optional(),
+    /** WhatsApp: the approved templates agents may start a conversation with (channel-whatsapp.ts). */
+    whatsapp: WhatsAppChannelSpec.optional(),
   })
   .refine((spec) => !spec.provider || !providerMismatch(spec.type, spec.provider), {
     message: 'the provider sub-object must match spec.type (sms takes twilio or httpSms)',
     path: ['provider'],
   })
   .refine((spec) => spec.web === undefined || spec.type === 'web', { message: 'spec.web is for channels of type web', path: ['web'] })
-  .refine((spec) => spec.email === undefined || spec.type === 'email', { message: 'spec.email is for channels of type email', path: ['email'] });
+  .refine((spec) => spec.email === undefined || spec.type === 'email', { message: 'spec.email is for channels of type email', path: ['email'] })
+  .refine((spec) => spec.whatsapp === undefined || spec.type === 'whatsapp', { message: 'spec.whatsapp is for channels of type whatsapp', path: ['whatsapp'] });
 
 export const ChannelResource = z.object({
   apiVersion: z.literal(apiVersion),

@@ -82,6 +82,7 @@ describe('loadConfigFolder(examples)', () => {
             { match: { regex: '\\b(urgent|asap)\\b' }, set: { priority: 10 } },
           ],
         },
+        whatsapp: { templates: [{ name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, your order {{2}} is ready for pickup.' }] },
       },
     });
     // No inboundFlow in the file: the default is an empty rule list.

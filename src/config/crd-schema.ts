@@ -6,6 +6,7 @@ import { CampaignProblemReasons, CampaignRunStates } from './campaign-status.ts'
 import { ChannelResource } from './channel-resource.ts';
 import { providerDescriptions, providerRules } from './channel-provider.ts';
 import { webDescriptions } from './channel-web.ts';
+import { whatsAppDescriptions } from './channel-whatsapp.ts';
 import { emailDescriptions } from './channel-email.ts';
 import { Metadata, apiVersion } from './common.ts';
 import { QueueResource } from './queue-resource.ts';
@@ -267,6 +268,7 @@ const channel: KindDefinition = {
     ...providerDescriptions,
     ...webDescriptions,
     ...emailDescriptions,
+    ...whatsAppDescriptions,
     ...statusDescriptions,
   },
   rules: {
@@ -275,6 +277,7 @@ const channel: KindDefinition = {
       ...providerRules.spec,
       { rule: "!has(self.web) || self.type == 'web'", message: 'spec.web is for channels of type web' },
       { rule: "!has(self.email) || self.type == 'email'", message: 'spec.email is for channels of type email' },
+      { rule: "!has(self.whatsapp) || self.type == 'whatsapp'", message: 'spec.whatsapp is for channels of type whatsapp' },
     ],
     'spec.inboundFlow.rules[].match': [
       { rule: 'has(self.keywords) || has(self.regex) || has(self.language) || has(self.attribute)', message: 'a rule needs keywords, regex, language or attribute' },

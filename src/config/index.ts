@@ -7,3 +7,5 @@ export * from './config-bucket.ts';
 export * from './config-watcher.ts';
 export { parseDuration } from './duration.ts';
 export * from './campaign-status.ts';
+export { WhatsAppTemplate, parameterCountOf } from './channel-whatsapp.ts';
+export { fillTemplateBody, placeholdersOf } from './template-body.ts';

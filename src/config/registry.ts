@@ -20,6 +20,8 @@ export interface ChannelConfig {
   web: ChannelResource['spec']['web'];
   /** E-mail settings, secrets by reference (type email). */
   email: ChannelResource['spec']['email'];
+  /** WhatsApp settings: the approved templates (type whatsapp). */
+  whatsapp: ChannelResource['spec']['whatsapp'];
 }
 
 export interface Members {
@@ -155,6 +157,7 @@ function toChannel(r: ChannelResource): ChannelConfig {
     compliance: spec.compliance,
     web: spec.web,
     email: spec.email,
+    whatsapp: spec.whatsapp,
   };
 }
 

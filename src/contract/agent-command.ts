@@ -95,6 +95,18 @@ export const TransferConversation = z.object({
 });
 
 /**
+ * A template the channel lists (`spec.whatsapp.templates`), by name and language, with one
+ * value per `{{n}}` placeholder of its body, in order. WhatsApp refuses a body parameter
+ * with a new line or a tab.
+ */
+export const StartTemplate = z.strictObject({
+  name: exactText({ min: 1, max: 512 }),
+  language: exactText({ min: 2, max: 16 }),
+  parameters: z.array(displayText({ min: 1, max: 1024 }).refine((p) => !/[\n\t]/.test(p), 'a template parameter has no new line or tab')).max(20).default([]),
+});
+export type StartTemplate = z.infer<typeof StartTemplate>;
+
+/**
  * The agent starts a conversation with a customer (outbound): to an address on the
  * channel, or to a known customer's identity there. The conversation, `conversationId`
  * (chosen by the gateway), is the agent's at once: no queue, no offer.
@@ -107,9 +119,12 @@ export const StartConversation = z
     channel: ResourceName,
     to: Customer.pick({ id: true, idType: true }).strict().optional(),
     customerId: z.uuid().optional(),
-    text: displayText({ min: 1, max: 65536 }),
+    text: displayText({ min: 1, max: 65536 }).optional(),
+    /** WhatsApp: an approved template of the channel instead of `text`, the only start allowed outside the 24 h window. */
+    template: StartTemplate.optional(),
   })
-  .refine((c) => (c.to === undefined) !== (c.customerId === undefined), { message: 'give either `to` (an address) or `customerId`' });
+  .refine((c) => (c.to === undefined) !== (c.customerId === undefined), { message: 'give either `to` (an address) or `customerId`' })
+  .refine((c) => (c.text === undefined) !== (c.template === undefined), { message: 'give either `text` or `template`' });
 
 /**
  * A command from an agent client (through the gateway) to

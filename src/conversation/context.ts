@@ -1,5 +1,8 @@
-import type { ChannelType, IdType, MediaType, TransferSource } from '../contract/index.ts';
+import type { ChannelType, IdType, MediaType, OutboundMessage, TransferSource } from '../contract/index.ts';
 import type { QueuePolicy } from './policy.ts';
+
+/** A WhatsApp template as the outbound message carries it (name, language, Cloud API components). */
+export type OpeningTemplate = NonNullable<OutboundMessage['template']>;
 
 /** Agents a conversation waits for before anyone else may take it. */
 export interface RoutingTarget {
@@ -55,8 +58,8 @@ export interface ConversationContext {
   closeReason?: 'queueDeleted' | 'notStarted' | undefined;
   /** Who transferred it, until an agent answers: each offer meanwhile says so. */
   transferredBy?: TransferSource | undefined;
-  /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken. */
-  opening?: { agentId: string; commandId: string; text: string } | undefined;
+  /** An agent-started conversation waiting for the agent's slot: its first message, sent once the slot is taken (a WhatsApp template instead of the text, which the history keeps). */
+  opening?: { agentId: string; commandId: string; text: string; template?: OpeningTemplate | undefined } | undefined;
 }
 
 export type ConversationInput = Omit<

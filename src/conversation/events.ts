@@ -1,5 +1,6 @@
 import type { BotAnswer, ErrorCode, TranscriptMessage } from '../contract/index.ts';
 import type { QueuePolicy } from './policy.ts';
+import type { OpeningTemplate } from './context.ts';
 
 /** Every event carries `at`, the host's clock, so transitions stay pure and replayable. */
 export type ConversationActorEvent =
@@ -26,7 +27,7 @@ export type ConversationActorEvent =
   | { type: 'agent.transfer'; at: string; commandId: string; agentId: string; to: { queue: string; policy: QueuePolicy } | { agent: string }; note?: string | undefined }
   | { type: 'window.expired'; at: string }
   /** The agent starts this conversation (its creating event): the agent actor is asked for a slot first. */
-  | { type: 'agent.start'; at: string; commandId: string; agentId: string; text: string }
+  | { type: 'agent.start'; at: string; commandId: string; agentId: string; text: string; template?: OpeningTemplate | undefined }
   /** The agent actor's answer to `assignment.take`: the slot is the agent's now, or refused (`agentAtCapacity`). */
   | { type: 'assignment.taken'; at: string; agentId: string; assignmentId: string }
   | { type: 'assignment.refused'; at: string; agentId: string; error: ErrorCode }

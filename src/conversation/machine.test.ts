@@ -68,6 +68,15 @@ describe('conversation machine', () => {
       expect(effects[3]).toEqual({ kind: 'reply', agentId: 'alice', commandId: 'cmd-start' });
     });
 
+    it('sends a WhatsApp template instead of the text, and stores the text (what the customer reads)', () => {
+      const template = { name: 'order_ready', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] };
+      const asked = run([{ ...startEvent, text: 'Hello Ana', template }]);
+      const { effects } = run([{ type: 'assignment.taken', at: later, agentId: 'alice', assignmentId: 'cmd-start' }], asked.snapshot);
+      expect(effects[0]).toMatchObject({ kind: 'message.store', message: { text: 'Hello Ana' } });
+      expect(effects[0]).not.toHaveProperty('message.template');
+      expect(effects[1]).toMatchObject({ kind: 'deliver', message: { id: 'cmd-start', text: 'Hello Ana', template } });
+    });
+
     it('closes without sending anything when the agent has no slot, and a customer message then starts a new conversation elsewhere', () => {
       const { snapshot, effects } = run([startEvent, { type: 'assignment.refused', at, agentId: 'alice', error: 'agentAtCapacity' }]);
       expect(snapshot.value).toBe('closed');

@@ -54,6 +54,8 @@ interface OutgoingBody {
   text?: string | undefined;
   attachments?: TranscriptMessage['attachments'];
   content?: TranscriptMessage['content'];
+  /** WhatsApp: sent instead of the text, which the history keeps (what the customer reads). */
+  template?: OutboundMessage['template'];
 }
 
 /** A message for the customer: stored in the history and delivered through the outbound stream. */
@@ -82,6 +84,7 @@ function outgoing(context: ConversationContext, m: OutgoingBody): Effect[] {
     ...(m.agentId !== undefined && { agentId: m.agentId }),
     timestamp: m.at,
     ...body,
+    ...(m.template && { template: m.template }),
   };
   return [
     { kind: 'message.store', message, customerId: context.customerId },
@@ -113,7 +116,7 @@ const sendOpening = ({ context, event }: Args): Effect[] => {
   const opening = context.opening;
   if (!opening) return [];
   return [
-    ...outgoing(context, { id: opening.commandId, at: e.at, agentId: opening.agentId, text: opening.text }),
+    ...outgoing(context, { id: opening.commandId, at: e.at, agentId: opening.agentId, text: opening.text, template: opening.template }),
     { kind: 'notify', agentId: opening.agentId, event: { type: 'conversation.assigned', conversationId: context.id, offerId: e.assignmentId } },
     { kind: 'reply', agentId: opening.agentId, commandId: opening.commandId },
   ];
@@ -324,7 +327,7 @@ export const conversationMachine = setup({
         'agent.start': {
           target: 'starting',
           actions: [
-            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text }) }),
+            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text, ...(event.template && { template: event.template }) }) }),
             { type: 'effects', params: askAgentForSlot },
           ],
         },
@@ -546,7 +549,7 @@ export const conversationMachine = setup({
           target: 'starting',
           actions: [
             { type: 'effects', params: cancelWindow },
-            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text }) }),
+            assign({ opening: ({ event }) => ({ agentId: event.agentId, commandId: event.commandId, text: event.text, ...(event.template && { template: event.template }) }) }),
             { type: 'effects', params: askAgentForSlot },
           ],
         },

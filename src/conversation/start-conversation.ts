@@ -8,7 +8,7 @@ import type { ActorStepper, Fence, StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { policyOf } from './policy.ts';
 import type { ConversationActorEvent } from './events.ts';
-import type { ConversationContext } from './context.ts';
+import type { ConversationContext, OpeningTemplate } from './context.ts';
 
 /**
  * An agent's request to start a conversation (outbound), as the router hands it to the
@@ -25,7 +25,10 @@ export interface StartRequest {
   conversationId: string;
   agentId: string;
   commandId: string;
+  /** The first message as the history shows it (a template's body filled in). */
   text: string;
+  /** WhatsApp: the approved template sent instead of the text. */
+  template?: OpeningTemplate | undefined;
   at: string;
 }
 
@@ -64,7 +67,7 @@ export async function startConversation(
   const opened = await tx.selectFrom('messages').select('id').where('id', '=', request.commandId).executeTakeFirst();
   const continuing = (found.conversation?.snapshot as { context?: ConversationContext } | undefined)?.context?.opening?.commandId === request.commandId;
   if (sent || opened || continuing) return { ok: true, started: false };
-  const event: ConversationActorEvent = { type: 'agent.start', at: request.at, commandId: request.commandId, agentId: request.agentId, text: request.text };
+  const event: ConversationActorEvent = { type: 'agent.start', at: request.at, commandId: request.commandId, agentId: request.agentId, text: request.text, ...(request.template && { template: request.template }) };
   if (found.conversation?.state === 'parked') {
     // The customer's parked conversation continues (their reply would join it anyway).
     await actors.stepLoaded(tx, { kind: 'conversation', tenant, id: found.conversation.id, partition: fence.partition, event }, found.conversation, results);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ParleyError } from '../contract/index.ts';
+import { parameterCountOf, type ChannelConfig } from '../config/index.ts';
 import { isStaff, forbidden } from './access.ts';
 import {
   CannedResponseInput,
@@ -10,7 +11,7 @@ import {
   searchCannedResponses,
 } from './canned-responses.ts';
 import { desktopDb } from './desktop-tables.ts';
-import type { AgentListView, ChannelSummaryView, CustomerView, NoteView, QueueSummaryView } from './desktop-views.ts';
+import type { AgentListView, ChannelSummaryView, CustomerView, NoteView, QueueSummaryView, TemplateView } from './desktop-views.ts';
 import { HttpProblem } from './http-errors.ts';
 import { findConversation, listAgents, wasOffered } from './queries.ts';
 import { ConversationParams, describeIssues } from './route-schemas.ts';
@@ -159,7 +160,11 @@ function channelsOf(ctx: RouteContext): ChannelSummaryView[] {
     .allChannels()
     .filter((c) => c.tenant === ctx.claims.tenant)
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((c) => ({ name: c.name, type: c.type, queue: c.queue }));
+    .map((c) => ({ name: c.name, type: c.type, queue: c.queue, ...(c.type === 'whatsapp' && { templates: templatesOf(c) }) }));
+}
+
+function templatesOf(channel: ChannelConfig): TemplateView[] {
+  return (channel.whatsapp?.templates ?? []).map((t) => ({ name: t.name, language: t.language, label: t.label, body: t.body, parameterCount: parameterCountOf(t) }));
 }
 
 function directory(ctx: RouteContext) {

@@ -29,6 +29,17 @@ export interface ChannelSummaryView {
   name: string;
   type: string;
   queue: string;
+  /** WhatsApp: the approved templates an agent may start a conversation with (also outside the 24 h window). */
+  templates?: TemplateView[];
+}
+
+/** An approved WhatsApp template: `body` with `{{1}}`… `{{parameterCount}}` where the parameters go. */
+export interface TemplateView {
+  name: string;
+  language: string;
+  label: string;
+  body: string;
+  parameterCount: number;
 }
 
 /** `GET /v1/agents` for an agent: who else there is (transfer targets). Staff get full {@link AgentView}s. */

@@ -12,7 +12,7 @@ const CustomerRef = z.object({ customerId: z.uuid().optional() }).loose();
  * An agent starts a conversation with a customer (outbound): the router checks the
  * channel, the customer's consent and the window, creates the conversation in the
  * caller's hands (a slot of its capacity, no queue, no offer) and sends the first
- * message. Agents and supervisors who take conversations may; the conversation is always
+ * message (the text, or a WhatsApp channel's approved template). Agents and supervisors who take conversations may; the conversation is always
  * the caller's own. An agent names a known customer only if it may read their history.
  */
 export const startConversationRoute: RouteSpec = {
@@ -38,6 +38,8 @@ export const startConversationRoute: RouteSpec = {
       to: body.to,
       customerId: body.customerId,
       text: body.text,
+      // WhatsApp: an approved template instead of the text (the router checks it against the channel).
+      template: body.template,
     });
     // The first message is stored under the command's id, in the new conversation or in the customer's parked one that it continued.
     const first = await ctx.deps.db.selectFrom('messages').select('conversation_id').where('tenant', '=', claims.tenant).where('id', '=', sent.commandId).executeTakeFirst();

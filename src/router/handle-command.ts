@@ -100,13 +100,14 @@ async function carryOut(
       break;
     }
     case 'conversation.start': {
-      const checked = await checkStart(db, config, { tenant, channel: command.channel, to: command.to, customerId: command.customerId }, new Date(now));
+      const { to, customerId, text, template } = command;
+      const checked = await checkStart(db, config, { tenant, channel: command.channel, to, customerId, text, template }, new Date(now));
       if (!checked.ok) return fail(checked.error, checked.message);
       // The agent actor answers the conversation's request for a slot: it must exist to answer.
       const known = await db.selectFrom('agents').select('id').where('tenant', '=', tenant).where('id', '=', agentId).executeTakeFirst();
       if (!known) return fail('unknownAgent', `agent ${agentId} does not exist; configure it first`);
-      const { conversationId, channel, text } = command;
-      const outcome = await open({ start: true, tenant, channel, to: checked.to, conversationId, agentId, commandId, text, at });
+      const { conversationId, channel } = command;
+      const outcome = await open({ start: true, tenant, channel, to: checked.to, conversationId, agentId, commandId, ...checked.first, at });
       if (!outcome.ok) return fail(outcome.error, outcome.message);
       // Started: the conversation answers once the agent's slot is taken (or refused). A redelivery finds it started: its first answer stands.
       if (!outcome.started) reply(tenant, agentId, { type: 'command.result', commandId, ok: true });

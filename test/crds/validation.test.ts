@@ -122,6 +122,7 @@ describe('docs/resources.md', () => {
   });
 });
 
+const orderReady = { name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, order {{2}} is ready.' };
 const channel = (spec: Record<string, unknown>) => ({ apiVersion: 'parley.dev/v1alpha1', kind: 'Channel', metadata: { name: 'web', namespace: 'demo' }, spec: { type: 'web', queue: 'support', ...spec } });
 const queue = (spec: Record<string, unknown>) => ({ apiVersion: 'parley.dev/v1alpha1', kind: 'Queue', metadata: { name: 'sales', namespace: 'demo' }, spec });
 const campaign = (spec: Record<string, unknown>) => ({
@@ -175,6 +176,8 @@ describe('invalid resources', () => {
     ['a queue name with a dot', channel({ queue: 'support.fr' })],
     ['a keyword with a space', channel({ inboundFlow: { rules: [{ match: { keywords: ['my refund'] }, set: { queue: 'billing' } }] } })],
     ['a resource name with a dot', { ...queue({}), metadata: { name: 'sales.fr', namespace: 'demo' } }],
+    ['a WhatsApp template name with capitals', channel({ type: 'whatsapp', whatsapp: { templates: [{ ...orderReady, name: 'Order_Ready' }] } })],
+    ['a WhatsApp template without label', channel({ type: 'whatsapp', whatsapp: { templates: [{ ...orderReady, label: undefined }] } })],
   ];
   it.each(bothReject)('refuses %s, in the CRD and in zod', (_, o) => {
     expect(crdErrors(o)).not.toEqual([]);
@@ -191,6 +194,7 @@ describe('invalid resources', () => {
     ['a message with template and column', campaign({ message: { template: 'Hi', column: 'text' } }), 'Campaign', 'spec.message'],
     ['a message with neither', campaign({ message: {} }), 'Campaign', 'spec.message'],
     ['a window ending before it starts', campaign({ window: { start: '18:00', end: '09:00' } }), 'Campaign', 'spec.window'],
+    ['WhatsApp templates on an SMS channel', channel({ type: 'sms', whatsapp: { templates: [orderReady] } }), 'Channel', 'spec'],
     ['replies with a queue and keyword answers', campaign({ replies: { queue: 'sales', keywords: [{ match: ['price'], answer: 'From $9.' }] } }), 'Campaign', 'spec.replies'],
   ];
   it.each(celRejects)('refuses %s in zod, and the CRD has a CEL rule for it', (_, o, kind, path) => {
@@ -206,6 +210,8 @@ describe('invalid resources', () => {
     ['an alerting timeout below 1s', queue({ alertingTimeout: '500ms' })],
     ['a regex that does not compile', channel({ inboundFlow: { rules: [{ match: { regex: '(unclosed' }, set: { priority: 1 } }] } })],
     ['a proficiency for a skill name with capitals', queue({ minProficiency: { Sales: 3 } })],
+    ['a WhatsApp template body skipping {{1}}', channel({ type: 'whatsapp', whatsapp: { templates: [{ ...orderReady, body: 'Order {{2}} is ready' }] } })],
+    ['a WhatsApp template listed twice', channel({ type: 'whatsapp', whatsapp: { templates: [orderReady, orderReady] } })],
   ];
   it.each(onlyParley)('refuses %s in zod only (documented)', (_, o) => {
     expect(zodErrors(o)).not.toEqual([]);

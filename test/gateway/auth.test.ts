@@ -173,15 +173,17 @@ describe('gateway authentication and authorization', () => {
     it('starting a conversation (POST /v1/conversations) never names another tenant’s customer; an admin may not start one', async () => {
       // alice of globex has this customer's conversation; alice of acme is someone else.
       const commandsBefore = await fx.commandCount();
-      const start = async (sub: string, role: 'agent' | 'admin') => {
+      const start = async (sub: string, role: 'agent' | 'admin', first: Record<string, unknown> = { text: 'Hello' }) => {
         const response = await fetch(`${fx.gateway.url}/v1/conversations`, {
           method: 'POST',
           headers: { authorization: `Bearer ${fx.token(sub, role)}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ channel: 'web-chat', customerId: foreignCustomer, text: 'Hello' }),
+          body: JSON.stringify({ channel: 'web-chat', customerId: foreignCustomer, ...first }),
         });
         return { status: response.status, type: ((await response.json()) as { type?: string }).type };
       };
       expect(await start('alice', 'agent')).toEqual({ status: 422, type: 'noCustomerAddress' });
+      // A WhatsApp template start is refused the same way, before any command.
+      expect(await start('alice', 'agent', { template: { name: 'order_ready', language: 'en_US', parameters: ['x'] } })).toEqual({ status: 422, type: 'noCustomerAddress' });
       expect(await start('root', 'admin')).toEqual({ status: 403, type: 'forbidden' });
       expect(await fx.commandCount()).toBe(commandsBefore);
     });

@@ -33,7 +33,7 @@ describe('desktop routes', () => {
   beforeAll(async () => {
     const config = new ConfigRegistry();
     config.apply([
-      channel(TENANT, 'whatsapp', { type: 'whatsapp', queue: 'support' }),
+      channel(TENANT, 'whatsapp', { type: 'whatsapp', queue: 'support', whatsapp: { templates: [{ name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, order {{2}} is ready.' }] } }),
       queue(TENANT, 'support', { wrapUp: { codes: [{ code: 'resolved', label: 'Resolved' }] }, serviceLevel: { percentage: 90, within: '30s' } }),
       channel(OTHER_TENANT, 'sms', { type: 'sms', queue: 'secret-queue' }),
       queue(OTHER_TENANT, 'secret-queue'),
@@ -71,12 +71,16 @@ describe('desktop routes', () => {
           ],
         },
       });
-      expect(await call('GET', '/v1/channels', alice)).toEqual({ status: 200, body: { channels: [{ name: 'whatsapp', type: 'whatsapp', queue: 'support' }] } });
+      // A WhatsApp channel lists its approved templates, with how many parameters each body takes.
+      const template = { name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, order {{2}} is ready.', parameterCount: 2 };
+      expect(await call('GET', '/v1/channels', alice)).toEqual({ status: 200, body: { channels: [{ name: 'whatsapp', type: 'whatsapp', queue: 'support', templates: [template] }] } });
     });
 
     it('never shows another tenant’s queues, channels or agents', async () => {
       const queues = await call('GET', '/v1/queues', zoeSupervisor);
       expect((queues.body.queues as { name: string }[]).map((q) => q.name)).toEqual(['secret-queue']);
+      // Nor their channels' templates.
+      expect(await call('GET', '/v1/channels', zoeSupervisor)).toEqual({ status: 200, body: { channels: [{ name: 'sms', type: 'sms', queue: 'secret-queue' }] } });
       const agents = await call('GET', '/v1/agents', alice);
       expect((agents.body.agents as { id: string }[]).map((a) => a.id)).toEqual(['alice', 'bob']);
       const theirs = await call('GET', '/v1/agents', zoeSupervisor);

@@ -10,13 +10,17 @@ import { channel, outboundReader, queue, startParley } from '../support/parley.t
 import type { RunningParley } from '../support/parley.ts';
 import { startTestServices, waitFor } from '../support/services.ts';
 import type { TestServices } from '../support/services.ts';
+import type { ChannelService } from '../../src/channel-service/index.ts';
+import type { ProviderFake } from '../support/provider-fakes/provider-fake.ts';
+import { PHONE_NUMBER_ID, startWhatsAppFake } from '../support/whatsapp-channel.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
  * An agent starts an outbound conversation from the desktop, in Debian's Chromium against
  * a real gateway and router: "New message" by keyboard, an SMS to a customer, the
  * conversation in the inbox, the customer's reply in it; an opted-out customer is refused
- * with the reason, in French too. axe-core on each screen; screenshots in test-artifacts/web.
+ * with the reason, in French too; a WhatsApp customer outside the 24 h window is reached
+ * with an approved template, which the fake Cloud API receives. axe-core on each screen; screenshots in test-artifacts/web.
  */
 
 const TENANT = 'acme';
@@ -29,15 +33,22 @@ describe('an agent starts an outbound conversation from the desktop', () => {
   let app: Awaited<ReturnType<typeof buildWebApp>>;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let alice: Page;
+  let whatsAppApi: ProviderFake;
+  let channels: ChannelService;
 
   beforeAll(async () => {
     app = await buildWebApp();
     services = await startTestServices();
+    const whatsapp = await startWhatsAppFake(TENANT);
+    whatsAppApi = whatsapp.fake;
+    const orderReady = { name: 'order_ready', language: 'en_US', label: 'Order ready', body: 'Hello {{1}}, your order {{2}} is ready for pickup.' };
     parley = await startParley(services.natsUrl, services.databaseUrl, [
       channel(TENANT, 'sms', { type: 'sms', queue: 'support' }),
+      channel(TENANT, 'whatsapp', { type: 'whatsapp', queue: 'support', provider: whatsapp.provider, whatsapp: { templates: [orderReady] } }),
       channel(TENANT, 'chat', { type: 'web', queue: 'support' }),
       queue(TENANT, 'support'),
     ]);
+    channels = await whatsapp.startChannels(parley);
     gateway = await startGateway({
       nc: parley.nc,
       db: parley.store.db,
@@ -50,7 +61,7 @@ describe('an agent starts an outbound conversation from the desktop', () => {
       logger: createLogger({}, { level: 'warn' }),
     });
     const admin = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'ops', tenant: TENANT, role: 'admin' }) });
-    await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { sms: 2 } });
+    await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { sms: 2, message: 1 } });
     await waitFor(async () => ((await admin.getAgent('alice').catch(() => undefined)) ? true : undefined), { what: 'the agent to exist' });
     browser = await launchBrowser();
   }, 180_000);
@@ -58,7 +69,9 @@ describe('an agent starts an outbound conversation from the desktop', () => {
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
+    await channels?.close();
     await parley?.stop();
+    await whatsAppApi?.close();
     await services?.stop();
     await app?.remove();
   });
@@ -86,8 +99,10 @@ describe('an agent starts an outbound conversation from the desktop', () => {
     await alice.keyboard.press('Enter');
     const dialog = alice.getByRole('dialog', { name: 'Start a conversation' });
     await dialog.waitFor();
-    // Web messaging does not let agents write first: only the SMS channel is offered.
-    expect(await dialog.getByLabel('Channel').locator('option').allTextContents()).toEqual(['sms (sms)']);
+    // Web messaging does not let agents write first: it is not offered.
+    expect(await dialog.getByLabel('Channel').locator('option').allTextContents()).toEqual(['sms (sms)', 'whatsapp (whatsapp)']);
+    // Templates are a WhatsApp matter: none on SMS.
+    expect(await dialog.getByLabel('Use a template').count()).toBe(0);
     await expectAccessible(alice, 'outbound-01-new-message');
     await dialog.getByLabel('Customer').focus();
     await alice.keyboard.type('+33 6 12 00 00 77');
@@ -111,6 +126,40 @@ describe('an agent starts an outbound conversation from the desktop', () => {
     await expectAccessible(alice, 'outbound-02-reply');
   }, 120_000);
 
+  it('a WhatsApp customer who has not written in 24 h: free text is refused, an approved template goes out as the Cloud API takes it', async () => {
+    await alice.getByRole('button', { name: 'New message' }).click();
+    const dialog = alice.getByRole('dialog', { name: 'Start a conversation' });
+    await dialog.getByLabel('Channel').selectOption('whatsapp');
+    await dialog.getByLabel('Customer').fill('+33612000079');
+    await dialog.getByLabel('First message').fill('Hello');
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await dialog.getByRole('alert').getByText('The customer has not written on this channel in the last 24 hours: only an approved template may be sent.').waitFor();
+    // The dialog turns to the channel's templates at once.
+    expect(await dialog.getByLabel('Use a template').isChecked()).toBe(true);
+    expect(await dialog.getByLabel('Template').locator('option').allTextContents()).toEqual(['Order ready (en_US)']);
+    await dialog.getByLabel('Parameter 1').fill('Jo');
+    const preview = dialog.getByRole('status', { name: 'What the customer will read' });
+    expect(await preview.textContent()).toBe('Hello Jo, your order {{2}} is ready for pickup.');
+    await dialog.getByLabel('Parameter 2').fill('A-1042');
+    expect(await preview.textContent()).toBe('Hello Jo, your order A-1042 is ready for pickup.');
+    await expectAccessible(alice, 'outbound-03-whatsapp-template');
+
+    const calls = whatsAppApi.calls.length;
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    const [call] = (await whatsAppApi.received(calls + 1)).slice(calls);
+    expect(call?.path).toBe(`/v23.0/${PHONE_NUMBER_ID}/messages`);
+    expect(call?.parsed).toMatchObject({
+      to: '+33612000079',
+      type: 'template',
+      template: { name: 'order_ready', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Jo' }, { type: 'text', text: 'A-1042' }] }] },
+    });
+    await alice.getByRole('status').getByText('Conversation started with +33612000079').waitFor();
+    // The conversation opens with what the customer read.
+    await alice.getByRole('heading', { name: /on whatsapp/ }).waitFor();
+    await alice.getByRole('feed').getByText('Hello Jo, your order A-1042 is ready for pickup.').waitFor();
+    await expectAccessible(alice, 'outbound-04-whatsapp-started');
+  }, 60_000);
+
   it('a customer who opted out is refused with the reason, in English and French', async () => {
     await recordOptOut(parley.store.db, { tenant: TENANT, address: '+33612000078', method: 'api', source: 'test' });
     await alice.getByRole('button', { name: 'New message' }).click();
@@ -119,7 +168,7 @@ describe('an agent starts an outbound conversation from the desktop', () => {
     await dialog.getByLabel('First message').fill('Hello');
     await dialog.getByRole('button', { name: 'Send' }).click();
     await dialog.getByRole('alert').getByText('This customer opted out or is on a do-not-contact list: nothing may be sent.').waitFor();
-    await expectAccessible(alice, 'outbound-03-opted-out');
+    await expectAccessible(alice, 'outbound-05-opted-out');
     await alice.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
 
@@ -130,6 +179,14 @@ describe('an agent starts an outbound conversation from the desktop', () => {
     await french.getByLabel('Premier message').fill('Bonjour');
     await french.getByRole('button', { name: 'Envoyer' }).click();
     await french.getByRole('alert').getByText('Ce client s’est désinscrit ou figure sur une liste d’opposition : rien ne peut lui être envoyé.').waitFor();
-    await expectAccessible(alice, 'outbound-04-opted-out-fr');
+    await expectAccessible(alice, 'outbound-06-opted-out-fr');
+
+    // The template picker in French.
+    await french.getByLabel('Canal').selectOption('whatsapp');
+    await french.getByLabel('Utiliser un modèle').check();
+    await french.getByLabel('Modèle', { exact: true }).waitFor();
+    await french.getByLabel('Paramètre 1').fill('Jo');
+    expect(await french.getByRole('status', { name: 'Ce que le client lira' }).textContent()).toBe('Hello Jo, your order {{2}} is ready for pickup.');
+    await expectAccessible(alice, 'outbound-07-template-fr');
   }, 60_000);
 });

@@ -42,7 +42,9 @@ export interface OutgoingReply {
 }
 
 /** `POST /v1/conversations`: `to` (an address) or `customerId`, exactly one. */
-export type NewConversation = { channel: string; text: string } & ({ to: { id: string; idType: 'phone' | 'email' | 'opaque' } } | { customerId: string });
+/** The first message of a new conversation: text, or (WhatsApp) an approved template with its parameters. */
+export type NewConversationFirst = { text: string } | { template: { name: string; language: string; parameters: string[] } };
+export type NewConversation = { channel: string } & NewConversationFirst & ({ to: { id: string; idType: 'phone' | 'email' | 'opaque' } } | { customerId: string });
 
 export type CannedResponseInput = Pick<CannedResponseView, 'shortcut' | 'title' | 'body'> & { queue: string | null };
 
