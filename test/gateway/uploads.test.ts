@@ -109,9 +109,15 @@ describe('agent attachment uploads', () => {
     const streamed = await fetch(`${fx.gateway.url}/v1/conversations/${whatsappConversation}/attachments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fx.token(...alice)}`, 'content-type': 'image/png' },
-      body: new ReadableStream({ pull: (controller) => (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()) }),
+      body: new ReadableStream({
+        pull: (controller) => {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     expect((await upload(whatsappConversation, alice, Buffer.alloc(max), 'image/png')).status).toBe(201);
     expect(await upload(webConversation, alice, Buffer.alloc(0), 'image/png')).toMatchObject({ status: 400, body: { type: 'invalidEnvelope' } });
