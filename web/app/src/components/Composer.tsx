@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Attachment, RichContent } from '../../../../src/contract/index.ts';
 import { channelLimits } from '../channel-limits.ts';
 import type { DeskConversation, DeskStore } from '../desk-store.ts';
-import { formatDuration, t } from '../i18n/index.ts';
+import { formatDuration, language, t } from '../i18n/index.ts';
 import { useNow } from '../store.ts';
 import type { Api } from '../api.ts';
 import { CannedPicker } from './CannedPicker.tsx';
@@ -263,7 +263,7 @@ function Limits({ limits, now, text, quickReplies, files }: { limits: ReturnType
   return (
     <ul class="limits" aria-label={t('limits.label')}>
       <li>{t('limits.characters', { count: text.length, max: limits.maxTextLength })}</li>
-      {files && <li>{t(limits.attachments ? 'limits.files' : 'limits.filesAsLinks', { max: formatSize(files.maxBytes), types: formatTypes(files.types) })}</li>}
+      {files && <li>{t(limits.attachments ? 'limits.files' : 'limits.filesAsLinks', { max: formatSize(files.maxBytes, language()), types: formatTypes(files.types) })}</li>}
       {limits.sms && <li>{t('limits.segments', { segments: limits.sms.segments, encoding: limits.sms.encoding })}</li>}
       {limits.windowClosesAt !== undefined &&
         (limits.windowClosesAt > now ? (

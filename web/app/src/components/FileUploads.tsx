@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AttachmentLimits } from '../../../../src/channels/attachment-limits.ts';
 import type { Attachment } from '../../../../src/contract/index.ts';
 import type { Api } from '../api.ts';
-import { t } from '../i18n/index.ts';
+import { language, t } from '../i18n/index.ts';
 import { refusalOf } from '../upload-limits.ts';
 
 /** One file the agent added: uploading (progress 0–1), attached, or refused (why). */
@@ -34,7 +34,8 @@ export function useFileUploads(api: Api, conversationId: string, limits: Attachm
   const add = (files: Iterable<File>) => {
     for (const file of files) {
       const key = nextKey++;
-      const refused = limits ? refusalOf(file, limits) : t('composer.filesUnknownChannel');
+      const refusal = limits ? refusalOf(file, limits, language()) : { key: 'composer.filesUnknownChannel' as const, vars: {} };
+      const refused = refusal && t(refusal.key, refusal.vars);
       const preview = !refused && file.type.startsWith('image/') ? URL.createObjectURL(file) : undefined;
       setUploads((all) => [...all, { key, name: file.name || 'file', preview, progress: 0, attachment: undefined, error: refused }]);
       if (refused) continue;
