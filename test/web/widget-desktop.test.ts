@@ -154,6 +154,21 @@ describe('the widget on the channels role and the agent desktop', () => {
     await screenshot(alice, 'widget-07-file-attached');
     expect(await seriousViolations(alice)).toEqual([]);
     await uploads.getByRole('button', { name: 'Remove page.html' }).click();
+    // Dropped on the reply box, or pasted into it, a file is attached the same way.
+    // (A script string: the test's TypeScript has no DOM types.)
+    await alice.evaluate(`{
+      const dropped = new DataTransfer();
+      dropped.items.add(new File(['%PDF-1.4'], 'dropped.pdf', { type: 'application/pdf' }));
+      document.querySelector('form.composer').dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+      const pasted = new DataTransfer();
+      pasted.items.add(new File(['GIF89a'], 'pasted.gif', { type: 'image/gif' }));
+      document.querySelector('#composer-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true }));
+    }`);
+    for (const name of ['dropped.pdf', 'pasted.gif']) {
+      const item = uploads.getByRole('listitem').filter({ has: alice.getByRole('button', { name: `Remove ${name}` }) });
+      await item.getByText('attached', { exact: true }).waitFor();
+      await item.getByRole('button', { name: `Remove ${name}` }).click();
+    }
 
     await alice.getByRole('textbox', { name: 'Reply', exact: true }).fill('Here is your return label');
     await alice.getByRole('button', { name: 'Send' }).click();
