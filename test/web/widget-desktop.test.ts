@@ -8,11 +8,12 @@ import { Registry } from 'prom-client';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticSecrets, startChannelService, type ChannelService } from '../../src/channel-service/index.ts';
-import { ParleyClient, signToken, startGateway, type Gateway } from '../../src/gateway/index.ts';
+import type { Gateway } from '../../src/gateway/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { freePort } from '../support/free-port.ts';
 import { channel, queue, startParley, type RunningParley } from '../support/parley.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { configureAgents, signInLocally, startDesktopGateway } from '../support/desktop-setup.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
@@ -54,7 +55,7 @@ describe('the widget on the channels role and the agent desktop', () => {
       channel(TENANT, 'chat', { type: 'web', queue: 'support', web: { allowedOrigins: [channelsUrl], offlineMessage: { en: 'We are offline.' } } }),
     ]);
     const logger = createLogger({}, { level: 'warn' });
-    gateway = await startGateway({ nc: parley.nc, db: parley.store.db, secret: SECRET, port: 0, registry: new Registry(), config: parley.config, localLogin: { secret: SECRET }, webAppDir: app.dir, logger, attachments: { secret: randomBytes(32) } });
+    gateway = await startDesktopGateway(parley, SECRET, app.dir, { attachments: { secret: randomBytes(32) } });
     channels = await startChannelService({
       nc: parley.nc,
       db: parley.store.db,
@@ -65,9 +66,7 @@ describe('the widget on the channels role and the agent desktop', () => {
       port,
       web: { secret: randomBytes(32), tryPage: true, options: { widgetScriptPath: join(widgetDir, 'widget.js') } },
     });
-    const admin = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'ops', tenant: TENANT, role: 'admin' }) });
-    await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { webchat: 2 } });
-    await waitFor(async () => ((await admin.getAgent('alice').catch(() => undefined)) ? true : undefined), { what: 'alice to exist' });
+    await configureAgents(gateway.url, SECRET, TENANT, { alice: { name: 'Alice Dupont', skills: [], capacity: { webchat: 2 } } });
     browser = await launchBrowser();
   }, 240_000);
 
@@ -83,11 +82,7 @@ describe('the widget on the channels role and the agent desktop', () => {
 
   it('Alice signs in and goes available', async () => {
     alice = await browser.context.newPage();
-    await alice.goto(`${gateway.url}/app/`);
-    await alice.getByLabel('Tenant').fill(TENANT);
-    await alice.getByLabel('Agent id or user name').fill('alice');
-    await alice.getByLabel('Role').selectOption('agent');
-    await alice.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInLocally(alice, gateway.url, TENANT, 'alice', 'agent');
     await alice.getByText('Connected', { exact: true }).waitFor();
     await alice.getByLabel('Presence').selectOption('available');
     await waitFor(async () => ((await alice.getByLabel('Presence').inputValue()) === 'available' ? true : undefined), { what: 'presence to show available' });
