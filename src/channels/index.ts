@@ -3,6 +3,7 @@ export type * from './provider.ts';
 export { RefusalCodes } from './provider.ts';
 export { UnmappablePayloadError } from './unmappable-payload-error.ts';
 export { deliveryReceipt } from './envelopes.ts';
+export { attachmentLimitsOf, type AttachmentLimits } from './attachment-limits.ts';
 export { capabilitiesOf, RichContentKinds, type Capabilities, type RichContentKind } from './capabilities.ts';
 export { renderFallback, numberedReply, replyPrompt, type FallbackText } from './rich-fallback.ts';
 export { countSmsSegments, smsEncodingOf, type SmsSegments, type SmsEncoding } from './sms-segments.ts';

@@ -17,6 +17,8 @@ export const HttpOnlyCodes = {
   methodNotAllowed: { status: 405, message: 'the method is not allowed on this route' },
   unknownCannedResponse: { status: 404, message: 'no such canned response' },
   unknownAttachment: { status: 404, message: 'no such attachment' },
+  attachmentLinkExpired: { status: 410, message: 'the attachment link has expired' },
+  unsupportedMediaType: { status: 415, message: 'the channel does not take files of this media type' },
   shortcutTaken: { status: 409, message: 'another canned response has this shortcut' },
   payloadTooLarge: { status: 413, message: 'the request body is too large' },
   upgradeRequired: { status: 426, message: 'this route needs a WebSocket upgrade' },

@@ -6,6 +6,7 @@ import { register } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { hs256Verifier } from '../auth/index.ts';
 import { builtWebAppDir } from './web-app.ts';
+import type { AttachmentLinks } from './agent-attachments.ts';
 import type { TokenVerifier } from '../auth/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -98,10 +99,25 @@ export interface GatewayOptions {
    */
   unsubscribeSecret?: string;
   /**
+   * Files agents upload to send (`POST /v1/conversations/:id/attachments`): the key their
+   * links are signed with (at least 32 bytes), the URL providers reach the gateway at, and
+   * how long a link works. @default undefined (uploads answer 503)
+   */
+  attachments?: AttachmentOptions;
+  /**
    * The built web app (`npm run build:app`), served at `/app/`; `false` serves none.
    * @default the `dist/web/app` folder of this installation, when it exists
    */
   webAppDir?: string | false;
+}
+
+export interface AttachmentOptions {
+  /** The HMAC key of the links (at least 32 bytes). */
+  secret: Uint8Array | string;
+  /** `https://host[/prefix]`. @default the URL each upload request came to */
+  publicUrl?: string;
+  /** Long enough for a provider's retries and for the customer to open it later. @default 2592000 (30 days) */
+  linkTtlSeconds?: number;
 }
 
 /** Options with every default applied, resolved once at start. */
@@ -124,6 +140,7 @@ export interface ResolvedOptions {
   signIn: OidcSignInOptions | undefined;
   pool: pg.Pool | undefined;
   unsubscribeKey: UnsubscribeKey | undefined;
+  attachmentLinks: AttachmentLinks | undefined;
   /** undefined: no app is served. */
   webAppDir: string | undefined;
 }
@@ -158,8 +175,17 @@ export function resolveOptions(opts: GatewayOptions): ResolvedOptions {
     signIn: opts.signIn,
     pool: opts.pool,
     unsubscribeKey: opts.unsubscribeSecret === undefined ? undefined : unsubscribeKey(opts.unsubscribeSecret),
+    attachmentLinks: opts.attachments && attachmentLinksOf(opts.attachments),
     webAppDir: opts.webAppDir === false ? undefined : (opts.webAppDir ?? builtWebAppDir()),
   };
+}
+
+function attachmentLinksOf(opts: AttachmentOptions): AttachmentLinks {
+  const key = typeof opts.secret === 'string' ? Buffer.from(opts.secret, 'utf8') : opts.secret;
+  if (key.length < 32) throw new RangeError('GatewayOptions.attachments.secret must be at least 32 bytes');
+  const ttlSeconds = opts.linkTtlSeconds ?? 30 * 24 * 3600;
+  positive('attachments.linkTtlSeconds', ttlSeconds);
+  return { key, publicUrl: opts.publicUrl?.replace(/\/+$/, ''), ttlSeconds };
 }
 
 function positive(name: string, value: number): void {

@@ -21,6 +21,8 @@ import { qualityRoutes } from './quality-routes.ts';
 import { desktopRoutes } from './desktop-routes.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { channelMediaRoutes } from './channel-media-routes.ts';
+import { uploadRoutes } from './upload-routes.ts';
+import type { AttachmentLinks } from './agent-attachments.ts';
 import { localLoginRoute } from './local-login.ts';
 import { meRoute, signInSettingsRoute } from './sign-in-routes.ts';
 import { startConversationRoute } from './start-conversation-route.ts';
@@ -44,6 +46,8 @@ export interface RouteDeps {
   pool: pg.Pool | undefined;
   /** Verifies one-click unsubscribe links; undefined when none are issued. */
   unsubscribeKey: UnsubscribeKey | undefined;
+  /** Signs the links of files agents upload; undefined: uploads answer 503. */
+  attachmentLinks: AttachmentLinks | undefined;
 }
 
 /** One call, as a handler sees it: params and body already validated by the route's schemas. */
@@ -249,6 +253,8 @@ export const routes: RouteSpec[] = [
   ...interactionRoutes,
   // Agent typing to web customers, e-mail attachments (docs/agent-api.md).
   ...channelMediaRoutes,
+  // Files agents send in replies, and their signed links for providers (docs/agent-api.md).
+  ...uploadRoutes,
 ];
 
 async function readiness({ deps }: RouteContext): Promise<HealthView> {

@@ -55,7 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const commands = new CommandSender(opts.nc, opts.commandTimeoutMs, metrics);
   const sockets = new EventSockets(opts.nc, metrics);
   const supervisorStreams = new SupervisorStreams({ nc: opts.nc, db: opts.db, config: opts.config, logger: opts.logger });
-  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin, signIn: opts.signIn, pool: opts.pool, unsubscribeKey: opts.unsubscribeKey };
+  const deps: RouteDeps = { nc: opts.nc, db: opts.db, commands, config: opts.config, localLogin: opts.localLogin, signIn: opts.signIn, pool: opts.pool, unsubscribeKey: opts.unsubscribeKey, attachmentLinks: opts.attachmentLinks };
   const { logger } = opts;
 
   const app = Fastify({
@@ -187,8 +187,10 @@ function declareRoutes(app: FastifyInstance, deps: RouteDeps, sockets: EventSock
         }).finally(() => upload?.drain());
         reply.code(spec.status ?? 200);
         if (result instanceof FileDownload) {
-          // Saved, never rendered by the browser here: a customer's file could be HTML or script.
-          return reply.type(result.contentType).header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'").header('content-disposition', `attachment; filename="${result.filename}"`).send(result.body);
+          // Saved, never rendered by the browser here (images aside): a customer's file could be HTML or script.
+          const disposition = result.options.inline ? 'inline' : 'attachment';
+          if (result.options.cacheControl) reply.header('cache-control', result.options.cacheControl);
+          return reply.type(result.contentType).header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'").header('content-disposition', `${disposition}; filename="${result.filename}"`).send(result.body);
         }
         if (result instanceof HtmlPage) return reply.type('text/html; charset=utf-8').header('content-security-policy', HtmlPage.policy).send(result.html);
         return result;

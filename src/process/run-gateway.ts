@@ -11,6 +11,7 @@ import { connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 import { unsubscribeSecretOf } from './unsubscribe-settings.ts';
+import { agentAttachmentOptions } from './attachment-settings.ts';
 
 /** The `gateway` process: the agent/supervisor/integrator API in front of the routers. */
 export async function runGateway(): Promise<void> {
@@ -43,6 +44,8 @@ export async function runGateway(): Promise<void> {
     // Contact imports load through COPY on the pool; unsubscribe links are verified with the routers' secret.
     ...(store.pool && { pool: store.pool }),
     ...(unsubscribeSecret && { unsubscribeSecret }),
+    // Files agents attach, fetched by providers through signed links.
+    attachments: agentAttachmentOptions(settings, settings.auth.mode === 'local' ? settings.auth.secret : undefined),
   });
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });

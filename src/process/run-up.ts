@@ -12,6 +12,7 @@ import { createLogger, startOpsServer } from '../observability/index.ts';
 import { startRouter } from '../router/index.ts';
 import { startCampaignService } from '../campaigns/index.ts';
 import { unsubscribeSecretOf, unsubscribeUrlOf } from './unsubscribe-settings.ts';
+import { agentAttachmentOptions } from './attachment-settings.ts';
 import { fileSecrets, startChannelService } from '../channel-service/index.ts';
 import { keywordHook, suppressionCheck } from '../compliance/index.ts';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
@@ -103,6 +104,8 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
     ...(settings.auth.mode === 'local' && { localLogin: { secret } }),
     ...(unsubscribeSecret && { unsubscribeSecret }),
     ...(store.pool && { pool: store.pool }),
+    // Files agents attach, fetched by providers through signed links.
+    attachments: agentAttachmentOptions(settings, secret),
   });
   listening.url = gateway.url;
   stops.push('gateway', () => gateway.close());

@@ -23,6 +23,7 @@ import * as reportRollups from './migrations/2026-12-07T0101-rollups-report-roll
 import * as campaignCounts from './migrations/2026-12-07T0102-rollups-campaign-counts.ts';
 import * as actorVersions from './migrations/2026-12-07T0300-vactors-actor-versions.ts';
 import * as attemptResponses from './migrations/2026-12-07T0501-camp-attempt-responses.ts';
+import * as agentAttachments from './migrations/2026-12-08T0317-upload-agent-attachments.ts';
 import * as conversationStartedBy from './migrations/2026-12-08T0401-inter-conversation-started-by.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07T0102-rollups-campaign-counts': campaignCounts,
   '2026-12-07T0300-vactors-actor-versions': actorVersions,
   '2026-12-07T0501-camp-attempt-responses': attemptResponses,
+  '2026-12-08T0317-upload-agent-attachments': agentAttachments,
   '2026-12-08T0401-inter-conversation-started-by': conversationStartedBy,
 };
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, ParleyClient, signToken } from '../../src/gateway/index.ts';
 import { campaignDb, ensureCampaignRun } from '../../src/campaigns/index.ts';
+import { ConfigRegistry } from '../../src/config/index.ts';
+import { channel } from '../support/parley.ts';
 import { saveDncList } from '../../src/compliance/index.ts';
 import { saveContactList } from '../../src/contacts/index.ts';
 import { OTHER_TENANT, SECRET, TENANT, startFixture } from './fixture.ts';
@@ -248,6 +250,29 @@ describe('gateway authentication and authorization', () => {
       for (const path of ['/v1/contact-lists', '/v1/dnc-lists', '/v1/campaigns', '/v1/consent/export']) expect((await ask('GET', path, TENANT, 'agent')).status, path).toBe(403);
       const lists = await (await fetch(`${fx.gateway.url}/v1/contact-lists`, { headers: { authorization: `Bearer ${fx.token('x', 'admin', OTHER_TENANT)}` } })).json();
       expect(lists).toEqual({ lists: [] });
+    });
+
+    it('an agent attachment upload never reaches another tenant’s conversation; its link opens that file only', async () => {
+      const config = new ConfigRegistry();
+      config.apply([channel(TENANT, 'web-chat', { type: 'web', queue: 'support' }), channel(OTHER_TENANT, 'web-chat', { type: 'web', queue: 'support' })]);
+      const gateway = await fx.startGateway({ config, attachments: { secret: 'isolation-test-attachment-key-0123456789' } });
+      const upload = async (conversationId: string, tenant: string) => {
+        const response = await fetch(`${gateway.url}/v1/conversations/${conversationId}/attachments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${fx.token('alice', 'agent', tenant)}`, 'content-type': 'text/plain' },
+          body: `for ${tenant}`,
+        });
+        return { status: response.status, body: (await response.json()) as { type?: string; url?: string } };
+      };
+      // alice of acme and alice of globex are two people: the conversation is globex's alice's.
+      expect(await upload(otherTenantConversation, TENANT)).toMatchObject({ status: 404, body: { type: 'unknownConversation' } });
+      const own = await upload(otherTenantConversation, OTHER_TENANT);
+      expect(own.status).toBe(201);
+      const link = new URL(own.body.url!);
+      expect(await (await fetch(link)).text()).toBe(`for ${OTHER_TENANT}`);
+      // The signature names one file: moved onto any other id it opens nothing.
+      const moved = await fetch(`${gateway.url}/v1/attachments/${randomUUID()}${link.search}`);
+      expect(moved.status).toBe(404);
     });
 
     it('a tenant-B token reads its own conversation but not tenant A’s', async () => {

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyClient, signToken, startGateway } from '../../src/gateway/index.ts';
-import type { Gateway } from '../../src/gateway/index.ts';
+import type { Gateway, Role } from '../../src/gateway/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { readFile } from 'node:fs/promises';
 import { startReportFolder, type ReportFolder } from '../../src/reports/index.ts';
@@ -12,6 +12,7 @@ import { channel, outboundReader, queue, startParley } from '../support/parley.t
 import type { RunningParley } from '../support/parley.ts';
 import { startTestServices, waitFor } from '../support/services.ts';
 import type { TestServices } from '../support/services.ts';
+import { signInLocally } from '../support/desktop-setup.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
@@ -84,14 +85,7 @@ describe('agent desktop in a browser', () => {
     await app?.remove();
   });
 
-  async function signIn(page: Page, sub: string, role: string): Promise<void> {
-    await page.goto(`${gateway.url}/app/`);
-    await page.getByLabel('Tenant').fill(TENANT);
-    await page.getByLabel('Agent id or user name').fill(sub);
-    await page.getByLabel('Role').selectOption(role);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByText(`Signed in as ${sub}`).waitFor();
-  }
+  const signIn = (page: Page, sub: string, role: Role) => signInLocally(page, gateway.url, TENANT, sub, role);
 
   async function expectAccessible(page: Page, screen: string): Promise<void> {
     await screenshot(page, screen);

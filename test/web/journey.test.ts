@@ -11,6 +11,7 @@ import { localMinuteIn } from '../../src/contract/index.ts';
 import { ParleyClient, signToken } from '../../src/gateway/index.ts';
 import { freePort } from '../support/free-port.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
+import { signInLocally } from '../support/desktop-setup.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
@@ -149,14 +150,7 @@ describe('the web app journey: widget, desktop, transfer, supervision, export, q
     expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
   }
 
-  async function signIn(page: Page, sub: string, role: 'agent' | 'supervisor'): Promise<void> {
-    await page.goto(`${gatewayUrl}/app/`);
-    await page.getByLabel('Tenant').fill(TENANT);
-    await page.getByLabel('Agent id or user name').fill(sub);
-    await page.getByLabel('Role').selectOption(role);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByText(`Signed in as ${sub}`).waitFor();
-  }
+  const signIn = (page: Page, sub: string, role: 'agent' | 'supervisor') => signInLocally(page, gatewayUrl, TENANT, sub, role);
 
   async function goAvailable(page: Page): Promise<void> {
     await page.getByText('Connected', { exact: true }).waitFor();

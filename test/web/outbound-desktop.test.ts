@@ -1,10 +1,7 @@
 import type { Page } from 'playwright-core';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordOptOut } from '../../src/compliance/index.ts';
-import { ParleyClient, signToken, startGateway } from '../../src/gateway/index.ts';
 import type { Gateway } from '../../src/gateway/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, outboundReader, queue, startParley } from '../support/parley.ts';
 import type { RunningParley } from '../support/parley.ts';
@@ -13,6 +10,7 @@ import type { TestServices } from '../support/services.ts';
 import type { ChannelService } from '../../src/channel-service/index.ts';
 import type { ProviderFake } from '../support/provider-fakes/provider-fake.ts';
 import { PHONE_NUMBER_ID, startWhatsAppFake } from '../support/whatsapp-channel.ts';
+import { configureAgents, signInLocally, startDesktopGateway } from '../support/desktop-setup.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
@@ -49,20 +47,8 @@ describe('an agent starts an outbound conversation from the desktop', () => {
       queue(TENANT, 'support'),
     ]);
     channels = await whatsapp.startChannels(parley);
-    gateway = await startGateway({
-      nc: parley.nc,
-      db: parley.store.db,
-      secret: SECRET,
-      port: 0,
-      registry: new Registry(),
-      config: parley.config,
-      localLogin: { secret: SECRET },
-      webAppDir: app.dir,
-      logger: createLogger({}, { level: 'warn' }),
-    });
-    const admin = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'ops', tenant: TENANT, role: 'admin' }) });
-    await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { sms: 2, message: 1 } });
-    await waitFor(async () => ((await admin.getAgent('alice').catch(() => undefined)) ? true : undefined), { what: 'the agent to exist' });
+    gateway = await startDesktopGateway(parley, SECRET, app.dir);
+    await configureAgents(gateway.url, SECRET, TENANT, { alice: { name: 'Alice Dupont', skills: [], capacity: { sms: 2, message: 1 } } });
     browser = await launchBrowser();
   }, 180_000);
 
@@ -84,12 +70,7 @@ describe('an agent starts an outbound conversation from the desktop', () => {
   it('Alice writes first to a customer by SMS, and the reply arrives in that conversation', async () => {
     const outbound = await outboundReader(parley.nc, 'outbound-desktop-test');
     alice = await browser.context.newPage();
-    await alice.goto(`${gateway.url}/app/`);
-    await alice.getByLabel('Tenant').fill(TENANT);
-    await alice.getByLabel('Agent id or user name').fill('alice');
-    await alice.getByLabel('Role').selectOption('agent');
-    await alice.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await alice.getByText('Signed in as alice').waitFor();
+    await signInLocally(alice, gateway.url, TENANT, 'alice', 'agent');
     await alice.getByText('Connected', { exact: true }).waitFor();
     await alice.getByLabel('Presence').selectOption('available');
     await waitFor(async () => ((await alice.getByLabel('Presence').inputValue()) === 'available' ? true : undefined), { what: 'presence to show available' });

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParleyClient, signToken, startGateway } from '../../src/gateway/index.ts';
+import { ParleyClient, signToken } from '../../src/gateway/index.ts';
 import type { Gateway } from '../../src/gateway/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { startReportFolder, type ReportFolder } from '../../src/reports/index.ts';
@@ -12,6 +11,7 @@ import { channel, queue, startParley } from '../support/parley.ts';
 import type { RunningParley } from '../support/parley.ts';
 import { startTestServices, waitFor } from '../support/services.ts';
 import type { TestServices } from '../support/services.ts';
+import { configureAgents, signInLocally, startDesktopGateway } from '../support/desktop-setup.ts';
 import { buildWebApp, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 
 /**
@@ -48,21 +48,10 @@ describe('supervisor views in a browser', () => {
     ]);
     // What every router runs: the report folder, which also cues the supervisor streams.
     folder = startReportFolder({ db: parley.store.db, logger: createLogger({}, { level: 'warn' }), metrics: queueActivityNotifier(parley.nc), pollMs: 100 });
-    gateway = await startGateway({
-      nc: parley.nc,
-      db: parley.store.db,
-      secret: SECRET,
-      registry: new Registry(),
-      config: parley.config,
-      localLogin: { secret: SECRET },
-      webAppDir: app.dir,
-      logger: createLogger({}, { level: 'warn' }),
-    });
-    const admin = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'ops', tenant: TENANT, role: 'admin' }) });
+    gateway = await startDesktopGateway(parley, SECRET, app.dir);
     // Messaging only: an SMS waits in billing, nobody can take it.
-    await admin.configureAgent('alice', { name: 'Alice Dupont', skills: [], capacity: { message: 2 } });
+    await configureAgents(gateway.url, SECRET, TENANT, { alice: { name: 'Alice Dupont', skills: [], capacity: { message: 2 } } });
     alice = new ParleyClient({ baseUrl: gateway.url, token: signToken(SECRET, { sub: 'alice', tenant: TENANT, role: 'agent' }) });
-    await waitFor(async () => ((await alice.getAgent('alice').catch(() => undefined)) ? true : undefined), { what: 'alice to exist' });
     await alice.setPresence('alice', 'available');
     browser = await launchBrowser();
     sam = await browser.context.newPage();
@@ -86,11 +75,7 @@ describe('supervisor views in a browser', () => {
   const textIs = async (queueName: string, field: string, value: string) => ((await cell(queueName, field).textContent()) === value ? true : undefined);
 
   it('the queue activity follows a conversation routed and answered, without a reload', async () => {
-    await sam.goto(`${gateway.url}/app/`);
-    await sam.getByLabel('Tenant').fill(TENANT);
-    await sam.getByLabel('Agent id or user name').fill('sam');
-    await sam.getByLabel('Role').selectOption('supervisor');
-    await sam.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInLocally(sam, gateway.url, TENANT, 'sam', 'supervisor');
     await sam.getByRole('button', { name: 'Live views' }).click();
     await sam.getByRole('table', { name: 'Queue activity (live)' }).waitFor();
     await cell('support', 'waiting').waitFor();

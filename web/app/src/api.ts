@@ -152,6 +152,27 @@ export class Api {
   typing = (id: string, typing: boolean) => this.call<{ typing: boolean }>('POST', `/v1/conversations/${enc(id)}/typing`, { typing });
   addNote = (id: string, text: string) => this.call<NoteView>('POST', `/v1/conversations/${enc(id)}/notes`, { text });
 
+  /**
+   * Uploads a file to send in a reply of this conversation (its bytes as the body), reporting
+   * the share sent so far: XMLHttpRequest, because fetch reports no upload progress.
+   */
+  uploadAttachment = (id: string, file: File, onProgress: (fraction: number) => void): Promise<Attachment> =>
+    new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `/v1/conversations/${enc(id)}/attachments?${new URLSearchParams({ filename: file.name }).toString()}`);
+      xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
+      xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+      xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+      xhr.onerror = () => reject(new ApiError(0, 'unavailable', 'the gateway cannot be reached'));
+      xhr.onload = () => {
+        const body = JSON.parse(xhr.responseText || '{}') as Attachment & Partial<Problem>;
+        if (xhr.status === 201) return resolve(body);
+        if (xhr.status === 401) this.onUnauthorized();
+        reject(new ApiError(xhr.status, body.type ?? 'internal', body.detail ?? body.title ?? xhr.statusText));
+      };
+      xhr.send(file);
+    });
+
   queues = () => this.call<{ queues: QueueSummaryView[] }>('GET', '/v1/queues');
   channels = () => this.call<{ channels: ChannelSummaryView[] }>('GET', '/v1/channels');
 

@@ -2,10 +2,12 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Attachment, RichContent } from '../../../../src/contract/index.ts';
 import { channelLimits } from '../channel-limits.ts';
 import type { DeskConversation, DeskStore } from '../desk-store.ts';
-import { formatDuration, t } from '../i18n/index.ts';
+import { formatDuration, language, t } from '../i18n/index.ts';
 import { useNow } from '../store.ts';
 import type { Api } from '../api.ts';
 import { CannedPicker } from './CannedPicker.tsx';
+import { FileUploadList, useFileUploads } from './FileUploads.tsx';
+import { formatSize, formatTypes, uploadLimitsOf } from '../upload-limits.ts';
 import { TypingSignal } from '../typing-signal.ts';
 
 const EMOJI = ['😀', '🙂', '😉', '😊', '🙏', '👍', '👋', '🎉', '✅', '❤️', '😔', '🤔', '📦', '📞', '⏰', '💳'];
@@ -20,8 +22,8 @@ function contentTypeOf(url: string): string {
 }
 
 /**
- * The reply box: text, emoji, attachments (by URL), quick replies and canned responses,
- * with the channel's limits shown as the agent writes.
+ * The reply box: text, emoji, attachments (files picked, dropped or pasted, and links),
+ * quick replies and canned responses, with the channel's limits shown as the agent writes.
  */
 export function Composer({ desk, api, conversation, agentName }: { desk: DeskStore; api: Api; conversation: DeskConversation; agentName: string }) {
   const [text, setText] = useState('');
@@ -32,6 +34,10 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const textarea = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const uploadLimits = uploadLimitsOf(conversation.channelType);
+  const files = useFileUploads(api, conversation.id, uploadLimits);
   const typing = useMemo(() => new TypingSignal((on) => desk.typing(conversation.id, on)), [desk, conversation.id]);
   useEffect(() => () => typing.stopped(), [typing]);
   const now = useNow(30_000);
@@ -55,7 +61,8 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
   const send = async (event?: Event) => {
     event?.preventDefault();
     const body = text.trim();
-    if (!body && attachments.length === 0) return;
+    const all = [...attachments, ...files.attachments];
+    if ((!body && all.length === 0) || files.pending) return;
     const content: RichContent[] | undefined =
       showQuick && options.length > 0 && body ? [{ type: 'quickReplies', text: body, options: options.map((o) => ({ text: o, payload: o })) }] : undefined;
     setBusy(true);
@@ -63,11 +70,12 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
     try {
       await desk.send(conversation.id, {
         ...(body && { text: body }),
-        ...(attachments.length > 0 && { attachments }),
+        ...(all.length > 0 && { attachments: all }),
         ...(content && { content }),
       });
       setText('');
       setAttachments([]);
+      files.clear();
       setQuickReplies('');
       setShowQuick(false);
       setError(undefined);
@@ -90,14 +98,38 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
     if (value === '/') setPanel('canned');
   };
 
+  // A pasted screenshot is attached, not inserted as text.
+  const onPaste = (event: ClipboardEvent) => {
+    const images = [...(event.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+    if (images.length === 0) return;
+    event.preventDefault();
+    files.add(images);
+  };
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer?.files.length) files.add(event.dataTransfer.files);
+  };
+
   return (
-    <form class="composer" onSubmit={(e) => void send(e)}>
+    <form
+      class={dragging ? 'composer dragging' : 'composer'}
+      onSubmit={(e) => void send(e)}
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
       {error && (
         <p role="alert" class="error">
           {error}
         </p>
       )}
-      <Limits limits={limits} now={now} text={text} quickReplies={showQuick ? options.length : 0} />
+      <Limits limits={limits} now={now} text={text} quickReplies={showQuick ? options.length : 0} files={uploadLimits} />
+      {dragging && <p class="drop-hint">{t('composer.dropHint')}</p>}
       <label id="composer-label" for="composer-text">
         {t('composer.label')}
       </label>
@@ -110,7 +142,9 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
         disabled={!limits.canSend}
         onInput={(e) => onInput((e.currentTarget).value)}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
       />
+      <FileUploadList uploads={files.uploads} onRemove={files.remove} />
       {attachments.length > 0 && (
         <ul class="attachments">
           {attachments.map((a) => (
@@ -139,10 +173,29 @@ export function Composer({ desk, api, conversation, agentName }: { desk: DeskSto
         <button type="button" aria-expanded={panel === 'emoji'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'emoji' ? 'none' : 'emoji')}>
           {t('composer.emoji')}
         </button>
+        <button type="button" onClick={() => fileInput.current?.click()} disabled={!limits.canSend || !uploadLimits}>
+          {t('composer.attachFile')}
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          class="visually-hidden"
+          // Reached through the Attach file button, which opens its picker.
+          tabIndex={-1}
+          aria-hidden="true"
+          accept={uploadLimits?.types.join(',')}
+          onChange={(e) => {
+            const input = e.currentTarget;
+            if (input.files) files.add(input.files);
+            // The same file may be picked again after a removal.
+            input.value = '';
+          }}
+        />
         <button type="button" aria-expanded={panel === 'attach'} aria-controls="composer-panel" onClick={() => setPanel(panel === 'attach' ? 'none' : 'attach')}>
           {t('composer.attach')}
         </button>
-        <button type="submit" class="primary" disabled={busy || !limits.canSend}>
+        <button type="submit" class="primary" disabled={busy || files.pending || !limits.canSend}>
           {t('composer.send')}
         </button>
       </div>
@@ -206,10 +259,11 @@ function AttachmentField({ onAdd }: { onAdd: (a: Attachment) => void }) {
   );
 }
 
-function Limits({ limits, now, text, quickReplies }: { limits: ReturnType<typeof channelLimits>; now: number; text: string; quickReplies: number }) {
+function Limits({ limits, now, text, quickReplies, files }: { limits: ReturnType<typeof channelLimits>; now: number; text: string; quickReplies: number; files: ReturnType<typeof uploadLimitsOf> }) {
   return (
     <ul class="limits" aria-label={t('limits.label')}>
       <li>{t('limits.characters', { count: text.length, max: limits.maxTextLength })}</li>
+      {files && <li>{t(limits.attachments ? 'limits.files' : 'limits.filesAsLinks', { max: formatSize(files.maxBytes, language()), types: formatTypes(files.types) })}</li>}
       {limits.sms && <li>{t('limits.segments', { segments: limits.sms.segments, encoding: limits.sms.encoding })}</li>}
       {limits.windowClosesAt !== undefined &&
         (limits.windowClosesAt > now ? (
