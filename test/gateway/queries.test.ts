@@ -144,6 +144,8 @@ describe('gateway reads', () => {
       name: 'Carol',
       skills: ['fr', 'billing'],
       presence: 'away',
+      // Seeded without it, like a snapshot written before the agent kept it.
+      presenceSince: null,
       capacity: { message: { max: 3, used: 2 }, sms: { max: 1, used: 0 }, email: { max: 0, used: 1 } },
       offers: [offer],
       active,
