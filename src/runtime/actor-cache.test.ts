@@ -18,6 +18,15 @@ describe('the cache of active actors', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('knows the partition of an actor in memory, without counting it as a use', () => {
+    const cache = new ActorCache({ idleMs: 1_000, maxActors: 10 });
+    cache.put(ana, 3, 1, state('available'), 0);
+    expect(cache.partitionOf(ana)).toBe(3);
+    expect(cache.partitionOf(bob)).toBeUndefined();
+    expect(cache.passivate(1_000)).toBe(1);
+    expect(cache.partitionOf(ana)).toBeUndefined();
+  });
+
   it('drops a partition’s actors, and only those', () => {
     const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
     cache.put(ana, 3, 1, state('available'), 0);

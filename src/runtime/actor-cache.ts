@@ -69,6 +69,11 @@ export class ActorCache {
     }
   }
 
+  /** The partition of an actor in memory (without counting as a use). */
+  partitionOf(key: string): number | undefined {
+    return this.entries.get(key)?.partition;
+  }
+
   evict(key: string): void {
     this.entries.delete(key);
   }

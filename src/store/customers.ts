@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Customer } from '../contract/index.ts';
 import type { Database } from './database.ts';
+import { PREPARED } from './preparing-pool.ts';
 
 type Db = Kysely<Database>;
 
@@ -43,7 +44,9 @@ export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
  * `known` is what the caller already read of the identities (see `lookupInbound`): when
  * every identity is linked, that is the answer and nothing is written. Otherwise this
  * takes the identities' advisory locks, which the caller's transaction holds until it
- * ends, and reads them again under the locks.
+ * ends, then reads them again under the locks and writes what is missing — the customer
+ * if none is linked, the identities not linked — in one more statement (`linkIdentities`):
+ * two round trips for a new customer, where a read and two inserts were three.
  */
 export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[]): Promise<string> {
   const keys = identitiesOf(channel, from);
@@ -52,28 +55,38 @@ export async function resolveCustomer(db: Db, tenant: string, channel: string, f
 
   // Two first messages sharing a phone or e-mail (say SMS and WhatsApp at once) must not
   // create two customers: serialize on the identities, in a fixed order (no deadlocks).
+  // The lock is a statement of its own: a statement reads the database as it was when it
+  // started, so the read under the lock must come after it.
   const lockKeys = keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
   await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${lockKeys}::text[]) with ordinality as k(key, n) order by n`.execute(db);
-  const current = await db
-    .selectFrom('identities')
-    .select(['kind', 'channel', 'value', 'customer_id'])
-    .where('tenant', '=', tenant)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('kind', '=', k.kind), eb('channel', '=', k.channel), eb('value', '=', k.value)]))))
-    .execute();
-  let customerId = customerOf(keys, current);
-  if (!customerId) {
-    customerId = randomUUID();
-    await db.insertInto('customers').values({ id: customerId, tenant, name: from.name ?? null }).execute();
-  }
-  const missing = missingOf(keys, current);
-  if (missing.length > 0) {
-    await db
-      .insertInto('identities')
-      .values(missing.map((k) => ({ tenant, ...k, customer_id: customerId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-  return customerId;
+  return linkIdentities(db, tenant, keys, { id: randomUUID(), name: from.name ?? null });
+}
+
+/**
+ * Under the identities' locks, in one statement: the customer of the highest-ranked
+ * identity already linked (`keys` come ranked: channel, phone, e-mail), else `created`,
+ * inserted; and the links of the identities not linked yet. Foreign keys are checked at
+ * the end of the statement, so the new customer and its identities go together.
+ */
+async function linkIdentities(db: Db, tenant: string, keys: IdentityKey[], created: { id: string; name: string | null }): Promise<string> {
+  const { rows } = await sql<{ customer_id: string }>`${sql.raw(PREPARED)}
+    with keys as (
+      select * from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.channel)}::text[], ${keys.map((k) => k.value)}::text[])
+        with ordinality as k(kind, channel, value, rank)),
+    current as (
+      select k.rank, i.customer_id from keys k
+      join identities i on i.tenant = ${tenant} and i.kind = k.kind and i.channel = k.channel and i.value = k.value),
+    chosen as (
+      select coalesce((select customer_id from current order by rank limit 1), ${created.id}::uuid) as customer_id),
+    new_customer as (
+      insert into customers (id, tenant, name) select ${created.id}::uuid, ${tenant}, ${created.name} where not exists (select 1 from current)),
+    linked as (
+      insert into identities (tenant, kind, channel, value, customer_id)
+      select ${tenant}, k.kind, k.channel, k.value, chosen.customer_id from keys k, chosen
+      where not exists (select 1 from current c where c.rank = k.rank)
+      on conflict do nothing)
+    select customer_id from chosen`.execute(db);
+  return (rows[0] as { customer_id: string }).customer_id;
 }
 
 /** The customer of the highest-ranked known identity (channel, then phone, then e-mail). */
