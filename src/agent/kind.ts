@@ -25,6 +25,8 @@ export const agentKind: ActorKind = {
     const ctx = next.context as AgentContext;
     writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next as never) });
   },
+  // No trigger or lookup reads an agent's row between steps: many offers to one agent in a batch write its row once.
+  lastStateOnly: true,
   save: (tx, steps) =>
     saveAgents(
       tx,

@@ -279,8 +279,8 @@ export class ActorHost implements ActorStepper {
       const context = next.context as ActorIdentity;
       const state = String(next.value);
       const key = actorKey(kind.kind, context.tenant, context.id);
-      // One write pending per actor: the row goes through every step's state.
-      if (actors.pending(key)) await actors.flush(tx);
+      // One write pending per actor: the row goes through every step's state, unless its kind needs only the last one.
+      if (actors.pending(key) && !kind.lastStateOnly) await actors.flush(tx);
       const writes = new StepWrites(tx);
       const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
       if (options.created !== undefined || options.locked !== undefined) {
