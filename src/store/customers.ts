@@ -69,24 +69,29 @@ export async function resolveCustomer(db: Db, tenant: string, channel: string, f
  * the end of the statement, so the new customer and its identities go together.
  */
 async function linkIdentities(db: Db, tenant: string, keys: IdentityKey[], created: { id: string; name: string | null }): Promise<string> {
-  const { rows } = await sql<{ customer_id: string }>`${sql.raw(PREPARED)}
-    with keys as (
-      select * from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.channel)}::text[], ${keys.map((k) => k.value)}::text[])
-        with ordinality as k(kind, channel, value, rank)),
-    current as (
-      select k.rank, i.customer_id from keys k
-      join identities i on i.tenant = ${tenant} and i.kind = k.kind and i.channel = k.channel and i.value = k.value),
+  // One primary-key lookup per identity (as in `lookupInbound`): a plan that stays right as
+  // a prepared statement's generic plan; a join with the keys' list was planned as a scan.
+  const current = sql.join(
+    keys.map(
+      (k, rank) =>
+        sql`(${rank}::int, (select customer_id from identities where tenant = ${tenant} and kind = ${k.kind} and channel = ${k.channel} and value = ${k.value}))`,
+    ),
+  );
+  const rows = sql.join(keys.map((k, rank) => sql`(${rank}::int, ${k.kind}, ${k.channel}, ${k.value})`));
+  const { rows: chosen } = await sql<{ customer_id: string }>`${sql.raw(PREPARED)}
+    with current as (
+      select rank, customer_id from (values ${current}) as c(rank, customer_id) where customer_id is not null),
     chosen as (
       select coalesce((select customer_id from current order by rank limit 1), ${created.id}::uuid) as customer_id),
     new_customer as (
       insert into customers (id, tenant, name) select ${created.id}::uuid, ${tenant}, ${created.name} where not exists (select 1 from current)),
     linked as (
       insert into identities (tenant, kind, channel, value, customer_id)
-      select ${tenant}, k.kind, k.channel, k.value, chosen.customer_id from keys k, chosen
+      select ${tenant}, k.kind, k.channel, k.value, chosen.customer_id from (values ${rows}) as k(rank, kind, channel, value), chosen
       where not exists (select 1 from current c where c.rank = k.rank)
       on conflict do nothing)
     select customer_id from chosen`.execute(db);
-  return (rows[0] as { customer_id: string }).customer_id;
+  return (chosen[0] as { customer_id: string }).customer_id;
 }
 
 /** The customer of the highest-ranked known identity (channel, then phone, then e-mail). */
