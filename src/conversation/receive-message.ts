@@ -56,7 +56,7 @@ export async function receiveMessage(
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known);
+  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
   const providerSentAt = new Date(envelope.timestamp);
   const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
   const sentAt = messageTime(envelope.timestamp, receivedAt);

@@ -71,7 +71,7 @@ export async function startConversation(
   }
   if (found.conversation) return { ok: false, error: 'conversationInProgress', message: `conversation ${found.conversation.id} is open with this customer on ${channel.name}` };
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known);
+  const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known, found.identitiesLocked);
   const [snapshot] = pureInitialTransition(conversationMachine, {
     id,
     tenant,

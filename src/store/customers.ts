@@ -44,22 +44,30 @@ export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
  * `known` is what the caller already read of the identities (see `lookupInbound`): when
  * every identity is linked, that is the answer and nothing is written. Otherwise this
  * takes the identities' advisory locks, which the caller's transaction holds until it
- * ends, then reads them again under the locks and writes what is missing — the customer
- * if none is linked, the identities not linked — in one more statement (`linkIdentities`):
- * two round trips for a new customer, where a read and two inserts were three.
+ * ends — unless the caller took them already (`locked`: `lookupInbound` does when an
+ * identity is not linked) — then reads them again under the locks and writes what is
+ * missing — the customer if none is linked, the identities not linked — in one statement
+ * (`linkIdentities`): one round trip for a new customer after the lookup, where a lock, a
+ * read and two inserts were four.
  */
-export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[]): Promise<string> {
+export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[], locked = false): Promise<string> {
   const keys = identitiesOf(channel, from);
   const linked = known && customerOf(keys, known);
   if (linked && missingOf(keys, known).length === 0) return linked;
 
   // Two first messages sharing a phone or e-mail (say SMS and WhatsApp at once) must not
   // create two customers: serialize on the identities, in a fixed order (no deadlocks).
-  // The lock is a statement of its own: a statement reads the database as it was when it
-  // started, so the read under the lock must come after it.
-  const lockKeys = keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${lockKeys}::text[]) with ordinality as k(key, n) order by n`.execute(db);
+  // The lock is taken in an earlier statement than the read: a statement reads the
+  // database as it was when it started.
+  if (!locked) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${identityLockKeys(tenant, keys)}::text[]) with ordinality as k(key, n) order by n`.execute(db);
+  }
   return linkIdentities(db, tenant, keys, { id: randomUUID(), name: from.name ?? null });
+}
+
+/** The advisory lock keys of a sender's identities, in the order they are locked. */
+export function identityLockKeys(tenant: string, keys: readonly IdentityKey[]): string[] {
+  return keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
-import { resolveCustomer } from '../../src/store/index.ts';
+import { sql } from 'kysely';
+import { identitiesOf, lookupInbound, resolveCustomer } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 
@@ -40,5 +41,26 @@ describe('resolveCustomer', () => {
     expect(again).toBe(byChannel);
     expect(again).not.toBe(byPhone);
     expect(await identities(byPhone)).toContainEqual({ kind: 'phone', channel: '', value: '+33633333333' });
+  });
+
+  it('takes the identities’ locks in the lookup of a new sender’s message, and only then', async () => {
+    const from = { id: '+33644444444', idType: 'phone' as const };
+    const lookup = (tx: Parameters<typeof lookupInbound>[0]) =>
+      lookupInbound(tx, { partition: 0, tenant, channel: 'whatsapp', platformMessageId: `wamid.${Math.random()}`, keys: identitiesOf('whatsapp', from), externalId: 'phone:+33644444444' });
+    const advisoryLocks = async (tx: Parameters<typeof lookupInbound>[0]) =>
+      Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`.execute(tx)).rows[0]?.n);
+    const created = await db().transaction().execute(async (tx) => {
+      const found = await lookup(tx);
+      expect(found.identitiesLocked).toBe(true);
+      expect(await advisoryLocks(tx)).toBe(2);
+      return resolveCustomer(tx, tenant, 'whatsapp', from, found.known, found.identitiesLocked);
+    });
+    expect(await identities(created)).toHaveLength(2);
+    await db().transaction().execute(async (tx) => {
+      const found = await lookup(tx);
+      expect(found.identitiesLocked).toBe(false);
+      expect(await advisoryLocks(tx)).toBe(0);
+      expect(await resolveCustomer(tx, tenant, 'whatsapp', from, found.known, found.identitiesLocked)).toBe(created);
+    });
   });
 });
