@@ -1,9 +1,8 @@
 import type { AnyMachineSnapshot } from 'xstate';
-import { initialTransition } from 'xstate';
 import type { AgentRow } from '../store/index.ts';
 import { openActor, openOrigin, saveAgents } from '../store/index.ts';
 import { agentPartitionKey, partitionOf } from '../partition/index.ts';
-import type { ActorKind } from '../runtime/index.ts';
+import { pureInitialTransition, type ActorKind } from '../runtime/index.ts';
 import type { AgentContext } from './context.ts';
 import type { AgentActorEvent } from './events.ts';
 import { agentMachine } from './machine.ts';
@@ -18,7 +17,7 @@ export const agentKind: ActorKind = {
   createdBy(target) {
     const event = target.event as AgentActorEvent;
     if (event.type !== 'agent.configure') return undefined;
-    const [snapshot] = initialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: event.at });
+    const [snapshot] = pureInitialTransition(agentMachine, { tenant: target.tenant, id: target.id, at: event.at });
     return snapshot;
   },
   // An upsert: the first configure inserts the agent.
@@ -26,6 +25,8 @@ export const agentKind: ActorKind = {
     const ctx = next.context as AgentContext;
     writes.saveAgent({ tenant: ctx.tenant, id: ctx.id, name: ctx.name, presence: ctx.presence, partition, snapshot: agentMachine.getPersistedSnapshot(next as never) });
   },
+  // No trigger or lookup reads an agent's row between steps: many offers to one agent in a batch write its row once.
+  lastStateOnly: true,
   save: (tx, steps) =>
     saveAgents(
       tx,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { initialTransition } from 'xstate';
 import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type TranscriptMessage } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 import { conversationOfReferences, identitiesOf, lookupInbound, messageRow, resolveCustomer, type StepWrites } from '../store/index.ts';
-import type { ActorStepper, Fence, StepResults } from '../runtime/index.ts';
+import { pureInitialTransition, type ActorStepper, type Fence, type StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { policyOf } from './policy.ts';
 import { messageTime } from './message-time.ts';
@@ -57,7 +56,7 @@ export async function receiveMessage(
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known);
+  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
   const providerSentAt = new Date(envelope.timestamp);
   const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
   const sentAt = messageTime(envelope.timestamp, receivedAt);
@@ -101,7 +100,7 @@ export async function receiveMessage(
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
     const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue);
-    const [snapshot] = initialTransition(conversationMachine, {
+    const [snapshot] = pureInitialTransition(conversationMachine, {
       id,
       tenant,
       channel: channel.name,

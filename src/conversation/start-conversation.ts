@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
-import { initialTransition } from 'xstate';
 import { externalIdOf, mediaTypeOf, type Customer, type ErrorCode } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 import { identitiesOf, lookupInbound, resolveCustomer } from '../store/index.ts';
-import type { ActorStepper, Fence, StepResults } from '../runtime/index.ts';
+import { pureInitialTransition, type ActorStepper, type Fence, type StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { policyOf } from './policy.ts';
 import type { ConversationActorEvent } from './events.ts';
@@ -75,8 +74,8 @@ export async function startConversation(
   }
   if (found.conversation) return { ok: false, error: 'conversationInProgress', message: `conversation ${found.conversation.id} is open with this customer on ${channel.name}` };
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known);
-  const [snapshot] = initialTransition(conversationMachine, {
+  const customerId = await resolveCustomer(tx, tenant, channel.name, to, found.known, found.identitiesLocked);
+  const [snapshot] = pureInitialTransition(conversationMachine, {
     id,
     tenant,
     channel: channel.name,

@@ -1,8 +1,55 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** What the actor host counts itself (`ActorHost`, `ActorCache`), read at each scrape. */
+export interface ActorCounts {
+  /** Actors in memory now, per kind. */
+  active(): ReadonlyMap<string, number>;
+  /** Cache lookups per kind since the start. */
+  lookups(): ReadonlyMap<string, { hits: number; misses: number }>;
+  /** Transactions that found an actor's row changed behind its in-memory copy, since the start. */
+  conflicts(): number;
+}
+
 /** The router's Prometheus metrics (names follow Prometheus conventions: `_total`, `_seconds`). */
 export function createRouterMetrics(registry: Registry) {
+  let actors: ActorCounts | undefined;
   return {
+    /** Reports the actor host's own counts from now on. */
+    observeActors(counts: ActorCounts): void {
+      actors = counts;
+    },
+    activeActors: new Gauge({
+      name: 'parley_actors_active',
+      help: 'Actors held in memory by this router (active in the partitions it owns), by kind.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        for (const [kind, n] of actors?.active() ?? []) this.set({ kind }, n);
+      },
+    }),
+    actorCacheLookups: new Counter({
+      name: 'parley_actor_cache_lookups_total',
+      help: 'Events for an actor that looked for it in memory, by kind and outcome: hit (stepped without reading its row) or miss (its row was read).',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+      collect() {
+        // The host counts; the scrape copies its totals.
+        this.reset();
+        for (const [kind, { hits, misses }] of actors?.lookups() ?? []) {
+          this.inc({ kind, outcome: 'hit' }, hits);
+          this.inc({ kind, outcome: 'miss' }, misses);
+        }
+      },
+    }),
+    actorConflicts: new Counter({
+      name: 'parley_actor_conflicts_total',
+      help: 'Transactions that found an actor row changed behind its in-memory copy (retried from the row); fencing rules this out, so anything but 0 is a bug.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(actors?.conflicts() ?? 0);
+      },
+    }),
     inboundMessages: new Counter({
       name: 'parley_inbound_messages_total',
       help: 'Customer messages stored, by tenant and channel (duplicates excluded).',

@@ -153,6 +153,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     onTimerError: onError('timer', 'timer failed'),
   });
   const send: SendToParley = runtime.send;
+  metrics.observeActors({ active: () => runtime.host.actors.sizes(), lookups: () => runtime.host.actors.lookups, conflicts: () => runtime.host.conflicts });
 
   // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
   const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;

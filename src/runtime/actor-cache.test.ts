@@ -18,6 +18,34 @@ describe('the cache of active actors', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('knows the partition of an actor in memory, without counting it as a use', () => {
+    const cache = new ActorCache({ idleMs: 1_000, maxActors: 10 });
+    cache.put(ana, 3, 1, state('available'), 0);
+    expect(cache.partitionOf(ana)).toBe(3);
+    expect(cache.partitionOf(bob)).toBeUndefined();
+    expect(cache.passivate(1_000)).toBe(1);
+    expect(cache.partitionOf(ana)).toBeUndefined();
+  });
+
+  it('counts its actors per kind and its lookups, hits and misses', () => {
+    const cache = new ActorCache({ idleMs: 1_000, maxActors: 10 });
+    const c1 = actorKey('conversation', 'acme', 'c1');
+    cache.put(ana, 3, 1, state('available'), 0);
+    cache.put(bob, 4, 1, state('away'), 0);
+    cache.put(c1, 3, 1, state('queued'), 0);
+    expect(Object.fromEntries(cache.sizes())).toEqual({ agent: 2, conversation: 1 });
+    cache.get(ana, 3, 1, 1);
+    cache.get(c1, 3, 2, 1);
+    cache.get(actorKey('conversation', 'acme', 'c2'), 3, 1, 1);
+    expect(Object.fromEntries(cache.lookups)).toEqual({ agent: { hits: 1, misses: 0 }, conversation: { hits: 0, misses: 2 } });
+    // The entry of another epoch was dropped on the way; a partition's drop and passivation count too.
+    expect(Object.fromEntries(cache.sizes())).toEqual({ agent: 2, conversation: 0 });
+    cache.dropPartition(4);
+    expect(cache.sizes().get('agent')).toBe(1);
+    cache.passivate(10_000);
+    expect(cache.sizes().get('agent')).toBe(0);
+  });
+
   it('drops a partition’s actors, and only those', () => {
     const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
     cache.put(ana, 3, 1, state('available'), 0);

@@ -19,6 +19,16 @@ export function actorKey(kind: string, tenant: string, id: string): string {
   return `${kind}\u0000${tenant}\u0000${id}`;
 }
 
+function kindOf(key: string): string {
+  return key.slice(0, key.indexOf('\u0000'));
+}
+
+/** Lookups of one kind's actors in the cache: found (an event stepped from memory), or not (its row is read). */
+export interface CacheLookups {
+  hits: number;
+  misses: number;
+}
+
 export interface ActorCacheOptions {
   /** An actor not used for this long is passivated (dropped from memory; its row is the truth). */
   idleMs: number;
@@ -40,6 +50,10 @@ export interface ActorCacheOptions {
  */
 export class ActorCache {
   private readonly entries = new Map<string, Entry>();
+  /** Entries per kind, kept with `entries` (for the active-actors gauge). */
+  private readonly perKind = new Map<string, number>();
+  /** Lookups per kind since the start (for the metrics). */
+  readonly lookups = new Map<string, CacheLookups>();
 
   constructor(private readonly options: ActorCacheOptions) {}
 
@@ -48,38 +62,51 @@ export class ActorCache {
     return this.entries.size;
   }
 
+  /** Actors in memory now, per kind. */
+  sizes(): ReadonlyMap<string, number> {
+    return this.perKind;
+  }
+
   /** The actor's committed state, if it is cached for this partition under this epoch (an entry of another epoch is dropped). */
   get(key: string, partition: number, epoch: number, now = performance.now()): CachedActor | undefined {
     const entry = this.entries.get(key);
+    const found = entry !== undefined && entry.partition === partition && entry.epoch === epoch;
+    this.counted(key, found);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.partition !== partition || entry.epoch !== epoch) return undefined;
+    this.remove(key);
+    if (!found) return undefined;
     entry.usedAt = now;
-    this.entries.set(key, entry);
+    this.add(key, entry);
     return entry;
   }
 
   /** Keeps the state a transaction fenced on `epoch` committed. */
   put(key: string, partition: number, epoch: number, actor: CachedActor, now = performance.now()): void {
-    this.entries.delete(key);
-    this.entries.set(key, { ...actor, partition, epoch, usedAt: now });
+    this.remove(key);
+    this.add(key, { ...actor, partition, epoch, usedAt: now });
     for (const [oldest] of this.entries) {
       if (this.entries.size <= this.options.maxActors) break;
-      this.entries.delete(oldest);
+      this.remove(oldest);
     }
   }
 
+  /** The partition of an actor in memory (without counting as a use). */
+  partitionOf(key: string): number | undefined {
+    return this.entries.get(key)?.partition;
+  }
+
   evict(key: string): void {
-    this.entries.delete(key);
+    this.remove(key);
   }
 
   /** Drops a partition's actors: the node gained or lost it (its epoch changed either way). */
   dropPartition(partition: number): void {
-    for (const [key, entry] of this.entries) if (entry.partition === partition) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (entry.partition === partition) this.remove(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.perKind.clear();
   }
 
   /** Passivates the actors idle for `idleMs`; returns how many. */
@@ -87,9 +114,29 @@ export class ActorCache {
     let dropped = 0;
     for (const [key, entry] of this.entries) {
       if (now - entry.usedAt < this.options.idleMs) break;
-      this.entries.delete(key);
+      this.remove(key);
       dropped++;
     }
     return dropped;
+  }
+
+  private add(key: string, entry: Entry): void {
+    this.entries.set(key, entry);
+    const kind = kindOf(key);
+    this.perKind.set(kind, (this.perKind.get(kind) ?? 0) + 1);
+  }
+
+  private remove(key: string): void {
+    if (!this.entries.delete(key)) return;
+    const kind = kindOf(key);
+    this.perKind.set(kind, (this.perKind.get(kind) ?? 1) - 1);
+  }
+
+  private counted(key: string, hit: boolean): void {
+    const kind = kindOf(key);
+    let lookups = this.lookups.get(kind);
+    if (!lookups) this.lookups.set(kind, (lookups = { hits: 0, misses: 0 }));
+    if (hit) lookups.hits++;
+    else lookups.misses++;
   }
 }

@@ -99,6 +99,14 @@ export interface ActorKind {
    * the rows written (`saveConversations`).
    */
   save(tx: Tx, steps: readonly SavedStep[]): Promise<number>;
+  /**
+   * Nothing reads the kind's rows between two steps of a transaction (no trigger, no
+   * lookup by other ways than the id): an actor stepped again from memory in the same
+   * transaction replaces its pending write, so the row is written once per transaction
+   * with its last state, instead of once per step. Leave unset when the row must go
+   * through each step's state (triggers on `conversations` record every state change).
+   */
+  readonly lastStateOnly?: boolean;
   /** Work addressed by key (see `KindOpener`). */
   readonly opener?: KindOpener;
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { transition, type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
 import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
 import type { Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
 import { messageRow, StepWrites } from '../store/index.ts';
@@ -8,6 +8,7 @@ import type { ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, Acto
 import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
 import { ActorChanged, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
+import { pureTransition } from './pure-transition.ts';
 import type { Effect } from './effects.ts';
 import { GroupCommit, type GroupCommitOptions, type PartitionWork, type RunOptions } from './group-commit.ts';
 import type { StepResults } from './step-results.ts';
@@ -274,12 +275,12 @@ export class ActorHost implements ActorStepper {
     const attributes = { 'parley.actor.kind': kind.kind, 'parley.actor.id': id, 'parley.event': event.type, 'parley.partition': partition };
     return inInternalSpan(`step ${kind.kind}`, attributes, async () => {
       const actors = this.transactionActors(tx);
-      const [next, actions] = transition(kind.machine, snapshot, event);
+      const [next, actions] = pureTransition(kind.machine, snapshot, event);
       const context = next.context as ActorIdentity;
       const state = String(next.value);
       const key = actorKey(kind.kind, context.tenant, context.id);
-      // One write pending per actor: the row goes through every step's state.
-      if (actors.pending(key)) await actors.flush(tx);
+      // One write pending per actor: the row goes through every step's state, unless its kind needs only the last one.
+      if (actors.pending(key) && !kind.lastStateOnly) await actors.flush(tx);
       const writes = new StepWrites(tx);
       const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
       if (options.created !== undefined || options.locked !== undefined) {

@@ -12,6 +12,7 @@ export * from './group-commit.ts';
 export * from './ownership.ts';
 export * from './partition-mailbox.ts';
 export * from './collect-effects.ts';
+export * from './pure-transition.ts';
 export type * from './effects.ts';
 export * from './outbox-dispatcher.ts';
 export * from './timer-service.ts';

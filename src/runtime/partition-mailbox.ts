@@ -6,6 +6,7 @@ import { contextOfHeaders, inMessagingSpan, withTraceHeaders } from '../bus/inde
 import { partitionOf } from '../partition/index.ts';
 import type { ActorAddress, ActorTarget, Origin } from './actor-kind.ts';
 import type { ActorHost } from './host.ts';
+import { actorKey } from './actor-cache.ts';
 import type { Ownership } from './ownership.ts';
 
 /** Work for a partition's owner: an event for an actor, or work addressed by key to an actor kind (`KindOpener`; on the wire `inbound`). */
@@ -47,7 +48,10 @@ export class PartitionMailbox {
 
   /** Runs an event through an actor wherever it lives; false when the actor does not exist. */
   async send(address: ActorAddress, origin: Origin = {}): Promise<boolean> {
-    const partition = await this.options.host.kind(address.kind).partitionOf(address.tenant, address.id, this.options.partitions);
+    // An actor active here is in a partition this node owns: its partition is known without asking its kind (which may read the store).
+    const partition =
+      this.options.host.actors.partitionOf(actorKey(address.kind, address.tenant, address.id)) ??
+      (await this.options.host.kind(address.kind).partitionOf(address.tenant, address.id, this.options.partitions));
     if (partition === undefined) return false;
     const target: ActorTarget = { ...address, partition };
     if (this.options.ownership.epochOf(partition) !== undefined) return this.options.host.send(target, origin);

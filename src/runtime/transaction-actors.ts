@@ -41,7 +41,9 @@ export class ActorChanged extends ParleyError {
  * batch write them in one statement per kind (`flush`); an actor whose row the
  * transaction read (and locked) is written with its step's other writes, as before. An actor has at most one write pending: a second step
  * of it flushes first, so the row goes through each step's state in turn (the report
- * triggers on `conversations` see every change of state and queue). Work that reads
+ * triggers on `conversations` see every change of state and queue), except for a kind
+ * that needs only the last state (`ActorKind.lastStateOnly`: agents), whose later step
+ * replaces the pending write (compared and set on the same version). Work that reads
  * actor rows by other ways than their id (a customer message looking up its
  * conversation) flushes its kind's writes before it reads.
  */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Customer } from '../contract/index.ts';
 import type { Database } from './database.ts';
+import { PREPARED } from './preparing-pool.ts';
 
 type Db = Kysely<Database>;
 
@@ -43,37 +44,62 @@ export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
  * `known` is what the caller already read of the identities (see `lookupInbound`): when
  * every identity is linked, that is the answer and nothing is written. Otherwise this
  * takes the identities' advisory locks, which the caller's transaction holds until it
- * ends, and reads them again under the locks.
+ * ends — unless the caller took them already (`locked`: `lookupInbound` does when an
+ * identity is not linked) — then reads them again under the locks and writes what is
+ * missing — the customer if none is linked, the identities not linked — in one statement
+ * (`linkIdentities`): one round trip for a new customer after the lookup, where a lock, a
+ * read and two inserts were four.
  */
-export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[]): Promise<string> {
+export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[], locked = false): Promise<string> {
   const keys = identitiesOf(channel, from);
   const linked = known && customerOf(keys, known);
   if (linked && missingOf(keys, known).length === 0) return linked;
 
   // Two first messages sharing a phone or e-mail (say SMS and WhatsApp at once) must not
   // create two customers: serialize on the identities, in a fixed order (no deadlocks).
-  const lockKeys = keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${lockKeys}::text[]) with ordinality as k(key, n) order by n`.execute(db);
-  const current = await db
-    .selectFrom('identities')
-    .select(['kind', 'channel', 'value', 'customer_id'])
-    .where('tenant', '=', tenant)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('kind', '=', k.kind), eb('channel', '=', k.channel), eb('value', '=', k.value)]))))
-    .execute();
-  let customerId = customerOf(keys, current);
-  if (!customerId) {
-    customerId = randomUUID();
-    await db.insertInto('customers').values({ id: customerId, tenant, name: from.name ?? null }).execute();
+  // The lock is taken in an earlier statement than the read: a statement reads the
+  // database as it was when it started.
+  if (!locked) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${identityLockKeys(tenant, keys)}::text[]) with ordinality as k(key, n) order by n`.execute(db);
   }
-  const missing = missingOf(keys, current);
-  if (missing.length > 0) {
-    await db
-      .insertInto('identities')
-      .values(missing.map((k) => ({ tenant, ...k, customer_id: customerId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-  return customerId;
+  return linkIdentities(db, tenant, keys, { id: randomUUID(), name: from.name ?? null });
+}
+
+/** The advisory lock keys of a sender's identities, in the order they are locked. */
+export function identityLockKeys(tenant: string, keys: readonly IdentityKey[]): string[] {
+  return keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
+}
+
+/**
+ * Under the identities' locks, in one statement: the customer of the highest-ranked
+ * identity already linked (`keys` come ranked: channel, phone, e-mail), else `created`,
+ * inserted; and the links of the identities not linked yet. Foreign keys are checked at
+ * the end of the statement, so the new customer and its identities go together.
+ */
+async function linkIdentities(db: Db, tenant: string, keys: IdentityKey[], created: { id: string; name: string | null }): Promise<string> {
+  // One primary-key lookup per identity (as in `lookupInbound`): a plan that stays right as
+  // a prepared statement's generic plan; a join with the keys' list was planned as a scan.
+  const current = sql.join(
+    keys.map(
+      (k, rank) =>
+        sql`(${rank}::int, (select customer_id from identities where tenant = ${tenant} and kind = ${k.kind} and channel = ${k.channel} and value = ${k.value}))`,
+    ),
+  );
+  const rows = sql.join(keys.map((k, rank) => sql`(${rank}::int, ${k.kind}, ${k.channel}, ${k.value})`));
+  const { rows: chosen } = await sql<{ customer_id: string }>`${sql.raw(PREPARED)}
+    with current as (
+      select rank, customer_id from (values ${current}) as c(rank, customer_id) where customer_id is not null),
+    chosen as (
+      select coalesce((select customer_id from current order by rank limit 1), ${created.id}::uuid) as customer_id),
+    new_customer as (
+      insert into customers (id, tenant, name) select ${created.id}::uuid, ${tenant}, ${created.name} where not exists (select 1 from current)),
+    linked as (
+      insert into identities (tenant, kind, channel, value, customer_id)
+      select ${tenant}, k.kind, k.channel, k.value, chosen.customer_id from (values ${rows}) as k(rank, kind, channel, value), chosen
+      where not exists (select 1 from current c where c.rank = k.rank)
+      on conflict do nothing)
+    select customer_id from chosen`.execute(db);
+  return (chosen[0] as { customer_id: string }).customer_id;
 }
 
 /** The customer of the highest-ranked known identity (channel, then phone, then e-mail). */

@@ -170,4 +170,36 @@ describe('virtual actors in memory', () => {
     expect(cleo.context.presence).toBe('away');
     expect(host.conflicts).toBe(1);
   });
+
+  it('writes an agent stepped several times in one transaction once, with its last state', async () => {
+    const partition = 4;
+    const db = stores[0].db;
+    await claimEpoch(db, partition, 1, 'router-a');
+    const batches: number[] = [];
+    const host = actorHost(db, quietHooks, { epochOf: () => 1 }, { committed: (size) => batches.push(size) });
+    const send = (event: AgentActorEvent) => host.send({ kind: 'agent', tenant, id: 'dora', partition, event });
+    await send(configure('Dora'));
+    await send({ type: 'agent.configure', at, commandId: randomUUID(), name: 'Dora', skills: [], capacity: { message: 3 } });
+    await send(presence('available'));
+    const versionOf = async () => (await db.selectFrom('agents').select('version').where('id', '=', 'dora').executeTakeFirstOrThrow()).version;
+    const before = await versionOf();
+
+    // The partition is held by a work item until three offers wait behind it: they go in the next transaction together.
+    let release = () => {};
+    const held = host.run(partition, () => new Promise<void>((resolve) => (release = resolve)));
+    const ids = await conversations(db, 3);
+    const offers = ids.map((id) => offer(id));
+    const sent = offers.map((o) => send(o));
+    release();
+    await held;
+    expect(await Promise.all(sent)).toEqual([true, true, true]);
+    expect(batches.at(-1)).toBe(3);
+
+    // One compare-and-set for the three steps, and the row holds the last state: all three offers ringing.
+    expect(await versionOf()).toBe(before + 1);
+    expect((await agentOf(db, 'dora')).context.offers.map((o) => o.offerId)).toEqual(offers.map((o) => o.offerId));
+    const assignments = await db.selectFrom('assignments').select('id').where('agent_id', '=', 'dora').execute();
+    expect(assignments).toHaveLength(3);
+    expect(host.conflicts).toBe(0);
+  });
 });
