@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startTestServices, type TestServices } from '../support/services.ts';
-import { ensureStreams } from '../../src/bus/index.ts';
-import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { DeliveryReceipt, headers, receiptMsgId, streams, subjects } from '../../src/contract/index.ts';
-import { startEmailInbound, type EmailChannelOptions, type EmailInbound } from '../../src/email/index.ts';
+import type { EmailChannelOptions } from '../../src/email/index.ts';
 import { sendRaw } from './mail-sink.ts';
+import { useSmtpInbound } from './smtp-inbound-fixture.ts';
 
 const support: EmailChannelOptions = {
   tenant: 'acme',
@@ -29,37 +26,12 @@ const report = (file: string, id: string, edit: (raw: string) => string = (raw) 
  * dead-lettered with its reason.
  */
 describe('delivery reports (bounces) on inbound e-mail', () => {
-  let services: TestServices;
-  let nc: NatsConnection;
-  let store: Store;
-  let inbound: EmailInbound;
-  let port: number;
+  const smtp = useSmtpInbound([support]);
 
-  beforeAll(async () => {
-    services = await startTestServices();
-    nc = await connect({ servers: services.natsUrl });
-    await ensureStreams(nc);
-    store = await openStore({ url: services.databaseUrl });
-    await migrateToLatest(store.db);
-    inbound = await startEmailInbound({ smtp: { host: '127.0.0.1', port: 0, maxMessageBytes: 200_000 }, channels: () => [support] }, { nc, db: store.db });
-    port = inbound.smtpPort!;
-  });
-
-  afterAll(async () => {
-    await inbound?.close();
-    await store?.close();
-    await nc?.close();
-    await services?.stop();
-  });
-
-  const count = async (subject: string) => {
-    const info = await (await jetstreamManager(nc)).streams.info(streams.inbound.name, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
-  };
   const receipts = subjects.receipts('acme', 'support-mail');
   const customerMessages = subjects.inbound('acme', 'support-mail');
   const lastReceipt = async () => {
-    const msg = await (await jetstreamManager(nc)).streams.getMessage(streams.inbound.name, { last_by_subj: receipts });
+    const msg = await (await jetstreamManager(smtp.nc)).streams.getMessage(streams.inbound.name, { last_by_subj: receipts });
     return { receipt: DeliveryReceipt.parse(msg!.json()), msgId: msg!.header.get('Nats-Msg-Id') };
   };
 
@@ -68,12 +40,12 @@ describe('delivery reports (bounces) on inbound e-mail', () => {
     ['Exchange Online, returning the whole mail (message/rfc822)', 'exchange-bounce.eml', /^MailboxFull \(dsn 5\.2\.2\): smtp;554 5\.2\.2 mailbox full; STOREDRV\.Deliver\.Exception:QuotaExceededException$/],
   ])('turns a bounce from %s into the failed receipt of the mail it returns', async (_server, file, reason) => {
     const id = randomUUID();
-    const [receiptsBefore, messagesBefore] = [await count(receipts), await count(customerMessages)];
-    const sent = await sendRaw(port, '', ['support@acme.example'], report(file, id));
+    const [receiptsBefore, messagesBefore] = [await smtp.count(receipts), await smtp.count(customerMessages)];
+    const sent = await sendRaw(smtp.port, '', ['support@acme.example'], report(file, id));
     expect(sent.response).toMatch(/^250/);
-    expect(await count(receipts)).toBe(receiptsBefore + 1);
+    expect(await smtp.count(receipts)).toBe(receiptsBefore + 1);
     // Nobody is offered a conversation with the mail server.
-    expect(await count(customerMessages)).toBe(messagesBefore);
+    expect(await smtp.count(customerMessages)).toBe(messagesBefore);
     const { receipt, msgId } = await lastReceipt();
     expect(receipt).toMatchObject({ tenant: 'acme', channel: 'support-mail', messageId: id, status: 'failed' });
     expect(receipt.reason).toMatch(reason);
@@ -82,18 +54,18 @@ describe('delivery reports (bounces) on inbound e-mail', () => {
   });
 
   it('takes a delay warning without publishing anything', async () => {
-    const before = [await count(receipts), await count(customerMessages)];
+    const before = [await smtp.count(receipts), await smtp.count(customerMessages)];
     const delayed = report('postfix-bounce.eml', randomUUID(), (raw) => raw.replace('Action: failed', 'Action: delayed').replace('Status: 5.1.1', 'Status: 4.4.1'));
-    expect((await sendRaw(port, '', ['support@acme.example'], delayed)).response).toMatch(/^250/);
-    expect([await count(receipts), await count(customerMessages)]).toEqual(before);
+    expect((await sendRaw(smtp.port, '', ['support@acme.example'], delayed)).response).toMatch(/^250/);
+    expect([await smtp.count(receipts), await smtp.count(customerMessages)]).toEqual(before);
   });
 
   it('dead-letters a bounce of a mail Parley did not send, with the reason', async () => {
-    const before = await count(receipts);
+    const before = await smtp.count(receipts);
     const foreign = report('postfix-bounce.eml', 'x', (raw) => raw.replace('<x@acme.example>', '<not-ours-42@elsewhere.example>'));
-    expect((await sendRaw(port, '', ['support@acme.example'], foreign)).response).toMatch(/^250/);
-    expect(await count(receipts)).toBe(before);
-    const dead = await (await jetstreamManager(nc)).streams.getMessage(streams.deadLetters.name, { last_by_subj: subjects.deadLetter('inbound') });
+    expect((await sendRaw(smtp.port, '', ['support@acme.example'], foreign)).response).toMatch(/^250/);
+    expect(await smtp.count(receipts)).toBe(before);
+    const dead = await (await jetstreamManager(smtp.nc)).streams.getMessage(streams.deadLetters.name, { last_by_subj: subjects.deadLetter('inbound') });
     expect(dead?.header.get(headers.deadLetterDetail)).toBe('e-mail: a bounce of a mail Parley did not send (returned Message-ID <not-ours-42@elsewhere.example>)');
   });
 });

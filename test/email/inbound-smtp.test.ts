@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startTestServices, type TestServices } from '../support/services.ts';
-import { ensureStreams } from '../../src/bus/index.ts';
-import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { headers, InboundMessage, streams, subjects } from '../../src/contract/index.ts';
-import { readEmailAttachment, startEmailInbound, type EmailChannelOptions, type EmailInbound } from '../../src/email/index.ts';
+import { readEmailAttachment, startEmailInbound, type EmailChannelOptions } from '../../src/email/index.ts';
 import { sendMail, sendRaw } from './mail-sink.ts';
+import { useSmtpInbound } from './smtp-inbound-fixture.ts';
 
 const support: EmailChannelOptions = {
   tenant: 'acme',
@@ -25,42 +23,17 @@ const billing: EmailChannelOptions = {
 };
 
 describe('inbound e-mail over SMTP', () => {
-  let services: TestServices;
-  let nc: NatsConnection;
-  let store: Store;
-  let inbound: EmailInbound;
-  let port: number;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-    nc = await connect({ servers: services.natsUrl });
-    await ensureStreams(nc);
-    store = await openStore({ url: services.databaseUrl });
-    await migrateToLatest(store.db);
-    inbound = await startEmailInbound({ smtp: { host: '127.0.0.1', port: 0, maxMessageBytes: 200_000 }, channels: () => [support, billing] }, { nc, db: store.db });
-    port = inbound.smtpPort!;
-  });
-
-  afterAll(async () => {
-    await inbound?.close();
-    await store?.close();
-    await nc?.close();
-    await services?.stop();
-  });
-
-  const subjectCount = async (subject: string) => {
-    const info = await (await jetstreamManager(nc)).streams.info(streams.inbound.name, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
-  };
+  const smtp = useSmtpInbound([support, billing]);
+  const subjectCount = smtp.count;
   const lastOn = async (subject: string) => {
-    const msg = await (await jetstreamManager(nc)).streams.getMessage(streams.inbound.name, { last_by_subj: subject });
+    const msg = await (await jetstreamManager(smtp.nc)).streams.getMessage(streams.inbound.name, { last_by_subj: subject });
     return InboundMessage.parse(msg!.json());
   };
 
   it('publishes one InboundMessage per mail, acknowledged before the 250: text part, sender, subject, sanitized HTML and attachments', async () => {
     const subject = subjects.inbound('acme', 'support-mail');
     const before = await subjectCount(subject);
-    const sent = await sendMail(port, {
+    const sent = await sendMail(smtp.port, {
       from: 'Jane Customer <Jane@Customer.example>',
       to: 'support@acme.example',
       subject: 'My order #1234',
@@ -94,12 +67,12 @@ describe('inbound e-mail over SMTP', () => {
       ['receipt.pdf', 'application/pdf'],
     ]);
     const idOf = (url: string) => url.split('/').at(-1)!;
-    const pdf = await readEmailAttachment(store.db, 'acme', idOf(file('receipt.pdf').url));
+    const pdf = await readEmailAttachment(smtp.store.db, 'acme', idOf(file('receipt.pdf').url));
     expect(pdf?.content.toString()).toBe('%PDF-1.4 receipt bytes');
     // Another tenant cannot read it.
-    expect(await readEmailAttachment(store.db, 'globex', idOf(file('receipt.pdf').url))).toBeUndefined();
+    expect(await readEmailAttachment(smtp.store.db, 'globex', idOf(file('receipt.pdf').url))).toBeUndefined();
 
-    const html = (await readEmailAttachment(store.db, 'acme', idOf(file('message.html').url)))!.content.toString();
+    const html = (await readEmailAttachment(smtp.store.db, 'acme', idOf(file('message.html').url)))!.content.toString();
     expect(html).not.toMatch(/script|onclick|<style|alert/);
     expect(html).toContain('<b>my order</b>');
     expect(html).toContain('href="https://track.example/1234"');
@@ -119,15 +92,15 @@ describe('inbound e-mail over SMTP', () => {
       text: 'Why was I charged twice?',
       attachments: [{ filename: 'invoice.txt', content: 'INV-1' }],
     };
-    await sendMail(port, mail);
-    await sendMail(port, mail);
+    await sendMail(smtp.port, mail);
+    await sendMail(smtp.port, mail);
     expect(await subjectCount(subject)).toBe(1);
-    const { rows } = await sql<{ id: string }>`select id from email_attachments where mail_id = ${'<dup-1@customer.example>'}`.execute(store.db);
+    const { rows } = await sql<{ id: string }>`select id from email_attachments where mail_id = ${'<dup-1@customer.example>'}`.execute(smtp.store.db);
     expect(rows).toHaveLength(1);
   });
 
   it('carries the ids a reply answers, In-Reply-To first, then References newest first', async () => {
-    await sendMail(port, {
+    await sendMail(smtp.port, {
       from: 'jane@customer.example',
       to: 'support@acme.example',
       subject: 'Re: My order #1234',
@@ -141,14 +114,14 @@ describe('inbound e-mail over SMTP', () => {
   });
 
   it('refuses recipients that belong to no channel (550) and mail over the size limit (552)', async () => {
-    await expect(sendMail(port, { from: 'x@customer.example', to: 'nobody@elsewhere.example', text: 'hi' })).rejects.toMatchObject({ responseCode: 550 });
-    await expect(sendMail(port, { from: 'x@customer.example', to: 'support@acme.example', text: 'x'.repeat(300_000) })).rejects.toMatchObject({ responseCode: 552 });
+    await expect(sendMail(smtp.port, { from: 'x@customer.example', to: 'nobody@elsewhere.example', text: 'hi' })).rejects.toMatchObject({ responseCode: 550 });
+    await expect(sendMail(smtp.port, { from: 'x@customer.example', to: 'support@acme.example', text: 'x'.repeat(300_000) })).rejects.toMatchObject({ responseCode: 552 });
   });
 
   it('answers 451 (try again later) when the mail cannot be published, so the sending server keeps it', async () => {
-    const closed = await connect({ servers: services.natsUrl });
+    const closed = await connect({ servers: smtp.services.natsUrl });
     await closed.close();
-    const broken = await startEmailInbound({ smtp: { host: '127.0.0.1', port: 0 }, channels: () => [support] }, { nc: closed, db: store.db });
+    const broken = await startEmailInbound({ smtp: { host: '127.0.0.1', port: 0 }, channels: () => [support] }, { nc: closed, db: smtp.store.db });
     try {
       await expect(sendMail(broken.smtpPort!, { from: 'x@customer.example', to: 'support@acme.example', text: 'hi' })).rejects.toMatchObject({ responseCode: 451 });
     } finally {
@@ -158,9 +131,9 @@ describe('inbound e-mail over SMTP', () => {
 
   it('accepts a mail it cannot map (no From) and dead-letters it with the reason', async () => {
     const raw = 'To: support@acme.example\r\nSubject: anonymous\r\nMessage-ID: <nofrom@x.example>\r\n\r\nwho am I?\r\n';
-    const sent = await sendRaw(port, 'bounce@x.example', ['support@acme.example'], raw);
+    const sent = await sendRaw(smtp.port, 'bounce@x.example', ['support@acme.example'], raw);
     expect(sent.response).toMatch(/^250/);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(smtp.nc);
     const dead = await jsm.streams.getMessage(streams.deadLetters.name, { last_by_subj: subjects.deadLetter('inbound') });
     expect(dead?.header.get(headers.deadLetterReason)).toBe('invalidEnvelope');
     expect(dead?.header.get(headers.deadLetterDetail)).toBe('e-mail: the mail has no From address');
