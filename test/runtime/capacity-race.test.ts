@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../support/services.ts';
-import type { ActorHost } from '../../src/runtime/index.ts';
+import { ActorChanged, type ActorHost } from '../../src/runtime/index.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { quietHooks as quiet } from '../support/quiet-hooks.ts';
 import { claimEpoch, migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
@@ -66,7 +66,12 @@ describe('concurrent offers to one agent', () => {
       .insertInto('conversations')
       .values(offers.map((o, i) => ({ id: o.conversationId, tenant, channel: 'whatsapp', customer_id: customer, external_id: `opaque:${i}`, state: 'queued', queue: o.queue, agent_id: null, last_message_at: new Date(), closed_at: null, snapshot: '{}' })))
       .execute();
-    await Promise.all(offers.map((event, i) => (i % 2 === 0 ? a : b).send({ kind: 'agent', tenant, id: 'ana', partition, event })));
+    const sent = await Promise.allSettled(offers.map((event, i) => (i % 2 === 0 ? a : b).send({ kind: 'agent', tenant, id: 'ana', partition, event })));
+    // Each host keeps Ana in memory, so the other's commits change her row behind its copy:
+    // a write compared against a stale version is refused and retried from the row, and one
+    // that keeps losing the race gives up as ActorChanged, having written nothing. (Two
+    // owners at one epoch cannot happen outside this test; the fence refuses the old one.)
+    for (const outcome of sent) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(ActorChanged);
 
     const row = await stores[0]!.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
     const ana = (row.snapshot as { context: AgentContext }).context;
