@@ -14,6 +14,12 @@ export const PREPARED = '/* prepared */';
  * stands for two texts.
  */
 export function preparingPool(pool: pg.Pool): PostgresPool {
+  // pg-pool listens for a connection's errors only while it is idle: one that dies while
+  // checked out between two statements (pg_terminate_backend, a reset) would emit 'error'
+  // with nobody listening, an uncaught exception that ends the process. Listened to from
+  // the moment the connection exists (not from its first checkout, a turn later): its
+  // next statement fails instead, and the work is retried.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // kysely keeps its connection objects by client: one wrapper per pooled client.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const query = (client: pg.PoolClient, sql: unknown, parameters?: readonly unknown[]): unknown =>
@@ -29,14 +35,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
     async connect() {
       const client = await pool.connect();
       let wrapper = wrappers.get(client);
-      if (!wrapper) {
-        // pg-pool listens for a connection's errors only while it is idle: one that dies
-        // while checked out between two statements (pg_terminate_backend, a reset) would
-        // emit 'error' with nobody listening, an uncaught exception that ends the process.
-        // Its next statement fails instead, and the work is retried.
-        client.on('error', () => {});
-        wrappers.set(client, (wrapper = wrap(client)));
-      }
+      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
       return wrapper;
     },
     end: () => pool.end(),
