@@ -9,6 +9,7 @@ export { renderFallback, numberedReply, replyPrompt, type FallbackText } from '.
 export { countSmsSegments, smsEncodingOf, type SmsSegments, type SmsEncoding } from './sms-segments.ts';
 export { splitText } from './split-text.ts';
 export { retryAfterMs } from './retry-after.ts';
+export { safeEqual } from './signature.ts';
 export * from './whatsapp/index.ts';
 export * from './twilio/index.ts';
 export { smsKeywordOf, type SmsKeyword } from './sms-keywords.ts';

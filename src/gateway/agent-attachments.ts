@@ -1,5 +1,6 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { ColumnType, Kysely } from 'kysely';
+import { safeEqual } from '../channels/index.ts';
 import type { Attachment } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 
@@ -70,10 +71,7 @@ export function linkSignature(key: Uint8Array, id: string, expires: number): str
 
 /** Whether `sig` signs this id and expiry (whether the expiry has passed is the caller's to say). */
 export function linkSigned(key: Uint8Array, id: string, expires: number, sig: string): boolean {
-  if (!Number.isSafeInteger(expires)) return false;
-  const expected = Buffer.from(linkSignature(key, id, expires));
-  const actual = Buffer.from(sig);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return Number.isSafeInteger(expires) && safeEqual(sig, linkSignature(key, id, expires));
 }
 
 /** The contract Attachment of a stored upload, with its signed, expiring absolute URL. */

@@ -1,5 +1,6 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { ColumnType, Kysely } from 'kysely';
+import { safeEqual } from '../channels/index.ts';
 import type { Attachment } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
 
@@ -79,10 +80,7 @@ export function attachmentSignature(secret: Uint8Array, where: { tenant: string;
 }
 
 export function signatureValid(secret: Uint8Array, where: { tenant: string; channel: string; id: string }, given: string | undefined): boolean {
-  if (!given) return false;
-  const expected = Buffer.from(attachmentSignature(secret, where));
-  const actual = Buffer.from(given);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return given !== undefined && given !== '' && safeEqual(given, attachmentSignature(secret, where));
 }
 
 export function attachmentPath(where: { tenant: string; channel: string; id: string }): string {
