@@ -10,6 +10,7 @@ import type { ConversationContext } from './context.ts';
 import { conversationMachine } from './machine.ts';
 import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
 import { startConversation, type StartRequest } from './start-conversation.ts';
+import { OpenConversations } from './open-conversations.ts';
 
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
@@ -21,6 +22,7 @@ const REMEMBERED_PARTITIONS = 100_000;
  */
 export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): ActorKind {
   const partitions = new Map<string, number>();
+  const open = new OpenConversations();
   return {
     kind: 'conversation',
     machine: conversationMachine,
@@ -65,7 +67,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       open: (tx, fence, envelope, results, actors) =>
         'start' in (envelope as object)
           ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
-          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results),
+          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open),
     },
   };
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { AnyMachineSnapshot } from 'xstate';
 import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type TranscriptMessage } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 import { conversationOfReferences, identitiesOf, lookupInbound, messageRow, resolveCustomer, type StepWrites } from '../store/index.ts';
+import { conversationPartitionKey } from '../partition/index.ts';
 import { pureInitialTransition, type ActorStepper, type Fence, type StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
 import { policyOf } from './policy.ts';
@@ -12,6 +14,8 @@ import { messageTime } from './message-time.ts';
 import { routeCampaignReply } from '../campaigns/index.ts';
 import { chooseQueue } from './choose-queue.ts';
 import type { ConversationActorEvent } from './events.ts';
+import type { ConversationContext } from './context.ts';
+import { identitySignature, type OpenConversations } from './open-conversations.ts';
 
 /**
  * A customer message as a router took it from its stream: `receivedAt` is when JetStream
@@ -29,6 +33,11 @@ export type ReceiveOutcome = 'stored' | 'duplicate';
  * customer, finds the conversation open on this channel inside the threading window or
  * starts one, stores the message once and runs it through the conversation actor. The
  * caller commits, then runs `results`.
+ *
+ * A follow-up reads nothing when its conversation is active in this router's memory
+ * (`open` knows it by key, the sender brings no identity not linked yet, it is no e-mail
+ * reply threaded by references, and the conversation neither closed nor parked past its
+ * window): its step and its message's insert join the transaction's writes.
  */
 export async function receiveMessage(
   tx: Kysely<Database>,
@@ -37,6 +46,7 @@ export async function receiveMessage(
   fence: Fence,
   envelope: ReceivedMessage,
   results: StepResults,
+  open: OpenConversations,
 ): Promise<ReceiveOutcome> {
   const { tenant, from } = envelope;
   const { partition } = fence;
@@ -44,22 +54,47 @@ export async function receiveMessage(
   const channel = config.channel(tenant, envelope.channel);
   if (!channel) throw new ParleyError('unknownChannel', `channel ${tenant}/${envelope.channel} is not configured`);
   const externalId = externalIdOf(from);
-
-  const found = await lookupInbound(tx, {
-    partition,
-    tenant,
+  const keys = identitiesOf(channel.name, from);
+  const key = conversationPartitionKey(tenant, channel.name, externalId);
+  const providerSentAt = new Date(envelope.timestamp);
+  const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
+  const sentAt = messageTime(envelope.timestamp, receivedAt);
+  const messageOf = (conversationId: string): TranscriptMessage => ({
+    id: randomUUID(),
+    conversationId,
+    direction: 'inbound',
     channel: channel.name,
-    platformMessageId: envelope.messageId,
-    keys: identitiesOf(channel.name, from),
-    externalId,
+    sentAt: sentAt.toISOString(),
+    ...(envelope.text !== undefined && { text: envelope.text }),
+    ...(envelope.attachments && { attachments: envelope.attachments }),
+    ...(envelope.content && { content: envelope.content }),
   });
+  // The message is stored in the step's statement. A copy stored meanwhile (a redelivery,
+  // or another transaction past the lookup) fails it on its unique index: the host runs
+  // the work again, and that lookup finds the message stored.
+  const storeMessage = (message: TranscriptMessage, customerId: string) => (writes: StepWrites) =>
+    writes.insertMessage(messageRow(message, { tenant, customerId, platformMessageId: envelope.messageId, providerSentAt }), { once: false });
+
+  // A follow-up of a conversation active in this router's memory is stepped from there:
+  // nothing is read (a failed transaction drops its actors from memory, so its retry looks up).
+  const known = open.get(key);
+  if (known && known.identities === identitySignature(keys) && !envelope.references?.length) {
+    const active = actors.activeActor(tx, 'conversation', { tenant, id: known.id, partition }, fence.epoch);
+    if (active && joinsAsIs(active.snapshot, sentAt, channel.threadingWindowMs)) {
+      const message = messageOf(known.id);
+      const target = { kind: 'conversation', tenant, id: known.id, partition, event: customerMessage(message) };
+      await actors.stepActive(tx, 'conversation', active, target, results, storeMessage(message, known.customerId));
+      return 'stored';
+    }
+  }
+
+  // What follows reads conversations by key: it must see this transaction's steps before it.
+  await actors.flush(tx, 'conversation');
+  const found = await lookupInbound(tx, { partition, tenant, channel: channel.name, platformMessageId: envelope.messageId, keys, externalId });
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 
   const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
-  const providerSentAt = new Date(envelope.timestamp);
-  const receivedAt = envelope.receivedAt ? new Date(envelope.receivedAt) : new Date();
-  const sentAt = messageTime(envelope.timestamp, receivedAt);
   // E-mail threading: a reply to a conversation's messages joins it whatever its window (store/thread-lookup.ts).
   const threaded = await conversationOfReferences(tx, { tenant, channel: channel.name, externalId, references: envelope.references, open: found.conversation });
   let row = threaded ?? found.conversation;
@@ -79,24 +114,11 @@ export async function receiveMessage(
   // A reply to a campaign message starts on that campaign's conversation.
   const reply = row ? undefined : await routeCampaignReply(tx, config, { tenant, channel: channel.name, from, at: sentAt });
   const id = row?.id ?? reply?.conversationId ?? randomUUID();
-  const message: TranscriptMessage = {
-    id: randomUUID(),
-    conversationId: id,
-    direction: 'inbound',
-    channel: channel.name,
-    sentAt: sentAt.toISOString(),
-    ...(envelope.text !== undefined && { text: envelope.text }),
-    ...(envelope.attachments && { attachments: envelope.attachments }),
-    ...(envelope.content && { content: envelope.content }),
-  };
-  const event = { type: 'customer.message', at: sentAt.toISOString(), message } as const;
-  // The message is stored in the step's statement. A copy stored meanwhile by another
-  // transaction (past the lookup) fails it, and the retry finds the message stored.
-  const storeMessage = (writes: StepWrites) =>
-    writes.insertMessage(messageRow(message, { tenant, customerId, platformMessageId: envelope.messageId, providerSentAt }), { once: false });
+  const message = messageOf(id);
+  const event = customerMessage(message);
 
   if (row) {
-    await actors.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage);
+    await actors.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage(message, customerId));
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
     const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue);
@@ -122,8 +144,24 @@ export async function receiveMessage(
       ...(reply && { campaign: reply.campaign }),
     });
     const created = { id, tenant, channel: channel.name, customer_id: customerId, external_id: externalId, partition };
-    await actors.create(tx, 'conversation', created, snapshot, event, results, storeMessage);
+    await actors.create(tx, 'conversation', created, snapshot, event, results, storeMessage(message, customerId));
   }
-
+  // The key's open conversation, for its next messages (a reply threaded into another is not it).
+  if (!threaded) open.set(key, { id, customerId, identities: identitySignature(keys) });
   return 'stored';
+}
+
+function customerMessage(message: TranscriptMessage): ConversationActorEvent {
+  return { type: 'customer.message', at: message.sentAt, message };
+}
+
+/**
+ * A message joins the conversation as it is, with no lookup: it is not closed, and not
+ * parked past its threading window (that one closes, and the message starts another).
+ */
+function joinsAsIs(snapshot: AnyMachineSnapshot, sentAt: Date, threadingWindowMs: number): boolean {
+  const state = String(snapshot.value);
+  if (state === 'closed') return false;
+  const ctx = snapshot.context as ConversationContext;
+  return !(state === 'parked' && Date.parse(ctx.lastMessageAt) + threadingWindowMs <= sentAt.getTime());
 }

@@ -51,6 +51,8 @@ export async function startConversation(
   const channel = config.channel(tenant, request.channel);
   if (!channel) return { ok: false, error: 'unknownChannel', message: `channel ${request.channel} is not configured` };
   const externalId = externalIdOf(to);
+  // It reads conversations by key: it must see this transaction's steps before it.
+  await actors.flush(tx, 'conversation');
   const found = await lookupInbound(tx, {
     partition: fence.partition,
     tenant,

@@ -52,8 +52,24 @@ export interface ActorIdentity {
   id: string;
 }
 
+/** An actor held in memory (active): its state, and the version of its row that state was committed with. */
+export interface ActiveActor {
+  snapshot: AnyMachineSnapshot;
+  version: number;
+}
+
 /** Steps actors inside a transaction: what an activation step (`KindOpener.open`) may do. */
 export interface ActorStepper {
+  /**
+   * Sends what the transaction's steps wrote so far (their writes, and the deferred
+   * snapshot writes of one kind, or all): an opener calls it before it reads rows by
+   * other ways than an actor's id, so that it sees the steps before it.
+   */
+  flush(tx: Tx, kind?: string): Promise<void>;
+  /** The actor's state if it is active in this node's memory under the fence's epoch (as this transaction left it, else as committed); undefined otherwise: read its row. */
+  activeActor(tx: Tx, kind: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined;
+  /** Runs an event through an active actor from memory (`activeActor`): nothing is read; its writes join the transaction's. */
+  stepActive(tx: Tx, kind: string, active: ActiveActor, target: ActorTarget, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void>;
   /** Runs an event through an actor whose row the transaction holds locked (undefined: it does not exist); `alongside` adds writes to the step's statement. */
   stepLoaded<E extends ActorEvent>(tx: Tx, target: ActorTarget<E>, row: ActorRow | undefined, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<boolean>;
   /** Creates an actor with its first event already applied (one insert, instead of insert, read back and update). */

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
 import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
 import type { Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
-import { messageRow, StepWrites } from '../store/index.ts';
+import { isWriteRace, messageRow, type StepWrites } from '../store/index.ts';
 import { inInternalSpan, traceCarrier } from '../bus/index.ts';
-import type { ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
+import type { ActiveActor, ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
 import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
 import { ActorChanged, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
@@ -120,11 +120,7 @@ export class ActorHost implements ActorStepper {
     const outcome = await this.retried(() =>
       this.run(
         partition,
-        async (tx, fence, results) => {
-          // The opener finds its kind's actors by key in their rows: they must hold this transaction's steps so far.
-          await this.transactionActors(tx).flush(tx, this.kind(kindName));
-          return opener.open(tx, fence, input, results, this);
-        },
+        (tx, fence, results) => opener.open(tx, fence, input, results, this),
         { opens: opener.keyOf(input) },
       ),
     );
@@ -145,6 +141,10 @@ export class ActorHost implements ActorStepper {
     const found = await this.retried(() =>
       this.run(target.partition, async (tx, fence, results) => {
         const active = this.active(tx, kind, target, fence.epoch);
+        const actors = this.transactionActors(tx);
+        // What the transaction's steps wrote so far is sent before a read: the actor's row,
+        // or a timer a step may have re-armed (an outbox row consumed was committed before).
+        if (!active || origin.timerId !== undefined) await actors.flush();
         // An active actor's row is not read: only an event from the outbox or a timer needs a statement first, to consume its origin.
         const loaded = active ? undefined : await kind.load(tx, request);
         const opened = active && fromOrigin ? await kind.checkOrigin(tx, request) : loaded;
@@ -176,46 +176,65 @@ export class ActorHost implements ActorStepper {
   async transactionOn<T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>): Promise<T> {
     // Not even a connection for a partition this node gave up.
     const fences = Fences.of(this.ownership, partitions);
-    const actors = new TransactionActors();
+    let actors: TransactionActors | undefined;
     try {
       const result = await this.work.run(() =>
         this.db.transaction().execute(async (tx) => {
+          actors = new TransactionActors(tx);
           this.inTransaction.set(tx, actors);
           const result = await body(tx, fences);
           // The fences first: a node that lost a partition learns it as such, not as rows changed behind its actors.
           await fences.close(tx);
-          await actors.flush(tx);
+          await actors.flush();
           await fences.close(tx);
           return result;
         }),
       );
-      actors.committed(this.actors, (p) => {
+      (actors as TransactionActors).committed(this.actors, (p) => {
         const epoch = fences.epochOf(p);
         return epoch !== undefined && this.ownership.epochOf(p) === epoch ? epoch : undefined;
       });
       return result;
     } catch (err) {
       // Rolled back, or a commit whose outcome is unknown: the store may be behind or ahead of any copy in memory.
-      actors.failed(this.actors);
+      actors?.failed(this.actors);
       throw err;
     }
   }
 
-  /** Runs work again when an actor's row changed behind its in-memory copy (the failed transaction evicted it, so the retry reads the row). */
+  /**
+   * Runs work again when an actor's row changed behind its in-memory copy, or when a write
+   * lost a race on a unique row (a customer message stored meanwhile, by a redelivery
+   * stepped from memory or another transaction): the failed transaction evicted its
+   * actors, so the retry reads their rows, and what the other writer stored.
+   */
   private async retried<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (err) {
-        if (!(err instanceof ActorChanged)) throw err;
-        this.conflicts++;
+        const changed = err instanceof ActorChanged;
+        if (!changed && !isWriteRace(err)) throw err;
+        if (changed) this.conflicts++;
         if (attempt >= ATTEMPTS) throw err;
       }
     }
   }
 
+  async flush(tx: Tx, kindName?: string): Promise<void> {
+    await this.transactionActors(tx).flush(kindName === undefined ? undefined : this.kind(kindName));
+  }
+
+  activeActor(tx: Tx, kindName: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined {
+    return this.active(tx, this.kind(kindName), actor, epoch);
+  }
+
+  async stepActive(tx: Tx, kindName: string, active: ActiveActor, target: ActorTarget, results: StepResults, alongside?: (writes: StepWrites) => void): Promise<void> {
+    await this.step(tx, this.kind(kindName), active.snapshot, target.event, target.partition, results, { version: active.version, alongside });
+  }
+
   /** The actor's state in memory: as this transaction left it, else as committed under the fence's epoch. */
-  private active(tx: Tx, kind: ActorKind, target: ActorTarget, epoch: number): { snapshot: AnyMachineSnapshot; version: number } | undefined {
+  private active(tx: Tx, kind: ActorKind, target: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined {
     const actors = this.transactionActors(tx);
     const key = actorKey(kind.kind, target.tenant, target.id);
     actors.touch(key);
@@ -279,31 +298,35 @@ export class ActorHost implements ActorStepper {
       const context = next.context as ActorIdentity;
       const state = String(next.value);
       const key = actorKey(kind.kind, context.tenant, context.id);
-      // One write pending per actor: the row goes through every step's state, unless its kind needs only the last one.
-      if (actors.pending(key) && !kind.lastStateOnly) await actors.flush(tx);
-      const writes = new StepWrites(tx);
+      const writesRow = options.created !== undefined || options.locked !== undefined;
+      // One write pending per actor: the row goes through every step's state (unless its kind
+      // needs only the last one), and a statement may change a row only once.
+      if (writesRow ? actors.hasPendingWrite(key) : actors.pending(key) && !kind.lastStateOnly) await actors.flush();
+      const writes = actors.writes;
       const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
-      if (options.created !== undefined || options.locked !== undefined) {
+      if (writesRow) {
         kind.write(writes, next, partition, options.created);
+        actors.rowWrittenBy(key);
         const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1;
         actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version, dirty: false });
       } else {
         actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
       }
       options.alongside?.(writes);
-      this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);
-      results.outboxRows.push(...(await writes.flush()));
+      const outboxRows = this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);
+      // The writes go out with the transaction's next flush (before a read, or before the commit).
+      actors.queuedOutbox(results, outboxRows);
       results.after.push(() => this.hooks.changed(kind.kind, state, context, event));
     });
   }
 
-  /** Durable effects join the step's writes; the others wait for the commit. */
+  /** Durable effects join the step's writes; the others wait for the commit. Returns the outbox rows queued. */
   private apply(
     writes: StepWrites,
     actor: { tenant: string; kind: string; id: string; partition: number },
     effects: Effect[],
     results: StepResults,
-  ): void {
+  ): number {
     const { tenant, partition } = actor;
     const outbox: NewOutboxRow[] = [];
     // What the outbox sends later continues this step's trace.
@@ -362,6 +385,7 @@ export class ActorHost implements ActorStepper {
       }
     }
     writes.queueOutbox(outbox);
+    return outbox.length;
   }
 
   /** Runs the after-commit work of a step. Never throws: a failure here is retried by the outbox sweep. */

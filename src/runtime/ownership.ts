@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ParleyError } from '../contract/index.ts';
 import type { Database } from '../store/index.ts';
-import { lockEpoch } from '../store/index.ts';
+import { lockEpochs } from '../store/index.ts';
 
 /** What a node knows of its own partitions. */
 export interface Ownership {
@@ -46,10 +46,19 @@ export class Fence {
     this.verified = true;
   }
 
+  /** The store's epoch has been read and checked in this transaction. */
+  get checked(): boolean {
+    return this.verified;
+  }
+
   /** Last step before the commit: the store's epoch was checked, and the node still holds the lease. */
   async close(tx: Kysely<Database>): Promise<void> {
-    if (!this.verified) this.verify(await lockEpoch(tx, this.partition));
-    // The node gives a partition up (self-fences) before its lease can expire elsewhere.
+    if (!this.verified) this.verify((await lockEpochs(tx, [this.partition])).get(this.partition));
+    this.stillOwned();
+  }
+
+  /** The node gives a partition up (self-fences) before its lease can expire elsewhere. */
+  stillOwned(): void {
     if (this.ownership.epochOf(this.partition) !== this.epoch) throw notOwner(this.partition);
   }
 }
@@ -70,8 +79,14 @@ export class Fences {
     return fence;
   }
 
+  /** Closes every fence; the epochs not read yet are read in one statement. */
   async close(tx: Kysely<Database>): Promise<void> {
-    for (const fence of this.byPartition.values()) await fence.close(tx);
+    const unread = [...this.byPartition.values()].filter((fence) => !fence.checked);
+    if (unread.length > 0) {
+      const epochs = await lockEpochs(tx, unread.map((fence) => fence.partition));
+      for (const fence of unread) fence.verify(epochs.get(fence.partition));
+    }
+    for (const fence of this.byPartition.values()) fence.stillOwned();
   }
 
   /** The epoch the transaction is fenced with on a partition; undefined for a partition not its. */

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
 import { ParleyError } from '../contract/index.ts';
-import type { Database } from '../store/index.ts';
+import { StepWrites, type Database } from '../store/index.ts';
+import type { StepResults } from './step-results.ts';
 import type { ActorKind } from './actor-kind.ts';
 import type { ActorCache } from './actor-cache.ts';
 
@@ -51,6 +52,33 @@ export class TransactionActors {
   private readonly actors = new Map<string, Stepped>();
   /** Actors read in the transaction, stepped or not: evicted if it fails. */
   private readonly touched = new Set<string>();
+  /** The steps' writes not sent yet (see `StepWrites`), and whose outbox rows they hold, in order. */
+  private steps: StepWrites | undefined;
+  private outboxOf: { results: StepResults; rows: number }[] = [];
+  /** Actors whose row write (an insert, or an update of a row read locked) is in `steps`. */
+  private readonly rowWritten = new Set<string>();
+
+  constructor(private readonly tx: Tx) {}
+
+  /** The writes of the transaction's steps since the last flush. */
+  get writes(): StepWrites {
+    return (this.steps ??= new StepWrites(this.tx));
+  }
+
+  /** A step queued this many outbox rows in `writes`: they go to its results once stored. */
+  queuedOutbox(results: StepResults, rows: number): void {
+    if (rows > 0) this.outboxOf.push({ results, rows });
+  }
+
+  /** The actor's row write is in `writes`. */
+  rowWrittenBy(key: string): void {
+    this.rowWritten.add(key);
+  }
+
+  /** Whether the actor's row has a write pending, in `writes` or deferred: its next write must come after a flush. */
+  hasPendingWrite(key: string): boolean {
+    return this.rowWritten.has(key) || this.pending(key);
+  }
 
   /** The actor's state as this transaction left it. */
   get(key: string): Stepped | undefined {
@@ -72,8 +100,35 @@ export class TransactionActors {
     this.actors.set(key, stepped);
   }
 
+  /**
+   * Sends what the transaction's steps wrote so far: their writes in one statement (the
+   * outbox rows go to each step's results), then the snapshot writes deferred (of one
+   * kind, or all), one statement per kind. Before anything reads rows the steps wrote.
+   */
+  async flush(only?: ActorKind): Promise<void> {
+    await this.flushWrites();
+    await this.flushSnapshots(only);
+  }
+
+  private async flushWrites(): Promise<void> {
+    const steps = this.steps;
+    if (!steps) return;
+    const outboxOf = this.outboxOf;
+    this.steps = undefined;
+    this.outboxOf = [];
+    this.rowWritten.clear();
+    if (steps.empty) return;
+    const rows = await steps.flush();
+    let at = 0;
+    for (const { results, rows: n } of outboxOf) {
+      results.outboxRows.push(...rows.slice(at, at + n));
+      at += n;
+    }
+  }
+
   /** Sends the pending snapshot writes (of one kind, or all), one statement per kind; throws `ActorChanged` when a row's version moved. */
-  async flush(tx: Tx, only?: ActorKind): Promise<void> {
+  private async flushSnapshots(only?: ActorKind): Promise<void> {
+    const tx = this.tx;
     const byKind = new Map<ActorKind, Stepped[]>();
     for (const stepped of this.actors.values()) {
       if (!stepped.dirty || (only && stepped.kind !== only)) continue;

@@ -41,6 +41,15 @@ export function classifyDatabaseError(err: unknown): DatabaseFailure | undefined
   return undefined;
 }
 
+/** A unique or exclusion violation: a race between two writers of one row, which a retry resolves (see `classifyDatabaseError`). */
+export function isWriteRace(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && raceCodes.has(code)) return true;
+  }
+  return false;
+}
+
 /**
  * Turns a database failure into the catalog error that says what to do about it
  * (`invalidEnvelope` is not claimed here: a data error is reported as what the server said),

@@ -37,8 +37,13 @@ export async function claimEpoch(db: Db, partition: number, epoch: number, owner
  * owner can take over in between. The first statement of every write transaction.
  */
 export async function lockEpoch(tx: Db, partition: number): Promise<number | undefined> {
-  const row = await tx.selectFrom('partition_epochs').select('epoch').where('partition', '=', partition).forShare().executeTakeFirst();
-  return row ? Number(row.epoch) : undefined;
+  return (await lockEpochs(tx, [partition])).get(partition);
+}
+
+/** The epochs of partitions, read FOR SHARE (a transaction's fences, see `Fences`); a partition never claimed is absent. */
+export async function lockEpochs(tx: Db, partitions: readonly number[]): Promise<Map<number, number>> {
+  const rows = await tx.selectFrom('partition_epochs').select(['partition', 'epoch']).where('partition', 'in', partitions).forShare().execute();
+  return new Map(rows.map((r) => [r.partition, Number(r.epoch)]));
 }
 
 export async function partitionEpochs(db: Db): Promise<{ partition: number; epoch: number; owner: string }[]> {

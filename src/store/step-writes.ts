@@ -52,18 +52,26 @@ interface TimerArm {
 }
 
 /**
- * The writes of one actor step — its new snapshot, its durable effects, its outbox rows —
- * sent to PostgreSQL as one statement of data-modifying CTEs: a step is mostly round
- * trips to the database, and this makes its writes one.
+ * The writes of actor steps — their new snapshots, their durable effects, their outbox
+ * rows — sent to PostgreSQL as one statement of data-modifying CTEs: a step is mostly
+ * round trips to the database, and this makes the writes of all the steps of a
+ * transaction between two reads one (the host keeps one `StepWrites` per transaction and
+ * flushes it before anything reads what it holds). New conversations and messages go in
+ * one multi-row insert each.
  *
  * Within one statement every part sees the database as it was before it, and a row may
  * be changed only once. So the writes to one timer or one assignment are merged here
  * first: of a timer's arms and cancels the last one stands; an assignment's insert takes
- * its later changes, and its updates are merged into one. Foreign keys are checked at the
- * end of the statement, so a conversation and its first message can go together.
+ * its later changes, and its updates are merged into one. An actor's row is written at
+ * most once per statement: the host flushes before a second write of the same row.
+ * Foreign keys are checked at the end of the statement, so a conversation and its first
+ * message can go together.
  */
 export class StepWrites {
   private readonly statements: OperationNodeSource[] = [];
+  private readonly newConversations: NewConversation[] = [];
+  private readonly messages: NewMessage[] = [];
+  private readonly messagesOnce: NewMessage[] = [];
   private readonly timers = new Map<string, { ref: TimerRef; arm?: TimerArm }>();
   private readonly offers = new Map<string, NewAssignment>();
   private readonly changes = new Map<string, AssignmentChange>();
@@ -72,7 +80,7 @@ export class StepWrites {
   constructor(private readonly db: Db) {}
 
   insertConversation(identity: ConversationIdentity, s: ConversationState): void {
-    this.statements.push(this.db.insertInto('conversations').values({ ...identity, ...conversationColumns(s) }));
+    this.newConversations.push({ ...identity, ...conversationColumns(s) });
   }
 
   saveConversation(id: string, s: ConversationState): void {
@@ -100,8 +108,7 @@ export class StepWrites {
    * back (and the retry finds it stored).
    */
   insertMessage(message: NewMessage, options: { once: boolean }): void {
-    const insert = this.db.insertInto('messages').values(message);
-    this.statements.push(options.once ? insert.onConflict((oc) => oc.doNothing()) : insert);
+    (options.once ? this.messagesOnce : this.messages).push(message);
   }
 
   /** Arms (or re-arms) a named timer of an actor; a re-armed timer gets a new id so a stale firing is recognized. */
@@ -130,9 +137,23 @@ export class StepWrites {
     this.outbox.push(...rows);
   }
 
+  /** Nothing to write. */
+  get empty(): boolean {
+    return (
+      this.statements.length === 0 &&
+      this.newConversations.length === 0 &&
+      this.messages.length === 0 &&
+      this.messagesOnce.length === 0 &&
+      this.timers.size === 0 &&
+      this.offers.size === 0 &&
+      this.changes.size === 0 &&
+      this.outbox.length === 0
+    );
+  }
+
   /** Sends every write in one statement; returns the outbox rows as stored (ids in the order queued). */
   async flush(): Promise<OutboxRow[]> {
-    const parts = [...this.statements, ...this.timerStatements(), ...this.assignmentStatements()];
+    const parts = [...this.insertStatements(), ...this.statements, ...this.timerStatements(), ...this.assignmentStatements()];
     const outbox = this.outbox.length > 0 ? this.db.insertInto('outbox').values(this.outbox).returningAll() : undefined;
     let rows: OutboxRow[] = [];
     if (parts.length === 0) {
@@ -148,6 +169,12 @@ export class StepWrites {
 
   private change(id: string, change: AssignmentChange): void {
     this.changes.set(id, { ...this.changes.get(id), ...change });
+  }
+
+  private *insertStatements(): Generator<OperationNodeSource> {
+    if (this.newConversations.length > 0) yield this.db.insertInto('conversations').values(this.newConversations);
+    if (this.messages.length > 0) yield this.db.insertInto('messages').values(this.messages);
+    if (this.messagesOnce.length > 0) yield this.db.insertInto('messages').values(this.messagesOnce).onConflict((oc) => oc.doNothing());
   }
 
   private *timerStatements(): Generator<OperationNodeSource> {
