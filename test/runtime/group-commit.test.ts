@@ -196,7 +196,7 @@ describe('group commit', () => {
         if (node.kind === 'RawNode' && node.sqlFragments.join('').includes('external_id = ')) lookups.push('lookup');
         return node;
       },
-      transformResult: async ({ result }) => result,
+      transformResult: ({ result }) => Promise.resolve(result),
     });
     const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
     const customer = `c-active-${randomUUID()}`;
