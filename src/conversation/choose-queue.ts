@@ -20,13 +20,22 @@ export interface ChosenQueue {
  * conversation joins the missing queue all the same: there it is stored but never offered,
  * and a deleted queue's leader closes it at once with reason `queueDeleted`.
  */
-export async function chooseQueue(db: Kysely<Database>, config: ConfigRegistry, tenant: string, wanted: string, channelQueue?: string): Promise<ChosenQueue> {
+export async function chooseQueue(
+  db: Kysely<Database>,
+  config: ConfigRegistry,
+  tenant: string,
+  wanted: string,
+  channelQueue?: string,
+  /** Sends the transaction's pending writes before a queue's conversations are counted (the new ones count). */
+  beforeCount?: () => Promise<void>,
+): Promise<ChosenQueue> {
   const fallback = !config.queue(tenant, wanted) && channelQueue !== undefined && config.queue(tenant, channelQueue) !== undefined;
   const fallbackFrom = fallback ? wanted : undefined;
   let name = fallback ? channelQueue : wanted;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const queue = config.queue(tenant, name);
     if (!queue || queue.maxDepth === 0 || !queue.overflowQueue) return { queue: name, fallbackFrom };
+    await beforeCount?.();
     const row = await db
       .selectFrom('conversations')
       .select((eb) => eb.fn.countAll<string>().as('n'))

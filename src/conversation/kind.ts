@@ -58,6 +58,10 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
           return { id: ctx.id, version, state: String(next.value), queue: ctx.queue, agentId: ctx.agentId, lastMessageAt: ctx.lastMessageAt, closedAt: ctx.closedAt, snapshot };
         }),
       ),
+    keyOfActor(snapshot) {
+      const ctx = snapshot.context as ConversationContext;
+      return conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
+    },
     // Two kinds of work find a conversation by its key: a customer message, and an agent starting one (`start`).
     opener: {
       keyOf: (envelope) => {

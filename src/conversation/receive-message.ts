@@ -88,8 +88,11 @@ export async function receiveMessage(
     }
   }
 
-  // What follows reads conversations by key: it must see this transaction's steps before it.
-  await actors.flush(tx, 'conversation');
+  // What follows reads this key's conversations, and an e-mail reply the messages it
+  // references: it must see this transaction's steps of them (not those of other keys:
+  // they go out together before the commit).
+  const flush = () => actors.flush(tx, 'conversation');
+  if (envelope.references?.length || actors.writesPendingFor(tx, 'conversation', key)) await flush();
   const found = await lookupInbound(tx, { partition, tenant, channel: channel.name, platformMessageId: envelope.messageId, keys, externalId });
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
@@ -121,7 +124,7 @@ export async function receiveMessage(
     await actors.stepLoaded(tx, { kind: 'conversation', tenant, id, partition, event }, row, results, storeMessage(message, customerId));
   } else {
     const routing = runInboundFlow(channel.rules, channel.queue, { text: envelope.text, language: envelope.language, attributes: envelope.attributes });
-    const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue);
+    const { queue: queueName, fallbackFrom } = await chooseQueue(tx, config, tenant, reply?.queue ?? routing.queue, channel.queue, flush);
     const [snapshot] = pureInitialTransition(conversationMachine, {
       id,
       tenant,

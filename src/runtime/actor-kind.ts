@@ -66,6 +66,8 @@ export interface ActorStepper {
    * other ways than an actor's id, so that it sees the steps before it.
    */
   flush(tx: Tx, kind?: string): Promise<void>;
+  /** Whether an actor of the kind found by this key (`ActorKind.keyOfActor`) has writes pending in the transaction: an opener about to read it by key must `flush` first. */
+  writesPendingFor(tx: Tx, kind: string, key: string): boolean;
   /** The actor's state if it is active in this node's memory under the fence's epoch (as this transaction left it, else as committed); undefined otherwise: read its row. */
   activeActor(tx: Tx, kind: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined;
   /** Runs an event through an active actor from memory (`activeActor`): nothing is read; its writes join the transaction's. */
@@ -125,4 +127,6 @@ export interface ActorKind {
   readonly lastStateOnly?: boolean;
   /** Work addressed by key (see `KindOpener`). */
   readonly opener?: KindOpener;
+  /** The key its opener finds an actor of this kind by (`KindOpener.keyOf`), from its state: what the transaction's pending writes are tracked by (`ActorStepper.writesPendingFor`). */
+  keyOfActor?(snapshot: AnyMachineSnapshot): string;
 }

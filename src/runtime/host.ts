@@ -6,7 +6,7 @@ import { isWriteRace, messageRow, type StepWrites } from '../store/index.ts';
 import { inInternalSpan, traceCarrier } from '../bus/index.ts';
 import type { ActiveActor, ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
 import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
-import { ActorChanged, TransactionActors } from './transaction-actors.ts';
+import { ActorChanged, OriginUnsettled, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
 import { pureTransition } from './pure-transition.ts';
 import type { Effect } from './effects.ts';
@@ -143,11 +143,14 @@ export class ActorHost implements ActorStepper {
         const active = this.active(tx, kind, target, fence.epoch);
         const actors = this.transactionActors(tx);
         // What the transaction's steps wrote so far is sent before a read: the actor's row,
-        // or a timer a step may have re-armed (an outbox row consumed was committed before).
+        // or a timer a step may have re-armed.
         if (!active || origin.timerId !== undefined) await actors.flush();
-        // An active actor's row is not read: only an event from the outbox or a timer needs a statement first, to consume its origin.
+        // An active actor's row is not read. Its event from the outbox is taken as new and in
+        // order, and its row consumed with the transaction's writes, which checks both
+        // (`OriginUnsettled` otherwise); a timer's firing is consumed first.
         const loaded = active ? undefined : await kind.load(tx, request);
-        const opened = active && fromOrigin ? await kind.checkOrigin(tx, request) : loaded;
+        if (active && origin.outboxId !== undefined) actors.tookOrigin({ outboxId: origin.outboxId, kind: kind.kind, tenant: target.tenant, id: target.id });
+        const opened = active && origin.timerId !== undefined ? await kind.checkOrigin(tx, request) : loaded;
         if (opened) {
           fence.verify(opened.epoch);
           // An earlier event for this actor is still on its way (its delivery failed, e.g.
@@ -214,7 +217,7 @@ export class ActorHost implements ActorStepper {
         return await work();
       } catch (err) {
         const changed = err instanceof ActorChanged;
-        if (!changed && !isWriteRace(err)) throw err;
+        if (!changed && !(err instanceof OriginUnsettled) && !isWriteRace(err)) throw err;
         if (changed) this.conflicts++;
         if (attempt >= ATTEMPTS) throw err;
       }
@@ -223,6 +226,10 @@ export class ActorHost implements ActorStepper {
 
   async flush(tx: Tx, kindName?: string): Promise<void> {
     await this.transactionActors(tx).flush(kindName === undefined ? undefined : this.kind(kindName));
+  }
+
+  writesPendingFor(tx: Tx, kindName: string, key: string): boolean {
+    return this.transactionActors(tx).writesPendingFor(kindName, key);
   }
 
   activeActor(tx: Tx, kindName: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined {
@@ -300,8 +307,12 @@ export class ActorHost implements ActorStepper {
       const key = actorKey(kind.kind, context.tenant, context.id);
       const writesRow = options.created !== undefined || options.locked !== undefined;
       // One write pending per actor: the row goes through every step's state (unless its kind
-      // needs only the last one), and a statement may change a row only once.
-      if (writesRow ? actors.hasPendingWrite(key) : actors.pending(key) && !kind.lastStateOnly) await actors.flush();
+      // needs only the last one), and a statement may change a row only once. An actor
+      // created where another of its key has writes pending comes after them (a
+      // conversation replacing the one its step just closed: one open per key).
+      const openerKey = options.created !== undefined ? kind.keyOfActor?.(next) : undefined;
+      const replacing = openerKey !== undefined && actors.writesPendingFor(kind.kind, openerKey);
+      if (writesRow ? actors.hasPendingWrite(key) || replacing : actors.pending(key) && !kind.lastStateOnly) await actors.flush();
       const writes = actors.writes;
       const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
       if (writesRow) {

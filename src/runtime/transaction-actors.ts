@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
 import { ParleyError } from '../contract/index.ts';
-import { StepWrites, type Database } from '../store/index.ts';
+import { consumeOrigins, StepWrites, type Database, type TakenOrigin } from '../store/index.ts';
 import type { StepResults } from './step-results.ts';
 import type { ActorKind } from './actor-kind.ts';
 import type { ActorCache } from './actor-cache.ts';
@@ -34,6 +34,17 @@ export class ActorChanged extends ParleyError {
 }
 
 /**
+ * An event an actor held in memory took from the outbox was consumed already (a
+ * redelivery), or an older one for the same actor is still pending: the transaction fails
+ * and its actors are evicted, so that the retry checks the event before its step.
+ */
+export class OriginUnsettled extends ParleyError {
+  constructor() {
+    super('unavailable', 'an outbox event was delivered twice, or ahead of an older one for its actor');
+  }
+}
+
+/**
  * What one transaction did to its actors: the latest state of each (later steps of the
  * same actor in the transaction start from it, not from the cache, which holds only
  * committed states) and the snapshot writes not sent yet.
@@ -57,6 +68,10 @@ export class TransactionActors {
   private outboxOf: { results: StepResults; rows: number }[] = [];
   /** Actors whose row write (an insert, or an update of a row read locked) is in `steps`. */
   private readonly rowWritten = new Set<string>();
+  /** The opener keys (`ActorKind.keyOfActor`) of the actors with writes pending. */
+  private readonly pendingKeys = new Set<string>();
+  /** Outbox events taken by actors held in memory, in order, not consumed yet. */
+  private origins: TakenOrigin[] = [];
 
   constructor(private readonly tx: Tx) {}
 
@@ -73,6 +88,11 @@ export class TransactionActors {
   /** The actor's row write is in `writes`. */
   rowWrittenBy(key: string): void {
     this.rowWritten.add(key);
+  }
+
+  /** An actor held in memory took an outbox event: its row is consumed with the transaction's writes (`consumeOrigins`). */
+  tookOrigin(origin: TakenOrigin): void {
+    this.origins.push(origin);
   }
 
   /** Whether the actor's row has a write pending, in `writes` or deferred: its next write must come after a flush. */
@@ -98,6 +118,13 @@ export class TransactionActors {
   stepped(key: string, stepped: Stepped): void {
     this.touched.add(key);
     this.actors.set(key, stepped);
+    const opened = stepped.kind.keyOfActor?.(stepped.next);
+    if (opened !== undefined) this.pendingKeys.add(`${stepped.kind.kind}\u0000${opened}`);
+  }
+
+  /** Whether an actor of the kind found by this opener key has writes pending (see `ActorKind.keyOfActor`). */
+  writesPendingFor(kind: string, key: string): boolean {
+    return this.pendingKeys.has(`${kind}\u0000${key}`);
   }
 
   /**
@@ -108,6 +135,16 @@ export class TransactionActors {
   async flush(only?: ActorKind): Promise<void> {
     await this.flushWrites();
     await this.flushSnapshots(only);
+    await this.flushOrigins();
+    if (!only) this.pendingKeys.clear();
+    else for (const key of this.pendingKeys) if (key.startsWith(`${only.kind}\u0000`)) this.pendingKeys.delete(key);
+  }
+
+  private async flushOrigins(): Promise<void> {
+    if (this.origins.length === 0) return;
+    const origins = this.origins;
+    this.origins = [];
+    if (!(await consumeOrigins(this.tx, origins)).settled) throw new OriginUnsettled();
   }
 
   private async flushWrites(): Promise<void> {

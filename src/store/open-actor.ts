@@ -84,6 +84,34 @@ export async function openOrigin(db: Db, req: OpenActorRequest): Promise<Omit<Op
   return { epoch: fence_epoch === null ? undefined : Number(fence_epoch), earlierPending: earlier_pending, originConsumed: origin_consumed };
 }
 
+/** An outbox event an actor held in memory took, to be consumed with the transaction's writes (`consumeOrigins`). */
+export interface TakenOrigin {
+  outboxId: string;
+  kind: string;
+  tenant: string;
+  id: string;
+}
+
+/**
+ * Consumes the outbox rows of events that actors held in memory took in a transaction,
+ * in one statement (instead of `openOrigin` before each step): `settled` is false when
+ * one was consumed already (a redelivery) or when an older event for the same actor was
+ * still pending and not taken before it in the transaction. The caller then fails the
+ * transaction, and the retry checks each event before its step.
+ */
+export async function consumeOrigins(db: Db, origins: readonly TakenOrigin[]): Promise<{ settled: boolean }> {
+  const { rows } = await sql<{ consumed: string | number; out_of_order: boolean }>`${sql.raw(PREPARED)}
+    with o as (
+      select * from unnest(${origins.map((o) => o.outboxId)}::bigint[], ${origins.map((o) => o.kind)}::text[], ${origins.map((o) => o.tenant)}::text[], ${origins.map((o) => o.id)}::text[])
+        with ordinality as o(id, kind, tenant, target_id, n)),
+    consumed as (delete from outbox where id in (select id from o) returning id)
+    select (select count(*) from consumed) as consumed,
+           exists (select 1 from o join outbox x on x.target_kind = o.kind and x.tenant = o.tenant and x.target_id = o.target_id and x.id < o.id
+                   where not exists (select 1 from o p where p.id = x.id and p.n < o.n)) as out_of_order`.execute(db);
+  const row = rows[0] as { consumed: string | number; out_of_order: boolean };
+  return { settled: Number(row.consumed) === origins.length && !row.out_of_order };
+}
+
 /** The origin's deletion (a redelivery deletes nothing) and whether an older outbox event for the actor is still pending. */
 function originChecks(req: OpenActorRequest) {
   const consumed = req.outboxId

@@ -222,6 +222,33 @@ describe('group commit', () => {
     expect(new Set(rows.map((r) => r.conversation_id)).size).toBe(1);
   });
 
+  it('writes a batch of new customers in one statement, and a follow-up that must look its conversation up sees it', async () => {
+    // One log of the statements that write (the steps' writes: `with w0 as (…)`) and of the commits (`#size`).
+    const log: string[] = [];
+    const counted = database.store.db.withPlugin({
+      transformQuery: ({ node }) => {
+        if (node.kind === 'RawNode' && node.sqlFragments.join('').startsWith('with ')) log.push('writes');
+        return node;
+      },
+      transformResult: ({ result }) => Promise.resolve(result),
+    });
+    const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1, committed: (size) => log.push(`#${size}`) }, config);
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const customers = Array.from({ length: 5 }, (_, i) => `c-new-batch-${i}-${randomUUID()}`);
+    // The last customer writes again at once, bringing a phone number: that message must look its conversation up.
+    const phone = `+3362${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const again = { ...message(customers[4] as string), from: { id: customers[4] as string, idType: 'opaque' as const, phone } };
+    const outcomes = await Promise.all([busy, ...customers.map((c) => submitMessage(host, 1, message(c))), submitMessage(host, 1, again)]);
+
+    expect(outcomes.every((o) => o === 'stored')).toBe(true);
+    // The busy one alone, then the six together. The five new customers' writes went out
+    // together, except that those before the second message's lookup were sent first.
+    expect(log).toEqual(['writes', '#1', 'writes', 'writes', '#6']);
+    const last = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', again.messageId).executeTakeFirstOrThrow();
+    const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', `opaque:${customers[4]}`).execute();
+    expect(conversations.map((c) => c.id)).toEqual([last.conversation_id]);
+  });
+
   it('looks a follow-up up when it brings an identity not linked yet, and links it', async () => {
     const host = hostWith();
     const customer = `c-phone-${randomUUID()}`;
