@@ -47,17 +47,20 @@ export class OriginUnsettled extends ParleyError {
 /**
  * What one transaction did to its actors: the latest state of each (later steps of the
  * same actor in the transaction start from it, not from the cache, which holds only
- * committed states) and the snapshot writes not sent yet.
+ * committed states) and the writes not sent yet.
  *
- * The snapshot writes of actors stepped from memory are deferred, so that the steps of a
- * batch write them in one statement per kind (`flush`); an actor whose row the
- * transaction read (and locked) is written with its step's other writes, as before. An actor has at most one write pending: a second step
- * of it flushes first, so the row goes through each step's state in turn (the report
- * triggers on `conversations` see every change of state and queue), except for a kind
- * that needs only the last state (`ActorKind.lastStateOnly`: agents), whose later step
- * replaces the pending write (compared and set on the same version). Work that reads
- * actor rows by other ways than their id (a customer message looking up its
- * conversation) flushes its kind's writes before it reads.
+ * Nothing a step writes is sent with the step. Its writes (its durable effects, and the
+ * row of an actor the transaction read locked or created) wait in one `StepWrites`; the
+ * snapshot writes of actors stepped from memory wait to go out in one statement per kind;
+ * the outbox events those actors took wait to be consumed in one statement. `flush` sends
+ * them, in that order, before anything reads what they change, and before the commit.
+ * An actor has at most one write pending: a second step of it flushes first, so the row
+ * goes through each step's state in turn (the report triggers on `conversations` see
+ * every change of state and queue), except for a kind that needs only the last state
+ * (`ActorKind.lastStateOnly`: agents), whose later step replaces the pending write
+ * (compared and set on the same version). Work that reads actor rows by their key (a
+ * customer message looking up its conversation) flushes first when an actor of that key
+ * has writes pending (`writesPendingFor`).
  */
 export class TransactionActors {
   private readonly actors = new Map<string, Stepped>();
