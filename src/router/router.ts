@@ -31,8 +31,10 @@ import { QueueDeletions, fallbackOutcome } from './queue-deletion.ts';
 import { compileRouterOptions, type RouterOptions } from './router-options.ts';
 import { ForwardLimit } from './forward-limit.ts';
 import type { SendToParley } from './actor-addresses.ts';
-
 export type { RouterOptions } from './router-options.ts';
+
+/** The states in which a conversation is in its queue's scheduler: waiting for an offer, or offered. */
+const WAITING_STATES: ReadonlySet<string> = new Set(['queued', 'offered']);
 
 /** Conversations waiting whose trace is kept for their offer, at most (beyond, an offer starts from the pass's trace). */
 const MAX_WAITING_TRACES = 100_000;
@@ -98,11 +100,13 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
   };
   const hooks: RuntimeHooks = {
     notify,
-    changed: (kind, state, actor, event) => {
+    changed: (kind, state, actor, event, previous) => {
       if (kind === 'conversation') {
         const conversation = actor as ConversationContext;
         const fallback = fallbackOutcome(state, conversation, event as never, config);
         if (fallback) metrics.queueFallbacks.inc({ tenant: conversation.tenant, ...fallback });
+        // A step that neither starts nor ends a wait (a customer message while connected) changes nothing the schedulers follow.
+        if (previous !== undefined && !WAITING_STATES.has(previous) && !WAITING_STATES.has(state)) return;
         feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId as string }) });
       } else if (kind === 'agent') {
         feed.agent({ context: actor as AgentContext, ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });

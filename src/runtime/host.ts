@@ -24,8 +24,8 @@ export interface HostHooks {
   outbox(rows: OutboxRow[]): void;
   /** Best-effort events for an agent's clients. */
   notify(tenant: string, agentId: string, event: AgentEventBody): void;
-  /** An actor's committed state (its context), and the event that led to it. */
-  changed(kind: string, state: string, context: ActorIdentity, event: ActorEvent): void;
+  /** An actor's committed state (its context), the event that led to it, and the state it was in before (undefined: the event created it). */
+  changed(kind: string, state: string, context: ActorIdentity, event: ActorEvent, previous: string | undefined): void;
   timerArmed(dueAt: Date): void;
   offerEnded(tenant: string, queue: string | null, outcome: string, offeredAt?: string, at?: string): void;
   messageDelivered(tenant: string, channel: string): void;
@@ -327,7 +327,8 @@ export class ActorHost implements ActorStepper {
       const outboxRows = this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);
       // The writes go out with the transaction's next flush (before a read, or before the commit).
       actors.queuedOutbox(results, outboxRows);
-      results.after.push(() => this.hooks.changed(kind.kind, state, context, event));
+      const previous = options.created !== undefined ? undefined : String(snapshot.value);
+      results.after.push(() => this.hooks.changed(kind.kind, state, context, event, previous));
     });
   }
 
