@@ -35,9 +35,6 @@ export interface ConsumeLoop {
   stop(): Promise<void>;
 }
 
-/** Messages taken between two turns of the event loop at most. */
-const YIELD_EVERY = 32;
-
 /**
  * A pull-consumer loop that re-creates itself when the consumer or connection goes
  * away, processes up to `concurrency` messages at once, and acknowledges each message
@@ -85,7 +82,6 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
         const consumer = await js.consumers.get(options.stream, options.durable);
         const messages = await consumer.consume({ max_messages: concurrency, idle_heartbeat: 5_000, expires: 30_000 });
         current = messages;
-        let sinceYield = 0;
         for await (const msg of messages) {
           const task = process(msg);
           inProgress.add(task);
@@ -93,13 +89,6 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
           // Bounded concurrency: wait for a slot before pulling the next message.
           while (inProgress.size >= concurrency) await Promise.race(inProgress);
           if (stopped) break;
-          // A pull brings messages by the hundred, and taking one is all microtasks: let the
-          // I/O waiting meanwhile (the database's answers, commits) run between slices, so a
-          // large read-ahead does not hold up the work already taken.
-          if (++sinceYield >= YIELD_EVERY) {
-            sinceYield = 0;
-            await new Promise<void>((resolve) => setImmediate(resolve));
-          }
         }
       } catch (err) {
         if (stopped) break;
