@@ -42,6 +42,15 @@ describe('group commit', () => {
     return rows.map((r) => r.platform_message_id).sort();
   };
   const at = () => new Date().toISOString();
+  /** The store, noting in `log` each raw statement (the host's own SQL) whose text matches: every statement goes through a kysely plugin. */
+  const noting = (matches: (text: string) => boolean, log: string[], entry: string) =>
+    database.store.db.withPlugin({
+      transformQuery: ({ node }) => {
+        if (node.kind === 'RawNode' && matches(node.sqlFragments.join(''))) log.push(entry);
+        return node;
+      },
+      transformResult: ({ result }) => Promise.resolve(result),
+    });
 
   it('takes what arrived during a transaction into the next one, across partitions, up to maxBatch, at most maxConcurrent at once', async () => {
     const sizes: number[] = [];
@@ -189,15 +198,9 @@ describe('group commit', () => {
   });
 
   it('steps the follow-ups of an active conversation from memory without a lookup, and still stores a redelivery among them once', async () => {
+    // The lookups are the statements reading conversations by key.
     const lookups: string[] = [];
-    // Every statement the host sends goes through this plugin: the lookups are the ones reading conversations by key.
-    const counted = database.store.db.withPlugin({
-      transformQuery: ({ node }) => {
-        if (node.kind === 'RawNode' && node.sqlFragments.join('').includes('external_id = ')) lookups.push('lookup');
-        return node;
-      },
-      transformResult: ({ result }) => Promise.resolve(result),
-    });
+    const counted = noting((text) => text.includes('external_id = '), lookups, 'lookup');
     const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
     const customer = `c-active-${randomUUID()}`;
     const first = message(customer);
@@ -225,13 +228,7 @@ describe('group commit', () => {
   it('writes a batch of new customers in one statement, and a follow-up that must look its conversation up sees it', async () => {
     // One log of the statements that write (the steps' writes: `with w0 as (…)`) and of the commits (`#size`).
     const log: string[] = [];
-    const counted = database.store.db.withPlugin({
-      transformQuery: ({ node }) => {
-        if (node.kind === 'RawNode' && node.sqlFragments.join('').startsWith('with ')) log.push('writes');
-        return node;
-      },
-      transformResult: ({ result }) => Promise.resolve(result),
-    });
+    const counted = noting((text) => text.startsWith('with '), log, 'writes');
     const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1, committed: (size) => log.push(`#${size}`) }, config);
     const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
     const customers = Array.from({ length: 5 }, (_, i) => `c-new-batch-${i}-${randomUUID()}`);
