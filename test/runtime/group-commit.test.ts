@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
-import { configFolder } from '../support/config-folder.ts';
+import { channelAndQueue, configFolder } from '../support/config-folder.ts';
 import type { ActorHost, ActorHostOptions } from '../../src/runtime/index.ts';
 import { actorHost } from '../support/actor-host.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
@@ -244,6 +247,29 @@ describe('group commit', () => {
     const last = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', again.messageId).executeTakeFirstOrThrow();
     const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', `opaque:${customers[4]}`).execute();
     expect(conversations.map((c) => c.id)).toEqual([last.conversation_id]);
+  });
+
+  it('counts the new conversations of its own transaction when a full queue overflows', async () => {
+    // Tenant `overflowco`: its queue holds two waiting conversations at most, then `spare` takes them.
+    const dir = await mkdtemp(join(tmpdir(), 'parley-overflow-'));
+    const spare = 'apiVersion: parley.dev/v1alpha1\nkind: Queue\nmetadata: { name: spare, namespace: overflowco }\nspec: {}\n';
+    await writeFile(join(dir, 'resources.yaml'), `${channelAndQueue('overflowco', '{ maxDepth: 2, overflow: { queue: spare } }')}---\n${spare}`);
+    const overflowing = new ConfigRegistry();
+    overflowing.apply(await loadConfigFolder(dir));
+    await rm(dir, { recursive: true, force: true });
+    const host = actorHost(database.store.db, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, overflowing);
+
+    // A first message takes the only transaction; the four new customers behind it share the next one.
+    const customers = Array.from({ length: 4 }, (_, i) => `c-overflow-${i}-${randomUUID()}`);
+    const busy = submitMessage(host, 1, { ...message(`c-overflow-busy-${randomUUID()}`), tenant: 'overflowco' });
+    const outcomes = await Promise.all(customers.map((c) => submitMessage(host, 1, { ...message(c), tenant: 'overflowco' })));
+    await busy;
+    expect(outcomes.every((o) => o === 'stored')).toBe(true);
+
+    // Had the count not seen the conversations this transaction created, all four would wait in `support`.
+    const rows = await database.store.db.selectFrom('conversations').select('queue').where('tenant', '=', 'overflowco').execute();
+    expect(rows.filter((r) => r.queue === 'support')).toHaveLength(2);
+    expect(rows.filter((r) => r.queue === 'spare')).toHaveLength(3);
   });
 
   it('looks a follow-up up when it brings an identity not linked yet, and links it', async () => {
