@@ -4,3 +4,4 @@ export * from './consume.ts';
 export * from './dead-letter.ts';
 export * from './trace-context.ts';
 export * from './consume-batches.ts';
+export * from './retry-timeouts.ts';

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { claimEpoch, readClusterId } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { isStreamNotFound } from '../bus/index.ts';
+import { isStreamNotFound, retryTimeouts } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
 import { claimOrder, fairShare } from './fair-share.ts';
 
@@ -134,8 +134,9 @@ export class PartitionLeases {
    * otherwise), watches it, and reads what it holds.
    */
   private async open(): Promise<void> {
-    this.kv = await openClusterBucket(this.options.nc);
-    await bindClusterId(this.kv, this.clusterId as string);
+    const kv = await openClusterBucket(this.options.nc);
+    await retryTimeouts(() => bindClusterId(kv, this.clusterId as string));
+    this.kv = kv;
     this.bucketCreated = (await this.bucketInfo())?.created;
     const watch = await this.kv.watch({ include: 'updates' });
     this.watcher = watch;
@@ -445,9 +446,9 @@ export class PartitionLeases {
   }
 }
 
-/** Opens the cluster bucket, creating it on first use (the same settings every time). */
+/** Opens the cluster bucket, creating it on first use (the same settings every time), asking again while JetStream answers late. */
 export function openClusterBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' });
+  return retryTimeouts(() => new Kvm(nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' }));
 }
 
 function isWrongRevision(err: unknown): boolean {

@@ -1,6 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
+import { retryTimeouts } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError, openClusterBucket } from '../cluster/index.ts';
+import type { Logger } from '../observability/index.ts';
 import { ClusterIdMissingError, readClusterId, type Database } from '../store/index.ts';
 import { DependencyError, redactUrl } from './dependency-error.ts';
 
@@ -13,9 +15,10 @@ export class ClusterConflictError extends Error {
  * One cluster, one database: the database's cluster id must be the one recorded in the
  * NATS cluster bucket (recorded now if the bucket has none). Otherwise a router would
  * take partitions of another database's cluster and store its conversations here.
+ * JetStream answering late (busy, electing a leader) is asked again for a while.
  * Resolves with the cluster id.
  */
-export async function checkCluster(nc: NatsConnection, db: Kysely<Database>, urls: { nats: string; database: string }): Promise<string> {
+export async function checkCluster(nc: NatsConnection, db: Kysely<Database>, urls: { nats: string; database: string }, log: Logger): Promise<string> {
   const nats = redactUrl(urls.nats);
   const database = redactUrl(urls.database);
   let clusterId: string;
@@ -26,7 +29,10 @@ export async function checkCluster(nc: NatsConnection, db: Kysely<Database>, url
     throw new DependencyError('PostgreSQL', database, 'cannot read the cluster id', { cause: err });
   }
   try {
-    await bindClusterId(await openClusterBucket(nc), clusterId);
+    const kv = await openClusterBucket(nc);
+    await retryTimeouts(() => bindClusterId(kv, clusterId), {
+      onRetry: (err, attempts) => log.warn('NATS is slow to answer: asking again for the cluster bucket', { err, attempts }),
+    });
   } catch (err) {
     if (!(err instanceof ClusterMismatchError)) throw new DependencyError('NATS', nats, 'cannot read the cluster bucket', { cause: err });
     throw new ClusterConflictError(

@@ -26,7 +26,7 @@ export async function runGateway(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
-  await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
+  await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl }, log);
   // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
   const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
   const unsubscribeSecret = unsubscribeSecretOf(settings);

@@ -40,7 +40,7 @@ export async function runRouter(): Promise<void> {
   await migrateDatabase(store, settings.databaseUrl);
   const leaseStore = await openDatabase({ url: settings.databaseUrl, poolSize: 2 });
   stops.push('lease database connections', () => leaseStore.close());
-  const clusterId = await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl });
+  const clusterId = await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl }, log);
   const bucket = await openConfigBucket(nc);
   // Without an operator (no Kubernetes), a folder of resources can stand in for it.
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });

@@ -56,7 +56,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   const store = await openDatabase({ url: databaseUrl });
   stops.push('database', () => store.close());
   await migrateDatabase(store, databaseUrl);
-  await checkCluster(nc, store.db, { nats: natsUrl, database: databaseUrl });
+  await checkCluster(nc, store.db, { nats: natsUrl, database: databaseUrl }, log);
   // The operator's local mode: the folder is the source of truth, synced into the
   // configuration bucket that the router watches, as in a cluster.
   const bucket = await openConfigBucket(nc);
