@@ -7,10 +7,9 @@ describe('retryTimeouts', () => {
     let calls = 0;
     const retries: number[] = [];
     const answer = await retryTimeouts(
-      async () => {
+      () => {
         calls++;
-        if (calls < 3) throw new TimeoutError();
-        return 'bucket';
+        return calls < 3 ? Promise.reject(new TimeoutError()) : Promise.resolve('bucket');
       },
       { onRetry: (_err, attempts) => retries.push(attempts) },
     );
@@ -21,9 +20,9 @@ describe('retryTimeouts', () => {
 
   it('throws any other error at once', async () => {
     let calls = 0;
-    const refused = retryTimeouts(async () => {
+    const refused = retryTimeouts(() => {
       calls++;
-      throw new Error('permissions violation');
+      return Promise.reject(new Error('permissions violation'));
     });
     await expect(refused).rejects.toThrow('permissions violation');
     expect(calls).toBe(1);
@@ -32,9 +31,9 @@ describe('retryTimeouts', () => {
   it('gives up with the timeout once the deadline has passed', async () => {
     let calls = 0;
     const late = retryTimeouts(
-      async () => {
+      () => {
         calls++;
-        throw new TimeoutError();
+        return Promise.reject(new TimeoutError());
       },
       { deadlineMs: 600 },
     );
