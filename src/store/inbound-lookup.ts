@@ -90,3 +90,66 @@ export async function lookupInbound(db: Db, req: InboundLookupRequest): Promise<
     conversation: conversation_found ? (conversation as unknown as ConversationRow) : undefined,
   };
 }
+
+interface LookupsRow extends LookupRow {
+  lookup_n: number;
+}
+
+/**
+ * `lookupInbound` for many customer messages in one round trip: a transaction taking the
+ * first messages of many new customers reads them all at once, instead of one statement
+ * each. The answers come in the order of `requests`. The requests travel as JSON rows, so
+ * the text is the same for any count and is prepared once; every read is a lookup by key
+ * per request (a scalar subquery, or a lateral join on the request's columns), so the
+ * generic plan stays on the indexes. The identities' advisory locks are taken for the
+ * requests with an identity not linked, all of them in one order (`identityLockKeys`'s,
+ * across the requests: two such statements never wait on each other in a cycle).
+ *
+ * The answers are as of the statement: a caller whose transaction then writes one of the
+ * requests' conversations (or the conversation of its key) must look that one up again.
+ */
+export async function lookupInbounds(db: Db, requests: readonly InboundLookupRequest[]): Promise<InboundLookup[]> {
+  const keys = requests.flatMap((r, req) => r.keys.map((k) => ({ req, tenant: r.tenant, kind: k.kind, channel: k.channel, value: k.value })));
+  const locks = requests
+    .flatMap((r, req) => identityLockKeys(r.tenant, r.keys).map((key) => ({ req, key })))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.req - b.req))
+    .map((lock, n) => ({ n, ...lock }));
+  const { rows } = await sql<LookupsRow & Record<string, unknown>>`${sql.raw(PREPARED)}
+    with req as (
+      select * from jsonb_to_recordset(${JSON.stringify(requests.map((r, n) => ({ n, partition: r.partition, tenant: r.tenant, channel: r.channel, external_id: r.externalId, platform_message_id: r.platformMessageId })))}::jsonb)
+        as r(n int, partition int, tenant text, channel text, external_id text, platform_message_id text)),
+    keys as (
+      select k.n, k.req, k.kind, k.channel, k.value,
+             (select customer_id from identities i where i.tenant = k.tenant and i.kind = k.kind and i.channel = k.channel and i.value = k.value) as customer_id
+      from jsonb_to_recordset(${JSON.stringify(keys.map((k, n) => ({ n, ...k })))}::jsonb) as k(n int, req int, tenant text, kind text, channel text, value text)),
+    unknown as (select distinct req from keys where customer_id is null),
+    locked as (
+      select count(*) as n from (
+        select pg_advisory_xact_lock(hashtextextended(l.key, 0)) from jsonb_to_recordset(${JSON.stringify(locks)}::jsonb) as l(n int, req int, key text)
+        where l.req in (select req from unknown)
+        order by l.n) l)
+    select r.n as lookup_n,
+           (select epoch from partition_epochs where partition = r.partition for share) as fence_epoch,
+           exists (select 1 from messages m where m.tenant = r.tenant and m.channel = r.channel and m.platform_message_id = r.platform_message_id) as seen,
+           (select json_agg(case when k.customer_id is null then null
+                                 else json_build_object('kind', k.kind, 'channel', k.channel, 'value', k.value, 'customer_id', k.customer_id) end order by k.n)
+            from keys k where k.req = r.n) as known,
+           r.n in (select req from unknown) and (select n from locked) > 0 as identities_locked,
+           c.id is not null as conversation_found,
+           c.*
+    from req r left join lateral (
+      select * from conversations c
+      where c.tenant = r.tenant and c.channel = r.channel and c.external_id = r.external_id and c.state <> 'closed'
+      for no key update) c on true
+    order by r.n`.execute(db);
+  return rows.map((row) => {
+    const { lookup_n: _n, fence_epoch, seen, known: found, identities_locked, conversation_found, ...conversation } = row;
+    return {
+      epoch: fence_epoch === null ? undefined : Number(fence_epoch),
+      seen,
+      known: (found ?? []).filter((identity): identity is KnownIdentity => identity !== null),
+      identitiesLocked: identities_locked,
+      conversation: conversation_found ? (conversation as unknown as ConversationRow) : undefined,
+    };
+  });
+}
