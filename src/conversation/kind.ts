@@ -11,6 +11,7 @@ import { conversationMachine } from './machine.ts';
 import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
 import { startConversation, type StartRequest } from './start-conversation.ts';
 import { OpenConversations } from './open-conversations.ts';
+import { LookupsAhead } from './lookups-ahead.ts';
 
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
@@ -23,6 +24,7 @@ const REMEMBERED_PARTITIONS = 100_000;
 export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): ActorKind {
   const partitions = new Map<string, number>();
   const open = new OpenConversations();
+  const ahead = new LookupsAhead(config, open);
   return {
     kind: 'conversation',
     machine: conversationMachine,
@@ -71,7 +73,8 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       open: (tx, fence, envelope, results, actors) =>
         'start' in (envelope as object)
           ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
-          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open),
+          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open, ahead),
+      prepare: (tx, work) => ahead.read(tx, work),
     },
   };
 }

@@ -16,6 +16,7 @@ import { chooseQueue } from './choose-queue.ts';
 import type { ConversationActorEvent } from './events.ts';
 import type { ConversationContext } from './context.ts';
 import { identitySignature, type OpenConversations } from './open-conversations.ts';
+import type { LookupsAhead } from './lookups-ahead.ts';
 
 /**
  * A customer message as a router took it from its stream: `receivedAt` is when JetStream
@@ -37,7 +38,8 @@ export type ReceiveOutcome = 'stored' | 'duplicate';
  * A follow-up reads nothing when its conversation is active in this router's memory
  * (`open` knows it by key, the sender brings no identity not linked yet, it is no e-mail
  * reply threaded by references, and the conversation neither closed nor parked past its
- * window): its step and its message's insert join the transaction's writes.
+ * window): its step and its message's insert join the transaction's writes. A new
+ * customer's lookup may have been read with the transaction's others (`ahead`).
  */
 export async function receiveMessage(
   tx: Kysely<Database>,
@@ -47,6 +49,7 @@ export async function receiveMessage(
   envelope: ReceivedMessage,
   results: StepResults,
   open: OpenConversations,
+  ahead: LookupsAhead,
 ): Promise<ReceiveOutcome> {
   const { tenant, from } = envelope;
   const { partition } = fence;
@@ -90,10 +93,14 @@ export async function receiveMessage(
 
   // What follows reads this key's conversations, and an e-mail reply the messages it
   // references: it must see this transaction's steps of them (not those of other keys:
-  // they go out together before the commit).
+  // they go out together before the commit). The lookup may have been read ahead with
+  // the transaction's other new customers.
   const flush = () => actors.flush(tx, 'conversation');
-  if (envelope.references?.length || actors.writesPendingFor(tx, 'conversation', key)) await flush();
-  const found = await lookupInbound(tx, { partition, tenant, channel: channel.name, platformMessageId: envelope.messageId, keys, externalId });
+  let found = ahead.take(tx, envelope, key, actors);
+  if (!found) {
+    if (envelope.references?.length || actors.writesPendingFor(tx, 'conversation', key)) await flush();
+    found = await lookupInbound(tx, { partition, tenant, channel: channel.name, platformMessageId: envelope.messageId, keys, externalId });
+  }
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 

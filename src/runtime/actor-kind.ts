@@ -68,6 +68,8 @@ export interface ActorStepper {
   flush(tx: Tx, kind?: string): Promise<void>;
   /** Whether an actor of the kind found by this key (`ActorKind.keyOfActor`) has writes pending in the transaction: an opener about to read it by key must `flush` first. */
   writesPendingFor(tx: Tx, kind: string, key: string): boolean;
+  /** Whether an actor of the kind found by this key was stepped in the transaction: what was read of it by key before its step (`KindOpener.prepare`) is stale. */
+  steppedByKey(tx: Tx, kind: string, key: string): boolean;
   /** The actor's state if it is active in this node's memory under the fence's epoch (as this transaction left it, else as committed); undefined otherwise: read its row. */
   activeActor(tx: Tx, kind: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined;
   /** Runs an event through an active actor from memory (`activeActor`): nothing is read; its writes join the transaction's. */
@@ -88,6 +90,13 @@ export interface KindOpener<Input = unknown, Outcome = unknown> {
   keyOf(input: Input): string;
   /** Runs the work inside the caller's transaction, fenced on the key's partition; the caller commits, then runs `results`. */
   open(tx: Tx, fence: Fence, input: Input, results: StepResults, actors: ActorStepper): Promise<Outcome>;
+  /**
+   * Before a transaction runs several pieces of work of the kind (in this order), reads
+   * ahead for them in one round trip what each `open` would read for itself. What `open`
+   * then takes of it must still hold: not for a key an earlier step of the transaction
+   * changed (`ActorStepper.steppedByKey`).
+   */
+  prepare?(tx: Tx, work: readonly { fence: Fence; input: Input }[], actors: ActorStepper): Promise<void>;
 }
 
 /**

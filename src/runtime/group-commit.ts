@@ -9,6 +9,15 @@ type Tx = Kysely<Database>;
 /** Work on one partition's actors, run inside a transaction fenced on that partition. */
 export type PartitionWork<T> = (tx: Tx, fence: Fence, results: StepResults) => Promise<T>;
 
+/** Work of a batch that can be read for in one go before it runs (see `RunOptions.activation`). */
+export interface BatchActivation {
+  partition: number;
+  activation: unknown;
+}
+
+/** Runs once per transaction before its work, with the activations of the work in it, in order. */
+export type PrepareBatch = (tx: Tx, fences: Fences, activations: readonly BatchActivation[]) => Promise<void>;
+
 export interface GroupCommitOptions {
   /** Work items committed in one transaction at most. */
   maxBatch: number;
@@ -29,6 +38,7 @@ interface Pending {
   work: PartitionWork<unknown>;
   /** The actor key the item may open (a customer message's conversation key). */
   opens: string | undefined;
+  activation: unknown;
   /** The trace context of the caller: a batch holds several callers' work, each traced in its own. */
   trace: Context;
   resolve(value: unknown): void;
@@ -60,6 +70,11 @@ export interface RunOptions {
    * is an active actor's event and goes in the `events` lane.
    */
   opens?: string;
+  /**
+   * What the work activates, for the transaction's `prepare` (which may read for all the
+   * batch's activations in one statement, where each work would read for itself).
+   */
+  activation?: unknown;
 }
 
 /**
@@ -126,6 +141,7 @@ export class GroupCommit {
     private readonly transaction: <T>(partitions: readonly number[], body: (tx: Tx, fences: Fences) => Promise<T>) => Promise<T>,
     private readonly afterCommit: (results: StepResults) => void,
     private readonly options: GroupCommitOptions,
+    private readonly prepare?: PrepareBatch,
   ) {
     this.expressBatch = Math.max(1, Math.ceil(options.maxBatch / 10));
     this.bulkShare = Math.max(1, Math.ceil(options.maxBatch / 4));
@@ -140,8 +156,8 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       let lanes = this.queues.get(partition);
       if (!lanes) this.queues.set(partition, (lanes = { events: [], first: [], backlog: [] }));
-      const { opens } = options;
-      const item: Pending = { partition, work, opens, trace: context.active(), resolve, reject };
+      const { opens, activation } = options;
+      const item: Pending = { partition, work, opens, activation, trace: context.active(), resolve, reject };
       if (opens === undefined) {
         lanes.events.push(item);
       } else if (this.waitingFirst.has(opens) || (!this.seen.has(opens) && !this.waitingBacklog.has(opens))) {
@@ -275,6 +291,8 @@ export class GroupCommit {
     const values: unknown[] = [];
     try {
       await this.transaction(partitions, async (tx, fences) => {
+        const activations = this.prepare ? batch.filter((item) => item.activation !== undefined) : [];
+        if (activations.length > 1) await this.prepare?.(tx, fences, activations);
         for (const [i, item] of batch.entries()) values.push(await context.with(item.trace, () => item.work(tx, fences.get(item.partition), results[i] as StepResults)));
       });
     } catch (err) {

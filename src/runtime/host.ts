@@ -10,9 +10,9 @@ import { ActorChanged, OriginUnsettled, TransactionActors } from './transaction-
 import { collectEffects } from './collect-effects.ts';
 import { pureTransition } from './pure-transition.ts';
 import type { Effect } from './effects.ts';
-import { GroupCommit, type GroupCommitOptions, type PartitionWork, type RunOptions } from './group-commit.ts';
+import { GroupCommit, type BatchActivation, type GroupCommitOptions, type PartitionWork, type RunOptions } from './group-commit.ts';
 import type { StepResults } from './step-results.ts';
-import { Fences, WorkInProgress, type Ownership } from './ownership.ts';
+import { Fences, WorkInProgress, type Fence, type Ownership } from './ownership.ts';
 
 type Tx = Kysely<Database>;
 
@@ -42,6 +42,12 @@ export interface ActorHostOptions extends GroupCommitOptions, ActorCacheOptions 
    * redelivered, instead of piling up in memory while the database is slow.
    */
   maxBacklog: number;
+}
+
+/** What work opened by key activates: its kind's opener, and the opener's input. */
+interface Activation {
+  kind: string;
+  input: unknown;
 }
 
 /** Attempts of one event or one piece of work opened by key when an actor's row changed behind its in-memory copy. */
@@ -87,7 +93,12 @@ export class ActorHost implements ActorStepper {
     this.kinds = new Map(kinds.map((k) => [k.kind, k]));
     this.maxBacklog = options.maxBacklog;
     this.actors = new ActorCache(options);
-    this.group = new GroupCommit((partitions, body) => this.transactionOn(partitions, body), (results) => this.commit(results), options);
+    this.group = new GroupCommit(
+      (partitions, body) => this.transactionOn(partitions, body),
+      (results) => this.commit(results),
+      options,
+      (tx, fences, activations) => this.prepare(tx, fences, activations),
+    );
   }
 
   /** The registered kind; throws for one not registered (a programming error). */
@@ -121,11 +132,24 @@ export class ActorHost implements ActorStepper {
       this.run(
         partition,
         (tx, fence, results) => opener.open(tx, fence, input, results, this),
-        { opens: opener.keyOf(input) },
+        { opens: opener.keyOf(input), activation: { kind: kindName, input } satisfies Activation },
       ),
     );
     this.hooks.stepTook(`${kindName}.open`, (performance.now() - started) / 1000);
     return outcome;
+  }
+
+  /** Lets each kind's opener read ahead for the work of a transaction opened by key (`KindOpener.prepare`). */
+  private async prepare(tx: Tx, fences: Fences, activations: readonly BatchActivation[]): Promise<void> {
+    const byKind = new Map<string, { fence: Fence; input: unknown }[]>();
+    for (const { partition, activation } of activations) {
+      const { kind, input } = activation as Activation;
+      const work = { fence: fences.get(partition), input };
+      const list = byKind.get(kind);
+      if (list) list.push(work);
+      else byKind.set(kind, [work]);
+    }
+    for (const [kind, work] of byKind) await this.kind(kind).opener?.prepare?.(tx, work, this);
   }
 
   /**
@@ -230,6 +254,10 @@ export class ActorHost implements ActorStepper {
 
   writesPendingFor(tx: Tx, kindName: string, key: string): boolean {
     return this.transactionActors(tx).writesPendingFor(kindName, key);
+  }
+
+  steppedByKey(tx: Tx, kindName: string, key: string): boolean {
+    return this.transactionActors(tx).steppedByKey(kindName, key);
   }
 
   activeActor(tx: Tx, kindName: string, actor: Omit<ActorTarget, 'event' | 'kind'>, epoch: number): ActiveActor | undefined {

@@ -71,8 +71,9 @@ export class TransactionActors {
   private outboxOf: { results: StepResults; rows: number }[] = [];
   /** Actors whose row write (an insert, or an update of a row read locked) is in `steps`. */
   private readonly rowWritten = new Set<string>();
-  /** The opener keys (`ActorKind.keyOfActor`) of the actors with writes pending. */
+  /** The opener keys (`ActorKind.keyOfActor`) of the actors with writes pending, and of every actor stepped. */
   private readonly pendingKeys = new Set<string>();
+  private readonly steppedKeys = new Set<string>();
   /** Outbox events taken by actors held in memory, in order, not consumed yet. */
   private origins: TakenOrigin[] = [];
 
@@ -122,7 +123,14 @@ export class TransactionActors {
     this.touched.add(key);
     this.actors.set(key, stepped);
     const opened = stepped.kind.keyOfActor?.(stepped.next);
-    if (opened !== undefined) this.pendingKeys.add(`${stepped.kind.kind}\u0000${opened}`);
+    if (opened === undefined) return;
+    this.pendingKeys.add(`${stepped.kind.kind}\u0000${opened}`);
+    this.steppedKeys.add(`${stepped.kind.kind}\u0000${opened}`);
+  }
+
+  /** Whether an actor of the kind found by this opener key was stepped in the transaction, written since or not. */
+  steppedByKey(kind: string, key: string): boolean {
+    return this.steppedKeys.has(`${kind}\u0000${key}`);
   }
 
   /** Whether an actor of the kind found by this opener key has writes pending (see `ActorKind.keyOfActor`). */

@@ -45,11 +45,12 @@ describe('group commit', () => {
     return rows.map((r) => r.platform_message_id).sort();
   };
   const at = () => new Date().toISOString();
-  /** The store, noting in `log` each raw statement (the host's own SQL) whose text matches: every statement goes through a kysely plugin. */
-  const noting = (matches: (text: string) => boolean, log: string[], entry: string) =>
+  /** The store, noting in `log` what `entryOf` makes of each raw statement (the host's own SQL), if anything: every statement goes through a kysely plugin. */
+  const noting = (entryOf: (text: string) => string | undefined, log: string[]) =>
     database.store.db.withPlugin({
       transformQuery: ({ node }) => {
-        if (node.kind === 'RawNode' && matches(node.sqlFragments.join(''))) log.push(entry);
+        const entry = node.kind === 'RawNode' ? entryOf(node.sqlFragments.join('')) : undefined;
+        if (entry !== undefined) log.push(entry);
         return node;
       },
       transformResult: ({ result }) => Promise.resolve(result),
@@ -203,7 +204,7 @@ describe('group commit', () => {
   it('steps the follow-ups of an active conversation from memory without a lookup, and still stores a redelivery among them once', async () => {
     // The lookups are the statements reading conversations by key.
     const lookups: string[] = [];
-    const counted = noting((text) => text.includes('external_id = '), lookups, 'lookup');
+    const counted = noting((text) => (text.includes('external_id = ') ? 'lookup' : undefined), lookups);
     const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
     const customer = `c-active-${randomUUID()}`;
     const first = message(customer);
@@ -231,7 +232,7 @@ describe('group commit', () => {
   it('writes a batch of new customers in one statement, and a follow-up that must look its conversation up sees it', async () => {
     // One log of the statements that write (the steps' writes: `with w0 as (…)`) and of the commits (`#size`).
     const log: string[] = [];
-    const counted = noting((text) => text.startsWith('with '), log, 'writes');
+    const counted = noting((text) => (text.startsWith('with ') ? 'writes' : undefined), log);
     const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1, committed: (size) => log.push(`#${size}`) }, config);
     const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
     const customers = Array.from({ length: 5 }, (_, i) => `c-new-batch-${i}-${randomUUID()}`);
@@ -247,6 +248,46 @@ describe('group commit', () => {
     const last = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', again.messageId).executeTakeFirstOrThrow();
     const conversations = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', `opaque:${customers[4]}`).execute();
     expect(conversations.map((c) => c.id)).toEqual([last.conversation_id]);
+  });
+
+  it('looks the new customers of a transaction up in one statement', async () => {
+    // The lookups by key: each customer's own, and the batch's (`lookup_n`).
+    const lookups: string[] = [];
+    const counted = noting((text) => (text.includes('lookup_n') ? 'batch' : text.includes('external_id = ') ? 'one' : undefined), lookups);
+    const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const customers = Array.from({ length: 5 }, (_, i) => `c-ahead-${i}-${randomUUID()}`);
+    const outcomes = await Promise.all([busy, ...customers.map((c) => submitMessage(host, 1, message(c)))]);
+
+    expect(outcomes.every((o) => o === 'stored')).toBe(true);
+    // The busy one's lookup alone; then the five in one statement, and none of their own.
+    expect(lookups).toEqual(['one', 'batch']);
+    const conversations = await database.store.db.selectFrom('conversations').select(['external_id', 'customer_id']).where('external_id', 'in', customers.map((c) => `opaque:${c}`)).execute();
+    expect(conversations).toHaveLength(5);
+    expect(new Set(conversations.map((c) => c.customer_id)).size).toBe(5);
+  });
+
+  it('looks a customer up again when a step of its transaction changed its conversation after the lookup read ahead', async () => {
+    const customer = `c-stale-${randomUUID()}`;
+    expect(await submitMessage(hostWith(), 1, message(customer))).toBe('stored');
+    const { id } = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', `opaque:${customer}`).executeTakeFirstOrThrow();
+
+    // A router that does not hold the conversation: a first message takes the only
+    // transaction; the next one takes, in this order, the queue's deletion (which closes
+    // the conversation), the customer's message and a new customer's.
+    const host = hostWith({ maxConcurrent: 1 });
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const deleted = host.send({ kind: 'conversation', tenant, id, partition: 1, event: { type: 'queue.deleted', at: at(), queue: 'support', to: null } });
+    const again = message(customer);
+    const outcomes = await Promise.all([submitMessage(host, 1, again), submitMessage(host, 1, message(`c-other-${randomUUID()}`)), busy]);
+    expect(await deleted).toBe(true);
+    expect(outcomes).toEqual(['stored', 'stored', 'stored']);
+
+    // Read ahead, the customer's conversation was still open: the message did not join it once closed, it started another.
+    const closed = await database.store.db.selectFrom('conversations').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(closed.state).toBe('closed');
+    const row = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', again.messageId).executeTakeFirstOrThrow();
+    expect(row.conversation_id).not.toBe(id);
   });
 
   it('counts the new conversations of its own transaction when a full queue overflows', async () => {

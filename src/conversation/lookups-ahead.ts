@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import { externalIdOf } from '../contract/index.ts';
+import type { ConfigRegistry } from '../config/index.ts';
+import { identitiesOf, lookupInbounds, type Database, type InboundLookup, type InboundLookupRequest } from '../store/index.ts';
+import { conversationPartitionKey } from '../partition/index.ts';
+import type { ActorStepper, Fence } from '../runtime/index.ts';
+import type { OpenConversations } from './open-conversations.ts';
+import type { ReceivedMessage } from './receive-message.ts';
+
+type Tx = Kysely<Database>;
+
+/**
+ * The lookups of a transaction's new customers, read in one statement before its work
+ * runs (`lookupInbounds`), instead of one round trip each: a burst of first messages is
+ * mostly lookups. Read for the first message of each key that this router does not hold
+ * open (`OpenConversations`: its follow-ups step from memory) and that is no e-mail reply
+ * threaded by references (its lookup reads the messages it references). A message takes
+ * its lookup once, and only if no step of the transaction changed its key's conversation
+ * since (`ActorStepper.steppedByKey`): otherwise it looks up again.
+ */
+export class LookupsAhead {
+  private readonly byTransaction = new WeakMap<Tx, Map<ReceivedMessage, InboundLookup>>();
+
+  constructor(
+    private readonly config: ConfigRegistry,
+    private readonly open: OpenConversations,
+  ) {}
+
+  /** Reads ahead for the customer messages among `work` (an agent starting a conversation reads for itself). */
+  async read(tx: Tx, work: readonly { fence: Fence; input: unknown }[]): Promise<void> {
+    const keys = new Set<string>();
+    const messages: ReceivedMessage[] = [];
+    const requests: InboundLookupRequest[] = [];
+    for (const { fence, input } of work) {
+      if ('start' in (input as object)) continue;
+      const envelope = input as ReceivedMessage;
+      const channel = this.config.channel(envelope.tenant, envelope.channel);
+      if (!channel) continue;
+      const externalId = externalIdOf(envelope.from);
+      const key = conversationPartitionKey(envelope.tenant, channel.name, externalId);
+      const first = !keys.has(key);
+      keys.add(key);
+      if (!first || this.open.get(key) || envelope.references?.length) continue;
+      messages.push(envelope);
+      requests.push({ partition: fence.partition, tenant: envelope.tenant, channel: channel.name, platformMessageId: envelope.messageId, keys: identitiesOf(channel.name, envelope.from), externalId });
+    }
+    // One lookup costs the same either way.
+    if (requests.length < 2) return;
+    const found = await lookupInbounds(tx, requests);
+    this.byTransaction.set(tx, new Map(messages.map((message, i) => [message, found[i] as InboundLookup])));
+  }
+
+  /** The lookup read ahead for this message, once; undefined when there is none, or its key's conversation was stepped since. */
+  take(tx: Tx, envelope: ReceivedMessage, key: string, actors: ActorStepper): InboundLookup | undefined {
+    const ahead = this.byTransaction.get(tx);
+    const found = ahead?.get(envelope);
+    if (!found) return undefined;
+    ahead?.delete(envelope);
+    return actors.steppedByKey(tx, 'conversation', key) ? undefined : found;
+  }
+}
