@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { externalIdOf } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import { identitiesOf, lookupInbounds, type Database, type InboundLookup, type InboundLookupRequest } from '../store/index.ts';
+import { randomUUID } from 'node:crypto';
+import { identitiesOf, linkCustomers, lookupInbounds, type CustomerLink, type Database, type InboundLookup, type InboundLookupRequest } from '../store/index.ts';
 import { conversationPartitionKey } from '../partition/index.ts';
 import type { ActorStepper, Fence } from '../runtime/index.ts';
 import type { OpenConversations } from './open-conversations.ts';
@@ -11,8 +12,8 @@ type Tx = Kysely<Database>;
 
 /**
  * The lookups of a transaction's new customers, read in one statement before its work
- * runs (`lookupInbounds`), instead of one round trip each: a burst of first messages is
- * mostly lookups. Read for the first message of each key that this router does not hold
+ * runs (`lookupInbounds`), and their new identities linked in one more (`linkCustomers`),
+ * instead of two round trips each: a burst of first messages is mostly lookups. Read for the first message of each key that this router does not hold
  * open (`OpenConversations`: its follow-ups step from memory) and that is no e-mail reply
  * threaded by references (its lookup reads the messages it references). A message takes
  * its lookup once, and only if no step of the transaction changed its key's conversation
@@ -47,7 +48,31 @@ export class LookupsAhead {
     // One lookup costs the same either way.
     if (requests.length < 2) return;
     const found = await lookupInbounds(tx, requests);
+    await this.link(tx, messages, requests, found);
     this.byTransaction.set(tx, new Map(messages.map((message, i) => [message, found[i] as InboundLookup])));
+  }
+
+  /**
+   * The senders with an identity not linked (new customers, mostly) are linked in one
+   * statement too, under the locks the lookup took. A sender sharing such an identity
+   * with one linked here is left to link itself, after: a statement does not see its own
+   * inserts, and the two must find the same customer.
+   */
+  private async link(tx: Tx, messages: readonly ReceivedMessage[], requests: readonly InboundLookupRequest[], found: InboundLookup[]): Promise<void> {
+    const taken = new Set<string>();
+    const linking: { lookup: InboundLookup; link: CustomerLink }[] = [];
+    requests.forEach((request, i) => {
+      const lookup = found[i] as InboundLookup;
+      if (lookup.seen || !lookup.identitiesLocked) return;
+      const identities = request.keys.map((k) => `${k.kind}\u0000${k.channel}\u0000${k.value}`);
+      if (identities.some((identity) => taken.has(identity))) return;
+      for (const identity of identities) taken.add(identity);
+      const name = (messages[i] as ReceivedMessage).from.name ?? null;
+      linking.push({ lookup, link: { tenant: request.tenant, keys: request.keys, created: { id: randomUUID(), name } } });
+    });
+    if (linking.length === 0) return;
+    const customers = await linkCustomers(tx, linking.map((l) => l.link));
+    linking.forEach(({ lookup }, i) => (lookup.customerId = customers[i]));
   }
 
   /** The lookup read ahead for this message, once; undefined when there is none, or its key's conversation was stepped since. */

@@ -104,7 +104,7 @@ export async function receiveMessage(
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 
-  const customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
+  const customerId = found.customerId ?? (await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked));
   // E-mail threading: a reply to a conversation's messages joins it whatever its window (store/thread-lookup.ts).
   const threaded = await conversationOfReferences(tx, { tenant, channel: channel.name, externalId, references: envelope.references, open: found.conversation });
   let row = threaded ?? found.conversation;

@@ -102,6 +102,45 @@ async function linkIdentities(db: Db, tenant: string, keys: IdentityKey[], creat
   return (chosen[0] as { customer_id: string }).customer_id;
 }
 
+/** A sender to recognize in `linkCustomers`: its identities (ranked, as `identitiesOf` gives them), and the customer to create if none is linked. */
+export interface CustomerLink {
+  tenant: string;
+  keys: IdentityKey[];
+  created: { id: string; name: string | null };
+}
+
+/**
+ * `linkIdentities` for many senders in one statement: resolves to each one's customer, in
+ * order. The caller holds the identities' advisory locks, and no two senders share an
+ * identity (a statement does not see its own inserts: the second would create a second
+ * customer). The rows travel as JSON, so the text is the same for any count; each
+ * identity is read by its key (a scalar subquery: the generic plan stays on the index).
+ */
+export async function linkCustomers(db: Db, links: readonly CustomerLink[]): Promise<string[]> {
+  const senders = links.map((l, n) => ({ n, tenant: l.tenant, created_id: l.created.id, name: l.created.name }));
+  const keys = links.flatMap((l, n) => l.keys.map((k, rank) => ({ n, rank, tenant: l.tenant, kind: k.kind, channel: k.channel, value: k.value })));
+  const { rows } = await sql<{ n: number; customer_id: string }>`${sql.raw(PREPARED)}
+    with sender as (
+      select * from jsonb_to_recordset(${JSON.stringify(senders)}::jsonb) as s(n int, tenant text, created_id uuid, name text)),
+    current as (
+      select k.n, k.rank, k.tenant, k.kind, k.channel, k.value,
+             (select customer_id from identities i where i.tenant = k.tenant and i.kind = k.kind and i.channel = k.channel and i.value = k.value) as customer_id
+      from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(n int, rank int, tenant text, kind text, channel text, value text)),
+    chosen as (
+      select s.n, s.tenant, s.created_id, s.name,
+             (select c.customer_id from current c where c.n = s.n and c.customer_id is not null order by c.rank limit 1) as linked
+      from sender s),
+    new_customers as (
+      insert into customers (id, tenant, name) select created_id, tenant, name from chosen where linked is null),
+    linked as (
+      insert into identities (tenant, kind, channel, value, customer_id)
+      select c.tenant, c.kind, c.channel, c.value, coalesce(s.linked, s.created_id) from current c join chosen s on s.n = c.n
+      where c.customer_id is null
+      on conflict do nothing)
+    select n, coalesce(linked, created_id) as customer_id from chosen order by n`.execute(db);
+  return rows.map((r) => r.customer_id);
+}
+
 /** The customer of the highest-ranked known identity (channel, then phone, then e-mail). */
 function customerOf(keys: IdentityKey[], known: KnownIdentity[]): string | undefined {
   const rank = (kind: string) => ['channel', 'phone', 'email'].indexOf(kind);

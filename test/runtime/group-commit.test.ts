@@ -250,21 +250,29 @@ describe('group commit', () => {
     expect(conversations.map((c) => c.id)).toEqual([last.conversation_id]);
   });
 
-  it('looks the new customers of a transaction up in one statement', async () => {
-    // The lookups by key: each customer's own, and the batch's (`lookup_n`).
-    const lookups: string[] = [];
-    const counted = noting((text) => (text.includes('lookup_n') ? 'batch' : text.includes('external_id = ') ? 'one' : undefined), lookups);
-    const host = actorHost(counted, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
+  it('looks the new customers of a transaction up in one statement, and links them in one more', async () => {
+    // The lookups by key and the links of new identities: each customer's own, or the batch's.
+    const log: string[] = [];
+    const entryOf = (text: string) =>
+      text.includes('lookup_n') ? 'lookups' : text.includes('external_id = ') ? 'lookup' : text.includes('with sender as') ? 'links' : text.includes('with current as') ? 'link' : undefined;
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
     const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
     const customers = Array.from({ length: 5 }, (_, i) => `c-ahead-${i}-${randomUUID()}`);
-    const outcomes = await Promise.all([busy, ...customers.map((c) => submitMessage(host, 1, message(c)))]);
+    // Two of them give the same phone: they are one customer.
+    const phone = `+3364${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const withPhone = (customer: string) => ({ ...message(customer), from: { id: customer, idType: 'opaque' as const, phone } });
+    const messages = customers.map((c, i) => (i >= 3 ? withPhone(c) : message(c)));
+    const outcomes = await Promise.all([busy, ...messages.map((m) => submitMessage(host, 1, m))]);
 
     expect(outcomes.every((o) => o === 'stored')).toBe(true);
-    // The busy one's lookup alone; then the five in one statement, and none of their own.
-    expect(lookups).toEqual(['one', 'batch']);
-    const conversations = await database.store.db.selectFrom('conversations').select(['external_id', 'customer_id']).where('external_id', 'in', customers.map((c) => `opaque:${c}`)).execute();
+    // The busy one alone; then the five looked up in one statement, four linked in one
+    // more, and the second with the shared phone linked on its own, after.
+    expect(log).toEqual(['lookup', 'link', 'lookups', 'links', 'link']);
+    const conversations = await database.store.db.selectFrom('conversations').select(['external_id', 'customer_id']).where('external_id', 'in', customers.map((c) => `opaque:${c}`)).orderBy('external_id').execute();
     expect(conversations).toHaveLength(5);
-    expect(new Set(conversations.map((c) => c.customer_id)).size).toBe(5);
+    const byCustomer = new Map(conversations.map((c) => [c.external_id, c.customer_id]));
+    expect(new Set(byCustomer.values()).size).toBe(4);
+    expect(byCustomer.get(`opaque:${customers[3]}`)).toBe(byCustomer.get(`opaque:${customers[4]}`));
   });
 
   it('looks a customer up again when a step of its transaction changed its conversation after the lookup read ahead', async () => {

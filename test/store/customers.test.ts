@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { sql } from 'kysely';
-import { identitiesOf, lookupInbound, resolveCustomer } from '../../src/store/index.ts';
+import { randomUUID } from 'node:crypto';
+import { identitiesOf, linkCustomers, lookupInbound, resolveCustomer } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 
@@ -62,5 +63,24 @@ describe('resolveCustomer', () => {
       expect(await advisoryLocks(tx)).toBe(0);
       expect(await resolveCustomer(tx, tenant, 'whatsapp', from, found.known, found.identitiesLocked)).toBe(created);
     });
+  });
+
+  it('links many senders in one statement: each to the customer of its best-ranked linked identity, else to a new one', async () => {
+    const byPhone = await db().transaction().execute((tx) => resolveCustomer(tx, tenant, 'sms', { id: '+33655555555', idType: 'phone' }));
+    const senders = [
+      { id: 'visitor-7', idType: 'opaque' as const, name: 'Lou' },
+      { id: 'visitor-8', idType: 'opaque' as const, phone: '+33655555555' },
+    ];
+    const created = [randomUUID(), randomUUID()];
+    const customers = await db().transaction().execute((tx) =>
+      linkCustomers(tx, senders.map((from, i) => ({ tenant, keys: identitiesOf('webchat', from), created: { id: created[i] as string, name: from.name ?? null } }))),
+    );
+    expect(customers).toEqual([created[0], byPhone]);
+    const lou = await db().selectFrom('customers').selectAll().where('id', '=', created[0] as string).executeTakeFirstOrThrow();
+    expect(lou.name).toBe('Lou');
+    expect(await identities(created[0] as string)).toEqual([{ kind: 'channel', channel: 'webchat', value: 'opaque:visitor-7' }]);
+    expect(await identities(byPhone)).toContainEqual({ kind: 'channel', channel: 'webchat', value: 'opaque:visitor-8' });
+    // Nobody was created for the second sender.
+    expect(await db().selectFrom('customers').select('id').where('id', '=', created[1] as string).executeTakeFirst()).toBeUndefined();
   });
 });
