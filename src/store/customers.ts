@@ -126,10 +126,12 @@ export async function linkCustomers(db: Db, links: readonly CustomerLink[]): Pro
       select k.n, k.rank, k.tenant, k.kind, k.channel, k.value,
              (select customer_id from identities i where i.tenant = k.tenant and i.kind = k.kind and i.channel = k.channel and i.value = k.value) as customer_id
       from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(n int, rank int, tenant text, kind text, channel text, value text)),
+    -- Each sender's best-ranked linked identity, in one pass (not a subquery per sender).
+    best as (
+      select distinct on (n) n, customer_id from current where customer_id is not null order by n, rank),
     chosen as (
-      select s.n, s.tenant, s.created_id, s.name,
-             (select c.customer_id from current c where c.n = s.n and c.customer_id is not null order by c.rank limit 1) as linked
-      from sender s),
+      select s.n, s.tenant, s.created_id, s.name, best.customer_id as linked
+      from sender s left join best on best.n = s.n),
     new_customers as (
       insert into customers (id, tenant, name) select created_id, tenant, name from chosen where linked is null),
     linked as (

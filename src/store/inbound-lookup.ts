@@ -126,6 +126,11 @@ export async function lookupInbounds(db: Db, requests: readonly InboundLookupReq
              (select customer_id from identities i where i.tenant = k.tenant and i.kind = k.kind and i.channel = k.channel and i.value = k.value) as customer_id
       from jsonb_to_recordset(${JSON.stringify(keys.map((k, n) => ({ n, ...k })))}::jsonb) as k(n int, req int, tenant text, kind text, channel text, value text)),
     unknown as (select distinct req from keys where customer_id is null),
+    -- Grouped once: a subquery per request would scan every request's keys each time.
+    known as (
+      select req, json_agg(case when customer_id is null then null
+                                else json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id) end order by n) as known
+      from keys group by req),
     locked as (
       select count(*) as n from (
         select pg_advisory_xact_lock(hashtextextended(l.key, 0)) from jsonb_to_recordset(${JSON.stringify(locks)}::jsonb) as l(n int, req int, key text)
@@ -135,13 +140,11 @@ export async function lookupInbounds(db: Db, requests: readonly InboundLookupReq
            (select epoch from partition_epochs where partition = r.partition for share) as fence_epoch,
            -- Not \`exists\`: correlated, the planner may hash the whole table for it.
            coalesce((select true from messages m where m.tenant = r.tenant and m.channel = r.channel and m.platform_message_id = r.platform_message_id limit 1), false) as seen,
-           (select json_agg(case when k.customer_id is null then null
-                                 else json_build_object('kind', k.kind, 'channel', k.channel, 'value', k.value, 'customer_id', k.customer_id) end order by k.n)
-            from keys k where k.req = r.n) as known,
+           known.known,
            r.n in (select req from unknown) and (select n from locked) > 0 as identities_locked,
            c.id is not null as conversation_found,
            c.*
-    from req r left join lateral (
+    from req r left join known on known.req = r.n left join lateral (
       select * from conversations c
       where c.tenant = r.tenant and c.channel = r.channel and c.external_id = r.external_id and c.state <> 'closed'
       for no key update) c on true
