@@ -210,9 +210,8 @@ export class ActorHost implements ActorStepper {
           actors = new TransactionActors(tx);
           this.inTransaction.set(tx, actors);
           const result = await body(tx, fences);
-          // The fences first: a node that lost a partition learns it as such, not as rows changed behind its actors.
-          await fences.close(tx);
-          await actors.flush();
+          // The epochs not read yet go with the last writes (`flushFenced`); then the leases.
+          await actors.flushFenced(fences);
           await fences.close(tx);
           return result;
         }),

@@ -18,8 +18,9 @@ export interface Ownership {
  *
  * Where in the transaction the epoch is read does not matter, only that it is read before
  * the commit: a claim committed earlier is seen, a later one waits. So the hot paths fold
- * the read into their first statement (`verify`), and `close` reads it on its own for a
- * transaction that did not.
+ * the read into their first statement (`verify`), or into the transaction's writes
+ * (`Fences.verifyRead`), and `close` reads it on its own for a transaction that did
+ * neither.
  */
 export class Fence {
   private verified = false;
@@ -79,13 +80,27 @@ export class Fences {
     return fence;
   }
 
-  /** Closes every fence; the epochs not read yet are read in one statement. */
+  /** The partitions whose epoch the transaction has not read yet. */
+  get unread(): number[] {
+    const partitions: number[] = [];
+    for (const fence of this.byPartition.values()) if (!fence.checked) partitions.push(fence.partition);
+    return partitions;
+  }
+
+  /** Checks the epochs of partitions not checked yet, as another statement of the transaction read them FOR SHARE (`StepWrites.flushFenced`). */
+  verifyRead(epochs: ReadonlyMap<number, number>): void {
+    for (const fence of this.byPartition.values()) if (!fence.checked) fence.verify(epochs.get(fence.partition));
+  }
+
+  /** Reads the epochs not read yet, in one statement, and checks them. */
+  async read(tx: Kysely<Database>): Promise<void> {
+    const unread = this.unread;
+    if (unread.length > 0) this.verifyRead(await lockEpochs(tx, unread));
+  }
+
+  /** Closes every fence: the epochs not read yet are read in one statement, and the node must still hold every lease. */
   async close(tx: Kysely<Database>): Promise<void> {
-    const unread = [...this.byPartition.values()].filter((fence) => !fence.checked);
-    if (unread.length > 0) {
-      const epochs = await lockEpochs(tx, unread.map((fence) => fence.partition));
-      for (const fence of unread) fence.verify(epochs.get(fence.partition));
-    }
+    await this.read(tx);
     for (const fence of this.byPartition.values()) fence.stillOwned();
   }
 

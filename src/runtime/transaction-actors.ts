@@ -5,6 +5,7 @@ import { consumeOrigins, StepWrites, type Database, type TakenOrigin } from '../
 import type { StepResults } from './step-results.ts';
 import type { ActorKind } from './actor-kind.ts';
 import type { ActorCache } from './actor-cache.ts';
+import type { Fences } from './ownership.ts';
 
 type Tx = Kysely<Database>;
 
@@ -151,6 +152,20 @@ export class TransactionActors {
     else for (const key of this.pendingKeys) if (key.startsWith(`${only.kind}\u0000`)) this.pendingKeys.delete(key);
   }
 
+  /**
+   * The last flush, before the commit: the fences' epochs not read yet are read with the
+   * writes (no statement of their own), else alone, and checked before the snapshots'
+   * compare-and-set, so that a node that lost a partition learns it as such, not as rows
+   * changed behind its actors.
+   */
+  async flushFenced(fences: Fences): Promise<void> {
+    await this.flushWrites(fences);
+    await fences.read(this.tx);
+    await this.flushSnapshots();
+    await this.flushOrigins();
+    this.pendingKeys.clear();
+  }
+
   private async flushOrigins(): Promise<void> {
     if (this.origins.length === 0) return;
     const origins = this.origins;
@@ -158,7 +173,7 @@ export class TransactionActors {
     if (!(await consumeOrigins(this.tx, origins)).settled) throw new OriginUnsettled();
   }
 
-  private async flushWrites(): Promise<void> {
+  private async flushWrites(fences?: Fences): Promise<void> {
     const steps = this.steps;
     if (!steps) return;
     const outboxOf = this.outboxOf;
@@ -166,7 +181,8 @@ export class TransactionActors {
     this.outboxOf = [];
     this.rowWritten.clear();
     if (steps.empty) return;
-    const rows = await steps.flush();
+    const { outbox: rows, epochs } = await steps.flushFenced(fences?.unread ?? []);
+    fences?.verifyRead(epochs);
     let at = 0;
     for (const { results, rows: n } of outboxOf) {
       results.outboxRows.push(...rows.slice(at, at + n));

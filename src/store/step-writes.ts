@@ -153,18 +153,33 @@ export class StepWrites {
 
   /** Sends every write in one statement; returns the outbox rows as stored (ids in the order queued). */
   async flush(): Promise<OutboxRow[]> {
+    return (await this.flushFenced([])).outbox;
+  }
+
+  /**
+   * `flush`, whose statement also reads the epochs of `partitions` FOR SHARE (a
+   * transaction's fence, see `Fence`): a transaction that writes needs no statement of its
+   * own for its fence. Nothing to write: nothing is sent, and no epoch is read.
+   */
+  async flushFenced(partitions: readonly number[]): Promise<{ outbox: OutboxRow[]; epochs: Map<number, number> }> {
     const parts = [...this.insertStatements(), ...this.statements, ...this.timerStatements(), ...this.assignmentStatements()];
     const outbox = this.outbox.length > 0 ? this.db.insertInto('outbox').values(this.outbox).returningAll() : undefined;
-    let rows: OutboxRow[] = [];
-    if (parts.length === 0) {
+    const epochs = new Map<number, number>();
+    let rows: (OutboxRow & { fence_epochs?: Record<string, number | string> | null })[] = [];
+    if (parts.length === 0 && partitions.length === 0) {
       if (outbox) rows = await outbox.execute();
-    } else {
-      const ctes = sql.join(parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`));
-      rows = (await sql<OutboxRow>`with ${ctes} ${outbox ?? sql`select 1`}`.execute(this.db)).rows;
+    } else if (parts.length > 0 || outbox) {
+      const ctes = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
+      if (partitions.length > 0) ctes.push(sql`fence as (select partition, epoch from partition_epochs where partition = any(${[...partitions]}::int[]) for share)`);
+      if (outbox) ctes.push(sql`o as (${outbox})`);
+      const fenceEpochs = partitions.length > 0 ? sql`(select json_object_agg(partition, epoch) from fence) as fence_epochs` : sql`null as fence_epochs`;
+      const select = outbox ? sql`select o.*, ${fenceEpochs} from o` : sql`select ${fenceEpochs}`;
+      rows = (await sql<OutboxRow & { fence_epochs: Record<string, number | string> | null }>`with ${sql.join(ctes)} ${select}`.execute(this.db)).rows;
+      for (const [partition, epoch] of Object.entries(rows[0]?.fence_epochs ?? {})) epochs.set(Number(partition), Number(epoch));
       if (!outbox) rows = [];
     }
     // bigserial comes back as a string from pg and as a number from PGlite: one type here.
-    return rows.map((row) => ({ ...row, id: String(row.id) }));
+    return { outbox: rows.map(({ fence_epochs: _epochs, ...row }) => ({ ...row, id: String(row.id) })), epochs };
   }
 
   private change(id: string, change: AssignmentChange): void {

@@ -45,11 +45,12 @@ describe('group commit', () => {
     return rows.map((r) => r.platform_message_id).sort();
   };
   const at = () => new Date().toISOString();
-  /** The store, noting in `log` what `entryOf` makes of each raw statement (the host's own SQL), if anything: every statement goes through a kysely plugin. */
+  /** The store, noting in `log` what `entryOf` makes of each statement's text, if anything: every statement goes through a kysely plugin. */
   const noting = (entryOf: (text: string) => string | undefined, log: string[]) =>
     database.store.db.withPlugin({
-      transformQuery: ({ node }) => {
-        const entry = node.kind === 'RawNode' ? entryOf(node.sqlFragments.join('')) : undefined;
+      transformQuery: ({ node, queryId }) => {
+        const text = database.store.db.getExecutor().compileQuery(node, queryId).sql;
+        const entry = entryOf(text);
         if (entry !== undefined) log.push(entry);
         return node;
       },
@@ -296,6 +297,18 @@ describe('group commit', () => {
     expect(closed.state).toBe('closed');
     const row = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', again.messageId).executeTakeFirstOrThrow();
     expect(row.conversation_id).not.toBe(id);
+  });
+
+  it('reads the fence’s epoch with the transaction’s writes, not in a statement of its own', async () => {
+    const log: string[] = [];
+    const entryOf = (text: string) => (text.includes('from "partition_epochs"') ? 'epoch alone' : text.includes('fence as (select partition, epoch') ? 'writes with the epoch' : undefined);
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, {}, config);
+    const customer = `c-fenced-${randomUUID()}`;
+    // The first message's lookup reads the epoch; a follow-up stepped from memory reads nothing, and its writes carry it.
+    await submitMessage(host, 2, message(customer));
+    expect(log).toEqual([]);
+    await submitMessage(host, 2, message(customer));
+    expect(log).toEqual(['writes with the epoch']);
   });
 
   it('counts the new conversations of its own transaction when a full queue overflows', async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
-import { StepWrites } from '../../src/store/index.ts';
+import { sql } from 'kysely';
+import { claimEpoch, StepWrites } from '../../src/store/index.ts';
 
 const tenant = 'acme';
 const partition = 0;
@@ -149,5 +150,33 @@ describe('StepWrites', () => {
     const conversation = await database.store.db.selectFrom('conversations').select('state').where('id', '=', id).executeTakeFirstOrThrow();
     expect(conversation.state).toBe('queued');
     expect(await database.store.db.selectFrom('messages').select('id').where('id', '=', m.id).execute()).toHaveLength(1);
+  });
+
+  it('reads the fence’s epochs with the writes, FOR SHARE, with or without outbox rows', async () => {
+    await claimEpoch(database.store.db, 7, 4, 'router-a');
+    await claimEpoch(database.store.db, 8, 2, 'router-a');
+    const { id } = await newConversation();
+    const outboxRow = { tenant, partition, kind: 'actor' as const, target_kind: 'agent' as const, target_id: 'ana', subject: null, msg_id: null, payload: '{}' };
+    await database.store.db.transaction().execute(async (tx) => {
+      const writes = new StepWrites(tx);
+      writes.saveConversation(id, state('offered'));
+      writes.queueOutbox([outboxRow, outboxRow]);
+      const flushed = await writes.flushFenced([7, 8, 9]);
+      expect(flushed.outbox).toHaveLength(2);
+      // Partition 9 was never claimed: it has no epoch.
+      expect(flushed.epochs).toEqual(new Map([[7, 4], [8, 2]]));
+      // A claim of partition 7 (an update of its epoch row) waits for this transaction.
+      const claim = await database.store.db.connection().execute(async (conn) => {
+        await sql`set lock_timeout = '100ms'`.execute(conn);
+        return claimEpoch(conn, 7, 5, 'router-b').then(
+          () => 'claimed',
+          (err: Error) => err.message,
+        );
+      });
+      expect(claim).toMatch(/lock timeout/);
+    });
+    const writes = new StepWrites(database.store.db);
+    writes.saveConversation(id, state('connected'));
+    expect((await writes.flushFenced([8])).epochs).toEqual(new Map([[8, 2]]));
   });
 });
