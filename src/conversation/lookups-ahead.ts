@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { externalIdOf } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
-import { randomUUID } from 'node:crypto';
 import { identitiesOf, linkCustomers, lookupInbounds, type CustomerLink, type Database, type InboundLookup, type InboundLookupRequest } from '../store/index.ts';
 import { conversationPartitionKey } from '../partition/index.ts';
 import type { ActorStepper, Fence } from '../runtime/index.ts';
@@ -13,11 +13,16 @@ type Tx = Kysely<Database>;
 /**
  * The lookups of a transaction's new customers, read in one statement before its work
  * runs (`lookupInbounds`), and their new identities linked in one more (`linkCustomers`),
- * instead of two round trips each: a burst of first messages is mostly lookups. Read for the first message of each key that this router does not hold
- * open (`OpenConversations`: its follow-ups step from memory) and that is no e-mail reply
- * threaded by references (its lookup reads the messages it references). A message takes
- * its lookup once, and only if no step of the transaction changed its key's conversation
- * since (`ActorStepper.steppedByKey`): otherwise it looks up again.
+ * instead of two round trips each: a burst of first messages is mostly lookups. Read for
+ * the first message of each key that this router does not hold open (`OpenConversations`:
+ * its follow-ups step from memory) and that is no e-mail reply threaded by references
+ * (its lookup reads the messages it references). A message takes its lookup once, and
+ * only if no step of the transaction changed its key's conversation since
+ * (`ActorStepper.steppedByKey`): otherwise it looks up again.
+ *
+ * Linking ahead puts a new customer's links before the work that comes earlier in the
+ * transaction: a follow-up there bringing the same phone links it after, to whichever
+ * customer got it first. The two are different senders, whose order the router never knew.
  */
 export class LookupsAhead {
   private readonly byTransaction = new WeakMap<Tx, Map<ReceivedMessage, InboundLookup>>();

@@ -72,8 +72,9 @@ export class TransactionActors {
   private outboxOf: { results: StepResults; rows: number }[] = [];
   /** Actors whose row write (an insert, or an update of a row read locked) is in `steps`. */
   private readonly rowWritten = new Set<string>();
-  /** The opener keys (`ActorKind.keyOfActor`) of the actors with writes pending, and of every actor stepped. */
+  /** The opener keys (`ActorKind.keyOfActor`) of the actors with writes pending. */
   private readonly pendingKeys = new Set<string>();
+  /** The opener keys of every actor the transaction stepped, written since or not. */
   private readonly steppedKeys = new Set<string>();
   /** Outbox events taken by actors held in memory, in order, not consumed yet. */
   private origins: TakenOrigin[] = [];
