@@ -74,7 +74,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
         'start' in (envelope as object)
           ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
           : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open, ahead),
-      prepare: (tx, work) => ahead.read(tx, work),
+      prepare: (tx, work, actors) => ahead.read(tx, work, actors),
     },
   };
 }

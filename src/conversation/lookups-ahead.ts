@@ -14,9 +14,9 @@ type Tx = Kysely<Database>;
  * The lookups of a transaction's new customers, read in one statement before its work
  * runs (`lookupInbounds`), and their new identities linked in one more (`linkCustomers`),
  * instead of two round trips each: a burst of first messages is mostly lookups. Read for
- * the first message of each key that this router does not hold open (`OpenConversations`:
- * its follow-ups step from memory) and that is no e-mail reply threaded by references
- * (its lookup reads the messages it references). A message takes its lookup once, and
+ * the first message of each key whose conversation this router does not hold active
+ * (`OpenConversations`: its follow-ups step from memory) and that is no e-mail reply
+ * threaded by references (its lookup reads the messages it references). A message takes its lookup once, and
  * only if no step of the transaction changed its key's conversation since
  * (`ActorStepper.steppedByKey`): otherwise it looks up again.
  *
@@ -33,7 +33,7 @@ export class LookupsAhead {
   ) {}
 
   /** Reads ahead for the customer messages among `work` (an agent starting a conversation reads for itself). */
-  async read(tx: Tx, work: readonly { fence: Fence; input: unknown }[]): Promise<void> {
+  async read(tx: Tx, work: readonly { fence: Fence; input: unknown }[], actors: ActorStepper): Promise<void> {
     const keys = new Set<string>();
     const messages: ReceivedMessage[] = [];
     const requests: InboundLookupRequest[] = [];
@@ -46,7 +46,10 @@ export class LookupsAhead {
       const key = conversationPartitionKey(envelope.tenant, channel.name, externalId);
       const first = !keys.has(key);
       keys.add(key);
-      if (!first || this.open.get(key) || envelope.references?.length) continue;
+      if (!first || envelope.references?.length) continue;
+      // Held open and active: its follow-up steps from memory (passivated: it is looked up, with the others).
+      const open = this.open.get(key);
+      if (open && actors.activeActor(tx, 'conversation', { tenant: envelope.tenant, id: open.id, partition: fence.partition }, fence.epoch)) continue;
       messages.push(envelope);
       requests.push({ partition: fence.partition, tenant: envelope.tenant, channel: channel.name, platformMessageId: envelope.messageId, keys: identitiesOf(channel.name, envelope.from), externalId });
     }

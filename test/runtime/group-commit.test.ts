@@ -8,6 +8,7 @@ import { quietHooks } from '../support/quiet-hooks.ts';
 import { channelAndQueue, configFolder } from '../support/config-folder.ts';
 import type { ActorHost, ActorHostOptions } from '../../src/runtime/index.ts';
 import { actorHost } from '../support/actor-host.ts';
+import { actorKey } from '../../src/runtime/actor-cache.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
 import { externalIdOf, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
@@ -45,12 +46,12 @@ describe('group commit', () => {
     return rows.map((r) => r.platform_message_id).sort();
   };
   const at = () => new Date().toISOString();
-  /** The store, noting in `log` what `entryOf` makes of each statement's text, if anything: every statement goes through a kysely plugin. */
-  const noting = (entryOf: (text: string) => string | undefined, log: string[]) =>
+  /** The store, noting in `log` what `entryOf` makes of each statement (its text and parameters), if anything: every statement goes through a kysely plugin. */
+  const noting = (entryOf: (text: string, parameters: readonly unknown[]) => string | undefined, log: string[]) =>
     database.store.db.withPlugin({
       transformQuery: ({ node, queryId }) => {
-        const text = database.store.db.getExecutor().compileQuery(node, queryId).sql;
-        const entry = entryOf(text);
+        const { sql, parameters } = database.store.db.getExecutor().compileQuery(node, queryId);
+        const entry = entryOf(sql, parameters);
         if (entry !== undefined) log.push(entry);
         return node;
       },
@@ -274,6 +275,28 @@ describe('group commit', () => {
     const byCustomer = new Map(conversations.map((c) => [c.external_id, c.customer_id]));
     expect(new Set(byCustomer.values()).size).toBe(4);
     expect(byCustomer.get(`opaque:${customers[3]}`)).toBe(byCustomer.get(`opaque:${customers[4]}`));
+  });
+
+  it('reads ahead for the customers whose conversations were passivated, with the new ones, and not for those still active', async () => {
+    const log: string[] = [];
+    // The batch's lookups with their count (its first parameter: the requests' JSON rows).
+    const entryOf = (text: string, parameters: readonly unknown[]) =>
+      text.includes('lookup_n') ? `lookups of ${(JSON.parse(parameters[0] as string) as unknown[]).length}` : text.includes('external_id = ') ? 'lookup' : undefined;
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
+    const [idle, active] = [`c-idle-${randomUUID()}`, `c-active-${randomUUID()}`];
+    expect(await Promise.all([submitMessage(host, 1, message(idle)), submitMessage(host, 1, message(active))])).toEqual(['stored', 'stored']);
+    // The first conversation goes idle and is passivated; the second stays in memory.
+    const { id } = await database.store.db.selectFrom('conversations').select('id').where('external_id', '=', `opaque:${idle}`).executeTakeFirstOrThrow();
+    host.actors.evict(actorKey('conversation', tenant, id));
+
+    log.length = 0;
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const again = [message(idle), message(`c-newcomer-${randomUUID()}`), message(active)];
+    expect(await Promise.all([busy, ...again.map((m) => submitMessage(host, 1, m))])).toEqual(['stored', 'stored', 'stored', 'stored']);
+    // The busy one's own lookup; then the passivated customer's and the newcomer's together; the active one's none.
+    expect(log).toEqual(['lookup', 'lookups of 2']);
+    const row = await database.store.db.selectFrom('messages').select('conversation_id').where('platform_message_id', '=', (again[0] as InboundMessage).messageId).executeTakeFirstOrThrow();
+    expect(row.conversation_id).toBe(id);
   });
 
   it('looks a customer up again when a step of its transaction changed its conversation after the lookup read ahead', async () => {
