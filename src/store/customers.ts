@@ -47,7 +47,7 @@ export function identitiesOf(channel: string, from: Customer): IdentityKey[] {
  * ends — unless the caller took them already (`locked`: `lookupInbound` does when an
  * identity is not linked) — then reads them again under the locks and writes what is
  * missing — the customer if none is linked, the identities not linked — in one statement
- * (`linkIdentities`): one round trip for a new customer after the lookup, where a lock, a
+ * (`linkCustomers`): one round trip for a new customer after the lookup, where a lock, a
  * read and two inserts were four.
  */
 export async function resolveCustomer(db: Db, tenant: string, channel: string, from: Customer, known?: KnownIdentity[], locked = false): Promise<string> {
@@ -62,44 +62,12 @@ export async function resolveCustomer(db: Db, tenant: string, channel: string, f
   if (!locked) {
     await sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${identityLockKeys(tenant, keys)}::text[]) with ordinality as k(key, n) order by n`.execute(db);
   }
-  return linkIdentities(db, tenant, keys, { id: randomUUID(), name: from.name ?? null });
+  return (await linkCustomers(db, [{ tenant, keys, created: { id: randomUUID(), name: from.name ?? null } }]))[0] as string;
 }
 
 /** The advisory lock keys of a sender's identities, in the order they are locked. */
 export function identityLockKeys(tenant: string, keys: readonly IdentityKey[]): string[] {
   return keys.map((k) => `${tenant}|${k.kind}|${k.channel}|${k.value}`).sort();
-}
-
-/**
- * Under the identities' locks, in one statement: the customer of the highest-ranked
- * identity already linked (`keys` come ranked: channel, phone, e-mail), else `created`,
- * inserted; and the links of the identities not linked yet. Foreign keys are checked at
- * the end of the statement, so the new customer and its identities go together.
- */
-async function linkIdentities(db: Db, tenant: string, keys: IdentityKey[], created: { id: string; name: string | null }): Promise<string> {
-  // One primary-key lookup per identity (as in `lookupInbound`): a plan that stays right as
-  // a prepared statement's generic plan; a join with the keys' list was planned as a scan.
-  const current = sql.join(
-    keys.map(
-      (k, rank) =>
-        sql`(${rank}::int, (select customer_id from identities where tenant = ${tenant} and kind = ${k.kind} and channel = ${k.channel} and value = ${k.value}))`,
-    ),
-  );
-  const rows = sql.join(keys.map((k, rank) => sql`(${rank}::int, ${k.kind}, ${k.channel}, ${k.value})`));
-  const { rows: chosen } = await sql<{ customer_id: string }>`${sql.raw(PREPARED)}
-    with current as (
-      select rank, customer_id from (values ${current}) as c(rank, customer_id) where customer_id is not null),
-    chosen as (
-      select coalesce((select customer_id from current order by rank limit 1), ${created.id}::uuid) as customer_id),
-    new_customer as (
-      insert into customers (id, tenant, name) select ${created.id}::uuid, ${tenant}, ${created.name} where not exists (select 1 from current)),
-    linked as (
-      insert into identities (tenant, kind, channel, value, customer_id)
-      select ${tenant}, k.kind, k.channel, k.value, chosen.customer_id from (values ${rows}) as k(rank, kind, channel, value), chosen
-      where not exists (select 1 from current c where c.rank = k.rank)
-      on conflict do nothing)
-    select customer_id from chosen`.execute(db);
-  return (chosen[0] as { customer_id: string }).customer_id;
 }
 
 /** A sender to recognize in `linkCustomers`: its identities (ranked, as `identitiesOf` gives them), and the customer to create if none is linked. */
@@ -110,11 +78,15 @@ export interface CustomerLink {
 }
 
 /**
- * `linkIdentities` for many senders in one statement: resolves to each one's customer, in
- * order. The caller holds the identities' advisory locks, and no two senders share an
- * identity (a statement does not see its own inserts: the second would create a second
- * customer). The rows travel as JSON, so the text is the same for any count; each
- * identity is read by its key (a scalar subquery: the generic plan stays on the index).
+ * Under the identities' locks, in one statement for many senders: each one's customer,
+ * in order — that of its highest-ranked identity already linked (`keys` come ranked:
+ * channel, phone, e-mail), else `created`, inserted — and the links of the identities not
+ * linked yet. Foreign keys are checked at the end of the statement, so a new customer and
+ * its identities go together. The caller holds the identities' advisory locks, and no
+ * two senders share an identity (a statement does not see its own inserts: the second
+ * would create a second customer). The rows travel as JSON, so the text is the same for
+ * any count; each identity is read by its key (a scalar subquery: the generic plan stays
+ * on the index).
  */
 export async function linkCustomers(db: Db, links: readonly CustomerLink[]): Promise<string[]> {
   const senders = links.map((l, n) => ({ n, tenant: l.tenant, created_id: l.created.id, name: l.created.name }));

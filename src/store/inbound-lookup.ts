@@ -38,10 +38,11 @@ export interface InboundLookup {
 }
 
 interface LookupRow {
+  lookup_n: number;
   fence_epoch: string | number | null;
   seen: boolean;
   /** One entry per identity asked for: null when it is not linked to a customer. */
-  known: (KnownIdentity | null)[];
+  known: (KnownIdentity | null)[] | null;
   identities_locked: boolean;
   conversation_found: boolean;
 }
@@ -49,58 +50,22 @@ interface LookupRow {
 /**
  * What taking a customer message reads, in one round trip: the fencing epoch, whether
  * the message was stored already, the sender's known identities and its open
- * conversation. A step is mostly round trips to the database, so they are folded. When
- * an identity is not linked yet (a new customer), the same statement takes the
- * identities' advisory locks, which `resolveCustomer` would otherwise take in a round
- * trip of its own: its read must come after the locks, and it does (it is the next
- * statement; this one's reads, from before the locks, only say whether to take them).
+ * conversation (see `lookupInbounds`, which reads it for many messages at once).
  */
 export async function lookupInbound(db: Db, req: InboundLookupRequest): Promise<InboundLookup> {
-  const { tenant, channel } = req;
-  // One primary-key lookup per identity: a plan that stays right as a prepared statement's
-  // generic plan, whatever the table's statistics (an IN list of rows may scan the tenant).
-  const known = sql.join(
-    req.keys.map(
-      (k) => sql`(select json_build_object('kind', kind, 'channel', channel, 'value', value, 'customer_id', customer_id)
-                 from identities where tenant = ${tenant} and kind = ${k.kind} and channel = ${k.channel} and value = ${k.value})`,
-    ),
-  );
-  const { rows } = await sql<LookupRow & Record<string, unknown>>`${sql.raw(PREPARED)}
-    with conversation as (
-      select * from conversations
-      where tenant = ${tenant} and channel = ${channel} and external_id = ${req.externalId} and state <> 'closed'
-      for no key update),
-    identities_known as (select json_build_array(${known}) as known),
-    locked as (
-      select count(*) as n from (
-        select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${identityLockKeys(tenant, req.keys)}::text[]) with ordinality as k(key, n)
-        where exists (select 1 from json_array_elements((select known from identities_known)) e where json_typeof(e.value) = 'null')
-        order by n) l)
-    select (select epoch from partition_epochs where partition = ${req.partition} for share) as fence_epoch,
-           exists (select 1 from messages where tenant = ${tenant} and channel = ${channel} and platform_message_id = ${req.platformMessageId}) as seen,
-           (select known from identities_known) as known,
-           (select n from locked) > 0 as identities_locked,
-           conversation.id is not null as conversation_found,
-           conversation.*
-    from (select 1) as one left join conversation on true`.execute(db);
-  const { fence_epoch, seen, known: found, identities_locked, conversation_found, ...conversation } = rows[0] as LookupRow & Record<string, unknown>;
-  return {
-    epoch: fence_epoch === null ? undefined : Number(fence_epoch),
-    seen,
-    known: found.filter((identity): identity is KnownIdentity => identity !== null),
-    identitiesLocked: identities_locked,
-    conversation: conversation_found ? (conversation as unknown as ConversationRow) : undefined,
-  };
-}
-
-interface LookupsRow extends LookupRow {
-  lookup_n: number;
+  return (await lookupInbounds(db, [req]))[0] as InboundLookup;
 }
 
 /**
- * `lookupInbound` for many customer messages in one round trip: a transaction taking the
- * first messages of many new customers reads them all at once, instead of one statement
- * each. The answers come in the order of `requests`. The requests travel as JSON rows, so
+ * What taking customer messages reads, in one round trip for all of them: the fencing
+ * epoch, whether each message was stored already, its sender's known identities and open
+ * conversation. A step is mostly round trips to the database, so they are folded, and a
+ * transaction taking the first messages of many new customers reads them all at once.
+ * When an identity is not linked yet (a new customer), the same statement takes the
+ * identities' advisory locks, which `resolveCustomer` would otherwise take in a round
+ * trip of its own: its read must come after the locks, and it does (it is a later
+ * statement; this one's reads, from before the locks, only say whether to take them).
+ * The answers come in the order of `requests`. The requests travel as JSON rows, so
  * the text is the same for any count and is prepared once; every read is a lookup by key
  * per request (a scalar subquery, or a lateral join on the request's columns), so the
  * generic plan stays on the indexes (checked with EXPLAIN ANALYZE at 20,000 conversations:
@@ -117,7 +82,7 @@ export async function lookupInbounds(db: Db, requests: readonly InboundLookupReq
     .flatMap((r, req) => identityLockKeys(r.tenant, r.keys).map((key) => ({ req, key })))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.req - b.req))
     .map((lock, n) => ({ n, ...lock }));
-  const { rows } = await sql<LookupsRow & Record<string, unknown>>`${sql.raw(PREPARED)}
+  const { rows } = await sql<LookupRow & Record<string, unknown>>`${sql.raw(PREPARED)}
     with req as (
       select * from jsonb_to_recordset(${JSON.stringify(requests.map((r, n) => ({ n, partition: r.partition, tenant: r.tenant, channel: r.channel, external_id: r.externalId, platform_message_id: r.platformMessageId })))}::jsonb)
         as r(n int, partition int, tenant text, channel text, external_id text, platform_message_id text)),

@@ -20,7 +20,7 @@ describe('lookupInbounds', () => {
   const database = useMigratedStore();
   const db = () => database.store.db;
 
-  it('answers each request as lookupInbound does: known or new sender, open conversation, message seen, the fence', async () => {
+  it('answers each request of a batch as it answers it alone: known or new sender, open conversation, message seen, the fence', async () => {
     await claimEpoch(db(), 0, 3, 'router-a');
     // A known customer with an open conversation and a stored message; a customer known by phone only; a stranger.
     const known = await db().transaction().execute((tx) => resolveCustomer(tx, tenant, channel, { id: '+33610000001', idType: 'phone' }));
