@@ -4,7 +4,7 @@ import { externalIdOf } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { ConversationIdentity, ConversationRow, Database } from '../store/index.ts';
 import { conversationPartition, openActor, openOrigin, saveConversations } from '../store/index.ts';
-import { conversationPartitionKey } from '../partition/index.ts';
+import { conversationPartitionKey, partitionOf } from '../partition/index.ts';
 import type { ActorKind } from '../runtime/index.ts';
 import type { ConversationContext } from './context.ts';
 import { conversationMachine } from './machine.ts';
@@ -16,15 +16,31 @@ import { LookupsAhead } from './lookups-ahead.ts';
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
 
+/** The conversation kind, and what it learns from conversations' state seen elsewhere. */
+export interface ConversationKind extends ActorKind {
+  /**
+   * A conversation's committed state, seen on any node (a state note from its owner):
+   * its partition follows from its key, so an event for it sent from here then reads
+   * nothing to find its owner (an agent's answer to an offer, say).
+   */
+  learnPartition(context: ConversationContext, partitions: number): void;
+}
+
 /**
  * The conversation actor kind. A conversation's partition comes from its key (the
- * customer's identity on a channel), so it is looked up in the store by id (and
- * remembered); a customer message, addressed by that key, is its activation step.
+ * customer's identity on a channel): known from its state once seen, else looked up in
+ * the store by id (and remembered); a customer message, addressed by that key, is its
+ * activation step.
  */
-export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): ActorKind {
+export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): ConversationKind {
   const partitions = new Map<string, number>();
+  const remember = (id: string, partition: number) => {
+    if (partitions.size >= REMEMBERED_PARTITIONS) partitions.clear();
+    partitions.set(id, partition);
+  };
   const open = new OpenConversations();
   const ahead = new LookupsAhead(config, open);
+  const keyOfContext = (ctx: ConversationContext) => conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
   return {
     kind: 'conversation',
     machine: conversationMachine,
@@ -32,10 +48,11 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       const known = partitions.get(id);
       if (known !== undefined) return known;
       const partition = await conversationPartition(db, id);
-      if (partition === undefined) return undefined;
-      if (partitions.size >= REMEMBERED_PARTITIONS) partitions.clear();
-      partitions.set(id, partition);
+      if (partition !== undefined) remember(id, partition);
       return partition;
+    },
+    learnPartition(ctx, count) {
+      if (!partitions.has(ctx.id)) remember(ctx.id, partitionOf(keyOfContext(ctx), count));
     },
     load: (tx, request) => openActor<ConversationRow>(tx, { ...request, kind: 'conversation' }),
     checkOrigin: (tx, request) => openOrigin(tx, { ...request, kind: 'conversation' }),
@@ -60,10 +77,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
           return { id: ctx.id, version, state: String(next.value), queue: ctx.queue, agentId: ctx.agentId, lastMessageAt: ctx.lastMessageAt, closedAt: ctx.closedAt, snapshot };
         }),
       ),
-    keyOfActor(snapshot) {
-      const ctx = snapshot.context as ConversationContext;
-      return conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
-    },
+    keyOfActor: (snapshot) => keyOfContext(snapshot.context as ConversationContext),
     // Two kinds of work find a conversation by its key: a customer message, and an agent starting one (`start`).
     opener: {
       keyOf: (envelope) => {

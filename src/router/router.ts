@@ -135,11 +135,12 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     onHandover: (kind) => metrics.partitionHandovers.inc({ kind }),
     onRefused: (err) => options.onRefused?.(err),
   });
+  const conversationActors = conversationKind(db, config);
   const runtime = new PartitionRuntime({
     nc,
     db,
     ownership: leases,
-    kinds: [conversationKind(db, config), agentKind],
+    kinds: [conversationActors, agentKind],
     hooks,
     partitions,
     log: errorLog,
@@ -244,6 +245,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
   // Every scheduler follows the committed state of all agents, and of the conversations of the queues it leads.
   const following = feed.follow({
     conversation: ({ state, context: conversation, offerId }) => {
+      conversationActors.learnPartition(conversation, partitions);
       const waiting = state === 'queued' && serves(conversation.tenant, conversation.queue);
       if (waiting && waitingTraces.size < MAX_WAITING_TRACES) waitingTraces.set(conversation.id, context.active());
       else waitingTraces.delete(conversation.id);

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedStore } from '../support/migrated-store.ts';
+import { quietHooks } from '../support/quiet-hooks.ts';
+import { configFolder } from '../support/config-folder.ts';
+import { startNatsServer, type NatsServer } from '../support/services.ts';
+import { actorHost } from '../support/actor-host.ts';
+import { FORWARDED_PER_REQUEST, PartitionMailbox } from '../../src/runtime/index.ts';
+import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
+import { subjects, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
+import { claimEpoch } from '../../src/store/index.ts';
+import { createLogger } from '../../src/observability/index.ts';
+
+const tenant = 'acme';
+/** One partition: every customer's messages go to it, owned by node B. */
+const partitions = 1;
+
+/** Customer messages handed by a node that does not own their partition to the node that does (real NATS and PostgreSQL). */
+describe('partition mailbox forwarding', () => {
+  const database = useMigratedStore();
+  const config = new ConfigRegistry();
+  let nats: NatsServer;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+    await claimEpoch(database.store.db, 0, 1, 'node-b');
+    const folder = await configFolder(tenant);
+    config.apply(await loadConfigFolder(folder.dir));
+    await folder.remove();
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  const serving: PartitionMailbox[] = [];
+  afterEach(() => {
+    for (const mailbox of serving.splice(0)) mailbox.unserve(0);
+  });
+
+  const log = createLogger({}, { level: 'error', write: () => undefined });
+  /** A node's mailbox; `opened` notes the texts of the customer messages its host takes, in the order it takes them. */
+  const mailboxOf = (owned: boolean, opened: string[] = []) => {
+    const ownership = { epochOf: () => (owned ? 1 : undefined) };
+    const host = actorHost(database.store.db, quietHooks, ownership, {}, config);
+    const open = host.open.bind(host);
+    host.open = (kind, partition, input) => {
+      opened.push((input as InboundMessage).text ?? '');
+      return open(kind, partition, input);
+    };
+    return new PartitionMailbox({ nc, host, ownership, partitions, log, requestTimeoutMs: 10_000 });
+  };
+  const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
+    version: 1,
+    tenant,
+    channel,
+    messageId: `wamid.${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    from: { id: customer, idType: 'opaque' },
+    text: 'hello',
+  });
+
+  it('sends the messages taken in one turn as one request, and answers each with its own outcome or error', async () => {
+    const owner = mailboxOf(true);
+    owner.serve(0);
+    serving.push(owner);
+    const requests: number[] = [];
+    const spy = nc.subscribe(subjects.partition(0, 'inbound'), {
+      callback: (_err, msg) => {
+        requests.push((msg.json<{ items: unknown[] }>().items ?? []).length);
+      },
+    });
+    await nc.flush();
+    const forwarder = mailboxOf(false);
+    const [first, second, unknownChannel] = [message('+33611111111'), message('+33622222222'), message('+33633333333', 'no-such-channel')];
+
+    const outcomes = await Promise.allSettled([first, second, unknownChannel].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
+
+    expect(requests).toEqual([3]);
+    expect(outcomes.slice(0, 2)).toEqual([
+      { status: 'fulfilled', value: 'stored' },
+      { status: 'fulfilled', value: 'stored' },
+    ]);
+    expect(outcomes[2]?.status).toBe('rejected');
+    expect(((outcomes[2] as PromiseRejectedResult).reason as ParleyError).code).toBe('unknownChannel');
+    const rows = await database.store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', [first.messageId, second.messageId, unknownChannel.messageId]).execute();
+    expect(rows.map((r) => r.platform_message_id).sort()).toEqual([first.messageId, second.messageId].sort());
+    spy.unsubscribe();
+  });
+
+  it('hands the messages forwarded together to the owner in the order they came', async () => {
+    const opened: string[] = [];
+    const owner = mailboxOf(true, opened);
+    owner.serve(0);
+    serving.push(owner);
+    const forwarder = mailboxOf(false);
+    const customer = `+3364${randomUUID().slice(0, 6)}`;
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    const outcomes = await Promise.all(texts.map((text) => forwarder.open('conversation', { ...message(customer), text, receivedAt: new Date().toISOString() })));
+    expect(outcomes).toEqual(texts.map(() => 'stored'));
+    expect(opened).toEqual(texts);
+  });
+
+  it('fails every message of a request nobody answers with a retryable error', async () => {
+    const forwarder = mailboxOf(false);
+    const outcomes = await Promise.allSettled([message('+33655555555'), message('+33666666666')].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as ParleyError).code : o.status))).toEqual(['notPartitionOwner', 'notPartitionOwner']);
+  });
+
+  it('is documented with the limit of the code', () => {
+    const docs = ['cluster.md', 'operations.md'].map((name) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8'));
+    expect(docs[0]).toContain(`up to ${FORWARDED_PER_REQUEST}, \`FORWARDED_PER_REQUEST\``);
+    expect(docs[1]).toContain(`in one request (${FORWARDED_PER_REQUEST})`);
+  });
+});
