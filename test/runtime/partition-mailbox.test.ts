@@ -106,6 +106,34 @@ describe('partition mailbox forwarding', () => {
     expect(opened).toEqual(texts);
   });
 
+  it('sends the events for actors of one partition taken in one turn as one request, each answered', async () => {
+    const owner = mailboxOf(true);
+    owner.serve(0);
+    serving.push(owner);
+    const requests: number[] = [];
+    const spy = nc.subscribe(subjects.partition(0, 'actor'), {
+      callback: (_err, msg) => {
+        requests.push((msg.json<{ items: unknown[] }>().items ?? []).length);
+      },
+    });
+    await nc.flush();
+    const forwarder = mailboxOf(false);
+    const configure = (id: string) => ({ type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: id, skills: [], capacity: { message: 1 } });
+    const agents = [`ana-${randomUUID().slice(0, 8)}`, `bo-${randomUUID().slice(0, 8)}`];
+
+    const found = await Promise.all([
+      ...agents.map((id) => forwarder.send({ kind: 'agent', tenant, id, event: configure(id) })),
+      forwarder.send({ kind: 'conversation', tenant, id: randomUUID(), event: { type: 'customer.typing' } }),
+    ]);
+
+    // The unknown conversation is found nowhere, so nothing is sent for it.
+    expect(requests).toEqual([2]);
+    expect(found).toEqual([true, true, false]);
+    const rows = await database.store.db.selectFrom('agents').select('id').where('id', 'in', agents).execute();
+    expect(rows.map((r) => r.id).sort()).toEqual([...agents].sort());
+    spy.unsubscribe();
+  });
+
   it('fails every message of a request nobody answers with a retryable error', async () => {
     const forwarder = mailboxOf(false);
     const outcomes = await Promise.allSettled([message('+33655555555'), message('+33666666666')].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
@@ -115,6 +143,6 @@ describe('partition mailbox forwarding', () => {
   it('is documented with the limit of the code', () => {
     const docs = ['cluster.md', 'operations.md'].map((name) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8'));
     expect(docs[0]).toContain(`up to ${FORWARDED_PER_REQUEST}, \`FORWARDED_PER_REQUEST\``);
-    expect(docs[1]).toContain(`in one request (${FORWARDED_PER_REQUEST})`);
+    expect(docs[1]).toContain(`to another router in one request (${FORWARDED_PER_REQUEST})`);
   });
 });
