@@ -21,9 +21,10 @@ type Done = { ok: true; found?: boolean; outcome?: unknown };
 type Result = Done | Failure;
 type Reply = { ok: true; results: Result[] } | Result;
 
-/** Work waiting to be forwarded with the rest of its partition's (see `PartitionMailbox`). */
+/** Work waiting to be forwarded with the rest of its partition's (see `PartitionMailbox`): the item as JSON, and its size. */
 interface Waiting {
-  item: Item;
+  json: string;
+  bytes: number;
   resolve: (done: Done) => void;
   reject: (err: unknown) => void;
 }
@@ -33,6 +34,8 @@ interface Waiting {
  * once all of them committed, so a request stays well within its timeout.
  */
 export const FORWARDED_PER_REQUEST = 100;
+/** A request stays this far below the server's largest message (`max_payload`): room for its headers and framing. */
+const PAYLOAD_MARGIN = 64 * 1024;
 
 /** Delivers an event to an actor wherever it lives (see `PartitionMailbox`); false when it does not exist. */
 export type SendToActor<A extends ActorAddress = ActorAddress> = (address: A, origin?: Origin) => Promise<boolean>;
@@ -103,10 +106,10 @@ export class PartitionMailbox {
       () =>
         new Promise<Done>((resolve, reject) => {
           const trace = traceCarrier();
-          const item: Item = Object.keys(trace).length > 0 ? { ...work, trace } : work;
+          const json = JSON.stringify((Object.keys(trace).length > 0 ? { ...work, trace } : work) satisfies Item);
           let batch = this.forwarding.get(subject);
           if (!batch) this.forwarding.set(subject, (batch = { partition, waiting: [] }));
-          batch.waiting.push({ item, resolve, reject });
+          batch.waiting.push({ json, bytes: Buffer.byteLength(json), resolve, reject });
           if (this.flushQueued) return;
           this.flushQueued = true;
           setImmediate(() => this.flushForwarding());
@@ -114,13 +117,29 @@ export class PartitionMailbox {
     );
   }
 
-  /** Sends each partition's gathered work, `FORWARDED_PER_REQUEST` items per request. */
+  /**
+   * Sends each partition's gathered work, in order: `FORWARDED_PER_REQUEST` items per
+   * request at most, and no more bytes than the server takes in one message (a customer
+   * message may be close to that alone: it goes alone).
+   */
   private flushForwarding(): void {
     this.flushQueued = false;
     const batches = [...this.forwarding];
     this.forwarding.clear();
+    const budget = (this.options.nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_MARGIN;
     for (const [subject, { partition, waiting }] of batches) {
-      for (let from = 0; from < waiting.length; from += FORWARDED_PER_REQUEST) void this.request(partition, subject, waiting.slice(from, from + FORWARDED_PER_REQUEST));
+      let request: Waiting[] = [];
+      let bytes = 0;
+      for (const w of waiting) {
+        if (request.length > 0 && (request.length === FORWARDED_PER_REQUEST || bytes + w.bytes > budget)) {
+          void this.request(partition, subject, request);
+          request = [];
+          bytes = 0;
+        }
+        request.push(w);
+        bytes += w.bytes + 1;
+      }
+      if (request.length > 0) void this.request(partition, subject, request);
     }
   }
 
@@ -130,7 +149,8 @@ export class PartitionMailbox {
     try {
       let msg: Msg;
       try {
-        msg = await this.options.nc.request(subject, encode({ items: waiting.map((w) => w.item) } satisfies Request), { timeout: this.timeout });
+        // The items were made JSON one by one when they came (`forward`): the request is their list.
+        msg = await this.options.nc.request(subject, `{"items":[${waiting.map((w) => w.json).join(',')}]}`, { timeout: this.timeout });
       } catch (err) {
         if (err instanceof TimeoutError) throw new ParleyError('timeout', `partition ${partition} did not answer in ${this.timeout} ms`, { cause: err });
         throw new ParleyError('notPartitionOwner', `no node answers for partition ${partition} (being handed over?)`, { cause: err });

@@ -93,6 +93,30 @@ describe('partition mailbox forwarding', () => {
     spy.unsubscribe();
   });
 
+  it('splits what would not fit in one NATS message into several requests', async () => {
+    const owner = mailboxOf(true);
+    owner.serve(0);
+    serving.push(owner);
+    const requests: { items: number; bytes: number }[] = [];
+    const spy = nc.subscribe(subjects.partition(0, 'inbound'), {
+      callback: (_err, msg) => {
+        requests.push({ items: (msg.json<{ items: unknown[] }>().items ?? []).length, bytes: msg.data.length });
+      },
+    });
+    await nc.flush();
+    const forwarder = mailboxOf(false);
+    // 20 messages of 60 KB: 1.2 MB, more than the server's 1 MB messages.
+    const long = Array.from({ length: 20 }, (_, i) => ({ ...message(`+3367${randomUUID().slice(0, 6)}${i}`), text: 'x'.repeat(60_000) }));
+
+    const outcomes = await Promise.all(long.map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
+
+    expect(outcomes).toEqual(long.map(() => 'stored'));
+    expect(requests.length).toBeGreaterThan(1);
+    expect(requests.reduce((n, r) => n + r.items, 0)).toBe(20);
+    for (const r of requests) expect(r.bytes).toBeLessThanOrEqual(nc.info?.max_payload ?? 0);
+    spy.unsubscribe();
+  });
+
   it('hands the messages forwarded together to the owner in the order they came', async () => {
     const opened: string[] = [];
     const owner = mailboxOf(true, opened);
@@ -142,7 +166,7 @@ describe('partition mailbox forwarding', () => {
 
   it('is documented with the limit of the code', () => {
     const docs = ['cluster.md', 'operations.md'].map((name) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8'));
-    expect(docs[0]).toContain(`up to ${FORWARDED_PER_REQUEST}, \`FORWARDED_PER_REQUEST\``);
+    expect(docs[0]).toContain(`up to ${FORWARDED_PER_REQUEST}, \`FORWARDED_PER_REQUEST\`, and below NATS's \`max_payload\``);
     expect(docs[1]).toContain(`to another router in one request (${FORWARDED_PER_REQUEST})`);
   });
 });
