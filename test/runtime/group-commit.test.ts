@@ -8,6 +8,7 @@ import { quietHooks } from '../support/quiet-hooks.ts';
 import { channelAndQueue, configFolder } from '../support/config-folder.ts';
 import type { ActorHost, ActorHostOptions } from '../../src/runtime/index.ts';
 import { actorHost } from '../support/actor-host.ts';
+import { inboundText } from '../support/inbound-message.ts';
 import { actorKey } from '../../src/runtime/actor-cache.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
@@ -31,15 +32,7 @@ describe('group commit', () => {
   const hostWith = (options: Partial<ActorHostOptions> = {}) => actorHost(database.store.db, quietHooks, { epochOf: () => 1 }, options, config);
   /** A customer message taken in its partition's turn (the conversation kind's activation step), as the router's mailbox does. */
   const submitMessage = (host: ActorHost, partition: number, envelope: InboundMessage) => host.open('conversation', partition, envelope);
-  const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
-    version: 1,
-    tenant,
-    channel,
-    messageId: `wamid.${randomUUID()}`,
-    timestamp: new Date().toISOString(),
-    from: { id: customer, idType: 'opaque' },
-    text: 'hello',
-  });
+  const message = (customer: string, channel = 'whatsapp'): InboundMessage => inboundText(tenant, customer, channel);
   const stored = async (messages: InboundMessage[]) => {
     const ids = messages.map((m) => m.messageId);
     const rows = await database.store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', ids).execute();

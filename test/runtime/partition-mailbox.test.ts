@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { configFolder } from '../support/config-folder.ts';
 import { startNatsServer, type NatsServer } from '../support/services.ts';
 import { actorHost } from '../support/actor-host.ts';
+import { inboundText } from '../support/inbound-message.ts';
 import { FORWARDED_PER_REQUEST, PartitionMailbox } from '../../src/runtime/index.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
 import { subjects, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
@@ -39,8 +40,10 @@ describe('partition mailbox forwarding', () => {
   });
 
   const serving: PartitionMailbox[] = [];
+  const watching: Subscription[] = [];
   afterEach(() => {
     for (const mailbox of serving.splice(0)) mailbox.unserve(0);
+    for (const sub of watching.splice(0)) sub.unsubscribe();
   });
 
   const log = createLogger({}, { level: 'error', write: () => undefined });
@@ -55,33 +58,35 @@ describe('partition mailbox forwarding', () => {
     };
     return new PartitionMailbox({ nc, host, ownership, partitions, log, requestTimeoutMs: 10_000 });
   };
-  const message = (customer: string, channel = 'whatsapp'): InboundMessage => ({
-    version: 1,
-    tenant,
-    channel,
-    messageId: `wamid.${randomUUID()}`,
-    timestamp: new Date().toISOString(),
-    from: { id: customer, idType: 'opaque' },
-    text: 'hello',
-  });
-
-  it('sends the messages taken in one turn as one request, and answers each with its own outcome or error', async () => {
-    const owner = mailboxOf(true);
+  const message = (customer: string, channel = 'whatsapp'): InboundMessage => inboundText(tenant, customer, channel);
+  /** The owner of partition 0, answering its requests until the test ends. */
+  const ownerServing = (opened?: string[]) => {
+    const owner = mailboxOf(true, opened);
     owner.serve(0);
     serving.push(owner);
-    const requests: number[] = [];
-    const spy = nc.subscribe(subjects.partition(0, 'inbound'), {
+  };
+  /** The requests sent to partition 0's owner for work of this kind: how many items each carried, and its size. */
+  const watchRequests = async (kind: 'actor' | 'inbound') => {
+    const requests: { items: number; bytes: number }[] = [];
+    const sub = nc.subscribe(subjects.partition(0, kind), {
       callback: (_err, msg) => {
-        requests.push((msg.json<{ items: unknown[] }>().items ?? []).length);
+        requests.push({ items: (msg.json<{ items?: unknown[] }>().items ?? []).length, bytes: msg.data.length });
       },
     });
+    watching.push(sub);
     await nc.flush();
+    return requests;
+  };
+
+  it('sends the messages taken in one turn as one request, and answers each with its own outcome or error', async () => {
+    ownerServing();
+    const requests = await watchRequests('inbound');
     const forwarder = mailboxOf(false);
     const [first, second, unknownChannel] = [message('+33611111111'), message('+33622222222'), message('+33633333333', 'no-such-channel')];
 
     const outcomes = await Promise.allSettled([first, second, unknownChannel].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
 
-    expect(requests).toEqual([3]);
+    expect(requests.map((r) => r.items)).toEqual([3]);
     expect(outcomes.slice(0, 2)).toEqual([
       { status: 'fulfilled', value: 'stored' },
       { status: 'fulfilled', value: 'stored' },
@@ -90,20 +95,11 @@ describe('partition mailbox forwarding', () => {
     expect(((outcomes[2] as PromiseRejectedResult).reason as ParleyError).code).toBe('unknownChannel');
     const rows = await database.store.db.selectFrom('messages').select('platform_message_id').where('platform_message_id', 'in', [first.messageId, second.messageId, unknownChannel.messageId]).execute();
     expect(rows.map((r) => r.platform_message_id).sort()).toEqual([first.messageId, second.messageId].sort());
-    spy.unsubscribe();
   });
 
   it('splits what would not fit in one NATS message into several requests', async () => {
-    const owner = mailboxOf(true);
-    owner.serve(0);
-    serving.push(owner);
-    const requests: { items: number; bytes: number }[] = [];
-    const spy = nc.subscribe(subjects.partition(0, 'inbound'), {
-      callback: (_err, msg) => {
-        requests.push({ items: (msg.json<{ items: unknown[] }>().items ?? []).length, bytes: msg.data.length });
-      },
-    });
-    await nc.flush();
+    ownerServing();
+    const requests = await watchRequests('inbound');
     const forwarder = mailboxOf(false);
     // 20 messages of 60 KB: 1.2 MB, more than the server's 1 MB messages.
     const long = Array.from({ length: 20 }, (_, i) => ({ ...message(`+3367${randomUUID().slice(0, 6)}${i}`), text: 'x'.repeat(60_000) }));
@@ -114,14 +110,11 @@ describe('partition mailbox forwarding', () => {
     expect(requests.length).toBeGreaterThan(1);
     expect(requests.reduce((n, r) => n + r.items, 0)).toBe(20);
     for (const r of requests) expect(r.bytes).toBeLessThanOrEqual(nc.info?.max_payload ?? 0);
-    spy.unsubscribe();
   });
 
   it('hands the messages forwarded together to the owner in the order they came', async () => {
     const opened: string[] = [];
-    const owner = mailboxOf(true, opened);
-    owner.serve(0);
-    serving.push(owner);
+    ownerServing(opened);
     const forwarder = mailboxOf(false);
     const customer = `+3364${randomUUID().slice(0, 6)}`;
     const texts = ['one', 'two', 'three', 'four', 'five'];
@@ -131,16 +124,8 @@ describe('partition mailbox forwarding', () => {
   });
 
   it('sends the events for actors of one partition taken in one turn as one request, each answered', async () => {
-    const owner = mailboxOf(true);
-    owner.serve(0);
-    serving.push(owner);
-    const requests: number[] = [];
-    const spy = nc.subscribe(subjects.partition(0, 'actor'), {
-      callback: (_err, msg) => {
-        requests.push((msg.json<{ items: unknown[] }>().items ?? []).length);
-      },
-    });
-    await nc.flush();
+    ownerServing();
+    const requests = await watchRequests('actor');
     const forwarder = mailboxOf(false);
     const configure = (id: string) => ({ type: 'agent.configure', at: new Date().toISOString(), commandId: randomUUID(), name: id, skills: [], capacity: { message: 1 } });
     const agents = [`ana-${randomUUID().slice(0, 8)}`, `bo-${randomUUID().slice(0, 8)}`];
@@ -151,11 +136,10 @@ describe('partition mailbox forwarding', () => {
     ]);
 
     // The unknown conversation is found nowhere, so nothing is sent for it.
-    expect(requests).toEqual([2]);
+    expect(requests.map((r) => r.items)).toEqual([2]);
     expect(found).toEqual([true, true, false]);
     const rows = await database.store.db.selectFrom('agents').select('id').where('id', 'in', agents).execute();
     expect(rows.map((r) => r.id).sort()).toEqual([...agents].sort());
-    spy.unsubscribe();
   });
 
   it('fails every message of a request nobody answers with a retryable error', async () => {
