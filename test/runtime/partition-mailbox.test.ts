@@ -142,6 +142,13 @@ describe('partition mailbox forwarding', () => {
     expect(rows.map((r) => r.id).sort()).toEqual([...agents].sort());
   });
 
+  it('still answers the one-message requests of routers from before batching', async () => {
+    ownerServing();
+    const single = { ...message('+33677777777'), receivedAt: new Date().toISOString() };
+    const reply = await nc.request(subjects.partition(0, 'inbound'), JSON.stringify({ kind: 'inbound', actor: 'conversation', envelope: single }), { timeout: 10_000 });
+    expect(reply.json()).toEqual({ ok: true, outcome: 'stored' });
+  });
+
   it('fails every message of a request nobody answers with a retryable error', async () => {
     const forwarder = mailboxOf(false);
     const outcomes = await Promise.allSettled([message('+33655555555'), message('+33666666666')].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
