@@ -56,7 +56,10 @@ export interface RouterOptions {
   /**
    * Transactions of actor work at once. Below the connection pool's size, so that reads
    * (schedulers' rebuilds, receipts, the sweeps) always find a connection; work arriving
-   * meanwhile makes the next batches larger. @default 6
+   * meanwhile makes the next batches larger. One of them is left to express work (new
+   * customers, events); more bulk transactions at once make each round trip of an express
+   * one wait longer, for no more throughput (measured on 2 cores, docs/cluster.md §15).
+   * @default 3
    */
   maxConcurrentCommits?: number;
   /**
@@ -106,7 +109,7 @@ export function compileRouterOptions(options: RouterOptions): CompiledRouterOpti
     leaseDb: options.leaseDb ?? options.db,
     repeatedLogIntervalMs: options.repeatedLogIntervalMs ?? 10_000,
     maxBatch: options.maxBatch ?? 100,
-    maxConcurrentCommits: options.maxConcurrentCommits ?? 6,
+    maxConcurrentCommits: options.maxConcurrentCommits ?? 3,
     maxBacklog: options.maxBacklog ?? 5_000,
     partitionRequestTimeoutMs: options.partitionRequestTimeoutMs ?? 15_000,
     actorIdleMs: options.actorIdleMs ?? 300_000,
