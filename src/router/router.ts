@@ -290,8 +290,9 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
 
   // The read-ahead is for this router's own group commit, where new customers are taken
   // first. Messages of partitions owned elsewhere go to their owners `concurrency` at a
-  // time, in order: thousands forwarded at once would wait at the owner longer than the
-  // request timeout, come back as redeliveries, and add their duplicates to its backlog.
+  // time, new customers and follow-ups in turn (each in order): thousands forwarded at
+  // once would wait at the owner longer than the request timeout, come back as
+  // redeliveries, and add their duplicates to its backlog.
   const forwarding = new ForwardLimit(options.concurrency);
   const conversations = runtime.host.kind('conversation').opener;
   if (!conversations) throw new Error('the conversation kind opens conversations by key');
@@ -316,8 +317,9 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     // The conversation kind finds or starts the conversation (and checks the channel) in the key's partition, wherever it is owned.
     const received: ReceivedMessage = { ...m, receivedAt: new Date(msg.info.timestampNanos / 1e6).toISOString() };
     const open = () => runtime.mailbox.open('conversation', received);
-    const local = leases.epochOf(partitionOf(conversations.keyOf(received), partitions)) !== undefined;
-    const outcome = (await (local ? open() : forwarding.run(open))) as ReceiveOutcome;
+    const key = conversations.keyOf(received);
+    const local = leases.epochOf(partitionOf(key, partitions)) !== undefined;
+    const outcome = (await (local ? open() : forwarding.run(key, open))) as ReceiveOutcome;
     (outcome === 'stored' ? metrics.inboundMessages : metrics.duplicateMessages).inc({ tenant: m.tenant, channel: m.channel });
     return { ack: true };
   };
