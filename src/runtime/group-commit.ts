@@ -2,6 +2,7 @@ import { context, type Context } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Fence, Fences } from './ownership.ts';
+import { FirstOrBacklog } from './first-or-backlog.ts';
 import { StepResults } from './step-results.ts';
 
 type Tx = Kysely<Database>;
@@ -56,9 +57,6 @@ interface Lanes {
   first: Pending[];
   backlog: Pending[];
 }
-
-/** Actor keys remembered as seen, at most (beyond, the memory starts afresh: a few follow-ups then count as first messages). */
-const REMEMBERED_KEYS = 100_000;
 
 /** Where a work item goes in its partition. */
 export interface RunOptions {
@@ -122,11 +120,8 @@ export class GroupCommit {
   private readonly withFirst = new Set<number>();
   /** Partitions in a transaction now. */
   private readonly busy = new Set<number>();
-  /** Actor keys with work waiting in a `first` lane, and in a `backlog` lane, and how many items. */
-  private readonly waitingFirst = new Map<string, number>();
-  private readonly waitingBacklog = new Map<string, number>();
-  /** Actor keys seen: their next work is backlog. */
-  private readonly seen = new Set<string>();
+  /** Which of a partition's `first` and `backlog` lanes the work of an actor key goes in. */
+  private readonly keyLanes = new FirstOrBacklog();
   /** Whose turn it is when both sorts of transaction could start. */
   private expressTurn = true;
   private transactions = 0;
@@ -160,15 +155,8 @@ export class GroupCommit {
       const item: Pending = { partition, work, opens, activation, trace: context.active(), resolve, reject };
       if (opens === undefined) {
         lanes.events.push(item);
-      } else if (this.waitingFirst.has(opens) || (!this.seen.has(opens) && !this.waitingBacklog.has(opens))) {
-        // A key with work in the backlog stays there (the memory of keys seen may have been cleared meanwhile).
-        lanes.first.push(item);
-        count(this.waitingFirst, opens, 1);
-        if (this.seen.size >= REMEMBERED_KEYS) this.seen.clear();
-        this.seen.add(opens);
       } else {
-        lanes.backlog.push(item);
-        count(this.waitingBacklog, opens, 1);
+        lanes[this.keyLanes.enter(opens)].push(item);
       }
       this.queued++;
       this.turns.add(partition);
@@ -280,7 +268,7 @@ export class GroupCommit {
 
   private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[]): void {
     const item = lane.shift() as Pending;
-    if (item.opens !== undefined) count(lane === lanes.first ? this.waitingFirst : this.waitingBacklog, item.opens, -1);
+    if (item.opens !== undefined) this.keyLanes.leave(item.opens, lane === lanes.first ? 'first' : 'backlog');
     batch.push(item);
     this.queued--;
   }
@@ -312,8 +300,3 @@ export class GroupCommit {
   }
 }
 
-function count(counts: Map<string, number>, key: string, by: 1 | -1): void {
-  const n = (counts.get(key) ?? 0) + by;
-  if (n === 0) counts.delete(key);
-  else counts.set(key, n);
-}

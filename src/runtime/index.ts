@@ -9,6 +9,7 @@ export * from './actor-cache.ts';
 export { ActorChanged } from './transaction-actors.ts';
 export * from './step-results.ts';
 export * from './group-commit.ts';
+export * from './first-or-backlog.ts';
 export * from './ownership.ts';
 export * from './partition-mailbox.ts';
 export * from './collect-effects.ts';
