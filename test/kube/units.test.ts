@@ -3,6 +3,8 @@
  * Go code they mirror (apimachinery's duration and field errors, client-go's
  * JSONPath, kube-openapi validation messages, CEL).
  */
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { CelUnsupported, compileCel, evalCel } from '../support/kube/cel.ts';
 import { humanDuration } from '../support/kube/duration.ts';
@@ -12,6 +14,7 @@ import { jsonPatch, mergePatch } from '../support/kube/patch.ts';
 import type { JSONSchemaProps } from '../support/kube/schema.ts';
 import { applyDefaults, prune, validateResource } from '../support/kube/schema.ts';
 import { parseFieldSelector, parseLabelSelector } from '../support/kube/selectors.ts';
+import { derInteger, issueSelfSignedCert } from '../support/kube/tls.ts';
 
 describe('humanDuration (kubectl AGE)', () => {
   it.each([
@@ -150,5 +153,24 @@ describe('patches and selectors', () => {
     expect(parseLabelSelector('team notin (x)')(obj)).toBe(false);
     expect(parseFieldSelector('metadata.name=a,type==Opaque', ['type'])(obj)).toBe(true);
     expect(() => parseFieldSelector('spec.x=1', [])).toThrow('field label not supported: spec.x');
+  });
+});
+
+describe('self-signed certificate', () => {
+  it('encodes integers in their shortest DER form', () => {
+    expect(derInteger(Buffer.from([0x00, 0x00, 0x12]))).toEqual(Buffer.from([0x02, 0x01, 0x12]));
+    expect(derInteger(Buffer.from([0x00, 0x92]))).toEqual(Buffer.from([0x02, 0x02, 0x00, 0x92]));
+    expect(derInteger(Buffer.from([0x00]))).toEqual(Buffer.from([0x02, 0x01, 0x00]));
+  });
+
+  // A random serial starts with a zero byte once in 256 processes; OpenSSL
+  // refused the padded form with "illegal padding" and the server never started.
+  it.each([
+    ['a leading zero byte', Buffer.from('0012345678abcdef0012345678abcdef', 'hex')],
+    ['a high first bit', Buffer.from('f012345678abcdef0012345678abcdef', 'hex')],
+  ])('is accepted by OpenSSL with a serial of %s', (_, serial) => {
+    const { certPem, keyPem } = issueSelfSignedCert(serial);
+    expect(new X509Certificate(certPem).serialNumber).toBe(serial.toString('hex').replace(/^(00)+/, '').toUpperCase());
+    expect(() => createSecureContext({ cert: certPem, key: keyPem })).not.toThrow();
   });
 });

@@ -39,7 +39,15 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
-function integer(b: Buffer): Buffer {
+/**
+ * A non-negative DER INTEGER from big-endian bytes. DER wants the shortest
+ * form: leading zero bytes go (OpenSSL rejects them as "illegal padding"),
+ * and one zero byte comes back only to keep a high first bit positive.
+ */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const b = bytes.subarray(start);
   const first = b[0] ?? 0;
   return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
 }
@@ -65,13 +73,16 @@ let cached: SelfSignedCert | undefined;
 
 /** One certificate per process, valid for 127.0.0.1, ::1 and localhost. */
 export function selfSignedCert(): SelfSignedCert {
-  if (cached) return cached;
+  cached ??= issueSelfSignedCert(randomBytes(16));
+  return cached;
+}
+
+/** A new certificate with this serial number (big-endian, read as positive). */
+export function issueSelfSignedCert(serial: Buffer): SelfSignedCert {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const ecdsaWithSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), utf8('parley-test-kube-apiserver'))));
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
   const now = Date.now();
   const san = seq(
     tlv(0x82, Buffer.from('localhost', 'ascii')),
@@ -85,8 +96,8 @@ export function selfSignedCert(): SelfSignedCert {
     ext('2.5.29.17', false, san),
   );
   const tbs = seq(
-    tlv(0xa0, integer(Buffer.from([2]))),
-    integer(serial),
+    tlv(0xa0, derInteger(Buffer.from([2]))),
+    derInteger(serial),
     ecdsaWithSha256,
     name,
     seq(utcTime(new Date(now - 3600_000)), utcTime(new Date(now + 365 * 24 * 3600_000))),
@@ -96,9 +107,8 @@ export function selfSignedCert(): SelfSignedCert {
   );
   const signature = sign('sha256', tbs, privateKey);
   const cert = seq(tbs, ecdsaWithSha256, bits(signature));
-  cached = {
+  return {
     certPem: pem('CERTIFICATE', cert),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
-  return cached;
 }
