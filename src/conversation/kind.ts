@@ -12,6 +12,7 @@ import { receiveMessage, type ReceivedMessage } from './receive-message.ts';
 import { startConversation, type StartRequest } from './start-conversation.ts';
 import { OpenConversations } from './open-conversations.ts';
 import { LookupsAhead } from './lookups-ahead.ts';
+import { NewCustomersInWrites } from './new-customers.ts';
 
 /** Conversations' partitions, remembered at most (they never change for a given partition count). */
 const REMEMBERED_PARTITIONS = 100_000;
@@ -40,6 +41,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
   };
   const open = new OpenConversations();
   const ahead = new LookupsAhead(config, open);
+  const newCustomers = new NewCustomersInWrites();
   const keyOfContext = (ctx: ConversationContext) => conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
   return {
     kind: 'conversation',
@@ -87,7 +89,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       open: (tx, fence, envelope, results, actors) =>
         'start' in (envelope as object)
           ? startConversation(tx, actors, config, fence, envelope as StartRequest, results)
-          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open, ahead),
+          : receiveMessage(tx, actors, config, fence, envelope as ReceivedMessage, results, open, ahead, newCustomers),
       prepare: (tx, work, actors) => ahead.read(tx, work, actors),
     },
   };

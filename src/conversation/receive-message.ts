@@ -5,7 +5,7 @@ import { externalIdOf, mediaTypeOf, ParleyError, type InboundMessage, type Trans
 import type { ConfigRegistry } from '../config/index.ts';
 import { runInboundFlow } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
-import { conversationOfReferences, identitiesOf, lookupInbound, messageRow, resolveCustomer, type StepWrites } from '../store/index.ts';
+import { conversationOfReferences, identitiesOf, linkNewCustomer, lookupInbound, messageRow, resolveCustomer, type StepWrites } from '../store/index.ts';
 import { conversationPartitionKey } from '../partition/index.ts';
 import { pureInitialTransition, type ActorStepper, type Fence, type StepResults } from '../runtime/index.ts';
 import { conversationMachine } from './machine.ts';
@@ -17,6 +17,7 @@ import type { ConversationActorEvent } from './events.ts';
 import type { ConversationContext } from './context.ts';
 import { identitySignature, type OpenConversations } from './open-conversations.ts';
 import type { LookupsAhead } from './lookups-ahead.ts';
+import type { NewCustomersInWrites } from './new-customers.ts';
 
 /**
  * A customer message as a router took it from its stream: `receivedAt` is when JetStream
@@ -39,7 +40,8 @@ export type ReceiveOutcome = 'stored' | 'duplicate';
  * (`open` knows it by key, the sender brings no identity not linked yet, it is no e-mail
  * reply threaded by references, and the conversation neither closed nor parked past its
  * window): its step and its message's insert join the transaction's writes. A new
- * customer's lookup may have been read with the transaction's others (`ahead`).
+ * customer's lookup may have been read with the transaction's others (`ahead`); one
+ * looked up alone is linked with its step's writes (`linkNewCustomer`).
  */
 export async function receiveMessage(
   tx: Kysely<Database>,
@@ -50,6 +52,7 @@ export async function receiveMessage(
   results: StepResults,
   open: OpenConversations,
   ahead: LookupsAhead,
+  newCustomers: NewCustomersInWrites,
 ): Promise<ReceiveOutcome> {
   const { tenant, from } = envelope;
   const { partition } = fence;
@@ -72,11 +75,15 @@ export async function receiveMessage(
     ...(envelope.attachments && { attachments: envelope.attachments }),
     ...(envelope.content && { content: envelope.content }),
   });
+  // A new customer's links go with its first message's writes (see below).
+  let linkCustomer: ((writes: StepWrites) => void) | undefined;
   // The message is stored in the step's statement. A copy stored meanwhile (a redelivery,
   // or another transaction past the lookup) fails it on its unique index: the host runs
   // the work again, and that lookup finds the message stored.
-  const storeMessage = (message: TranscriptMessage, customerId: string) => (writes: StepWrites) =>
+  const storeMessage = (message: TranscriptMessage, customerId: string) => (writes: StepWrites) => {
+    linkCustomer?.(writes);
     writes.insertMessage(messageRow(message, { tenant, customerId, platformMessageId: envelope.messageId, providerSentAt }), { once: false });
+  };
 
   // A follow-up of a conversation active in this router's memory is stepped from there:
   // nothing is read (a failed transaction drops its actors from memory, so its retry looks up).
@@ -96,15 +103,30 @@ export async function receiveMessage(
   // they go out together before the commit). The lookup may have been read ahead with
   // the transaction's other new customers.
   const flush = () => actors.flush(tx, 'conversation');
+  // A new customer of this transaction whose links are not sent yet may share an identity with this sender.
+  const sharesNewIdentity = newCustomers.among(tx, keys);
   let found = ahead.take(tx, envelope, key, actors);
+  const readAhead = found !== undefined;
   if (!found) {
-    if (envelope.references?.length || actors.writesPendingFor(tx, 'conversation', key)) await flush();
+    if (envelope.references?.length || actors.writesPendingFor(tx, 'conversation', key) || sharesNewIdentity) await flush();
     found = await lookupInbound(tx, { partition, tenant, channel: channel.name, platformMessageId: envelope.messageId, keys, externalId });
   }
   fence.verify(found.epoch);
   if (found.seen) return 'duplicate';
 
-  const customerId = found.customerId ?? (await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked));
+  // A sender none of whose identities is linked, looked up just now under their locks: a
+  // new customer, linked with the step's writes. Read ahead, its lookup may be older than
+  // another's links of this transaction: it links itself, as does a sender already known.
+  let customerId = found.customerId;
+  if (customerId === undefined && !readAhead && found.identitiesLocked && found.known.length === 0) {
+    const created = { id: randomUUID(), name: from.name ?? null };
+    customerId = created.id;
+    newCustomers.add(tx, keys);
+    linkCustomer = (writes) => linkNewCustomer(writes, tenant, keys, created);
+  } else if (customerId === undefined) {
+    if (sharesNewIdentity) await flush();
+    customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
+  }
   // E-mail threading: a reply to a conversation's messages joins it whatever its window (store/thread-lookup.ts).
   const threaded = await conversationOfReferences(tx, { tenant, channel: channel.name, externalId, references: envelope.references, open: found.conversation });
   let row = threaded ?? found.conversation;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type OperationNodeSource } from 'kysely';
-import type { AssignmentTable, Database, NewConversation, NewMessage, NewOutboxRow, OutboxRow } from './database.ts';
+import { sql, type Insertable, type Kysely, type OperationNodeSource } from 'kysely';
+import type { AssignmentTable, CustomerTable, Database, IdentityTable, NewConversation, NewMessage, NewOutboxRow, OutboxRow } from './database.ts';
 
 type Db = Kysely<Database>;
 
@@ -69,6 +69,8 @@ interface TimerArm {
  */
 export class StepWrites {
   private readonly statements: OperationNodeSource[] = [];
+  private readonly newCustomers: Insertable<CustomerTable>[] = [];
+  private readonly newIdentities: Insertable<IdentityTable>[] = [];
   private readonly newConversations: NewConversation[] = [];
   private readonly messages: NewMessage[] = [];
   private readonly messagesOnce: NewMessage[] = [];
@@ -78,6 +80,15 @@ export class StepWrites {
   private readonly outbox: NewOutboxRow[] = [];
 
   constructor(private readonly db: Db) {}
+
+  /**
+   * A new customer and its identities. An identity linked meanwhile fails the statement
+   * on the identities' key (no `on conflict`): a write race, which the host runs again.
+   */
+  insertCustomer(customer: Insertable<CustomerTable>, identities: readonly Insertable<IdentityTable>[]): void {
+    this.newCustomers.push(customer);
+    this.newIdentities.push(...identities);
+  }
 
   insertConversation(identity: ConversationIdentity, s: ConversationState): void {
     this.newConversations.push({ ...identity, ...conversationColumns(s) });
@@ -141,6 +152,7 @@ export class StepWrites {
   get empty(): boolean {
     return (
       this.statements.length === 0 &&
+      this.newCustomers.length === 0 &&
       this.newConversations.length === 0 &&
       this.messages.length === 0 &&
       this.messagesOnce.length === 0 &&
@@ -187,6 +199,8 @@ export class StepWrites {
   }
 
   private *insertStatements(): Generator<OperationNodeSource> {
+    if (this.newCustomers.length > 0) yield this.db.insertInto('customers').values(this.newCustomers);
+    if (this.newIdentities.length > 0) yield this.db.insertInto('identities').values(this.newIdentities);
     if (this.newConversations.length > 0) yield this.db.insertInto('conversations').values(this.newConversations);
     if (this.messages.length > 0) yield this.db.insertInto('messages').values(this.messages);
     if (this.messagesOnce.length > 0) yield this.db.insertInto('messages').values(this.messagesOnce).onConflict((oc) => oc.doNothing());

@@ -262,14 +262,88 @@ describe('group commit', () => {
     const outcomes = await Promise.all([busy, ...messages.map((m) => submitMessage(host, 1, m))]);
 
     expect(outcomes.every((o) => o === 'stored')).toBe(true);
-    // The busy one alone; then the five looked up in one statement, four linked in one
-    // more, and the second with the shared phone linked on its own, after.
-    expect(log).toEqual(['lookups of 1', 'links of 1', 'lookups of 5', 'links of 4', 'links of 1']);
+    // The busy one alone (linked with its writes); then the five looked up in one
+    // statement, four linked in one more, and the second with the shared phone linked on
+    // its own, after.
+    expect(log).toEqual(['lookups of 1', 'lookups of 5', 'links of 4', 'links of 1']);
     const conversations = await database.store.db.selectFrom('conversations').select(['external_id', 'customer_id']).where('external_id', 'in', customers.map((c) => `opaque:${c}`)).orderBy('external_id').execute();
     expect(conversations).toHaveLength(5);
     const byCustomer = new Map(conversations.map((c) => [c.external_id, c.customer_id]));
     expect(new Set(byCustomer.values()).size).toBe(4);
     expect(byCustomer.get(`opaque:${customers[3]}`)).toBe(byCustomer.get(`opaque:${customers[4]}`));
+  });
+
+  it('links a new customer looked up alone with its first message’s writes: lookup, writes, commit', async () => {
+    const log: string[] = [];
+    const entryOf = (text: string, parameters: readonly unknown[]) => lookupsAndLinks(text, parameters) ?? (text.startsWith('with ') ? 'writes' : undefined);
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, {}, config);
+    const customer = `c-alone-${randomUUID()}`;
+    const phone = `+3365${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    expect(await submitMessage(host, 1, { ...message(customer), from: { id: customer, idType: 'opaque', phone, name: 'Ines' } })).toBe('stored');
+
+    expect(log).toEqual(['lookups of 1', 'writes']);
+    const linked = await database.store.db.selectFrom('identities').select(['kind', 'customer_id']).where('tenant', '=', tenant).where('value', 'in', [`opaque:${customer}`, phone]).execute();
+    expect(linked.map((r) => r.kind).sort()).toEqual(['channel', 'phone']);
+    const { customer_id } = await database.store.db.selectFrom('conversations').select('customer_id').where('external_id', '=', `opaque:${customer}`).executeTakeFirstOrThrow();
+    expect(new Set(linked.map((r) => r.customer_id))).toEqual(new Set([customer_id]));
+    const row = await database.store.db.selectFrom('customers').select('name').where('id', '=', customer_id).executeTakeFirstOrThrow();
+    expect(row.name).toBe('Ines');
+  });
+
+  it('runs a new customer again when another transaction links its phone between its lookup and its writes, and joins that customer', async () => {
+    const phone = `+3366${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const other = randomUUID();
+    let lookups = 0;
+    // The first lookup's answer comes back only once another connection has linked the phone to `other`.
+    const racing = database.store.db.withPlugin({
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => {
+        const first = result.rows[0];
+        if (first && 'lookup_n' in first && ++lookups === 1) {
+          await database.store.db.transaction().execute(async (trx) => {
+            await trx.insertInto('customers').values({ id: other, tenant, name: 'linked meanwhile' }).execute();
+            await trx.insertInto('identities').values({ tenant, kind: 'phone', channel: '', value: phone, customer_id: other }).execute();
+          });
+        }
+        return result;
+      },
+    });
+    const host = actorHost(racing, quietHooks, { epochOf: () => 1 }, {}, config);
+    const customer = `c-race-${randomUUID()}`;
+
+    expect(await submitMessage(host, 1, { ...message(customer), from: { id: customer, idType: 'opaque', phone } })).toBe('stored');
+
+    expect(lookups).toBe(2);
+    const { customer_id } = await database.store.db.selectFrom('conversations').select('customer_id').where('external_id', '=', `opaque:${customer}`).executeTakeFirstOrThrow();
+    expect(customer_id).toBe(other);
+    const channelIdentity = await database.store.db.selectFrom('identities').select('customer_id').where('tenant', '=', tenant).where('value', '=', `opaque:${customer}`).executeTakeFirstOrThrow();
+    expect(channelIdentity.customer_id).toBe(other);
+  });
+
+  it('sends a new customer’s links before another message of its transaction reads an identity they share', async () => {
+    const log: string[] = [];
+    const entryOf = (text: string, parameters: readonly unknown[]) => lookupsAndLinks(text, parameters) ?? (text.startsWith('with ') ? 'writes' : undefined);
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1, maxBatch: 10, committed: (size) => log.push(`#${size}`) }, config);
+    const [known, newcomer] = [`c-known-${randomUUID()}`, `c-newcomer-${randomUUID()}`];
+    expect(await submitMessage(host, 1, message(known))).toBe('stored');
+    const phone = `+3367${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const withPhone = (customer: string) => ({ ...message(customer), from: { id: customer, idType: 'opaque' as const, phone } });
+
+    // Two new customers take the first two transactions (express, one each); then a bulk
+    // one takes a third new customer giving a phone (the only one to look up: alone, linked
+    // with its writes) and the known customer's follow-up giving the same phone (its
+    // conversation is active, but the phone is new to it: it looks itself up).
+    log.length = 0;
+    const firsts = [submitMessage(host, 1, message(`c-busy-${randomUUID()}`)), submitMessage(host, 1, message(`c-filler-${randomUUID()}`))];
+    const sharing = [submitMessage(host, 1, withPhone(newcomer)), submitMessage(host, 1, withPhone(known))];
+    expect(await Promise.all([...firsts, ...sharing])).toEqual(['stored', 'stored', 'stored', 'stored']);
+
+    // The follow-up's lookup came after the new customer's writes, and found the phone
+    // linked: no link of its own, no statement failing on the phone and running again.
+    expect(log).toEqual(['lookups of 1', 'writes', '#1', 'lookups of 1', 'writes', '#1', 'lookups of 1', 'writes', 'lookups of 1', 'writes', '#2']);
+    const owner = await database.store.db.selectFrom('identities').select('customer_id').where('tenant', '=', tenant).where('value', '=', phone).executeTakeFirstOrThrow();
+    const { customer_id } = await database.store.db.selectFrom('conversations').select('customer_id').where('external_id', '=', `opaque:${newcomer}`).executeTakeFirstOrThrow();
+    expect(owner.customer_id).toBe(customer_id);
   });
 
   it('reads ahead for the customers whose conversations were passivated, with the new ones, and not for those still active', async () => {
