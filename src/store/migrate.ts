@@ -25,6 +25,7 @@ import * as actorVersions from './migrations/2026-12-07T0300-vactors-actor-versi
 import * as attemptResponses from './migrations/2026-12-07T0501-camp-attempt-responses.ts';
 import * as agentAttachments from './migrations/2026-12-08T0317-upload-agent-attachments.ts';
 import * as conversationStartedBy from './migrations/2026-12-08T0401-inter-conversation-started-by.ts';
+import * as conversationTriggersOnChange from './migrations/2026-12-09T0101-conversation-triggers-on-change.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07T0501-camp-attempt-responses': attemptResponses,
   '2026-12-08T0317-upload-agent-attachments': agentAttachments,
   '2026-12-08T0401-inter-conversation-started-by': conversationStartedBy,
+  '2026-12-09T0101-conversation-triggers-on-change': conversationTriggersOnChange,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
