@@ -26,6 +26,7 @@ import * as attemptResponses from './migrations/2026-12-07T0501-camp-attempt-res
 import * as agentAttachments from './migrations/2026-12-08T0317-upload-agent-attachments.ts';
 import * as conversationStartedBy from './migrations/2026-12-08T0401-inter-conversation-started-by.ts';
 import * as conversationTriggersOnChange from './migrations/2026-12-09T0101-conversation-triggers-on-change.ts';
+import * as campaignRepliesPerStatement from './migrations/2026-12-09T0102-campaign-replies-per-statement.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-08T0317-upload-agent-attachments': agentAttachments,
   '2026-12-08T0401-inter-conversation-started-by': conversationStartedBy,
   '2026-12-09T0101-conversation-triggers-on-change': conversationTriggersOnChange,
+  '2026-12-09T0102-campaign-replies-per-statement': campaignRepliesPerStatement,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignDb, campaignProgress, exportCampaignOutcomes, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
+import { campaignDb, campaignProgress, exportCampaignOutcomes, readAttemptCounts, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
 import type { Resource } from '../../src/config/index.ts';
 import { importContacts, saveContactList } from '../../src/contacts/index.ts';
 import { findConversation } from '../../src/gateway/queries.ts';
@@ -78,6 +78,10 @@ describe('replies to a campaign', () => {
     expect(counted.replied_at).not.toBeNull();
     expect(counted.reply_conversation_id).toBe(row.id);
     expect(await campaignProgress(campaignDb(parley.store.db), tenant, 'promo', 'promo-list')).toMatchObject({ sent: 1, replied: 1 });
+    // The report's responses: the recipient wrote on the campaign's channel after the message (found by the phone the router linked).
+    const answered = await campaignDb(parley.store.db).selectFrom('campaign_attempts').select('first_reply_at').where('message_id', '=', attempt.message_id).executeTakeFirstOrThrow();
+    expect(answered.first_reply_at).not.toBeNull();
+    expect((await readAttemptCounts(parley.store.db, tenant, 'promo')).reduce((n, c) => n + c.answered, 0)).toBe(1);
     const [exported] = parse<Record<string, string>>(await text(exportCampaignOutcomes(parley.store.db, tenant, 'promo', 'promo-list')), { columns: true });
     expect(exported).toMatchObject({ id: 'c0', conversation_id: attempt.conversation_id, replied_at: counted.replied_at?.toISOString() });
   });
