@@ -20,7 +20,8 @@ import { BENCH_APPLICATION, PhaseMeter, type PhaseCost } from './resource-usage.
  *   previous insert committed, up to 100 rows), each acked after its commit. No routing:
  *   the most a JetStream → PostgreSQL pipeline does here.
  * - Parley with 1, 2 and 3 `parley router` processes (each count on a fresh NATS server
- *   and a fresh database): customers write to one WhatsApp channel whose queue has
+ *   and a fresh database holding a history of closed conversations, analyzed, as a
+ *   database in service does: `seedHistory`): customers write to one WhatsApp channel whose queue has
  *   enough agents (auto-accepting) for every conversation. Measured: messages stored per
  *   second (first publish → all stored), the time until every conversation is connected,
  *   the latency from a customer's first message to the agent's `offer.created` event
@@ -76,6 +77,8 @@ const PACED_PER_SECOND = 10;
  * this is the time a new customer's first message waits behind the backlog.
  */
 const PROBES = 5;
+/** Customers with a closed conversation before the run (`seedHistory`); BENCH_HISTORY=0 runs on empty tables. */
+const HISTORY = Math.round(Number(process.env.BENCH_HISTORY ?? 20_000) * SCALE);
 
 
 const benchStarted = performance.now();
@@ -126,6 +129,40 @@ function burstWithProbes(run: string) {
     envelopes.splice(Math.round((envelopes.length * k) / (PROBES + 1)), 0, e);
   }
   return { envelopes, timed, probes };
+}
+
+/**
+ * The history a database in service holds, and its statistics: HISTORY customers of the
+ * channel, each with a conversation closed before the run and its message, then ANALYZE,
+ * as autovacuum does within a minute of a table's first changes. Without it the first
+ * burst runs on tables never analyzed, and the planner, with no statistics to tell them
+ * apart, may take any index that matches the open-conversation lookup's tenant and
+ * channel (docs/cluster.md §15). Its customers never write during the run.
+ */
+async function seedHistory(db: Kysely<Database>): Promise<void> {
+  if (HISTORY === 0) return;
+  const closedAt = new Date(Date.now() - 86_400_000).toISOString();
+  for (let from = 0; from < HISTORY; from += 5_000) {
+    const n = Math.min(5_000, HISTORY - from);
+    await sql`
+      with h as (
+        select gen_random_uuid() as customer, gen_random_uuid() as conversation, '+3369' || lpad(i::text, 7, '0') as phone
+        from generate_series(${from}::int, ${from + n - 1}::int) as i),
+      c as (insert into customers (id, tenant, name) select customer, ${TENANT}, null from h),
+      ids as (
+        insert into identities (tenant, kind, channel, value, customer_id)
+        select ${TENANT}, 'channel', ${CHANNEL}, 'phone:' || phone, customer from h
+        union all select ${TENANT}, 'phone', '', phone, customer from h),
+      conv as (
+        insert into conversations (id, tenant, channel, customer_id, external_id, state, queue, last_message_at, closed_at, snapshot, partition)
+        select conversation, ${TENANT}, ${CHANNEL}, customer, 'phone:' || phone, 'closed', ${QUEUE}, ${closedAt}::timestamptz, ${closedAt}::timestamptz,
+               jsonb_build_object('value', 'closed', 'context', jsonb_build_object('id', conversation, 'tenant', ${TENANT}::text)), 0
+        from h)
+      insert into messages (id, tenant, conversation_id, customer_id, channel, direction, platform_message_id, text, sent_at)
+      select gen_random_uuid(), ${TENANT}, conversation, customer, ${CHANNEL}, 'inbound', 'wamid.history.' || phone, 'An earlier question', ${closedAt}::timestamptz
+      from h`.execute(db);
+  }
+  await sql`analyze`.execute(db);
 }
 
 /** Publishes as fast as JetStream accepts: PUBLISH_CHUNK in flight, each chunk awaited. */
@@ -329,9 +366,14 @@ async function counts(db: Kysely<Database>) {
     sql<{ n: string }>`select count(*) as n from messages where direction = 'inbound'`.execute(db),
     sql<{ state: string; n: string }>`select state, count(*) as n from conversations group by state order by state`.execute(db),
   ]);
-  const conversations = Object.fromEntries(states.rows.map((r) => [r.state, Number(r.n)]));
+  // The history's conversations and messages (`seedHistory`) are not the run's.
+  const conversations: Record<string, number> = {};
+  for (const r of states.rows) {
+    const n = Number(r.n) - (r.state === 'closed' ? HISTORY : 0);
+    if (n > 0) conversations[r.state] = n;
+  }
   const open = Object.entries(conversations).reduce((sum, [state, n]) => (state === 'closed' ? sum : sum + n), 0);
-  return { stored: Number(stored.rows[0]?.n), connected: conversations.connected ?? 0, open, conversations };
+  return { stored: Number(stored.rows[0]?.n) - HISTORY, connected: conversations.connected ?? 0, open, conversations };
 }
 
 /**
@@ -469,6 +511,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const benchUrl = new URL(services.databaseUrl);
       benchUrl.searchParams.set('application_name', BENCH_APPLICATION);
       store = await openStore({ url: benchUrl.toString(), poolSize: 2 });
+      await seedHistory(store.db);
 
       // The first offer for each conversation, as it reaches this process; every offer is
       // accepted at once. (AgentDriver.autoAccept would leave an hour-long wait pending
@@ -629,6 +672,7 @@ export async function runClusterBenchmark(): Promise<object> {
         partitions: PARTITIONS,
         offerLatencySample: `every ${SAMPLE_EVERY}th customer's first message`,
         newCustomersMidBurst: PROBES,
+        historyConversations: HISTORY,
       },
       baseline: { rawPipeline },
       routers,
