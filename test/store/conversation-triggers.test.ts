@@ -8,7 +8,7 @@ const tenant = 'acme';
 
 /**
  * The report and journey triggers of `conversations` (migration 2026-12-09T0101): they run
- * on a new conversation, and on an update only when its state or queue changed, not on
+ * on a new conversation, and on an update only when it changes what they record, not on
  * every snapshot write. Which triggers ran, and how often, is what EXPLAIN ANALYZE lists.
  */
 describe('conversation triggers', () => {
@@ -52,11 +52,19 @@ describe('conversation triggers', () => {
     expect(await triggersRunBy(id, `state = 'queued', queue = 'support', snapshot = '{"value":"queued","context":{"note":1}}'`)).toEqual({});
   });
 
-  it('runs them when the state or the queue changes', async () => {
+  it('skips them when an offer is made or ends and the conversation waits on (between the waiting states)', async () => {
+    const id = await conversation();
+    expect(await triggersRunBy(id, `state = 'offered'`)).toEqual({});
+    await sql`update conversations set state = 'offered' where id = ${id}`.execute(db());
+    expect(await triggersRunBy(id, `state = 'queued'`)).toEqual({});
+  });
+
+  it('runs them when the queue changes, or the state changes otherwise', async () => {
     const id = await conversation();
     const both = { conversation_journey_step_update: 1, report_conversation_facts_update: 1 };
-    expect(await triggersRunBy(id, `state = 'offered'`)).toMatchObject(both);
-    expect(await triggersRunBy(id, `queue = 'sales'`)).toMatchObject(both);
+    expect(await triggersRunBy(id, `queue = 'sales'`)).toEqual(both);
+    expect(await triggersRunBy(id, `state = 'connected', agent_id = 'ana'`)).toEqual(both);
+    expect(await triggersRunBy(id, `state = 'closed'`)).toEqual(both);
   });
 
   it('records a new conversation as before: its arrival in the journey, its offer in the reports', async () => {
