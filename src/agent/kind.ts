@@ -1,6 +1,6 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import type { AgentRow } from '../store/index.ts';
-import { openActor, openOrigin, saveAgents } from '../store/index.ts';
+import { agentSaves, openActor, openOrigin } from '../store/index.ts';
 import { agentPartitionKey, partitionOf } from '../partition/index.ts';
 import { pureInitialTransition, type ActorKind } from '../runtime/index.ts';
 import type { AgentContext } from './context.ts';
@@ -27,9 +27,8 @@ export const agentKind: ActorKind = {
   },
   // No trigger or lookup reads an agent's row between steps: many offers to one agent in a batch write its row once.
   lastStateOnly: true,
-  save: (tx, steps) =>
-    saveAgents(
-      tx,
+  save: (steps) =>
+    agentSaves(
       steps.map(({ next, snapshot, version }) => {
         const ctx = next.context as AgentContext;
         return { tenant: ctx.tenant, id: ctx.id, version, name: ctx.name, presence: ctx.presence, snapshot };

@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { externalIdOf } from '../contract/index.ts';
 import type { ConfigRegistry } from '../config/index.ts';
 import type { ConversationIdentity, ConversationRow, Database } from '../store/index.ts';
-import { conversationPartition, openActor, openOrigin, saveConversations } from '../store/index.ts';
+import { conversationPartition, conversationSaves, openActor, openOrigin } from '../store/index.ts';
 import { conversationPartitionKey, partitionOf } from '../partition/index.ts';
 import type { ActorKind } from '../runtime/index.ts';
 import type { ConversationContext } from './context.ts';
@@ -71,9 +71,8 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
       if (created) writes.insertConversation(created as ConversationIdentity, stored);
       else writes.saveConversation(ctx.id, stored);
     },
-    save: (tx, steps) =>
-      saveConversations(
-        tx,
+    save: (steps) =>
+      conversationSaves(
         steps.map(({ next, snapshot, version }) => {
           const ctx = next.context as ConversationContext;
           return { id: ctx.id, version, state: String(next.value), queue: ctx.queue, agentId: ctx.agentId, lastMessageAt: ctx.lastMessageAt, closedAt: ctx.closedAt, snapshot };

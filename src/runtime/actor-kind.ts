@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { Database, OpenActorRequest, OpenedActor, StepWrites } from '../store/index.ts';
 import type { Fence } from './ownership.ts';
@@ -121,11 +121,12 @@ export interface ActorKind {
    */
   write(writes: StepWrites, next: AnyMachineSnapshot, partition: number, created?: unknown): void;
   /**
-   * Writes the stepped snapshots of actors held in memory (their rows not read, so not
-   * locked), many in one statement, each a compare-and-set on its version; resolves to
-   * the rows written (`saveConversations`).
+   * The write of the stepped snapshots of actors held in memory (their rows not read, so
+   * not locked), many in one data-modifying statement, each a compare-and-set on its
+   * version, returning one row per row written (`conversationSaves`): the runtime sends it
+   * with the transaction's last writes, or alone.
    */
-  save(tx: Tx, steps: readonly SavedStep[]): Promise<number>;
+  save(steps: readonly SavedStep[]): RawBuilder<unknown>;
   /**
    * Nothing reads the kind's rows between two steps of a transaction (no trigger, no
    * lookup by other ways than the id): an actor stepped again from memory in the same

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
 import { ParleyError } from '../contract/index.ts';
-import { consumeOrigins, StepWrites, type Database, type TakenOrigin } from '../store/index.ts';
+import { consumeOrigins, saveActors, StepWrites, type Database, type TakenOrigin } from '../store/index.ts';
 import type { StepResults } from './step-results.ts';
 import type { ActorKind } from './actor-kind.ts';
 import type { ActorCache } from './actor-cache.ts';
@@ -21,6 +21,12 @@ interface Stepped {
   version: number;
   /** Stepped but not written yet. */
   dirty: boolean;
+}
+
+/** The snapshot writes of one kind's actors stepped from memory. */
+interface SnapshotWrite {
+  kind: ActorKind;
+  steps: Stepped[];
 }
 
 /**
@@ -54,7 +60,8 @@ export class OriginUnsettled extends ParleyError {
  * row of an actor the transaction read locked or created) wait in one `StepWrites`; the
  * snapshot writes of actors stepped from memory wait to go out in one statement per kind;
  * the outbox events those actors took wait to be consumed in one statement. `flush` sends
- * them, in that order, before anything reads what they change, and before the commit.
+ * them, in that order, before anything reads what they change; the last flush, before
+ * the commit, sends the writes and the snapshot writes in one statement (`flushFenced`).
  * An actor has at most one write pending: a second step of it flushes first, so the row
  * goes through each step's state in turn (the report triggers on `conversations` see
  * every change of state and queue), except for a kind that needs only the last state
@@ -154,15 +161,20 @@ export class TransactionActors {
   }
 
   /**
-   * The last flush, before the commit: the fences' epochs not read yet are read with the
-   * writes (no statement of their own), else alone, and checked before the snapshots'
-   * compare-and-set, so that a node that lost a partition learns it as such, not as rows
-   * changed behind its actors.
+   * The last flush, before the commit: the writes, the snapshot writes and the fences'
+   * epochs not read yet in one statement (the epochs alone when nothing is written). The
+   * epochs are checked before the snapshots' compare-and-set, so that a node that lost a
+   * partition learns it as such, not as rows changed behind its actors.
    */
   async flushFenced(fences: Fences): Promise<void> {
-    await this.flushWrites(fences);
+    // The snapshot writes go in the same statement as the other writes, unless an actor
+    // has both pending (a row created or read locked, then stepped from memory): a
+    // statement does not see its own changes, so its compare-and-set must come after.
+    const saves = this.snapshotWrites();
+    const together = saves.length > 0 && ![...this.rowWritten].some((key) => this.actors.get(key)?.dirty);
+    await this.flushWrites(fences, together ? saves : []);
     await fences.read(this.tx);
-    await this.flushSnapshots();
+    if (!together) await this.flushSnapshots();
     await this.flushOrigins();
     this.pendingKeys.clear();
   }
@@ -174,16 +186,26 @@ export class TransactionActors {
     if (!(await consumeOrigins(this.tx, origins)).settled) throw new OriginUnsettled();
   }
 
-  private async flushWrites(fences?: Fences): Promise<void> {
-    const steps = this.steps;
+  /**
+   * Sends the steps' writes, with the fences' epochs not read yet and the snapshot writes
+   * `saves` (`snapshotWrites`) if given, in one statement. The epochs are checked before
+   * the snapshots' compare-and-set, so that a node that lost a partition learns it as
+   * such, not as rows changed behind its actors.
+   */
+  private async flushWrites(fences?: Fences, saves: readonly SnapshotWrite[] = []): Promise<void> {
+    const steps = saves.length > 0 ? this.writes : this.steps;
     if (!steps) return;
     const outboxOf = this.outboxOf;
     this.steps = undefined;
     this.outboxOf = [];
     this.rowWritten.clear();
-    if (steps.empty) return;
-    const { outbox: rows, epochs } = await steps.flushFenced(fences?.unread ?? []);
+    if (steps.empty && saves.length === 0) return;
+    const { outbox: rows, epochs, counts } = await steps.flushFenced(
+      fences?.unread ?? [],
+      saves.map(({ kind, steps: saved }) => kind.save(saved)),
+    );
     fences?.verifyRead(epochs);
+    saves.forEach((save, i) => this.saved(save, counts[i] ?? 0));
     let at = 0;
     for (const { results, rows: n } of outboxOf) {
       results.outboxRows.push(...rows.slice(at, at + n));
@@ -191,9 +213,8 @@ export class TransactionActors {
     }
   }
 
-  /** Sends the pending snapshot writes (of one kind, or all), one statement per kind; throws `ActorChanged` when a row's version moved. */
-  private async flushSnapshots(only?: ActorKind): Promise<void> {
-    const tx = this.tx;
+  /** The pending snapshot writes (of one kind, or all), grouped by kind. */
+  private snapshotWrites(only?: ActorKind): SnapshotWrite[] {
     const byKind = new Map<ActorKind, Stepped[]>();
     for (const stepped of this.actors.values()) {
       if (!stepped.dirty || (only && stepped.kind !== only)) continue;
@@ -201,13 +222,20 @@ export class TransactionActors {
       if (list) list.push(stepped);
       else byKind.set(stepped.kind, [stepped]);
     }
-    for (const [kind, steps] of byKind) {
-      const written = await kind.save(tx, steps);
-      if (written !== steps.length) throw new ActorChanged(`${steps.length - written} ${kind.kind} row(s) changed behind their in-memory copies`);
-      for (const stepped of steps) {
-        stepped.dirty = false;
-        stepped.version++;
-      }
+    return [...byKind].map(([kind, steps]) => ({ kind, steps }));
+  }
+
+  /** Sends the pending snapshot writes (of one kind, or all), one statement per kind. */
+  private async flushSnapshots(only?: ActorKind): Promise<void> {
+    for (const save of this.snapshotWrites(only)) this.saved(save, await saveActors(this.tx, save.kind.save(save.steps)));
+  }
+
+  /** A snapshot write went out and wrote `written` rows; throws `ActorChanged` when a row's version had moved. */
+  private saved({ kind, steps }: SnapshotWrite, written: number): void {
+    if (written !== steps.length) throw new ActorChanged(`${steps.length - written} ${kind.kind} row(s) changed behind their in-memory copies`);
+    for (const stepped of steps) {
+      stepped.dirty = false;
+      stepped.version++;
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Kysely, type OperationNodeSource } from 'kysely';
+import { sql, type Insertable, type Kysely, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { AssignmentTable, CustomerTable, Database, IdentityTable, NewConversation, NewMessage, NewOutboxRow, OutboxRow } from './database.ts';
 
 type Db = Kysely<Database>;
@@ -171,27 +171,47 @@ export class StepWrites {
   /**
    * `flush`, whose statement also reads the epochs of `partitions` FOR SHARE (a
    * transaction's fence, see `Fence`): a transaction that writes needs no statement of its
-   * own for its fence. Nothing to write: nothing is sent, and no epoch is read.
+   * own for its fence. `counted`: more writes for the same statement (snapshot writes,
+   * `conversationSaves`), each a data-modifying statement returning one row per row it
+   * wrote, counted in `counts`. Nothing to write: nothing is sent, and no epoch is read.
    */
-  async flushFenced(partitions: readonly number[]): Promise<{ outbox: OutboxRow[]; epochs: Map<number, number> }> {
+  async flushFenced(
+    partitions: readonly number[],
+    counted: readonly RawBuilder<unknown>[] = [],
+  ): Promise<{ outbox: OutboxRow[]; epochs: Map<number, number>; counts: number[] }> {
     const parts = [...this.insertStatements(), ...this.statements, ...this.timerStatements(), ...this.assignmentStatements()];
     const outbox = this.outbox.length > 0 ? this.db.insertInto('outbox').values(this.outbox).returningAll() : undefined;
     const epochs = new Map<number, number>();
-    let rows: (OutboxRow & { fence_epochs?: Record<string, number | string> | null })[] = [];
-    if (parts.length === 0 && partitions.length === 0) {
-      if (outbox) rows = await outbox.execute();
-    } else if (parts.length > 0 || outbox) {
-      const ctes = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
-      if (partitions.length > 0) ctes.push(sql`fence as (select partition, epoch from partition_epochs where partition = any(${[...partitions]}::int[]) for share)`);
-      if (outbox) ctes.push(sql`o as (${outbox})`);
-      const fenceEpochs = partitions.length > 0 ? sql`(select json_object_agg(partition, epoch) from fence) as fence_epochs` : sql`null as fence_epochs`;
-      const select = outbox ? sql`select o.*, ${fenceEpochs} from o` : sql`select ${fenceEpochs}`;
-      rows = (await sql<OutboxRow & { fence_epochs: Record<string, number | string> | null }>`with ${sql.join(ctes)} ${select}`.execute(this.db)).rows;
-      for (const [partition, epoch] of Object.entries(rows[0]?.fence_epochs ?? {})) epochs.set(Number(partition), Number(epoch));
-      if (!outbox) rows = [];
+    if (parts.length === 0 && counted.length === 0 && (partitions.length === 0 || !outbox)) {
+      const rows = outbox ? await outbox.execute() : [];
+      return { outbox: rows.map((row) => ({ ...row, id: String(row.id) })), epochs, counts: [] };
     }
+    const ctes = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
+    counted.forEach((part, i) => ctes.push(sql`${sql.raw(`s${i}`)} as (${part})`));
+    if (partitions.length > 0) ctes.push(sql`fence as (select partition, epoch from partition_epochs where partition = any(${[...partitions]}::int[]) for share)`);
+    if (outbox) ctes.push(sql`o as (${outbox})`);
+    const columns = [
+      partitions.length > 0 ? sql`(select json_object_agg(partition, epoch) from fence) as fence_epochs` : sql`null as fence_epochs`,
+      ...counted.map((_, i) => sql`(select count(*) from ${sql.raw(`s${i}`)}) as ${sql.raw(`count_${i}`)}`),
+    ];
+    // One row at least (the epochs and counts), with the outbox rows if any.
+    const select = outbox ? sql`select o.*, ${sql.join(columns)} from (select 1) as one left join o on true` : sql`select ${sql.join(columns)}`;
+    type Row = OutboxRow & { fence_epochs: Record<string, number | string> | null } & Record<`count_${number}`, string | number>;
+    const { rows } = await sql<Row>`with ${sql.join(ctes)} ${select}`.execute(this.db);
+    const first = rows[0];
+    for (const [partition, epoch] of Object.entries(first?.fence_epochs ?? {})) epochs.set(Number(partition), Number(epoch));
+    const counts = counted.map((_, i) => Number(first?.[`count_${i}`] ?? 0));
     // bigserial comes back as a string from pg and as a number from PGlite: one type here.
-    return { outbox: rows.map(({ fence_epochs: _epochs, ...row }) => ({ ...row, id: String(row.id) })), epochs };
+    const stored = outbox ? rows.filter((row) => row.id !== null) : [];
+    return {
+      outbox: stored.map((row) => {
+        const { fence_epochs: _epochs, ...rest } = row;
+        for (let i = 0; i < counted.length; i++) delete (rest as Record<string, unknown>)[`count_${i}`];
+        return { ...rest, id: String(row.id) };
+      }),
+      epochs,
+      counts,
+    };
   }
 
   private change(id: string, change: AssignmentChange): void {

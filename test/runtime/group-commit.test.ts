@@ -229,6 +229,34 @@ describe('group commit', () => {
     expect(new Set(rows.map((r) => r.conversation_id)).size).toBe(1);
   });
 
+  it('sends a follow-up’s writes and its conversation’s snapshot in one statement, and a first step’s row before a later step’s snapshot', async () => {
+    const log: string[] = [];
+    // Whole statements only (the parts of the writes' statement are seen on their own too).
+    const entryOf = (text: string) => {
+      if (text.includes('lookup_n')) return 'lookup';
+      if (!/^(with |\/\* prepared \*\/)/.test(text)) return undefined;
+      const parts = [text.includes('insert into "messages"') && 'message', text.includes('insert into "conversations"') && 'new conversation', text.includes('update conversations c') && 'snapshot'];
+      return parts.some(Boolean) ? parts.filter(Boolean).join(' + ') : undefined;
+    };
+    const host = actorHost(noting(entryOf, log), quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
+    const customer = `c-together-${randomUUID()}`;
+    expect(await submitMessage(host, 1, message(customer))).toBe('stored');
+    expect(log).toEqual(['lookup', 'message + new conversation']);
+
+    // A follow-up of the active conversation: its message and the conversation's new snapshot, one statement.
+    log.length = 0;
+    expect(await submitMessage(host, 1, message(customer))).toBe('stored');
+    expect(log).toEqual(['message + snapshot']);
+
+    // A new customer's two messages in one transaction: the conversation's insert goes out
+    // before the second step's snapshot write, which must see the row.
+    log.length = 0;
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const twice = `c-twice-${randomUUID()}`;
+    expect(await Promise.all([submitMessage(host, 1, message(twice)), submitMessage(host, 1, message(twice)), busy])).toEqual(['stored', 'stored', 'stored']);
+    expect(log.slice(-2)).toEqual(['message + new conversation', 'snapshot']);
+  });
+
   it('writes a batch of new customers in one statement, and a follow-up that must look its conversation up sees it', async () => {
     // One log of the statements that write (the steps' writes: `with w0 as (…)`) and of the commits (`#size`).
     const log: string[] = [];
