@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RoutingMethods, type RoutingMethod } from '../config/index.ts';
 import { AgentIndex } from './agent-index.ts';
-import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool, freshPass } from './agent-choice.ts';
+import { BEST_OF_SKILLS_COMPARED, COMPARED_ONE_BY_ONE, WALK_STEPS_PER_AGENT, chooseAgent, choosePool } from './agent-choice.ts';
+import { freshPass } from './kind-pass.ts';
 import type { AgentView } from './agent-view.ts';
 import { requirementsOf } from './requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
@@ -100,6 +101,17 @@ describe('chooseAgent', () => {
     const scanned = choosePool(index, index.all(), conversation, requirements, 'longest-idle', t0);
     expect(walked.record?.view.id).toBe('rare-0');
     expect(walked).toEqual(scanned);
+
+    // The same choices within a kind's pass, the skilled agents taken one by one: the walk's
+    // limit and end follow the count as agents leave, the choices those of a scan.
+    const pass = freshPass();
+    for (let taken = 0; taken < 60; taken++) {
+      const fresh = choosePool(index, index.all(), conversation, requirements, 'longest-idle', t0);
+      const chosen = chooseAgent(index, conversation, requirements, 'longest-idle', t0, undefined, pass);
+      expect(chosen.record?.view.id, `choice ${taken}`).toBe(fresh.record?.view.id);
+      if (!chosen.record) break;
+      index.hold(chosen.record, 'message');
+    }
   });
 
   it.each(RoutingMethods)('%s: the choices of one kind in a pass (a walk resumed, a ranking read) take the agents fresh comparisons would, slot after slot', (method) => {

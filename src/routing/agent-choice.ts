@@ -2,20 +2,18 @@ import type { RoutingMethod } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentIndex, AgentRecord } from './agent-index.ts';
 import { tieBreak } from './agent-index.ts';
-import { has, intersect, type AgentBits } from './agent-bits.ts';
-import type { WalkOrder } from './ordered-agents.ts';
+import { has, type AgentBits } from './agent-bits.ts';
+import type { AgentOrderName, TenantAgents } from './tenant-agents.ts';
 import { qualifies } from './eligibility.ts';
 import { beats, score } from './methods.ts';
 import type { Requirements } from './requirements.ts';
-import { eligible, type CompiledRequirements } from './compiled-requirements.ts';
+import { eligible, eligibleAt, type CompiledRequirements } from './compiled-requirements.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
+import { takeSlotSet, type KindPass } from './kind-pass.ts';
+import { SlotSet } from './slot-set.ts';
+import { compareSkilled, firstWithRoom, rankSkilled, scoreOf, type Choice, type Preference } from './skilled-comparison.ts';
 
-/** The agent chosen (if any), how many eligible agents the choice examined, and the winner's score. */
-export interface Choice {
-  record: AgentRecord | undefined;
-  candidates: number;
-  score: number | undefined;
-}
+export type { Choice } from './skilled-comparison.ts';
 
 type Method = RoutingMethod | Exclude<Requirements['target'], null>['reason'];
 
@@ -34,117 +32,120 @@ export const COMPARED_ONE_BY_ONE = 48;
  */
 export const BEST_OF_SKILLS_COMPARED = 1024;
 /**
- * A walk in a method's order gives up after this many agents per agent free with every
- * required skill, and compares those instead: an agent compared costs about as much as
- * this many agents stepped over.
+ * A walk in a method's order gives up after stepping over this many free agents per agent
+ * free with every required skill, and compares those instead: an agent compared costs
+ * about as much as this many agents stepped over.
  */
 export const WALK_STEPS_PER_AGENT = 32;
-/** One bit array per width (a tenant's word count), reused from choice to choice: a choice allocates nothing it need not. */
-const scratchByWords = new Map<number, Uint32Array>();
+/** One set per width (a tenant's word count) for choices outside a kind's pass, reused from choice to choice. */
+const scratchByWords = new Map<number, SlotSet>();
 
-function scratchOf(words: number): Uint32Array {
-  let bits = scratchByWords.get(words);
-  if (!bits) scratchByWords.set(words, (bits = new Uint32Array(words)));
-  return bits;
+function scratchOf(words: number): SlotSet {
+  let set = scratchByWords.get(words);
+  if (!set) scratchByWords.set(words, (set = new SlotSet(words)));
+  return set;
 }
+
+/** The sets a choice intersects (see `setsOf`). */
+const setsScratch: AgentBits[] = [];
 
 /** Nobody: the common answer when agents are busy, shared rather than built per choice. */
 const NOBODY: Choice = Object.freeze({ record: undefined, candidates: 0, score: undefined });
 
 /**
- * What the choices for one kind of conversation learned within a pass. In a pass agents
- * only lose room (views change between passes), so an agent found ineligible stays so, and
- * the eligible agents keep their order: the next conversation of the kind starts its walk
- * at the first agent a walk found eligible (`from`), and takes the first agent with room
- * left in the ranking an earlier comparison made (`ranked`, built by a kind's second one).
- */
-export interface KindPass {
-  /** Used in this pass (reset when it ends). */
-  used: boolean;
-  /** The position, in the walk order `fromOrder` as it stood at `fromVersion`, of the first agent a walk found eligible. */
-  from: number | undefined;
-  fromOrder: WalkOrder | undefined;
-  fromVersion: number;
-  /** How many comparisons of every eligible agent this pass made for the kind. */
-  compared: number;
-  ranked: { record: AgentRecord; score: number }[] | undefined;
-  /** Where in `ranked` the agents with room may start (those before have none left). */
-  next: number;
-}
-
-/** A kind's pass state, fresh. */
-export const freshPass = (): KindPass => ({ used: false, from: undefined, fromOrder: undefined, fromVersion: 0, compared: 0, ranked: undefined, next: 0 });
-
-/**
  * The eligible agent with a free slot the method prefers, as a scan of every agent would
  * find it (agents who let the conversation go come last), without that scan. The bit
- * sets of the agents free with each required skill are intersected first: none means
- * nobody (the common answer when agents are busy), a few are compared one by one, and
- * many are walked in the method's order until the first eligible one. Best-skills over
- * several skills reads the per-skill orders side by side and stops once no agent not
- * yet read can score higher (Fagin's threshold algorithm).
+ * sets of the agents free with each required skill (at its floor) are intersected first
+ * — once per kind and pass given its `KindPass`, and only as far as it takes to tell
+ * whether few qualify: none means nobody (the common answer when agents are busy), a few
+ * are compared one by one, and many are walked in the method's order until the first
+ * eligible one. Best-skills over several skills reads the per-skill orders side by side
+ * and stops once no agent not yet read can score higher (Fagin's threshold algorithm).
  */
-export function chooseAgent(index: AgentIndex, conversation: WaitingConversation, requirements: Requirements, method: Method, now: number, few = COMPARED_ONE_BY_ONE, start?: KindPass): Choice {
-  const { tenant, mediaType: media } = conversation;
-  const compiled = index.compiled(requirements);
+export function chooseAgent(
+  index: AgentIndex,
+  conversation: WaitingConversation,
+  requirements: Requirements,
+  method: Method,
+  now: number,
+  few = COMPARED_ONE_BY_ONE,
+  start?: KindPass,
+  compiled = index.compiled(requirements),
+): Choice {
+  const { tenant: tenantName, mediaType: media } = conversation;
   if (requirements.target) {
-    const pool = requirements.target.agents.flatMap((id) => index.record(tenant, id) ?? []);
+    const pool = requirements.target.agents.flatMap((id) => index.record(tenantName, id) ?? []);
     return comparePool(index, pool, conversation, compiled, method, now);
   }
-  const listed = listedMembers(index, tenant, requirements);
-  if (listed && listed.length <= few) return comparePool(index, listed, conversation, compiled, method, now);
+  if (compiled.listed) {
+    // Members listed by id only: they are the only possible candidates.
+    const members = compiled.listed.flatMap((id) => index.record(tenantName, id) ?? []);
+    if (members.length <= few) return comparePool(index, members, conversation, compiled, method, now);
+  }
+  const tenant = index.tenant(tenantName);
+  if (!tenant) return NOBODY;
 
   const skills = requirements.skills;
-  // The sets to intersect, in an array reused from choice to choice (a choice allocates nothing it need not).
-  const sets = setsScratch;
-  sets.length = 0;
-  if (skills.length > 0) for (const skill of skills) sets.push(index.freeWithSkill(tenant, media, skill).bits);
-  else sets.push(index.freeFor(tenant, media).bits);
-  const bits = scratchOf((index.slotCount(tenant) + 31) >>> 5);
-  const count = intersect(sets, bits);
+  const ids = compiled.skillIds;
+  const bestOfSeveral = method === 'best-skills' && ids.length > 1;
+  // Up to this many free agents with the skills, their number decides how to choose; beyond, only that there are more.
+  const decisive = bestOfSeveral ? Math.max(few, BEST_OF_SKILLS_COMPARED) : few;
+  let skilled: SlotSet;
+  let count: number;
+  // Whether `count` is exact, or only a lower bound (see `freeWithSkillsAtLeast`).
+  let exact = true;
+  if (start) {
+    count = freeWithSkillsAtLeast(tenant, media, compiled, start, decisive);
+    skilled = start.bits as SlotSet;
+    exact = skilled.complete && start.leavesSeen === tenant.free[media].leaves;
+  } else {
+    skilled = scratchOf(tenant.words);
+    count = skilled.intersect(setsScratch, setsOf(tenant, media, compiled));
+  }
   if (count === 0) return NOBODY;
-  if (count <= few) return compareAll(index, conversation, compiled, method, now, bits, start);
-  if (method === 'best-skills' && skills.length > 1) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(index, conversation, compiled, bits, now) : compareAll(index, conversation, compiled, method, now, bits, start);
+  if (count <= few) return compareAll(tenant, conversation, compiled, method as RoutingMethod, now, skilled, start);
+  if (bestOfSeveral) return count > BEST_OF_SKILLS_COMPARED ? bestOfSkills(tenant, conversation, compiled, skilled, now) : compareAll(tenant, conversation, compiled, method, now, skilled, start);
 
-  const ordered = method === 'best-skills' && skills.length === 1 ? index.skillList(tenant, media, skills[0] as string) : index.list(tenant, media, method as RoutingMethod);
-  const busy = busyScratch;
-  busy.length = 0;
-  const free = index.freeFor(tenant, media).bits.words;
+  const ordered = method === 'best-skills' && ids.length === 1 ? tenant.skillOrder(ids[0] as number) : tenant.order(method as AgentOrderName);
+  const free = tenant.free[media].all.words;
+  const records = tenant.records;
   const declinedBy = conversation.declinedBy;
   let fallback: AgentRecord | undefined;
   let candidates = 0;
   let chosen: AgentRecord | undefined;
-  // Agents free without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
+  // Free agents without the skills gather at the front of an order (the others get taken): past this many steps, comparing is cheaper.
   let steps = WALK_STEPS_PER_AGENT * count;
-  // The bits say who is free with the skills; the walk ends once it has met them all. It reads
-  // the order's slots, contiguous: it may step over thousands of agents per choice.
+  // The walk ends once it has met every free agent with the skills. It reads the order's
+  // slots, contiguous, and a few bit sets: a few nanoseconds per agent stepped over.
   let met = 0;
-  const walk = ordered.walkOrder();
-  const slots = walk.slots;
-  const records = index.slotRecords(tenant);
-  const placed = ordered.listed.words;
-  const resumes = start !== undefined && start.from !== undefined && start.fromOrder === walk && start.fromVersion === walk.version;
-  for (let i = resumes ? (start.from as number) : 0; i < walk.length; i++) {
+  /** Counts the free agents with the skills exactly (`count` was a lower bound), and moves the step limit with it. */
+  const countExactly = (): void => {
+    const counted = freeWithSkillsExactly(tenant, media, start as KindPass);
+    steps += WALK_STEPS_PER_AGENT * (counted - count);
+    count = counted;
+    exact = true;
+  };
+  const slots = ordered.slots;
+  const length = ordered.length;
+  const resumes = start !== undefined && start.from !== undefined && start.fromOrder === ordered && start.fromVersion === ordered.version;
+  for (let i = resumes ? (start.from as number) : 0; i < length; i++) {
     const slot = slots[i] as number;
-    // Taken out of the order since the slots were written (no free slot, or no longer the skill).
-    if (((placed[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) continue;
-    if (--steps < 0) {
-      index.prune(ordered, media, busy);
-      return compareAll(index, conversation, compiled, method, now, bits, start);
-    }
-    if (((bits[slot >>> 5] as number) & (1 << (slot & 31))) === 0) {
-      if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) busy.push(records[slot] as AgentRecord);
+    // Without a free slot (busy, away): the order holds every agent, a walk steps over the free ones.
+    if (((free[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0) continue;
+    if (--steps < 0 && !exact) countExactly();
+    if (steps < 0) return compareAll(tenant, conversation, compiled, method as RoutingMethod, now, skilled, start);
+    // Skilled, at the floors: tested on the sets themselves (the intersection may not have reached this slot).
+    if (!skilled.holds(slot)) continue;
+    if (!eligibleAt(tenant, slot, compiled)) {
+      if (++met === count && !exact) countExactly();
+      if (met === count) break;
       continue;
     }
     const record = records[slot] as AgentRecord;
-    if (!eligible(record, tenant, compiled)) {
-      if (++met === count) break;
-      continue;
-    }
     if (start && candidates === 0) {
       start.from = i;
-      start.fromOrder = walk;
-      start.fromVersion = walk.version;
+      start.fromOrder = ordered;
+      start.fromVersion = ordered.version;
     }
     candidates++;
     if (declinedBy.length === 0 || !declinedBy.includes(record.view.id)) {
@@ -152,49 +153,79 @@ export function chooseAgent(index: AgentIndex, conversation: WaitingConversation
       break;
     }
     fallback ??= record;
-    if (++met === count) break;
+    if (++met === count && !exact) countExactly();
+    if (met === count) break;
   }
-  index.prune(ordered, media, busy);
   chosen ??= fallback;
   return { record: chosen, candidates, score: chosen && score(method as RoutingMethod, chosen.view, skills, now) };
 }
 
-const setsScratch: AgentBits[] = [];
-const busyScratch: AgentRecord[] = [];
-const poolScratch: AgentRecord[] = [];
+/**
+ * The sets to intersect for these requirements (free, skilled, at the floors), written to
+ * the front of `setsScratch`; returns how many. The array is reused from choice to choice
+ * and never shortened (shortening it would give up its storage).
+ */
+function setsOf(tenant: TenantAgents, media: MediaType, compiled: CompiledRequirements): number {
+  const sets = setsScratch;
+  const { skillIds: ids, floors } = compiled;
+  let n = 0;
+  if (ids.length === 0) sets[n++] = tenant.free[media].all;
+  for (let i = 0; i < ids.length; i++) sets[n++] = tenant.withSkill(media, ids[i] as number);
+  for (let i = 0; i < ids.length; i++) {
+    const atFloor = tenant.floorSet(ids[i] as number, floors[i] as number);
+    if (atFloor) sets[n++] = atFloor;
+  }
+  return n;
+}
+
+/**
+ * At least how many free agents have every required skill (`pass.bits`, intersected from
+ * the kind's first choice in the pass on), exactly when that is at most `decisive`. The
+ * intersection is read only as far as needed to tell: when thousands qualify, a few words.
+ * Agents only lose room within a pass: those that lost their last slot since stay in the
+ * words read, and the count is less at most by how many agents left (exact when none did);
+ * they are dropped only when the count must be exact.
+ */
+function freeWithSkillsAtLeast(tenant: TenantAgents, media: MediaType, compiled: CompiledRequirements, pass: KindPass, decisive: number): number {
+  const free = tenant.free[media];
+  if (!pass.bits) {
+    pass.bits = takeSlotSet(tenant.words);
+    pass.bits.begin(setsScratch, setsOf(tenant, media, compiled));
+    pass.leavesSeen = free.leaves;
+  }
+  const bits = pass.bits;
+  const atLeast = bits.count - (free.leaves - pass.leavesSeen);
+  if (atLeast > decisive) return atLeast;
+  if (pass.leavesSeen !== free.leaves) bits.keepOnly(free.all);
+  pass.leavesSeen = free.leaves;
+  return bits.read(decisive);
+}
+
+/** How many free agents with every required skill there are now: the intersection read to its end, those that left since dropped. */
+function freeWithSkillsExactly(tenant: TenantAgents, media: MediaType, pass: KindPass): number {
+  const free = tenant.free[media];
+  const bits = pass.bits as SlotSet;
+  if (pass.leavesSeen !== free.leaves) bits.keepOnly(free.all);
+  pass.leavesSeen = free.leaves;
+  return bits.read(Infinity);
+}
 
 /** Every agent free with the required skills (`bits`) compared; a kind's later conversations take the first with room left in the ranking its second comparison made. */
-function compareAll(index: AgentIndex, conversation: WaitingConversation, compiled: CompiledRequirements, method: Method, now: number, bits: Uint32Array, start: KindPass | undefined): Choice {
-  const { tenant } = conversation;
+function compareAll(tenant: TenantAgents, conversation: WaitingConversation, compiled: CompiledRequirements, method: RoutingMethod, now: number, skilled: SlotSet, start: KindPass | undefined): Choice {
+  if (start) freeWithSkillsExactly(tenant, conversation.mediaType, start);
+  const preference = preferenceOf(tenant, method, compiled);
   // Conversations that let agents go rank them each their own way.
-  if (!start || conversation.declinedBy.length > 0 || start.compared++ === 0) return comparePool(index, recordsOf(index, tenant, bits), conversation, compiled, method, now);
-  start.ranked ??= rank(index, recordsOf(index, tenant, bits), conversation, compiled, method as RoutingMethod, now);
-  return firstWithRoom(index, start, conversation.mediaType);
+  if (!start || conversation.declinedBy.length > 0 || start.compared++ === 0) return compareSkilled(tenant, skilled, conversation, compiled, method, now, preference);
+  start.ranked ??= rankSkilled(tenant, skilled, compiled, preference);
+  return firstWithRoom(tenant, start, conversation.mediaType, compiled, method, now);
 }
 
-/** The eligible agents with a free slot, best first by the rule `choosePool` applies. */
-function rank(index: AgentIndex, pool: readonly AgentRecord[], conversation: WaitingConversation, compiled: CompiledRequirements, method: RoutingMethod, now: number): { record: AgentRecord; score: number }[] {
-  const ranked: { record: AgentRecord; score: number }[] = [];
-  for (const record of pool) {
-    if (index.room(record, conversation.mediaType) <= 0 || !eligible(record, conversation.tenant, compiled)) continue;
-    ranked.push({ record, score: scoreOf(method, record, compiled, now) });
-  }
-  return ranked.sort((a, b) => (outranks(a.score, a.record.view, b.score, b.record.view) ? -1 : 1));
-}
-
-/** The first ranked agent that still has a free slot (one examined: the ranking did the comparing). */
-function firstWithRoom(index: AgentIndex, pass: KindPass, media: MediaType): Choice {
-  const ranked = pass.ranked as { record: AgentRecord; score: number }[];
-  for (; pass.next < ranked.length; pass.next++) {
-    const { record, score } = ranked[pass.next] as { record: AgentRecord; score: number };
-    if (index.room(record, media) > 0) return { record, candidates: 1, score };
-  }
-  return { record: undefined, candidates: 0, score: undefined };
-}
-
-/** The agents whose slots are set, in an array reused from choice to choice (read before the next choice). */
-function recordsOf(index: AgentIndex, tenant: string, bits: Uint32Array): AgentRecord[] {
-  return index.recordsIn(tenant, bits, poolScratch);
+/** How the method compares agents (see `Preference`): the positions of the order a walk would read. */
+function preferenceOf(tenant: TenantAgents, method: RoutingMethod, compiled: CompiledRequirements): Preference {
+  const ids = compiled.skillIds;
+  if (method !== 'best-skills' || ids.length === 0) return { positions: tenant.order(method).positions, meanOf: undefined };
+  if (ids.length === 1) return { positions: tenant.skillOrder(ids[0] as number).positions, meanOf: undefined };
+  return { positions: tenant.order('longest-idle').positions, meanOf: ids };
 }
 
 /**
@@ -220,20 +251,6 @@ export function comparePool(index: AgentIndex, pool: Iterable<AgentRecord>, conv
     }
   }
   return { record: best, candidates, score: best && bestScore };
-}
-
-/**
- * `score` (methods.ts) of an eligible agent, with best-skills read from its level array by
- * the compiled skill ids: the same sum in the same order as `score`'s, without a map
- * lookup by skill name per agent compared.
- */
-function scoreOf(method: RoutingMethod, record: AgentRecord, compiled: CompiledRequirements, now: number): number {
-  const ids = compiled.skillIds;
-  if (method !== 'best-skills' || ids.length === 0) return score(method, record.view, compiled.requirements.skills, now);
-  const levels = record.levels;
-  let total = 0;
-  for (let i = 0; i < ids.length; i++) total += levels[ids[i] as number] as number;
-  return total / ids.length;
 }
 
 /** The best eligible agent with a free slot among these, compared one by one (the naive rule, on a small pool). */
@@ -267,13 +284,6 @@ function outranks(score: number, agent: AgentRecord['view'], otherScore: number,
   return agent.id < other.id;
 }
 
-/** Members listed by id only (no selector): then they are the only possible candidates. */
-function listedMembers(index: AgentIndex, tenant: string, requirements: Requirements): AgentRecord[] | undefined {
-  if (requirements.members.some((m) => !m || m.selector !== undefined || !m.agents)) return undefined;
-  const ids = new Set(requirements.members.flatMap((m) => m?.agents ?? []));
-  return [...ids].flatMap((id) => index.record(tenant, id) ?? []);
-}
-
 /**
  * Best-skills over several required skills: the mean proficiency is read from the
  * per-skill orders in step; an agent not yet read in any of them scores at most the mean
@@ -281,15 +291,27 @@ function listedMembers(index: AgentIndex, tenant: string, requirements: Requirem
  * reaches it. An order that runs out, or falls below the skill's minimum, means every
  * eligible agent has been read.
  */
-function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, compiled: CompiledRequirements, eligibleBits: Uint32Array, now: number): Choice {
+function bestOfSkills(tenant: TenantAgents, conversation: WaitingConversation, compiled: CompiledRequirements, skilled: SlotSet, now: number): Choice {
   const { requirements } = compiled;
   const declined = (record: AgentRecord) => conversation.declinedBy.includes(record.view.id);
-  const { tenant, mediaType: media } = conversation;
+  const { tenant: tenantName, mediaType: media } = conversation;
   const skills = requirements.skills;
-  const lists = skills.map((skill) => index.skillList(tenant, media, skill));
-  const cursors = lists.map((ordered) => ordered.cursor());
-  const busy: AgentRecord[][] = lists.map(() => []);
-  const free = index.freeFor(tenant, media).bits.words;
+  const orders = compiled.skillIds.map((id) => tenant.skillOrder(id));
+  const positions = orders.map(() => 0);
+  const free = tenant.free[media].all.words;
+  const records = tenant.records;
+  /** The next agent with a free slot in the i-th skill's order. */
+  const next = (i: number): AgentRecord | undefined => {
+    const order = orders[i] as (typeof orders)[number];
+    for (let p = positions[i] as number; p < order.length; p++) {
+      const slot = order.slots[p] as number;
+      if (!has(free, slot)) continue;
+      positions[i] = p + 1;
+      return records[slot];
+    }
+    positions[i] = order.length;
+    return undefined;
+  };
   const last: AgentRecord[] = [];
   const seen = new Set<AgentRecord>();
   let best: Candidate | undefined;
@@ -300,16 +322,15 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, comp
     let exhausted = false;
     for (let i = 0; i < skills.length; i++) {
       const skill = skills[i] as string;
-      const record = (cursors[i] as { next(): AgentRecord | undefined }).next();
+      const record = next(i);
       if (!record || (record.view.skills.get(skill) ?? 0) < requirements.minProficiency(skill)) {
         exhausted = true;
         continue;
       }
       last[i] = record;
-      if (!has(free, record.slot)) (busy[i] as AgentRecord[]).push(record);
       if (seen.has(record)) continue;
       seen.add(record);
-      if (!has(eligibleBits, record.slot) || !eligible(record, tenant, compiled)) continue;
+      if (!skilled.holds(record.slot) || !eligible(record, tenantName, compiled)) continue;
       candidates++;
       const candidate = { record, score: score('best-skills', record.view, skills, now), declined: declined(record) };
       if (candidate.declined) {
@@ -325,7 +346,6 @@ function bestOfSkills(index: AgentIndex, conversation: WaitingConversation, comp
       if (top.score > threshold || (top.score === threshold && last.some((r) => tieBreak(top.record.view, r.view) <= 0))) break;
     }
   }
-  lists.forEach((ordered, i) => index.prune(ordered, media, busy[i] as AgentRecord[]));
   const winner = best ?? fallback;
   return { record: winner?.record, candidates, score: winner?.score };
 }

@@ -1,48 +1,43 @@
 import type { MediaType } from '../contract/index.ts';
 import { MediaTypes } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentBits } from './agent-bits.ts';
-import { OrderedAgents } from './ordered-agents.ts';
-import { tenantMedia } from './pair-key.ts';
+import { TenantAgents } from './tenant-agents.ts';
 import { compileRequirements, type CompiledRequirements } from './compiled-requirements.ts';
 import type { Requirements } from './requirements.ts';
+
+export type { AgentOrderName as AgentOrder, FreeAgents } from './tenant-agents.ts';
+
+/** An offer the scheduler sent to an agent, until the conversation commits its outcome. */
+export interface InFlight {
+  readonly offerId: string;
+  readonly agent: AgentRecord;
+  readonly mediaType: MediaType;
+  /** The agent has committed its answer: from then on its own capacity figures count it. */
+  answeredByAgent: boolean;
+}
 
 /** One agent as the index holds it: its latest view and the slots our unanswered offers hold. */
 export interface AgentRecord {
   readonly key: string;
-  /** Its position in its tenant's bit sets. */
+  /** Its position in its tenant's bit sets and orders. */
   readonly slot: number;
+  readonly tenant: TenantAgents;
   view: AgentView;
-  readonly reserved: Partial<Record<MediaType, number>>;
+  readonly reserved: Record<MediaType, number>;
   /** Free slots per media type (see `AgentIndex.room`), kept up to date with the view and `reserved`: choices read it for every agent they compare. */
   readonly rooms: Record<MediaType, number>;
   /** Mean proficiency over all its skills (best-skills when a conversation requires none). */
   meanSkill: number;
   /** Its proficiency per skill id (`AgentIndex.skillId`), NaN where it lacks the skill. */
   levels: Float64Array;
+  /** The ids of its skills: the per-skill sets it is in while it has a free slot. */
+  skillIds: Int32Array;
+  /** Our offers to it not landed yet (its answer names one of them). */
+  readonly flights: InFlight[];
   /** Its view at the end of the previous pass, while it has changed since (see `AgentIndex.takeImprovements`). */
   before: AgentView | undefined;
   /** Its free slots at the end of the previous pass (read while `before` is set). */
   readonly roomsBefore: Record<MediaType, number>;
-}
-
-/**
- * The orders agents are chosen in, one per routing method (for best-skills: by mean
- * proficiency; `skillList` gives one per skill, by proficiency in it). Every order ends
- * with the tie-break every method shares (idle longer, then id), so the first eligible
- * agent in an order is exactly the agent the method prefers.
- */
-export type AgentOrder = 'longest-idle' | 'rotation' | 'most-available' | 'best-skills';
-
-/**
- * The orders of one tenant and media type. Each holds every agent with a free slot for
- * the media type, and maybe some that have none any more — they are removed when a walk
- * meets them (`prune`), so taking a slot costs nothing here and freeing one inserts only
- * an agent not listed.
- */
-interface OrderedLists {
-  byMethod: Map<AgentOrder, OrderedAgents>;
-  bySkill: Map<string, OrderedAgents>;
 }
 
 /** What changed for an agent since the previous pass, and may let it take conversations it could not. */
@@ -56,26 +51,17 @@ export const agentKey = (tenant: string, id: string) => `${tenant}/${id}`;
 
 /**
  * The agents a scheduler knows, indexed so that neither choosing an agent nor finding who
- * gained room scans them all: the agents with a free slot per (tenant, media type) and
- * per (tenant, media type, skill), as sets and bits; and in each method's order (built
- * the first time a method asks, then kept up to date). A free slot is offerable capacity
+ * gained room scans them all: per tenant, the agents with a free slot per media type and
+ * per media type and skill, as bits; and every agent in each method's order (built the
+ * first time a method asks, then kept up to date). A free slot is offerable capacity
  * minus the slots our unanswered offers hold.
  */
 export class AgentIndex {
   private readonly records = new Map<string, AgentRecord>();
-  /** The same records by tenant, then id: found without building a key string per lookup (every agent change looks one up). */
-  private readonly byId = new Map<string, Map<string, AgentRecord>>();
-  private readonly free = new Map<string, FreeSet>();
-  /** `tenant|media` → skill → free agents with it. */
-  private readonly freeBySkill = new Map<string, Map<string, FreeSet>>();
-  private readonly bySlot = new Map<string, AgentRecord[]>();
-  /** Ordered agents per `tenant|media`, by method and by skill (those with the skill). */
-  private readonly ordered = new Map<string, OrderedLists>();
+  private readonly tenants = new Map<string, TenantAgents>();
   /** The agents changed since the previous pass, in the order of their first change (each holds its state before it). */
   private changed: AgentRecord[] = [];
   private readonly skillIds = new Map<string, number>();
-  private readonly compiledOf = new WeakMap<Requirements, CompiledRequirements>();
-
   /** A small integer for a skill, the same for the index's life. */
   skillId(skill: string): number {
     let id = this.skillIds.get(skill);
@@ -83,51 +69,113 @@ export class AgentIndex {
     return id;
   }
 
-  /** The requirements compiled against this index's skill ids (once per requirements object). */
+  /**
+   * The requirements compiled against this index's skill ids. Not cached: a kind keeps its
+   * compiled requirements for its life, and the requirements of a conversation waiting for
+   * particular agents are made afresh at every pass.
+   */
   compiled(requirements: Requirements): CompiledRequirements {
-    let compiled = this.compiledOf.get(requirements);
-    if (!compiled) this.compiledOf.set(requirements, (compiled = compileRequirements(requirements, (skill) => this.skillId(skill))));
-    return compiled;
-  }
-
-  private levelsOf(skills: ReadonlyMap<string, number>): Float64Array {
-    for (const skill of skills.keys()) this.skillId(skill);
-    const levels = new Float64Array(this.skillIds.size).fill(NaN);
-    for (const [skill, level] of skills) levels[this.skillId(skill)] = level;
-    return levels;
+    return compileRequirements(requirements, (skill) => this.skillId(skill));
   }
 
   get(tenant: string, id: string): AgentView | undefined {
-    return this.byId.get(tenant)?.get(id)?.view;
+    return this.tenants.get(tenant)?.byId.get(id)?.view;
   }
 
   record(tenant: string, id: string): AgentRecord | undefined {
-    return this.byId.get(tenant)?.get(id);
+    return this.tenants.get(tenant)?.byId.get(id);
+  }
+
+  /** The tenant's agents, if it has any. */
+  tenant(name: string): TenantAgents | undefined {
+    return this.tenants.get(name);
   }
 
   all(): Iterable<AgentRecord> {
     return this.records.values();
   }
 
-  set(view: AgentView): void {
-    let ofTenant = this.byId.get(view.tenant);
-    if (!ofTenant) this.byId.set(view.tenant, (ofTenant = new Map<string, AgentRecord>()));
-    const record = ofTenant.get(view.id);
+  /** The agent's new view; returns its record. `known`: its record, when the caller has looked it up already. */
+  set(view: AgentView, known = this.record(view.tenant, view.id)): AgentRecord {
+    const record = known;
     if (!record) {
-      const key = agentKey(view.tenant, view.id);
-      const tenantRecords = this.bySlot.get(view.tenant) ?? [];
-      this.bySlot.set(view.tenant, tenantRecords);
-      const created: AgentRecord = { key, slot: tenantRecords.length, view, reserved: {}, rooms: noRooms(), meanSkill: meanSkill(view), levels: this.levelsOf(view.skills), before: { ...view, available: false }, roomsBefore: noRooms() };
-      tenantRecords.push(created);
-      this.records.set(key, created);
-      ofTenant.set(view.id, created);
-      this.changed.push(created);
-      this.move(created, undefined, view);
-      return;
+      let tenant = this.tenants.get(view.tenant);
+      if (!tenant) this.tenants.set(view.tenant, (tenant = new TenantAgents(view.tenant)));
+      return this.create(tenant, view);
     }
+    const tenant = record.tenant;
     this.remember(record);
-    if (record.view.skills !== view.skills) record.levels = this.levelsOf(view.skills);
-    this.move(record, record.view, view);
+    const old = record.view;
+    const oldMean = record.meanSkill;
+    record.view = view;
+    let oldSkills: Int32Array | undefined;
+    if (old.skills !== view.skills && !sameLevels(old.skills, view.skills)) {
+      // Out of the per-skill sets by the skills it joined them with; back in below by the new ones.
+      for (const media of MediaTypes) if (record.rooms[media] > 0) tenant.leave(record, media);
+      oldSkills = record.skillIds;
+      this.learnSkills(record, view);
+      tenant.placeLevels(record, oldSkills);
+    }
+    for (const media of MediaTypes) {
+      const was = record.rooms[media] > 0;
+      const room = roomOf(view, record.reserved, media);
+      record.rooms[media] = room;
+      if (room > 0 ? !was || oldSkills : was && !oldSkills) {
+        if (room > 0) tenant.enter(record, media);
+        else tenant.leave(record, media);
+      }
+    }
+    tenant.placeKeys(record);
+    tenant.changed(record, old, oldMean, oldSkills);
+    return record;
+  }
+
+  private create(tenant: TenantAgents, view: AgentView): AgentRecord {
+    const key = agentKey(view.tenant, view.id);
+    const record: AgentRecord = {
+      key,
+      slot: tenant.records.length,
+      tenant,
+      view,
+      reserved: noRooms(),
+      rooms: noRooms(),
+      meanSkill: 0,
+      levels: new Float64Array(0),
+      skillIds: new Int32Array(0),
+      flights: [],
+      before: { ...view, available: false },
+      roomsBefore: noRooms(),
+    };
+    this.learnSkills(record, view);
+    tenant.records.push(record);
+    tenant.placeLevels(record, undefined);
+    tenant.placeKeys(record);
+    tenant.byId.set(view.id, record);
+    this.records.set(key, record);
+    this.changed.push(record);
+    for (const media of MediaTypes) {
+      record.rooms[media] = roomOf(view, record.reserved, media);
+      if (record.rooms[media] > 0) tenant.enter(record, media);
+    }
+    tenant.added(record);
+    return record;
+  }
+
+  private learnSkills(record: AgentRecord, view: AgentView): void {
+    const skills = view.skills;
+    const ids = new Int32Array(skills.size);
+    let i = 0;
+    for (const skill of skills.keys()) ids[i++] = this.skillId(skill);
+    const levels = new Float64Array(this.skillIds.size).fill(NaN);
+    let total = 0;
+    i = 0;
+    for (const level of skills.values()) {
+      levels[ids[i++] as number] = level;
+      total += level;
+    }
+    record.skillIds = ids;
+    record.levels = levels;
+    record.meanSkill = skills.size === 0 ? 0 : total / skills.size;
   }
 
   /** Free slots for this media type: offerable capacity minus our unanswered offers. */
@@ -137,126 +185,19 @@ export class AgentIndex {
 
   /** An offer we sent holds a slot until the agent answers it. */
   hold(record: AgentRecord, media: MediaType): void {
-    const had = this.room(record, media) > 0;
-    record.reserved[media] = (record.reserved[media] ?? 0) + 1;
+    const had = record.rooms[media] > 0;
+    record.reserved[media]++;
     record.rooms[media] = roomOf(record.view, record.reserved, media);
-    if (had && this.room(record, media) <= 0) this.leave(record, media);
+    if (had && record.rooms[media] <= 0) record.tenant.leave(record, media);
   }
 
   /** The agent answered (its own figures count the offer now), or the offer ended unanswered. */
   release(record: AgentRecord, media: MediaType): void {
     this.remember(record);
-    const had = this.room(record, media) > 0;
-    record.reserved[media] = Math.max(0, (record.reserved[media] ?? 0) - 1);
+    const had = record.rooms[media] > 0;
+    record.reserved[media] = Math.max(0, record.reserved[media] - 1);
     record.rooms[media] = roomOf(record.view, record.reserved, media);
-    if (!had && this.room(record, media) > 0) this.enter(record, media);
-  }
-
-  /** The agent has no free slot left for this media type (its keys unchanged). */
-  private leave(record: AgentRecord, media: MediaType): void {
-    const { tenant, skills } = record.view;
-    remove(this.free, tenantMedia.of(tenant, media), record);
-    const bySkill = this.skillSets(tenant, media);
-    for (const skill of skills.keys()) remove(bySkill, skill, record);
-    // The ordered lists keep it until a walk meets it.
-  }
-
-  /** The agent has a free slot again for this media type (its keys unchanged). */
-  private enter(record: AgentRecord, media: MediaType): void {
-    const { tenant, skills } = record.view;
-    add(this.free, tenantMedia.of(tenant, media), record);
-    const bySkill = this.skillSets(tenant, media);
-    for (const skill of skills.keys()) add(bySkill, skill, record);
-    const lists = this.ordered.get(tenantMedia.of(tenant, media));
-    if (!lists) return;
-    for (const ordered of lists.byMethod.values()) enlist(ordered, record);
-    for (const skill of skills.keys()) {
-      const ordered = lists.bySkill.get(skill);
-      if (ordered) enlist(ordered, record);
-    }
-  }
-
-  /** Takes out of an ordered list the agents a walk met without a free slot (they come back when they have one). */
-  prune(ordered: OrderedAgents, media: MediaType, met: readonly AgentRecord[]): void {
-    for (const record of met) {
-      if (this.room(record, media) <= 0) ordered.remove(record);
-    }
-  }
-
-  /** How many slots the tenant's bit sets span. */
-  slotCount(tenant: string): number {
-    return this.bySlot.get(tenant)?.length ?? 0;
-  }
-
-  /** The tenant's records by slot (a walk reads an agent by the slot its order lists). */
-  slotRecords(tenant: string): readonly AgentRecord[] {
-    return this.bySlot.get(tenant) ?? [];
-  }
-
-  recordAt(tenant: string, slot: number): AgentRecord {
-    return (this.bySlot.get(tenant) as AgentRecord[])[slot] as AgentRecord;
-  }
-
-  /** The tenant's agents whose slots are set in these bits. */
-  recordsIn(tenant: string, bits: Uint32Array, into: AgentRecord[] = []): AgentRecord[] {
-    const all = this.bySlot.get(tenant) ?? [];
-    into.length = 0;
-    for (let w = 0; w < bits.length; w++) {
-      let word = bits[w] as number;
-      while (word !== 0) {
-        const lowest = word & -word;
-        into.push(all[(w << 5) + 31 - Math.clz32(lowest)] as AgentRecord);
-        word ^= lowest;
-      }
-    }
-    return into;
-  }
-
-  freeFor(tenant: string, media: MediaType): FreeSet {
-    return this.free.get(tenantMedia.of(tenant, media)) ?? empty;
-  }
-
-  freeWithSkill(tenant: string, media: MediaType, skill: string): FreeSet {
-    return this.freeBySkill.get(tenantMedia.of(tenant, media))?.get(skill) ?? empty;
-  }
-
-  private skillSets(tenant: string, media: MediaType): Map<string, FreeSet> {
-    let sets = this.freeBySkill.get(tenantMedia.of(tenant, media));
-    if (!sets) this.freeBySkill.set(tenantMedia.of(tenant, media), (sets = new Map<string, FreeSet>()));
-    return sets;
-  }
-
-  /** The agents with a free slot for a media type in a method's order (and some without: see `OrderedAgents`). */
-  list(tenant: string, media: MediaType, order: AgentOrder): OrderedAgents {
-    const lists = this.lists(tenant, media);
-    let ordered = lists.byMethod.get(order);
-    if (!ordered) {
-      ordered = new OrderedAgents(keyOf(order), (r) => r.rooms[media] > 0);
-      ordered.load(this.recordsIn(tenant, this.freeFor(tenant, media).bits.words));
-      lists.byMethod.set(order, ordered);
-    }
-    return ordered;
-  }
-
-  /** The agents with a free slot for a media type and a skill, by proficiency in it (and some without a slot). */
-  skillList(tenant: string, media: MediaType, skill: string): OrderedAgents {
-    const lists = this.lists(tenant, media);
-    let ordered = lists.bySkill.get(skill);
-    if (!ordered) {
-      ordered = new OrderedAgents(
-        (r) => r.view.skills.get(skill) ?? 0,
-        (r) => r.rooms[media] > 0 && r.view.skills.has(skill),
-      );
-      ordered.load(this.recordsIn(tenant, this.freeWithSkill(tenant, media, skill).bits.words));
-      lists.bySkill.set(skill, ordered);
-    }
-    return ordered;
-  }
-
-  private lists(tenant: string, media: MediaType): OrderedLists {
-    let lists = this.ordered.get(tenantMedia.of(tenant, media));
-    if (!lists) this.ordered.set(tenantMedia.of(tenant, media), (lists = { byMethod: new Map(), bySkill: new Map() }));
-    return lists;
+    if (!had && record.rooms[media] > 0) record.tenant.enter(record, media);
   }
 
   /**
@@ -268,7 +209,8 @@ export class AgentIndex {
     const improved: Improvement[] = [];
     const changed = this.changed;
     this.changed = [];
-    for (const record of changed) {
+    for (let i = 0; i < changed.length; i++) {
+      const record = changed[i] as AgentRecord;
       const before = record.before as AgentView;
       record.before = undefined;
       const after = record.view;
@@ -290,62 +232,6 @@ export class AgentIndex {
     for (const m of MediaTypes) record.roomsBefore[m] = record.rooms[m];
     this.changed.push(record);
   }
-
-  /** Moves an agent from its old state to the new one in every set and list whose membership or order changed (allocating nothing: it runs on every agent change). */
-  private move(record: AgentRecord, old: AgentView | undefined, view: AgentView): void {
-    const { tenant } = view;
-    const reserved = record.reserved;
-    const oldMean = record.meanSkill;
-    const newMean = old === view ? oldMean : meanSkill(view);
-    const sameSkills = old !== undefined && (old.skills === view.skills || sameKeys(old.skills, view.skills));
-    const sameIdle = old !== undefined && old.lastActivityAt === view.lastActivityAt;
-    // Out of the sets first, while the record still holds the old skills they were joined by.
-    for (const media of MediaTypes) {
-      const was = old !== undefined && roomOf(old, reserved, media) > 0;
-      const is = roomOf(view, reserved, media) > 0;
-      const lists = this.ordered.get(tenantMedia.of(tenant, media));
-      // Placed again by the new keys when the order is next read (or taken out then, if it no longer belongs).
-      if (old && lists) {
-        for (const [order, ordered] of lists.byMethod) if (!sameIdle || !sameKey(order, old, view, oldMean, newMean)) ordered.replace(record);
-        if (lists.bySkill.size > 0) {
-          for (const [skill, level] of old.skills) {
-            const ordered = lists.bySkill.get(skill);
-            if (ordered && (!sameIdle || level !== view.skills.get(skill))) ordered.replace(record);
-          }
-        }
-      }
-      if (!was || !old) continue;
-      if (!is || !sameSkills) {
-        const bySkill = this.skillSets(tenant, media);
-        for (const skill of old.skills.keys()) remove(bySkill, skill, record);
-      }
-      if (!is) remove(this.free, tenantMedia.of(tenant, media), record);
-    }
-    record.view = view;
-    record.meanSkill = newMean;
-    for (const media of MediaTypes) record.rooms[media] = roomOf(view, reserved, media);
-    for (const media of MediaTypes) {
-      if (!(record.rooms[media] > 0)) continue;
-      const was = old !== undefined && roomOf(old, reserved, media) > 0;
-      if (!was) add(this.free, tenantMedia.of(tenant, media), record);
-      if (!was || !sameSkills) {
-        const bySkill = this.skillSets(tenant, media);
-        for (const skill of view.skills.keys()) add(bySkill, skill, record);
-      }
-      const lists = this.ordered.get(tenantMedia.of(tenant, media));
-      if (!lists) continue;
-      for (const ordered of lists.byMethod.values()) enlist(ordered, record);
-      if (lists.bySkill.size === 0) continue;
-      for (const skill of view.skills.keys()) {
-        const ordered = lists.bySkill.get(skill);
-        if (ordered) enlist(ordered, record);
-      }
-    }
-  }
-}
-
-function enlist(ordered: OrderedAgents, record: AgentRecord): void {
-  ordered.add(record);
 }
 
 /** Every media type at no room, in one shape for every record (the choices' reads stay monomorphic). */
@@ -353,62 +239,20 @@ function noRooms(): Record<MediaType, number> {
   return { message: 0, sms: 0, email: 0, webchat: 0 };
 }
 
-function roomOf(view: AgentView, reserved: Partial<Record<MediaType, number>>, media: MediaType): number {
-  return view.available ? (view.offerable[media] ?? 0) - (reserved[media] ?? 0) : 0;
+function roomOf(view: AgentView, reserved: Record<MediaType, number>, media: MediaType): number {
+  return view.available ? (view.offerable[media] ?? 0) - reserved[media] : 0;
 }
 
-function sameKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+function sameLevels(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
   if (a.size !== b.size) return false;
-  for (const k of a.keys()) if (!b.has(k)) return false;
+  for (const [skill, level] of a) if (b.get(skill) !== level) return false;
   return true;
-}
-
-/** Agents with a free slot, as bits to intersect (`recordsIn` lists them). */
-export interface FreeSet {
-  readonly bits: AgentBits;
-}
-
-const empty: FreeSet = { bits: new AgentBits() };
-
-/** The method's score: higher is preferred (the scores `methods.ts` records, less the clock). */
-function keyOf(order: AgentOrder): (record: AgentRecord) => number {
-  switch (order) {
-    case 'longest-idle':
-      return (r) => -r.view.lastActivityAt;
-    case 'rotation':
-      return (r) => -r.view.lastAssignedAt;
-    case 'most-available':
-      return (r) => 1 - r.view.utilization;
-    case 'best-skills':
-      return (r) => r.meanSkill;
-  }
 }
 
 /** The tie-break every method shares: idle longer first, then by id. */
 export function tieBreak(a: AgentView, b: AgentView): number {
   if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt - b.lastActivityAt;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Whether the method's score is the same for both views (the idle time is compared by the caller). */
-function sameKey(order: AgentOrder, a: AgentView, b: AgentView, meanA: number, meanB: number): boolean {
-  switch (order) {
-    case 'longest-idle':
-      return true;
-    case 'rotation':
-      return a.lastAssignedAt === b.lastAssignedAt;
-    case 'most-available':
-      return 1 - a.utilization === 1 - b.utilization;
-    case 'best-skills':
-      return meanA === meanB;
-  }
-}
-
-function meanSkill(view: AgentView): number {
-  if (view.skills.size === 0) return 0;
-  let total = 0;
-  for (const level of view.skills.values()) total += level;
-  return total / view.skills.size;
 }
 
 /** Whether two views qualify for the same conversations (skills, languages, labels). */
@@ -424,16 +268,4 @@ export function sameProfile(a: AgentView, b: AgentView): boolean {
   if (a.labels === b.labels) return true;
   const labels = Object.keys(a.labels);
   return labels.length === Object.keys(b.labels).length && labels.every((k) => a.labels[k] === b.labels[k]);
-}
-
-function add(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
-  let set = map.get(k);
-  if (!set) map.set(k, (set = { bits: new AgentBits() }));
-  set.bits.add(record.slot);
-}
-
-function remove(map: Map<string, FreeSet>, k: string, record: AgentRecord): void {
-  const set = map.get(k);
-  if (!set) return;
-  set.bits.delete(record.slot);
 }

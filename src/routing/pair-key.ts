@@ -1,7 +1,7 @@
 /**
- * Keys made of two strings (`tenant|media`, `tenant/queue`), built once per pair and
- * reused: the scheduler looks them up on every change, and a string built anew is hashed
- * anew for every lookup.
+ * Keys made of two strings (`tenant|media`), built once per pair and reused: the waiting
+ * list looks them up on every change, and a string built anew is hashed anew for every
+ * lookup.
  */
 export class PairKeys {
   private readonly keys = new Map<string, Map<string, string>>();
@@ -19,5 +19,3 @@ export class PairKeys {
 
 /** `tenant|media` */
 export const tenantMedia = new PairKeys('|');
-/** `tenant/queue` */
-export const tenantQueue = new PairKeys('/');

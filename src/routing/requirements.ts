@@ -20,7 +20,7 @@ export interface Requirements {
  * it waits for. `isOnline` lets a wait for agents who are all offline end at once.
  */
 export function requirementsOf(
-  conversation: WaitingConversation,
+  conversation: Pick<WaitingConversation, 'skills' | 'language' | 'ring' | 'target'>,
   queue: QueueConfig | undefined,
   now: number,
   isOnline: (agentId: string) => boolean,

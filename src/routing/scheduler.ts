@@ -1,46 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { OfferRequest } from '../agent/index.ts';
 import type { QueueConfig } from '../config/index.ts';
 import type { MediaType } from '../contract/index.ts';
 import type { AgentView } from './agent-view.ts';
-import { AgentIndex, agentKey, type AgentRecord } from './agent-index.ts';
+import { AgentIndex, agentKey, type AgentRecord, type InFlight } from './agent-index.ts';
 import { chooseAgent, comparePool } from './agent-choice.ts';
 import { naiveScan } from './naive-scan.ts';
+import { newOfferId } from './offer-ids.ts';
 import { requirementsOf, type Requirements } from './requirements.ts';
 import { BinaryHeap } from './binary-heap.ts';
-import { servingOrder, urgencyOf, type Urgent } from './urgency.ts';
+import { urgencyOf } from './urgency.ts';
 import { TargetWaits } from './target-waits.ts';
-import { WaitingList, type Bucket, type Listed } from './waiting-list.ts';
+import { WaitingList, type Bucket } from './waiting-list.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
-import { tenantQueue } from './pair-key.ts';
-
-/**
- * A waiting conversation (ready, or with an offer in flight) as the scheduler tracks it:
- * one object for its whole wait, which carries its state as fields, so a pass looks
- * nothing up by id.
- */
-interface Tracked extends Listed {
-  /** `tenant/queue` of the current version. */
-  queueKey: string;
-  flight: InFlight | undefined;
-  /** Changed since it was last decided: the next pass decides it. */
-  changed: boolean;
-  /** In `changedList` (until the pass ends). */
-  queued: boolean;
-  /** Decided, waiting aside for particular agents (not in a bucket: only those agents may take it). */
-  awaiting: boolean;
-  /** No longer tracked (it stopped waiting, or its queue is led elsewhere). */
-  gone: boolean;
-}
-
-/** An offer the scheduler sent, until the conversation commits its outcome. */
-interface InFlight {
-  offerId: string;
-  agent: AgentRecord;
-  mediaType: MediaType;
-  /** The agent has committed its answer: from then on its own capacity figures count it. */
-  answeredByAgent: boolean;
-}
+import { LedQueues, type LedQueue } from './led-queue.ts';
+import { newTracked, servedBefore, type Tracked } from './tracked.ts';
 
 export interface SchedulerOptions {
   /** Sends an offer request to the agent actor (the agent reserves capacity or declines). */
@@ -60,18 +33,6 @@ export interface SchedulerOptions {
 
 /** Up to this many agents that gained room are compared directly; beyond, the indexes choose. */
 const POOL_LIMIT = 64;
-
-/** A conversation the pass may serve: one that changed, one waiting for an agent that gained room, or the head of a bucket such an agent qualifies for. */
-interface Entry extends Urgent {
-  tracked: Tracked;
-  /** The version pushed (a pass serves it only if it is still the current one). */
-  conversation: WaitingConversation;
-  bucket: Bucket | undefined;
-  changed: boolean;
-  seq: number;
-}
-
-const entryOrder = (a: Entry, b: Entry) => servingOrder(a, b) || a.seq - b.seq;
 
 /**
  * Matches waiting conversations to agents. An agent is eligible when it is available, a
@@ -95,27 +56,25 @@ const entryOrder = (a: Entry, b: Entry) => servingOrder(a, b) || a.seq - b.seq;
 export class Scheduler {
   /** Every waiting conversation, ready or with an offer in flight. */
   private readonly tracked = new Map<string, Tracked>();
-  private readonly byQueue = new Map<string, Set<Tracked>>();
+  /** The queues seen, each with its configuration as last read (the registry replaces a queue's object when it changes) and its conversations. */
+  private readonly queues = new LedQueues<Tracked>();
   private readonly agents = new AgentIndex();
   private readonly ready: WaitingList;
   private readonly targets = new TargetWaits();
-  private readonly conversationOfOffer = new Map<string, Tracked>();
   /** Ready conversations whose requirements, order or offers changed since the last pass (those whose `changed` is still set). */
   private changedList: Tracked[] = [];
-  /** Each queue's configuration as last read (the registry replaces a queue's object when it changes). */
-  private readonly queues = new Map<string, { tenant: string; name: string; config: QueueConfig | undefined; fingerprint: string }>();
   private passQueued = false;
-  private readonly queuesSeen = new Set<string>();
   private readonly now: () => number;
   /** The time of the last offer, formatted once per pass rather than per offer. */
   private stamp = { at: NaN, iso: '' };
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
-    this.ready = new WaitingList(
-      (c) => requirementsOf({ ...c, target: null }, this.queueConfig(c.tenant, c.queue), 0, () => false),
-      (tenant, queue) => this.queueConfig(tenant, queue)?.aging,
-    );
+    this.ready = new WaitingList((c) => {
+      const config = this.queueConfig(c.tenant, c.queue);
+      const requirements = requirementsOf({ skills: c.skills, language: c.language, ring: c.ring, target: null }, config, 0, () => false);
+      return { requirements, compiled: this.agents.compiled(requirements), method: config?.method ?? 'longest-idle', aging: config?.aging };
+    });
   }
 
   /** A conversation's committed state. `offerId` is set when the event that changed it answered one of our offers. */
@@ -139,7 +98,7 @@ export class Scheduler {
         } else if (!tracked.flight) this.markChanged(tracked);
       }
     } else if (waiting) {
-      tracked = { conversation, kind: undefined, bucket: undefined, rank: 0, queueKey: '', flight: undefined, changed: false, queued: false, awaiting: false, gone: false };
+      tracked = newTracked(conversation);
       this.tracked.set(conversation.id, tracked);
       this.retrack(tracked, conversation, false);
       this.markChanged(tracked);
@@ -149,11 +108,12 @@ export class Scheduler {
 
   /** An agent's committed state. `answeredOfferId` is set when the event was one of our offer requests. */
   agentChanged(agent: AgentView, answeredOfferId?: string): void {
-    const before = this.agents.get(agent.tenant, agent.id);
-    this.agents.set(agent);
+    const known = this.agents.record(agent.tenant, agent.id);
+    const wasOnline = known?.view.online;
+    const record = this.agents.set(agent, known);
     // A wait for particular agents lasts while one of them is online.
-    if (!before || before.online !== agent.online) this.reconsiderTargeting(agentKey(agent.tenant, agent.id));
-    const flight = answeredOfferId ? this.conversationOfOffer.get(answeredOfferId)?.flight : undefined;
+    if (wasOnline !== agent.online) this.reconsiderTargeting(agentKey(agent.tenant, agent.id));
+    const flight = answeredOfferId ? record.flights.find((f) => f.offerId === answeredOfferId) : undefined;
     // The conversation stays out of the waiting list until it commits the outcome itself.
     if (flight && !flight.answeredByAgent) {
       flight.answeredByAgent = true;
@@ -168,7 +128,7 @@ export class Scheduler {
    */
   replaceQueue(tenant: string, queue: string, conversations: readonly WaitingConversation[]): void {
     const keep = new Set(conversations.map((c) => c.id));
-    for (const tracked of [...(this.byQueue.get(tenantQueue.of(tenant, queue)) ?? [])]) {
+    for (const tracked of this.queues.find(tenant, queue)?.members.list() ?? []) {
       if (!keep.has(tracked.conversation.id)) this.conversationChanged(tracked.conversation, false);
     }
     for (const c of conversations) this.conversationChanged(c, true);
@@ -176,8 +136,8 @@ export class Scheduler {
 
   /** This node no longer leads these queues: forget their conversations and offers (their new leader rebuilds them). */
   dropQueues(led: (tenant: string, queue: string) => boolean): void {
-    for (const set of [...this.byQueue.values()]) {
-      for (const tracked of [...set]) {
+    for (const queue of this.queues.all()) {
+      for (const tracked of queue.members.list()) {
         const c = tracked.conversation;
         if (led(c.tenant, c.queue)) continue;
         if (tracked.flight) this.land(tracked, tracked.flight);
@@ -214,7 +174,8 @@ export class Scheduler {
     // Decided now: the changed conversations nobody took wait in their buckets.
     const changed = this.changedList;
     this.changedList = [];
-    for (const tracked of changed) {
+    for (let i = 0; i < changed.length; i++) {
+      const tracked = changed[i] as Tracked;
       if (tracked.changed && !tracked.flight) this.place(tracked, now);
       tracked.changed = false;
       tracked.queued = false;
@@ -234,21 +195,27 @@ export class Scheduler {
     // How many agents that gained room still have some, per media type: at none, only changed conversations can be served.
     const roomLeft = new Map<MediaType, number>();
     for (const media of gained.values()) for (const m of media) roomLeft.set(m, (roomLeft.get(m) ?? 0) + 1);
-    const queue = new BinaryHeap<Entry>(entryOrder);
-    let seq = 0;
-    const push = (tracked: Tracked, from: Bucket | undefined, changed: boolean) => {
-      const { conversation } = tracked;
-      queue.push({ tracked, conversation, urgency: this.urgency(conversation, now), enqueuedAt: conversation.enqueuedAt, id: conversation.id, bucket: from, changed, seq: seq++ });
+    const queue = new BinaryHeap<Tracked>(servedBefore);
+    /** Into the merge, to be served by any agent (`changed`) or only by those that gained room. */
+    const push = (tracked: Tracked, urgency: number, from: Bucket | undefined, changed: boolean) => {
+      tracked.urgency = urgency;
+      tracked.servedFrom = from;
+      tracked.servedChanged = changed;
+      tracked.servedVersion = tracked.conversation;
+      queue.push(tracked);
     };
     const pushHead = (bucket: Bucket) => {
       // The waiting list holds only what this scheduler put there: tracked conversations.
       const tracked = this.ready.head(bucket) as Tracked | undefined;
       if (!tracked) return;
       const head = tracked.conversation;
-      queue.push({ tracked, conversation: head, urgency: urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), enqueuedAt: head.enqueuedAt, id: head.id, bucket, changed: false, seq: seq++ });
+      push(tracked, urgencyOf(head.priority, head.enqueuedAt, bucket.kind.aging, now), bucket, false);
     };
 
-    for (const tracked of this.changedList) {
+    // Indexed loops over what may be thousands: a function that runs once per pass may not be optimized yet, and then `for…of` allocates per item.
+    const changedList = this.changedList;
+    for (let i = 0; i < changedList.length; i++) {
+      const tracked = changedList[i] as Tracked;
       if (!tracked.changed || tracked.flight) continue;
       const { conversation } = tracked;
       if (!conversation.target || !this.requirements(conversation, now).target) {
@@ -259,7 +226,7 @@ export class Scheduler {
           continue;
         }
       }
-      push(tracked, undefined, true);
+      push(tracked, this.urgency(tracked, now), undefined, true);
     }
     const buckets = new Set<Bucket>();
     for (const [agent, media] of gained) {
@@ -267,20 +234,22 @@ export class Scheduler {
         this.ready.bucketsFor(agent.view, m, buckets);
         for (const id of this.targets.waitingFor(agent.key)) {
           const tracked = this.tracked.get(id) as Tracked;
-          if (tracked.conversation.mediaType === m && tracked.awaiting) push(tracked, undefined, false);
+          if (tracked.conversation.mediaType === m && tracked.awaiting) push(tracked, this.urgency(tracked, now), undefined, false);
         }
       }
     }
     for (const bucket of buckets) pushHead(bucket);
 
-    for (let entry = queue.pop(); entry; entry = queue.pop()) {
-      const { tracked, conversation, bucket, changed } = entry;
-      if (!isReady(tracked, conversation) || (!changed && !roomLeft.get(conversation.mediaType))) continue;
+    for (let tracked = queue.pop(); tracked; tracked = queue.pop()) {
+      const changed = tracked.servedChanged;
+      const media = tracked.conversation.mediaType;
+      // Offered since it was pushed, or gone: nothing to serve.
+      if (tracked.gone || tracked.flight || tracked.conversation !== tracked.servedVersion || (!changed && !roomLeft.get(media))) continue;
+      const from = tracked.servedFrom;
       const agent = this.decide(tracked, changed, gained, now);
       if (!agent) continue;
       tracked.changed = false;
-      if (bucket) pushHead(bucket);
-      const media = conversation.mediaType;
+      if (from) pushHead(from);
       if (gained.has(agent) && this.agents.room(agent, media) <= 0 && gained.get(agent)?.includes(media)) roomLeft.set(media, (roomLeft.get(media) ?? 1) - 1);
     }
   }
@@ -291,11 +260,11 @@ export class Scheduler {
     const targeted = conversation.target ? this.requirements(conversation, now) : undefined;
     const kind = targeted?.target ? undefined : this.ready.kindOf(tracked);
     const requirements = kind ? kind.requirements : (targeted as Requirements);
-    const method = requirements.target ? requirements.target.reason : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
+    const method = requirements.target ? requirements.target.reason : kind ? kind.method : (this.queueConfig(conversation.tenant, conversation.queue)?.method ?? 'longest-idle');
     if (changed || gained.size > POOL_LIMIT) {
       // Another conversation of its kind found nobody in this pass: so would it.
       if (kind?.starved) return undefined;
-      const choice = chooseAgent(this.agents, conversation, requirements, method, now, undefined, kind && this.ready.walking(kind));
+      const choice = kind ? chooseAgent(this.agents, conversation, requirements, method, now, undefined, this.ready.walking(kind), kind.compiled) : chooseAgent(this.agents, conversation, requirements, method, now);
       if (!choice.record) {
         if (kind) this.ready.markStarved(kind);
         return undefined;
@@ -304,7 +273,7 @@ export class Scheduler {
       return choice.record;
     }
     // It waited with nobody eligible: only the agents that gained room can take it.
-    const choice = comparePool(this.agents, gained.keys(), conversation, this.agents.compiled(requirements), method, now);
+    const choice = comparePool(this.agents, gained.keys(), conversation, kind ? kind.compiled : this.agents.compiled(requirements), method, now);
     if (!choice.record) return undefined;
     const alone = choice.candidates === 1 && !requirements.target;
     this.offer(tracked, choice.record, alone ? { method: 'most-urgent', candidates: 1, score: undefined } : { method, candidates: choice.candidates, score: choice.score }, now);
@@ -327,14 +296,14 @@ export class Scheduler {
 
   private offer(tracked: Tracked, agent: AgentRecord, reason: { method: string; candidates: number; score: number | undefined }, now: number): void {
     const { conversation } = tracked;
-    const offerId = randomUUID();
+    const offerId = newOfferId();
     tracked.flight = { offerId, agent, mediaType: conversation.mediaType, answeredByAgent: false };
-    this.conversationOfOffer.set(offerId, tracked);
+    agent.flights.push(tracked.flight);
     this.makeUnready(tracked);
     this.agents.hold(agent, conversation.mediaType);
     const { view } = agent;
     if (this.stamp.at !== now) this.stamp = { at: now, iso: new Date(now).toISOString() };
-    this.options.offer(view.tenant, view.id, {
+    const request: OfferRequest = {
       type: 'offer.request',
       at: this.stamp.iso,
       offerId,
@@ -347,14 +316,19 @@ export class Scheduler {
       customerName: conversation.customerName,
       timeoutMs: conversation.alertingTimeoutMs,
       reason,
-      ...(conversation.transferredBy && { transferredBy: conversation.transferredBy }),
-    });
+    };
+    // Set only when transferred (a literal with a spread in it is built property by property).
+    if (conversation.transferredBy) request.transferredBy = conversation.transferredBy;
+    this.options.offer(view.tenant, view.id, request);
   }
 
   /** The offer ended for the scheduler; a slot it held and the agent never counted is free again. */
   private land(tracked: Tracked, flight: InFlight): void {
     tracked.flight = undefined;
-    this.conversationOfOffer.delete(flight.offerId);
+    // Out of the agent's few offers (their order does not matter): the last one takes its place.
+    const flights = flight.agent.flights;
+    const last = flights.pop() as InFlight;
+    if (last !== flight) flights[flights.indexOf(flight)] = last;
     if (!flight.answeredByAgent) this.agents.release(flight.agent, flight.mediaType);
   }
 
@@ -363,14 +337,11 @@ export class Scheduler {
     tracked.conversation = c;
     // A kind is found again for a version that routes differently.
     if (!sameRouting) tracked.kind = undefined;
-    const q = tenantQueue.of(c.tenant, c.queue);
-    if (q !== tracked.queueKey) {
-      if (tracked.queueKey) this.leaveQueue(tracked);
-      tracked.queueKey = q;
-      this.queuesSeen.add(q);
-      let set = this.byQueue.get(q);
-      if (!set) this.byQueue.set(q, (set = new Set()));
-      set.add(tracked);
+    const queue = tracked.queue;
+    if (!queue || queue.tenant !== c.tenant || queue.name !== c.queue) {
+      queue?.members.delete(tracked);
+      tracked.queue = this.queues.of(c.tenant, c.queue);
+      tracked.queue.members.add(tracked);
     }
     this.targets.add(c);
   }
@@ -378,15 +349,10 @@ export class Scheduler {
   /** It stopped waiting here (out of its bucket and target waits already). */
   private untrack(tracked: Tracked): void {
     this.tracked.delete(tracked.conversation.id);
-    this.leaveQueue(tracked);
+    tracked.queue?.members.delete(tracked);
+    tracked.queue = undefined;
     tracked.changed = false;
     tracked.gone = true;
-  }
-
-  private leaveQueue(tracked: Tracked): void {
-    const set = this.byQueue.get(tracked.queueKey);
-    set?.delete(tracked);
-    if (set?.size === 0) this.byQueue.delete(tracked.queueKey);
   }
 
   private markChanged(tracked: Tracked): void {
@@ -431,31 +397,36 @@ export class Scheduler {
    * conversations of a queue whose configuration changed are decided again.
    */
   private reloadQueues(): void {
-    for (const [k, cached] of this.queues) {
-      const config = this.options.queue?.(cached.tenant, cached.name);
-      if (config === cached.config) continue;
+    for (const queue of this.queues.all()) {
+      if (!queue.configRead) continue;
+      const config = this.options.queue?.(queue.tenant, queue.name);
+      if (config === queue.config) continue;
       const fingerprint = JSON.stringify(config ?? null);
-      cached.config = config;
-      if (fingerprint === cached.fingerprint) continue;
-      cached.fingerprint = fingerprint;
+      queue.config = config;
+      if (fingerprint === queue.fingerprint) continue;
+      queue.fingerprint = fingerprint;
       // All out of their buckets (which go, and come back with the new requirements), to be decided again.
-      for (const tracked of this.byQueue.get(k) ?? []) {
+      for (const tracked of queue.members) {
         if (tracked.flight) continue;
         this.makeUnready(tracked);
         this.markChanged(tracked);
       }
-      this.ready.forgetQueue(cached.tenant, cached.name);
+      this.ready.forgetQueue(queue.tenant, queue.name);
     }
   }
 
-  private queueConfig(tenant: string, queue: string): QueueConfig | undefined {
-    const k = tenantQueue.of(tenant, queue);
-    let cached = this.queues.get(k);
-    if (!cached) {
-      const config = this.options.queue?.(tenant, queue);
-      this.queues.set(k, (cached = { tenant, name: queue, config, fingerprint: JSON.stringify(config ?? null) }));
+  private queueConfig(tenant: string, name: string): QueueConfig | undefined {
+    return this.configOf(this.queues.of(tenant, name));
+  }
+
+  /** The queue's configuration as last read (read now the first time). */
+  private configOf(queue: LedQueue<Tracked>): QueueConfig | undefined {
+    if (!queue.configRead) {
+      queue.config = this.options.queue?.(queue.tenant, queue.name);
+      queue.fingerprint = JSON.stringify(queue.config ?? null);
+      queue.configRead = true;
     }
-    return cached.config;
+    return queue.config;
   }
 
   /** What an agent needs to take this conversation now (for one waiting for particular agents, this depends on the clock and their presence). */
@@ -463,8 +434,10 @@ export class Scheduler {
     return requirementsOf(c, this.queueConfig(c.tenant, c.queue), now, (id) => this.agents.get(c.tenant, id)?.online ?? false);
   }
 
-  private urgency(c: WaitingConversation, now: number): number {
-    return urgencyOf(c.priority, c.enqueuedAt, this.queueConfig(c.tenant, c.queue)?.aging, now);
+  private urgency(tracked: Tracked, now: number): number {
+    const c = tracked.conversation;
+    const kind = tracked.kind;
+    return urgencyOf(c.priority, c.enqueuedAt, kind && !kind.forgotten ? kind.aging : this.configOf(tracked.queue as LedQueue<Tracked>)?.aging, now);
   }
 
   /** Coalesces bursts of changes into one matching pass. */
@@ -480,21 +453,8 @@ export class Scheduler {
   /** Waiting counts per queue (offers in flight included); every queue seen so far is reported, so one that just emptied reads 0. */
   private reportWaiting(): void {
     if (!this.options.waiting) return;
-    for (const k of this.queuesSeen) {
-      const [tenant = '', queue = ''] = splitQueue(k);
-      this.options.waiting(tenant, queue, this.byQueue.get(k)?.size ?? 0);
-    }
+    for (const queue of this.queues.all()) this.options.waiting(queue.tenant, queue.name, queue.members.size);
   }
-}
-
-/** Whether the entry's conversation may still be offered: the version pushed is the current one and nothing was offered to it since. */
-function isReady(tracked: Tracked, conversation: WaitingConversation): boolean {
-  return !tracked.gone && !tracked.flight && tracked.conversation === conversation;
-}
-
-function splitQueue(k: string): [string, string] {
-  const slash = k.indexOf('/');
-  return [k.slice(0, slash), k.slice(slash + 1)];
 }
 
 /** Whether two versions of a waiting conversation route the same (a new customer message changes nothing here). */

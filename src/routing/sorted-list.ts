@@ -51,7 +51,13 @@ export class SortedList<T> {
     const chunk = chunks[c] as T[];
     // Items arrive mostly in order (the newest time last): append without a search.
     if (this.compare(chunk[chunk.length - 1] as T, item) < 0) chunk.push(item);
-    else chunk.splice(lowerBound(chunk, item, this.compare), 0, item);
+    else {
+      // Moved up by hand: `splice` would build an array of the removed items each time.
+      const at = lowerBound(chunk, item, this.compare);
+      chunk.push(item);
+      for (let i = chunk.length - 1; i > at; i--) chunk[i] = chunk[i - 1] as T;
+      chunk[at] = item;
+    }
     if (chunk.length > 2 * this.chunkSize) chunks.splice(c + 1, 0, chunk.splice(this.chunkSize));
   }
 
@@ -64,7 +70,11 @@ export class SortedList<T> {
     if (chunk[i] !== item) return false;
     this.count--;
     if (chunk.length === 1) this.parts.splice(c, 1);
-    else chunk.splice(i, 1);
+    else if (i === 0) chunk.shift();
+    else {
+      for (let j = i; j < chunk.length - 1; j++) chunk[j] = chunk[j + 1] as T;
+      chunk.pop();
+    }
     return true;
   }
 

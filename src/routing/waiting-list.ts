@@ -1,35 +1,17 @@
 import type { MediaType } from '../contract/index.ts';
-import type { QueueConfig } from '../config/index.ts';
+import type { QueueConfig, RoutingMethod } from '../config/index.ts';
 import type { AgentView } from './agent-view.ts';
+import type { CompiledRequirements } from './compiled-requirements.ts';
 import { qualifies } from './eligibility.ts';
+import { KindPass } from './kind-pass.ts';
+import { KindTable, type Kind } from './kind-table.ts';
 import type { Requirements } from './requirements.ts';
 import { SortedList } from './sorted-list.ts';
 import { rankOf } from './urgency.ts';
 import type { WaitingConversation } from './waiting-conversation.ts';
-import { tenantMedia, tenantQueue } from './pair-key.ts';
-import { freshPass, type KindPass } from './agent-choice.ts';
+import { tenantMedia } from './pair-key.ts';
 
-/**
- * What a group of waiting conversations needs of an agent: same tenant, queue, media
- * type, ring, language and skills. Computed once per group and kept until the queue's
- * configuration changes (deciding a conversation does not rebuild its requirements).
- */
-export interface Kind {
-  readonly key: string;
-  readonly tenant: string;
-  readonly queue: string;
-  readonly media: MediaType;
-  readonly requirements: Requirements;
-  readonly aging: QueueConfig['aging'] | undefined;
-  /** A choice in this pass found no agent with a free slot for these requirements (the next conversations need not search). */
-  starved: boolean;
-  /** Its queue's configuration changed since: conversations of this kind find their kind again. */
-  forgotten: boolean;
-  /** What its choices learned in this pass (see `KindPass`). */
-  pass: KindPass;
-  /** Its conversations decided and waiting, while there are any. */
-  bucket: Bucket | undefined;
-}
+export type { Kind } from './kind-table.ts';
 
 /**
  * The waiting conversations of one kind, in one list in serving order by a key fixed for
@@ -73,7 +55,7 @@ function byRank(a: Listed, b: Listed): number {
  * that gained room reads only the buckets whose skills it has, not every conversation.
  */
 export class WaitingList {
-  private readonly kinds = new Map<string, Kind>();
+  private readonly kinds = new KindTable();
   private starved: Kind[] = [];
   /** Kinds whose choices were made in this pass. */
   private walked: Kind[] = [];
@@ -81,12 +63,15 @@ export class WaitingList {
   private readonly bySkills = new Map<string, { sets: Map<string, Set<Bucket>>; widest: number }>();
 
   /**
-   * @param requirementsOf what an agent needs for a conversation of this queue (its target aside)
-   * @param agingOf the queue's aging
+   * @param queueOf what kinds read of the queue's configuration: the requirements of a conversation (its target aside), compiled, the method and the aging
    */
   constructor(
-    private readonly requirementsOf: (conversation: WaitingConversation) => Requirements,
-    private readonly agingOf: (tenant: string, queue: string) => QueueConfig['aging'] | undefined,
+    private readonly queueOf: (conversation: WaitingConversation) => {
+      requirements: Requirements;
+      compiled: CompiledRequirements;
+      method: RoutingMethod;
+      aging: QueueConfig['aging'] | undefined;
+    },
   ) {}
 
   /** What conversations like this one need (its target aside). */
@@ -94,22 +79,24 @@ export class WaitingList {
     const known = item.kind;
     if (known && !known.forgotten) return known;
     const { conversation } = item;
-    const key = bucketKey(conversation);
-    let kind = this.kinds.get(key);
+    let kind = this.kinds.find(conversation);
     if (!kind) {
+      const { requirements, compiled, method, aging } = this.queueOf(conversation);
       kind = {
-        key,
         tenant: conversation.tenant,
         queue: conversation.queue,
         media: conversation.mediaType,
-        requirements: this.requirementsOf(conversation),
-        aging: this.agingOf(conversation.tenant, conversation.queue),
+        requirements,
+        compiled,
+        method,
+        aging,
+        skillsKey: skillsKey(requirements.skills),
         starved: false,
         forgotten: false,
-        pass: freshPass(),
+        pass: new KindPass(),
         bucket: undefined,
       };
-      this.kinds.set(key, kind);
+      this.kinds.add(conversation, kind);
     }
     item.kind = kind;
     return kind;
@@ -122,11 +109,7 @@ export class WaitingList {
 
   /** The queue's configuration changed: its kinds are computed again (its buckets must be empty). */
   forgetQueue(tenant: string, queue: string): void {
-    for (const [key, kind] of this.kinds) {
-      if (kind.tenant !== tenant || kind.queue !== queue) continue;
-      kind.forgotten = true;
-      this.kinds.delete(key);
-    }
+    for (const kind of this.kinds.forgetQueue(tenant, queue)) kind.forgotten = true;
   }
 
   add(item: Listed): Bucket {
@@ -137,9 +120,8 @@ export class WaitingList {
       bucket = { kind, requirements: kind.requirements, list: new SortedList(byRank), size: 0 };
       kind.bucket = bucket;
       const registry = this.registry(kind.tenant, kind.media);
-      const skills = skillsKey(kind.requirements.skills);
-      const set = registry.sets.get(skills) ?? new Set();
-      registry.sets.set(skills, set.add(bucket));
+      const set = registry.sets.get(kind.skillsKey) ?? new Set();
+      registry.sets.set(kind.skillsKey, set.add(bucket));
       registry.widest = Math.max(registry.widest, kind.requirements.skills.length);
     }
     const { conversation } = item;
@@ -154,7 +136,7 @@ export class WaitingList {
   endPass(): void {
     for (const kind of this.starved) kind.starved = false;
     this.starved = [];
-    for (const kind of this.walked) kind.pass = freshPass();
+    for (const kind of this.walked) kind.pass.reset();
     this.walked = [];
   }
 
@@ -186,10 +168,9 @@ export class WaitingList {
     const { kind } = bucket;
     kind.bucket = undefined;
     const registry = this.registry(kind.tenant, kind.media);
-    const skills = skillsKey(kind.requirements.skills);
-    const set = registry.sets.get(skills);
+    const set = registry.sets.get(kind.skillsKey);
     set?.delete(bucket);
-    if (set?.size === 0) registry.sets.delete(skills);
+    if (set?.size === 0) registry.sets.delete(kind.skillsKey);
   }
 
   /** The most urgent conversation of a bucket now: its first (see `urgencyOf` for its urgency at a time). */
@@ -225,11 +206,6 @@ export class WaitingList {
 }
 
 const skillsKey = (skills: readonly string[]) => [...skills].sort().join('\n');
-
-function bucketKey(c: WaitingConversation): string {
-  const skills = c.skills.length === 0 ? '' : c.skills.length === 1 ? (c.skills[0] as string) : skillsKey(c.skills);
-  return `${tenantQueue.of(c.tenant, c.queue)}|${c.mediaType}|${c.ring}|${c.language ?? ''}|${skills}`;
-}
 
 function consider(agent: AgentView, buckets: Set<Bucket>, into: Set<Bucket>): void {
   for (const bucket of buckets) if (bucket.size > 0 && qualifies(agent, agent.tenant, bucket.requirements)) into.add(bucket);
