@@ -144,7 +144,7 @@ describe('chooseAgent', () => {
 
   it('is described with its threshold in docs/resources.md', async () => {
     const docs = (await readFile(new URL('../../docs/resources.md', import.meta.url), 'utf8')).replace(/\s+/g, ' ');
-    expect(docs).toContain(`when at most ${COMPARED_ONE_BY_ONE} agents have a free slot and every required skill it compares those`);
+    expect(docs).toContain(`when at most ${COMPARED_ONE_BY_ONE} agents have a free slot and every required skill at its minimum proficiency it compares those`);
     expect(docs).toContain(`more than ${WALK_STEPS_PER_AGENT} agents per skilled free agent`);
     expect(docs).toContain(`with at most ${BEST_OF_SKILLS_COMPARED.toLocaleString('en-US')} such agents`);
   });
