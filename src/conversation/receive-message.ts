@@ -124,7 +124,8 @@ export async function receiveMessage(
     newCustomers.add(tx, keys);
     linkCustomer = (writes) => linkNewCustomer(writes, tenant, keys, created);
   } else if (customerId === undefined) {
-    if (sharesNewIdentity) await flush();
+    // Looked up just now, it was sent before the lookup; read ahead, it is sent now.
+    if (readAhead && sharesNewIdentity) await flush();
     customerId = await resolveCustomer(tx, tenant, channel.name, from, found.known, found.identitiesLocked);
   }
   // E-mail threading: a reply to a conversation's messages joins it whatever its window (store/thread-lookup.ts).

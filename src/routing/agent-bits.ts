@@ -1,3 +1,5 @@
+import { grown } from './grown.ts';
+
 /**
  * A set of a tenant's agents as bits, one per agent slot, with a summary bit per word
  * saying whether that word holds any: intersecting the agents free with each required
@@ -25,12 +27,8 @@ export class AgentBits {
   }
 
   private grow(words: number): void {
-    const grown = new Uint32Array(Math.max(words, this.words.length * 2));
-    grown.set(this.words);
-    this.words = grown;
-    const summary = new Uint32Array((grown.length + 31) >>> 5);
-    summary.set(this.summary);
-    this.summary = summary;
+    this.words = grown(this.words, Math.max(words, this.words.length * 2));
+    this.summary = grown(this.summary, (this.words.length + 31) >>> 5);
   }
 }
 

@@ -1,3 +1,5 @@
+import { grown } from './grown.ts';
+
 /**
  * What an order reads of its tenant's agents, by slot, as numbers: placing agents reads no
  * record, and the same code places them in every order.
@@ -122,17 +124,9 @@ export class AgentOrder {
 
   private grow(size: number): void {
     const capacity = Math.max(size, this.touched.length * 2, 16);
-    const touched = new Uint8Array(capacity);
-    touched.set(this.touched);
-    this.touched = touched;
-    const keys = new Float64Array(capacity);
-    keys.set(this.keys);
-    this.keys = keys;
-    const idle = new Float64Array(capacity);
-    idle.set(this.idle);
-    this.idle = idle;
-    const positions = new Int32Array(capacity);
-    positions.set(this.positions);
-    this.positions = positions;
+    this.touched = grown(this.touched, capacity);
+    this.keys = grown(this.keys, capacity);
+    this.idle = grown(this.idle, capacity);
+    this.positions = grown(this.positions, capacity);
   }
 }

@@ -4,6 +4,7 @@ import type { AgentRecord } from './agent-index.ts';
 import { AgentBits } from './agent-bits.ts';
 import { AgentOrder, type OrderSource } from './agent-order.ts';
 import type { AgentView } from './agent-view.ts';
+import { grown } from './grown.ts';
 
 /**
  * The orders agents are chosen in, one per routing method (for best-skills: by mean
@@ -235,13 +236,6 @@ export class TenantAgents implements OrderSource {
 
 /** The method orders, numbered as `TenantAgents.keys` numbers them (skill orders come after, by skill id). */
 const methods: readonly AgentOrderName[] = ['longest-idle', 'rotation', 'most-available', 'best-skills'];
-
-/** A copy of the column, longer, the new slots at `fill`. */
-function grown(column: Float64Array, capacity: number, fill: number): Float64Array {
-  const longer = new Float64Array(capacity).fill(fill);
-  longer.set(column);
-  return longer;
-}
 
 /** Whether the agent has the skill (its level reads NaN, or past the end of its levels, where it lacks it). */
 function hasSkill(record: AgentRecord, skillId: number): boolean {

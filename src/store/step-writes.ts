@@ -190,27 +190,21 @@ export class StepWrites {
     counted.forEach((part, i) => ctes.push(sql`${sql.raw(`s${i}`)} as (${part})`));
     if (partitions.length > 0) ctes.push(sql`fence as (select partition, epoch from partition_epochs where partition = any(${[...partitions]}::int[]) for share)`);
     if (outbox) ctes.push(sql`o as (${outbox})`);
-    const columns = [
-      partitions.length > 0 ? sql`(select json_object_agg(partition, epoch) from fence) as fence_epochs` : sql`null as fence_epochs`,
-      ...counted.map((_, i) => sql`(select count(*) from ${sql.raw(`s${i}`)}) as ${sql.raw(`count_${i}`)}`),
-    ];
+    const fenceEpochs = partitions.length > 0 ? sql`(select json_object_agg(partition, epoch) from fence)` : sql`null`;
+    const counts = sql`json_build_array(${sql.join(counted.map((_, i) => sql`(select count(*) from ${sql.raw(`s${i}`)})`))})`;
     // One row at least (the epochs and counts), with the outbox rows if any.
-    const select = outbox ? sql`select o.*, ${sql.join(columns)} from (select 1) as one left join o on true` : sql`select ${sql.join(columns)}`;
-    type Row = OutboxRow & { fence_epochs: Record<string, number | string> | null } & Record<`count_${number}`, string | number>;
+    const select = outbox
+      ? sql`select o.*, ${fenceEpochs} as fence_epochs, ${counts} as counts from (select 1) as one left join o on true`
+      : sql`select ${fenceEpochs} as fence_epochs, ${counts} as counts`;
+    type Row = OutboxRow & { fence_epochs: Record<string, number | string> | null; counts: (number | string)[] };
     const { rows } = await sql<Row>`with ${sql.join(ctes)} ${select}`.execute(this.db);
-    const first = rows[0];
-    for (const [partition, epoch] of Object.entries(first?.fence_epochs ?? {})) epochs.set(Number(partition), Number(epoch));
-    const counts = counted.map((_, i) => Number(first?.[`count_${i}`] ?? 0));
+    for (const [partition, epoch] of Object.entries(rows[0]?.fence_epochs ?? {})) epochs.set(Number(partition), Number(epoch));
     // bigserial comes back as a string from pg and as a number from PGlite: one type here.
     const stored = outbox ? rows.filter((row) => row.id !== null) : [];
     return {
-      outbox: stored.map((row) => {
-        const { fence_epochs: _epochs, ...rest } = row;
-        for (let i = 0; i < counted.length; i++) delete (rest as Record<string, unknown>)[`count_${i}`];
-        return { ...rest, id: String(row.id) };
-      }),
+      outbox: stored.map(({ fence_epochs: _epochs, counts: _counts, ...row }) => ({ ...row, id: String(row.id) })),
       epochs,
-      counts,
+      counts: (rows[0]?.counts ?? []).map(Number),
     };
   }
 
