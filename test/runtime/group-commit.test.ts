@@ -374,6 +374,55 @@ describe('group commit', () => {
     expect(owner.customer_id).toBe(customer_id);
   });
 
+  it('sends a new customer’s links before a sender read ahead in its transaction links an identity they share', async () => {
+    const log: string[] = [];
+    const entryOf = (text: string, parameters: readonly unknown[]) => lookupsAndLinks(text, parameters) ?? (text.startsWith('with ') ? 'writes' : undefined);
+    // Each lookup, link and write is noted when sent and forgotten when its result comes back: what is left failed.
+    const unanswered = new Map<unknown, string>();
+    const watched = noting(entryOf, log).withPlugin({
+      transformQuery: ({ node, queryId }) => {
+        const { sql, parameters } = database.store.db.getExecutor().compileQuery(node, queryId);
+        const entry = entryOf(sql, parameters);
+        if (entry !== undefined) unanswered.set(queryId, entry);
+        return node;
+      },
+      transformResult: ({ result, queryId }) => {
+        unanswered.delete(queryId);
+        return Promise.resolve(result);
+      },
+    });
+    const host = actorHost(watched, quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1, maxBatch: 10, committed: (size) => log.push(`#${size}`) }, config);
+    const suffix = () => Math.floor(Math.random() * 1e7).toString().padStart(7, '0');
+    const [phone, email] = [`+3368${suffix()}`, `shared-${randomUUID()}@example.com`];
+    const [earlier, newcomer, sender] = [`c-earlier-${randomUUID()}`, `c-newcomer-${randomUUID()}`, `c-sender-${randomUUID()}`];
+    // Read ahead and linked ahead: it takes the e-mail address.
+    const earlierMessage = { ...message(earlier), from: { id: earlier, idType: 'opaque' as const, email } };
+    // Threaded by references, so not read ahead: it looks itself up alone, a new customer
+    // whose phone is linked with its step's writes, not sent yet.
+    const newcomerMessage = { ...message(newcomer), from: { id: newcomer, idType: 'opaque' as const, phone }, references: [`<${randomUUID()}@example.com>`] };
+    // Read ahead with the first, but not linked ahead (it shares the e-mail address with
+    // it): it links itself, after the newcomer, and its phone is the newcomer's.
+    const senderMessage = { ...message(sender), from: { id: sender, idType: 'opaque' as const, phone, email } };
+
+    // A first message takes the only transaction (express); the three wait and go in the next one, a bulk one, in this order.
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const three = [earlierMessage, newcomerMessage, senderMessage].map((m) => submitMessage(host, 1, m));
+    expect(await Promise.all([busy, ...three])).toEqual(['stored', 'stored', 'stored', 'stored']);
+
+    // No statement failed on the phone's key (and ran again): none is left without an answer.
+    expect([...unanswered.values()]).toEqual([]);
+    // The two looked up ahead in one statement, the first linked ahead; the newcomer's own
+    // lookup; its writes sent before the sender's link; all three in one transaction.
+    expect(log).toEqual(['lookups of 1', 'writes', '#1', 'lookups of 2', 'links of 1', 'writes', 'lookups of 1', 'writes', 'links of 1', 'writes', '#3']);
+    // The sender is the newcomer's customer, found by the phone (it ranks above the e-mail address), and so are both messages.
+    const rows = await database.store.db.selectFrom('messages').select(['platform_message_id', 'customer_id']).where('platform_message_id', 'in', [newcomerMessage.messageId, senderMessage.messageId]).execute();
+    expect(rows).toHaveLength(2);
+    const owner = await database.store.db.selectFrom('identities').select('customer_id').where('tenant', '=', tenant).where('kind', '=', 'phone').where('value', '=', phone).executeTakeFirstOrThrow();
+    expect(rows.map((r) => r.customer_id)).toEqual([owner.customer_id, owner.customer_id]);
+    const conversations = await database.store.db.selectFrom('conversations').select('customer_id').where('external_id', 'in', [`opaque:${newcomer}`, `opaque:${sender}`]).execute();
+    expect(conversations.map((c) => c.customer_id)).toEqual([owner.customer_id, owner.customer_id]);
+  });
+
   it('reads ahead for the customers whose conversations were passivated, with the new ones, and not for those still active', async () => {
     const log: string[] = [];
     const host = actorHost(noting(lookupsAndLinks, log), quietHooks, { epochOf: () => 1 }, { maxConcurrent: 1 }, config);
