@@ -77,9 +77,9 @@ async function loadCampaign(db: Kysely<Database>, h: HistoryShape): Promise<void
   const at = sql.raw(`'${h.start.toISOString()}'::timestamptz + make_interval(secs => i / 10.0)`);
   await sql`INSERT INTO contact_lists (tenant, id, name, head, tail) VALUES (${h.tenant}, 'bench-list', 'bench', 0, ${n})`.execute(db);
   await sql`
-    INSERT INTO campaign_runs (tenant, name, state, snapshot, list_id, channel, epoch)
+    INSERT INTO campaign_runs (tenant, name, state, snapshot, list_id, channel, partition)
     VALUES (${h.tenant}, 'bench-campaign', 'completed',
-            ${JSON.stringify({ status: 'done', value: 'completed', context: { tenant: h.tenant, name: 'bench-campaign', startedAt: h.start.toISOString(), endedAt: null } })}, 'bench-list', 'sms', 1)`.execute(db);
+            ${JSON.stringify({ status: 'done', value: 'completed', context: { tenant: h.tenant, id: 'bench-campaign', name: 'bench-campaign', startedAt: h.start.toISOString(), endedAt: null, specPaused: null } })}, 'bench-list', 'sms', 0)`.execute(db);
   for (let first = 0; first < n; first += CHUNK) {
     const last = Math.min(n, first + CHUNK) - 1;
     await db.transaction().execute(async (tx) => {

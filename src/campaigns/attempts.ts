@@ -36,7 +36,7 @@ export interface BatchWrite {
  * size, not a dozen per row.
  */
 export async function writeAttempts(
-  trx: Transaction<CampaignDatabase>,
+  trx: Db,
   at: { tenant: string; campaign: string; listId: string; channel: string; epoch: string },
   planned: readonly PlannedAttempt[],
   also: BatchWrite = { published: [] },

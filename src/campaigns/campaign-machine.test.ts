@@ -5,7 +5,7 @@ import { compileMessage, smsReport } from './message-template.ts';
 import { InvalidTemplateError } from './errors.ts';
 
 const at = '2026-12-07T14:00:00.000Z';
-function run(...events: CampaignEvent['type'][]): string {
+function run(...events: Exclude<CampaignEvent['type'], 'spec'>[]): string {
   let [snapshot] = initialTransition(campaignMachine, { tenant: 'acme', name: 'spring' });
   for (const type of events) [snapshot] = transition(campaignMachine, snapshot, { type, at });
   return String(snapshot.value);
@@ -23,6 +23,27 @@ describe('the Campaign actor', () => {
     expect(run('start', 'exhausted', 'start')).toBe('completed');
     // A paused campaign does not complete: nothing is sent while paused.
     expect(run('start', 'pause', 'exhausted')).toBe('paused');
+  });
+
+  it('applies the resource\'s switches when they changed since last applied, so the API\'s last word stands meanwhile', () => {
+    const spec = (paused: boolean, stopped = false) => ({ type: 'spec', at, paused, stopped }) as const;
+    const [fresh] = initialTransition(campaignMachine, { tenant: 'acme', name: 'spring' });
+    const after = (...events: CampaignEvent[]) => events.reduce((s, e) => transition(campaignMachine, s, e)[0], fresh);
+    // First look: not paused starts it; paused keeps it scheduled, recorded as applied.
+    expect(after(spec(false)).value).toBe('running');
+    expect(after(spec(true))).toMatchObject({ value: 'scheduled', context: { specPaused: true } });
+    // Paused by the API: the same switches again do not resume it.
+    expect(after(spec(false), { type: 'pause', at }, spec(false)).value).toBe('paused');
+    // Switched in the resource: they do.
+    expect(after(spec(false), { type: 'pause', at }, spec(true), spec(false)).value).toBe('running');
+    expect(after(spec(false), spec(true)).value).toBe('paused');
+    expect(after(spec(false), spec(false, true))).toMatchObject({ value: 'stopped', context: { endedAt: at } });
+    expect(after(spec(false), { type: 'exhausted', at }, spec(true, true)).value).toBe('completed');
+    // Started from the API before the service's first look: the resource's paused, as the API saw it, counts as applied.
+    const started = after({ type: 'start', at, specPaused: true });
+    expect(started.context.specPaused).toBe(true);
+    expect(transition(campaignMachine, started, spec(true))[0].value).toBe('running');
+    expect(after(spec(false), { type: 'pause', at, specPaused: true }).context.specPaused).toBe(false);
   });
 });
 

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { suppressionsAmong } from '../compliance/index.ts';
-import { subjects, type OutboundMessage } from '../contract/index.ts';
+import { ParleyError, subjects, type OutboundMessage } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
+import type { Fence, StepResults } from '../runtime/index.ts';
 import type { Database } from '../store/index.ts';
 import { markPublished, writeAttempts, type PlannedAttempt } from './attempts.ts';
-import { claimCampaignLease, lockHeldRun, releaseCampaignLease, renewCampaignLease, stepLocked } from './campaign-runs.ts';
-import { LeaseLostError } from './errors.ts';
+import type { CampaignHost } from './campaign-host.ts';
+import { campaignIn, stepCampaign } from './campaign-kind.ts';
+import { campaignPartition } from './campaign-runs.ts';
 import type { TemplateContact } from './message-template.ts';
 import { Pacer } from './pacer.ts';
 import { CampaignChannelKinds, type PreparedCampaign } from './prepared-campaign.ts';
@@ -19,12 +21,10 @@ import { campaignDb, type CampaignDatabase, type CampaignState } from './tables.
 export interface CampaignRunnerOptions {
   nc: NatsConnection;
   db: Kysely<Database>;
-  /** This process, as the lease's owner. */
-  owner: string;
+  /** The partition runtime of this process: the runner runs while it owns the campaign's partition. */
+  host: CampaignHost;
   /** The campaign checked against its list and channel; asked again each batch, so spec changes apply. */
   prepared: () => PreparedCampaign | undefined;
-  /** How long the lease lasts without renewal: how long a crashed runner's campaign waits. @default 15000 */
-  leaseMs?: number;
   /** The pause between checks while paused or waiting for a window, and the pacing burst. @default 200 */
   tickMs?: number;
   /** Contacts decided in one transaction at most (a paced campaign's batches are its pacing's second of messages at most). @default 1000 */
@@ -41,8 +41,8 @@ export interface CampaignRunnerOptions {
   logger?: Logger | undefined;
 }
 
-/** How a run ended. */
-export type RunEnd = 'not-claimed' | 'completed' | 'stopped' | 'lease-lost' | 'shut-down';
+/** How a run ended: the campaign is over, or this process no longer owns its partition (its new owner runs it), or it is shutting down. */
+export type RunEnd = 'completed' | 'stopped' | 'partition-lost' | 'shut-down';
 
 interface Candidate {
   contactId: string;
@@ -62,22 +62,24 @@ type BatchResult =
   | { kind: 'done' };
 
 /**
- * Runs one campaign while this process holds its lease: batch by batch, decides each next
- * contact (suppressed → skipped; outside its window → waiting; else an attempt written
- * `sending`), commits the attempts with the fencing check, then publishes their messages
- * to PARLEY_OUTBOUND with `Nats-Msg-Id` = the attempt's message id.
+ * Runs one campaign on the owner of its partition, batch by batch: each batch is work of
+ * that partition, in a transaction fenced by its epoch like every actor step. It reads
+ * the campaign's actor (sends only while it is `running`), decides each next contact
+ * (suppressed → skipped; outside its window → waiting; else an attempt written
+ * `sending`), commits the attempts, then publishes their messages to PARLEY_OUTBOUND
+ * with `Nats-Msg-Id` = the attempt's message id. When the list is exhausted, the same
+ * transaction steps the actor to `completed`.
  */
 export class CampaignRunner {
-  private readonly db: Kysely<CampaignDatabase>;
   private readonly js: JetStreamClient;
-  private readonly leaseMs: number;
   private readonly tickMs: number;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly now: () => Date;
+  private readonly partition: number;
+  private readonly host: CampaignHost;
   /** Messages acknowledged by JetStream whose attempts are not yet marked `published` (the next batch does it). */
   private acked: string[] = [];
-  private epoch: string | undefined;
   private shuttingDown = false;
   private wake: (() => void) | undefined;
 
@@ -86,9 +88,9 @@ export class CampaignRunner {
     readonly name: string,
     private readonly options: CampaignRunnerOptions,
   ) {
-    this.db = campaignDb(options.db);
     this.js = jetstream(options.nc);
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.host = options.host;
+    this.partition = campaignPartition(tenant, name, options.host.partitions);
     this.tickMs = options.tickMs ?? 200;
     this.maxBatch = options.maxBatch ?? 1_000;
     this.maxInFlight = options.maxInFlight ?? 2;
@@ -101,21 +103,9 @@ export class CampaignRunner {
     this.wake?.();
   }
 
-  /** Claims the lease and sends until the campaign completes or stops, the lease is lost, or `shutDown()`. */
+  /** Sends until the campaign completes or stops, this process loses the campaign's partition, or `shutDown()`. */
   async run(): Promise<RunEnd> {
-    const { tenant, name, owner } = { tenant: this.tenant, name: this.name, owner: this.options.owner };
-    this.epoch = await claimCampaignLease(this.db, tenant, name, owner, this.leaseMs);
-    if (this.epoch === undefined) return 'not-claimed';
-    const epoch = this.epoch;
-    let lost = false;
-    const renew = setInterval(() => {
-      renewCampaignLease(this.db, tenant, name, owner, epoch, this.leaseMs).catch((err: unknown) => {
-        if (err instanceof LeaseLostError) {
-          lost = true;
-          this.wake?.();
-        } else this.options.logger?.warn('campaign lease renewal failed', { campaign: name, tenant, error: String(err) });
-      });
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const { tenant, name } = this;
     try {
       await this.recover();
       let pacer: Pacer | undefined;
@@ -128,7 +118,7 @@ export class CampaignRunner {
       };
       try {
         for (;;) {
-          if (lost) return 'lease-lost';
+          if (!this.host.owns(this.partition)) return 'partition-lost';
           if (this.shuttingDown) return 'shut-down';
           if (failed !== undefined) throw failed;
           const prepared = this.options.prepared();
@@ -170,92 +160,95 @@ export class CampaignRunner {
         }
       } finally {
         await Promise.all(inFlight);
-        // What JetStream acknowledged is published, whoever holds the lease now.
-        await markPublished(this.db, this.acked.splice(0)).catch((err: unknown) =>
+        // What JetStream acknowledged is published, whoever owns the partition now.
+        await markPublished(campaignDb(this.options.db), this.acked.splice(0)).catch((err: unknown) =>
           this.options.logger?.warn('campaign attempts not marked published', { campaign: name, tenant, error: String(err) }),
         );
       }
     } catch (err) {
-      if (err instanceof LeaseLostError) return 'lease-lost';
+      // The partition moved on under a batch: its new owner runs the campaign.
+      if (err instanceof ParleyError && err.code === 'notPartitionOwner') return 'partition-lost';
       throw err;
-    } finally {
-      clearInterval(renew);
-      if (!lost) await releaseCampaignLease(this.db, tenant, name, owner, epoch).catch(() => undefined);
     }
   }
 
   /**
-   * Attempts left `sending` by a runner that died between its commit and its publish are
-   * decided again (suppression and window re-checked) and, if still due, re-published
-   * with the same message id: JetStream drops the copy it already has.
+   * Attempts left `sending` by an owner that died (or lost the partition) between its
+   * commit and its publish are decided again (suppression and window re-checked) and, if
+   * still due, re-published with the same message id: JetStream drops the copy it
+   * already has.
    */
   private async recover(): Promise<void> {
-    await this.db
-      .updateTable('campaign_attempts')
-      .set({ status: 'waiting', due_at: this.now(), reason: 'recovered' })
-      .where('tenant', '=', this.tenant)
-      .where('campaign', '=', this.name)
-      .where('status', '=', 'sending')
-      .execute();
+    await this.host.run(this.partition, async (tx) => {
+      await campaignDb(tx)
+        .updateTable('campaign_attempts')
+        .set({ status: 'waiting', due_at: this.now(), reason: 'recovered' })
+        .where('tenant', '=', this.tenant)
+        .where('campaign', '=', this.name)
+        .where('status', '=', 'sending')
+        .execute();
+    });
   }
 
+  /** One batch in the partition's turn; the acknowledged messages it marks go back to the list if it fails. */
   private async batch(prepared: PreparedCampaign, limit: number): Promise<BatchResult> {
+    const published = this.acked.splice(0);
+    try {
+      // The work may run twice (its shared transaction failed for another item): it changes nothing of the runner's.
+      return await this.host.run(this.partition, (tx, fence, results) => this.decideBatch(tx, fence, results, prepared, limit, published));
+    } catch (err) {
+      this.acked.unshift(...published);
+      throw err;
+    }
+  }
+
+  private async decideBatch(tx: Kysely<Database>, fence: Fence, results: StepResults, prepared: PreparedCampaign, limit: number, published: readonly string[]): Promise<BatchResult> {
     const { tenant, name } = this;
     const { campaign } = prepared;
     const listId = campaign.spec.contacts.listId;
-    return this.db.transaction().execute(async (trx) => {
-      const run = await lockHeldRun(trx, tenant, name, this.options.owner, this.epoch!);
-      // Taken now, so that a failed transaction puts them back for the next one.
-      const published = this.acked.splice(0);
-      const restore = () => this.acked.unshift(...published);
-      const markAlone = () =>
-        markPublished(trx, published).catch((err: unknown) => {
-          restore();
-          throw err;
-        });
-      if (run.state !== 'running') {
-        await markAlone();
-        return { kind: 'idle', state: run.state };
-      }
-      const now = this.now();
-      const candidates = await this.nextCandidates(trx, listId, now, limit, run.cursor, run.low_water);
-      if (candidates.length === 0) {
-        await markAlone();
-        const waiting = await trx
-          .selectFrom('campaign_attempts')
-          .select('contact_id')
-          .where('tenant', '=', tenant)
-          .where('campaign', '=', name)
-          // Sending: published by the batch in flight, not yet marked; done only once it is.
-          .where('status', 'in', ['waiting', 'sending'])
-          .limit(1)
-          .executeTakeFirst();
-        if (waiting) return { kind: 'wait' };
-        await stepLocked(trx, run, { type: 'exhausted', at: now.toISOString() });
-        return { kind: 'done' };
-      }
-      const field = CampaignChannelKinds[prepared.kind];
-      const addresses = candidates.map((c) => c[field]).filter((a): a is string => a !== null);
-      // Checked in the transaction that writes the attempts, just before their publish: an
-      // opt-out recorded before this moment stops the message.
-      const suppressed = await suppressionsAmong(trx as unknown as Transaction<Database>, tenant, addresses, prepared.kind, { lists: campaign.spec.doNotContact });
-      // A batch's contacts share a handful of zones: each zone set's next opening is computed once.
-      const openings = new Map<string, Date | undefined>();
-      const planned: PlannedAttempt[] = [];
-      const messages = new Map<string, OutboundMessage>();
-      for (const c of candidates) {
-        const decision = this.decide(prepared, c, suppressed, now, openings);
-        planned.push(decision.attempt);
-        if (decision.message) messages.set(c.contactId, decision.message);
-      }
-      const fresh = candidates.filter((c) => !c.attempt).map((c) => BigInt(c.position));
-      const swept = fresh.length === 0 ? undefined : { min: String(fresh.reduce((a, b) => (a < b ? a : b))), max: String(fresh.reduce((a, b) => (a > b ? a : b))) };
-      const written = await writeAttempts(trx, { tenant, campaign: name, listId, channel: campaign.spec.channel, epoch: this.epoch! }, planned, { swept, published }).catch((err: unknown) => {
-        restore();
-        throw err;
-      });
-      return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m) };
-    });
+    const db = campaignDb(tx);
+    const actor = await campaignIn(tx, fence, this.host.actors, tenant, name);
+    const state = actor ? (String(actor.snapshot.value) as CampaignState) : 'stopped';
+    if (!actor || state !== 'running') {
+      await markPublished(db, published);
+      return { kind: 'idle', state };
+    }
+    const run = await db.selectFrom('campaign_runs').select(['cursor', 'low_water']).where('tenant', '=', tenant).where('name', '=', name).executeTakeFirstOrThrow();
+    const now = this.now();
+    const candidates = await this.nextCandidates(db, listId, now, limit, run.cursor, run.low_water);
+    if (candidates.length === 0) {
+      await markPublished(db, published);
+      const waiting = await db
+        .selectFrom('campaign_attempts')
+        .select('contact_id')
+        .where('tenant', '=', tenant)
+        .where('campaign', '=', name)
+        // Sending: published by the batch in flight, not yet marked; done only once it is.
+        .where('status', 'in', ['waiting', 'sending'])
+        .limit(1)
+        .executeTakeFirst();
+      if (waiting) return { kind: 'wait' };
+      await stepCampaign(tx, fence, this.host.actors, actor, { type: 'exhausted', at: now.toISOString() }, results);
+      return { kind: 'done' };
+    }
+    const field = CampaignChannelKinds[prepared.kind];
+    const addresses = candidates.map((c) => c[field]).filter((a): a is string => a !== null);
+    // Checked in the transaction that writes the attempts, just before their publish: an
+    // opt-out recorded before this moment stops the message.
+    const suppressed = await suppressionsAmong(tx, tenant, addresses, prepared.kind, { lists: campaign.spec.doNotContact });
+    // A batch's contacts share a handful of zones: each zone set's next opening is computed once.
+    const openings = new Map<string, Date | undefined>();
+    const planned: PlannedAttempt[] = [];
+    const messages = new Map<string, OutboundMessage>();
+    for (const c of candidates) {
+      const decision = this.decide(prepared, c, suppressed, now, openings);
+      planned.push(decision.attempt);
+      if (decision.message) messages.set(c.contactId, decision.message);
+    }
+    const fresh = candidates.filter((c) => !c.attempt).map((c) => BigInt(c.position));
+    const swept = fresh.length === 0 ? undefined : { min: String(fresh.reduce((a, b) => (a < b ? a : b))), max: String(fresh.reduce((a, b) => (a > b ? a : b))) };
+    const written = await writeAttempts(db, { tenant, campaign: name, listId, channel: campaign.spec.channel, epoch: String(fence.epoch) }, planned, { swept, published });
+    return { kind: 'sent', messages: [...messages].filter(([id]) => written.has(id)).map(([, m]) => m) };
   }
 
   /**
@@ -263,7 +256,7 @@ export class CampaignRunner {
    * start (below the low-water mark), then the list in order after the cursor: one
    * statement, each part limited, the first `limit` kept in that order.
    */
-  private async nextCandidates(trx: Transaction<CampaignDatabase>, listId: string, now: Date, limit: number, cursor: string | null, lowWater: string | null): Promise<Candidate[]> {
+  private async nextCandidates(trx: Kysely<CampaignDatabase>, listId: string, now: Date, limit: number, cursor: string | null, lowWater: string | null): Promise<Candidate[]> {
     const { tenant, name } = this;
     // Contacts already attempted (a waiting one swept again, say) are filtered out by the attempt upsert.
     const { rows } = await sql<{

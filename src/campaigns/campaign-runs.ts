@@ -1,24 +1,48 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { campaignMachine, type CampaignEvent } from './campaign-machine.ts';
-import { CampaignNotFoundError, CampaignStateError, LeaseLostError } from './errors.ts';
-import type { CampaignDatabase, CampaignRunRow, CampaignState, ReadyProblem } from './tables.ts';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { AnyMachineSnapshot } from 'xstate';
+import { campaignPartitionKey, partitionOf } from '../partition/index.ts';
+import { pureInitialTransition } from '../runtime/index.ts';
+import { campaignMachine, type CampaignContext } from './campaign-machine.ts';
+import type { CampaignDatabase, CampaignRunRow, ReadyProblem } from './tables.ts';
 
 type Db = Kysely<CampaignDatabase> | Transaction<CampaignDatabase>;
-type CampaignSnapshot = SnapshotFrom<typeof campaignMachine>;
 
-/** Creates the campaign's run row (state `scheduled`) unless it exists; keeps the list and channel current. */
-export async function ensureCampaignRun(db: Db, campaign: { tenant: string; name: string; listId: string; channel: string }): Promise<CampaignRunRow> {
-  const [snapshot] = initialTransition(campaignMachine, { tenant: campaign.tenant, name: campaign.name });
+/** The partition a campaign's actor and runner live in. */
+export function campaignPartition(tenant: string, name: string, partitions: number): number {
+  return partitionOf(campaignPartitionKey(tenant, name), partitions);
+}
+
+/** What a campaign's run row is created with, besides its actor's state: the resource's list and channel. */
+export interface CampaignRunIdentity {
+  tenant: string;
+  name: string;
+  listId: string;
+  channel: string;
+  partition: number;
+}
+
+/** The first snapshot of a campaign's actor (`specPaused`: the resource's `spec.paused`, if it counts as applied already). */
+export function initialCampaign(tenant: string, name: string, specPaused: boolean | null = null): AnyMachineSnapshot {
+  return pureInitialTransition(campaignMachine, { tenant, name, specPaused })[0];
+}
+
+/**
+ * Creates the campaign's run row (state `scheduled`) unless it exists; keeps the list
+ * and channel current. Only a new row gets an actor state: an existing one's belongs to
+ * its actor (`campaignKind`), written by the owner of its partition alone.
+ */
+export async function ensureCampaignRun(db: Db, campaign: CampaignRunIdentity): Promise<CampaignRunRow> {
+  const snapshot = initialCampaign(campaign.tenant, campaign.name);
   return db
     .insertInto('campaign_runs')
     .values({
       tenant: campaign.tenant,
       name: campaign.name,
       state: 'scheduled',
-      snapshot: JSON.stringify(campaignMachine.getPersistedSnapshot(snapshot)),
+      snapshot: JSON.stringify(campaignMachine.getPersistedSnapshot(snapshot as never)),
       list_id: campaign.listId,
       channel: campaign.channel,
+      partition: campaign.partition,
     })
     .onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet((eb) => ({ list_id: eb.ref('excluded.list_id'), channel: eb.ref('excluded.channel') })))
     .returningAll()
@@ -39,90 +63,38 @@ export async function setCampaignReady(db: Db, tenant: string, name: string, pro
     .execute();
 }
 
-/**
- * Applies one event to the campaign actor under the row's lock: load → transition → store.
- * Returns the new state; throws `CampaignStateError` when the current state ignores the
- * event (resume a stopped campaign), `CampaignNotFoundError` without a run row.
- */
-export async function applyCampaignEvent(db: Kysely<CampaignDatabase>, tenant: string, name: string, event: CampaignEvent, extra: { specPaused?: boolean } = {}): Promise<CampaignState> {
-  return db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('campaign_runs').selectAll().where('tenant', '=', tenant).where('name', '=', name).forUpdate().executeTakeFirst();
-    if (!run) throw new CampaignNotFoundError(tenant, name);
-    return stepLocked(trx, run, event, extra);
-  });
+/** The run rows of a partition's campaigns that may send (running, or paused and to be watched). */
+export async function liveCampaignsIn(db: Db, partition: number): Promise<{ tenant: string; name: string }[]> {
+  return db.selectFrom('campaign_runs').select(['tenant', 'name']).where('partition', '=', partition).where('state', 'in', ['running', 'paused']).execute();
 }
 
-/** `applyCampaignEvent` inside a transaction that holds the run row's lock already. */
-export async function stepLocked(trx: Transaction<CampaignDatabase>, run: CampaignRunRow, event: CampaignEvent, extra: { specPaused?: boolean } = {}): Promise<CampaignState> {
-  const snapshot = campaignMachine.resolveState(run.snapshot as CampaignSnapshot);
-  const [next] = transition(campaignMachine, snapshot, event);
-  const state = next.value;
-  if (state === run.state && extra.specPaused === undefined) {
-    throw new CampaignStateError(`campaign ${run.name} is ${run.state}: it cannot ${event.type}`);
+/** The write of a campaign actor's stepped snapshot, whose row its transaction read and locked (it raises the version); or the insert of a new one. */
+export function campaignRunWrite(next: AnyMachineSnapshot, partition: number, created?: Pick<CampaignRunIdentity, 'listId' | 'channel'>): RawBuilder<unknown> {
+  const ctx = next.context as CampaignContext;
+  const snapshot = JSON.stringify(campaignMachine.getPersistedSnapshot(next as never));
+  const state = String(next.value);
+  if (created) {
+    return sql`insert into campaign_runs (tenant, name, state, snapshot, list_id, channel, partition, spec_paused)
+               values (${ctx.tenant}, ${ctx.id}, ${state}, ${snapshot}::jsonb, ${created.listId}, ${created.channel}, ${partition}, ${ctx.specPaused})`;
   }
-  await trx
-    .updateTable('campaign_runs')
-    .set({
-      state,
-      snapshot: JSON.stringify(campaignMachine.getPersistedSnapshot(next)),
-      updated_at: sql<Date>`now()`,
-      ...(extra.specPaused !== undefined && { spec_paused: extra.specPaused }),
-    })
-    .where('tenant', '=', run.tenant)
-    .where('name', '=', run.name)
-    .execute();
-  return state;
+  return sql`update campaign_runs set state = ${state}, snapshot = ${snapshot}::jsonb, spec_paused = ${ctx.specPaused}, updated_at = now(), version = version + 1
+             where tenant = ${ctx.tenant} and name = ${ctx.id}`;
 }
 
 /**
- * Takes the campaign's single-writer lease when it is free or expired, bumping the
- * fencing epoch. Returns the epoch to present with every write, or undefined when
- * another process holds a live lease.
+ * The write of campaign actors' snapshots held in memory, as one UPDATE, each a
+ * compare-and-set on its version, which it raises, returning one row per row written (as
+ * `conversationSaves` in the store).
  */
-export async function claimCampaignLease(db: Db, tenant: string, name: string, owner: string, leaseMs: number): Promise<string | undefined> {
-  const row = await db
-    .updateTable('campaign_runs')
-    .set((eb) => ({ owner, epoch: sql`${eb.ref('epoch')} + 1`, lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` }))
-    .where('tenant', '=', tenant)
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
-    .returning('epoch')
-    .executeTakeFirst();
-  return row ? String(row.epoch) : undefined;
-}
-
-/** Extends a held lease; throws `LeaseLostError` when another process has taken it. */
-export async function renewCampaignLease(db: Db, tenant: string, name: string, owner: string, epoch: string, leaseMs: number): Promise<void> {
-  const result = await db
-    .updateTable('campaign_runs')
-    .set({ lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` })
-    .where('tenant', '=', tenant)
-    .where('name', '=', name)
-    .where('owner', '=', owner)
-    .where('epoch', '=', epoch)
-    .where('lease_until', '>', sql<Date>`now()`)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new LeaseLostError(`the lease of campaign ${tenant}/${name} was taken over`);
-}
-
-/** Gives the lease up (a clean stop), so that another process need not wait for it to expire. */
-export async function releaseCampaignLease(db: Db, tenant: string, name: string, owner: string, epoch: string): Promise<void> {
-  await db.updateTable('campaign_runs').set({ owner: null, lease_until: null }).where('tenant', '=', tenant).where('name', '=', name).where('owner', '=', owner).where('epoch', '=', epoch).execute();
-}
-
-/**
- * The fencing check, first statement of every attempt-writing transaction: locks the run
- * row and throws `LeaseLostError` unless this owner still holds the lease at this epoch.
- */
-export async function lockHeldRun(trx: Transaction<CampaignDatabase>, tenant: string, name: string, owner: string, epoch: string): Promise<CampaignRunRow> {
-  const run = await trx
-    .selectFrom('campaign_runs')
-    .selectAll()
-    .select(sql<boolean>`lease_until > now()`.as('live'))
-    .where('tenant', '=', tenant)
-    .where('name', '=', name)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!run || run.owner !== owner || String(run.epoch) !== epoch || !run.live) throw new LeaseLostError(`the lease of campaign ${tenant}/${name} was taken over`);
-  return run;
+export function campaignRunSaves(steps: readonly { next: AnyMachineSnapshot; snapshot: string; version: number }[]): RawBuilder<unknown> {
+  const rows = steps.map(({ next, snapshot, version }) => {
+    const ctx = next.context as CampaignContext;
+    return `{"tenant":${JSON.stringify(ctx.tenant)},"name":${JSON.stringify(ctx.id)},"version":${version},"state":${JSON.stringify(String(next.value))},"spec_paused":${JSON.stringify(ctx.specPaused)},"snapshot":${snapshot}}`;
+  });
+  return sql`
+    update campaign_runs r
+    set state = v.state, snapshot = v.snapshot, spec_paused = v.spec_paused, updated_at = now(), version = r.version + 1
+    from jsonb_to_recordset(${`[${rows.join(',')}]`}::jsonb) as v(tenant text, name text, version integer, state text, spec_paused boolean, snapshot jsonb)
+    where r.tenant = v.tenant and r.name = v.name and r.version = v.version
+    returning 1`;
 }

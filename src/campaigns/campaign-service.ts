@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { ConsumeLoop } from '../bus/index.ts';
@@ -7,10 +6,10 @@ import type { Logger } from '../observability/index.ts';
 import type { Database } from '../store/index.ts';
 import { startCampaignReceipts } from './campaign-receipts.ts';
 import { CampaignRunner, type CampaignRunnerOptions, type RunEnd } from './campaign-runner.ts';
-import { applyCampaignEvent, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
+import type { CampaignHost } from './campaign-host.ts';
+import { campaignPartition, ensureCampaignRun, setCampaignReady } from './campaign-runs.ts';
 import { startCampaignReplyBot } from './campaign-reply-bot.ts';
 import { CampaignStatusPublisher } from './campaign-status-publisher.ts';
-import { CampaignStateError } from './errors.ts';
 import { prepareCampaign, type PreparedCampaign } from './prepared-campaign.ts';
 import { campaignDb, type CampaignRunRow } from './tables.ts';
 
@@ -18,12 +17,10 @@ export interface CampaignServiceOptions {
   nc: NatsConnection;
   db: Kysely<Database>;
   config: ConfigRegistry;
-  /** This process, as lease owner. @default a random id */
-  owner?: string;
-  /** How often campaigns are looked at (new ones, lease take-overs, resource changes). @default 2000 */
+  /** The partition runtime of this process (a router's `campaigns`): campaigns run on the owners of their partitions. */
+  host: CampaignHost;
+  /** How often campaigns are looked at (new ones, partitions taken over, resource changes). @default 2000 */
   scanMs?: number;
-  /** @default 15000 */
-  leaseMs?: number;
   /** @default 200 */
   tickMs?: number;
   /** Contacts decided per transaction at most. @default 1000 */
@@ -50,7 +47,7 @@ export interface CampaignService {
   configChanged(): void;
   /** What each campaign's last run ended with, for tests and the ops page. */
   lastEnd(tenant: string, name: string): RunEnd | undefined;
-  /** Stops the runners (their leases are released) and the receipts consumer. */
+  /** Stops the runners and the receipts consumer. */
   stop(): Promise<void>;
 }
 
@@ -58,25 +55,27 @@ const key = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
 
 /**
  * Runs the campaigns of the live configuration: keeps a run row per Campaign, reports
- * why one cannot run (missing list or channel, bad template), applies `spec.paused` and
- * `spec.stopped` when they change, runs each campaign whose lease it can take, and
- * reports each campaign's status to the campaign status bucket, for the operator; answers
- * replies to campaigns without a reply queue (`campaign-reply-bot.ts`).
- * Started by the router process and by `parley up`: every process may run campaigns,
- * each campaign is run by one at a time (its lease).
+ * why one cannot run (missing list or channel, bad template), sends each campaign's
+ * actor the resource's switches (`spec.paused`, `spec.stopped`) when they changed since
+ * last applied, runs the campaigns of the partitions this process owns, and reports
+ * their status to the campaign status bucket, for the operator; answers replies to
+ * campaigns without a reply queue (`campaign-reply-bot.ts`). Started by the router
+ * process and by `parley up`, over their partition runtime: each campaign is run by the
+ * owner of its partition, and moves with it.
  */
 export async function startCampaignService(options: CampaignServiceOptions): Promise<CampaignService> {
-  const owner = options.owner ?? `campaigns-${randomUUID()}`;
+  const { host } = options;
   const db = campaignDb(options.db);
   const scanMs = options.scanMs ?? 2_000;
   const running = new Map<string, { runner: CampaignRunner; done: Promise<void> }>();
   const prepared = new Map<string, PreparedCampaign>();
   const ends = new Map<string, RunEnd>();
+  const owns = (tenant: string, name: string) => host.owns(campaignPartition(tenant, name, host.partitions));
   const receipts: ConsumeLoop | undefined = options.receipts === false ? undefined : await startCampaignReceipts(options.nc, options.db, options.logger);
   const status =
     options.reportStatus === false
       ? undefined
-      : new CampaignStatusPublisher(await openCampaignStatusBucket(options.nc), options.db, { owner, ...(options.statusEveryMs !== undefined && { everyMs: options.statusEveryMs }) });
+      : new CampaignStatusPublisher(await openCampaignStatusBucket(options.nc), options.db, { owns, ...(options.statusEveryMs !== undefined && { everyMs: options.statusEveryMs }) });
   const replyBot = options.replyBot === false ? undefined : startCampaignReplyBot(options.nc, options.config, options.logger);
   let stopped = false;
   let scanning: Promise<void> = Promise.resolve();
@@ -89,22 +88,23 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
 
   async function runCampaign(campaign: CampaignConfig): Promise<void> {
     const id = key(campaign);
-    const run = await ensureCampaignRun(db, { tenant: campaign.tenant, name: campaign.name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel });
+    const { tenant, name } = campaign;
+    const partition = campaignPartition(tenant, name, host.partitions);
+    const run = await ensureCampaignRun(db, { tenant, name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel, partition });
     const preparation = await prepareCampaign(options.db, options.config, campaign);
-    await setCampaignReady(db, campaign.tenant, campaign.name, preparation.ok ? null : preparation.problem);
+    await setCampaignReady(db, tenant, name, preparation.ok ? null : preparation.problem);
     if (!preparation.ok) {
       prepared.delete(id);
       return;
     }
     prepared.set(id, preparation.prepared);
     const state = await applySpec(run, campaign);
-    if ((state === 'running' || state === 'paused') && !running.has(id) && !stopped) {
-      const runner = new CampaignRunner(campaign.tenant, campaign.name, {
+    if ((state === 'running' || state === 'paused') && host.owns(partition) && !running.has(id) && !stopped) {
+      const runner = new CampaignRunner(tenant, name, {
         nc: options.nc,
         db: options.db,
-        owner,
+        host,
         prepared: () => prepared.get(id),
-        leaseMs: options.leaseMs,
         tickMs: options.tickMs,
         maxBatch: options.maxBatch,
         maxInFlight: options.maxInFlight,
@@ -115,29 +115,25 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
       const done = runner.run().then(
         (end) => {
           ends.set(id, end);
-          if (end !== 'not-claimed') options.logger?.info('campaign run ended', { tenant: campaign.tenant, campaign: campaign.name, end });
+          options.logger?.info('campaign run ended', { tenant, campaign: name, end });
         },
-        (err: unknown) => options.logger?.error('campaign run failed', { tenant: campaign.tenant, campaign: campaign.name, error: String(err) }),
+        (err: unknown) => options.logger?.error('campaign run failed', { tenant, campaign: name, error: String(err) }),
       );
       running.set(id, { runner, done: done.finally(() => running.delete(id)) });
     }
   }
 
-  /** The resource's switches, applied when they changed since last applied (the API may switch in between). */
+  /**
+   * The resource's switches, sent to the campaign's actor when they changed since last
+   * applied (the actor decides: the API may have switched in between); every process
+   * running the service may send them, and the actor applies them once.
+   */
   async function applySpec(run: CampaignRunRow, campaign: CampaignConfig): Promise<string> {
-    const at = new Date().toISOString();
-    try {
-      if (campaign.spec.stopped && run.state !== 'stopped' && run.state !== 'completed') {
-        return await applyCampaignEvent(db, run.tenant, run.name, { type: 'stop', at });
-      }
-      if (run.spec_paused !== campaign.spec.paused) {
-        const event = campaign.spec.paused ? ({ type: 'pause', at } as const) : ({ type: run.state === 'scheduled' ? 'start' : 'resume', at } as const);
-        return await applyCampaignEvent(db, run.tenant, run.name, event, { specPaused: campaign.spec.paused });
-      }
-    } catch (err) {
-      if (!(err instanceof CampaignStateError)) throw err;
-    }
-    return run.state;
+    const { paused, stopped: stop } = campaign.spec;
+    const live = run.state !== 'stopped' && run.state !== 'completed';
+    if (!live || (run.spec_paused === paused && !stop)) return run.state;
+    const outcome = await host.command({ tenant: run.tenant, name: run.name, event: { type: 'spec', at: new Date().toISOString(), paused, stopped: stop } });
+    return outcome.result === 'unknown' ? run.state : outcome.state;
   }
 
   async function scan(): Promise<void> {

@@ -18,8 +18,3 @@ export class CampaignNotFoundError extends Error {
 export class CampaignStateError extends Error {
   override readonly name = 'CampaignStateError';
 }
-
-/** This process no longer holds the campaign's lease: another one took it over (fencing). */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-}

@@ -1,8 +1,11 @@
-/** Campaigns: the Campaign actor, its runner and lease, attempts, templates, quiet hours, pacing and the reply lookup. */
+/** Campaigns: the Campaign actor kind and its commands, its runner, attempts, templates, quiet hours, pacing and the reply lookup. */
 export * from './errors.ts';
 export * from './tables.ts';
 export * from './campaign-machine.ts';
 export * from './campaign-runs.ts';
+export * from './campaign-kind.ts';
+export type * from './campaign-host.ts';
+export * from './campaign-commands.ts';
 export * from './attempts.ts';
 export * from './attempt-counts.ts';
 export * from './message-template.ts';

@@ -9,7 +9,7 @@ type Big = ColumnType<string, number | string, number | string>;
 export const CampaignStates = CampaignRunStates;
 export type CampaignState = (typeof CampaignStates)[number];
 
-/** One row per Campaign resource: its actor's snapshot, its sweep of the list and its single-writer lease. */
+/** One row per Campaign resource: its actor's snapshot (`campaignKind`) and its sweep of the list. */
 export interface CampaignRunTable {
   tenant: string;
   name: string;
@@ -21,13 +21,13 @@ export interface CampaignRunTable {
   cursor: Big | null;
   /** The lowest list position seen: contacts added at the top of the list during the run come below it. */
   low_water: Big | null;
-  owner: string | null;
-  /** Fencing token: bumped by every claim, checked in the transaction of every attempt write. */
-  epoch: ColumnType<string, number | string | undefined, number | string>;
-  lease_until: Timestamp | null;
+  /** The partition its actor and runner live in (the campaign's key hashed; null until a router assigned it). */
+  partition: number | null;
+  /** Raised by every write of the actor's state: a write from memory is a compare-and-set on it. */
+  version: ColumnType<number, number | undefined, number>;
   /** Why the campaign cannot run (a missing list or channel), or null when it can. */
   ready: ColumnType<ReadyProblem | null, string | null, string | null>;
-  /** The resource's `spec.paused` as last applied. */
+  /** The resource's `spec.paused` as last applied (the actor's `specPaused`). */
   spec_paused: boolean | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
@@ -58,6 +58,7 @@ export interface CampaignAttemptTable {
   reason: string | null;
   /** Waiting: when the recipient's sending window opens. */
   due_at: Timestamp | null;
+  /** The epoch of the campaign's partition the attempt was written under (which owner wrote it). */
   epoch: Big;
   attempted_at: CreatedAt;
   published_at: Timestamp | null;

@@ -198,7 +198,7 @@ ${apiHelp}`,
     summary: 'changes the partition count of the database (every router stopped)',
     usage: `Usage: parley repartition --partitions N [--force] [--data DIR]
 
-Moves every conversation, agent, timer and outbox row to its partition under N.
+Moves every conversation, agent, campaign, timer and outbox row to its partition under N.
 Uses DATABASE_URL, else the data of \`parley up\`; refuses while routers are registered
 in NATS (NATS_URL): stop every router first.
 

@@ -92,7 +92,7 @@ export async function clusterMembers(nc: NatsConnection, watchMs: number): Promi
 }
 
 /**
- * `parley repartition --partitions N`: moves every conversation, agent, timer and outbox
+ * `parley repartition --partitions N`: moves every conversation, agent, campaign, timer and outbox
  * row to its partition under the new count (see `repartition`). Every router must be
  * stopped first: the command looks for them in the cluster bucket and refuses while any
  * is registered, unless `force`.

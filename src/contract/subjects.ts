@@ -13,10 +13,11 @@
  * | parley.v1.campaign.replies.<tenant>.<name>| core NATS request   | BotRequest        |
  * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
  * | parley.v1.cluster.state.<actor>           | core NATS           | router to router  |
+ * | parley.v1.cluster.campaign.command        | core NATS request   | gateway to router |
  *
  * The `cluster` subjects are internal to the routers (not part of the contract that
- * gateways and adapters rely on): requests to the owner of a partition, and the
- * committed actor state that queue schedulers follow.
+ * gateways and adapters rely on): requests to the owner of a partition, the committed
+ * actor state that queue schedulers follow, and the API's commands for campaigns.
  *
  * Tokens are validated (see `names.ts`) before they reach these builders.
  */
@@ -38,6 +39,8 @@ export const subjects = {
   /** A request to the node that owns a partition: `actor` (an event for one of its actors) or `inbound` (a customer message). */
   partition: (partition: number, kind: 'actor' | 'inbound') => `${root}.cluster.partition.${partition}.${kind}`,
   partitionRequests: (partition: number) => `${root}.cluster.partition.${partition}.*`,
+  /** A command for a campaign's actor (the API's start, pause, resume, stop), taken by any router and run on the campaign's owner. */
+  campaignCommands: `${root}.cluster.campaign.command`,
   /** Committed state of conversations or agents, for the queue schedulers on every node. */
   actorState: (actor: 'conversation' | 'agent') => `${root}.cluster.state.${actor}`,
 

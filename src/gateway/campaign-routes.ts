@@ -1,14 +1,12 @@
 import {
-  applyCampaignEvent,
   campaignDb,
   campaignProgress,
   CampaignNotFoundError,
-  ensureCampaignRun,
   exportCampaignOutcomes,
   findCampaignRun,
   prepareCampaign,
+  sendCampaignCommand,
   type CampaignProgress,
-  type CampaignRunRow,
   type CampaignState,
 } from '../campaigns/index.ts';
 import type { CampaignConfig } from '../config/index.ts';
@@ -23,8 +21,8 @@ import type { RouteContext, RouteSpec } from './routes.ts';
 /**
  * Campaigns over HTTP (docs/campaigns.md §7). A Campaign is declared as a resource (the
  * operator or a config folder); these routes read its run and send its actor the events
- * start, pause, resume and stop — the same `applyCampaignEvent` the campaign service uses
- * when the resource's `spec.paused` or `spec.stopped` changes. The resource's switches
+ * start, pause, resume and stop, through a router to the owner of the campaign's
+ * partition (`sendCampaignCommand`), where the actor lives. The resource's switches
  * apply when they change, so the API's last word stands until someone edits the resource.
  */
 
@@ -88,7 +86,6 @@ async function statusOf(ctx: RouteContext, name: string, options: { live: boolea
 async function act(ctx: RouteContext, action: Action): Promise<CampaignStatusView> {
   const { tenant } = ctx.claims;
   const name = param(ctx, 'name');
-  const db = campaignDb(ctx.deps.db);
   const campaign = resource(ctx, name);
   if (action === 'start' || action === 'resume') {
     if (!ctx.deps.config) throw new ParleyError('unavailable', 'the gateway has no live configuration to check the campaign against');
@@ -96,17 +93,13 @@ async function act(ctx: RouteContext, action: Action): Promise<CampaignStatusVie
     const preparation = await prepareCampaign(ctx.deps.db, ctx.deps.config, campaign);
     if (!preparation.ok) throw new HttpProblem('campaignNotReady', `${preparation.problem.reason}: ${preparation.problem.message}`);
   }
-  let run: CampaignRunRow | undefined = await findCampaignRun(db, tenant, name);
-  // A campaign declared a moment ago, before the campaign service has looked at it. The
-  // resource's `spec.paused` as it is now counts as applied: the service's first look must
-  // not undo this call with a value that did not change.
-  if (!run && campaign) {
-    await ensureCampaignRun(db, { tenant, name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel });
-    await db.updateTable('campaign_runs').set({ spec_paused: campaign.spec.paused }).where('tenant', '=', tenant).where('name', '=', name).where('spec_paused', 'is', null).execute();
-    run = await findCampaignRun(db, tenant, name);
-  }
-  if (!run) throw new CampaignNotFoundError(tenant, name);
-  await applyCampaignEvent(db, tenant, name, { type: action, at: new Date().toISOString() });
+  // Neither declared nor run: no router need be asked.
+  if (!campaign && !(await findCampaignRun(campaignDb(ctx.deps.db), tenant, name))) throw new CampaignNotFoundError(tenant, name);
+  // A campaign declared a moment ago, before the campaign service looked at it, is
+  // created with the command: the resource's `spec.paused` as it is now counts as applied,
+  // so that the service's first look does not undo this call with a value that did not change.
+  const created = campaign && { listId: campaign.spec.contacts.listId, channel: campaign.spec.channel, paused: campaign.spec.paused };
+  await sendCampaignCommand(ctx.deps.nc, { tenant, name, event: { type: action, at: new Date().toISOString() }, ...(created && { resource: created }) });
   return statusOf(ctx, name, { live: false });
 }
 

@@ -33,3 +33,8 @@ export function agentPartitionKey(tenant: string, agentId: string): string {
 export function queuePartitionKey(tenant: string, queue: string): string {
   return `queue:${tenant}/${queue}`;
 }
+
+/** A campaign's actor, and the runner that sends its messages, live on the owner of this partition. */
+export function campaignPartitionKey(tenant: string, name: string): string {
+  return `campaign:${tenant}/${name}`;
+}

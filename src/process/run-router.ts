@@ -54,11 +54,11 @@ export async function runRouter(): Promise<void> {
   if (zonesAdded.length) log.info('report time zones added', { zones: zonesAdded });
   const reports = startReportFolder({ db: store.db, logger: log, metrics: foldObservers(reportMetrics(registry), queueActivityNotifier(nc)), queueSkills: (tenant, queue) => config.queue(tenant, queue)?.skills });
   stops.push('report folder', () => reports.stop());
-  // Campaigns run in every router; each one by a single router at a time (its own lease).
+  // Campaigns run in every router: each one on the owner of its partition.
   const unsubscribeSecret = unsubscribeSecretOf(settings);
   if (!unsubscribeSecret || !settings.publicUrl) log.warn('e-mail campaigns are sent without one-click unsubscribe: set PARLEY_PUBLIC_URL and PARLEY_UNSUBSCRIBE_SECRET');
   const unsubscribeUrl = unsubscribeUrlOf(unsubscribeSecret, () => settings.publicUrl);
-  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: `router-${router.nodeId}`, unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
+  const campaigns = await startCampaignService({ nc, db: store.db, config, host: router.campaigns, unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());
   stops.push('campaigns', () => campaigns.stop());
   const ops = await startOpsServer({

@@ -84,7 +84,7 @@ export async function runUp(options: { dataDir?: string } = {}): Promise<void> {
   // The gateway's own URL once it listens, unless a public one is set.
   const listening: { url?: string } = {};
   const unsubscribeUrl = unsubscribeUrlOf(unsubscribeSecret, () => settings.publicUrl ?? listening.url);
-  const campaigns = await startCampaignService({ nc, db: store.db, config, owner: 'up', unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
+  const campaigns = await startCampaignService({ nc, db: store.db, config, host: router.campaigns, unsubscribeUrl, logger: log.child({ component: 'campaigns' }) });
   onChange(() => campaigns.configChanged());
   stops.push('campaigns', () => campaigns.stop());
   const verifier = createTokenVerifier(settings.auth.mode === 'local' ? { ...settings.auth, secret } : settings.auth);

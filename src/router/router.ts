@@ -14,13 +14,14 @@ import {
   type DeadLetterSource,
   type ErrorCode,
 } from '../contract/index.ts';
-import { applyReceipt, asParleyError, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
+import { asParleyError, ensurePartitioning, listAgents, listWaitingConversations, queuesWithWaiting } from '../store/index.ts';
 import { PartitionRuntime, type RuntimeHooks } from '../runtime/index.ts';
 import { PartitionLeases } from '../cluster/index.ts';
 import { partitionOf, queuePartitionKey } from '../partition/index.ts';
 import { agentKind, offerCreatedOf, type AgentContext } from '../agent/index.ts';
 import { conversationKind, type ConversationContext, type ReceivedMessage, type ReceiveOutcome, type StartOutcome, type StartRequest } from '../conversation/index.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
+import { campaignKind, serveCampaignCommands, type CampaignCommandOutcome, type CampaignHost } from '../campaigns/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTraceHeaders, type ConsumeLoop, type Verdict } from '../bus/index.ts';
 import { createRouterMetrics } from '../metrics/index.ts';
 import { repeatedLog } from '../observability/index.ts';
@@ -30,6 +31,7 @@ import { askBot } from './ask-bot.ts';
 import { QueueDeletions, fallbackOutcome } from './queue-deletion.ts';
 import { compileRouterOptions, type RouterOptions } from './router-options.ts';
 import { ForwardLimit } from './forward-limit.ts';
+import { ReceiptBatch } from './receipt-batch.ts';
 import type { SendToParley } from './actor-addresses.ts';
 export type { RouterOptions } from './router-options.ts';
 
@@ -64,6 +66,8 @@ export interface Router {
   cluster(): ClusterView;
   /** Liveness: the lease heartbeat runs (the event loop is not stuck). */
   healthy(): boolean;
+  /** Campaigns run on this router's partitions (`startCampaignService`). */
+  readonly campaigns: CampaignHost;
   /** Hands every partition over and stops (graceful shutdown). */
   stop(): Promise<void>;
 }
@@ -140,7 +144,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     nc,
     db,
     ownership: leases,
-    kinds: [conversationActors, agentKind],
+    kinds: [conversationActors, agentKind, campaignKind],
     hooks,
     partitions,
     log: errorLog,
@@ -159,6 +163,14 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
   });
   const send: SendToParley = runtime.send;
   metrics.observeActors({ active: () => runtime.host.actors.sizes(), lookups: () => runtime.host.actors.lookups, conflicts: () => runtime.host.conflicts });
+
+  const campaigns: CampaignHost = {
+    partitions,
+    owns: (p) => leases.epochOf(p) !== undefined,
+    run: (p, work) => runtime.host.run(p, work),
+    actors: runtime.host,
+    command: async (command) => (await runtime.mailbox.open('campaign', command)) as CampaignCommandOutcome,
+  };
 
   // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.
   const leads = (tenant: string, queue: string) => leases.epochOf(partitionOf(queuePartitionKey(tenant, queue), partitions)) !== undefined;
@@ -297,6 +309,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
   const conversations = runtime.host.kind('conversation').opener;
   if (!conversations) throw new Error('the conversation kind opens conversations by key');
 
+  const receipts = new ReceiptBatch(db);
   const handleInbound = async (msg: JsMsg): Promise<Verdict> => {
     const where = parseInboundSubject(msg.subject);
     const source: DeadLetterSource = where?.kind === 'receipts' ? 'receipts' : 'inbound';
@@ -306,8 +319,9 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
       if (!receipt.ok) return rejected(msg, source, receipt.code, receipt.detail);
       const r = receipt.value;
       if (r.tenant !== where.tenant || r.channel !== where.channel) return rejected(msg, source, 'subjectMismatch', 'tenant/channel differ from the subject');
-      const known = await db.transaction().execute((tx) => applyReceipt(tx, r.tenant, r.messageId, r.status, new Date(r.timestamp), r.reason));
-      return known ? { ack: true } : rejected(msg, source, 'unknownMessage', `no outbound message ${r.messageId}`);
+      // A campaign's or a notification's receipt is known too: their services record it (their own consumers of these subjects).
+      if (await receipts.apply(r)) return { ack: true };
+      return rejected(msg, source, 'unknownMessage', `no outbound message ${r.messageId}`);
     }
     const envelope = decode(InboundMessage, msg.data);
     if (!envelope.ok) return rejected(msg, source, envelope.code, envelope.detail);
@@ -352,6 +366,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
       onError: onError('command-consumer', 'command consumer'),
     }),
   ];
+  // The API's campaign commands (the gateway's), run on the campaigns' owners.
+  const campaignCommands = serveCampaignCommands(nc, campaigns, log);
   log.info('router started', { node: nodeId, partitions: leases.owned().length });
 
   const stop = async () => {
@@ -361,6 +377,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     // before the next owner's claim goes through, in the store); then the messages still
     // in progress finish, or fail over to the new owners.
     for (const loop of loops) loop.pause();
+    campaignCommands.unsubscribe();
     await leases.stop();
     await Promise.all(loops.map((l) => l.stop()));
     await runtime.stop(partitions);
@@ -384,6 +401,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
       return { node: nodeId, members, owned: leases.owned(), queues: ledQueues(), partitions: leaseList };
     },
     healthy: () => leases.healthy(),
+    campaigns,
     stop,
   };
 }

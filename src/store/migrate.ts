@@ -27,6 +27,7 @@ import * as agentAttachments from './migrations/2026-12-08T0317-upload-agent-att
 import * as conversationStartedBy from './migrations/2026-12-08T0401-inter-conversation-started-by.ts';
 import * as conversationTriggersOnChange from './migrations/2026-12-09T0101-conversation-triggers-on-change.ts';
 import * as campaignRepliesPerStatement from './migrations/2026-12-09T0102-campaign-replies-per-statement.ts';
+import * as campaignActors from './migrations/2026-12-10T0101-campaign-actors.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-08T0401-inter-conversation-started-by': conversationStartedBy,
   '2026-12-09T0101-conversation-triggers-on-change': conversationTriggersOnChange,
   '2026-12-09T0102-campaign-replies-per-statement': campaignRepliesPerStatement,
+  '2026-12-10T0101-campaign-actors': campaignActors,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

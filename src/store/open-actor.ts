@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AgentRow, ConversationRow, Database } from './database.ts';
 import { PREPARED } from './preparing-pool.ts';
 
 type Db = Kysely<Database>;
 
 export interface OpenActorRequest {
-  kind: 'conversation' | 'agent';
+  /** The actor's kind, as its outbox rows and timers name it. */
+  kind: string;
   tenant: string;
   id: string;
   /** The partition whose fencing epoch is read. */
@@ -44,11 +45,19 @@ interface OpenedRow {
  * The caller decides on the answers inside the same transaction; rolling it back undoes
  * the origin's deletion.
  */
-export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, req: OpenActorRequest): Promise<OpenedActor<Row>> {
+export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, req: OpenActorRequest & { kind: 'conversation' | 'agent' }): Promise<OpenedActor<Row>> {
   const actor =
     req.kind === 'conversation'
       ? sql`select * from conversations where id = ${req.id} for no key update`
       : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for no key update`;
+  return openActorRow<Row>(db, req, actor);
+}
+
+/**
+ * `openActor` for a kind whose table the store does not know (a domain's own): `actor`
+ * selects its row, with an `id` column, locked FOR NO KEY UPDATE.
+ */
+export async function openActorRow<Row>(db: Db, req: OpenActorRequest, actor: RawBuilder<unknown>): Promise<OpenedActor<Row>> {
   const { consumed, earlier } = originChecks(req);
   const { rows } = await sql<OpenedRow & Record<string, unknown>>`${sql.raw(PREPARED)}
     with consumed as (${consumed}), actor as (${actor})

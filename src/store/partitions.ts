@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { agentPartitionKey, conversationPartitionKey, partitionOf } from '../partition/index.ts';
+import { agentPartitionKey, campaignPartitionKey, conversationPartitionKey, partitionOf } from '../partition/index.ts';
 import type { Database } from './database.ts';
 
 type Db = Kysely<Database>;
@@ -116,6 +116,12 @@ async function assignPartitions(tx: Db, count: number, options: { onlyMissing: b
   for (const r of await agentQuery.execute()) {
     await tx.updateTable('agents').set({ partition: partitionOf(agentPartitionKey(r.tenant, r.id), count) }).where('tenant', '=', r.tenant).where('id', '=', r.id).execute();
     agents++;
+  }
+  // Campaign runs are the campaigns domain's table (raw SQL: the store does not type it).
+  const missingRun = options.onlyMissing ? sql`where partition is null` : sql``;
+  const { rows: runs } = await sql<{ tenant: string; name: string }>`select tenant, name from campaign_runs ${missingRun}`.execute(tx);
+  for (const r of runs) {
+    await sql`update campaign_runs set partition = ${partitionOf(campaignPartitionKey(r.tenant, r.name), count)} where tenant = ${r.tenant} and name = ${r.name}`.execute(tx);
   }
   // Timers follow their actor; an outbox row is retried by the owner of its target (or of partition 0).
   const missing = options.onlyMissing ? sql`and t.partition is null` : sql``;

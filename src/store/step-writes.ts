@@ -113,6 +113,14 @@ export class StepWrites {
   }
 
   /**
+   * A write to a table of a domain's own (an actor kind the store does not know, see
+   * `ActorKind.write`): one data-modifying statement, sent with the others.
+   */
+  write(statement: OperationNodeSource): void {
+    this.statements.push(statement);
+  }
+
+  /**
    * Stores a message. `once`: a repeated one (same id) inserts nothing — for agents'
    * messages, whose command may be repeated. Otherwise a second copy fails the statement,
    * so that a customer message stored meanwhile by another transaction rolls this step

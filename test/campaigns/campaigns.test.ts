@@ -3,16 +3,18 @@ import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connectBus, ensureStreams } from '../../src/bus/index.ts';
+import { streams, subjects } from '../../src/contract/index.ts';
 import { addDncEntries, recordOptOut, saveDncList } from '../../src/compliance/index.ts';
 import { addContact, importContacts, saveContactList } from '../../src/contacts/index.ts';
 import {
-  applyCampaignEvent,
   exportCampaignOutcomes,
   campaignDb,
   campaignProgress,
   findCampaignReply,
   findCampaignRun,
+  sendCampaignCommand,
   startCampaignService,
   type CampaignService,
 } from '../../src/campaigns/index.ts';
@@ -21,13 +23,15 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { createLogger } from '../../src/observability/index.ts';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeClock, FakeProvider, campaignResources, daytimeClock, registryOf } from './support.ts';
+import type { Router } from '../../src/router/index.ts';
+import { FakeClock, FakeProvider, campaignResources, daytimeClock, registryOf, startCampaignRouter } from './support.ts';
 
 let testServices: TestServices;
 const ctx = {} as { store: Store };
 let nc: NatsConnection;
 let provider: FakeProvider;
 const services: CampaignService[] = [];
+let router: Router;
 
 beforeAll(async () => {
   testServices = await startTestServices();
@@ -35,11 +39,13 @@ beforeAll(async () => {
   await migrateToLatest(ctx.store.db);
   nc = await connectBus({ url: testServices.natsUrl });
   await ensureStreams(nc);
+  router = await startCampaignRouter(nc, ctx.store.db);
   provider = await new FakeProvider(nc, (m) => (m.to.id === '+12125551999' ? 'UnknownDestination' : undefined)).start();
 });
 
 afterAll(async () => {
   for (const s of services) await s.stop();
+  await router?.stop();
   await provider?.stop();
   await nc?.drain();
   await ctx.store?.close();
@@ -57,8 +63,9 @@ async function makeList(tenant: string, listId: string, count: number, extra: (i
   expect(result.rejectedCount).toBe(0);
 }
 
-async function start(resources: Resource[], options: { now?: () => Date; leaseMs?: number } = {}): Promise<CampaignService> {
-  const service = await startCampaignService({ nc, db: ctx.store.db, config: registryOf(resources), scanMs: 100, tickMs: 50, leaseMs: options.leaseMs ?? 5_000, now: options.now ?? daytimeClock(), logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+/** A campaign service for these resources, over the test's router (each test's campaigns are its own). */
+async function start(resources: Resource[], options: { now?: () => Date } = {}): Promise<CampaignService> {
+  const service = await startCampaignService({ nc, db: ctx.store.db, config: registryOf(resources), host: router.campaigns, scanMs: 100, tickMs: 50, now: options.now ?? daytimeClock(), logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
   services.push(service);
   return service;
 }
@@ -92,6 +99,14 @@ describe('a campaign run', () => {
     expect(exported).toHaveLength(12);
     expect(exported.find((r) => r.id === 'c5')).toMatchObject({ outcome: 'skipped', reason: 'do-not-contact', phone: phone(5) });
     expect(exported.find((r) => r.id === 'c0')).toMatchObject({ outcome: 'delivered', provider_answer: 'sent', final_receipt: 'delivered', message_id: m0.id, first_name: 'Name0' });
+    // The router reads the same receipts: it leaves a campaign message's to the campaign service, and dead-letters none.
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => {
+      const { num_pending, num_ack_pending } = await jsm.consumers.info(streams.inbound.name, 'parley-router-inbound');
+      return num_pending + num_ack_pending === 0 ? true : undefined;
+    }, { what: 'the router through the receipts' });
+    const deadLetters = await jsm.streams.info(streams.deadLetters.name, { subjects_filter: subjects.deadLetter('receipts') });
+    expect(deadLetters.state.subjects?.[subjects.deadLetter('receipts')] ?? 0).toBe(0);
   });
 
   it('records a provider rejection as failed with its reason', async () => {
@@ -126,13 +141,13 @@ describe('a campaign run', () => {
     await start(campaignResources({ tenant: 't3', campaign: 'pause', listId: 'pause', perMinute: 1200 }));
     const mine = () => provider.messages.filter((m) => m.tenant === 't3');
     await waitFor(() => (mine().length >= 5 ? true : undefined), { what: 'some messages' });
-    await applyCampaignEvent(campaignDb(ctx.store.db), 't3', 'pause', { type: 'pause', at: new Date().toISOString() });
+    await sendCampaignCommand(nc, { tenant: 't3', name: 'pause', event: { type: 'pause', at: new Date().toISOString() } });
     // What was decided before the pause is published; then nothing more is written.
     const decided = (await attempts('t3', 'pause')).length;
     await waitFor(() => (mine().length === decided ? true : undefined), { what: 'in-flight messages delivered' });
     expect(decided).toBeLessThan(40);
     expect((await attempts('t3', 'pause')).length).toBe(decided);
-    await applyCampaignEvent(campaignDb(ctx.store.db), 't3', 'pause', { type: 'resume', at: new Date().toISOString() });
+    await sendCampaignCommand(nc, { tenant: 't3', name: 'pause', event: { type: 'resume', at: new Date().toISOString() } });
     await waitFor(async () => ((await runOf('t3', 'pause'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
     const all = await attempts('t3', 'pause');
     expect(all).toHaveLength(40);

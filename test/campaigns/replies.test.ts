@@ -48,7 +48,7 @@ describe('replies to a campaign', () => {
       await saveContactList(parley.store.db, { tenant, id: listId, name: listId });
       await importContacts(Readable.from([`id,phone,first_name\nc0,${phone},Ada\n`]), { tenant, listId, database: parley.store.db });
     }
-    campaigns = await startCampaignService({ nc: parley.nc, db: parley.store.db, config: parley.config, now: daytimeClock(), scanMs: 100, tickMs: 50, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+    campaigns = await startCampaignService({ nc: parley.nc, db: parley.store.db, config: parley.config, host: parley.router.campaigns, now: daytimeClock(), scanMs: 100, tickMs: 50, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
     await waitFor(() => (provider.to(promoPhone).length === 1 && provider.to(quizPhone).length === 1 ? true : undefined), { what: 'both campaign messages sent' });
   });
 

@@ -3,6 +3,11 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigRegistry, Resource } from '../../src/config/index.ts';
 import { receiptMsgId, streams, subjects, type DeliveryReceipt, type OutboundMessage } from '../../src/contract/index.ts';
+import type { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../src/observability/index.ts';
+import { startRouter, type Router } from '../../src/router/index.ts';
+import type { Database } from '../../src/store/index.ts';
 
 /** An SMS channel and a campaign over it, as Resources, for a registry. */
 /**
@@ -127,4 +132,13 @@ export class FakeClock {
   set(at: Date | string): void {
     this.at = new Date(at);
   }
+}
+
+/**
+ * A router in this process, with no configuration of its own: the partition runtime the
+ * campaign services of a test run over (`router.campaigns`). Alone in its cluster, it
+ * owns every partition; with others (each its own `nodeId`), they share them.
+ */
+export async function startCampaignRouter(nc: NatsConnection, db: Kysely<Database>, options: { nodeId?: string } = {}): Promise<Router> {
+  return startRouter({ nc, db, config: new ConfigRegistry(), registry: new Registry(), ...options, logger: createLogger({ component: 'campaign-router' }, { level: 'warn' }) });
 }

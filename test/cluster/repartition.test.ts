@@ -3,7 +3,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_BUCKET, PartitionLeases } from '../../src/cluster/index.ts';
-import { agentPartitionKey, conversationPartitionKey, partitionOf } from '../../src/partition/index.ts';
+import { agentPartitionKey, campaignPartitionKey, conversationPartitionKey, partitionOf } from '../../src/partition/index.ts';
+import { campaignDb } from '../../src/campaigns/index.ts';
 import { runRepartition, RoutersRunning } from '../../src/cli/repartition.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import {
@@ -47,6 +48,10 @@ describe('repartitioning the store', () => {
         await seedAgent(store.db, agentContext(tenant, id));
         agents.push({ tenant, id });
       }
+      // Campaign runs from before they had partitions (migration 2026-12-10T0101).
+      for (const name of ['spring', 'summer', 'autumn']) {
+        await campaignDb(store.db).insertInto('campaign_runs').values({ tenant, name, state: 'running', snapshot: JSON.stringify({ value: 'running', context: { tenant, id: name, name } }), list_id: name, channel: 'sms' }).execute();
+      }
     }
     const due = new Date(Date.now() + 3_600_000).toISOString();
     const event = JSON.stringify({ type: 'timer' });
@@ -81,6 +86,9 @@ describe('repartitioning the store', () => {
     const agentRows = await store.db.selectFrom('agents').select(['tenant', 'id', 'partition']).execute();
     expect(agentRows).toHaveLength(agents.length);
     for (const r of agentRows) expect(r.partition, `${r.tenant}/${r.id}`).toBe(partitionOf(agentPartitionKey(r.tenant, r.id), count));
+    const campaignRows = await campaignDb(store.db).selectFrom('campaign_runs').select(['tenant', 'name', 'partition']).execute();
+    expect(campaignRows).toHaveLength(tenants.length * 3);
+    for (const r of campaignRows) expect(r.partition, `campaign ${r.tenant}/${r.name}`).toBe(partitionOf(campaignPartitionKey(r.tenant, r.name), count));
 
     // Timers and outbox rows follow their actor.
     const conversationPartition = new Map(conversationRows.map((r) => [r.id, r.partition]));

@@ -220,7 +220,7 @@ describe('gateway authentication and authorization', () => {
       const { db } = fx.store;
       await saveContactList(db, { tenant: TENANT, id: 'acme-list', name: 'Acme' });
       await saveDncList(db, { tenant: TENANT, id: 'acme-dnc', name: 'Acme DNC' });
-      await ensureCampaignRun(campaignDb(db), { tenant: TENANT, name: 'acme-campaign', listId: 'acme-list', channel: 'sms' });
+      await ensureCampaignRun(campaignDb(db), { tenant: TENANT, name: 'acme-campaign', listId: 'acme-list', channel: 'sms', partition: 0 });
       const ask = async (method: string, path: string, tenant: string, role: 'admin' | 'agent', body?: string) => {
         const response = await fetch(`${fx.gateway.url}${path}`, { method, headers: { authorization: `Bearer ${fx.token('x', role, tenant)}`, ...(body !== undefined && { 'content-type': 'text/csv' }) }, body });
         return { status: response.status, type: ((await response.json()) as { type?: string }).type };

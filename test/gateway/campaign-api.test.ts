@@ -15,7 +15,8 @@ import { createLogger } from '../../src/observability/index.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
 import { startTestServices, type TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeProvider, campaignResources, daytimeClock } from '../campaigns/support.ts';
+import type { Router } from '../../src/router/index.ts';
+import { FakeProvider, campaignResources, daytimeClock, startCampaignRouter } from '../campaigns/support.ts';
 import { runParley } from '../cli/run-parley.ts';
 
 /**
@@ -34,6 +35,7 @@ let nc: NatsConnection;
 let gateway: Gateway;
 let provider: FakeProvider;
 let campaigns: CampaignService;
+let router: Router;
 const config = new ConfigRegistry();
 const resources: Resource[] = [];
 
@@ -84,13 +86,15 @@ beforeAll(async () => {
   await ensureStreams(nc);
   provider = await new FakeProvider(nc).start();
   const links = unsubscribeLinks('https://parley.example.com', UNSUBSCRIBE_SECRET);
-  campaigns = await startCampaignService({ nc, db: store.db, config, now: daytimeClock(), scanMs: 100, tickMs: 50, leaseMs: 5_000, unsubscribeUrl: links, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+  router = await startCampaignRouter(nc, store.db);
+  campaigns = await startCampaignService({ nc, db: store.db, config, host: router.campaigns, now: daytimeClock(), scanMs: 100, tickMs: 50, unsubscribeUrl: links, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
   gateway = await startGateway({ nc, db: store.db, pool: store.pool, secret: SECRET, config, unsubscribeSecret: UNSUBSCRIBE_SECRET, webAppDir: false, logger: createLogger({ component: 'gateway-test' }, { level: 'warn' }) });
 });
 
 afterAll(async () => {
   await gateway?.close();
   await campaigns?.stop();
+  await router?.stop();
   await provider?.stop();
   await nc?.drain();
   await store?.close();

@@ -12,7 +12,8 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts
 import { REPORTING_CONTROLLER } from '../../operator/index.ts';
 import { kubeTarget, type KubeTarget } from '../support/kube/cluster.ts';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
-import { FakeProvider, campaignResources, daytimeClock, registryOf } from '../campaigns/support.ts';
+import type { Router } from '../../src/router/index.ts';
+import { FakeProvider, campaignResources, daytimeClock, registryOf, startCampaignRouter } from '../campaigns/support.ts';
 import { cleanupWithKubectl, ensureNamespace, kubectlOk, loadKubeConfig, Objects, startTestOperator, type TestOperator } from './support.ts';
 
 const tenant = 'campaign-status';
@@ -55,6 +56,7 @@ describe('Campaign status written back to the resource', () => {
   let events: EventsV1Api;
   let provider: FakeProvider;
   let campaigns: CampaignService | undefined;
+  let router: Router | undefined;
 
   beforeAll(async () => {
     [services, kube] = await Promise.all([startTestServices(), kubeTarget()]);
@@ -73,6 +75,7 @@ describe('Campaign status written back to the resource', () => {
 
   afterAll(async () => {
     await campaigns?.stop();
+    await router?.stop();
     if (kube && op) {
       await cleanupWithKubectl(kube.kubeconfigPath, ['delete', '-f', '-', '--ignore-not-found', '--wait', '--timeout=30s'], manifests);
       await cleanupWithKubectl(kube.kubeconfigPath, ['delete', 'namespace', tenant, '--wait=false']);
@@ -98,7 +101,8 @@ describe('Campaign status written back to the resource', () => {
     await objects.waitForReady('Campaign', tenant, 'spring', { status: 'True', reason: 'Ready' });
 
     const resources = campaignResources({ tenant, campaign: 'spring', listId: 'spring-list' });
-    campaigns = await startCampaignService({ nc, db: store.db, config: registryOf(resources), now: daytimeClock(), scanMs: 100, tickMs: 50, statusEveryMs: 200, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+    router = await startCampaignRouter(nc, store.db);
+    campaigns = await startCampaignService({ nc, db: store.db, config: registryOf(resources), host: router.campaigns, now: daytimeClock(), scanMs: 100, tickMs: 50, statusEveryMs: 200, logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
 
     const missing = await objects.waitForReady('Campaign', tenant, 'spring', { status: 'False', reason: 'ListNotFound' });
     expect(missing.ready.message).toContain('spring-list');

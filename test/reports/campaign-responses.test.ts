@@ -76,8 +76,8 @@ async function writeHistory(db: Kysely<Database>, seed: number): Promise<void> {
   }
   for (const tenant of ['acme', 'globex']) {
     for (const c of campaigns) {
-      await sql`INSERT INTO campaign_runs (tenant, name, state, snapshot, list_id, channel, epoch)
-                VALUES (${tenant}, ${c.name}, 'completed', ${JSON.stringify({ context: { startedAt: null, endedAt: null } })}, ${`${c.name}-list`}, ${c.channel}, 1)`.execute(db);
+      await sql`INSERT INTO campaign_runs (tenant, name, state, snapshot, list_id, channel, partition)
+                VALUES (${tenant}, ${c.name}, 'completed', ${JSON.stringify({ context: { startedAt: null, endedAt: null } })}, ${`${c.name}-list`}, ${c.channel}, 0)`.execute(db);
       for (const [i, r] of recipients.entries()) {
         if (rng.next() < 0.15) continue; // not reached
         const at = base + rng.int(0, 5 * 24) * HOUR + rng.int(0, 59) * 60_000;

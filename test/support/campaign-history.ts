@@ -103,10 +103,10 @@ export async function writeCampaignHistory(db: Kysely<Database>, o: { tenant: st
       tenant: o.tenant,
       name: o.campaign,
       state: 'completed',
-      snapshot: JSON.stringify({ status: 'done', value: 'completed', context: { tenant: o.tenant, name: o.campaign, startedAt: o.startedAt.toISOString(), endedAt: new Date(o.startedAt.getTime() + o.contacts * 1000).toISOString() } }),
+      snapshot: JSON.stringify({ status: 'done', value: 'completed', context: { tenant: o.tenant, id: o.campaign, name: o.campaign, specPaused: null, startedAt: o.startedAt.toISOString(), endedAt: new Date(o.startedAt.getTime() + o.contacts * 1000).toISOString() } }),
       list_id: listId,
       channel,
-      epoch: 1,
+      partition: 0,
     })
     .execute();
   return expected;
