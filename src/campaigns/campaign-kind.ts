@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
-import { campaignPartitionKey, partitionOf } from '../partition/index.ts';
+import { campaignPartitionKey } from '../partition/index.ts';
 import type { ActiveActor, ActorKind, ActorRow, ActorStepper, Fence, KindOpener, StepResults } from '../runtime/index.ts';
 import { openActorRow, openOrigin, type Database, type OpenActorRequest } from '../store/index.ts';
 import { campaignMachine, type CampaignContext, type CampaignEvent } from './campaign-machine.ts';
-import { campaignRunSaves, campaignRunWrite, initialCampaign, type CampaignRunIdentity } from './campaign-runs.ts';
+import { campaignPartition, campaignRunSaves, campaignRunWrite, initialCampaign, type CampaignRunIdentity } from './campaign-runs.ts';
 import type { CampaignState } from './tables.ts';
 
 type Tx = Kysely<Database>;
@@ -103,7 +103,7 @@ const commands: KindOpener<CampaignCommand, CampaignCommandOutcome> = {
 export const campaignKind: ActorKind = {
   kind: KIND,
   machine: campaignMachine,
-  partitionOf: (tenant, id, partitions) => partitionOf(campaignPartitionKey(tenant, id), partitions),
+  partitionOf: (tenant, id, partitions) => campaignPartition(tenant, id, partitions),
   load,
   checkOrigin: (tx, request) => openOrigin(tx, { ...request, kind: KIND }),
   write(writes, next, partition, created) {

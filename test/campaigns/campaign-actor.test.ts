@@ -1,22 +1,20 @@
 import { Readable } from 'node:stream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, ensureStreams } from '../../src/bus/index.ts';
 import { campaignDb, campaignPartition, findCampaignRun, sendCampaignCommand, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
 import { importContacts, saveContactList } from '../../src/contacts/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import type { Router } from '../../src/router/index.ts';
-import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
-import { startTestServices, type TestServices } from '../support/services.ts';
+import type { Store } from '../../src/store/index.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeProvider, campaignResources, daytimeClock, registryOf, startCampaignRouter } from './support.ts';
+import { campaignResources, daytimeClock, registryOf, startCampaignBed, startCampaignRouter, type CampaignBed, type FakeProvider } from './support.ts';
 
 /**
  * The Campaign actor in a cluster of two routers: it lives on the owner of its
  * partition, commands sent to either router reach it there, and its sending moves with
  * the partition when that router hands it over.
  */
-let services: TestServices;
+let bed: CampaignBed;
 let store: Store;
 let nc: NatsConnection;
 let provider: FakeProvider;
@@ -24,21 +22,14 @@ const routers: Router[] = [];
 const campaignServices: CampaignService[] = [];
 
 beforeAll(async () => {
-  services = await startTestServices();
-  store = await openStore({ url: services.databaseUrl });
-  await migrateToLatest(store.db);
-  nc = await connectBus({ url: services.natsUrl });
-  await ensureStreams(nc);
-  provider = await new FakeProvider(nc).start();
+  bed = await startCampaignBed();
+  ({ store, nc, provider } = bed);
 });
 
 afterAll(async () => {
   for (const s of campaignServices) await s.stop();
   for (const r of routers) await r.stop();
-  await provider?.stop();
-  await nc?.drain();
-  await store?.close();
-  await services?.stop();
+  await bed?.stop();
 });
 
 const tenant = 'acme';

@@ -3,18 +3,16 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, ensureStreams } from '../../src/bus/index.ts';
-import { Registry } from 'prom-client';
 import { campaignDb, findCampaignRun, startCampaignService, type CampaignService } from '../../src/campaigns/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
-import { startRouter, type Router } from '../../src/router/index.ts';
+import type { Router } from '../../src/router/index.ts';
 import { importContacts, saveContactList } from '../../src/contacts/index.ts';
-import { migrateToLatest, openStore, type Store } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
 import { trackChild } from '../support/process-cleanup.ts';
-import { startTestServices, type TestServices } from '../support/services.ts';
+import type { TestServices } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { FakeProvider, campaignResources, daytimeClock, registryOf } from './support.ts';
+import { campaignResources, daytimeClock, registryOf, startCampaignBed, startCampaignRouter, type CampaignBed, type FakeProvider } from './support.ts';
 
+let bed: CampaignBed;
 let services: TestServices;
 let store: Store;
 let nc: NatsConnection;
@@ -24,22 +22,15 @@ let survivorRouter: Router | undefined;
 let child: ChildProcess | undefined;
 
 beforeAll(async () => {
-  services = await startTestServices();
-  store = await openStore({ url: services.databaseUrl });
-  await migrateToLatest(store.db);
-  nc = await connectBus({ url: services.natsUrl });
-  await ensureStreams(nc);
-  provider = await new FakeProvider(nc).start();
+  bed = await startCampaignBed();
+  ({ services, store, nc, provider } = bed);
 });
 
 afterAll(async () => {
   child?.kill('SIGKILL');
   await survivor?.stop();
   await survivorRouter?.stop();
-  await provider?.stop();
-  await nc?.drain();
-  await store?.close();
-  await services?.stop();
+  await bed?.stop();
 });
 
 const contacts = 400;
@@ -70,7 +61,7 @@ describe('a router killed mid-send of its campaign (kill -9)', () => {
     expect(run).toMatchObject({ state: 'running' });
 
     const config = registryOf(resources);
-    survivorRouter = await startRouter({ nc, db: store.db, config, registry: new Registry(), nodeId: 'survivor', leaseMs: LEASE_MS, logger: createLogger({ component: 'survivor' }, { level: 'warn' }) });
+    survivorRouter = await startCampaignRouter(nc, store.db, { nodeId: 'survivor', leaseMs: LEASE_MS });
     survivor = await startCampaignService({ nc, db: store.db, config, host: survivorRouter.campaigns, now: daytimeClock(), scanMs: 100, tickMs: 20 });
     await waitFor(async () => ((await findCampaignRun(db, 'acme', 'big'))?.state === 'completed' ? true : undefined), { what: 'completed by the survivor', timeoutMs: 60_000 });
 

@@ -7,7 +7,9 @@ import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../src/observability/index.ts';
 import { startRouter, type Router } from '../../src/router/index.ts';
-import type { Database } from '../../src/store/index.ts';
+import { migrateToLatest, openStore, type Database, type Store } from '../../src/store/index.ts';
+import { connectBus, ensureStreams } from '../../src/bus/index.ts';
+import { startTestServices, type TestServices } from '../support/services.ts';
 
 /** An SMS channel and a campaign over it, as Resources, for a registry. */
 /**
@@ -139,6 +141,36 @@ export class FakeClock {
  * campaign services of a test run over (`router.campaigns`). Alone in its cluster, it
  * owns every partition; with others (each its own `nodeId`), they share them.
  */
-export async function startCampaignRouter(nc: NatsConnection, db: Kysely<Database>, options: { nodeId?: string } = {}): Promise<Router> {
+export async function startCampaignRouter(nc: NatsConnection, db: Kysely<Database>, options: { nodeId?: string; leaseMs?: number } = {}): Promise<Router> {
   return startRouter({ nc, db, config: new ConfigRegistry(), registry: new Registry(), ...options, logger: createLogger({ component: 'campaign-router' }, { level: 'warn' }) });
+}
+
+/** What a campaign test runs against: real NATS and PostgreSQL (migrated, streams made) and a fake provider at the far end. */
+export interface CampaignBed {
+  services: TestServices;
+  store: Store;
+  nc: NatsConnection;
+  provider: FakeProvider;
+  stop(): Promise<void>;
+}
+
+export async function startCampaignBed(): Promise<CampaignBed> {
+  const services = await startTestServices();
+  const store = await openStore({ url: services.databaseUrl });
+  await migrateToLatest(store.db);
+  const nc = await connectBus({ url: services.natsUrl });
+  await ensureStreams(nc);
+  const provider = await new FakeProvider(nc).start();
+  return {
+    services,
+    store,
+    nc,
+    provider,
+    async stop() {
+      await provider.stop();
+      await nc.drain();
+      await store.close();
+      await services.stop();
+    },
+  };
 }
