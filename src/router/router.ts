@@ -96,7 +96,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
   await ensurePartitioning(db, partitions);
 
   // The committed state of every actor, for every router's schedulers.
-  const feed = new ActorStateFeed(nc);
+  const feed = new ActorStateFeed(nc, onError('state-feed', 'following a committed state failed'));
   const notify: RuntimeHooks['notify'] = (tenant, agentId, event) => {
     const subject = subjects.agentEvents(tenant, agentId);
     const data = encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event });

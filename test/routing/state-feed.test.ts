@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, queue, startParley, type RunningParley } from '../support/parley.ts';
 import { subjects } from '../../src/contract/index.ts';
+import { connectBus } from '../../src/bus/index.ts';
+import type { ConversationContext } from '../../src/conversation/index.ts';
+import { ActorStateFeed, type ConversationNote } from '../../src/router/actor-state-feed.ts';
 
 const tenant = 'acme';
 
@@ -59,5 +62,71 @@ describe('actor state feed', () => {
     const second = (await stored('Hi')).conversation_id;
     await waitFor(() => (seen.some((n) => n.id === second) ? true : undefined), { what: 'the second conversation noted' });
     expect(seen.filter((n) => n.id === first).map((n) => n.state)).toEqual(['queued', 'offered', 'connected']);
+  });
+});
+
+/**
+ * A router's own notes reach its own schedulers at once, in order, and once: not back
+ * from NATS, where under a burst they wait behind every message the connection reads.
+ */
+describe('ActorStateFeed', () => {
+  let services: TestServices;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+    nc = await connectBus({ url: services.natsUrl });
+  });
+
+  afterAll(async () => {
+    await nc?.drain();
+    await services?.stop();
+  });
+
+  const note = (id: string): ConversationNote => ({ state: 'queued', context: { id } as ConversationContext });
+
+  it("gives a node's own notes to its followers as they are published and drops their copies from NATS; another node's come over NATS", async () => {
+    const errors: unknown[] = [];
+    const here = new ActorStateFeed(nc, (err) => errors.push(err));
+    const elsewhere = new ActorStateFeed(nc, (err) => errors.push(err));
+    const got: string[] = [];
+    const following = here.follow({ conversation: (n) => got.push(n.context.id), agent: () => {} });
+    await nc.flush();
+
+    here.conversation(note('own-1'));
+    here.conversation(note('own-2'));
+    expect(got).toEqual(['own-1', 'own-2']);
+    // One connection: its messages come back in the order published, so once the other node's note is in, this node's copies have come back too.
+    elsewhere.conversation(note('other'));
+    await waitFor(() => (got.includes('other') ? true : undefined), { what: "the other node's note" });
+    following.stop();
+    expect(got).toEqual(['own-1', 'own-2', 'other']);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a follower that throws, and a note it cannot read, and goes on: with the next follower, and with the next note from NATS', async () => {
+    const errors: unknown[] = [];
+    const feed = new ActorStateFeed(nc, (err) => errors.push(err));
+    const elsewhere = new ActorStateFeed(nc, () => {});
+    const got: string[] = [];
+    const failing = feed.follow({
+      conversation: (n) => {
+        if (n.context.id.startsWith('bad')) throw new Error(`follower bug on ${n.context.id}`);
+      },
+      agent: () => {},
+    });
+    const working = feed.follow({ conversation: (n) => got.push(n.context.id), agent: () => {} });
+    await nc.flush();
+    feed.conversation(note('bad-own'));
+    // A callback that throws would end nats.js's reading of the whole connection: the next note would never come.
+    elsewhere.conversation(note('bad-other'));
+    nc.publish(subjects.actorState('conversation'), 'not a note');
+    elsewhere.conversation(note('next'));
+    await waitFor(() => (got.includes('next') ? true : undefined), { what: 'the note after the one a follower threw on' });
+    failing.stop();
+    working.stop();
+    expect(got).toEqual(['bad-own', 'bad-other', 'next']);
+    // The unreadable note fails once per follower.
+    expect(errors.map((e) => (e instanceof SyntaxError ? 'unreadable' : (e as Error).message))).toEqual(['follower bug on bad-own', 'follower bug on bad-other', 'unreadable', 'unreadable']);
   });
 });
