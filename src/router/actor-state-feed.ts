@@ -5,6 +5,7 @@ import { contextOfHeaders, withTraceHeaders } from '../bus/index.ts';
 import { encode, subjects } from '../contract/index.ts';
 import type { AgentContext } from '../agent/index.ts';
 import type { ConversationContext } from '../conversation/index.ts';
+import { agentViewJson, agentViewOf, agentViewOfJson, type AgentView, type AgentViewJson } from '../routing/index.ts';
 
 /** A conversation's committed state; `offerId` when the event that changed it answered an offer. */
 export interface ConversationNote {
@@ -13,9 +14,13 @@ export interface ConversationNote {
   offerId?: string;
 }
 
-/** An agent's committed state; `offerId` when the event was an offer request. */
+/**
+ * What the schedulers know of an agent after a committed step (its `AgentView`, not its
+ * context: an agent holding 25 conversations has a context of 4 KB, and every offer, accept
+ * and release publishes one); `offerId` when the event was an offer request.
+ */
 export interface AgentNote {
-  context: AgentContext;
+  view: AgentView;
   offerId?: string;
 }
 
@@ -61,7 +66,8 @@ export class ActorStateFeed {
   }
 
   agent(note: AgentNote): void {
-    this.nc.publish(subjects.actorState('agent'), encode(note), { headers: this.headers() });
+    const json: { view: AgentViewJson; offerId?: string } = { view: agentViewJson(note.view), ...(note.offerId !== undefined && { offerId: note.offerId }) };
+    this.nc.publish(subjects.actorState('agent-view'), encode(json), { headers: this.headers() });
     for (const f of this.followers) this.deliver(() => f.agent(note));
   }
 
@@ -73,9 +79,27 @@ export class ActorStateFeed {
           if (!err && !this.own(msg)) this.deliver(() => inContextOf(msg, () => handlers.conversation(msg.json<ConversationNote>())));
         },
       }),
+      this.nc.subscribe(subjects.actorState('agent-view'), {
+        callback: (err, msg) => {
+          if (err || this.own(msg)) return;
+          this.deliver(() =>
+            inContextOf(msg, () => {
+              const { view, offerId } = msg.json<{ view: AgentViewJson; offerId?: string }>();
+              handlers.agent({ view: agentViewOfJson(view), ...(offerId !== undefined && { offerId }) });
+            }),
+          );
+        },
+      }),
+      // Routers of the release before published agents' whole contexts here: followed while a rolling upgrade has both.
       this.nc.subscribe(subjects.actorState('agent'), {
         callback: (err, msg) => {
-          if (!err && !this.own(msg)) this.deliver(() => inContextOf(msg, () => handlers.agent(msg.json<AgentNote>())));
+          if (err) return;
+          this.deliver(() =>
+            inContextOf(msg, () => {
+              const { context, offerId } = msg.json<{ context: AgentContext; offerId?: string }>();
+              handlers.agent({ view: agentViewOf(context), ...(offerId !== undefined && { offerId }) });
+            }),
+          );
         },
       }),
     ];

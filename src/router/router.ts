@@ -113,7 +113,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
         if (previous !== undefined && !WAITING_STATES.has(previous) && !WAITING_STATES.has(state)) return;
         feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId as string }) });
       } else if (kind === 'agent') {
-        feed.agent({ context: actor as AgentContext, ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });
+        feed.agent({ view: agentViewOf(actor as AgentContext), ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });
       }
     },
     offerEnded: (tenant, queue, outcome, offeredAt, at) => {
@@ -264,7 +264,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
       scheduler.conversationChanged(waitingOf(conversation), waiting, offerId);
       deletions.conversationChanged(state, conversation);
     },
-    agent: ({ context, offerId }) => scheduler.agentChanged(agentViewOf(context), offerId),
+    agent: ({ view, offerId }) => scheduler.agentChanged(view, offerId),
   });
   const resync = async () => {
     for (const row of await listAgents(db)) scheduler.agentChanged(agentViewOf((row.snapshot as { context: AgentContext }).context));

@@ -39,3 +39,31 @@ export function agentViewOf(ctx: AgentContext): AgentView {
     lastAssignedAt: Date.parse(ctx.lastAssignedAt),
   };
 }
+
+/**
+ * An `AgentView` as JSON carries it (the routers' state feed): skills and languages as a
+ * plain object and a list. A few hundred bytes whatever the agent's load, where its
+ * context lists every conversation it holds.
+ */
+export interface AgentViewJson {
+  tenant: string;
+  id: string;
+  available: boolean;
+  online: boolean;
+  skills: Record<string, number>;
+  languages: string[];
+  labels: Record<string, string>;
+  offerable: Partial<Record<MediaType, number>>;
+  utilization: number;
+  lastActivityAt: number;
+  lastAssignedAt: number;
+}
+
+export function agentViewJson(view: AgentView): AgentViewJson {
+  return { ...view, skills: Object.fromEntries(view.skills), languages: [...view.languages] };
+}
+
+export function agentViewOfJson(json: AgentViewJson): AgentView {
+  return { ...json, skills: new Map(Object.entries(json.skills)), languages: new Set(json.languages) };
+}
+

@@ -7,7 +7,9 @@ import { channel, queue, startParley, type RunningParley } from '../support/parl
 import { subjects } from '../../src/contract/index.ts';
 import { connectBus } from '../../src/bus/index.ts';
 import type { ConversationContext } from '../../src/conversation/index.ts';
-import { ActorStateFeed, type ConversationNote } from '../../src/router/actor-state-feed.ts';
+import { ActorStateFeed, type AgentNote, type ConversationNote } from '../../src/router/actor-state-feed.ts';
+import { agentViewOf } from '../../src/routing/index.ts';
+import { agentContext } from '../gateway/seed.ts';
 
 const tenant = 'acme';
 
@@ -128,5 +130,36 @@ describe('ActorStateFeed', () => {
     expect(got).toEqual(['bad-own', 'bad-other', 'next']);
     // The unreadable note fails once per follower.
     expect(errors.map((e) => (e instanceof SyntaxError ? 'unreadable' : (e as Error).message))).toEqual(['follower bug on bad-own', 'follower bug on bad-other', 'unreadable', 'unreadable']);
+  });
+
+  it("carries an agent's view, whatever its load, and still takes a whole context from a router of the release before", async () => {
+    const here = new ActorStateFeed(nc, () => {});
+    const elsewhere = new ActorStateFeed(nc, () => {});
+    const got: AgentNote[] = [];
+    const following = here.follow({ conversation: () => {}, agent: (n) => got.push(n) });
+    await nc.flush();
+    const busy = agentContext('acme', 'ana', {
+      skills: ['billing', 'sales'],
+      proficiency: { billing: 5 },
+      languages: ['en', 'fr'],
+      capacity: { message: 25 },
+      active: Array.from({ length: 24 }, (_, i) => ({ conversationId: `c-${i}`, offerId: `o-${i}`, mediaType: 'message' as const, since: '2026-11-22T08:00:00.000Z' })),
+    });
+    const published: number[] = [];
+    const listening = nc.subscribe(subjects.actorState('agent-view'), { callback: (_err, msg) => published.push(msg.data.length) });
+    await nc.flush();
+    elsewhere.agent({ view: agentViewOf(busy), offerId: 'o-24' });
+    // A router of the release before: the whole context, on the subject it used.
+    nc.publish(subjects.actorState('agent'), JSON.stringify({ context: agentContext('acme', 'bob') }));
+    await waitFor(() => (got.length === 2 ? true : undefined), { what: 'both agent notes' });
+    following.stop();
+    listening.unsubscribe();
+    expect(got).toEqual([
+      { view: agentViewOf(busy), offerId: 'o-24' },
+      { view: agentViewOf(agentContext('acme', 'bob')) },
+    ]);
+    expect(got[0]?.view.offerable).toEqual({ message: 1, email: 0, sms: 0, webchat: 0 });
+    // Its 24 conversations are not in it: the note is the size of an idle agent's.
+    expect(published[0]).toBeLessThan(500);
   });
 });
