@@ -228,56 +228,88 @@ export class StepWrites {
     if (this.messagesOnce.length > 0) yield this.db.insertInto('messages').values(this.messagesOnce).onConflict((oc) => oc.doNothing());
   }
 
+  /**
+   * The timers armed and cancelled, one statement each whatever their number (a JSON
+   * parameter of rows): a part per timer made the statement's text, and PostgreSQL's
+   * parsing of it, grow with every offer in the batch. The cancelled ones are found by
+   * their key's columns also listed apart, so the plan uses the key's index (see
+   * `conversationSaves`).
+   */
   private *timerStatements(): Generator<OperationNodeSource> {
+    const armed: object[] = [];
+    const cancelled: TimerRef[] = [];
     for (const { ref, arm } of this.timers.values()) {
-      if (!arm) {
-        yield this.db
-          .deleteFrom('timers')
-          .where('tenant', '=', ref.tenant)
-          .where('actor_kind', '=', ref.actorKind)
-          .where('actor_id', '=', ref.actorId)
-          .where('name', '=', ref.name);
-        continue;
-      }
-      const row = {
-        id: randomUUID(),
-        tenant: ref.tenant,
-        partition: arm.partition,
-        actor_kind: ref.actorKind,
-        actor_id: ref.actorId,
-        name: ref.name,
-        due_at: arm.dueAt,
-        event: JSON.stringify(arm.event),
-      };
-      yield this.db
-        .insertInto('timers')
-        .values(row)
-        .onConflict((oc) => oc.columns(['tenant', 'actor_kind', 'actor_id', 'name']).doUpdateSet({ id: row.id, due_at: row.due_at, event: row.event }));
+      if (!arm) cancelled.push(ref);
+      else
+        armed.push({
+          id: randomUUID(),
+          tenant: ref.tenant,
+          partition: arm.partition,
+          actor_kind: ref.actorKind,
+          actor_id: ref.actorId,
+          name: ref.name,
+          due_at: arm.dueAt.toISOString(),
+          event: arm.event,
+        });
+    }
+    if (cancelled.length > 0) {
+      const rows = JSON.stringify(cancelled.map((r) => ({ tenant: r.tenant, actor_kind: r.actorKind, actor_id: r.actorId, name: r.name })));
+      yield sql`delete from timers t
+        using jsonb_to_recordset(${rows}::jsonb) as d(tenant text, actor_kind text, actor_id text, name text)
+        where t.tenant = any(${distinct(cancelled.map((r) => r.tenant))}::text[]) and t.actor_kind = any(${distinct(cancelled.map((r) => r.actorKind))}::text[])
+          and t.actor_id = any(${distinct(cancelled.map((r) => r.actorId))}::text[])
+          and t.tenant = d.tenant and t.actor_kind = d.actor_kind and t.actor_id = d.actor_id and t.name = d.name`;
+    }
+    if (armed.length > 0) {
+      yield sql`insert into timers (id, tenant, partition, actor_kind, actor_id, name, due_at, event)
+        select id, tenant, partition, actor_kind, actor_id, name, due_at, event
+        from jsonb_to_recordset(${JSON.stringify(armed)}::jsonb)
+          as v(id uuid, tenant text, partition integer, actor_kind text, actor_id text, name text, due_at timestamptz, event jsonb)
+        on conflict (tenant, actor_kind, actor_id, name) do update set id = excluded.id, due_at = excluded.due_at, event = excluded.event`;
     }
   }
 
+  /** The offers recorded (one multi-row insert) and the outcomes of earlier ones (one update, rows as for `timerStatements`). */
   private *assignmentStatements(): Generator<OperationNodeSource> {
-    for (const a of this.offers.values()) {
+    if (this.offers.size > 0) {
       yield this.db
         .insertInto('assignments')
-        .values({
-          id: a.id,
-          tenant: a.tenant,
-          conversation_id: a.conversationId,
-          agent_id: a.agentId,
-          queue: a.queue,
-          state: 'offered',
-          offered_at: a.offeredAt,
-          reason: JSON.stringify(a.reason),
-          // The offer's outcome in the same step (an auto-accept) goes into the insert.
-          ...this.changes.get(a.id),
-        })
+        .values(
+          [...this.offers.values()].map((a) => ({
+            id: a.id,
+            tenant: a.tenant,
+            conversation_id: a.conversationId,
+            agent_id: a.agentId,
+            queue: a.queue,
+            state: 'offered' as const,
+            offered_at: a.offeredAt,
+            reason: JSON.stringify(a.reason),
+            answered_at: null,
+            ended_at: null,
+            wrap_up_code: null,
+            // The offer's outcome in the same step (an auto-accept) goes into the insert.
+            ...this.changes.get(a.id),
+          })),
+        )
         .onConflict((oc) => oc.doNothing());
     }
-    for (const [id, change] of this.changes) {
-      if (!this.offers.has(id)) yield this.db.updateTable('assignments').set(change).where('id', '=', id);
+    const updates = [...this.changes].filter(([id]) => !this.offers.has(id));
+    if (updates.length > 0) {
+      // A change sets some columns; the others keep their value (no change ever clears one).
+      const rows = JSON.stringify(
+        updates.map(([id, c]) => ({ id, state: c.state ?? null, answered_at: c.answered_at?.toISOString() ?? null, ended_at: c.ended_at?.toISOString() ?? null, wrap_up_code: c.wrap_up_code ?? null })),
+      );
+      yield sql`update assignments a
+        set state = coalesce(v.state, a.state), answered_at = coalesce(v.answered_at, a.answered_at),
+            ended_at = coalesce(v.ended_at, a.ended_at), wrap_up_code = coalesce(v.wrap_up_code, a.wrap_up_code)
+        from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, state text, answered_at timestamptz, ended_at timestamptz, wrap_up_code text)
+        where a.id = any(${updates.map(([id]) => id)}::uuid[]) and a.id = v.id`;
     }
   }
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 function conversationColumns(s: ConversationState) {

@@ -146,7 +146,7 @@ describe('ActorStateFeed', () => {
       active: Array.from({ length: 24 }, (_, i) => ({ conversationId: `c-${i}`, offerId: `o-${i}`, mediaType: 'message' as const, since: '2026-11-22T08:00:00.000Z' })),
     });
     const published: number[] = [];
-    const listening = nc.subscribe(subjects.actorState('agent-view'), { callback: (_err, msg) => published.push(msg.data.length) });
+    const listening = nc.subscribe(subjects.actorState('agent-view'), { callback: (_err, msg) => void published.push(msg.data.length) });
     await nc.flush();
     elsewhere.agent({ view: agentViewOf(busy), offerId: 'o-24' });
     // A router of the release before: the whole context, on the subject it used.

@@ -122,6 +122,46 @@ describe('StepWrites', () => {
     expect(await assignment(offerId)).toMatchObject({ state: 'ended', ended_at: ended, wrap_up_code: 'resolved' });
   });
 
+  it('writes a batch of timers and assignment changes of several actors, each to its own row', async () => {
+    const [a, b, c] = [await newConversation(), await newConversation(), await newConversation()];
+    const timer = (id: string) => ({ tenant, actorKind: 'conversation' as const, actorId: id, name: 'window' });
+    const due = (ms: number) => new Date(Date.now() + ms);
+    const earlier = new StepWrites(database.store.db);
+    earlier.armTimer(timer(c.id), { partition, dueAt: due(1_000), event: { type: 'window.expired', at: 'c' } });
+    const [accepted, ended, offered] = [randomUUID(), randomUUID(), randomUUID()];
+    earlier.offer({ id: accepted, tenant, conversationId: a.id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
+    earlier.updateAssignment(accepted, 'accepted', new Date());
+    earlier.offer({ id: ended, tenant, conversationId: b.id, agentId: 'bob', queue: 'support', offeredAt: new Date(), reason: {} });
+    earlier.updateAssignment(ended, 'accepted', new Date());
+    earlier.updateAssignment(ended, 'ended', new Date());
+    await earlier.flush();
+
+    const at = new Date();
+    const writes = new StepWrites(database.store.db);
+    writes.armTimer(timer(a.id), { partition, dueAt: due(60_000), event: { type: 'window.expired', at: 'a' } });
+    writes.armTimer(timer(b.id), { partition, dueAt: due(120_000), event: { type: 'window.expired', at: 'b' } });
+    writes.armTimer({ ...timer(b.id), name: 'ring' }, { partition, dueAt: due(5_000), event: { type: 'ring.advance', at: 'b' } });
+    writes.cancelTimer(timer(c.id));
+    writes.offer({ id: offered, tenant, conversationId: c.id, agentId: 'cy', queue: null, offeredAt: at, reason: { method: 'rotation' } });
+    writes.updateAssignment(accepted, 'ended', at);
+    writes.setWrapUpCode(ended, 'resolved');
+    await writes.flush();
+
+    const timers = await database.store.db.selectFrom('timers').select(['actor_id', 'name', 'event']).where('actor_id', 'in', [a.id, b.id, c.id]).orderBy('due_at').execute();
+    expect(timers).toEqual([
+      { actor_id: b.id, name: 'ring', event: { type: 'ring.advance', at: 'b' } },
+      { actor_id: a.id, name: 'window', event: { type: 'window.expired', at: 'a' } },
+      { actor_id: b.id, name: 'window', event: { type: 'window.expired', at: 'b' } },
+    ]);
+    expect(await assignment(offered)).toMatchObject({ state: 'offered', offered_at: at, queue: null, agent_id: 'cy', reason: { method: 'rotation' }, answered_at: null });
+    expect(await assignment(accepted)).toMatchObject({ state: 'ended', ended_at: at, wrap_up_code: null });
+    // Only its code changed: its state and times are as they were.
+    const wrapped = await assignment(ended);
+    expect(wrapped).toMatchObject({ state: 'ended', wrap_up_code: 'resolved' });
+    expect(wrapped.answered_at).not.toBeNull();
+    expect(wrapped.ended_at).not.toBeNull();
+  });
+
   it('returns the outbox rows in the order queued, with string ids', async () => {
     const { id } = await newConversation();
     const writes = new StepWrites(database.store.db);
