@@ -7,6 +7,7 @@ import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { channelAndQueue, configFolder } from '../support/config-folder.ts';
 import type { ActorHost, ActorHostOptions } from '../../src/runtime/index.ts';
+import { BULK_PARTITIONS } from '../../src/runtime/group-commit.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { inboundText } from '../support/inbound-message.ts';
 import { actorKey } from '../../src/runtime/actor-cache.ts';
@@ -164,6 +165,23 @@ describe('group commit', () => {
     // Batches of two: the event and the first customer, then the other three in their order.
     expect(committed.indexOf('event')).toBeLessThanOrEqual(1);
     expect(committed.filter((name) => name.startsWith('customer'))).toEqual(['customer 0', 'customer 1', 'customer 2', 'customer 3']);
+  });
+
+  it('takes at most BULK_PARTITIONS partitions into a bulk transaction, so the others stay free for express work', async () => {
+    const partitions = Array.from({ length: BULK_PARTITIONS + 4 }, (_, i) => 10 + i);
+    for (const p of partitions) await claimEpoch(database.store.db, p, 1, 'router-a');
+    const sizes: number[] = [];
+    const host = hostWith({ maxConcurrent: 1, maxBatch: 100, committed: (size) => sizes.push(size) });
+    const customers = partitions.map((p) => ({ p, customer: `c-spread-${p}-${randomUUID()}` }));
+    await Promise.all(customers.map(({ p, customer }) => submitMessage(host, p, message(customer))));
+    sizes.length = 0;
+
+    // While a transaction runs, two follow-ups of each customer wait: the backlog, taken by bulk transactions.
+    const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
+    const followUps = customers.flatMap(({ p, customer }) => [submitMessage(host, p, message(customer)), submitMessage(host, p, message(customer))]);
+    expect(new Set(await Promise.all([busy, ...followUps]))).toEqual(new Set(['stored']));
+    // Two of each of the first eight partitions, then two of each of the other four.
+    expect(sizes).toEqual([1, 2 * BULK_PARTITIONS, 8]);
   });
 
   it('reports a failing item alone and commits the rest of its batch', async () => {
