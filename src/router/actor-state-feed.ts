@@ -30,7 +30,7 @@ export interface FeedHandlers {
 }
 
 /** The header naming the feed a note comes from: a feed drops its own notes coming back from NATS. */
-export const NOTE_ORIGIN_HEADER = 'Parley-Note-Origin';
+const NOTE_ORIGIN_HEADER = 'Parley-Note-Origin';
 
 /**
  * Committed actor state, published by the node that owns the actor to every node, so

@@ -341,14 +341,18 @@ export class ActorHost implements ActorStepper {
       const replacing = openerKey !== undefined && actors.writesPendingFor(kind.kind, openerKey);
       if (writesRow ? actors.hasPendingWrite(key) || replacing : actors.pending(key) && !kind.lastStateOnly) await actors.flush();
       const writes = actors.writes;
-      const persisted = JSON.stringify(kind.machine.getPersistedSnapshot(next));
+      // Its JSON is made when the row or the cache needs it: a later step of the same agent
+      // in the transaction replaces this one unwritten (`lastStateOnly`), and an agent's
+      // snapshot lists every conversation it holds.
+      let persisted: string | undefined;
+      const json = () => (persisted ??= JSON.stringify(kind.machine.getPersistedSnapshot(next)));
       if (writesRow) {
         kind.write(writes, next, partition, options.created);
         actors.rowWrittenBy(key);
         const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1;
-        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version, dirty: false });
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, get snapshot() { return json(); }, version, dirty: false });
       } else {
-        actors.stepped(key, { kind, tenant: context.tenant, partition, next, snapshot: persisted, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
+        actors.stepped(key, { kind, tenant: context.tenant, partition, next, get snapshot() { return json(); }, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
       }
       options.alongside?.(writes);
       const outboxRows = this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);

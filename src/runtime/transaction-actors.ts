@@ -15,8 +15,8 @@ interface Stepped {
   tenant: string;
   partition: number;
   next: AnyMachineSnapshot;
-  /** Its persisted snapshot as JSON text (what the row gets, and the cache once committed). */
-  snapshot: string;
+  /** Its persisted snapshot as JSON text (what the row gets, and the cache once committed): made when first read. */
+  readonly snapshot: string;
   /** The row's version: the one to compare-and-set while `dirty`, the one written once saved. */
   version: number;
   /** Stepped but not written yet. */
