@@ -26,6 +26,12 @@ export interface ConsumeLoopOptions {
    */
   perTurn?: number;
   /**
+   * Whether the loop should let I/O in now (every `perTurn` messages): while nothing
+   * waits on it, a burst is taken in at full speed, so that what it holds (a new customer
+   * behind a burst of follow-ups) is seen sooner. @default always
+   */
+  letIn?: () => boolean;
+  /**
    * How long the server waits for an ack before redelivering: also how long the messages
    * a crashed node held wait before another node gets them. @default 10000
    */
@@ -54,6 +60,7 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
   const concurrency = options.concurrency ?? 64;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
   const perTurn = options.perTurn ?? 32;
+  const letIn = options.letIn ?? (() => true);
   // Room for every process of the durable to hold its window (four of them in full).
   await ensureDurableConsumer(jsm, { stream: options.stream, durable: options.durable, filterSubject: options.filterSubject, ackWaitMs, maxAckPending: concurrency * 4 });
   const js = jetstream(nc);
@@ -95,7 +102,7 @@ export async function startConsumeLoop(nc: NatsConnection, options: ConsumeLoopO
         let thisTurn = 0;
         for await (const msg of messages) {
           // Counted across turns too: at worst one turn more than needed every `perTurn` messages.
-          if (++thisTurn > perTurn) {
+          if (++thisTurn > perTurn && letIn()) {
             await nextTurn();
             thisTurn = 1;
           }

@@ -355,6 +355,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
       durable: 'parley-router-inbound',
       // A read-ahead window: the group commit schedules among what is held.
       concurrency: options.readAhead,
+      // It lets I/O in while a new customer, an offer or an accept waits on it; otherwise it reads ahead at full speed.
+      letIn: () => runtime.host.expressRunning > 0 || scheduler.passPending,
       handle: guarded('inbound', handleInbound),
       onError: onError('inbound-consumer', 'inbound consumer'),
     }),

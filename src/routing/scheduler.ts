@@ -163,6 +163,11 @@ export class Scheduler {
     this.schedulePass();
   }
 
+  /** A pass is queued: changes wait for it to become offers. */
+  get passPending(): boolean {
+    return this.passQueued;
+  }
+
   /** One matching pass over what changed since the previous one. */
   pass(): void {
     const now = this.now();

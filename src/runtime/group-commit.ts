@@ -157,6 +157,11 @@ export class GroupCommit {
     return this.queued;
   }
 
+  /** Express transactions running now: work someone waits on (a new customer, an offer). */
+  get expressRunning(): number {
+    return this.transactions - this.bulkTransactions;
+  }
+
   run<T>(partition: number, work: PartitionWork<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let lanes = this.queues.get(partition);

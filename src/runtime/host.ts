@@ -118,6 +118,11 @@ export class ActorHost implements ActorStepper {
     return this.group.backlog;
   }
 
+  /** Express transactions running now (see `GroupCommit`). */
+  get expressRunning(): number {
+    return this.group.expressRunning;
+  }
+
   /**
    * Runs work addressed by key (`KindOpener`) in its partition's turn of the group
    * commit; settles once committed. The first work of a key not seen goes ahead of the
