@@ -66,4 +66,3 @@ export function agentViewJson(view: AgentView): AgentViewJson {
 export function agentViewOfJson(json: AgentViewJson): AgentView {
   return { ...json, skills: new Map(Object.entries(json.skills)), languages: new Set(json.languages) };
 }
-
