@@ -1,5 +1,6 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { contextOfHeaders, inMessagingSpan, withTraceHeaders } from '../bus/index.ts';
 import { ErrorCodes, ParleyError, subjects, type ErrorCode } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { asParleyError } from '../store/index.ts';
@@ -26,12 +27,15 @@ type Reply = { ok: true; outcome: CampaignCommandOutcome } | { ok: false; code: 
  * Sends the API's command for a campaign (`parley.v1.cluster.campaign.command`); any
  * router takes it and runs it on the owner of the campaign's partition. Resolves to the
  * state it left the campaign in; throws `CampaignNotFoundError`, `CampaignStateError`
- * (the state refused it), or a retryable `ParleyError` when no router answers.
+ * (the state refused it), or a retryable `ParleyError` when no router answers. The request
+ * is a span of the caller's trace (the API request's), which the router's handling continues.
  */
 export async function sendCampaignCommand(nc: NatsConnection, command: z.input<typeof Command>, timeoutMs = CAMPAIGN_COMMAND_TIMEOUT_MS): Promise<string> {
   let reply: Reply;
   try {
-    reply = (await nc.request(subjects.campaignCommands, JSON.stringify(command), { timeout: timeoutMs })).json<Reply>();
+    const data = JSON.stringify(command);
+    const subject = subjects.campaignCommands;
+    reply = (await inMessagingSpan({ operation: 'request', subject, bodySize: data.length }, () => nc.request(subject, data, { timeout: timeoutMs, headers: withTraceHeaders() }))).json<Reply>();
   } catch (err) {
     throw new ParleyError('unavailable', `no router answered the campaign command within ${timeoutMs} ms`, { cause: err });
   }
@@ -48,7 +52,8 @@ export function serveCampaignCommands(nc: NatsConnection, host: CampaignHost, lo
     queue: QUEUE_GROUP,
     callback: (err, msg) => {
       if (err) return;
-      void (async (): Promise<Reply> => {
+      const span = { operation: 'process', subject: msg.subject, parent: contextOfHeaders(msg.headers), consumerGroup: QUEUE_GROUP, bodySize: msg.data.length } as const;
+      void inMessagingSpan(span, async (): Promise<Reply> => {
         let command: CampaignCommand;
         try {
           const parsed = Command.safeParse(msg.json());
@@ -64,7 +69,7 @@ export function serveCampaignCommands(nc: NatsConnection, host: CampaignHost, lo
           if (!(failure instanceof ParleyError)) log.warn('campaign command failed', { tenant: command.tenant, campaign: command.name, err: thrown });
           return { ok: false, code: failure instanceof ParleyError ? failure.code : 'unavailable', message: failure instanceof Error ? failure.message : String(failure) };
         }
-      })().then((reply) => msg.respond(JSON.stringify(reply)));
+      }).then((reply) => msg.respond(JSON.stringify(reply)));
     },
   });
 }
