@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ErrorCodes, ParleyError, encode, subjects, type ErrorCode } from '../contract/index.ts';
 import { asParleyError } from '../store/index.ts';
@@ -20,6 +21,28 @@ type Failure = { ok: false; code: ErrorCode; message: string };
 type Done = { ok: true; found?: boolean; outcome?: unknown };
 type Result = Done | Failure;
 type Reply = { ok: true; results: Result[] } | Result;
+
+/**
+ * A request as routers send it. The subject is internal, but anyone on the bus can publish
+ * to it: what is not this shape is answered `invalidEnvelope`. Each event and customer
+ * message is then checked by its actor kind.
+ */
+const workShape = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('actor'),
+    target: z.looseObject({ kind: z.string(), tenant: z.string(), id: z.string(), partition: z.int(), event: z.looseObject({ type: z.string() }) }),
+    origin: z.object({ outboxId: z.string().optional(), timerId: z.string().optional() }),
+  }),
+  z.looseObject({ kind: z.literal('inbound'), actor: z.string(), envelope: z.unknown() }),
+]);
+const requestShape = z.union([z.object({ items: z.array(workShape) }), workShape]);
+
+function requestOf(body: unknown): Request {
+  const parsed = requestShape.safeParse(body);
+  if (!parsed.success) throw new ParleyError('invalidEnvelope', `not a partition request: ${z.prettifyError(parsed.error)}`);
+  // The shape is checked; the body itself is kept, so an event keeps every field its actor reads.
+  return body as Request;
+}
 
 /** Work waiting to be forwarded with the rest of its partition's (see `PartitionMailbox`): the item as JSON, and its size. */
 interface Waiting {
@@ -175,7 +198,8 @@ export class PartitionMailbox {
     if (this.serving.has(partition)) return;
     const sub = this.options.nc.subscribe(subjects.partitionRequests(partition), {
       callback: (err, msg) => {
-        if (!err) void this.answer(partition, msg);
+        // A throw here would be an unhandled rejection, which ends the process: whatever escapes is answered as a failure.
+        if (!err) this.answer(partition, msg).catch((thrown: unknown) => msg.respond(encode(this.failure(partition, thrown))));
       },
     });
     this.serving.set(partition, sub);
@@ -190,7 +214,7 @@ export class PartitionMailbox {
   private async answer(partition: number, msg: Msg): Promise<void> {
     let request: Request;
     try {
-      request = msg.json<Request>();
+      request = requestOf(msg.json<unknown>());
     } catch (thrown) {
       msg.respond(encode(this.failure(partition, thrown)));
       return;

@@ -149,6 +149,18 @@ describe('partition mailbox forwarding', () => {
     expect(reply.json()).toEqual({ ok: true, outcome: 'stored' });
   });
 
+  it('answers a request that is not of its shape with invalidEnvelope, and goes on serving', async () => {
+    ownerServing();
+    const forged = ['{"items":5}', 'null', '5', '"items"', '{"items":[{"kind":"other"}]}', '{"kind":"actor"}', '{"kind":"actor","target":{"kind":"agent"},"origin":{}}', '{"items":[null]}'];
+    for (const body of forged) {
+      const reply = await nc.request(subjects.partition(0, 'actor'), body, { timeout: 10_000 });
+      expect(reply.json(), body).toMatchObject({ ok: false, code: 'invalidEnvelope' });
+    }
+    const single = { ...message('+33688888888'), receivedAt: new Date().toISOString() };
+    const reply = await nc.request(subjects.partition(0, 'inbound'), JSON.stringify({ items: [{ kind: 'inbound', actor: 'conversation', envelope: single }] }), { timeout: 10_000 });
+    expect(reply.json()).toEqual({ ok: true, results: [{ ok: true, outcome: 'stored' }] });
+  });
+
   it('fails every message of a request nobody answers with a retryable error', async () => {
     const forwarder = mailboxOf(false);
     const outcomes = await Promise.allSettled([message('+33655555555'), message('+33666666666')].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
