@@ -385,7 +385,7 @@ async function agentsAtEnd(db: Kysely<Database>) {
     sql<{ presence: string; agents: string; offers: string; active: string }>`
       select presence, count(*) as agents,
              coalesce(sum(jsonb_array_length(snapshot->'context'->'offers')), 0) as offers,
-             coalesce(sum(jsonb_array_length(snapshot->'context'->'active')), 0) as active
+             coalesce(sum((select count(*) from assignments s where s.tenant = agents.tenant and s.agent_id = agents.id and s.holds_slot)), 0) as active
       from agents group by presence order by presence`.execute(db),
     sql<{ state: string; n: string }>`select state, count(*) as n from assignments group by state order by state`.execute(db),
   ]);

@@ -1,6 +1,6 @@
 import { and, assign, setup } from 'xstate';
 import type { Effect } from '../runtime/index.ts';
-import type { AgentContext, PendingOffer } from './context.ts';
+import type { ActiveConversation, AgentContext, PendingOffer } from './context.ts';
 import { DEFAULT_INTERRUPTIBLE_BY, offerableCapacity, usedCapacity } from './context.ts';
 import type { AgentActorEvent } from './events.ts';
 import { MediaTypes, type Presence } from '../contract/index.ts';
@@ -77,7 +77,15 @@ const reserve = ({ context, event }: Args): Effect[] => {
   const offer = pendingOfferOf(e);
   return [
     // A transfer's source is kept with the routing decision: the timeline shows who handed it over.
-    { kind: 'assignment.offer', offerId: e.offerId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: e.transferredBy ? { ...e.reason, transferredBy: e.transferredBy } : e.reason },
+    {
+      kind: 'assignment.offer',
+      offerId: e.offerId,
+      conversationId: e.conversationId,
+      mediaType: e.mediaType,
+      queue: e.queue,
+      at: e.at,
+      reason: e.transferredBy ? { ...e.reason, transferredBy: e.transferredBy } : e.reason,
+    },
     { kind: 'timer.arm', name: offerTimer(e.offerId), at: offer.expiresAt, event: { type: 'offer.timeout', offerId: e.offerId, at: offer.expiresAt } },
     { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'offer.reserved', at: e.at, offerId: e.offerId, agentId: context.id } },
     { kind: 'notify', agentId: context.id, event: offerCreatedOf(offer) },
@@ -135,19 +143,41 @@ const release = ({ context, event }: Args): Effect[] => {
   const active = context.active.find((a) => a.conversationId === e.conversationId);
   if (!active) return [];
   // A stray acceptance never became an assignment: recorded as rescinded, not as one that ended.
-  const effects: Effect[] = [{ kind: 'assignment.update', offerId: active.offerId, state: e.stray ? 'rescinded' : 'ended', at: e.at, queue: null }];
-  if (e.afterWorkMs) {
-    const at = new Date(Date.parse(e.at) + e.afterWorkMs).toISOString();
-    effects.push({ kind: 'timer.arm', name: `after-work:${e.conversationId}`, at, event: { type: 'after-work.done', conversationId: e.conversationId, at } });
-  }
-  return effects;
+  const state = e.stray ? 'rescinded' : 'ended';
+  if (!e.afterWorkMs) return [{ kind: 'assignment.update', offerId: active.offerId, state, at: e.at, queue: null }];
+  const until = afterWorkUntil(e);
+  return [
+    { kind: 'assignment.update', offerId: active.offerId, state, at: e.at, queue: null, afterWorkUntil: until },
+    { kind: 'timer.arm', name: `after-work:${e.conversationId}`, at: until, event: { type: 'after-work.done', conversationId: e.conversationId, at: until } },
+  ];
 };
+
+/** The after-conversation work of a conversation ended: its assignment no longer holds a slot. */
+const afterWorkDone = ({ context, event }: Args): Effect[] => {
+  const e = event as Of<'after-work.done'>;
+  const active = context.active.find((a) => a.conversationId === e.conversationId);
+  return active ? [{ kind: 'assignment.after-work-done', offerId: active.offerId }] : [];
+};
+
+/**
+ * The active list with one more conversation, in the order its rows are read back (by
+ * acceptance, then offer id: see `agentSnapshot`), with times as they are read back: an
+ * agent loaded from its rows is the agent that was held in memory.
+ */
+function withActive(active: readonly ActiveConversation[], added: ActiveConversation): ActiveConversation[] {
+  const entry = { ...added, since: new Date(added.since).toISOString() };
+  const at = Date.parse(entry.since);
+  const before = active.findIndex((a) => Date.parse(a.since) > at || (Date.parse(a.since) === at && a.offerId > entry.offerId));
+  return before < 0 ? [...active, entry] : [...active.slice(0, before), entry, ...active.slice(before)];
+}
+
+const afterWorkUntil = (e: Of<'assignment.release'>) => new Date(Date.parse(e.at) + (e.afterWorkMs ?? 0)).toISOString();
 
 /** The agent started a conversation: recorded as an assignment accepted at once (reports, the agent's history). */
 const takeStarted = ({ context, event }: Args): Effect[] => {
   const e = event as Of<'assignment.take'>;
   return [
-    { kind: 'assignment.offer', offerId: e.assignmentId, conversationId: e.conversationId, queue: e.queue, at: e.at, reason: { method: 'agent-started', candidates: 1 } },
+    { kind: 'assignment.offer', offerId: e.assignmentId, conversationId: e.conversationId, mediaType: e.mediaType, queue: e.queue, at: e.at, reason: { method: 'agent-started', candidates: 1 } },
     { kind: 'assignment.update', offerId: e.assignmentId, state: 'accepted', at: e.at, queue: e.queue, offeredAt: e.at },
     { kind: 'send', to: { kind: 'conversation', id: e.conversationId }, event: { type: 'assignment.taken', at: e.at, agentId: context.id, assignmentId: e.assignmentId } },
   ];
@@ -195,7 +225,7 @@ export const agentMachine = setup({
       if (!offer) return {};
       return {
         offers: context.offers.filter((o) => o.offerId !== e.offerId),
-        active: [...context.active, { conversationId: offer.conversationId, offerId: offer.offerId, mediaType: offer.mediaType, since: e.at }],
+        active: withActive(context.active, { conversationId: offer.conversationId, offerId: offer.offerId, mediaType: offer.mediaType, since: e.at }),
         lastActivityAt: e.at,
         lastAssignedAt: e.at,
         missedOffers: 0,
@@ -212,7 +242,7 @@ export const agentMachine = setup({
     /** The interaction ended but after-conversation work keeps the slot busy until the timer. */
     startAfterWork: assign(({ context, event }) => {
       const e = event as Of<'assignment.release'>;
-      const until = new Date(Date.parse(e.at) + (e.afterWorkMs ?? 0)).toISOString();
+      const until = afterWorkUntil(e);
       return { active: context.active.map((a) => (a.conversationId === e.conversationId ? { ...a, afterWorkUntil: until } : a)) };
     }),
   },
@@ -329,7 +359,7 @@ export const agentMachine = setup({
           assign(({ context, event }) => {
             const e = event;
             return {
-              active: [...context.active, { conversationId: e.conversationId, offerId: e.assignmentId, mediaType: e.mediaType, since: e.at }],
+              active: withActive(context.active, { conversationId: e.conversationId, offerId: e.assignmentId, mediaType: e.mediaType, since: e.at }),
               lastActivityAt: e.at,
               lastAssignedAt: e.at,
             };
@@ -339,7 +369,7 @@ export const agentMachine = setup({
       },
       { actions: { type: 'effects', params: refuseStarted } },
     ],
-    'after-work.done': { guard: 'hasActive', actions: ['removeActive', { type: 'effects', params: stateChanged }] },
+    'after-work.done': { guard: 'hasActive', actions: [{ type: 'effects', params: afterWorkDone }, 'removeActive', { type: 'effects', params: stateChanged }] },
   },
   states: {
     offline: {

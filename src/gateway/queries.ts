@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attachment, RichContent } from '../contract/index.ts';
-import { customerHistory } from '../store/index.ts';
+import { agentSnapshot, customerHistory } from '../store/index.ts';
 import type { Database } from '../store/index.ts';
 import { agentView } from './agent-view.ts';
 import type { AgentView, AssignmentView, ConversationView, HistoryMessage } from './views.ts';
@@ -23,7 +23,7 @@ export function looksLikeUuid(id: string): boolean {
 export async function findAgent(db: Db, tenant: string, agentId: string): Promise<AgentView | undefined> {
   const row = await db
     .selectFrom('agents')
-    .select(['id', 'name', 'presence', 'snapshot'])
+    .select(['id', 'name', 'presence', agentSnapshot().as('snapshot')])
     .where('tenant', '=', tenant)
     .where('id', '=', agentId)
     .executeTakeFirst();
@@ -32,7 +32,7 @@ export async function findAgent(db: Db, tenant: string, agentId: string): Promis
 
 /** Every agent of the tenant, by id: the staff view of `GET /v1/agents` and the supervisor stream's board. */
 export async function listAgents(db: Db, tenant: string): Promise<AgentView[]> {
-  const rows = await db.selectFrom('agents').select(['id', 'name', 'presence', 'snapshot']).where('tenant', '=', tenant).orderBy('id').execute();
+  const rows = await db.selectFrom('agents').select(['id', 'name', 'presence', agentSnapshot().as('snapshot')]).where('tenant', '=', tenant).orderBy('id').execute();
   return rows.map(agentView);
 }
 

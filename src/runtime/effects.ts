@@ -1,4 +1,4 @@
-import type { AgentEvent, BotRequest, ErrorCode, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
+import type { AgentEvent, BotRequest, ErrorCode, MediaType, OutboundMessage, TranscriptMessage } from '../contract/index.ts';
 
 /**
  * What an actor's transition asks the world to do. Machines stay pure: the host runs the
@@ -22,7 +22,13 @@ export type Effect =
   | { kind: 'timer.cancel'; name: string }
   | { kind: 'message.store'; message: TranscriptMessage; customerId: string; platformMessageId?: string }
   | { kind: 'assignment.wrap-up'; offerId: string; code: string }
-  | { kind: 'assignment.offer'; offerId: string; conversationId: string; queue: string | null; at: string; reason: unknown }
+  /** Durable: an offer made to the agent (its assignment row). */
+  | { kind: 'assignment.offer'; offerId: string; conversationId: string; mediaType: MediaType; queue: string | null; at: string; reason: unknown }
+  /**
+   * Durable: the offer's outcome, or the end of the assignment. The agent holds a slot from
+   * `accepted` until the assignment ends, or until `afterWorkUntil` when it ends with
+   * after-conversation work (then `assignment.after-work-done`).
+   */
   | {
       kind: 'assignment.update';
       offerId: string;
@@ -30,7 +36,10 @@ export type Effect =
       at: string;
       queue: string | null;
       offeredAt?: string;
-    };
+      afterWorkUntil?: string;
+    }
+  /** Durable: the after-conversation work of an ended assignment is over; its slot is free. */
+  | { kind: 'assignment.after-work-done'; offerId: string };
 
 /** An event an effect carries (for another actor, or back to the actor itself): each domain types its own; here only its `type` is known. */
 export type EffectEvent = { type: string } & Record<string, unknown>;

@@ -421,10 +421,22 @@ export class ActorHost implements ActorStepper {
           writes.setWrapUpCode(effect.offerId, effect.code);
           break;
         case 'assignment.offer':
-          writes.offer({ id: effect.offerId, tenant, conversationId: effect.conversationId, agentId: actor.id, queue: effect.queue, offeredAt: new Date(effect.at), reason: effect.reason });
+          writes.offer({
+            id: effect.offerId,
+            tenant,
+            conversationId: effect.conversationId,
+            agentId: actor.id,
+            mediaType: effect.mediaType,
+            queue: effect.queue,
+            offeredAt: new Date(effect.at),
+            reason: effect.reason,
+          });
+          break;
+        case 'assignment.after-work-done':
+          writes.afterWorkDone(effect.offerId);
           break;
         case 'assignment.update': {
-          writes.updateAssignment(effect.offerId, effect.state, new Date(effect.at));
+          writes.updateAssignment(effect.offerId, effect.state, new Date(effect.at), effect.afterWorkUntil === undefined ? undefined : new Date(effect.afterWorkUntil));
           if (effect.state !== 'ended') {
             results.after.push(() => this.hooks.offerEnded(tenant, effect.queue, effect.state, effect.offeredAt, effect.at));
           }

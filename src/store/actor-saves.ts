@@ -54,7 +54,11 @@ export function conversationSaves(saves: readonly ConversationSave[]): RawBuilde
     returning 1`;
 }
 
-/** The write of many agents' snapshots (see `conversationSaves`; the key's two columns are listed apart, the index takes both lists). */
+/**
+ * The write of many agents' snapshots (see `conversationSaves`; the key's two columns are
+ * listed apart, the index takes both lists). The row keeps the context without its
+ * `active` list: those are the agent's assignments (`agentSnapshot`).
+ */
 export function agentSaves(saves: readonly AgentSave[]): RawBuilder<unknown> {
   const rows = saves.map(
     (s) =>
@@ -63,7 +67,7 @@ export function agentSaves(saves: readonly AgentSave[]): RawBuilder<unknown> {
   const json = `[${rows.join(',')}]`;
   return sql`
     update agents a
-    set name = v.name, presence = v.presence, snapshot = v.snapshot, updated_at = now(), version = a.version + 1
+    set name = v.name, presence = v.presence, snapshot = v.snapshot #- '{context,active}', updated_at = now(), version = a.version + 1
     from jsonb_to_recordset(${json}::jsonb) as v(tenant text, id text, version integer, name text, presence text, snapshot jsonb)
     where a.tenant = any(${saves.map((s) => s.tenant)}::text[]) and a.id = any(${saves.map((s) => s.id)}::text[])
       and a.tenant = v.tenant and a.id = v.id and a.version = v.version

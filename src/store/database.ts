@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MediaType } from '../contract/index.ts';
 import type { QualityTables } from './quality-tables.ts';
 import type { ReportTables } from './report-tables.ts';
 
@@ -105,6 +106,16 @@ export interface AssignmentTable {
   /** Why this agent was chosen (method, candidates, score). */
   reason: Json<unknown>;
   wrap_up_code: string | null;
+  /** The conversation's media type: the kind of slot it takes (null for offers made before it was kept). */
+  media_type: MediaType | null;
+  /**
+   * The agent holds a slot for it: from its acceptance until it ends, or until the end of
+   * its after-conversation work. These rows are the agent's active conversations (its
+   * snapshot row does not list them: see `agentSnapshot`).
+   */
+  holds_slot: Generated<boolean>;
+  /** When the after-conversation work of an ended assignment ends (null: none). */
+  after_work_until: Timestamp | null;
 }
 
 /** Durable timers: an actor's future event, fired by the router's timer service. */

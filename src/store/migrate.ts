@@ -28,6 +28,7 @@ import * as conversationStartedBy from './migrations/2026-12-08T0401-inter-conve
 import * as conversationTriggersOnChange from './migrations/2026-12-09T0101-conversation-triggers-on-change.ts';
 import * as campaignRepliesPerStatement from './migrations/2026-12-09T0102-campaign-replies-per-statement.ts';
 import * as campaignActors from './migrations/2026-12-10T0101-campaign-actors.ts';
+import * as agentSlots from './migrations/2026-12-11T0101-agent-slots-in-assignments.ts';
 
 /** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-09T0101-conversation-triggers-on-change': conversationTriggersOnChange,
   '2026-12-09T0102-campaign-replies-per-statement': campaignRepliesPerStatement,
   '2026-12-10T0101-campaign-actors': campaignActors,
+  '2026-12-11T0101-agent-slots-in-assignments': agentSlots,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

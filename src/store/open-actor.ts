@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AgentRow, ConversationRow, Database } from './database.ts';
 import { PREPARED } from './preparing-pool.ts';
+import { agentSnapshot } from './agents.ts';
 
 type Db = Kysely<Database>;
 
@@ -49,7 +50,8 @@ export async function openActor<Row extends ConversationRow | AgentRow>(db: Db, 
   const actor =
     req.kind === 'conversation'
       ? sql`select * from conversations where id = ${req.id} for no key update`
-      : sql`select * from agents where tenant = ${req.tenant} and id = ${req.id} for no key update`;
+      : sql`select tenant, id, name, presence, updated_at, partition, version, ${agentSnapshot()} as snapshot
+            from agents where tenant = ${req.tenant} and id = ${req.id} for no key update of agents`;
   return openActorRow<Row>(db, req, actor);
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { AssignmentTable, CustomerTable, Database, IdentityTable, NewConversation, NewMessage, NewOutboxRow, OutboxRow } from './database.ts';
+import type { MediaType } from '../contract/index.ts';
 
 type Db = Kysely<Database>;
 
@@ -38,12 +39,20 @@ export interface NewAssignment {
   tenant: string;
   conversationId: string;
   agentId: string;
+  mediaType: MediaType;
   queue: string | null;
   offeredAt: Date;
   reason: unknown;
 }
 
-type AssignmentChange = Partial<Pick<AssignmentTable, 'state' | 'wrap_up_code'>> & { answered_at?: Date; ended_at?: Date };
+interface AssignmentChange {
+  state?: AssignmentTable['state'];
+  wrap_up_code?: string;
+  answered_at?: Date;
+  ended_at?: Date;
+  holds_slot?: boolean;
+  after_work_until?: Date | undefined;
+}
 
 interface TimerArm {
   partition: number;
@@ -98,8 +107,9 @@ export class StepWrites {
     this.statements.push(this.db.updateTable('conversations').set({ ...conversationColumns(s), version: sql`version + 1` }).where('id', '=', id));
   }
 
+  /** An agent's row, inserted or updated; its active conversations are its assignments' (`agentSnapshot`), not the row's. */
   saveAgent(s: AgentState): void {
-    const values = { ...s, snapshot: JSON.stringify(s.snapshot), updated_at: new Date() };
+    const values = { ...s, snapshot: JSON.stringify(withoutActive(s.snapshot)), updated_at: new Date() };
     this.statements.push(
       this.db
         .insertInto('agents')
@@ -143,9 +153,19 @@ export class StepWrites {
     this.offers.set(a.id, a);
   }
 
-  /** Records the outcome of an offer (or the end of an accepted assignment). */
-  updateAssignment(id: string, state: AssignmentTable['state'], at: Date): void {
-    this.change(id, state === 'ended' ? { state, ended_at: at } : { state, answered_at: at });
+  /**
+   * Records the outcome of an offer, or the end of an accepted assignment: the agent holds
+   * a slot for it from its acceptance until it ends, or until `afterWorkUntil` (see
+   * `afterWorkDone`).
+   */
+  updateAssignment(id: string, state: AssignmentTable['state'], at: Date, afterWorkUntil?: Date): void {
+    const holds_slot = state === 'accepted' || afterWorkUntil !== undefined;
+    this.change(id, state === 'ended' ? { state, ended_at: at, holds_slot, after_work_until: afterWorkUntil } : { state, answered_at: at, holds_slot, after_work_until: afterWorkUntil });
+  }
+
+  /** The after-conversation work of an ended assignment is over: the agent's slot is free. */
+  afterWorkDone(id: string): void {
+    this.change(id, { holds_slot: false });
   }
 
   setWrapUpCode(id: string, code: string): void {
@@ -287,25 +307,51 @@ export class StepWrites {
             answered_at: null,
             ended_at: null,
             wrap_up_code: null,
+            media_type: a.mediaType,
+            holds_slot: false,
+            after_work_until: null,
             // The offer's outcome in the same step (an auto-accept) goes into the insert.
-            ...this.changes.get(a.id),
+            ...definedOnly(this.changes.get(a.id)),
           })),
         )
         .onConflict((oc) => oc.doNothing());
     }
     const updates = [...this.changes].filter(([id]) => !this.offers.has(id));
     if (updates.length > 0) {
-      // A change sets some columns; the others keep their value (no change ever clears one).
+      // A change sets some columns; the others keep their value (no change clears one: `holds_slot` is set to false, not to null).
       const rows = JSON.stringify(
-        updates.map(([id, c]) => ({ id, state: c.state ?? null, answered_at: c.answered_at?.toISOString() ?? null, ended_at: c.ended_at?.toISOString() ?? null, wrap_up_code: c.wrap_up_code ?? null })),
+        updates.map(([id, c]) => ({
+          id,
+          state: c.state ?? null,
+          answered_at: c.answered_at?.toISOString() ?? null,
+          ended_at: c.ended_at?.toISOString() ?? null,
+          wrap_up_code: c.wrap_up_code ?? null,
+          holds_slot: c.holds_slot ?? null,
+          after_work_until: c.after_work_until?.toISOString() ?? null,
+        })),
       );
       yield sql`update assignments a
         set state = coalesce(v.state, a.state), answered_at = coalesce(v.answered_at, a.answered_at),
-            ended_at = coalesce(v.ended_at, a.ended_at), wrap_up_code = coalesce(v.wrap_up_code, a.wrap_up_code)
-        from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, state text, answered_at timestamptz, ended_at timestamptz, wrap_up_code text)
+            ended_at = coalesce(v.ended_at, a.ended_at), wrap_up_code = coalesce(v.wrap_up_code, a.wrap_up_code),
+            holds_slot = coalesce(v.holds_slot, a.holds_slot), after_work_until = coalesce(v.after_work_until, a.after_work_until)
+        from jsonb_to_recordset(${rows}::jsonb)
+          as v(id uuid, state text, answered_at timestamptz, ended_at timestamptz, wrap_up_code text, holds_slot boolean, after_work_until timestamptz)
         where a.id = any(${updates.map(([id]) => id)}::uuid[]) and a.id = v.id`;
     }
   }
+}
+
+/** An agent's snapshot without its context's `active` list (the row does not keep it, see `agentSnapshot`). */
+function withoutActive(snapshot: unknown): unknown {
+  const context = (snapshot as { context?: Record<string, unknown> } | null)?.context;
+  if (!context || !('active' in context)) return snapshot;
+  const { active: _active, ...kept } = context;
+  return { ...(snapshot as object), context: kept };
+}
+
+/** The change's fields that are set (an insert must not take an unset field as null over its default). */
+function definedOnly(change: AssignmentChange | undefined): AssignmentChange {
+  return Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined));
 }
 
 function distinct(values: readonly string[]): string[] {

@@ -3,7 +3,7 @@ import type { AgentContext } from '../agent/index.ts';
 import type { QueueConfig } from '../config/index.ts';
 import { queueReport, DEFAULT_SERVICE_LEVEL } from '../reports/index.ts';
 import { agentViewOf, isMember } from '../routing/index.ts';
-import type { Database } from '../store/index.ts';
+import { agentSnapshot, type Database } from '../store/index.ts';
 import { startOfDay } from './local-day.ts';
 import type { QueueActivity } from './views.ts';
 
@@ -87,7 +87,7 @@ export interface AgentOnQueue {
 }
 
 async function readAgents(db: Kysely<Database>, tenant: string): Promise<AgentOnQueue[]> {
-  const rows = await db.selectFrom('agents').select(['snapshot']).where('tenant', '=', tenant).execute();
+  const rows = await db.selectFrom('agents').select([agentSnapshot().as('snapshot')]).where('tenant', '=', tenant).execute();
   return rows.map((r) => agentOnQueue(r.snapshot)).filter((a): a is AgentOnQueue => a !== undefined);
 }
 

@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { AgentContext } from '../../src/agent/context.ts';
-import { openStore, type Database, type Store } from '../../src/store/index.ts';
+import { agentSnapshot, openStore, type Database, type Store } from '../../src/store/index.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { RouterProcess } from '../support/router-process.ts';
@@ -188,7 +188,7 @@ export class CapacityWatch {
   }
 
   private async read(): Promise<void> {
-    const rows = await this.db.selectFrom('agents').select('snapshot').execute();
+    const rows = await this.db.selectFrom('agents').select(agentSnapshot().as('snapshot')).execute();
     for (const row of rows) {
       const agent = (row.snapshot as { context: AgentContext }).context;
       this.mostPerAgent = Math.max(this.mostPerAgent, agent.offers.length + agent.active.length);
@@ -233,7 +233,7 @@ export async function expectEveryConversationRouted(db: Kysely<Database>, timeou
   ).catch(async (err: unknown) => {
     // What was left behind, for whoever reads the failure.
     const states = await db.selectFrom('conversations').select(['state', (eb) => eb.fn.countAll().as('n')]).groupBy('state').execute();
-    const agents = await db.selectFrom('agents').select(['id', 'presence', 'snapshot']).execute();
+    const agents = await db.selectFrom('agents').select(['id', 'presence', agentSnapshot().as('snapshot')]).execute();
     const left = agents.map((a) => {
       const c = (a.snapshot as { context: AgentContext }).context;
       return `${a.id}:${a.presence}:${c.offers.length}+${c.active.length}`;

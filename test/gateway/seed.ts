@@ -86,7 +86,13 @@ export async function seedMessage(db: Kysely<Database>, seed: MessageSeed): Prom
   return id;
 }
 
+/**
+ * An agent as its actor stores it: the snapshot row without its `active` list, and for
+ * each conversation in it an assignment holding a slot (with a conversation to point to,
+ * unless the test seeded it).
+ */
 export async function seedAgent(db: Kysely<Database>, context: AgentContext): Promise<void> {
+  const { active, ...stored } = context;
   await db
     .insertInto('agents')
     .values({
@@ -95,10 +101,37 @@ export async function seedAgent(db: Kysely<Database>, context: AgentContext): Pr
       name: context.name,
       presence: context.presence,
       // The shape XState persists: the state value, the context and bookkeeping fields.
-      snapshot: JSON.stringify({ status: 'active', value: context.presence, context, historyValue: {} }),
+      snapshot: JSON.stringify({ status: 'active', value: context.presence, context: stored, historyValue: {} }),
       updated_at: new Date().toISOString(),
     })
     .execute();
+  if (active.length === 0) return;
+  const customerId = await seedCustomer(db, context.tenant);
+  for (const held of active) {
+    await db
+      .insertInto('conversations')
+      .values({ id: held.conversationId, tenant: context.tenant, channel: 'web-chat', customer_id: customerId, external_id: `ext-${held.conversationId}`, state: 'assigned', queue: 'support', agent_id: context.id, last_message_at: held.since, closed_at: null, snapshot: '{}' })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    await db
+      .insertInto('assignments')
+      .values({
+        id: held.offerId,
+        tenant: context.tenant,
+        conversation_id: held.conversationId,
+        agent_id: context.id,
+        queue: 'support',
+        state: held.afterWorkUntil ? 'ended' : 'accepted',
+        offered_at: held.since,
+        answered_at: held.since,
+        ended_at: null,
+        reason: JSON.stringify({ method: 'longest-idle' }),
+        media_type: held.mediaType,
+        holds_slot: true,
+        after_work_until: held.afterWorkUntil ?? null,
+      })
+      .execute();
+  }
 }
 
 export function agentContext(tenant: string, id: string, overrides: Partial<AgentContext> = {}): AgentContext {

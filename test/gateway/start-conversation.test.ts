@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordOptOut } from '../../src/compliance/index.ts';
 import type { Role } from '../../src/gateway/index.ts';
+import { agentSnapshot } from '../../src/store/index.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, outboundReader, queue, startParley, type RunningParley } from '../support/parley.ts';
@@ -76,7 +77,7 @@ describe('an agent starts an outbound conversation', () => {
     const assigned = await ana.next('conversation.assigned', (e) => e.conversationId === conversationId);
     expect(assigned.conversationId).toBe(conversationId);
     expect(ana.pending('offer.created')).toHaveLength(0);
-    const agentRow = await parley.store.db.selectFrom('agents').select('snapshot').where('tenant', '=', TENANT).where('id', '=', 'ana').executeTakeFirstOrThrow();
+    const agentRow = await parley.store.db.selectFrom('agents').select(agentSnapshot().as('snapshot')).where('tenant', '=', TENANT).where('id', '=', 'ana').executeTakeFirstOrThrow();
     const active = (agentRow.snapshot as { context: { active: { conversationId: string; mediaType: string }[] } }).context.active;
     expect(active).toEqual([expect.objectContaining({ conversationId, mediaType: 'sms' })]);
 

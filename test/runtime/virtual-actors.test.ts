@@ -3,17 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { useTwoStores } from '../support/migrated-store.ts';
 import { actorHost } from '../support/actor-host.ts';
+import { queuedConversations } from '../support/queued-conversations.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import type { ParleyError } from '../../src/contract/index.ts';
 import { actorKey, type HostHooks } from '../../src/runtime/index.ts';
-import { claimEpoch, type Database } from '../../src/store/index.ts';
+import { agentSnapshot, claimEpoch, type Database } from '../../src/store/index.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import type { AgentActorEvent, OfferRequest } from '../../src/agent/events.ts';
 
 const tenant = 'acme';
 const at = '2026-12-01T10:00:00.000Z';
 
-const configure = (name: string): AgentActorEvent => ({ type: 'agent.configure', at, commandId: randomUUID(), name, skills: [], capacity: { message: 1 } });
+const configure = (name: string, slots = 1): AgentActorEvent => ({ type: 'agent.configure', at, commandId: randomUUID(), name, skills: [], capacity: { message: slots } });
 const presence = (value: 'available' | 'away'): AgentActorEvent => ({ type: 'presence.set', at, commandId: randomUUID(), presence: value });
 const offer = (conversationId: string, offerId: string = randomUUID()): OfferRequest => ({
   type: 'offer.request',
@@ -29,20 +30,9 @@ const offer = (conversationId: string, offerId: string = randomUUID()): OfferReq
   reason: { method: 'longest-idle', candidates: 1 },
 });
 
-/** Conversations for offers to reference (their actors play no part here). */
-async function conversations(db: Kysely<Database>, count: number): Promise<string[]> {
-  const customer = randomUUID();
-  await db.insertInto('customers').values({ id: customer, tenant, name: null }).execute();
-  const ids = Array.from({ length: count }, () => randomUUID());
-  await db
-    .insertInto('conversations')
-    .values(ids.map((id, i) => ({ id, tenant, channel: 'whatsapp', customer_id: customer, external_id: `opaque:${customer}:${i}`, state: 'queued', queue: 'sales', agent_id: null, last_message_at: new Date(at), closed_at: null, snapshot: '{}' })))
-    .execute();
-  return ids;
-}
-
+/** The agent as its rows hold it: its snapshot, with the conversations it holds from its assignments. */
 async function agentOf(db: Kysely<Database>, id: string): Promise<{ context: AgentContext; value: unknown }> {
-  const row = await db.selectFrom('agents').select('snapshot').where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await db.selectFrom('agents').select(agentSnapshot().as('snapshot')).where('id', '=', id).executeTakeFirstOrThrow();
   return row.snapshot as { context: AgentContext; value: unknown };
 }
 
@@ -58,7 +48,7 @@ describe('virtual actors in memory', () => {
   it('never serves a stale state after its lease was taken, even once the partition is back', async () => {
     const partition = 1;
     const db = stores[0].db;
-    const [first, third] = await conversations(db, 2);
+    const [first, third] = await queuedConversations(db, tenant, 2);
     await claimEpoch(db, partition, 1, 'router-a');
     let epochOfA: number | undefined = 1;
     const a = actorHost(db, quietHooks, { epochOf: () => epochOfA });
@@ -98,21 +88,28 @@ describe('virtual actors in memory', () => {
     const changed: Record<string, { state: string; context: unknown }> = {};
     const hooks: HostHooks = { ...quietHooks, changed: (_kind, state, context) => (changed[context.id] = { state, context }) };
     const host = actorHost(db, hooks, { epochOf: () => 1 });
-    const [c1, c2, c3] = await conversations(db, 3);
+    const [c1, c2, c3, c4] = (await queuedConversations(db, tenant, 4)) as [string, string, string, string];
     // The same events for two agents: `kept` stays in memory, `passive` is passivated before every event.
     const offerIds = new Map<string, string[]>();
     const script = (id: string): AgentActorEvent[] => {
-      const [o1, o2, o3] = Array.from({ length: 3 }, () => randomUUID()) as [string, string, string];
-      offerIds.set(id, [o1, o2, o3]);
+      const [o1, o2, o3, o4, o5] = Array.from({ length: 5 }, () => randomUUID()) as [string, string, string, string, string];
+      offerIds.set(id, [o1, o2, o3, o4, o5]);
+      const later = '2026-12-01T10:05:00.000Z';
       return [
-        configure('Agent'),
+        configure('Agent', 2),
         presence('available'),
-        offer(c1 as string, o1),
+        offer(c1, o1),
         { type: 'offer.accept', at, commandId: randomUUID(), offerId: o1 },
-        offer(c2 as string, o2),
-        { type: 'assignment.release', at, conversationId: c1 as string },
-        offer(c3 as string, o3),
-        { type: 'offer.reject', at, commandId: randomUUID(), offerId: o2 },
+        offer(c2, o2),
+        { type: 'offer.accept', at, commandId: randomUUID(), offerId: o2 },
+        // Both slots held: c1's by its after-conversation work, so the next offer is declined until it is done.
+        { type: 'assignment.release', at, conversationId: c1, afterWorkMs: 60_000 },
+        offer(c3, o3),
+        { type: 'after-work.done', at: later, conversationId: c1 },
+        offer(c3, o4),
+        { type: 'assignment.release', at: later, conversationId: c2 },
+        offer(c4, o5),
+        { type: 'offer.reject', at, commandId: randomUUID(), offerId: o4 },
       ];
     };
     const kept = randomUUID();
@@ -137,7 +134,12 @@ describe('virtual actors in memory', () => {
     };
     expect(normalize(changed[passive], passive)).toEqual(normalize(changed[kept], kept));
     expect(normalize(await agentOf(db, passive), passive)).toEqual(normalize(await agentOf(db, kept), kept));
-    expect((changed[kept]?.context as AgentContext).offers.map((o) => o.offerId)).toEqual([offerIds.get(kept)?.[2]]);
+    const final = changed[kept]?.context as AgentContext;
+    expect(final.offers.map((o) => o.offerId)).toEqual([offerIds.get(kept)?.[4]]);
+    expect(final.active).toEqual([]);
+    // The declined offer was declined for both (the after-work slot came back from the rows as held).
+    const states = await db.selectFrom('assignments').select(['agent_id', 'state']).where('id', '=', offerIds.get(passive)?.[2] as string).execute();
+    expect(states).toEqual([]);
   });
 
   it('keeps nothing of a transaction that failed, and never overwrites a row changed behind its copy', async () => {
@@ -155,7 +157,7 @@ describe('virtual actors in memory', () => {
     const failed = await host.send({ kind: 'agent', tenant, id: 'cleo', partition, event: offer(randomUUID()) }).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(Error);
     expect(host.actors.get(key, partition, 1)).toBeUndefined();
-    const [conversation] = await conversations(db, 1);
+    const [conversation] = await queuedConversations(db, tenant, 1);
     const taken = offer(conversation as string);
     await host.send({ kind: 'agent', tenant, id: 'cleo', partition, event: taken });
     expect((await agentOf(db, 'cleo')).context.offers.map((o) => o.offerId)).toEqual([taken.offerId]);
@@ -187,7 +189,7 @@ describe('virtual actors in memory', () => {
     // The partition is held by a work item until three offers wait behind it: they go in the next transaction together.
     let release = () => {};
     const held = host.run(partition, () => new Promise<void>((resolve) => (release = resolve)));
-    const ids = await conversations(db, 3);
+    const ids = await queuedConversations(db, tenant, 3);
     const offers = ids.map((id) => offer(id));
     const sent = offers.map((o) => send(o));
     release();

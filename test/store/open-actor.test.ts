@@ -44,7 +44,7 @@ describe('openActor', () => {
     // An agent's step records an offer for the conversation: its foreign-key check does not wait.
     await withoutWaiting(async (tx) => {
       const offer = new StepWrites(tx);
-      offer.offer({ id: randomUUID(), tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
+      offer.offer({ id: randomUUID(), tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), mediaType: 'message', reason: {} });
       await offer.flush();
     });
     // Another step of the same conversation does.

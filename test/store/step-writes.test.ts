@@ -100,7 +100,7 @@ describe('StepWrites', () => {
     const offerId = randomUUID();
     const at = new Date();
     const writes = new StepWrites(database.store.db);
-    writes.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: at, reason: { method: 'longest-idle' } });
+    writes.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: at, mediaType: 'message', reason: { method: 'longest-idle' } });
     writes.updateAssignment(offerId, 'accepted', at);
     await writes.flush();
     expect(await assignment(offerId)).toMatchObject({ state: 'accepted', answered_at: at, agent_id: 'ana' });
@@ -110,7 +110,7 @@ describe('StepWrites', () => {
     const { id } = await newConversation();
     const offerId = randomUUID();
     const offered = new StepWrites(database.store.db);
-    offered.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
+    offered.offer({ id: offerId, tenant, conversationId: id, agentId: 'ana', queue: 'support', offeredAt: new Date(), mediaType: 'message', reason: {} });
     offered.updateAssignment(offerId, 'accepted', new Date());
     await offered.flush();
 
@@ -129,9 +129,9 @@ describe('StepWrites', () => {
     const earlier = new StepWrites(database.store.db);
     earlier.armTimer(timer(c.id), { partition, dueAt: due(1_000), event: { type: 'window.expired', at: 'c' } });
     const [accepted, ended, offered] = [randomUUID(), randomUUID(), randomUUID()];
-    earlier.offer({ id: accepted, tenant, conversationId: a.id, agentId: 'ana', queue: 'support', offeredAt: new Date(), reason: {} });
+    earlier.offer({ id: accepted, tenant, conversationId: a.id, agentId: 'ana', queue: 'support', offeredAt: new Date(), mediaType: 'message', reason: {} });
     earlier.updateAssignment(accepted, 'accepted', new Date());
-    earlier.offer({ id: ended, tenant, conversationId: b.id, agentId: 'bob', queue: 'support', offeredAt: new Date(), reason: {} });
+    earlier.offer({ id: ended, tenant, conversationId: b.id, agentId: 'bob', queue: 'support', offeredAt: new Date(), mediaType: 'message', reason: {} });
     earlier.updateAssignment(ended, 'accepted', new Date());
     earlier.updateAssignment(ended, 'ended', new Date());
     await earlier.flush();
@@ -142,7 +142,7 @@ describe('StepWrites', () => {
     writes.armTimer(timer(b.id), { partition, dueAt: due(120_000), event: { type: 'window.expired', at: 'b' } });
     writes.armTimer({ ...timer(b.id), name: 'ring' }, { partition, dueAt: due(5_000), event: { type: 'ring.advance', at: 'b' } });
     writes.cancelTimer(timer(c.id));
-    writes.offer({ id: offered, tenant, conversationId: c.id, agentId: 'cy', queue: null, offeredAt: at, reason: { method: 'rotation' } });
+    writes.offer({ id: offered, tenant, conversationId: c.id, agentId: 'cy', queue: null, offeredAt: at, mediaType: 'message', reason: { method: 'rotation' } });
     writes.updateAssignment(accepted, 'ended', at);
     writes.setWrapUpCode(ended, 'resolved');
     await writes.flush();
