@@ -41,13 +41,8 @@ export const subjects = {
   partitionRequests: (partition: number) => `${root}.cluster.partition.${partition}.*`,
   /** A command for a campaign's actor (the API's start, pause, resume, stop), taken by any router and run on the campaign's owner. */
   campaignCommands: `${root}.cluster.campaign.command`,
-  /**
-   * Committed state of conversations, or what the schedulers know of agents
-   * (`agent-view`), for the queue schedulers on every node. `agent`: agents' whole
-   * contexts, as routers before the compact view published them (still followed, for a
-   * rolling upgrade).
-   */
-  actorState: (actor: 'conversation' | 'agent-view' | 'agent') => `${root}.cluster.state.${actor}`,
+  /** Committed state of conversations, or what the schedulers know of agents (`agent-view`), for the queue schedulers on every node. */
+  actorState: (actor: 'conversation' | 'agent-view') => `${root}.cluster.state.${actor}`,
 
   /** Wildcards for stream definitions and subscriptions. */
   all: {

@@ -3,9 +3,8 @@ import { context } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { contextOfHeaders, withTraceHeaders } from '../bus/index.ts';
 import { encode, subjects } from '../contract/index.ts';
-import type { AgentContext } from '../agent/index.ts';
 import type { ConversationContext } from '../conversation/index.ts';
-import { agentViewJson, agentViewOf, agentViewOfJson, type AgentView, type AgentViewJson } from '../routing/index.ts';
+import { agentViewJson, agentViewOfJson, type AgentView, type AgentViewJson } from '../routing/index.ts';
 
 /** A conversation's committed state; `offerId` when the event that changed it answered an offer. */
 export interface ConversationNote {
@@ -86,18 +85,6 @@ export class ActorStateFeed {
             inContextOf(msg, () => {
               const { view, offerId } = msg.json<{ view: AgentViewJson; offerId?: string }>();
               handlers.agent({ view: agentViewOfJson(view), ...(offerId !== undefined && { offerId }) });
-            }),
-          );
-        },
-      }),
-      // Routers of the release before published agents' whole contexts here: followed while a rolling upgrade has both.
-      this.nc.subscribe(subjects.actorState('agent'), {
-        callback: (err, msg) => {
-          if (err) return;
-          this.deliver(() =>
-            inContextOf(msg, () => {
-              const { context, offerId } = msg.json<{ context: AgentContext; offerId?: string }>();
-              handlers.agent({ view: agentViewOf(context), ...(offerId !== undefined && { offerId }) });
             }),
           );
         },
