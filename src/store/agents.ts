@@ -7,11 +7,11 @@ type Db = Kysely<Database>;
  * An agent's snapshot as its actor holds it: the row's, with the conversations it holds
  * (`context.active`) read from `assignments` (`holds_slot`). The row does not keep that
  * list: it would grow with the agent's load and be written again at every step, while an
- * assignment row changes only when its own conversation does. `alias` names the `agents`
- * row in the query. The times are made as `Date.toISOString` makes them.
+ * assignment row changes only when its own conversation does. The query reads `agents`
+ * (unaliased); the times are made as `Date.toISOString` makes them.
  */
-export function agentSnapshot(alias = 'agents'): RawBuilder<unknown> {
-  const agent = sql.table(alias);
+export function agentSnapshot(): RawBuilder<unknown> {
+  const agent = sql.table('agents');
   const iso = (column: string) => sql`to_char(${sql.ref(`s.${column}`)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   return sql`case when jsonb_typeof(${agent}.snapshot->'context') = 'object'
     then jsonb_set(${agent}.snapshot, '{context,active}', coalesce((
