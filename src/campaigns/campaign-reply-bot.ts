@@ -1,9 +1,13 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { CampaignResource, ConfigRegistry } from '../config/index.ts';
-import { encode, subjects, type BotAnswer, type BotRequest } from '../contract/index.ts';
+import { z } from 'zod';
+import { encode, subjects, type BotAnswer } from '../contract/index.ts';
 import type { Logger } from '../observability/index.ts';
 
 type Replies = NonNullable<CampaignResource['spec']['replies']>;
+
+/** What the bot reads of a `BotRequest`: the customer's text, if any. */
+const ReplyRequest = z.object({ message: z.object({ text: z.string().optional() }) });
 
 /** Queue group: one process answers each request, whichever holds the conversation. */
 const QUEUE_GROUP = 'parley-campaign-replies';
@@ -39,16 +43,21 @@ export function startCampaignReplyBot(nc: NatsConnection, config: ConfigRegistry
       }
       // The subject names the tenant and the campaign: the body is not trusted for either.
       const [tenant = '', campaign = ''] = msg.subject.split('.').slice(-2);
-      let request: BotRequest;
+      // A throw here would end the connection's reader (every subscription of the process): what cannot be read is not answered, and the asker's timeout hands the conversation on.
+      let text: string | undefined;
       try {
-        request = msg.json<BotRequest>();
+        const request = ReplyRequest.safeParse(msg.json<unknown>());
+        if (!request.success) {
+          logger?.warn('unreadable campaign reply request', { subject: msg.subject, error: z.prettifyError(request.error) });
+          return;
+        }
+        text = request.data.message.text;
       } catch (parseErr) {
-        // Not a request the router sent: no answer, the asker's timeout handles it.
         logger?.warn('unreadable campaign reply request', { subject: msg.subject, error: String(parseErr) });
         return;
       }
       const replies = config.campaign(tenant, campaign)?.spec.replies;
-      msg.respond(encode(answerCampaignReply(replies, request.message.text)));
+      msg.respond(encode(answerCampaignReply(replies, text)));
     },
   });
   return {
