@@ -379,19 +379,21 @@ async function counts(db: Kysely<Database>) {
 
 /**
  * The agents and assignments as stored at the end of a phase: presence (an agent that
- * missed offers in a row is set away), ringing offers and active conversations held.
+ * missed offers in a row is set away), ringing offers, active conversations held (their
+ * assignments), and the mean size of an agent's snapshot row (as JSON text).
  */
 async function agentsAtEnd(db: Kysely<Database>) {
   const [agents, assignments] = await Promise.all([
-    sql<{ presence: string; agents: string; offers: string; active: string }>`
+    sql<{ presence: string; agents: string; offers: string; active: string; bytes: string }>`
       select presence, count(*) as agents,
              coalesce(sum(jsonb_array_length(snapshot->'context'->'offers')), 0) as offers,
+             round(avg(octet_length(snapshot::text))) as bytes,
              coalesce(sum((select count(*) from assignments s where s.tenant = agents.tenant and s.agent_id = agents.id and s.holds_slot)), 0) as active
       from agents group by presence order by presence`.execute(db),
     sql<{ state: string; n: string }>`select state, count(*) as n from assignments group by state order by state`.execute(db),
   ]);
   return {
-    byPresence: Object.fromEntries(agents.rows.map((r) => [r.presence, { agents: Number(r.agents), offersRinging: Number(r.offers), activeConversations: Number(r.active) }])),
+    byPresence: Object.fromEntries(agents.rows.map((r) => [r.presence, { agents: Number(r.agents), offersRinging: Number(r.offers), activeConversations: Number(r.active), snapshotRowBytes: Number(r.bytes) }])),
     assignments: Object.fromEntries(assignments.rows.map((r) => [r.state, Number(r.n)])),
   };
 }
