@@ -51,7 +51,7 @@ interface AssignmentChange {
   answered_at?: Date;
   ended_at?: Date;
   holds_slot?: boolean;
-  after_work_until?: Date | undefined;
+  after_work_until?: Date;
 }
 
 interface TimerArm {
@@ -159,8 +159,10 @@ export class StepWrites {
    * `afterWorkDone`).
    */
   updateAssignment(id: string, state: AssignmentTable['state'], at: Date, afterWorkUntil?: Date): void {
-    const holds_slot = state === 'accepted' || afterWorkUntil !== undefined;
-    this.change(id, state === 'ended' ? { state, ended_at: at, holds_slot, after_work_until: afterWorkUntil } : { state, answered_at: at, holds_slot, after_work_until: afterWorkUntil });
+    const change: AssignmentChange = state === 'ended' ? { state, ended_at: at } : { state, answered_at: at };
+    change.holds_slot = state === 'accepted' || afterWorkUntil !== undefined;
+    if (afterWorkUntil) change.after_work_until = afterWorkUntil;
+    this.change(id, change);
   }
 
   /** The after-conversation work of an ended assignment is over: the agent's slot is free. */
@@ -311,7 +313,7 @@ export class StepWrites {
             holds_slot: false,
             after_work_until: null,
             // The offer's outcome in the same step (an auto-accept) goes into the insert.
-            ...definedOnly(this.changes.get(a.id)),
+            ...this.changes.get(a.id),
           })),
         )
         .onConflict((oc) => oc.doNothing());
@@ -347,11 +349,6 @@ function withoutActive(snapshot: unknown): unknown {
   if (!context || !('active' in context)) return snapshot;
   const { active: _active, ...kept } = context;
   return { ...(snapshot as object), context: kept };
-}
-
-/** The change's fields that are set (an insert must not take an unset field as null over its default). */
-function definedOnly(change: AssignmentChange | undefined): AssignmentChange {
-  return Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined));
 }
 
 function distinct(values: readonly string[]): string[] {
