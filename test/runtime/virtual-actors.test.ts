@@ -92,7 +92,8 @@ describe('virtual actors in memory', () => {
     // The same events for two agents: `kept` stays in memory, `passive` is passivated before every event.
     const offerIds = new Map<string, string[]>();
     const script = (id: string): AgentActorEvent[] => {
-      const [o1, o2, o3, o4, o5] = Array.from({ length: 5 }, () => randomUUID()) as [string, string, string, string, string];
+      // o1 sorts after o2: accepted at the same time, they are read back in offer-id order, not in the order they were taken.
+      const [o2, o1, o3, o4, o5] = Array.from({ length: 5 }, () => randomUUID()).sort() as [string, string, string, string, string];
       offerIds.set(id, [o1, o2, o3, o4, o5]);
       const later = '2026-12-01T10:05:00.000Z';
       return [
