@@ -3,7 +3,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-import { claimEpoch, readClusterId } from '../store/index.ts';
+import { assertSchemaRunnable, claimEpoch, knownMigrations, readClusterId, SchemaTooNewError } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isStreamNotFound, retryTimeouts } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
@@ -47,11 +47,14 @@ export interface PartitionLeasesOptions {
   /** A partition changed hands on this node (for metrics). */
   onHandover?(kind: 'gained' | LossReason): void;
   /**
-   * The cluster bucket was recreated by a router of another database: this node gave up
-   * every partition and stopped (it must never adopt that bucket). The process should exit.
-   * @default nothing: the node stays stopped and `healthy()` says false
+   * This node must not work here, and the process should exit:
+   * - `ClusterMismatchError`: the cluster bucket was recreated by a router of another
+   *   database. This node gave up every partition and stopped (it must never adopt that bucket).
+   * - `SchemaTooNewError`: a newer release raised the database's schema floor (found when
+   *   taking a partition). This node takes no more partitions; stopping hands over those it holds.
+   * @default nothing: the node stays as it is and `healthy()` says false
    */
-  onRefused?(err: ClusterMismatchError): void;
+  onRefused?(err: ClusterMismatchError | SchemaTooNewError): void;
 }
 
 interface Seen {
@@ -104,6 +107,8 @@ export class PartitionLeases {
   private reopenPending: string | undefined;
   /** Set when the bucket turned out to belong to another database: nothing more is done. */
   private refused: ClusterMismatchError | undefined;
+  /** Set when the database's schema turned out to need a newer release: no partition is taken any more. */
+  private schemaRefused: SchemaTooNewError | undefined;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
 
@@ -222,7 +227,7 @@ export class PartitionLeases {
 
   /** False when the heartbeat has stalled (the event loop is stuck): the liveness probe's answer. */
   healthy(): boolean {
-    if (this.refused) return false;
+    if (this.refused || this.schemaRefused) return false;
     return performance.now() - this.lastBeatAt < Math.max(this.leaseMs, 3 * this.heartbeatMs);
   }
 
@@ -358,7 +363,7 @@ export class PartitionLeases {
 
   private async rebalanceOnce(): Promise<void> {
     // Not into a bucket that is not known to be this database's yet.
-    if (this.stopped || this.reopenPending) return;
+    if (this.stopped || this.reopenPending || this.schemaRefused) return;
     const { partitions, nodeId } = this.options;
     const target = fairShare(this.members(), nodeId, partitions);
     const excess = this.held.size - target;
@@ -410,6 +415,9 @@ export class PartitionLeases {
         held.revision = await this.kv.update(key, value(), held.revision);
         if (!(await claimEpoch(this.options.db, p, epoch, this.nodeId)).claimed) throw new Error(`epoch ${epoch} refused by the store`);
       }
+      // Read after the claim is recorded: a migration that raised the floor either committed
+      // before (and is seen here), or raised this claim's epoch with it (and fences it).
+      await assertSchemaRunnable(this.options.db, knownMigrations);
       if (this.held.get(p) !== held) return false;
       held.active = true;
       await this.hooks.gained(p, epoch);
@@ -417,6 +425,15 @@ export class PartitionLeases {
       this.options.log.info('partition gained', { partition: p, epoch });
       return true;
     } catch (err) {
+      if (err instanceof SchemaTooNewError) {
+        if (this.held.get(p) === held) await this.release(p);
+        if (!this.schemaRefused) {
+          this.schemaRefused = err;
+          this.options.log.error('the database schema needs a newer release: this router takes no more partitions', { err });
+          this.options.onRefused?.(err);
+        }
+        return false;
+      }
       this.options.log.warn('partition claim not completed', { partition: p, err });
       if (this.held.get(p) === held) await this.release(p);
       return false;

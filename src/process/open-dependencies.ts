@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { sql } from 'kysely';
 import { DEFAULT_NATS_URL, connectBus } from '../bus/index.ts';
-import { migrateToLatest, openStore, type Store, type StoreOptions } from '../store/index.ts';
+import { assertSchemaRunnable, knownMigrations, migrateToLatest, openStore, type Store, type StoreOptions } from '../store/index.ts';
 import { DependencyError, redactUrl } from './dependency-error.ts';
 
 /*
@@ -53,6 +53,15 @@ export async function migrateDatabase(store: Store, url: string): Promise<void> 
     await migrateToLatest(store.db);
   } catch (err) {
     throw new DependencyError('PostgreSQL', redactUrl(url), 'cannot migrate the schema', { cause: err });
+  }
+}
+
+/** For a process that does not migrate (the gateway): fails when the database's schema needs a newer release (see `store/schema-floor.ts`). */
+export async function checkSchema(store: Store, url: string): Promise<void> {
+  try {
+    await assertSchemaRunnable(store.db, knownMigrations);
+  } catch (err) {
+    throw new DependencyError('PostgreSQL', redactUrl(url), 'cannot run on its schema', { cause: err });
   }
 }
 

@@ -10,6 +10,7 @@ import { trackConnection } from './nats-status.ts';
 import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { watchSchema } from './schema-watch.ts';
 import { databaseReady } from './database-ready.ts';
 import { channelsMediaOptions } from './channels-from-settings.ts';
 import { StopStack } from './stop-stack.ts';
@@ -25,7 +26,7 @@ export async function runChannels(): Promise<void> {
   const log = createLogger({ component: 'channels' });
   if (!settings.databaseUrl?.startsWith('postgres')) throw new SettingsError('the channels process needs DATABASE_URL=postgres://… (the routers\' database)');
   const stops = new StopStack(log);
-  onShutdown(log, () => stops.stop());
+  const shutdown = onShutdown(log, () => stops.stop());
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (settings.configDir) await checkConfigFolder(settings.configDir);
@@ -35,6 +36,8 @@ export async function runChannels(): Promise<void> {
   const store = await openDatabase({ url: settings.databaseUrl });
   stops.push('database', () => store.close());
   await migrateDatabase(store, settings.databaseUrl);
+  const schemaWatch = watchSchema(store.db, log, (err) => shutdown.fail('the database schema needs a newer release', err));
+  stops.push('schema watch', () => schemaWatch.stop());
   await ensureStreams(nc);
   const bucket = await openConfigBucket(nc);
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });

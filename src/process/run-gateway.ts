@@ -7,9 +7,10 @@ import { checkCluster } from './check-cluster.ts';
 import { openConfigBucket } from '../config/index.ts';
 import { gatewayEdgeOptions, gatewayReadiness } from './gateway-from-settings.ts';
 import { startLiveConfig } from './live-config.ts';
-import { connectNats, openDatabase } from './open-dependencies.ts';
+import { checkSchema, connectNats, openDatabase } from './open-dependencies.ts';
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
+import { watchSchema } from './schema-watch.ts';
 import { unsubscribeSecretOf } from './unsubscribe-settings.ts';
 import { agentAttachmentOptions } from './attachment-settings.ts';
 
@@ -26,6 +27,7 @@ export async function runGateway(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const nc = await connectNats(settings.natsUrl, 'parley-gateway');
   const store = await openDatabase({ url: settings.databaseUrl });
+  await checkSchema(store, settings.databaseUrl);
   await checkCluster(nc, store.db, { nats: settings.natsUrl ?? DEFAULT_NATS_URL, database: settings.databaseUrl }, log);
   // Queues and channels for the web app's directory routes (wrap-up codes, channel limits).
   const live = await startLiveConfig(await openConfigBucket(nc), log, registry);
@@ -50,7 +52,9 @@ export async function runGateway(): Promise<void> {
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });
   log.info('gateway ready', { url: gateway.url, ops: ops.url });
-  onShutdown(log, async () => {
+  // A newer release may raise the schema floor under a running gateway (a rolling upgrade): it stops then.
+  watchSchema(store.db, log, (err) => shutdown.fail('the database schema needs a newer release', err));
+  const shutdown = onShutdown(log, async () => {
     await gateway.close();
     live.stop();
     await ops.close();

@@ -15,6 +15,8 @@ import { checkConfigFolder, connectNats, migrateDatabase, openDatabase } from '.
 import { readSettings, SettingsError } from './settings.ts';
 import { onShutdown } from './shutdown.ts';
 import { databaseReady } from './database-ready.ts';
+import { watchSchema } from './schema-watch.ts';
+import { SchemaTooNewError } from '../store/index.ts';
 import { StopStack } from './stop-stack.ts';
 
 /** The `router` process: one routing node against a NATS server and a PostgreSQL server. */
@@ -46,7 +48,11 @@ export async function runRouter(): Promise<void> {
   if (settings.configDir) log.info('configuration synced from folder', { ...(await syncFolder(settings.configDir, bucket)) });
   const { config, onChange, stop: stopConfig } = await startLiveConfig(bucket, log, registry);
   stops.push('configuration watch', stopConfig);
-  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: (err) => shutdown.fail('the cluster bucket belongs to another database', err) });
+  const refused = (err: Error) => shutdown.fail(err instanceof SchemaTooNewError ? 'the database schema needs a newer release' : 'the cluster bucket belongs to another database', err);
+  const router = await startRouter({ nc, db: store.db, config, registry, logger: log, nodeId: settings.nodeId, partitions: settings.partitions, leaseMs: settings.leaseMs, leaseDb: leaseStore.db, onRefused: refused });
+  // A newer release may raise the schema floor under a running router (a rolling upgrade): it stops then.
+  const schemaWatch = watchSchema(store.db, log, refused);
+  stops.push('schema watch', () => schemaWatch.stop());
   onChange(() => router.configChanged());
   // Every router folds report facts; they share the work (docs/reports.md).
   // Day rows for the configured zones; a zone new to the database is filled from the 15-minute rows first.

@@ -18,3 +18,4 @@ export * from './database-errors.ts';
 export * from './cluster-id.ts';
 export * from './thread-lookup.ts';
 export type * from './report-tables.ts';
+export * from './schema-floor.ts';

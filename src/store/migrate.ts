@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { assertSchemaRunnable, MIGRATION_TABLE } from './schema-floor.ts';
 import * as initial from './migrations/2026-11-22T0001-initial.ts';
 import * as wrapUp from './migrations/2026-11-22T0002-wrap-up.ts';
 import * as partitions from './migrations/2026-11-22T0003-partitions.ts';
@@ -30,8 +31,13 @@ import * as campaignRepliesPerStatement from './migrations/2026-12-09T0102-campa
 import * as campaignActors from './migrations/2026-12-10T0101-campaign-actors.ts';
 import * as agentSlots from './migrations/2026-12-11T0101-agent-slots-in-assignments.ts';
 
-/** Migrations listed explicitly, so they work the same from source, a bundle or a test. */
-const migrations: Record<string, Migration> = {
+/**
+ * Migrations listed explicitly, so they work the same from source, a bundle or a test.
+ * The previous release runs beside each of them during a rolling upgrade: one it cannot
+ * run beside (a column it reads dropped, rows it cannot read) calls
+ * `raiseSchemaFloor(db, '<its name>')` in its `up` (see `schema-floor.ts`).
+ */
+export const parleyMigrations: Readonly<Record<string, Migration>> = {
   '2026-11-22T0001-initial': initial,
   '2026-11-22T0002-wrap-up': wrapUp,
   '2026-11-22T0003-partitions': partitions,
@@ -64,16 +70,29 @@ const migrations: Record<string, Migration> = {
   '2026-12-11T0101-agent-slots-in-assignments': agentSlots,
 };
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+/** This release's migrations, in order: what it knows of the schema (see `schema-floor.ts`). */
+export const knownMigrations: readonly string[] = Object.keys(parleyMigrations).sort();
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
-/** Brings the schema to the latest version; throws (and the process exits non-zero) on failure. */
+/**
+ * Brings the schema to the latest version; throws (and the process exits non-zero) on
+ * failure. A database a newer release migrated is left as it is: this release runs on
+ * it when none of the newer migrations raised the schema floor past what it knows, and
+ * throws `SchemaTooNewError` otherwise. `all` is for tests that play a newer release.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema version, by design
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'parley_migrations', migrationLockTableName: 'parley_migrations_lock' });
+export async function migrateToLatest(db: Kysely<any>, all: Readonly<Record<string, Migration>> = parleyMigrations): Promise<string[]> {
+  const known = Object.keys(all).sort();
+  const standing = await assertSchemaRunnable(db, known);
+  if (standing.newer.length > 0) {
+    if (standing.pending.length > 0) throw new MigrationError(`the database ran migrations this release does not know (${standing.newer.join(', ')}) but not all of its own (${standing.pending.join(', ')}): it was migrated by another line of releases`);
+    return [];
+  }
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...all }) };
+  const migrator = new Migrator({ db, provider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: 'parley_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -17,6 +17,9 @@ export const LEASE_MS = 3_000;
 export interface Cluster {
   readonly nc: NatsConnection;
   readonly db: Kysely<Database>;
+  /** The file's own servers, for processes a test starts itself. */
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
   /** Starts a `parley router` process (as a StatefulSet pod named `nodeId`); stopped after the file's tests. */
   start(nodeId: string, leaseMs?: number): Promise<RouterProcess>;
   /** Starts agents that take, answer and close what they are offered; stopped after the file's tests. */
@@ -60,6 +63,12 @@ export function useCluster(): Cluster {
     },
     get db() {
       return (store as Store).db;
+    },
+    get natsUrl() {
+      return (services as TestServices).natsUrl;
+    },
+    get databaseUrl() {
+      return (services as TestServices).databaseUrl;
     },
     async start(nodeId, leaseMs = LEASE_MS) {
       const s = services as TestServices;

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { subjectTemplate } from '../../src/bus/index.ts';
 import { subjects } from '../../src/contract/index.ts';
 import { REDACTED_FIELDS, REPEAT_INTERVAL_MS } from '../../src/observability/index.ts';
+import { SCHEMA_CHECK_MS } from '../../src/process/schema-watch.ts';
+import { SCHEMA_FLOOR_SETTING } from '../../src/store/index.ts';
 
-/** docs/operations.md §8 (logs) and §16 (tracing), and docs/contract.md §20, held to the code. */
+/** docs/operations.md §8 (logs), §9 (migrations) and §16 (tracing), and docs/contract.md §20, held to the code. */
 
 const read = (name: string) => readFileSync(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
 const section = (doc: string, heading: string) => {
@@ -19,6 +21,8 @@ const section = (doc: string, heading: string) => {
 const operations = read('operations.md');
 const logs = section(operations, '## 8. Logs');
 const tracing = section(operations, '## 16. Tracing');
+const migrations = section(operations, '## 9. Database and migrations');
+const source = (path: string) => readFileSync(fileURLToPath(new URL(`../../src/${path}`, import.meta.url)), 'utf8');
 const contract = section(read('contract.md'), '## 20. Trace context');
 
 describe('docs/operations.md', () => {
@@ -41,6 +45,25 @@ describe('docs/operations.md', () => {
       `request ${subjectTemplate(subjects.partition(3, 'actor')).replace(/\.actor$/, '.{kind}')}`,
     ];
     for (const name of names) expect(tracing, name).toContain(`| \`${name}`);
+  });
+});
+
+describe('docs/operations.md §9', () => {
+  it('names the schema floor setting and how often a process reads it', () => {
+    expect(migrations).toContain(`\`${SCHEMA_FLOOR_SETTING}\``);
+    expect(migrations).toContain(`within ${SCHEMA_CHECK_MS / 1000} s`);
+    expect(migrations).toContain(`every ${SCHEMA_CHECK_MS / 1000} s`);
+  });
+
+  it('quotes the log lines of a schema newer than the release as the code writes them', () => {
+    const code = source('process/schema-watch.ts') + source('cluster/partition-leases.ts') + source('process/run-router.ts');
+    const quoted = ['the database schema is newer than this release, and still runs it', 'the database schema needs a newer release: this process stops', 'the database schema needs a newer release: this router takes no more partitions'];
+    for (const line of quoted) {
+      expect(code, line).toContain(`'${line}'`);
+      expect(logs, line).toContain(`\`${line}\``);
+    }
+    expect(code).toContain(`'the database schema needs a newer release'`);
+    expect(migrations).toContain('`the database schema needs a newer release` as the reason');
   });
 });
 
