@@ -29,39 +29,53 @@ export function initialCampaign(tenant: string, name: string, specPaused: boolea
 /**
  * Creates the campaign's run row (state `scheduled`) unless it exists; keeps the list
  * and channel current. Only a new row gets an actor state: an existing one's belongs to
- * its actor (`campaignKind`), written by the owner of its partition alone.
+ * its actor (`campaignKind`), written by the owner of its partition alone. Every campaign
+ * service looks at every campaign every few seconds: a row that is current is only read,
+ * neither written (a new row version each time) nor locked (the owner's batches lock it).
  */
 export async function ensureCampaignRun(db: Db, campaign: CampaignRunIdentity): Promise<CampaignRunRow> {
-  const snapshot = initialCampaign(campaign.tenant, campaign.name);
-  return db
+  const { tenant, name, listId, channel } = campaign;
+  const found = await findCampaignRun(db, tenant, name);
+  if (found) {
+    if (found.list_id === listId && found.channel === channel) return found;
+    const updated = await db.updateTable('campaign_runs').set({ list_id: listId, channel }).where('tenant', '=', tenant).where('name', '=', name).returningAll().executeTakeFirst();
+    if (updated) return updated;
+  }
+  const snapshot = initialCampaign(tenant, name);
+  const inserted = await db
     .insertInto('campaign_runs')
     .values({
-      tenant: campaign.tenant,
-      name: campaign.name,
+      tenant,
+      name,
       state: 'scheduled',
       snapshot: JSON.stringify(campaignMachine.getPersistedSnapshot(snapshot as never)),
-      list_id: campaign.listId,
-      channel: campaign.channel,
+      list_id: listId,
+      channel,
       partition: campaign.partition,
     })
-    .onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet((eb) => ({ list_id: eb.ref('excluded.list_id'), channel: eb.ref('excluded.channel') })))
+    // Created meanwhile (another process's scan, or a command with the resource): that row stands.
+    .onConflict((oc) => oc.columns(['tenant', 'name']).doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  return inserted ?? ensureCampaignRun(db, campaign);
 }
 
 export async function findCampaignRun(db: Db, tenant: string, name: string): Promise<CampaignRunRow | undefined> {
   return db.selectFrom('campaign_runs').selectAll().where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
 }
 
-/** Records why the campaign cannot run (null: it can). */
-export async function setCampaignReady(db: Db, tenant: string, name: string, problem: ReadyProblem | null): Promise<void> {
+/** Records why the campaign cannot run (null: it can), unless the row says so already (`run`, as just read). */
+export async function setCampaignReady(db: Db, run: Pick<CampaignRunRow, 'tenant' | 'name' | 'ready'>, problem: ReadyProblem | null): Promise<void> {
+  if (sameProblem(run.ready, problem)) return;
   await db
     .updateTable('campaign_runs')
     .set({ ready: problem === null ? null : JSON.stringify(problem) })
-    .where('tenant', '=', tenant)
-    .where('name', '=', name)
+    .where('tenant', '=', run.tenant)
+    .where('name', '=', run.name)
     .execute();
 }
+
+const sameProblem = (a: ReadyProblem | null, b: ReadyProblem | null) => a?.reason === b?.reason && a?.message === b?.message;
 
 /** The run rows of a partition's campaigns that may send (running, or paused and to be watched). */
 export async function liveCampaignsIn(db: Db, partition: number): Promise<{ tenant: string; name: string }[]> {

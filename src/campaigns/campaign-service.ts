@@ -45,6 +45,8 @@ export interface CampaignServiceOptions {
 export interface CampaignService {
   /** Look again now (the configuration changed). */
   configChanged(): void;
+  /** Looks at every campaign now, as every `scanMs`; resolves once done. */
+  scan(): Promise<void>;
   /** What each campaign's last run ended with, for tests and the ops page. */
   lastEnd(tenant: string, name: string): RunEnd | undefined;
   /** Stops the runners and the receipts consumer. */
@@ -91,8 +93,13 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
     const { tenant, name } = campaign;
     const partition = campaignPartition(tenant, name, host.partitions);
     const run = await ensureCampaignRun(db, { tenant, name, listId: campaign.spec.contacts.listId, channel: campaign.spec.channel, partition });
+    // Over for good: nothing more to prepare or apply (its status is still reported).
+    if (run.state === 'completed' || run.state === 'stopped') {
+      prepared.delete(id);
+      return;
+    }
     const preparation = await prepareCampaign(options.db, options.config, campaign);
-    await setCampaignReady(db, tenant, name, preparation.ok ? null : preparation.problem);
+    await setCampaignReady(db, run, preparation.ok ? null : preparation.problem);
     if (!preparation.ok) {
       prepared.delete(id);
       return;
@@ -147,19 +154,22 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
     }
   }
 
-  const trigger = () => {
-    if (again || stopped) return;
+  /** A scan after the one running, if any; resolves once it is done (a scan already due is the one). */
+  const trigger = (): Promise<void> => {
+    if (again || stopped) return scanning;
     again = true;
     scanning = scanning.then(() => {
       again = false;
       return scan();
     });
+    return scanning;
   };
-  trigger();
-  const timer = setInterval(trigger, scanMs);
+  void trigger();
+  const timer = setInterval(() => void trigger(), scanMs);
 
   return {
-    configChanged: trigger,
+    configChanged: () => void trigger(),
+    scan: trigger,
     lastEnd: (tenant, name) => ends.get(key({ tenant, name })),
     async stop() {
       stopped = true;

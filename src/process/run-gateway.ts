@@ -52,8 +52,6 @@ export async function runGateway(): Promise<void> {
   // Metrics stay off the public API port: scrape them on the ops port.
   const ops = await startOpsServer({ registry, host: settings.host, port: settings.opsPort, ready: () => gatewayReadiness(gateway) });
   log.info('gateway ready', { url: gateway.url, ops: ops.url });
-  // A newer release may raise the schema floor under a running gateway (a rolling upgrade): it stops then.
-  watchSchema(store.db, log, (err) => shutdown.fail('the database schema needs a newer release', err));
   const shutdown = onShutdown(log, async () => {
     await gateway.close();
     live.stop();
@@ -61,4 +59,6 @@ export async function runGateway(): Promise<void> {
     await store.close();
     await nc.drain();
   });
+  // A newer release may raise the schema floor under a running gateway (a rolling upgrade): it stops then.
+  watchSchema(store.db, log, (err) => shutdown.fail('the database schema needs a newer release', err));
 }

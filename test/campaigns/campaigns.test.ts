@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectBus, ensureStreams } from '../../src/bus/index.ts';
@@ -156,6 +157,27 @@ describe('a campaign run', () => {
     for (const m of mine()) perAddress.set(m.to.id, (perAddress.get(m.to.id) ?? 0) + 1);
     expect(perAddress.size).toBe(40);
     expect([...perAddress.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('looks at an unchanged campaign without writing its run row, waiting to start or completed', async () => {
+    await makeList('t20', 'quiet', 3);
+    const service = await start(campaignResources({ tenant: 't20', campaign: 'quiet', listId: 'quiet', perMinute: 1200, paused: true }));
+    // A new row version at each look would be a write (WAL, a dead tuple) and a lock the owner's batches wait on.
+    const rowVersion = async () => (await sql<{ v: string }>`select xmin::text as v from campaign_runs where tenant = 't20' and name = 'quiet'`.execute(ctx.store.db)).rows[0]?.v;
+    // Declared paused: it waits for the API to start it.
+    await waitFor(async () => ((await runOf('t20', 'quiet'))?.spec_paused === true ? true : undefined), { what: 'its spec applied' });
+    await service.scan();
+    const waiting = await rowVersion();
+    await service.scan();
+    await service.scan();
+    expect(await rowVersion()).toBe(waiting);
+
+    await sendCampaignCommand(nc, { tenant: 't20', name: 'quiet', event: { type: 'start', at: new Date().toISOString() } });
+    await waitFor(async () => ((await runOf('t20', 'quiet'))?.state === 'completed' ? true : undefined), { what: 'completed' });
+    const completed = await rowVersion();
+    await service.scan();
+    await service.scan();
+    expect(await rowVersion()).toBe(completed);
   });
 
   it('a contact added at the top of the list during the run is reached too, once', async () => {
