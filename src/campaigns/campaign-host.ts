@@ -17,4 +17,9 @@ export interface CampaignHost {
   readonly actors: ActorStepper;
   /** Runs a command on the owner of the campaign's partition, wherever it is; resolves once committed. */
   command(command: CampaignCommand): Promise<CampaignCommandOutcome>;
+  /**
+   * Calls `listener` after each commit that moved a campaign's actor to another state in
+   * this process (its partition's owner: where its runner is); returns the unsubscribe.
+   */
+  onStateChange(listener: (tenant: string, name: string, state: string) => void): () => void;
 }

@@ -25,8 +25,13 @@ export interface CampaignRunnerOptions {
   host: CampaignHost;
   /** The campaign checked against its list and channel; asked again each batch, so spec changes apply. */
   prepared: () => PreparedCampaign | undefined;
-  /** The pause between checks while paused or waiting for a window, and the pacing burst. @default 200 */
+  /** The pause between checks while waiting for a window or for its attempts to be published, and the pacing burst. @default 200 */
   tickMs?: number;
+  /**
+   * While its actor is not `running` (paused), the run waits for `stateChanged()` (its
+   * actor committed another state here), or this long at most. @default 5000
+   */
+  idleCheckMs?: number;
   /** Contacts decided in one transaction at most (a paced campaign's batches are its pacing's second of messages at most). @default 1000 */
   maxBatch?: number;
   /**
@@ -73,6 +78,7 @@ type BatchResult =
 export class CampaignRunner {
   private readonly js: JetStreamClient;
   private readonly tickMs: number;
+  private readonly idleCheckMs: number;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly now: () => Date;
@@ -82,6 +88,8 @@ export class CampaignRunner {
   private acked: string[] = [];
   private shuttingDown = false;
   private wake: (() => void) | undefined;
+  /** Its actor changed state since the current batch began (that batch may have read the state before). */
+  private stateMoved = false;
 
   constructor(
     readonly tenant: string,
@@ -92,9 +100,16 @@ export class CampaignRunner {
     this.host = options.host;
     this.partition = campaignPartition(tenant, name, options.host.partitions);
     this.tickMs = options.tickMs ?? 200;
+    this.idleCheckMs = options.idleCheckMs ?? 5_000;
     this.maxBatch = options.maxBatch ?? 1_000;
     this.maxInFlight = options.maxInFlight ?? 2;
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** Its actor committed another state in this process: a run waiting while paused looks again now. */
+  stateChanged(): void {
+    this.stateMoved = true;
+    this.wake?.();
   }
 
   /** Asks the run to end after its current batch; `run()` then resolves with `shut-down`. */
@@ -135,12 +150,14 @@ export class CampaignRunner {
             await this.sleep(Math.min(pacer.waitMs(), this.tickMs));
             continue;
           }
+          this.stateMoved = false;
           const result = await this.batch(prepared, allowed);
           if (result.kind !== 'sent') await settle();
           if (result.kind === 'done') return 'completed';
           if (result.kind === 'idle') {
             if (result.state === 'stopped' || result.state === 'completed') return result.state;
-            await this.sleep(this.tickMs);
+            // Paused: only a command (stepping its actor here, which wakes the run) changes that.
+            if (!this.stateMoved) await this.sleep(this.idleCheckMs);
             continue;
           }
           if (result.kind === 'wait') {

@@ -23,6 +23,8 @@ export interface CampaignServiceOptions {
   scanMs?: number;
   /** @default 200 */
   tickMs?: number;
+  /** How long a paused campaign's run waits at most for its actor to change state (it is woken when it does). @default 5000 */
+  idleCheckMs?: number;
   /** Contacts decided per transaction at most. @default 1000 */
   maxBatch?: number;
   /** Batches awaiting their PubAcks at once per campaign. @default 2 */
@@ -80,6 +82,8 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
       : new CampaignStatusPublisher(await openCampaignStatusBucket(options.nc), options.db, { owns, ...(options.statusEveryMs !== undefined && { everyMs: options.statusEveryMs }) });
   const replyBot = options.replyBot === false ? undefined : startCampaignReplyBot(options.nc, options.config, options.logger);
   let stopped = false;
+  // A paused run waits for its actor to change state; the change is committed here, where the run is.
+  const unsubscribe = host.onStateChange((tenant, name) => running.get(key({ tenant, name }))?.runner.stateChanged());
   let scanning: Promise<void> = Promise.resolve();
   let again = false;
 
@@ -113,6 +117,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
         host,
         prepared: () => prepared.get(id),
         tickMs: options.tickMs,
+        idleCheckMs: options.idleCheckMs,
         maxBatch: options.maxBatch,
         maxInFlight: options.maxInFlight,
         now: options.now,
@@ -174,6 +179,7 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
     async stop() {
       stopped = true;
       clearInterval(timer);
+      unsubscribe();
       await scanning;
       for (const { runner } of running.values()) runner.shutDown();
       await Promise.all([...running.values()].map((r) => r.done));

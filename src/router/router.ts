@@ -102,6 +102,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     const data = encode({ version: 1, tenant, agentId, at: new Date().toISOString(), ...event });
     inMessagingSpan({ operation: 'publish', subject, bodySize: data.length }, () => nc.publish(subject, data, { headers: withTraceHeaders() }));
   };
+  /** Who hears of campaigns' state changes committed here (`CampaignHost.onStateChange`). */
+  const campaignStateListeners = new Set<(tenant: string, name: string, state: string) => void>();
   const hooks: RuntimeHooks = {
     notify,
     changed: (kind, state, actor, event, previous) => {
@@ -114,6 +116,8 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
         feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId as string }) });
       } else if (kind === 'agent') {
         feed.agent({ view: agentViewOf(actor as AgentContext), ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });
+      } else if (kind === 'campaign' && state !== previous) {
+        for (const listener of campaignStateListeners) listener(actor.tenant, actor.id, state);
       }
     },
     offerEnded: (tenant, queue, outcome, offeredAt, at) => {
@@ -170,6 +174,10 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
     run: (p, work) => runtime.host.run(p, work),
     actors: runtime.host,
     command: async (command) => (await runtime.mailbox.open('campaign', command)) as CampaignCommandOutcome,
+    onStateChange: (listener) => {
+      campaignStateListeners.add(listener);
+      return () => campaignStateListeners.delete(listener);
+    },
   };
 
   // Queue leadership: a queue's scheduler runs on the owner of the queue's partition.

@@ -17,6 +17,7 @@ import {
   findCampaignRun,
   sendCampaignCommand,
   startCampaignService,
+  type CampaignHost,
   type CampaignService,
 } from '../../src/campaigns/index.ts';
 import type { Resource } from '../../src/config/index.ts';
@@ -65,8 +66,18 @@ async function makeList(tenant: string, listId: string, count: number, extra: (i
 }
 
 /** A campaign service for these resources, over the test's router (each test's campaigns are its own). */
-async function start(resources: Resource[], options: { now?: () => Date } = {}): Promise<CampaignService> {
-  const service = await startCampaignService({ nc, db: ctx.store.db, config: registryOf(resources), host: router.campaigns, scanMs: 100, tickMs: 50, now: options.now ?? daytimeClock(), logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }) });
+async function start(resources: Resource[], options: { now?: () => Date; host?: CampaignHost; idleCheckMs?: number } = {}): Promise<CampaignService> {
+  const service = await startCampaignService({
+    nc,
+    db: ctx.store.db,
+    config: registryOf(resources),
+    host: options.host ?? router.campaigns,
+    scanMs: 100,
+    tickMs: 50,
+    ...(options.idleCheckMs !== undefined && { idleCheckMs: options.idleCheckMs }),
+    now: options.now ?? daytimeClock(),
+    logger: createLogger({ component: 'campaigns-test' }, { level: 'warn' }),
+  });
   services.push(service);
   return service;
 }
@@ -157,6 +168,36 @@ describe('a campaign run', () => {
     for (const m of mine()) perAddress.set(m.to.id, (perAddress.get(m.to.id) ?? 0) + 1);
     expect(perAddress.size).toBe(40);
     expect([...perAddress.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('a paused run waits for its actor to change state, not for a timer: one idle look, then the resume wakes it', async () => {
+    await makeList('t21', 'nap', 30);
+    // Every batch the runner runs in its partition, and those that found the campaign not running.
+    let batches = 0;
+    let idle = 0;
+    const counted: CampaignHost = {
+      ...router.campaigns,
+      run: async (partition, work) => {
+        batches++;
+        const result = await router.campaigns.run(partition, work);
+        if ((result as { kind?: string } | undefined)?.kind === 'idle') idle++;
+        return result;
+      },
+    };
+    // Ten minutes: within the test, only the wake-up can end the pause.
+    await start(campaignResources({ tenant: 't21', campaign: 'nap', listId: 'nap', perMinute: 600 }), { host: counted, idleCheckMs: 600_000 });
+    const mine = () => provider.messages.filter((m) => m.tenant === 't21');
+    await waitFor(() => (mine().length >= 3 ? true : undefined), { what: 'some messages' });
+    await sendCampaignCommand(nc, { tenant: 't21', name: 'nap', event: { type: 'pause', at: new Date().toISOString() } });
+    await waitFor(() => (idle >= 1 ? true : undefined), { what: 'the run finding its campaign paused' });
+    const whilePaused = batches;
+    // A status look in between (as every scan): it does not wake the run.
+    await services.at(-1)?.scan();
+    expect(batches).toBe(whilePaused);
+    await sendCampaignCommand(nc, { tenant: 't21', name: 'nap', event: { type: 'resume', at: new Date().toISOString() } });
+    await waitFor(async () => ((await runOf('t21', 'nap'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
+    expect(idle).toBe(1);
+    expect(await attempts('t21', 'nap')).toHaveLength(30);
   });
 
   it('looks at an unchanged campaign without writing its run row, waiting to start or completed', async () => {
