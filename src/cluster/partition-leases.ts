@@ -3,7 +3,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
-import { assertSchemaRunnable, claimEpoch, knownMigrations, readClusterId, SchemaTooNewError } from '../store/index.ts';
+import { assertFloorKnown, claimEpoch, knownMigrations, readClusterId, SchemaTooNewError } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isStreamNotFound, retryTimeouts } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
@@ -417,7 +417,7 @@ export class PartitionLeases {
       }
       // Read after the claim is recorded: a migration that raised the floor either committed
       // before (and is seen here), or raised this claim's epoch with it (and fences it).
-      await assertSchemaRunnable(this.options.db, knownMigrations);
+      await assertFloorKnown(this.options.db, knownMigrations);
       if (this.held.get(p) !== held) return false;
       held.active = true;
       await this.hooks.gained(p, epoch);

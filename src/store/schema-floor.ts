@@ -70,6 +70,17 @@ export async function schemaStanding(db: Kysely<any>, known: readonly string[]):
   return { newer, pending, floor: floor.rows[0]?.value };
 }
 
+/**
+ * Throws `SchemaTooNewError` when the database's floor is a migration `known` lacks: one
+ * read, for a process already running on the schema (`cluster_settings` exists).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads one table any running schema has
+export async function assertFloorKnown(db: Kysely<any>, known: readonly string[]): Promise<void> {
+  const { rows } = await sql<{ value: string }>`select value from cluster_settings where name = ${SCHEMA_FLOOR_SETTING}`.execute(db);
+  const floor = rows[0]?.value;
+  if (floor !== undefined && !known.includes(floor)) throw new SchemaTooNewError(floor, [...known].sort().at(-1));
+}
+
 /** Throws `SchemaTooNewError` when the database's floor is a migration `known` lacks; returns what was found. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read before migrating: any schema version
 export async function assertSchemaRunnable(db: Kysely<any>, known: readonly string[]): Promise<SchemaStanding> {

@@ -50,7 +50,9 @@ describe('the Campaign actor across routers', () => {
     }
     const [a, b] = routers as [Router, Router];
     const partition = campaignPartition(tenant, 'big', a.campaigns.partitions);
-    await waitFor(() => (a.campaigns.owns(partition) !== b.campaigns.owns(partition) && a.cluster().owned.length > 0 && b.cluster().owned.length > 0 ? true : undefined), {
+    // Settled: each holds its half (until then, a partition may be on its way from one to the other).
+    const half = a.campaigns.partitions / 2;
+    await waitFor(() => (a.cluster().owned.length === half && b.cluster().owned.length === half ? true : undefined), {
       what: 'the partitions shared between the two routers',
     });
     const [owner, other] = a.campaigns.owns(partition) ? [a, b] : [b, a];
