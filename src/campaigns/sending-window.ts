@@ -97,3 +97,13 @@ export function nextOpening(window: CompiledWindow, zones: readonly string[], at
   }
   return undefined;
 }
+
+/**
+ * How long a run whose contacts all wait for their windows sleeps before it looks again:
+ * until the earliest attempt is due (`dueAt`, by the run's clock `now`), at least
+ * `tickMs` and at most `idleCheckMs` (contacts may be added to the list meanwhile).
+ */
+export function untilDue(dueAt: Date | undefined, now: Date, tickMs: number, idleCheckMs: number): number {
+  if (!dueAt) return idleCheckMs;
+  return Math.min(idleCheckMs, Math.max(tickMs, dueAt.getTime() - now.getTime()));
+}

@@ -251,7 +251,8 @@ describe('quiet hours by recipient time zone (fake clock)', () => {
     expect(imported.rejected).toEqual([]);
     // Monday 7 December 2026, 14:00 UTC: 09:00 in New York, 06:00 in Los Angeles, 15:00 in Paris.
     const clock = new FakeClock(new Date('2026-12-07T14:00:00Z'));
-    await start(campaignResources({ tenant: 't4', campaign: 'zones', listId: 'zones', template: 'Hello {{ city }}', window: { start: '09:00', end: '20:00', timeZone: 'UTC' } }), { now: clock.now });
+    // The fake clock jumps: a run sleeping until the next window by it looks again within idleCheckMs.
+    await start(campaignResources({ tenant: 't4', campaign: 'zones', listId: 'zones', template: 'Hello {{ city }}', window: { start: '09:00', end: '20:00', timeZone: 'UTC' } }), { now: clock.now, idleCheckMs: 200 });
     const mine = () => provider.messages.filter((m) => m.tenant === 't4').map((m) => m.to.id);
     await waitFor(async () => ((await attempts('t4', 'zones')).length === 4 ? true : undefined), { what: 'all decided' });
     await waitFor(() => (mine().length === 2 ? true : undefined), { what: 'New York and Paris' });
