@@ -61,8 +61,8 @@ const key = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
  * Runs the campaigns of the live configuration: keeps a run row per Campaign, reports
  * why one cannot run (missing list or channel, bad template), sends each campaign's
  * actor the resource's switches (`spec.paused`, `spec.stopped`) when they changed since
- * last applied, runs the campaigns of the partitions this process owns, and reports
- * their status to the campaign status bucket, for the operator; answers replies to
+ * last applied, runs them, and reports their status to the campaign status bucket, for
+ * the operator: each for the campaigns of the partitions this process owns; answers replies to
  * campaigns without a reply queue (`campaign-reply-bot.ts`). Started by the router
  * process and by `parley up`, over their partition runtime: each campaign is run by the
  * owner of its partition, and moves with it.
@@ -87,7 +87,9 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
   let scanning: Promise<void> = Promise.resolve();
   let again = false;
 
+  /** Only the owner of a campaign's partition looks at it: the others would read and decide the same, for nothing. */
   async function look(campaign: CampaignConfig): Promise<void> {
+    if (!owns(campaign.tenant, campaign.name)) return;
     await runCampaign(campaign);
     await status?.publish(campaign.tenant, campaign.name);
   }
@@ -137,8 +139,8 @@ export async function startCampaignService(options: CampaignServiceOptions): Pro
 
   /**
    * The resource's switches, sent to the campaign's actor when they changed since last
-   * applied (the actor decides: the API may have switched in between); every process
-   * running the service may send them, and the actor applies them once.
+   * applied (the actor decides: the API may have switched in between). The owner's
+   * service sends them; one sent twice (a hand-over between two looks) is applied once.
    */
   async function applySpec(run: CampaignRunRow, campaign: CampaignConfig): Promise<string> {
     const { paused, stopped: stop } = campaign.spec;

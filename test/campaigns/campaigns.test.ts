@@ -200,6 +200,13 @@ describe('a campaign run', () => {
     expect(await attempts('t21', 'nap')).toHaveLength(30);
   });
 
+  it('leaves a campaign to the service of its partition\'s owner: a process that does not own it neither creates its run nor prepares it', async () => {
+    await makeList('t22', 'elsewhere', 2);
+    const bystander = await start(campaignResources({ tenant: 't22', campaign: 'elsewhere', listId: 'elsewhere' }), { host: { ...router.campaigns, owns: () => false } });
+    await bystander.scan();
+    expect(await runOf('t22', 'elsewhere')).toBeUndefined();
+  });
+
   it('looks at an unchanged campaign without writing its run row, waiting to start or completed', async () => {
     await makeList('t20', 'quiet', 3);
     const service = await start(campaignResources({ tenant: 't20', campaign: 'quiet', listId: 'quiet', perMinute: 1200, paused: true }));
