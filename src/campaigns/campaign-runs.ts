@@ -29,9 +29,9 @@ export function initialCampaign(tenant: string, name: string, specPaused: boolea
 /**
  * Creates the campaign's run row (state `scheduled`) unless it exists; keeps the list
  * and channel current. Only a new row gets an actor state: an existing one's belongs to
- * its actor (`campaignKind`), written by the owner of its partition alone. Every campaign
- * service looks at every campaign every few seconds: a row that is current is only read,
- * neither written (a new row version each time) nor locked (the owner's batches lock it).
+ * its actor (`campaignKind`), written by the owner of its partition alone. Its campaign
+ * service looks at the campaign every few seconds: a row that is current is only read,
+ * neither written (a new row version each time) nor locked (the runner's batches lock it).
  */
 export async function ensureCampaignRun(db: Db, campaign: CampaignRunIdentity): Promise<CampaignRunRow> {
   const { tenant, name, listId, channel } = campaign;
