@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { RequestError, TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ErrorCodes, ParleyError, encode, subjects, type ErrorCode } from '../contract/index.ts';
 import { asParleyError } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -57,6 +57,13 @@ interface Waiting {
  * once all of them committed, so a request stays well within its timeout.
  */
 export const FORWARDED_PER_REQUEST = 100;
+/**
+ * A request nobody answers is sent again after these pauses (ms) before it fails: while a
+ * partition changes hands, the new lease shows before its owner's subscription reaches the
+ * server (a few ms), and work sent in between would fail for nothing. A partition whose
+ * owner died answers no better a moment later: its work fails after them, retryable.
+ */
+export const NO_RESPONDER_RETRIES_MS = [10, 40, 100] as const;
 /** A request stays this far below the server's largest message (`max_payload`): room for its headers and framing. */
 const PAYLOAD_MARGIN = 64 * 1024;
 
@@ -173,7 +180,7 @@ export class PartitionMailbox {
       let msg: Msg;
       try {
         // The items were made JSON one by one when they came (`forward`): the request is their list.
-        msg = await this.options.nc.request(subject, `{"items":[${waiting.map((w) => w.json).join(',')}]}`, { timeout: this.timeout });
+        msg = await this.requestAnswered(subject, `{"items":[${waiting.map((w) => w.json).join(',')}]}`);
       } catch (err) {
         if (err instanceof TimeoutError) throw new ParleyError('timeout', `partition ${partition} did not answer in ${this.timeout} ms`, { cause: err });
         throw new ParleyError('notPartitionOwner', `no node answers for partition ${partition} (being handed over?)`, { cause: err });
@@ -191,6 +198,19 @@ export class PartitionMailbox {
       if (result.ok) w.resolve(result);
       else w.reject(new ParleyError(result.code in ErrorCodes ? result.code : 'unavailable', result.message));
     });
+  }
+
+  /** The request, sent again after each of `NO_RESPONDER_RETRIES_MS` while nobody is subscribed (nothing was received: nothing is done twice). */
+  private async requestAnswered(subject: string, body: string): Promise<Msg> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.nc.request(subject, body, { timeout: this.timeout });
+      } catch (err) {
+        const pause = NO_RESPONDER_RETRIES_MS[attempt];
+        if (pause === undefined || !(err instanceof RequestError) || !err.isNoResponders()) throw err;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 
   /** This node owns the partition now: answer its requests. */

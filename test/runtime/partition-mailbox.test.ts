@@ -8,7 +8,7 @@ import { configFolder } from '../support/config-folder.ts';
 import { startNatsServer, type NatsServer } from '../support/services.ts';
 import { actorHost } from '../support/actor-host.ts';
 import { inboundText } from '../support/inbound-message.ts';
-import { FORWARDED_PER_REQUEST, PartitionMailbox } from '../../src/runtime/index.ts';
+import { FORWARDED_PER_REQUEST, NO_RESPONDER_RETRIES_MS, PartitionMailbox } from '../../src/runtime/index.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
 import { subjects, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
 import { claimEpoch } from '../../src/store/index.ts';
@@ -48,7 +48,7 @@ describe('partition mailbox forwarding', () => {
 
   const log = createLogger({}, { level: 'error', write: () => undefined });
   /** A node's mailbox; `opened` notes the texts of the customer messages its host takes, in the order it takes them. */
-  const mailboxOf = (owned: boolean, opened: string[] = []) => {
+  const mailboxOf = (owned: boolean, opened: string[] = [], connection: NatsConnection = nc) => {
     const ownership = { epochOf: () => (owned ? 1 : undefined) };
     const host = actorHost(database.store.db, quietHooks, ownership, {}, config);
     const open = host.open.bind(host);
@@ -56,7 +56,7 @@ describe('partition mailbox forwarding', () => {
       opened.push((input as InboundMessage).text ?? '');
       return open(kind, partition, input);
     };
-    return new PartitionMailbox({ nc, host, ownership, partitions, log, requestTimeoutMs: 10_000 });
+    return new PartitionMailbox({ nc: connection, host, ownership, partitions, log, requestTimeoutMs: 10_000 });
   };
   const message = (customer: string, channel = 'whatsapp'): InboundMessage => inboundText(tenant, customer, channel);
   /** The owner of partition 0, answering its requests until the test ends. */
@@ -161,6 +161,37 @@ describe('partition mailbox forwarding', () => {
     expect(reply.json()).toEqual({ ok: true, results: [{ ok: true, outcome: 'stored' }] });
   });
 
+  it('sends a request nobody answers again a moment later: work forwarded while the partition changes hands does not fail for that', async () => {
+    const owner = mailboxOf(true);
+    let requests = 0;
+    // The first request finds no subscriber; the new owner starts serving right after it.
+    const handingOver = new Proxy(nc, {
+      get(target, property) {
+        if (property === 'request') {
+          return async (...args: Parameters<NatsConnection['request']>) => {
+            requests++;
+            try {
+              return await target.request(...args);
+            } catch (err) {
+              if (requests === 1) {
+                owner.serve(0);
+                serving.push(owner);
+                await target.flush();
+              }
+              throw err;
+            }
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const forwarder = mailboxOf(false, [], handingOver);
+    const outcome = await forwarder.open('conversation', { ...message(`+3368${randomUUID().slice(0, 6)}`), receivedAt: new Date().toISOString() });
+    expect(outcome).toBe('stored');
+    expect(requests).toBe(2);
+  });
+
   it('fails every message of a request nobody answers with a retryable error', async () => {
     const forwarder = mailboxOf(false);
     const outcomes = await Promise.allSettled([message('+33655555555'), message('+33666666666')].map((m) => forwarder.open('conversation', { ...m, receivedAt: new Date().toISOString() })));
@@ -171,5 +202,7 @@ describe('partition mailbox forwarding', () => {
     const docs = ['cluster.md', 'operations.md'].map((name) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8'));
     expect(docs[0]).toContain(`up to ${FORWARDED_PER_REQUEST}, \`FORWARDED_PER_REQUEST\`, and below NATS's \`max_payload\``);
     expect(docs[1]).toContain(`to another router in one request (${FORWARDED_PER_REQUEST})`);
+    const pauses = NO_RESPONDER_RETRIES_MS.map(String);
+    expect(docs[0]).toContain(`sent again after ${pauses.slice(0, -1).join(', ')} and ${pauses.at(-1)} ms\n(\`NO_RESPONDER_RETRIES_MS\`)`);
   });
 });
