@@ -65,9 +65,7 @@ export async function schemaStanding(db: Kysely<any>, known: readonly string[]):
   const knownSet = new Set(known);
   const newer = [...ran].filter((name) => !knownSet.has(name));
   const pending = known.filter((name) => !ran.has(name));
-  if (!found.settings) return { newer, pending, floor: undefined };
-  const floor = await sql<{ value: string }>`select value from cluster_settings where name = ${SCHEMA_FLOOR_SETTING}`.execute(db);
-  return { newer, pending, floor: floor.rows[0]?.value };
+  return { newer, pending, floor: found.settings ? await readFloor(db) : undefined };
 }
 
 /**
@@ -76,15 +74,23 @@ export async function schemaStanding(db: Kysely<any>, known: readonly string[]):
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads one table any running schema has
 export async function assertFloorKnown(db: Kysely<any>, known: readonly string[]): Promise<void> {
-  const { rows } = await sql<{ value: string }>`select value from cluster_settings where name = ${SCHEMA_FLOOR_SETTING}`.execute(db);
-  const floor = rows[0]?.value;
-  if (floor !== undefined && !known.includes(floor)) throw new SchemaTooNewError(floor, [...known].sort().at(-1));
+  refuseUnknownFloor(await readFloor(db), known);
 }
 
 /** Throws `SchemaTooNewError` when the database's floor is a migration `known` lacks; returns what was found. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read before migrating: any schema version
 export async function assertSchemaRunnable(db: Kysely<any>, known: readonly string[]): Promise<SchemaStanding> {
   const standing = await schemaStanding(db, known);
-  if (standing.floor !== undefined && !known.includes(standing.floor)) throw new SchemaTooNewError(standing.floor, [...known].sort().at(-1));
+  refuseUnknownFloor(standing.floor, known);
   return standing;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads one table any running schema has
+async function readFloor(db: Kysely<any>): Promise<string | undefined> {
+  const { rows } = await sql<{ value: string }>`select value from cluster_settings where name = ${SCHEMA_FLOOR_SETTING}`.execute(db);
+  return rows[0]?.value;
+}
+
+function refuseUnknownFloor(floor: string | undefined, known: readonly string[]): void {
+  if (floor !== undefined && !known.includes(floor)) throw new SchemaTooNewError(floor, [...known].sort().at(-1));
 }
