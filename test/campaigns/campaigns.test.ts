@@ -185,14 +185,14 @@ describe('a campaign run', () => {
       },
     };
     // Ten minutes: within the test, only the wake-up can end the pause.
-    await start(campaignResources({ tenant: 't21', campaign: 'nap', listId: 'nap', perMinute: 600 }), { host: counted, idleCheckMs: 600_000 });
+    const service = await start(campaignResources({ tenant: 't21', campaign: 'nap', listId: 'nap', perMinute: 600 }), { host: counted, idleCheckMs: 600_000 });
     const mine = () => provider.messages.filter((m) => m.tenant === 't21');
     await waitFor(() => (mine().length >= 3 ? true : undefined), { what: 'some messages' });
     await sendCampaignCommand(nc, { tenant: 't21', name: 'nap', event: { type: 'pause', at: new Date().toISOString() } });
     await waitFor(() => (idle >= 1 ? true : undefined), { what: 'the run finding its campaign paused' });
     const whilePaused = batches;
     // A status look in between (as every scan): it does not wake the run.
-    await services.at(-1)?.scan();
+    await service.scan();
     expect(batches).toBe(whilePaused);
     await sendCampaignCommand(nc, { tenant: 't21', name: 'nap', event: { type: 'resume', at: new Date().toISOString() } });
     await waitFor(async () => ((await runOf('t21', 'nap'))?.state === 'completed' ? true : undefined), { what: 'completed', timeoutMs: 20_000 });
