@@ -84,7 +84,12 @@ export interface RouterOptions {
   outboxSweepMs?: number;
   /** The longest the timer service sleeps before looking at the timers again. @default 1000 */
   timerMaxSleepMs?: number;
-  /** The cluster bucket turned out to belong to another database: the router stopped working; the process should exit. */
+  /**
+   * The router must not work here, and the process should exit: the cluster bucket turned
+   * out to belong to another database (`ClusterMismatchError`: it stopped working), or a
+   * newer release raised the database's schema floor (`SchemaTooNewError`: it takes no
+   * more partitions; stopping hands over those it holds).
+   */
   onRefused?(err: Error): void;
 }
 
