@@ -10,6 +10,7 @@ import { RouterProcess } from '../test/support/router-process.ts';
 import { configFolder } from '../test/support/config-folder.ts';
 import { startTestServices, waitFor, type TestServices } from '../test/support/services.ts';
 import { percentile } from './random.ts';
+import { inspectorUrlOf, retainedHeap, type RetainedHeap } from './retained-heap.ts';
 import { BENCH_APPLICATION, PhaseMeter, type PhaseCost } from './resource-usage.ts';
 
 /**
@@ -26,8 +27,9 @@ import { BENCH_APPLICATION, PhaseMeter, type PhaseCost } from './resource-usage.
  *   second (first publish → all stored), the time until every conversation is connected,
  *   the latency from a customer's first message to the agent's `offer.created` event
  *   (under that load, where it is mostly time spent in the backlog, and afterwards at a
- *   steady pace the routers keep up with), and the routers' heap growth per open
- *   conversation.
+ *   steady pace the routers keep up with), and the heap the routers retain per active
+ *   conversation (a last wave of new customers once the routers are warm, the heap
+ *   collected before and after through their inspectors).
  * - what a routed conversation costs (for the capacity model of docs/cluster.md): router
  *   CPU, PostgreSQL CPU and WAL bytes over the burst, per conversation (`PhaseMeter`).
  * - new customers behind a burst of follow-ups: once everything is routed, the customers
@@ -78,6 +80,16 @@ const PACED_PER_SECOND = 10;
  * that a p50 moves less from run to run than it did over five.
  */
 const PROBES = 20;
+/**
+ * New customers of the last phase, which measures the heap per active conversation: it
+ * comes once the routers are warm, so what compiling and caching the code takes the first
+ * time is not counted as the conversations'. Those beyond the agents' free slots wait in
+ * the queue: active too.
+ */
+const MEMORY_WAVE = Math.max(10, Math.round(1_000 * SCALE));
+/** The routers' retained heap is read again every half second until it moves less than this, at most this many times. */
+const SETTLED_BYTES = 32 * 1024;
+const SETTLE_READINGS = 10;
 /** Customers with a closed conversation before the run (`seedHistory`); BENCH_HISTORY=0 runs on empty tables. */
 const HISTORY = Math.round(Number(process.env.BENCH_HISTORY ?? 20_000) * SCALE);
 
@@ -275,10 +287,22 @@ async function metricsOf(router: RouterProcess): Promise<(name: string) => numbe
   };
 }
 
-/** A router's resident set and used heap, from its Prometheus text. */
+/** A router's resident set and used heap (garbage not collected yet included), from its Prometheus text. */
 async function memoryOf(router: RouterProcess): Promise<{ rss: number; heap: number }> {
   const value = await metricsOf(router);
   return { rss: value('process_resident_memory_bytes'), heap: value('nodejs_heap_size_used_bytes') };
+}
+
+/** The heap the routers retain, summed: each collected first, through its inspector (see `retainedHeap`). */
+async function retainedHeapOfAll(routers: RouterProcess[]): Promise<RetainedHeap> {
+  const all = await Promise.all(
+    routers.map((router) => {
+      const url = inspectorUrlOf(router.stderr);
+      if (!url) throw new Error(`router ${router.nodeId} printed no inspector address: ${router.stderr.slice(0, 400)}`);
+      return retainedHeap(url);
+    }),
+  );
+  return { used: all.reduce((sum, h) => sum + h.used, 0), code: all.reduce((sum, h) => sum + h.code, 0) };
 }
 
 /** The routers' CPU seconds so far (user + system), summed. */
@@ -485,6 +509,42 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
   };
 }
 
+/**
+ * MEMORY_WAVE new customers once the routers are warm, and the heap they retain more
+ * (collected before and after, compiled code left out) per conversation, once every one
+ * is connected or waits in the queue for a slot.
+ */
+async function heapPerActiveConversation(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], run: string) {
+  const slots = AGENTS * CAPACITY;
+  const start = await counts(db);
+  const before = await retainedHeapOfAll(routers);
+  await publishAll(nc, Array.from({ length: MEMORY_WAVE }, (_, i) => envelope(`${run}-memory`, 4_000_000 + i, 0)));
+  await waitFor(
+    async () => {
+      const now = await counts(db);
+      return now.open === start.open + MEMORY_WAVE && now.connected === Math.min(slots, start.connected + MEMORY_WAVE) ? true : undefined;
+    },
+    { what: `${MEMORY_WAVE} more conversations connected or waiting`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100 },
+  );
+  // Work still on its way (the last acks, the state feed, the outbox) holds some memory for a moment: read until it settles.
+  let after = await retainedHeapOfAll(routers);
+  for (let reading = 1; reading < SETTLE_READINGS; reading++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const again = await retainedHeapOfAll(routers);
+    const moved = Math.abs(again.used - after.used);
+    after = again;
+    if (moved < SETTLED_BYTES) break;
+  }
+  const growth = after.used - before.used;
+  const codeGrowth = after.code - before.code;
+  return {
+    conversations: MEMORY_WAVE,
+    retainedGrowthBytes: growth,
+    codeGrowthBytes: codeGrowth,
+    bytesPerConversation: Math.round((growth - codeGrowth) / MEMORY_WAVE),
+  };
+}
+
 /** A phase's cost divided over the conversations it routed: router and PostgreSQL CPU milliseconds, WAL bytes. */
 function perConversation(cost: PhaseCost, conversations: number) {
   const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / conversations) / 100);
@@ -505,7 +565,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
     let store: Store | undefined;
     try {
       for (let i = 0; i < count; i++) {
-        routers.push(await RouterProcess.start({ natsUrl: services.natsUrl, databaseUrl: services.databaseUrl, nodeId: `router-${i}`, configDir }));
+        // The inspector (on a free local port) lets `memoryOf` collect garbage before reading the heap.
+        routers.push(await RouterProcess.start({ natsUrl: services.natsUrl, databaseUrl: services.databaseUrl, nodeId: `router-${i}`, configDir, nodeArgs: ['--inspect=127.0.0.1:0'] }));
       }
       await clusterSettled(routers);
       progress(`${count} router(s): cluster settled`);
@@ -540,6 +601,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       await startAgents(nc, agents);
       progress(`${count} router(s): ${AGENTS} agents available`);
       const before = await memoryOfAll(routers);
+
 
       const sampled = new Map<string, number>();
       const probed = new Map<string, number>();
@@ -598,6 +660,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         };
       }
       const after = await memoryOfAll(routers);
+
       const open = last.open;
       const commits = (await commitsSoFar(db)) - commitsBefore;
       const cost = await meter.end();
@@ -618,6 +681,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
       const behindFollowUps = await newCustomersBehindFollowUps(nc, db, routers, firstOffer, `r${count}`);
       progress(`${count} router(s): new customers behind follow-ups ${JSON.stringify(behindFollowUps)}`);
+      const memory = await heapPerActiveConversation(nc, db, routers, `r${count}`);
+      progress(`${count} router(s): heap per active conversation ${JSON.stringify(memory)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
         routers: count,
@@ -638,7 +703,8 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         },
         offers: { created: offers.created, distinct: offers.offerIds.size, revoked: offers.revoked, acceptRefused: offers.acceptRefused },
         agentsAtEnd: await agentsAtEnd(db),
-        heapBytesPerConversation: Math.round((after.heap - before.heap) / Math.max(1, open)),
+        heapPerActiveConversation: memory,
+        heapBytesPerConversation: memory.bytesPerConversation,
         databaseCommitsPerConversation: round(commits / CONVERSATIONS),
         ratioToRaw: Math.round((perSecond(MESSAGES, storedMs) / rawPerSecond) * 1000) / 1000,
       };
@@ -676,13 +742,14 @@ export async function runClusterBenchmark(): Promise<object> {
         offerLatencySample: `every ${SAMPLE_EVERY}th customer's first message`,
         newCustomersMidBurst: PROBES,
         historyConversations: HISTORY,
+        memoryWave: MEMORY_WAVE,
       },
       baseline: { rawPipeline },
       routers,
       note:
         'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
-        "heapBytesPerConversation: the routers' used heap after the load minus before it (summed over routers, no forced GC), divided by the conversations open at the end: " +
-        "the active actors kept in memory (compact persisted snapshots), the scheduler's waiting/offer state, messages read ahead, caches, and whatever garbage is not collected yet. " +
+        `heapBytesPerConversation (heapPerActiveConversation): once the routers are warm, ${MEMORY_WAVE} more new customers; the heap the routers retain more once each is connected or waits for a slot (collected before and after, through their inspectors; summed over routers), compiled code left out, per conversation: ` +
+        "the active actors kept in memory (compact persisted snapshots), the index of open conversations by customer, the scheduler's state. memory.heapGrowthBytes: the used heap's growth over the first burst as the routers report it (no collection: garbage included). " +
         'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
         'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
         'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +

@@ -13,6 +13,8 @@ export interface RouterProcessOptions {
   partitions?: number;
   /** More environment for the process. */
   env?: Record<string, string>;
+  /** More Node flags for the process (before those of PARLEY_ROUTER_NODE_ARGS). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -35,7 +37,7 @@ export class RouterProcess {
   /** Starts the process and resolves once it reports ready (it holds its first share by then). */
   static async start(options: RouterProcessOptions): Promise<RouterProcess> {
     // PARLEY_ROUTER_NODE_ARGS: extra Node flags for the router processes (e.g. --cpu-prof to profile a benchmark).
-    const nodeArgs = process.env.PARLEY_ROUTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.PARLEY_ROUTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cmd/router.ts'], {
       env: {
         ...process.env,
