@@ -565,7 +565,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
     let store: Store | undefined;
     try {
       for (let i = 0; i < count; i++) {
-        // The inspector (on a free local port) lets `memoryOf` collect garbage before reading the heap.
+        // The inspector (on a free local port) lets `retainedHeapOfAll` collect garbage before reading the heap.
         routers.push(await RouterProcess.start({ natsUrl: services.natsUrl, databaseUrl: services.databaseUrl, nodeId: `router-${i}`, configDir, nodeArgs: ['--inspect=127.0.0.1:0'] }));
       }
       await clusterSettled(routers);
@@ -601,7 +601,6 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       await startAgents(nc, agents);
       progress(`${count} router(s): ${AGENTS} agents available`);
       const before = await memoryOfAll(routers);
-
 
       const sampled = new Map<string, number>();
       const probed = new Map<string, number>();
@@ -660,7 +659,6 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         };
       }
       const after = await memoryOfAll(routers);
-
       const open = last.open;
       const commits = (await commitsSoFar(db)) - commitsBefore;
       const cost = await meter.end();
