@@ -28,8 +28,9 @@ import { BENCH_APPLICATION, PhaseMeter, type PhaseCost } from './resource-usage.
  *   the latency from a customer's first message to the agent's `offer.created` event
  *   (under that load, where it is mostly time spent in the backlog, and afterwards at a
  *   steady pace the routers keep up with), and the heap the routers retain per active
- *   conversation (a last wave of new customers once the routers are warm, the heap
- *   collected before and after through their inspectors).
+ *   conversation (two last waves of new customers once the routers are warm, one
+ *   connected and one waiting, the heap collected before and after through their
+ *   inspectors).
  * - what a routed conversation costs (for the capacity model of docs/cluster.md): router
  *   CPU, PostgreSQL CPU and WAL bytes over the burst, per conversation (`PhaseMeter`).
  * - new customers behind a burst of follow-ups: once everything is routed, the customers
@@ -81,12 +82,12 @@ const PACED_PER_SECOND = 10;
  */
 const PROBES = 20;
 /**
- * New customers of the last phase, which measures the heap per active conversation: it
- * comes once the routers are warm, so what compiling and caching the code takes the first
- * time is not counted as the conversations'. Those beyond the agents' free slots wait in
- * the queue: active too.
+ * New customers of each wave of the last phase, which measures the heap per active
+ * conversation: it comes once the routers are warm, so what compiling and caching the code
+ * takes the first time is not counted as the conversations'. Not scaled: fewer would not
+ * show above what a router's heap gains and loses meanwhile (some 100 KB).
  */
-const MEMORY_WAVE = Math.max(10, Math.round(1_000 * SCALE));
+const MEMORY_WAVE = 1_000;
 /** The routers' retained heap is read again every half second until it moves less than this, at most this many times. */
 const SETTLED_BYTES = 32 * 1024;
 const SETTLE_READINGS = 10;
@@ -363,9 +364,11 @@ function routerLogSummary(routers: RouterProcess[]) {
   });
 }
 
-async function startAgents(nc: NatsConnection, agents: Map<string, AgentDriver>): Promise<void> {
-  for (let from = 0; from < AGENTS; from += 20) {
-    const batch = Array.from({ length: Math.min(20, AGENTS - from) }, (_, k) => new AgentDriver(nc, TENANT, `agent-${from + k}`));
+/** `count` more agents (named on from those in `agents`), configured with CAPACITY and available, twenty at a time. */
+async function startAgents(nc: NatsConnection, agents: Map<string, AgentDriver>, count = AGENTS): Promise<void> {
+  const first = agents.size;
+  for (let from = 0; from < count; from += 20) {
+    const batch = Array.from({ length: Math.min(20, count - from) }, (_, k) => new AgentDriver(nc, TENANT, `agent-${first + from + k}`));
     for (const agent of batch) agents.set(agent.id, agent);
     await Promise.all(
       batch.map(async (agent) => {
@@ -510,21 +513,40 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
 }
 
 /**
- * MEMORY_WAVE new customers once the routers are warm, and the heap they retain more
- * (collected before and after, compiled code left out) per conversation, once every one
- * is connected or waits in the queue for a slot.
+ * The heap per active conversation, once the routers are warm: a wave of MEMORY_WAVE new
+ * customers with room for all of them (more agents, started before the measure), then
+ * another with every agent away, which waits in the queue. For each, the heap the routers
+ * retain more once it is connected or waiting (collected before and after, compiled code
+ * left out), per conversation.
  */
-async function heapPerActiveConversation(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], run: string) {
-  const slots = AGENTS * CAPACITY;
+async function heapPerActiveConversation(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], agents: Map<string, AgentDriver>, run: string) {
+  const start = await counts(db);
+  const more = Math.max(0, Math.ceil((MEMORY_WAVE - (agents.size * CAPACITY - start.connected)) / CAPACITY));
+  await startAgents(nc, agents, more);
+  const connected = await memoryWave(nc, db, routers, `${run}-connected`, 4_000_000, (before, now) => now.connected === before.connected + MEMORY_WAVE);
+  await Promise.all([...agents.values()].map((agent) => agent.presence('away')));
+  const waiting = await memoryWave(nc, db, routers, `${run}-waiting`, 5_000_000, (before, now) => (now.conversations.queued ?? 0) === (before.conversations.queued ?? 0) + MEMORY_WAVE);
+  return { connected, waiting };
+}
+
+/** MEMORY_WAVE new customers, and the heap the routers retain more once `done` (collected before and after, code left out), per conversation. */
+async function memoryWave(
+  nc: NatsConnection,
+  db: Kysely<Database>,
+  routers: RouterProcess[],
+  run: string,
+  firstCustomer: number,
+  done: (before: Awaited<ReturnType<typeof counts>>, now: Awaited<ReturnType<typeof counts>>) => boolean,
+) {
   const start = await counts(db);
   const before = await retainedHeapOfAll(routers);
-  await publishAll(nc, Array.from({ length: MEMORY_WAVE }, (_, i) => envelope(`${run}-memory`, 4_000_000 + i, 0)));
+  await publishAll(nc, Array.from({ length: MEMORY_WAVE }, (_, i) => envelope(run, firstCustomer + i, 0)));
   await waitFor(
     async () => {
       const now = await counts(db);
-      return now.open === start.open + MEMORY_WAVE && now.connected === Math.min(slots, start.connected + MEMORY_WAVE) ? true : undefined;
+      return now.open === start.open + MEMORY_WAVE && done(start, now) ? true : undefined;
     },
-    { what: `${MEMORY_WAVE} more conversations connected or waiting`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100 },
+    { what: `${MEMORY_WAVE} more conversations (${run})`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100 },
   );
   // Work still on its way (the last acks, the state feed, the outbox) holds some memory for a moment: read until it settles.
   let after = await retainedHeapOfAll(routers);
@@ -537,12 +559,7 @@ async function heapPerActiveConversation(nc: NatsConnection, db: Kysely<Database
   }
   const growth = after.used - before.used;
   const codeGrowth = after.code - before.code;
-  return {
-    conversations: MEMORY_WAVE,
-    retainedGrowthBytes: growth,
-    codeGrowthBytes: codeGrowth,
-    bytesPerConversation: Math.round((growth - codeGrowth) / MEMORY_WAVE),
-  };
+  return { conversations: MEMORY_WAVE, retainedGrowthBytes: growth, codeGrowthBytes: codeGrowth, bytesPerConversation: Math.round((growth - codeGrowth) / MEMORY_WAVE) };
 }
 
 /** A phase's cost divided over the conversations it routed: router and PostgreSQL CPU milliseconds, WAL bytes. */
@@ -679,7 +696,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
       const behindFollowUps = await newCustomersBehindFollowUps(nc, db, routers, firstOffer, `r${count}`);
       progress(`${count} router(s): new customers behind follow-ups ${JSON.stringify(behindFollowUps)}`);
-      const memory = await heapPerActiveConversation(nc, db, routers, `r${count}`);
+      const memory = await heapPerActiveConversation(nc, db, routers, agents, `r${count}`);
       progress(`${count} router(s): heap per active conversation ${JSON.stringify(memory)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
@@ -702,7 +719,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
         offers: { created: offers.created, distinct: offers.offerIds.size, revoked: offers.revoked, acceptRefused: offers.acceptRefused },
         agentsAtEnd: await agentsAtEnd(db),
         heapPerActiveConversation: memory,
-        heapBytesPerConversation: memory.bytesPerConversation,
+        heapBytesPerConversation: Math.max(memory.connected.bytesPerConversation, memory.waiting.bytesPerConversation),
         databaseCommitsPerConversation: round(commits / CONVERSATIONS),
         ratioToRaw: Math.round((perSecond(MESSAGES, storedMs) / rawPerSecond) * 1000) / 1000,
       };
@@ -746,8 +763,8 @@ export async function runClusterBenchmark(): Promise<object> {
       routers,
       note:
         'stored.perSecond: first publish until every message is in the messages table; routedAllAfterMs: first publish until every conversation is connected. ' +
-        `heapBytesPerConversation (heapPerActiveConversation): once the routers are warm, ${MEMORY_WAVE} more new customers; the heap the routers retain more once each is connected or waits for a slot (collected before and after, through their inspectors; summed over routers), compiled code left out, per conversation: ` +
-        "the active actors kept in memory (compact persisted snapshots), the index of open conversations by customer, the scheduler's state. memory.heapGrowthBytes: the used heap's growth over the first burst as the routers report it (no collection: garbage included). " +
+        `heapPerActiveConversation: once the routers are warm, ${MEMORY_WAVE} more new customers with agents free for all (connected), then ${MEMORY_WAVE} more with every agent away (waiting); the heap the routers retain more once each wave is connected or waiting (collected before and after, through their inspectors; summed over routers), compiled code left out, per conversation: ` +
+        "the active actors kept in memory (compact persisted snapshots), the index of open conversations by customer, the scheduler's state; heapBytesPerConversation: the larger of the two. memory.heapGrowthBytes: the used heap's growth over the first burst as the routers report it (no collection: garbage included). " +
         'timeToFirstOfferUnderBurstMs: firstOfAll is first publish until the first offer.created of any conversation; newCustomerMidBurst is, for new customers whose first message is published at evenly spaced points of the burst, that publish until their first offer. ' +
         'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
         'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +
