@@ -16,9 +16,9 @@ import { ActorCache, actorKey } from '../src/runtime/index.ts';
  * objects would hold. Heap is measured after a forced GC, before and after filling.
  */
 const CONVERSATIONS = 50_000;
+const AGENTS = 5_000;
 /** A flat one-byte string's header in V8's heap (its map, hash and length, aligned). */
 const STRING_HEADER_BYTES = 16;
-const AGENTS = 5_000;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
