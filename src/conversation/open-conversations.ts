@@ -1,3 +1,4 @@
+import { flatString } from '../runtime/index.ts';
 import type { IdentityKey } from '../store/index.ts';
 
 /** Keys remembered at most (beyond, the memory starts afresh: a few messages then look their conversation up again). */
@@ -27,7 +28,8 @@ export class OpenConversations {
 
   set(key: string, open: OpenConversation): void {
     if (this.byKey.size >= REMEMBERED && !this.byKey.has(key)) this.byKey.clear();
-    this.byKey.set(key, open);
+    // Kept as long as the conversation is open: in one piece (see `flatString`).
+    this.byKey.set(flatString(key), open);
   }
 }
 

@@ -5,19 +5,34 @@ import { ActorCache, actorKey } from './actor-cache.ts';
 
 const ana = actorKey('agent', 'acme', 'ana');
 const bob = actorKey('agent', 'acme', 'bob');
-const state = (presence: string) => ({ tenant: 'acme', snapshot: JSON.stringify({ value: presence, context: { presence } }), version: 1 });
+const state = (presence: string) => ({ tenant: 'acme', state: { value: presence, context: { presence } }, version: 1 });
+
+/** The cache's own entries (private: what the hidden-class test inspects). */
+const entriesOf = (cache: ActorCache) => (cache as unknown as { entries: Map<string, unknown> }).entries;
 
 describe('the cache of active actors', () => {
   it('serves an entry only to a transaction fenced on the partition and epoch it was committed under', () => {
     const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
     cache.put(ana, 3, 1, state('available'), 0);
-    expect(cache.get(ana, 3, 1, 1)?.snapshot).toContain('available');
+    expect(cache.get(ana, 3, 1, 1)?.state).toEqual({ value: 'available', context: { presence: 'available' } });
     // The partition was taken and given back: a later epoch never sees the earlier one's state, and the entry is gone.
     expect(cache.get(ana, 3, 4, 2)).toBeUndefined();
     expect(cache.get(ana, 3, 1, 3)).toBeUndefined();
     cache.put(bob, 3, 1, state('away'), 4);
     expect(cache.get(bob, 5, 1, 5)).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+
+  it('gives back a copy of the state it was given, that a step may change without changing what it keeps', () => {
+    const cache = new ActorCache({ idleMs: 60_000, maxActors: 10 });
+    const given = { value: 'queued', context: { id: 'c1', skills: ['support'], target: null, language: undefined } };
+    cache.put(ana, 3, 1, { tenant: 'acme', state: given, version: 2 });
+    const first = cache.get(ana, 3, 1) as { state: typeof given; version: number };
+    expect(JSON.stringify(first.state)).toBe(JSON.stringify(given));
+    expect(first.version).toBe(2);
+    first.state.context.skills.push('billing');
+    given.context.skills.push('sales');
+    expect((cache.get(ana, 3, 1)?.state as typeof given).context.skills).toEqual(['support']);
   });
 
   it('keeps every entry in one hidden class, whatever made the state it was given', () => {
@@ -29,8 +44,8 @@ describe('the cache of active actors', () => {
     const entries: unknown[] = [];
     for (let i = 0; i < 50; i++) {
       const key = actorKey('conversation', 'acme', `c${i}`);
-      cache.put(key, 3, 1, { tenant: 'acme', snapshot: '{}', version: 1 });
-      entries.push(cache.get(key, 3, 1));
+      cache.put(key, 3, 1, { tenant: 'acme', state: {}, version: 1 });
+      entries.push(entriesOf(cache).get(key));
     }
     expect(entries.filter((entry) => !sameClass(entry, entries[0]))).toEqual([]);
   });

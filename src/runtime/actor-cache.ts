@@ -1,13 +1,20 @@
-/** An active actor as the cache keeps it: compact (its persisted snapshot as JSON text, not a live XState actor), with the row version it was committed with. */
+import { flatString } from './flat-string.ts';
+import { ShapedJson } from './shaped-json.ts';
+
+/** An active actor's committed state, as the cache is given it and gives it back. */
 export interface CachedActor {
   tenant: string;
-  /** The persisted snapshot (`value` and `context`) as JSON text: a few hundred bytes, and nothing shared with a step that could change it. */
-  snapshot: string;
+  /** Its persisted state (`value` and `context`, plain JSON): given back as a copy, so nothing is shared with a step that could change it. */
+  state: unknown;
   /** The row's version after that commit: the next write is a compare-and-set on it. */
   version: number;
 }
 
-interface Entry extends CachedActor {
+/** An actor as the cache keeps it: compact, its state as shaped JSON text (see `ShapedJson`), not a live XState actor. */
+interface Entry {
+  tenant: string;
+  text: string;
+  version: number;
   partition: number;
   /** The partition epoch the entry was committed under: valid only while the node writes with that epoch. */
   epoch: number;
@@ -17,18 +24,6 @@ interface Entry extends CachedActor {
 /** An actor's key in memory: its kind, tenant and id. */
 export function actorKey(kind: string, tenant: string, id: string): string {
   return `${kind}\u0000${tenant}\u0000${id}`;
-}
-
-/**
- * The same text, kept as one piece. V8's `JSON.stringify` builds a long result as a tree
- * of parts (32 characters, then twice as many each time), and a snapshot of a thousand
- * characters would be kept as five parts and four links, some 190 bytes more than the
- * text itself. Reading a character joins the parts in place, and the collector then
- * drops the links.
- */
-function flattened(text: string): string {
-  text.charCodeAt(0);
-  return text;
 }
 
 function kindOf(key: string): string {
@@ -66,6 +61,8 @@ export class ActorCache {
   private readonly perKind = new Map<string, number>();
   /** Lookups per kind since the start (for the metrics). */
   readonly lookups = new Map<string, CacheLookups>();
+  /** The states' text without their keys: a third of the JSON for a conversation. */
+  private readonly codec = new ShapedJson();
 
   constructor(private readonly options: ActorCacheOptions) {}
 
@@ -89,7 +86,7 @@ export class ActorCache {
     if (!found) return undefined;
     entry.usedAt = now;
     this.add(key, entry);
-    return entry;
+    return { tenant: entry.tenant, state: this.codec.decode(entry.text), version: entry.version };
   }
 
   /** Keeps the state a transaction fenced on `epoch` committed. */
@@ -97,8 +94,8 @@ export class ActorCache {
     this.remove(key);
     // Field by field, not `{ ...actor, … }`: V8 gave entries built with a spread, at times
     // with a fraction, a hidden class each (some 250 bytes more, and lookups that read
-    // thousands of shapes).
-    this.add(key, { tenant: actor.tenant, snapshot: flattened(actor.snapshot), version: actor.version, partition, epoch, usedAt: now });
+    // thousands of shapes). The key and the text in one piece (see `flatString`).
+    this.add(flatString(key), { tenant: actor.tenant, text: flatString(this.codec.encode(actor.state)), version: actor.version, partition, epoch, usedAt: now });
     for (const [oldest] of this.entries) {
       if (this.entries.size <= this.options.maxActors) break;
       this.remove(oldest);

@@ -1,5 +1,5 @@
 import type { Kysely, RawBuilder } from 'kysely';
-import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
 import type { Database, OpenActorRequest, OpenedActor, StepWrites } from '../store/index.ts';
 import type { Fence } from './ownership.ts';
 import type { StepResults } from './step-results.ts';
@@ -26,6 +26,12 @@ export type ActorTarget<E extends ActorEvent = ActorEvent> = ActorAddress<E> & {
 export interface Origin {
   outboxId?: string;
   timerId?: string;
+}
+
+/** What a machine's persisted snapshot holds of its state: what the row's JSON and the actor cache keep, and all that restoring reads. */
+export interface PersistedState {
+  value: StateValue;
+  context: unknown;
 }
 
 /** An actor's stored row, as far as the host reads it. */

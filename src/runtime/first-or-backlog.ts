@@ -1,3 +1,5 @@
+import { flatString } from './flat-string.ts';
+
 /** Keys remembered as seen, at most (beyond, the memory starts afresh: a few follow-ups then count as first messages). */
 const REMEMBERED_KEYS = 100_000;
 
@@ -21,7 +23,8 @@ export class FirstOrBacklog {
     const lane: KeyLane = this.waiting.first.has(key) || (!this.seen.has(key) && !this.waiting.backlog.has(key)) ? 'first' : 'backlog';
     if (lane === 'first') {
       if (this.seen.size >= REMEMBERED_KEYS) this.seen.clear();
-      this.seen.add(key);
+      // Remembered long after its work: in one piece (see `flatString`).
+      this.seen.add(flatString(key));
     }
     count(this.waiting[lane], key, 1);
     return lane;

@@ -4,7 +4,7 @@ import { ErrorCodes, ParleyError, subjects } from '../contract/index.ts';
 import type { Database, NewOutboxRow, OutboxRow } from '../store/index.ts';
 import { isWriteRace, messageRow, type StepWrites } from '../store/index.ts';
 import { inInternalSpan, traceCarrier } from '../bus/index.ts';
-import type { ActiveActor, ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin } from './actor-kind.ts';
+import type { ActiveActor, ActorEvent, ActorIdentity, ActorKind, ActorRow, ActorStepper, ActorTarget, Origin, PersistedState } from './actor-kind.ts';
 import { ActorCache, actorKey, type ActorCacheOptions } from './actor-cache.ts';
 import { ActorChanged, OriginUnsettled, TransactionActors } from './transaction-actors.ts';
 import { collectEffects } from './collect-effects.ts';
@@ -281,7 +281,7 @@ export class ActorHost implements ActorStepper {
     if (stepped) return stepped.partition === target.partition ? { snapshot: stepped.next, version: stepped.version } : undefined;
     const cached = this.actors.get(key, target.partition, epoch);
     if (!cached || cached.tenant !== target.tenant) return undefined;
-    return { snapshot: restore(kind.machine, JSON.parse(cached.snapshot)), version: cached.version };
+    return { snapshot: restore(kind.machine, cached.state), version: cached.version };
   }
 
   private transactionActors(tx: Tx): TransactionActors {
@@ -346,18 +346,32 @@ export class ActorHost implements ActorStepper {
       const replacing = openerKey !== undefined && actors.writesPendingFor(kind.kind, openerKey);
       if (writesRow ? actors.hasPendingWrite(key) || replacing : actors.pending(key) && !kind.lastStateOnly) await actors.flush();
       const writes = actors.writes;
-      // Its JSON is made when the row or the cache needs it: a later step of the same agent
-      // in the transaction replaces this one unwritten (`lastStateOnly`), and an agent's
-      // snapshot lists every conversation it holds.
-      let persisted: string | undefined;
-      const json = () => (persisted ??= JSON.stringify(kind.machine.getPersistedSnapshot(next)));
+      // Its persisted snapshot and JSON are made when first needed (the row needs the JSON,
+      // the cache the snapshot): a later step of the same agent in the transaction replaces
+      // this one unwritten (`lastStateOnly`).
+      let persisted: PersistedState | undefined;
+      let json: string | undefined;
+      const persistedState = () => (persisted ??= kind.machine.getPersistedSnapshot(next) as unknown as PersistedState);
+      const stepped = (version: number, dirty: boolean) => ({
+        kind,
+        tenant: context.tenant,
+        partition,
+        next,
+        get persisted() {
+          return persistedState();
+        },
+        get snapshot() {
+          return (json ??= JSON.stringify(persistedState()));
+        },
+        version,
+        dirty,
+      });
       if (writesRow) {
         kind.write(writes, next, partition, options.created);
         actors.rowWrittenBy(key);
-        const version = options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1;
-        actors.stepped(key, { kind, tenant: context.tenant, partition, next, get snapshot() { return json(); }, version, dirty: false });
+        actors.stepped(key, stepped(options.created !== undefined ? 0 : (actors.get(key)?.version ?? options.locked ?? 0) + 1, false));
       } else {
-        actors.stepped(key, { kind, tenant: context.tenant, partition, next, get snapshot() { return json(); }, version: actors.get(key)?.version ?? options.version ?? 0, dirty: true });
+        actors.stepped(key, stepped(actors.get(key)?.version ?? options.version ?? 0, true));
       }
       options.alongside?.(writes);
       const outboxRows = this.apply(writes, { tenant: context.tenant, kind: kind.kind, id: context.id, partition }, collectEffects(actions), results);

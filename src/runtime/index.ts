@@ -6,6 +6,7 @@
 export type * from './actor-kind.ts';
 export * from './host.ts';
 export * from './actor-cache.ts';
+export * from './flat-string.ts';
 export { ActorChanged } from './transaction-actors.ts';
 export * from './step-results.ts';
 export * from './group-commit.ts';

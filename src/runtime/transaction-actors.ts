@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { ParleyError } from '../contract/index.ts';
 import { consumeOrigins, saveActors, StepWrites, type Database, type TakenOrigin } from '../store/index.ts';
 import type { StepResults } from './step-results.ts';
-import type { ActorKind } from './actor-kind.ts';
+import type { ActorKind, PersistedState } from './actor-kind.ts';
 import type { ActorCache } from './actor-cache.ts';
 import type { Fences } from './ownership.ts';
 
@@ -15,7 +15,9 @@ interface Stepped {
   tenant: string;
   partition: number;
   next: AnyMachineSnapshot;
-  /** Its persisted snapshot as JSON text (what the row gets, and the cache once committed): made when first read. */
+  /** Its persisted snapshot's state (what the cache gets once committed): made when first read. */
+  readonly persisted: PersistedState;
+  /** That snapshot as JSON text (what the row gets): made when first read. */
   readonly snapshot: string;
   /** The row's version: the one to compare-and-set while `dirty`, the one written once saved. */
   version: number;
@@ -244,7 +246,10 @@ export class TransactionActors {
     for (const [key, stepped] of this.actors) {
       const epoch = epochOf(stepped.partition);
       if (epoch === undefined || stepped.dirty) cache.evict(key);
-      else cache.put(key, stepped.partition, epoch, { tenant: stepped.tenant, snapshot: stepped.snapshot, version: stepped.version });
+      else {
+        const { value, context } = stepped.persisted;
+        cache.put(key, stepped.partition, epoch, { tenant: stepped.tenant, state: { value, context }, version: stepped.version });
+      }
     }
   }
 

@@ -121,7 +121,7 @@ describe('virtual actors in memory', () => {
       const memory = host.actors.get(actorKey('agent', tenant, passive), partition, 1);
       if (memory) {
         // What memory held is what the row holds…
-        expect((await agentOf(db, passive)).context).toEqual((JSON.parse(memory.snapshot) as { context: AgentContext }).context);
+        expect((await agentOf(db, passive)).context).toEqual((memory.state as { context: AgentContext }).context);
         expect(host.actors.passivate(performance.now() + 24 * 3_600_000)).toBeGreaterThan(0);
         expect(host.actors.get(actorKey('agent', tenant, passive), partition, 1)).toBeUndefined();
       }
