@@ -67,6 +67,38 @@ describe('shaped JSON', () => {
     texts.forEach((text, i) => expect(viaJson(codec.decode(text))).toBe(viaJson(values[i])));
   });
 
+  it('gives back random values as JSON would, the same shapes met again and again (a fixed seed: a failure replays)', () => {
+    let state = 0x5eed;
+    const next = (n: number) => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const keys = ['id', 'a', 'b', 'tenant', '__proto__', '0', '10', 'é', ''];
+    const random = (depth: number): unknown => {
+      switch (depth > 3 ? next(5) : next(8)) {
+        case 0: return null;
+        case 1: return next(2) === 0;
+        case 2: return next(1_000) - 500 + next(4) / 4;
+        case 3: return ['', 'text', '"quoted"\n', 'ünï', '2026-12-06T10:00:00.000Z'][next(5)];
+        case 4: return undefined;
+        case 5: case 6: {
+          const object: Record<string, unknown> = {};
+          for (let i = next(4); i > 0; i--) Object.defineProperty(object, keys[next(keys.length)] as string, { value: random(depth + 1), enumerable: true, writable: true, configurable: true });
+          return object;
+        }
+        default: return Array.from({ length: next(4) }, () => random(depth + 1));
+      }
+    };
+    const codec = new ShapedJson(16);
+    for (let i = 0; i < 2_000; i++) {
+      // The cache encodes an object (a top-level undefined would be no JSON at all).
+      const value = { value: random(0), context: random(0) };
+      const text = codec.encode(value);
+      expect(viaJson(codec.decode(text))).toBe(viaJson(value));
+    }
+    expect(codec.shapeCount).toBeLessThanOrEqual(16);
+  });
+
   it('refuses a text another codec made', () => {
     const text = new ShapedJson().encode({ a: 1 });
     expect(() => new ShapedJson().decode(text)).toThrow(/unknown shape/);

@@ -10,12 +10,13 @@ const ARRAY = 0;
 /**
  * JSON with the keys of recurring objects said once: each object whose keys, in their
  * order, form a known shape is written as an array of its shape's number and its values
- * (`{"a":1,"b":[2]}` is `[1,1,[0,2]]` once `a,b` is shape 1). A conversation's snapshot
- * is some 900 characters as JSON and some 300 this way: its keys are most of it.
+ * (`{"a":1,"b":[2]}` is `[1,1,[0,2]]` once `a,b` is shape 1). A waiting conversation's
+ * state is 880 characters as JSON and 390 this way: its keys are most of it.
  *
  * Shapes are learned as values are encoded, and live as long as the codec: a text
  * decodes only with the codec that made it (in the process's memory, never stored).
- * Objects beyond `maxShapes` (keys made of data, say) are written as plain objects.
+ * Objects beyond `maxShapes` shapes (keys made of data, say) are written as plain
+ * objects, and the shapes' trie keeps at most four nodes per shape.
  * A value comes back as `JSON.parse(JSON.stringify(value))` would: keys in the same
  * order, `undefined` and functions dropped, `toJSON` applied.
  */
@@ -56,7 +57,7 @@ export class ShapedJson {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const v = object[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      if (dropped(v)) continue;
       node = node && this.child(node, key);
       out.push(this.encoded(v));
     }
@@ -71,7 +72,7 @@ export class ShapedJson {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const v = object[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      if (dropped(v)) continue;
       define(plain, key, out[at++]);
     }
     return plain;
@@ -116,9 +117,14 @@ export class ShapedJson {
     if (node.id !== 0) return node.id;
     if (this.shapes.length > this.maxShapes) return undefined;
     node.id = this.shapes.length;
-    this.shapes.push(Object.keys(object).filter((key) => { const v = object[key]; return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'; }));
+    this.shapes.push(Object.keys(object).filter((key) => !dropped(object[key])));
     return node.id;
   }
+}
+
+/** What JSON leaves out of an object. */
+function dropped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 /** `object[key] = value`, and an own property even for `__proto__` (as JSON.parse makes it). */
