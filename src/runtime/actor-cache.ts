@@ -61,7 +61,7 @@ export class ActorCache {
   private readonly perKind = new Map<string, number>();
   /** Lookups per kind since the start (for the metrics). */
   readonly lookups = new Map<string, CacheLookups>();
-  /** The states' text without their keys: a third of the JSON for a conversation. */
+  /** The states' text without their keys: less than half of the JSON for a conversation. */
   private readonly codec = new ShapedJson();
 
   constructor(private readonly options: ActorCacheOptions) {}

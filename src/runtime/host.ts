@@ -348,7 +348,8 @@ export class ActorHost implements ActorStepper {
       const writes = actors.writes;
       // Its persisted snapshot and JSON are made when first needed (the row needs the JSON,
       // the cache the snapshot): a later step of the same agent in the transaction replaces
-      // this one unwritten (`lastStateOnly`).
+      // this one unwritten (`lastStateOnly`), and an agent's snapshot lists every
+      // conversation it holds.
       let persisted: PersistedState | undefined;
       let json: string | undefined;
       const persistedState = () => (persisted ??= kind.machine.getPersistedSnapshot(next) as unknown as PersistedState);

@@ -247,6 +247,7 @@ export class TransactionActors {
       const epoch = epochOf(stepped.partition);
       if (epoch === undefined || stepped.dirty) cache.evict(key);
       else {
+        // What restoring reads, and nothing else of the snapshot (its status, its children).
         const { value, context } = stepped.persisted;
         cache.put(key, stepped.partition, epoch, { tenant: stepped.tenant, state: { value, context }, version: stepped.version });
       }
