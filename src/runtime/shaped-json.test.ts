@@ -36,7 +36,7 @@ describe('shaped JSON', () => {
 
   it('drops what JSON drops and applies toJSON', () => {
     const codec = new ShapedJson();
-    const value = { a: undefined, b: () => 1, c: [undefined, 1, () => 2], d: new Date(Date.UTC(2026, 11, 6)), e: NaN, f: { toJSON: () => ({ g: 1 }) } };
+    const value = { a: undefined, b: () => 1, c: [undefined, 1, () => 2], d: new Date(Date.UTC(2026, 11, 6)), e: NaN, f: { toJSON: () => ({ g: 1 }) }, h: { toJSON: () => undefined } };
     expect(viaJson(codec.decode(codec.encode(value)))).toBe(viaJson(value));
     expect(codec.decode(codec.encode(value))).toEqual({ c: [null, 1, null], d: '2026-12-06T00:00:00.000Z', e: null, f: { g: 1 } });
   });

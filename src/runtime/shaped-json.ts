@@ -52,29 +52,26 @@ export class ShapedJson {
     }
     const object = value as Record<string, unknown>;
     const out: unknown[] = [0];
+    // The keys JSON keeps, as it decides: by the value once `toJSON` is applied.
+    const kept: string[] = [];
     let node: ShapeNode | undefined = this.root;
     const keys = Object.keys(object);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      const v = object[key];
-      if (dropped(v)) continue;
+      const v = this.encoded(object[key]);
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       node = node && this.child(node, key);
-      out.push(this.encoded(v));
+      kept.push(key);
+      out.push(v);
     }
-    const shape = node && this.shapeAt(node, object);
+    const shape = node && this.shapeAt(node, kept);
     if (shape !== undefined) {
       out[0] = shape;
       return out;
     }
     // No shape for it: a plain object, its values encoded.
     const plain: Record<string, unknown> = {};
-    let at = 1;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const v = object[key];
-      if (dropped(v)) continue;
-      define(plain, key, out[at++]);
-    }
+    for (let i = 0; i < kept.length; i++) define(plain, kept[i] as string, out[i + 1]);
     return plain;
   }
 
@@ -112,19 +109,14 @@ export class ShapedJson {
     return next;
   }
 
-  /** The shape whose keys led to `node` (numbered the first time), or undefined when there is no room for another. */
-  private shapeAt(node: ShapeNode, object: Record<string, unknown>): number | undefined {
+  /** The shape of these keys, which led to `node` (numbered the first time), or undefined when there is no room for another. */
+  private shapeAt(node: ShapeNode, keys: string[]): number | undefined {
     if (node.id !== 0) return node.id;
     if (this.shapes.length > this.maxShapes) return undefined;
     node.id = this.shapes.length;
-    this.shapes.push(Object.keys(object).filter((key) => !dropped(object[key])));
+    this.shapes.push(keys);
     return node.id;
   }
-}
-
-/** What JSON leaves out of an object. */
-function dropped(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 /** `object[key] = value`, and an own property even for `__proto__` (as JSON.parse makes it). */
