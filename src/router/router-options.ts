@@ -59,6 +59,8 @@ export interface RouterOptions {
    * meanwhile makes the next batches larger. One of them is left to express work (new
    * customers, events); more bulk transactions at once make each round trip of an express
    * one wait longer, for no more throughput (measured on 2 cores, docs/cluster.md §15).
+   * When all are taken, one more runs events alone (an offer, an accept), so keep this
+   * below the pool's size less one.
    * @default 3
    */
   maxConcurrentCommits?: number;

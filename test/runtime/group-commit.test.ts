@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { useMigratedStore } from '../support/migrated-store.ts';
 import { quietHooks } from '../support/quiet-hooks.ts';
 import { channelAndQueue, configFolder } from '../support/config-folder.ts';
@@ -86,20 +86,61 @@ describe('group commit', () => {
     const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
     const ana = { kind: 'agent' as const, tenant, id: 'ana', partition: 3 };
 
-    const busy = submitMessage(host, 1, message('c-busy'));
     const found = await Promise.all([
       host.send({ ...ana, event: configure }),
       host.send({ ...ana, event: presence('available') }),
       submitMessage(host, 2, message('c-between')),
       host.send({ ...ana, event: presence('away') }),
     ]);
-    await busy;
 
+    // The first event starts a transaction at once; Ana's next two wait for it (her
+    // partition is in it), and then go with the customer's message that waited for the slot.
     expect(found).toEqual([true, true, 'stored', true]);
-    expect(sizes).toEqual([1, 4]);
+    expect(sizes).toEqual([1, 3]);
     const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', 'ana').executeTakeFirstOrThrow();
     expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
   });
+
+  it('commits an active actor’s events while every slot is taken, in one more transaction of events alone, in order', async () => {
+    const log: string[] = [];
+    const host = hostWith({ maxConcurrent: 1, committed: (size) => log.push(`#${size}`) });
+    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Bea', skills: [], capacity: { message: 2 } };
+    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
+    const bea = { kind: 'agent' as const, tenant, id: `bea-${randomUUID()}`, partition: 3 };
+    // Another session holds partition 1's epoch row: the transaction of a message there
+    // takes the one slot and cannot commit until it lets go.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    // Let go even when the test fails (its events never committing): the store closes after.
+    onTestFinished(() => letGo());
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = database.store.db.transaction().execute(async (tx) => {
+      await tx.selectFrom('partition_epochs').select('epoch').where('partition', '=', 1).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    const stuck = submitMessage(host, 1, message(`c-stuck-${randomUUID()}`)).then(() => log.push('stuck customer'));
+
+    const events = Promise.all([
+      host.send({ ...bea, event: configure }).then(() => log.push('configure')),
+      host.send({ ...bea, event: presence('available') }).then(() => log.push('available')),
+      host.send({ ...bea, event: presence('away') }).then(() => log.push('away')),
+    ]);
+    const customer = submitMessage(host, 2, message(`c-waiting-${randomUUID()}`)).then(() => log.push('waiting customer'));
+    await events;
+    const whileHeld = [...log];
+    letGo();
+    await Promise.all([holder, stuck, customer]);
+
+    // Bea's events committed while the slot was held, in transactions of events alone (the
+    // first at once, the other two together after it); the customer's message waited for the slot.
+    expect(whileHeld).toEqual(['#1', 'configure', '#2', 'available', 'away']);
+    expect(log.slice(whileHeld.length)).toEqual(['#1', 'stuck customer', '#1', 'waiting customer']);
+    const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', bea.id).executeTakeFirstOrThrow();
+    expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
+  }, 15_000);
 
   it('takes a new customer\'s first message into the next transaction, ahead of a backlog of follow-ups, keeping each customer\'s order', async () => {
     const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
