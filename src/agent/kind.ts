@@ -27,6 +27,10 @@ export const agentKind: ActorKind = {
   },
   // No trigger or lookup reads an agent's row between steps: many offers to one agent in a batch write its row once.
   lastStateOnly: true,
+  // Its steps write its row, its timers and its offers; a conversation's step writes none
+  // of them, save the wrap-up code of an assignment that has ended. So an offer does not
+  // wait for a bulk of customer messages that holds the agent's partition.
+  apart: true,
   save: (steps) =>
     agentSaves(
       steps.map(({ next, snapshot, version }) => {

@@ -141,6 +141,14 @@ export interface ActorKind {
    * through each step's state (triggers on `conversations` record every state change).
    */
   readonly lastStateOnly?: boolean;
+  /**
+   * Its actors' events run apart from their partition's other work (`RunOptions.apart`):
+   * a transaction holding the partition's customer messages and other actors' events
+   * does not hold them up. Only for a kind whose steps write no row that another kind's
+   * steps write at the same time (an agent: its row, its timers, its offers and their
+   * outcomes; a conversation writes the wrap-up code of an assignment that has ended).
+   */
+  readonly apart?: boolean;
   /** Work addressed by key (see `KindOpener`). */
   readonly opener?: KindOpener;
   /** The key its opener finds an actor of this kind by (`KindOpener.keyOf`), from its state: what the transaction's pending writes are tracked by (`ActorStepper.writesPendingFor`). */

@@ -51,6 +51,8 @@ interface Pending {
   work: PartitionWork<unknown>;
   /** The actor key the item may open (a customer message's conversation key). */
   opens: string | undefined;
+  /** An event kept apart from the partition's other work (`RunOptions.apart`). */
+  apart: boolean;
   activation: unknown;
   /** The trace context of the caller: a batch holds several callers' work, each traced in its own. */
   trace: Context;
@@ -59,15 +61,29 @@ interface Pending {
 }
 
 /**
- * The three lanes of a partition, each in arrival order: `events` holds the work of actors
+ * The lanes of a partition, each in arrival order: `events` holds the work of actors
  * already active (events between actors, offers and accepts, agent commands, timers),
  * `first` the first messages of actor keys this node has not seen (a new customer), and
- * `backlog` the later messages of keys seen (follow-ups).
+ * `backlog` the later messages of keys seen (follow-ups). `apart` holds the events kept
+ * apart from those three (`RunOptions.apart`): a transaction may take them while another
+ * holds the partition's other lanes.
  */
 interface Lanes {
   events: Pending[];
   first: Pending[];
   backlog: Pending[];
+  apart: Pending[];
+}
+
+const emptyLanes = (lanes: Lanes) => lanes.events.length === 0 && lanes.first.length === 0 && lanes.backlog.length === 0 && lanes.apart.length === 0;
+
+/** Whether a partition has work a bulk transaction takes (all but its `apart` lane). */
+const hasBulkWork = (lanes: Lanes) => lanes.events.length > 0 || lanes.first.length > 0 || lanes.backlog.length > 0;
+
+/** Which of a partition's lanes a transaction took work from: the `apart` lane, the others. */
+interface Taken {
+  lanes: boolean;
+  apart: boolean;
 }
 
 /** Where a work item goes in its partition. */
@@ -85,6 +101,14 @@ export interface RunOptions {
    * batch's activations in one statement, where each work would read for itself).
    */
   activation?: unknown;
+  /**
+   * An event of an actor kept apart from the partition's other work (an agent's, see
+   * `ActorKind.apart`): it waits only for the transaction that holds the partition's
+   * other events kept apart, not for one that holds its customer messages and other
+   * events, and bulk transactions never take it, so it never waits for one. Such events
+   * keep their order among themselves.
+   */
+  apart?: boolean;
 }
 
 /**
@@ -132,11 +156,17 @@ export class GroupCommit {
   private readonly queues = new Map<number, Lanes>();
   /** Partitions with work waiting, busy or not, in the order of their bulk turn (a Set keeps insertion order). */
   private readonly turns = new Set<number>();
-  /** Partitions not in a transaction with `events` waiting, and those with `first` work waiting, each in the order of their express turn. */
+  /**
+   * Partitions with events a transaction may take now (`events` while not `busy`, `apart`
+   * while not `busyApart`), and those not `busy` with `first` work waiting, each in the
+   * order of their express turn.
+   */
   private readonly withEvents = new Set<number>();
   private readonly withFirst = new Set<number>();
-  /** Partitions in a transaction now. */
+  /** Partitions whose `events`, `first` and `backlog` lanes are in a transaction now. */
   private readonly busy = new Set<number>();
+  /** Partitions whose `apart` lane is in a transaction now. */
+  private readonly busyApart = new Set<number>();
   /** Which of a partition's `first` and `backlog` lanes the work of an actor key goes in. */
   private readonly keyLanes = new FirstOrBacklog();
   /** Whose turn it is when both sorts of transaction could start. */
@@ -180,18 +210,17 @@ export class GroupCommit {
   run<T>(partition: number, work: PartitionWork<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let lanes = this.queues.get(partition);
-      if (!lanes) this.queues.set(partition, (lanes = { events: [], first: [], backlog: [] }));
+      if (!lanes) this.queues.set(partition, (lanes = { events: [], first: [], backlog: [], apart: [] }));
       const { opens, activation } = options;
-      const item: Pending = { partition, work, opens, activation, trace: context.active(), resolve, reject };
-      if (opens === undefined) {
-        lanes.events.push(item);
-      } else {
-        lanes[this.keyLanes.enter(opens)].push(item);
-      }
+      const apart = opens === undefined && options.apart === true;
+      const item: Pending = { partition, work, opens, apart, activation, trace: context.active(), resolve, reject };
+      if (apart) lanes.apart.push(item);
+      else if (opens === undefined) lanes.events.push(item);
+      else lanes[this.keyLanes.enter(opens)].push(item);
       this.queued++;
-      this.turns.add(partition);
+      if (!apart) this.turns.add(partition);
       // A partition in a transaction now gets its express turn again after it.
-      if (!this.busy.has(partition)) this.markExpress(partition, lanes);
+      this.markExpress(partition, lanes);
       this.pump();
     });
   }
@@ -212,18 +241,29 @@ export class GroupCommit {
       const express = this.withEvents.size > 0 || (canExpress && (!canBulk || this.expressTurn));
       if (canBulk && canExpress && this.withEvents.size === 0) this.expressTurn = !this.expressTurn;
       const batch: Pending[] = [];
+      /** The partitions of the batch (each fenced), and those whose lanes other than `apart` it holds, and whose `apart` lane. */
       const partitions: number[] = [];
-      const take = (partition: number, takeFrom: (lanes: Lanes) => void) => {
+      const held: number[] = [];
+      const heldApart: number[] = [];
+      const take = (partition: number, takeFrom: (lanes: Lanes, into: Taken) => void) => {
         const lanes = this.queues.get(partition) as Lanes;
-        takeFrom(lanes);
+        const taken: Taken = { lanes: false, apart: false };
+        takeFrom(lanes, taken);
+        if (!held.includes(partition) && !heldApart.includes(partition)) partitions.push(partition);
+        if (taken.lanes && !this.busy.has(partition)) {
+          this.busy.add(partition);
+          held.push(partition);
+        }
+        if (taken.apart && !this.busyApart.has(partition)) {
+          this.busyApart.add(partition);
+          heldApart.push(partition);
+        }
         this.withEvents.delete(partition);
         this.withFirst.delete(partition);
-        if (lanes.events.length === 0 && lanes.first.length === 0 && lanes.backlog.length === 0) {
-          this.queues.delete(partition);
-          this.turns.delete(partition);
-        }
-        if (!this.busy.has(partition)) partitions.push(partition);
-        this.busy.add(partition);
+        if (emptyLanes(lanes)) this.queues.delete(partition);
+        if (!hasBulkWork(lanes)) this.turns.delete(partition);
+        // What is left of it that another transaction may take now (its `apart` lane while this one holds only the others).
+        this.markExpress(partition, lanes);
       };
       if (express) {
         // Work in progress first (an offer, an accept: it finishes what was started), all of
@@ -231,7 +271,8 @@ export class GroupCommit {
         while (batch.length < this.options.maxBatch) {
           const from = this.withEvents.size > 0 ? this.withEvents : batch.length < this.expressBatch && !eventsAlone ? this.withFirst : undefined;
           if (!from || from.size === 0) break;
-          take(from.values().next().value as number, (lanes) => this.takeExpress(lanes, batch, eventsAlone));
+          const partition = from.values().next().value as number;
+          take(partition, (lanes, taken) => this.takeExpress(partition, lanes, batch, taken, eventsAlone));
         }
       } else {
         // A share of each partition in its turn, so that a batch follows the order work
@@ -240,14 +281,15 @@ export class GroupCommit {
         for (let p = bulkPartition; p !== undefined && batch.length < this.options.maxBatch && partitions.length < BULK_PARTITIONS; p = this.nextBulk()) {
           // Its bulk turn is spent: the next one is at the back.
           this.turns.delete(p);
-          take(p, (lanes) => this.takeAll(lanes, batch));
-          if (this.queues.has(p)) this.turns.add(p);
+          take(p, (lanes, taken) => this.takeAll(lanes, batch, taken));
+          if (this.queues.has(p) && hasBulkWork(this.queues.get(p) as Lanes)) this.turns.add(p);
         }
         for (let more = true; more && batch.length < this.options.maxBatch; ) {
           more = false;
           for (const p of partitions) {
-            if (!this.queues.has(p) || batch.length >= this.options.maxBatch) continue;
-            take(p, (lanes) => this.takeAll(lanes, batch));
+            const lanes = this.queues.get(p);
+            if (!lanes || !hasBulkWork(lanes) || batch.length >= this.options.maxBatch) continue;
+            take(p, (l, taken) => this.takeAll(l, batch, taken));
             more = true;
           }
         }
@@ -259,8 +301,9 @@ export class GroupCommit {
         this.transactions--;
         if (!express) this.bulkTransactions--;
         if (eventsAlone) this.eventsAloneTransactions--;
+        for (const partition of held) this.busy.delete(partition);
+        for (const partition of heldApart) this.busyApart.delete(partition);
         for (const partition of partitions) {
-          this.busy.delete(partition);
           const lanes = this.queues.get(partition);
           if (lanes) this.markExpress(partition, lanes);
         }
@@ -269,9 +312,11 @@ export class GroupCommit {
     }
   }
 
+  /** Gives the partition its express turn for what a transaction may take of it now. */
   private markExpress(partition: number, lanes: Lanes): void {
-    if (lanes.events.length > 0) this.withEvents.add(partition);
-    if (lanes.first.length > 0) this.withFirst.add(partition);
+    const free = !this.busy.has(partition);
+    if ((free && lanes.events.length > 0) || (lanes.apart.length > 0 && !this.busyApart.has(partition))) this.withEvents.add(partition);
+    if (free && lanes.first.length > 0) this.withFirst.add(partition);
   }
 
   /** The first partition in its bulk turn that is not in a transaction. */
@@ -280,30 +325,40 @@ export class GroupCommit {
     return undefined;
   }
 
-  /** A partition's `events` (while the batch has room), then, unless the batch is of events alone, its `first` lane while the batch is short. */
-  private takeExpress(lanes: Lanes, batch: Pending[], eventsAlone: boolean): void {
-    while (lanes.events.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.events, batch);
-    while (!eventsAlone && lanes.first.length > 0 && batch.length < this.expressBatch) this.takeOne(lanes, lanes.first, batch);
+  /**
+   * A partition's events (while the batch has room): those kept apart unless another
+   * transaction holds them, the others unless another transaction holds the partition;
+   * then, unless the batch is of events alone, its `first` lane while the batch is short.
+   */
+  private takeExpress(partition: number, lanes: Lanes, batch: Pending[], taken: Taken, eventsAlone: boolean): void {
+    if (!this.busyApart.has(partition)) {
+      while (lanes.apart.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.apart, batch, taken);
+    }
+    if (this.busy.has(partition)) return;
+    while (lanes.events.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.events, batch, taken);
+    while (!eventsAlone && lanes.first.length > 0 && batch.length < this.expressBatch) this.takeOne(lanes, lanes.first, batch, taken);
   }
 
-  /** A share of a partition's items (while the batch has room): its events, then its two lanes of customer messages alternately (each in order). */
-  private takeAll(lanes: Lanes, batch: Pending[]): void {
+  /** A share of a partition's items (while the batch has room): its events, then its two lanes of customer messages alternately (each in order); never those kept apart. */
+  private takeAll(lanes: Lanes, batch: Pending[], taken: Taken): void {
     let fromFirst = true;
     const until = Math.min(this.options.maxBatch, batch.length + this.bulkShare);
     while (batch.length < until && (lanes.events.length > 0 || lanes.first.length > 0 || lanes.backlog.length > 0)) {
       if (lanes.events.length > 0) {
-        this.takeOne(lanes, lanes.events, batch);
+        this.takeOne(lanes, lanes.events, batch, taken);
         continue;
       }
       const lane = (fromFirst && lanes.first.length > 0) || lanes.backlog.length === 0 ? lanes.first : lanes.backlog;
       fromFirst = !fromFirst;
-      this.takeOne(lanes, lane, batch);
+      this.takeOne(lanes, lane, batch, taken);
     }
   }
 
-  private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[]): void {
+  private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[], taken: Taken): void {
     const item = lane.shift() as Pending;
     if (item.opens !== undefined) this.keyLanes.leave(item.opens, lane === lanes.first ? 'first' : 'backlog');
+    if (item.apart) taken.apart = true;
+    else taken.lanes = true;
     batch.push(item);
     this.queued--;
   }

@@ -194,7 +194,7 @@ export class ActorHost implements ActorStepper {
           return true;
         }
         return this.stepLoaded(tx, target, loaded?.row, results);
-      }),
+      }, { apart: kind.apart }),
     );
     this.hooks.stepTook(target.kind, (performance.now() - started) / 1000);
     return found;

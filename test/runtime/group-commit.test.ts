@@ -142,6 +142,48 @@ describe('group commit', () => {
     expect((row.snapshot as { context: AgentContext }).context.presence).toBe('away');
   }, 15_000);
 
+  it('commits an agent’s events while a transaction holding its partition’s customer messages waits, and holds up that partition’s other work', async () => {
+    const log: string[] = [];
+    const known = message(`c-known-${randomUUID()}`);
+    await submitMessage(hostWith(), 1, known);
+    // A host that holds nothing in memory: the customer's follow-up reads its conversation's row.
+    const host = hostWith({ maxConcurrent: 1, committed: (size) => log.push(`#${size}`) });
+    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Cy', skills: [], capacity: { message: 2 } };
+    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
+    const cy = { kind: 'agent' as const, tenant, id: `cy-${randomUUID()}`, partition: 1 };
+    // Another session holds that conversation's row: the follow-up's transaction takes the
+    // one slot and partition 1, and cannot commit until it lets go.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    onTestFinished(() => letGo());
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = database.store.db.transaction().execute(async (tx) => {
+      await tx.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf(known.from)).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    const stuck = submitMessage(host, 1, message(known.from.id)).then(() => log.push('follow-up'));
+
+    const events = Promise.all([
+      host.send({ ...cy, event: configure }).then(() => log.push('configure')),
+      host.send({ ...cy, event: presence('available') }).then(() => log.push('available')),
+    ]);
+    const newcomer = submitMessage(host, 1, message(`c-new-${randomUUID()}`)).then(() => log.push('new customer'));
+    await events;
+    const whileHeld = [...log];
+    letGo();
+    await Promise.all([holder, stuck, newcomer]);
+
+    // Cy's events, on the partition the stuck transaction holds, committed meanwhile; the
+    // new customer of that partition waited for it.
+    expect(whileHeld).toEqual(['#1', 'configure', '#1', 'available']);
+    expect(log.slice(whileHeld.length)).toEqual(['#1', 'follow-up', '#1', 'new customer']);
+    const row = await database.store.db.selectFrom('agents').select('snapshot').where('id', '=', cy.id).executeTakeFirstOrThrow();
+    expect((row.snapshot as { context: AgentContext }).context.presence).toBe('available');
+  }, 15_000);
+
   it('takes a new customer\'s first message into the next transaction, ahead of a backlog of follow-ups, keeping each customer\'s order', async () => {
     const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
     const known = Array.from({ length: 6 }, (_, i) => `c-known-${i}-${randomUUID()}`);

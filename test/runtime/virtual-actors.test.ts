@@ -187,9 +187,9 @@ describe('virtual actors in memory', () => {
     const versionOf = async () => (await db.selectFrom('agents').select('version').where('id', '=', 'dora').executeTakeFirstOrThrow()).version;
     const before = await versionOf();
 
-    // The partition is held by a work item until three offers wait behind it: they go in the next transaction together.
+    // The partition's agents are held by a work item (kept apart, as their events are) until three offers wait behind it: they go in the next transaction together.
     let release = () => {};
-    const held = host.run(partition, () => new Promise<void>((resolve) => (release = resolve)));
+    const held = host.run(partition, () => new Promise<void>((resolve) => (release = resolve)), { apart: true });
     const ids = await queuedConversations(db, tenant, 3);
     const offers = ids.map((id) => offer(id));
     const sent = offers.map((o) => send(o));
