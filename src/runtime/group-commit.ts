@@ -38,11 +38,12 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Partitions a bulk transaction takes at most. It holds each until it commits, and an
- * event of a partition held waits for that (an offer for an agent whose partition is in
- * it). At the start of a burst every partition has a few messages, and a bulk of 100 took
- * 30 of 64 partitions: the two bulk transactions together held nearly every agent's. With
- * 8, a bulk takes more of each partition's messages, or fewer messages.
+ * Partitions a bulk transaction takes at most. It holds each until it commits, and the
+ * work of a partition held waits for that, save the events kept apart (`RunOptions.apart`).
+ * At the start of a burst every partition has a few messages, and a bulk of 100 took 30
+ * of 64 partitions, when agents' events were not apart yet: the two bulk transactions
+ * together held nearly every agent's. With 8, a bulk takes more of each partition's
+ * messages, or fewer messages.
  */
 export const BULK_PARTITIONS = 8;
 
@@ -122,8 +123,11 @@ export interface RunOptions {
  * A partition is in one transaction at a time and each of its lanes runs in the order it
  * arrived: that serializes each actor's events and each customer's messages, and no two
  * transactions of this node ever wait on each other's actor rows (which could deadlock
- * two batches). One transaction may hold several partitions' work; it is fenced on each.
- * At most `maxConcurrent` transactions run at once.
+ * two batches). The one exception is the events kept apart (an agent's, `RunOptions.apart`):
+ * their lane is held by one transaction at a time of its own, which may run beside the
+ * one holding the partition's other lanes; their steps write rows the others do not. One
+ * transaction may hold several partitions' work; it is fenced on each. At most
+ * `maxConcurrent` transactions run at once, and one more of events alone (below).
  *
  * No waiting behind a burst. Transactions are of two sorts:
  * - an express transaction is short and takes only what must not wait: every event
