@@ -135,9 +135,9 @@ export interface RunOptions {
  *   messages up to a tenth of `maxBatch`, partitions in the order they became waiting.
  * - a bulk transaction takes partitions in their turn (oldest first), a quarter of
  *   `maxBatch` of each at a time (events first, then new customers and follow-ups
- *   alternately), up to `maxBatch` and `BULK_PARTITIONS` partitions: a batch follows
- *   roughly the order work arrived in, across partitions, even when the router holds far
- *   more than a batch.
+ *   alternately; never the events kept apart), up to `maxBatch` and `BULK_PARTITIONS`
+ *   partitions: a batch follows roughly the order work arrived in, across partitions,
+ *   even when the router holds far more than a batch.
  * Bulk transactions leave one of the `maxConcurrent` slots to express ones, so a new
  * customer or an offer never waits for a slot behind long batches of backlog, and its
  * own transaction commits fast. Events start an express transaction whenever a slot is
