@@ -14,7 +14,8 @@ import { actorKey } from '../../src/runtime/actor-cache.ts';
 import type { AgentContext } from '../../src/agent/context.ts';
 import { ConfigRegistry, loadConfigFolder } from '../../src/config/index.ts';
 import { externalIdOf, type InboundMessage, type ParleyError } from '../../src/contract/index.ts';
-import { claimEpoch } from '../../src/store/index.ts';
+import { claimEpoch, type Database } from '../../src/store/index.ts';
+import type { Kysely } from 'kysely';
 
 const tenant = 'acme';
 
@@ -57,6 +58,27 @@ describe('group commit', () => {
     return text.includes('lookup_n') ? `lookups of ${count()}` : text.includes('with sender as') ? `links of ${count()}` : undefined;
   };
 
+  const configure = (name: string) => ({ type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name, skills: [], capacity: { message: 2 } });
+  const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
+  /**
+   * Another session holds the rows `lock` locks until `letGo` (or the end of the test, so
+   * that the store still closes when the test fails with work stuck behind them).
+   */
+  const heldElsewhere = async (lock: (tx: Kysely<Database>) => Promise<unknown>) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    onTestFinished(() => release());
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = database.store.db.transaction().execute(async (tx) => {
+      await lock(tx);
+      locked();
+      await held;
+    });
+    await isLocked;
+    return { letGo: () => (release(), holder) };
+  };
+
   it('takes what arrived during a transaction into the next one, across partitions, up to maxBatch, at most maxConcurrent at once', async () => {
     const sizes: number[] = [];
     const host = hostWith({ maxConcurrent: 1, maxBatch: 10, committed: (size) => sizes.push(size) });
@@ -82,12 +104,10 @@ describe('group commit', () => {
   it('runs an actor’s events in the order sent, in one transaction with other work', async () => {
     const sizes: number[] = [];
     const host = hostWith({ maxConcurrent: 1, committed: (size) => sizes.push(size) });
-    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } };
-    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
     const ana = { kind: 'agent' as const, tenant, id: 'ana', partition: 3 };
 
     const found = await Promise.all([
-      host.send({ ...ana, event: configure }),
+      host.send({ ...ana, event: configure('Ana') }),
       host.send({ ...ana, event: presence('available') }),
       submitMessage(host, 2, message('c-between')),
       host.send({ ...ana, event: presence('away') }),
@@ -104,35 +124,21 @@ describe('group commit', () => {
   it('commits an active actor’s events while every slot is taken, in one more transaction of events alone, in order', async () => {
     const log: string[] = [];
     const host = hostWith({ maxConcurrent: 1, committed: (size) => log.push(`#${size}`) });
-    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Bea', skills: [], capacity: { message: 2 } };
-    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
     const bea = { kind: 'agent' as const, tenant, id: `bea-${randomUUID()}`, partition: 3 };
     // Another session holds partition 1's epoch row: the transaction of a message there
     // takes the one slot and cannot commit until it lets go.
-    let letGo!: () => void;
-    const held = new Promise<void>((resolve) => (letGo = resolve));
-    // Let go even when the test fails (its events never committing): the store closes after.
-    onTestFinished(() => letGo());
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = database.store.db.transaction().execute(async (tx) => {
-      await tx.selectFrom('partition_epochs').select('epoch').where('partition', '=', 1).forUpdate().execute();
-      locked();
-      await held;
-    });
-    await isLocked;
+    const lock = await heldElsewhere((tx) => tx.selectFrom('partition_epochs').select('epoch').where('partition', '=', 1).forUpdate().execute());
     const stuck = submitMessage(host, 1, message(`c-stuck-${randomUUID()}`)).then(() => log.push('stuck customer'));
 
     const events = Promise.all([
-      host.send({ ...bea, event: configure }).then(() => log.push('configure')),
+      host.send({ ...bea, event: configure('Bea') }).then(() => log.push('configure')),
       host.send({ ...bea, event: presence('available') }).then(() => log.push('available')),
       host.send({ ...bea, event: presence('away') }).then(() => log.push('away')),
     ]);
     const customer = submitMessage(host, 2, message(`c-waiting-${randomUUID()}`)).then(() => log.push('waiting customer'));
     await events;
     const whileHeld = [...log];
-    letGo();
-    await Promise.all([holder, stuck, customer]);
+    await Promise.all([lock.letGo(), stuck, customer]);
 
     // Bea's events committed while the slot was held, in transactions of events alone (the
     // first at once, the other two together after it); the customer's message waited for the slot.
@@ -148,33 +154,20 @@ describe('group commit', () => {
     await submitMessage(hostWith(), 1, known);
     // A host that holds nothing in memory: the customer's follow-up reads its conversation's row.
     const host = hostWith({ maxConcurrent: 1, committed: (size) => log.push(`#${size}`) });
-    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Cy', skills: [], capacity: { message: 2 } };
-    const presence = (value: 'available' | 'away') => ({ type: 'presence.set' as const, at: at(), commandId: randomUUID(), presence: value });
     const cy = { kind: 'agent' as const, tenant, id: `cy-${randomUUID()}`, partition: 1 };
     // Another session holds that conversation's row: the follow-up's transaction takes the
     // one slot and partition 1, and cannot commit until it lets go.
-    let letGo!: () => void;
-    const held = new Promise<void>((resolve) => (letGo = resolve));
-    onTestFinished(() => letGo());
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = database.store.db.transaction().execute(async (tx) => {
-      await tx.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf(known.from)).forUpdate().execute();
-      locked();
-      await held;
-    });
-    await isLocked;
+    const lock = await heldElsewhere((tx) => tx.selectFrom('conversations').select('id').where('external_id', '=', externalIdOf(known.from)).forUpdate().execute());
     const stuck = submitMessage(host, 1, message(known.from.id)).then(() => log.push('follow-up'));
 
     const events = Promise.all([
-      host.send({ ...cy, event: configure }).then(() => log.push('configure')),
+      host.send({ ...cy, event: configure('Cy') }).then(() => log.push('configure')),
       host.send({ ...cy, event: presence('available') }).then(() => log.push('available')),
     ]);
     const newcomer = submitMessage(host, 1, message(`c-new-${randomUUID()}`)).then(() => log.push('new customer'));
     await events;
     const whileHeld = [...log];
-    letGo();
-    await Promise.all([holder, stuck, newcomer]);
+    await Promise.all([lock.letGo(), stuck, newcomer]);
 
     // Cy's events, on the partition the stuck transaction holds, committed meanwhile; the
     // new customer of that partition waited for it.
@@ -238,14 +231,14 @@ describe('group commit', () => {
     const host = hostWith({ maxConcurrent: 1, maxBatch: 2 });
     const committed: string[] = [];
     const ana = { kind: 'agent' as const, tenant, id: `ana-${randomUUID()}`, partition: 3 };
-    const configure = { type: 'agent.configure' as const, at: at(), commandId: randomUUID(), name: 'Ana', skills: [], capacity: { message: 2 } };
 
     const busy = submitMessage(host, 1, message(`c-busy-${randomUUID()}`));
     const customers = Array.from({ length: 4 }, (_, i) => submitMessage(host, 2, message(`c-waiting-${i}-${randomUUID()}`)).then(() => committed.push(`customer ${i}`)));
-    const event = host.send({ ...ana, event: configure }).then(() => committed.push('event'));
+    const event = host.send({ ...ana, event: configure('Ana') }).then(() => committed.push('event'));
     await Promise.all([busy, ...customers, event]);
 
-    // Batches of two: the event and the first customer, then the other three in their order.
+    // The event starts a transaction of events alone while the one slot is taken (or, had
+    // the slot freed first, goes first into the next one); the customers follow in order.
     expect(committed.indexOf('event')).toBeLessThanOrEqual(1);
     expect(committed.filter((name) => name.startsWith('customer'))).toEqual(['customer 0', 'customer 1', 'customer 2', 'customer 3']);
   });
