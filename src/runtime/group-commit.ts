@@ -81,12 +81,6 @@ const emptyLanes = (lanes: Lanes) => lanes.events.length === 0 && lanes.first.le
 /** Whether a partition has work a bulk transaction takes (all but its `apart` lane). */
 const hasBulkWork = (lanes: Lanes) => lanes.events.length > 0 || lanes.first.length > 0 || lanes.backlog.length > 0;
 
-/** Which of a partition's lanes a transaction took work from: the `apart` lane, the others. */
-interface Taken {
-  lanes: boolean;
-  apart: boolean;
-}
-
 /** Where a work item goes in its partition. */
 export interface RunOptions {
   /**
@@ -245,23 +239,12 @@ export class GroupCommit {
       const express = this.withEvents.size > 0 || (canExpress && (!canBulk || this.expressTurn));
       if (canBulk && canExpress && this.withEvents.size === 0) this.expressTurn = !this.expressTurn;
       const batch: Pending[] = [];
-      /** The partitions of the batch (each fenced), and those whose lanes other than `apart` it holds, and whose `apart` lane. */
+      /** The partitions of the batch, each fenced (what of each it holds follows from its items, `takeOne`). */
       const partitions: number[] = [];
-      const held: number[] = [];
-      const heldApart: number[] = [];
-      const take = (partition: number, takeFrom: (lanes: Lanes, into: Taken) => void) => {
+      const take = (partition: number, takeFrom: (lanes: Lanes) => void) => {
         const lanes = this.queues.get(partition) as Lanes;
-        const taken: Taken = { lanes: false, apart: false };
-        takeFrom(lanes, taken);
-        if (!held.includes(partition) && !heldApart.includes(partition)) partitions.push(partition);
-        if (taken.lanes && !this.busy.has(partition)) {
-          this.busy.add(partition);
-          held.push(partition);
-        }
-        if (taken.apart && !this.busyApart.has(partition)) {
-          this.busyApart.add(partition);
-          heldApart.push(partition);
-        }
+        takeFrom(lanes);
+        if (!partitions.includes(partition)) partitions.push(partition);
         this.withEvents.delete(partition);
         this.withFirst.delete(partition);
         if (emptyLanes(lanes)) this.queues.delete(partition);
@@ -276,7 +259,7 @@ export class GroupCommit {
           const from = this.withEvents.size > 0 ? this.withEvents : batch.length < this.expressBatch && !eventsAlone ? this.withFirst : undefined;
           if (!from || from.size === 0) break;
           const partition = from.values().next().value as number;
-          take(partition, (lanes, taken) => this.takeExpress(partition, lanes, batch, taken, eventsAlone));
+          take(partition, (lanes) => this.takeExpress(partition, lanes, batch, eventsAlone));
         }
       } else {
         // A share of each partition in its turn, so that a batch follows the order work
@@ -285,7 +268,7 @@ export class GroupCommit {
         for (let p = bulkPartition; p !== undefined && batch.length < this.options.maxBatch && partitions.length < BULK_PARTITIONS; p = this.nextBulk()) {
           // Its bulk turn is spent: the next one is at the back.
           this.turns.delete(p);
-          take(p, (lanes, taken) => this.takeAll(lanes, batch, taken));
+          take(p, (lanes) => this.takeAll(lanes, batch));
           if (this.queues.has(p) && hasBulkWork(this.queues.get(p) as Lanes)) this.turns.add(p);
         }
         for (let more = true; more && batch.length < this.options.maxBatch; ) {
@@ -293,7 +276,7 @@ export class GroupCommit {
           for (const p of partitions) {
             const lanes = this.queues.get(p);
             if (!lanes || !hasBulkWork(lanes) || batch.length >= this.options.maxBatch) continue;
-            take(p, (l, taken) => this.takeAll(l, batch, taken));
+            take(p, (l) => this.takeAll(l, batch));
             more = true;
           }
         }
@@ -305,8 +288,7 @@ export class GroupCommit {
         this.transactions--;
         if (!express) this.bulkTransactions--;
         if (eventsAlone) this.eventsAloneTransactions--;
-        for (const partition of held) this.busy.delete(partition);
-        for (const partition of heldApart) this.busyApart.delete(partition);
+        for (const item of batch) (item.apart ? this.busyApart : this.busy).delete(item.partition);
         for (const partition of partitions) {
           const lanes = this.queues.get(partition);
           if (lanes) this.markExpress(partition, lanes);
@@ -334,35 +316,36 @@ export class GroupCommit {
    * transaction holds them, the others unless another transaction holds the partition;
    * then, unless the batch is of events alone, its `first` lane while the batch is short.
    */
-  private takeExpress(partition: number, lanes: Lanes, batch: Pending[], taken: Taken, eventsAlone: boolean): void {
-    if (!this.busyApart.has(partition)) {
-      while (lanes.apart.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.apart, batch, taken);
-    }
-    if (this.busy.has(partition)) return;
-    while (lanes.events.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.events, batch, taken);
-    while (!eventsAlone && lanes.first.length > 0 && batch.length < this.expressBatch) this.takeOne(lanes, lanes.first, batch, taken);
+  private takeExpress(partition: number, lanes: Lanes, batch: Pending[], eventsAlone: boolean): void {
+    // Checked before taking anything: what this transaction takes, it holds (`takeOne`).
+    const apartFree = !this.busyApart.has(partition);
+    const othersFree = !this.busy.has(partition);
+    while (apartFree && lanes.apart.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.apart, batch);
+    if (!othersFree) return;
+    while (lanes.events.length > 0 && batch.length < this.options.maxBatch) this.takeOne(lanes, lanes.events, batch);
+    while (!eventsAlone && lanes.first.length > 0 && batch.length < this.expressBatch) this.takeOne(lanes, lanes.first, batch);
   }
 
   /** A share of a partition's items (while the batch has room): its events, then its two lanes of customer messages alternately (each in order); never those kept apart. */
-  private takeAll(lanes: Lanes, batch: Pending[], taken: Taken): void {
+  private takeAll(lanes: Lanes, batch: Pending[]): void {
     let fromFirst = true;
     const until = Math.min(this.options.maxBatch, batch.length + this.bulkShare);
-    while (batch.length < until && (lanes.events.length > 0 || lanes.first.length > 0 || lanes.backlog.length > 0)) {
+    while (batch.length < until && hasBulkWork(lanes)) {
       if (lanes.events.length > 0) {
-        this.takeOne(lanes, lanes.events, batch, taken);
+        this.takeOne(lanes, lanes.events, batch);
         continue;
       }
       const lane = (fromFirst && lanes.first.length > 0) || lanes.backlog.length === 0 ? lanes.first : lanes.backlog;
       fromFirst = !fromFirst;
-      this.takeOne(lanes, lane, batch, taken);
+      this.takeOne(lanes, lane, batch);
     }
   }
 
-  private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[], taken: Taken): void {
+  /** Takes a lane's next item into the batch; the transaction then holds that lane's side of the partition (its `apart` lane, or the others) until it ends. */
+  private takeOne(lanes: Lanes, lane: Pending[], batch: Pending[]): void {
     const item = lane.shift() as Pending;
     if (item.opens !== undefined) this.keyLanes.leave(item.opens, lane === lanes.first ? 'first' : 'backlog');
-    if (item.apart) taken.apart = true;
-    else taken.lanes = true;
+    (item.apart ? this.busyApart : this.busy).add(item.partition);
     batch.push(item);
     this.queued--;
   }
