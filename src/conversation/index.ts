@@ -9,3 +9,4 @@ export * from './receive-message.ts';
 export * from './kind.ts';
 export * from './start-conversation.ts';
 export * from './start-rules.ts';
+export * from './view.ts';

@@ -24,7 +24,7 @@ export interface ConversationKind extends ActorKind {
    * its partition follows from its key, so an event for it sent from here then reads
    * nothing to find its owner (an agent's answer to an offer, say).
    */
-  learnPartition(context: ConversationContext, partitions: number): void;
+  learnPartition(context: Pick<ConversationContext, 'id' | 'tenant' | 'channel' | 'customer'>, partitions: number): void;
 }
 
 /**
@@ -42,7 +42,7 @@ export function conversationKind(db: Kysely<Database>, config: ConfigRegistry): 
   const open = new OpenConversations();
   const ahead = new LookupsAhead(config, open);
   const newCustomers = new NewCustomersInWrites();
-  const keyOfContext = (ctx: ConversationContext) => conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
+  const keyOfContext = (ctx: Pick<ConversationContext, 'tenant' | 'channel' | 'customer'>) => conversationPartitionKey(ctx.tenant, ctx.channel, externalIdOf(ctx.customer));
   return {
     kind: 'conversation',
     machine: conversationMachine,

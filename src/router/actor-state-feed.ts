@@ -3,13 +3,13 @@ import { context } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { contextOfHeaders, withTraceHeaders } from '../bus/index.ts';
 import { encode, subjects } from '../contract/index.ts';
-import type { ConversationContext } from '../conversation/index.ts';
+import type { ConversationView } from '../conversation/index.ts';
 import { agentViewJson, agentViewOfJson, type AgentView, type AgentViewJson } from '../routing/index.ts';
 
-/** A conversation's committed state; `offerId` when the event that changed it answered an offer. */
+/** A conversation's committed state (what schedulers read of its context, `ConversationView`); `offerId` when the event that changed it answered an offer. */
 export interface ConversationNote {
   state: string;
-  context: ConversationContext;
+  context: ConversationView;
   offerId?: string;
 }
 

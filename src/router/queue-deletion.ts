@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ConfigRegistry } from '../config/index.ts';
-import type { ConversationContext } from '../conversation/index.ts';
+import type { ConversationContext, ConversationView } from '../conversation/index.ts';
 import type { ConversationActorEvent } from '../conversation/index.ts';
 import { policyOf } from '../conversation/index.ts';
 import type { SendToParley } from './actor-addresses.ts';
@@ -25,7 +25,7 @@ export type FallbackOutcome = (typeof FallbackOutcomes)[keyof typeof FallbackOut
  * every router): the deleted queue's overflow queue if it still exists, else its channel's
  * queue if that exists and is another queue, else nowhere (it closes, reason `queueDeleted`).
  */
-export function queueDeletedEvent(config: ConfigRegistry, context: ConversationContext, at: string): Extract<ConversationActorEvent, { type: 'queue.deleted' }> {
+export function queueDeletedEvent(config: ConfigRegistry, context: ConversationView, at: string): Extract<ConversationActorEvent, { type: 'queue.deleted' }> {
   const { tenant, queue } = context;
   const live = (name: string | null | undefined) => (name && name !== queue ? config.queue(tenant, name) : undefined);
   const target = live(context.policy.overflowQueue) ?? live(config.channel(tenant, context.channel)?.queue);
@@ -107,13 +107,13 @@ export class QueueDeletions {
   }
 
   /** A conversation's committed state: one that waits in (or is offered from) a deleted queue led here moves on. */
-  conversationChanged(state: string, context: ConversationContext): void {
+  conversationChanged(state: string, context: ConversationView): void {
     if (state !== 'queued' && state !== 'offered') return;
     if (!this.options.config.queueDeleted(context.tenant, context.queue) || !this.options.leads(context.tenant, context.queue)) return;
     void this.moveOn(context);
   }
 
-  private async moveOn(context: ConversationContext): Promise<void> {
+  private async moveOn(context: ConversationView): Promise<void> {
     if (this.sending.has(context.id)) return;
     this.sending.add(context.id);
     try {

@@ -19,7 +19,7 @@ import { PartitionRuntime, type RuntimeHooks } from '../runtime/index.ts';
 import { PartitionLeases } from '../cluster/index.ts';
 import { partitionOf, queuePartitionKey } from '../partition/index.ts';
 import { agentKind, offerCreatedOf, type AgentContext } from '../agent/index.ts';
-import { conversationKind, type ConversationContext, type ReceivedMessage, type ReceiveOutcome, type StartOutcome, type StartRequest } from '../conversation/index.ts';
+import { conversationKind, conversationView, type ConversationContext, type ReceivedMessage, type ReceiveOutcome, type StartOutcome, type StartRequest } from '../conversation/index.ts';
 import { Scheduler, agentViewOf, waitingOf } from '../routing/index.ts';
 import { campaignKind, serveCampaignCommands, type CampaignCommandOutcome, type CampaignHost } from '../campaigns/index.ts';
 import { deadLetter, ensureStreams, startConsumeLoop, inMessagingSpan, withTraceHeaders, type ConsumeLoop, type Verdict } from '../bus/index.ts';
@@ -113,7 +113,7 @@ export async function startRouter(partial: RouterOptions): Promise<Router> {
         if (fallback) metrics.queueFallbacks.inc({ tenant: conversation.tenant, ...fallback });
         // A step that neither starts nor ends a wait (a customer message while connected) changes nothing the schedulers follow.
         if (previous !== undefined && !WAITING_STATES.has(previous) && !WAITING_STATES.has(state)) return;
-        feed.conversation({ state, context: conversation, ...('offerId' in event && { offerId: event.offerId as string }) });
+        feed.conversation({ state, context: conversationView(conversation), ...('offerId' in event && { offerId: event.offerId as string }) });
       } else if (kind === 'agent') {
         feed.agent({ view: agentViewOf(actor as AgentContext), ...(event.type === 'offer.request' && 'offerId' in event && { offerId: event.offerId as string }) });
       } else if (kind === 'campaign' && state !== previous) {

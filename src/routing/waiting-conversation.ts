@@ -1,5 +1,5 @@
 import type { ChannelType, MediaType, TransferSource } from '../contract/index.ts';
-import type { ConversationContext, RoutingTarget } from '../conversation/index.ts';
+import type { ConversationView, RoutingTarget } from '../conversation/index.ts';
 
 /** A conversation in a queue's waiting list. */
 export interface WaitingConversation {
@@ -26,7 +26,8 @@ export interface WaitingConversation {
   transferredBy?: TransferSource | undefined;
 }
 
-export function waitingOf(ctx: ConversationContext): WaitingConversation {
+/** A conversation's waiting-list entry, from its context or its state note's view. */
+export function waitingOf(ctx: ConversationView): WaitingConversation {
   return {
     id: ctx.id,
     tenant: ctx.tenant,

@@ -6,9 +6,9 @@ import { CustomerDriver } from '../support/customer-driver.ts';
 import { channel, queue, startParley, type RunningParley } from '../support/parley.ts';
 import { subjects } from '../../src/contract/index.ts';
 import { connectBus } from '../../src/bus/index.ts';
-import type { ConversationContext } from '../../src/conversation/index.ts';
+import type { ConversationContext, ConversationView } from '../../src/conversation/index.ts';
 import { ActorStateFeed, type AgentNote, type ConversationNote } from '../../src/router/actor-state-feed.ts';
-import { agentViewOf } from '../../src/routing/index.ts';
+import { agentViewOf, waitingOf } from '../../src/routing/index.ts';
 import { agentContext } from '../gateway/seed.ts';
 
 const tenant = 'acme';
@@ -23,7 +23,7 @@ describe('actor state feed', () => {
   let parley: RunningParley;
   let alice: AgentDriver;
   let notes: Subscription;
-  const seen: { state: string; id: string }[] = [];
+  const seen: { state: string; id: string; context: ConversationView; bytes: number }[] = [];
 
   beforeAll(async () => {
     services = await startTestServices();
@@ -33,8 +33,8 @@ describe('actor state feed', () => {
     await alice.presence('available');
     notes = parley.nc.subscribe(subjects.actorState('conversation'), {
       callback: (_err, msg) => {
-        const note = msg.json<{ state: string; context: { id: string } }>();
-        seen.push({ state: note.state, id: note.context.id });
+        const note = msg.json<{ state: string; context: ConversationView }>();
+        seen.push({ state: note.state, id: note.context.id, context: note.context, bytes: msg.data.length });
       },
     });
   });
@@ -65,6 +65,23 @@ describe('actor state feed', () => {
     await waitFor(() => (seen.some((n) => n.id === second) ? true : undefined), { what: 'the second conversation noted' });
     expect(seen.filter((n) => n.id === first).map((n) => n.state)).toEqual(['queued', 'offered', 'connected']);
   });
+
+  it('carries what the schedulers read of a conversation, the same as they read from the store, and not its whole context', async () => {
+    const cleo = new CustomerDriver(parley.nc, tenant, 'whatsapp', { id: '+447700900203', idType: 'phone', name: 'Cleo' });
+    await cleo.say('Hello there');
+    const id = await alice.acceptNextOffer();
+    await waitFor(() => (seen.some((n) => n.id === id && n.state === 'connected') ? true : undefined), { what: 'the connected note' });
+    const { snapshot } = await parley.store.db.selectFrom('conversations').select('snapshot').where('id', '=', id).executeTakeFirstOrThrow();
+    const stored = (snapshot as { context: ConversationContext }).context;
+    const connected = seen.find((n) => n.id === id && n.state === 'connected') as (typeof seen)[number];
+    // A scheduler rebuilding its queue from the store and one following the notes see the same entry.
+    expect(waitingOf(connected.context)).toEqual(waitingOf(stored));
+    expect(connected.context.customer).toEqual(stored.customer);
+    expect(connected.context.policy).toEqual({ alertingTimeoutMs: stored.policy.alertingTimeoutMs, overflowQueue: stored.policy.overflowQueue });
+    for (const actorOnly of ['attributes', 'bot', 'offer', 'threadingWindowMs', 'agentId', 'assignmentId']) expect(connected.context).not.toHaveProperty(actorOnly);
+    // Every router receives every note: here 60 % of the context's size (its policy alone is near a third of it).
+    expect(connected.bytes).toBeLessThan(JSON.stringify({ state: 'connected', context: stored }).length * 0.65);
+  });
 });
 
 /**
@@ -85,7 +102,7 @@ describe('ActorStateFeed', () => {
     await services?.stop();
   });
 
-  const note = (id: string): ConversationNote => ({ state: 'queued', context: { id } as ConversationContext });
+  const note = (id: string): ConversationNote => ({ state: 'queued', context: { id } as ConversationView });
 
   it("gives a node's own notes to its followers as they are published and drops their copies from NATS; another node's come over NATS", async () => {
     const errors: unknown[] = [];
