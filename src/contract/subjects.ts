@@ -12,7 +12,7 @@
  * | parley.v1.deadletter.<source>             | JetStream DEADLETTER| the original bytes|
  * | parley.v1.campaign.replies.<tenant>.<name>| core NATS request   | BotRequest        |
  * | parley.v1.cluster.partition.<n>.<kind>    | core NATS request   | router to router  |
- * | parley.v1.cluster.state.<actor>           | core NATS           | router to router  |
+ * | parley.v1.cluster.state.<actors>          | core NATS           | router to router  |
  * | parley.v1.cluster.campaign.command        | core NATS request   | gateway to router |
  *
  * The `cluster` subjects are internal to the routers (not part of the contract that
@@ -41,8 +41,10 @@ export const subjects = {
   partitionRequests: (partition: number) => `${root}.cluster.partition.${partition}.*`,
   /** A command for a campaign's actor (the API's start, pause, resume, stop), taken by any router and run on the campaign's owner. */
   campaignCommands: `${root}.cluster.campaign.command`,
-  /** Committed state of conversations, or what the schedulers know of agents (`agent-view`), for the queue schedulers on every node. */
-  actorState: (actor: 'conversation' | 'agent-view') => `${root}.cluster.state.${actor}`,
+  /** Committed state for the queue schedulers on every node, many notes per message: what they read of conversations (`conversations`), what they know of agents (`agents`). */
+  actorStates: (actors: 'conversations' | 'agents') => `${root}.cluster.state.${actors}`,
+  /** The same, one note per message, as the release before publishes them: read, and published too while a router of that release is heard (rolling upgrades). */
+  legacyActorState: (actor: 'conversation' | 'agent-view') => `${root}.cluster.state.${actor}`,
 
   /** Wildcards for stream definitions and subscriptions. */
   all: {

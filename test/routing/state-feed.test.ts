@@ -1,5 +1,8 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
 import { AgentDriver } from '../support/agent-driver.ts';
 import { CustomerDriver } from '../support/customer-driver.ts';
@@ -7,7 +10,7 @@ import { channel, queue, startParley, type RunningParley } from '../support/parl
 import { subjects } from '../../src/contract/index.ts';
 import { connectBus } from '../../src/bus/index.ts';
 import type { ConversationContext, ConversationView } from '../../src/conversation/index.ts';
-import { ActorStateFeed, type AgentNote, type ConversationNote } from '../../src/router/actor-state-feed.ts';
+import { ActorStateFeed, LEGACY_PEER_MS, MAX_BATCH_CHARS, type AgentNote, type ConversationNote, type NoteBatch } from '../../src/router/actor-state-feed.ts';
 import { agentViewOf, waitingOf } from '../../src/routing/index.ts';
 import { agentContext } from '../gateway/seed.ts';
 
@@ -31,10 +34,9 @@ describe('actor state feed', () => {
     alice = new AgentDriver(parley.nc, tenant, 'alice');
     await alice.configure(['support'], { message: 4 });
     await alice.presence('available');
-    notes = parley.nc.subscribe(subjects.actorState('conversation'), {
+    notes = parley.nc.subscribe(subjects.actorStates('conversations'), {
       callback: (_err, msg) => {
-        const note = msg.json<{ state: string; context: ConversationView }>();
-        seen.push({ state: note.state, id: note.context.id, context: note.context, bytes: msg.data.length });
+        for (const note of msg.json<NoteBatch<ConversationNote>>().notes) seen.push({ state: note.state, id: note.context.id, context: note.context, bytes: JSON.stringify(note).length });
       },
     });
   });
@@ -123,14 +125,16 @@ describe('ActorStateFeed', () => {
     expect(errors).toEqual([]);
   });
 
-  it('reports a follower that throws, and a note it cannot read, and goes on: with the next follower, and with the next note from NATS', async () => {
+  it('reports a follower that throws, and a message it cannot read, and goes on: with the next follower, the next note of the batch, and the next message', async () => {
     const errors: unknown[] = [];
     const feed = new ActorStateFeed(nc, (err) => errors.push(err));
     const elsewhere = new ActorStateFeed(nc, () => {});
     const got: string[] = [];
+    const gotByFailing: string[] = [];
     const failing = feed.follow({
       conversation: (n) => {
         if (n.context.id.startsWith('bad')) throw new Error(`follower bug on ${n.context.id}`);
+        gotByFailing.push(n.context.id);
       },
       agent: () => {},
     });
@@ -139,14 +143,129 @@ describe('ActorStateFeed', () => {
     feed.conversation(note('bad-own'));
     // A callback that throws would end nats.js's reading of the whole connection: the next note would never come.
     elsewhere.conversation(note('bad-other'));
-    nc.publish(subjects.actorState('conversation'), 'not a note');
+    elsewhere.conversation(note('after-bad'));
+    elsewhere.flush();
+    nc.publish(subjects.actorStates('conversations'), 'not a note');
+    nc.publish(subjects.actorStates('conversations'), '{"note":{}}');
     elsewhere.conversation(note('next'));
-    await waitFor(() => (got.includes('next') ? true : undefined), { what: 'the note after the one a follower threw on' });
+    await waitFor(() => (got.includes('next') && gotByFailing.includes('next') ? true : undefined), { what: 'the note after the ones a follower threw on' });
     failing.stop();
     working.stop();
-    expect(got).toEqual(['bad-own', 'bad-other', 'next']);
-    // The unreadable note fails once per follower.
-    expect(errors.map((e) => (e instanceof SyntaxError ? 'unreadable' : (e as Error).message))).toEqual(['follower bug on bad-own', 'follower bug on bad-other', 'unreadable', 'unreadable']);
+    expect(got).toEqual(['bad-own', 'bad-other', 'after-bad', 'next']);
+    expect(gotByFailing).toEqual(['after-bad', 'next']);
+    // The unreadable messages fail once per follower.
+    const unlisted = `a state note batch on ${subjects.actorStates('conversations')} has no list of notes`;
+    expect(errors.map((e) => (e instanceof SyntaxError ? 'unreadable' : (e as Error).message))).toEqual([
+      'follower bug on bad-own',
+      'follower bug on bad-other',
+      'unreadable',
+      'unreadable',
+      unlisted,
+      unlisted,
+    ]);
+  });
+
+  it('sends the notes published in one go in one message per subject, in order, and splits what would pass the size limit', async () => {
+    const here = new ActorStateFeed(nc, () => {});
+    const elsewhere = new ActorStateFeed(nc, () => {});
+    const got: string[] = [];
+    const following = here.follow({ conversation: (n) => got.push(n.context.id), agent: (n) => got.push(n.view.id) });
+    const messages: { subject: string; notes: number; chars: number }[] = [];
+    const listening = nc.subscribe('parley.v1.cluster.state.>', {
+      callback: (_err, msg) => void messages.push({ subject: msg.subject, notes: msg.json<NoteBatch<object>>().notes.length, chars: msg.data.length }),
+    });
+    await nc.flush();
+    // A transaction's after-commit work: three conversations and an agent, all at once.
+    const ana = agentViewOf(agentContext('acme', 'ana', { skills: ['support'], capacity: { message: 4 } }));
+    for (const id of ['c-1', 'c-2']) elsewhere.conversation(note(id));
+    elsewhere.agent({ view: ana });
+    elsewhere.conversation(note('c-3'));
+    // Then many more than one message holds (about 40 characters each).
+    const many = Array.from({ length: Math.ceil((MAX_BATCH_CHARS / 40) * 2.5) }, (_, i) => `many-${i}`);
+    await Promise.resolve();
+    for (const id of many) elsewhere.conversation(note(id));
+    const last = many.at(-1) as string;
+    await waitFor(() => (got.includes(last) ? true : undefined), { what: 'the last of many notes' });
+    following.stop();
+    listening.unsubscribe();
+    // In order per subject; a conversation's and an agent's notes keep no order between them (they come from different routers as often as not).
+    expect(got).toEqual(['c-1', 'c-2', 'c-3', 'ana', ...many]);
+    expect(messages.slice(0, 2).map(({ subject, notes }) => ({ subject, notes }))).toEqual([
+      { subject: subjects.actorStates('conversations'), notes: 3 },
+      { subject: subjects.actorStates('agents'), notes: 1 },
+    ]);
+    const split = messages.slice(2);
+    expect(split.length).toBe(3);
+    expect(split.reduce((sum, m) => sum + m.notes, 0)).toBe(many.length);
+    for (const m of split) expect(m.chars).toBeLessThanOrEqual(MAX_BATCH_CHARS + 20);
+  });
+
+  it('reads the notes of a router of the release before, one per message, and publishes its own that way too while it hears one', async () => {
+    let now = Date.parse('2026-12-06T12:00:00Z');
+    const here = new ActorStateFeed(nc, () => {}, () => now);
+    const elsewhere = new ActorStateFeed(nc, () => {}, () => now);
+    const got: string[] = [];
+    const following = elsewhere.follow({ conversation: (n) => got.push(n.context.id), agent: () => {} });
+    const legacy: string[] = [];
+    const listening = nc.subscribe(subjects.legacyActorState('conversation'), { callback: (_err, msg) => void legacy.push(msg.json<ConversationNote>().context.id) });
+    await nc.flush();
+    const fromOldRelease = (id: string) => {
+      const h = natsHeaders();
+      h.set('Parley-Note-Origin', 'a-router-of-the-release-before');
+      nc.publish(subjects.legacyActorState('conversation'), JSON.stringify(note(id)), { headers: h });
+    };
+    // Nobody of the release before heard yet: batches only.
+    here.conversation(note('batched-only'));
+    here.flush();
+    // `elsewhere` hears one, and from then on publishes each note both ways.
+    fromOldRelease('old-1');
+    await waitFor(() => (got.includes('old-1') ? true : undefined), { what: "the old release's note" });
+    elsewhere.conversation(note('both-ways'));
+    now += LEGACY_PEER_MS;
+    elsewhere.conversation(note('batched-again'));
+    here.conversation(note('end'));
+    await waitFor(() => (got.includes('end') ? true : undefined), { what: 'the last note' });
+    await nc.flush();
+    following.stop();
+    listening.unsubscribe();
+    // A router of this release drops the copies (it reads the batches): each note once.
+    expect(got).toEqual(['batched-only', 'old-1', 'both-ways', 'batched-again', 'end']);
+    // The release before reads the copy of the note published while it was heard.
+    expect(legacy).toEqual(['old-1', 'both-ways']);
+  });
+
+  it('carries the trace of the step that made each note: a follower on another node runs in it', async () => {
+    const sdk = new NodeSDK({ serviceName: 'state-feed-test', spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })], instrumentations: [], logRecordProcessors: [] });
+    sdk.start();
+    try {
+      const here = new ActorStateFeed(nc, () => {});
+      const elsewhere = new ActorStateFeed(nc, () => {});
+      const runsIn: (string | undefined)[] = [];
+      const traceNow = () => runsIn.push(trace.getSpanContext(context.active())?.traceId);
+      const following = here.follow({ conversation: traceNow, agent: traceNow });
+      await nc.flush();
+      const tracer = trace.getTracer('state-feed-test');
+      const made: string[] = [];
+      // Three steps, each in its own trace, published in one go (one message per subject).
+      const step = (publish: () => void) =>
+        tracer.startActiveSpan('step', (span) => {
+          made.push(span.spanContext().traceId);
+          publish();
+          span.end();
+        });
+      step(() => elsewhere.conversation(note('traced-1')));
+      step(() => elsewhere.conversation(note('traced-2')));
+      step(() => elsewhere.agent({ view: agentViewOf(agentContext('acme', 'ana', { skills: ['support'], capacity: { message: 4 } })) }));
+      await waitFor(() => (runsIn.length === 3 ? true : undefined), { what: 'three notes' });
+      following.stop();
+      expect(new Set(made).size).toBe(3);
+      expect(runsIn).toEqual(made);
+    } finally {
+      await sdk.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    }
   });
 
   it("carries an agent's view, the same size whatever its load", async () => {
@@ -163,7 +282,7 @@ describe('ActorStateFeed', () => {
       active: Array.from({ length: 24 }, (_, i) => ({ conversationId: `c-${i}`, offerId: `o-${i}`, mediaType: 'message' as const, since: '2026-11-22T08:00:00.000Z' })),
     });
     const published: number[] = [];
-    const listening = nc.subscribe(subjects.actorState('agent-view'), { callback: (_err, msg) => void published.push(msg.data.length) });
+    const listening = nc.subscribe(subjects.actorStates('agents'), { callback: (_err, msg) => void published.push(msg.data.length) });
     await nc.flush();
     elsewhere.agent({ view: agentViewOf(busy), offerId: 'o-24' });
     await waitFor(() => (got.length === 1 && published.length === 1 ? true : undefined), { what: 'the agent note' });
