@@ -66,10 +66,11 @@ const BATCHED_TOO_HEADER = 'Parley-Notes-Batched';
  *
  * **Batched.** The notes published in one go — the after-commit work of a transaction,
  * which runs without a pause — travel in one message per subject, in the order
- * published. Every router receives every note, and most of what receiving one costs is
- * per message (the protocol, the header, the callback), so under load a router pays a
- * fraction of it per note, and the NATS server routes a fraction of the messages. At
- * light load a transaction commits one step, and a message holds one note.
+ * published. Every router receives every note, and much of what receiving one costs is
+ * per message (the protocol, the header, the callback: about 40 % of it for a note of a
+ * few hundred bytes, docs/cluster.md §16), so under load a router pays a fraction of that
+ * per note, and the NATS server routes a fraction of the messages. At light load a
+ * transaction commits one step, and a message holds one note.
  *
  * **Own notes.** This node's own followers get its notes at once, in the order they are
  * published, not back from NATS: under a burst the way back waits behind every customer
@@ -103,8 +104,7 @@ export class ActorStateFeed {
   ) {}
 
   conversation(note: ConversationNote): void {
-    const trace = traceCarrier();
-    this.enqueue(subjects.actorStates('conversations'), JSON.stringify(withTrace(note, trace)));
+    this.enqueue(subjects.actorStates('conversations'), JSON.stringify(withTrace(note, traceCarrier())));
     if (this.hearsLegacy()) this.publishLegacy(subjects.legacyActorState('conversation'), JSON.stringify(note));
     for (const f of this.followers) this.deliver(() => f.conversation(note));
   }
