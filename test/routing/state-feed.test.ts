@@ -1,6 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { startTestServices, waitFor, type TestServices } from '../support/services.ts';
@@ -266,6 +267,14 @@ describe('ActorStateFeed', () => {
       context.disable();
       propagation.disable();
     }
+  });
+
+  it('is described in docs/cluster.md with its limits as the code has them', () => {
+    const doc = readFileSync(new URL('../../docs/cluster.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`up to ${MAX_BATCH_CHARS / 1024} K characters a message (\`MAX_BATCH_CHARS\`;`);
+    expect(doc).toContain(`in the last ${LEGACY_PEER_MS / 1000} s (\`LEGACY_PEER_MS\`)`);
+    expect(doc).toContain(`\`${subjects.actorStates('conversations')}\``);
+    expect(doc).toContain(`\`${subjects.actorStates('agents')}\``);
   });
 
   it("carries an agent's view, the same size whatever its load", async () => {
