@@ -104,15 +104,13 @@ export class ActorStateFeed {
   ) {}
 
   conversation(note: ConversationNote): void {
-    this.enqueue(subjects.actorStates('conversations'), JSON.stringify(withTrace(note, traceCarrier())));
-    if (this.hearsLegacy()) this.publishLegacy(subjects.legacyActorState('conversation'), JSON.stringify(note));
+    this.publishNote('conversations', note);
     for (const f of this.followers) this.deliver(() => f.conversation(note));
   }
 
   agent(note: AgentNote): void {
     const json: AgentNoteJson = { view: agentViewJson(note.view), ...(note.offerId !== undefined && { offerId: note.offerId }) };
-    this.enqueue(subjects.actorStates('agents'), JSON.stringify(withTrace(json, traceCarrier())));
-    if (this.hearsLegacy()) this.publishLegacy(subjects.legacyActorState('agent-view'), JSON.stringify(json));
+    this.publishNote('agents', json);
     for (const f of this.followers) this.deliver(() => f.agent(note));
   }
 
@@ -139,6 +137,12 @@ export class ActorStateFeed {
     this.flushQueued = false;
     for (const [subject, batch] of this.pending) this.publishBatch(subject, batch.notes);
     this.pending.clear();
+  }
+
+  /** Into the batch for its subject, with the active trace; and the way the release before reads it, while one is heard. */
+  private publishNote(kind: 'conversations' | 'agents', json: object): void {
+    this.enqueue(subjects.actorStates(kind), JSON.stringify(withTrace(json, traceCarrier())));
+    if (this.hearsLegacy()) this.publishLegacy(subjects.legacyActorState(kind === 'conversations' ? 'conversation' : 'agent-view'), JSON.stringify(json));
   }
 
   private enqueue(subject: string, note: string): void {
