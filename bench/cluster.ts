@@ -263,13 +263,23 @@ async function runRawPipeline() {
         onError: (err) => progress(`raw consumer: ${String(err)}`),
       });
       const { envelopes } = workload('raw');
+      // No router here: this process publishes and is the pipeline (its CPU is the load generator's).
+      const meter = await PhaseMeter.start(store.db, () => Promise.resolve(0));
       const started = performance.now();
       await publishAll(nc, envelopes);
       progress(`raw: ${MESSAGES} published in ${Math.round(performance.now() - started)} ms`);
       await waitFor(() => (writer.committed >= MESSAGES ? true : undefined), { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 10, what: `${MESSAGES} rows committed` });
       const ms = performance.now() - started;
+      const cost = costPer(await meter.end(), MESSAGES);
       const rows = await sql<{ n: string }>`select count(*) as n from bench_raw`.execute(store.db);
-      const result = { messages: Number(rows.rows[0]?.n), ms: Math.round(ms), perSecond: perSecond(MESSAGES, ms), consumerConcurrency: MAX_BATCH, maxRowsPerInsert: MAX_BATCH };
+      const result = {
+        messages: Number(rows.rows[0]?.n),
+        ms: Math.round(ms),
+        perSecond: perSecond(MESSAGES, ms),
+        consumerConcurrency: MAX_BATCH,
+        maxRowsPerInsert: MAX_BATCH,
+        costPerMessage: { pipelineCpuMs: cost.loadGeneratorCpuMs, postgresCpuMs: cost.postgresCpuMs, otherCpuMs: cost.otherCpuMs, machineCpuMs: cost.machineCpuMs, machineBusy: cost.machineBusy },
+      };
       progress(`raw: ${JSON.stringify(result)}`);
       return result;
     } finally {
@@ -501,16 +511,15 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
   const storedMs = performance.now() - started;
   const cost = await meter.end();
   const followUps = envelopes.length - PROBES;
-  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / followUps) / 100);
   return {
-    followUps: envelopes.length - PROBES,
+    followUps,
     p50: round(percentile(latencies, 50)),
     max: round(latencies.at(-1) ?? NaN),
     samples: latencies.length,
     allNewOfferedAfterMs: Math.round(probesDoneMs),
     allStoredAfterMs: Math.round(storedMs),
     storedPerSecond: perSecond(envelopes.length, storedMs),
-    costPerFollowUp: { routerCpuMs: per(cost.routerCpuSeconds, 1000), postgresCpuMs: per(cost.postgresCpuSeconds, 1000), walBytes: per(cost.walBytes, 1), serverWalBytes: per(cost.serverWalBytes, 1), phase: cost },
+    costPerFollowUp: costPer(cost, followUps),
   };
 }
 
@@ -565,11 +574,22 @@ async function memoryWave(
 }
 
 /** A phase's cost divided over the conversations it routed: router and PostgreSQL CPU milliseconds, WAL bytes. */
-function perConversation(cost: PhaseCost, conversations: number) {
-  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / conversations) / 100);
+/**
+ * A phase's cost per conversation (or follow-up): the routers', PostgreSQL's, this
+ * process's and the whole machine's CPU, and what of the machine's none of those three
+ * spent (`otherCpuMs`: mostly the NATS server, and the kernel's share not charged to a
+ * process).
+ */
+function costPer(cost: PhaseCost, count: number) {
+  const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / count) / 100);
+  const other = cost.machineCpuSeconds === null ? null : cost.machineCpuSeconds - cost.routerCpuSeconds - (cost.postgresCpuSeconds ?? 0) - cost.loadGeneratorCpuSeconds;
   return {
     routerCpuMs: per(cost.routerCpuSeconds, 1000),
     postgresCpuMs: per(cost.postgresCpuSeconds, 1000),
+    loadGeneratorCpuMs: per(cost.loadGeneratorCpuSeconds, 1000),
+    otherCpuMs: per(other, 1000),
+    machineCpuMs: per(cost.machineCpuSeconds, 1000),
+    machineBusy: cost.machineBusy,
     walBytes: per(cost.walBytes, 1),
     serverWalBytes: per(cost.serverWalBytes, 1),
     phase: cost,
@@ -712,7 +732,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
           newCustomerMidBurst: { p50: round(percentile(probeLatencies, 50)), max: round(probeLatencies.at(-1) ?? NaN), samples: probeLatencies.length },
           newCustomerBehindFollowUps: behindFollowUps,
         },
-        costPerConversation: perConversation(cost, CONVERSATIONS + PROBES),
+        costPerConversation: costPer(cost, CONVERSATIONS + PROBES),
         memory: {
           openConversations: open,
           heapGrowthBytes: after.heap - before.heap,
@@ -771,7 +791,9 @@ export async function runClusterBenchmark(): Promise<object> {
         'newCustomerBehindFollowUps: once everything is routed, every customer writes again at once, with new customers at evenly spaced points of that burst; publish until their first offer; costPerFollowUp: that phase\'s cost (measured as costPerConversation) per follow-up. ' +
         'costPerConversation: over the first burst (first publish until everything is stored and routed; a conversation is two customer messages, an offer and its acceptance), ' +
         'the routers\' CPU (process_cpu_seconds_total), the CPU of the PostgreSQL backends serving the benchmark database except its own polling (utime+stime from /proc, sampled every second; ' +
-        'the shared WAL writer and checkpointer not counted), the WAL records of the benchmark database\'s transactions (pg_walinspect), and the whole server\'s WAL (pg_current_wal_lsn difference, other databases included), each divided by the conversations. ' +
+        'the shared WAL writer and checkpointer not counted), this process\'s CPU (loadGeneratorCpuMs: the customers and agents it plays), the whole machine\'s busy CPU (/proc/stat) and what of it none of those spent (otherCpuMs: mostly the NATS server), ' +
+        'the WAL records of the benchmark database\'s transactions (pg_walinspect), and the whole server\'s WAL (pg_current_wal_lsn difference, other databases included), each divided by the conversations; machineBusy: the machine\'s busy CPU over cores × the phase\'s wall time. ' +
+        'baseline.rawPipeline.costPerMessage: the same per message of the raw pipeline (pipelineCpuMs: this process, which publishes and runs the pipeline). ' +
         'databaseCommitsPerConversation: transactions committed in the database from the first publish until everything is stored and routed (all sessions: ' +
         "the routers' writes and reads and this process's polling), per conversation. " +
         'Routers, NATS, PostgreSQL and the bench process share the same cores.',

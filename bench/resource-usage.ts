@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/store/index.ts';
 
@@ -19,7 +20,12 @@ import type { Database } from '../src/store/index.ts';
  *   positions (their changes to its relations and their commit records, read with
  *   `pg_walinspect`), so that other databases' work on a shared server is left out; and
  *   the whole server's WAL between the two positions (`pg_current_wal_lsn()`), which
- *   includes it.
+ *   includes it;
+ * - load generator CPU: this process's (the customers and agents it plays, its polling);
+ * - machine CPU: every core's busy time (/proc/stat), whoever spent it — the routers,
+ *   PostgreSQL, NATS, this process, the kernel — and how busy that kept the machine
+ *   (busy time over cores × wall time). With every part on one host, a phase that keeps
+ *   the machine busy moves at the machine's cores over the machine CPU per message.
  */
 export const BENCH_APPLICATION = 'parley-bench';
 
@@ -28,6 +34,11 @@ export interface PhaseCost {
   postgresCpuSeconds: number | null;
   walBytes: number | null;
   serverWalBytes: number;
+  loadGeneratorCpuSeconds: number;
+  /** Null where /proc/stat cannot be read. */
+  machineCpuSeconds: number | null;
+  /** Machine CPU over cores × wall time: 1 when every core was busy throughout. */
+  machineBusy: number | null;
 }
 
 /** Clock ticks per second of /proc's CPU times. */
@@ -51,11 +62,31 @@ function cpuTicksOf(pid: number): number | undefined {
   }
 }
 
+/** Busy ticks of every core so far (user, nice, system, irq, softirq; idle, I/O wait and stolen time left out), or undefined without /proc/stat. */
+function machineBusyTicks(): number | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string).trim().split(/\s+/).slice(1, 8).map(Number);
+    const [user, nice, system, , , irq, softirq] = fields as [number, number, number, number, number, number, number];
+    return user + nice + system + irq + softirq;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's CPU seconds so far (user + system). */
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** A phase being measured: `sample()` while it runs (about every second), `end()` once it is over. */
 export class PhaseMeter {
   /** Per backend pid: its ticks when first seen and when last seen. */
   private readonly backends = new Map<number, { first: number; last: number }>();
   private visible = true;
+  private readonly startedAt = performance.now();
+  private readonly machineBefore = machineBusyTicks();
+  private readonly ownCpuBefore = ownCpuSeconds();
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -91,6 +122,10 @@ export class PhaseMeter {
   }
 
   async end(): Promise<PhaseCost> {
+    const wallSeconds = (performance.now() - this.startedAt) / 1000;
+    const machineAfter = machineBusyTicks();
+    const loadGeneratorCpuSeconds = ownCpuSeconds() - this.ownCpuBefore;
+    const machineCpuSeconds = this.machineBefore === undefined || machineAfter === undefined ? null : (machineAfter - this.machineBefore) / ticksPerSecond;
     await this.sample();
     const routerCpuSeconds = (await this.routerCpu()) - this.routerCpuBefore;
     const endLsn = await flushLsn(this.db);
@@ -115,6 +150,9 @@ export class PhaseMeter {
       postgresCpuSeconds: this.visible && this.backends.size > 0 ? round3(ticks / ticksPerSecond) : null,
       walBytes,
       serverWalBytes: Number(diff[0]?.bytes ?? 0),
+      loadGeneratorCpuSeconds: round3(loadGeneratorCpuSeconds),
+      machineCpuSeconds: machineCpuSeconds === null ? null : round3(machineCpuSeconds),
+      machineBusy: machineCpuSeconds === null ? null : round3(machineCpuSeconds / (availableParallelism() * wallSeconds)),
     };
   }
 }
