@@ -223,11 +223,11 @@ annotations:
 {{- end }}
 {{- end }}
 
-{{/* The container fields every Parley container shares: {root, values, role}. */}}
+{{/* The container fields every Parley container shares: {root, values, role}; Node.js flags from values.nodeFlags. */}}
 {{- define "parley.containerBase" -}}
 image: {{ include "parley.image" .root }}
 imagePullPolicy: {{ .root.Values.image.pullPolicy }}
-command: ["node", "bin/parley.js", {{ .role | quote }}]
+command: {{ concat (list "node") (.values.nodeFlags | default list) (list "bin/parley.js" .role) | toJson }}
 securityContext:
   {{- toYaml .root.Values.securityContext | nindent 2 }}
 resources:
