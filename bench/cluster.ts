@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql, type Kysely } from 'kysely';
 import { ensureStreams, startConsumeLoop } from '../src/bus/index.ts';
-import { encode, externalIdOf, inboundMsgId, subjects, type AgentEvent, type InboundMessage } from '../src/contract/index.ts';
+import { encode, externalIdOf, inboundMsgId, streams, subjects, type AgentEvent, type InboundMessage } from '../src/contract/index.ts';
 import { openStore, type Database, type Store } from '../src/store/index.ts';
 import { AgentDriver } from '../test/support/agent-driver.ts';
 import { RouterProcess } from '../test/support/router-process.ts';
@@ -61,6 +61,8 @@ const MAX_BATCH = 100;
 /** BENCH_ROUTERS=1,3 runs only those router counts (for a quick look). */
 const ROUTER_COUNTS = (process.env.BENCH_ROUTERS ?? '1,2,3').split(',').map(Number);
 const PARTITIONS = 64;
+/** The routers' durable consumer of customer messages (docs/operations.md §5). */
+const ROUTER_INBOUND_CONSUMER = 'parley-router-inbound';
 const TENANT = 'bench';
 /** The channel and queue of `configFolder`. */
 const CHANNEL = 'whatsapp';
@@ -401,19 +403,57 @@ async function commitsSoFar(db: Kysely<Database>): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-async function counts(db: Kysely<Database>) {
-  const [stored, states] = await Promise.all([
-    sql<{ n: string }>`select count(*) as n from messages where direction = 'inbound'`.execute(db),
-    sql<{ state: string; n: string }>`select state, count(*) as n from conversations group by state order by state`.execute(db),
-  ]);
-  // The history's conversations and messages (`seedHistory`) are not the run's.
-  const conversations: Record<string, number> = {};
-  for (const r of states.rows) {
-    const n = Number(r.n) - (r.state === 'closed' ? HISTORY : 0);
-    if (n > 0) conversations[r.state] = n;
+/**
+ * What the run has stored and routed so far. It is read every 100 ms while the routers
+ * work, so it must cost the database it measures little: the run's conversations by state
+ * through an index range of those created since the run began (the history's are older),
+ * and the messages stored counted only once NATS says the routers hold no inbound message
+ * unacknowledged (they acknowledge after the commit that stores it). Counting whole tables
+ * at every reading cost the machine about 0.1 ms more per conversation over the burst
+ * (`otherCpuMs`, where this process's database backends fall), which the raw pipeline,
+ * counting in its own process, did not pay.
+ */
+/** The run's conversations by state (see `RunCounts.conversations`). */
+type Conversations = Awaited<ReturnType<RunCounts['conversations']>>;
+
+class RunCounts {
+  private constructor(
+    private readonly db: Kysely<Database>,
+    private readonly jsm: JetStreamManager,
+    private readonly since: Date,
+  ) {}
+
+  /** Counts from now on (after `seedHistory`): what the database holds already is not the run's. */
+  static async start(db: Kysely<Database>, nc: NatsConnection): Promise<RunCounts> {
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+    return new RunCounts(db, await jetstreamManager(nc), rows[0]?.now as Date);
   }
-  const open = Object.entries(conversations).reduce((sum, [state, n]) => (state === 'closed' ? sum : sum + n), 0);
-  return { stored: Number(stored.rows[0]?.n) - HISTORY, connected: conversations.connected ?? 0, open, conversations };
+
+  /** The run's conversations by state; `open`: not closed. */
+  async conversations() {
+    const { rows } = await sql<{ state: string; n: string }>`
+      select state, count(*) as n from conversations
+      where tenant = ${TENANT} and created_at >= ${this.since}
+      group by state order by state`.execute(this.db);
+    const conversations: Record<string, number> = {};
+    for (const r of rows) conversations[r.state] = Number(r.n);
+    const open = Object.entries(conversations).reduce((sum, [state, n]) => (state === 'closed' ? sum : sum + n), 0);
+    return { connected: conversations.connected ?? 0, open, conversations };
+  }
+
+  /** Customer messages of the run's conversations stored. */
+  async stored(): Promise<number> {
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from messages m join conversations c on c.id = m.conversation_id
+      where c.tenant = ${TENANT} and c.created_at >= ${this.since} and m.direction = 'inbound'`.execute(this.db);
+    return Number(rows[0]?.n);
+  }
+
+  /** `stored()`, once the routers have acknowledged every inbound message published so far; undefined before. */
+  async storedOnceSettled(): Promise<number | undefined> {
+    const { num_pending: pending, num_ack_pending: unacknowledged } = await this.jsm.consumers.info(streams.inbound.name, ROUTER_INBOUND_CONSUMER);
+    return pending === 0 && unacknowledged === 0 ? this.stored() : undefined;
+  }
 }
 
 /**
@@ -467,7 +507,7 @@ async function pacedLatency(nc: NatsConnection, db: Kysely<Database>, firstOffer
  * now), with PROBES new customers' first messages at evenly spaced points; publish → first
  * offer per new customer, once every message is stored.
  */
-async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], firstOffer: Map<string, number>, run: string) {
+async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Database>, runCounts: RunCounts, routers: RouterProcess[], firstOffer: Map<string, number>, run: string) {
   const envelopes: InboundMessage[] = [];
   for (let n = MESSAGES_EACH; n < 2 * MESSAGES_EACH; n++) for (let i = 0; i < CONVERSATIONS; i++) envelopes.push(envelope(run, i, n));
   const probes = new Set<string>();
@@ -476,7 +516,7 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
     probes.add(e.messageId);
     envelopes.splice(Math.round((envelopes.length * k) / (PROBES + 1)), 0, e);
   }
-  const storedBefore = (await counts(db)).stored;
+  const storedBefore = await runCounts.stored();
   const sentAt = new Map<string, number>();
   // What a follow-up costs (the few new customers are in it too).
   const meter = await PhaseMeter.start(db, () => routerCpuOf(routers));
@@ -503,7 +543,7 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
     { what: `${PROBES} new customers behind follow-ups offered`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 50 },
   );
   const probesDoneMs = performance.now() - started;
-  await waitFor(async () => (await sample(), (await counts(db)).stored >= storedBefore + envelopes.length ? true : undefined), {
+  await waitFor(async () => (await sample(), ((await runCounts.storedOnceSettled()) ?? 0) >= storedBefore + envelopes.length ? true : undefined), {
     what: `${envelopes.length} follow-ups and new customers stored`,
     timeoutMs: PHASE_TIMEOUT_MS,
     intervalMs: 100,
@@ -530,31 +570,31 @@ async function newCustomersBehindFollowUps(nc: NatsConnection, db: Kysely<Databa
  * retain more once it is connected or waiting (collected before and after, compiled code
  * left out), per conversation.
  */
-async function heapPerActiveConversation(nc: NatsConnection, db: Kysely<Database>, routers: RouterProcess[], agents: Map<string, AgentDriver>, run: string) {
-  const start = await counts(db);
+async function heapPerActiveConversation(nc: NatsConnection, runCounts: RunCounts, routers: RouterProcess[], agents: Map<string, AgentDriver>, run: string) {
+  const start = await runCounts.conversations();
   const more = Math.max(0, Math.ceil((MEMORY_WAVE - (agents.size * CAPACITY - start.connected)) / CAPACITY));
   await startAgents(nc, agents, more);
-  const connected = await memoryWave(nc, db, routers, `${run}-connected`, 4_000_000, (before, now) => now.connected === before.connected + MEMORY_WAVE);
+  const connected = await memoryWave(nc, runCounts, routers, `${run}-connected`, 4_000_000, (before, now) => now.connected === before.connected + MEMORY_WAVE);
   await Promise.all([...agents.values()].map((agent) => agent.presence('away')));
-  const waiting = await memoryWave(nc, db, routers, `${run}-waiting`, 5_000_000, (before, now) => (now.conversations.queued ?? 0) === (before.conversations.queued ?? 0) + MEMORY_WAVE);
+  const waiting = await memoryWave(nc, runCounts, routers, `${run}-waiting`, 5_000_000, (before, now) => (now.conversations.queued ?? 0) === (before.conversations.queued ?? 0) + MEMORY_WAVE);
   return { connected, waiting };
 }
 
 /** MEMORY_WAVE new customers, and the heap the routers retain more once `done` (collected before and after, code left out), per conversation. */
 async function memoryWave(
   nc: NatsConnection,
-  db: Kysely<Database>,
+  runCounts: RunCounts,
   routers: RouterProcess[],
   run: string,
   firstCustomer: number,
-  done: (before: Awaited<ReturnType<typeof counts>>, now: Awaited<ReturnType<typeof counts>>) => boolean,
+  done: (before: Conversations, now: Conversations) => boolean,
 ) {
-  const start = await counts(db);
+  const start = await runCounts.conversations();
   const before = await retainedHeapOfAll(routers);
   await publishAll(nc, Array.from({ length: MEMORY_WAVE }, (_, i) => envelope(run, firstCustomer + i, 0)));
   await waitFor(
     async () => {
-      const now = await counts(db);
+      const now = await runCounts.conversations();
       return now.open === start.open + MEMORY_WAVE && done(start, now) ? true : undefined;
     },
     { what: `${MEMORY_WAVE} more conversations (${run})`, timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100 },
@@ -615,6 +655,7 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       benchUrl.searchParams.set('application_name', BENCH_APPLICATION);
       store = await openStore({ url: benchUrl.toString(), poolSize: 2 });
       await seedHistory(store.db);
+      const runCounts = await RunCounts.start(store.db, nc);
 
       // The first offer for each conversation, as it reaches this process; every offer is
       // accepted at once. (AgentDriver.autoAccept would leave an hour-long wait pending
@@ -656,31 +697,35 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
 
       let storedAt: number | undefined;
       let routedAt: number | undefined;
-      let last: Awaited<ReturnType<typeof counts>> = { stored: 0, connected: 0, open: 0, conversations: {} };
+      let last: Conversations = { connected: 0, open: 0, conversations: {} };
+      let stored = 0;
       // Where the run stands every 10 s: whether a slow phase still moves.
       const timeline: { s: number; stored: number; conversations: Record<string, number> }[] = [];
       const db = store.db;
       try {
         await waitFor(
           async () => {
-            last = await counts(db);
+            last = await runCounts.conversations();
             const now = performance.now();
             if (now - started >= (timeline.length + 1) * TIMELINE_EVERY_MS) {
-              timeline.push({ s: Math.round((now - started) / 1000), stored: last.stored, conversations: last.conversations });
+              timeline.push({ s: Math.round((now - started) / 1000), stored: await runCounts.stored(), conversations: last.conversations });
               progress(`${count} router(s): ${JSON.stringify(timeline.at(-1))}`);
             }
             if (now - sampledAt >= 1_000) {
               sampledAt = now;
               await meter.sample();
             }
-            if (storedAt === undefined && last.stored >= MESSAGES + PROBES) storedAt = now;
+            if (storedAt === undefined) {
+              stored = (await runCounts.storedOnceSettled()) ?? 0;
+              if (stored >= MESSAGES + PROBES) storedAt = now;
+            }
             if (routedAt === undefined && last.connected >= CONVERSATIONS + PROBES) routedAt = now;
             return storedAt !== undefined && routedAt !== undefined ? true : undefined;
           },
           { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 100, what: `${MESSAGES} messages stored and ${CONVERSATIONS} conversations connected` },
         );
       } catch (err) {
-        const seen = `after ${Math.round((performance.now() - started) / 1000)} s: ${last.stored}/${MESSAGES} messages stored, ${last.connected}/${CONVERSATIONS} conversations connected, ${firstOffer.size} offered`;
+        const seen = `after ${Math.round((performance.now() - started) / 1000)} s: ${await runCounts.stored()}/${MESSAGES} messages stored, ${last.connected}/${CONVERSATIONS} conversations connected, ${firstOffer.size} offered`;
         progress(`${count} router(s): did not complete: ${seen}`);
         const log = routerLogSummary(routers);
         for (const line of log) progress(line);
@@ -716,14 +761,14 @@ async function runParley(count: number, configDir: string, rawPerSecond: number)
       const probeLatencies = toOffer(probed);
       const paced = await pacedLatency(nc, db, firstOffer, `r${count}`);
       progress(`${count} router(s): paced latency ${JSON.stringify(paced)}`);
-      const behindFollowUps = await newCustomersBehindFollowUps(nc, db, routers, firstOffer, `r${count}`);
+      const behindFollowUps = await newCustomersBehindFollowUps(nc, db, runCounts, routers, firstOffer, `r${count}`);
       progress(`${count} router(s): new customers behind follow-ups ${JSON.stringify(behindFollowUps)}`);
-      const memory = await heapPerActiveConversation(nc, db, routers, agents, `r${count}`);
+      const memory = await heapPerActiveConversation(nc, runCounts, routers, agents, `r${count}`);
       progress(`${count} router(s): heap per active conversation ${JSON.stringify(memory)}`);
       const storedMs = (storedAt as number) - started;
       const result = {
         routers: count,
-        stored: { messages: last.stored, ms: Math.round(storedMs), perSecond: perSecond(MESSAGES, storedMs) },
+        stored: { messages: stored, ms: Math.round(storedMs), perSecond: perSecond(MESSAGES, storedMs) },
         routedAllAfterMs: Math.round((routedAt as number) - started),
         offerLatencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length },
         offerLatencyAtSteadyPaceMs: paced,
