@@ -14,7 +14,6 @@ import { readAuthSettings } from '../../src/auth/index.ts';
 import { gatewayMetrics } from '../../src/gateway/metrics.ts';
 import { createRouterMetrics } from '../../src/metrics/router-metrics.ts';
 import { helm, helmBinary } from '../support/helm.ts';
-import { chartRouterNodeFlags } from '../support/router-process.ts';
 import {
   chartDir,
   containersOf,
@@ -250,9 +249,7 @@ describe('helm template: the roles', () => {
     expect(operator.spec.replicas).toBe(2);
     const images = new Set(workloads(r).flatMap((w) => containersOf(w).map((c) => c.image)));
     expect([...images]).toEqual(['ghcr.io/parley/parley:0.1.0']);
-    // The router with a larger young generation (values' router.nodeFlags), as the tests' and benchmarks' routers run.
-    expect(router.spec.template.spec.containers[0]?.command).toEqual(['node', ...chartRouterNodeFlags, 'bin/parley.js', 'router']);
-    expect(chartRouterNodeFlags).toEqual(['--max-semi-space-size=64']);
+    expect(router.spec.template.spec.containers[0]?.command).toEqual(['node', 'bin/parley.js', 'router']);
     expect(gateway.spec.template.spec.containers[0]?.command).toEqual(['node', 'bin/parley.js', 'gateway']);
     expect(operator.spec.template.spec.containers[0]?.command).toEqual(['node', 'bin/parley.js', 'operator']);
     const routerContainer = router.spec.template.spec.containers[0]!;
@@ -363,17 +360,6 @@ describe('helm template: the roles', () => {
     const reusedContainer = reused.one<Workload>('StatefulSet', nameOf('router')).spec.template.spec.containers[0]!;
     expect(envOf(reusedContainer, 'PARLEY_PARTITIONS')?.value).toBe('64');
     expect(envOf(reusedContainer, 'PARLEY_LEASE_MS')?.value).toBe('10000');
-  });
-
-  it('runs the router with the Node.js flags of the values, and only the router', async () => {
-    const commandOf = (r: Awaited<ReturnType<typeof render>>, kind: string, component: string) => r.one<Workload>(kind, nameOf(component)).spec.template.spec.containers[0]?.command;
-    const tuned = await render(chart.dir, { router: { nodeFlags: ['--max-semi-space-size=32', '--max-old-space-size=768'] } });
-    expect(commandOf(tuned, 'StatefulSet', 'router')).toEqual(['node', '--max-semi-space-size=32', '--max-old-space-size=768', 'bin/parley.js', 'router']);
-    expect(commandOf(tuned, 'Deployment', 'gateway')).toEqual(['node', 'bin/parley.js', 'gateway']);
-    const none = await render(chart.dir, { router: { nodeFlags: [] } });
-    expect(commandOf(none, 'StatefulSet', 'router')).toEqual(['node', 'bin/parley.js', 'router']);
-    // A flag is a flag: anything else would be taken for the script.
-    await expect(render(chart.dir, { router: { nodeFlags: ['bin/other.js'] } })).rejects.toThrow(/nodeFlags/);
   });
 
   it('mounts config.resources as the router folder (PARLEY_CONFIG) when the operator is off', async () => {

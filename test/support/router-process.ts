@@ -1,12 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { ClusterView } from '../../src/router/index.ts';
 import { trackChild } from './process-cleanup.ts';
-
-/** The Node.js flags the Helm chart runs routers with (`router.nodeFlags`): tests and benchmarks run them the same way. */
-export const chartRouterNodeFlags: readonly string[] =
-  (parse(readFileSync(new URL('../../charts/parley/values.yaml', import.meta.url), 'utf8')) as { router: { nodeFlags?: string[] } }).router.nodeFlags ?? [];
 
 export interface RouterProcessOptions {
   natsUrl: string;
@@ -19,7 +13,7 @@ export interface RouterProcessOptions {
   partitions?: number;
   /** More environment for the process. */
   env?: Record<string, string>;
-  /** More Node flags for the process (after the chart's, before those of PARLEY_ROUTER_NODE_ARGS: a later flag wins). */
+  /** More Node flags for the process (before those of PARLEY_ROUTER_NODE_ARGS). */
   nodeArgs?: string[];
 }
 
@@ -43,7 +37,7 @@ export class RouterProcess {
   /** Starts the process and resolves once it reports ready (it holds its first share by then). */
   static async start(options: RouterProcessOptions): Promise<RouterProcess> {
     // PARLEY_ROUTER_NODE_ARGS: extra Node flags for the router processes (e.g. --cpu-prof to profile a benchmark).
-    const nodeArgs = [...chartRouterNodeFlags, ...(options.nodeArgs ?? []), ...(process.env.PARLEY_ROUTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.PARLEY_ROUTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cmd/router.ts'], {
       env: {
         ...process.env,

@@ -223,11 +223,11 @@ annotations:
 {{- end }}
 {{- end }}
 
-{{/* The container fields every Parley container shares: {root, values, role}; Node.js flags from values.nodeFlags. */}}
+{{/* The container fields every Parley container shares: {root, values, role}. */}}
 {{- define "parley.containerBase" -}}
 image: {{ include "parley.image" .root }}
 imagePullPolicy: {{ .root.Values.image.pullPolicy }}
-command: {{ concat (list "node") (.values.nodeFlags | default list) (list "bin/parley.js" .role) | toJson }}
+command: ["node", "bin/parley.js", {{ .role | quote }}]
 securityContext:
   {{- toYaml .root.Values.securityContext | nindent 2 }}
 resources:
