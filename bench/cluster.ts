@@ -403,6 +403,9 @@ async function commitsSoFar(db: Kysely<Database>): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** The run's conversations by state (see `RunCounts.conversations`). */
+type Conversations = Awaited<ReturnType<RunCounts['conversations']>>;
+
 /**
  * What the run has stored and routed so far. It is read every 100 ms while the routers
  * work, so it must cost the database it measures little: the run's conversations by state
@@ -413,9 +416,6 @@ async function commitsSoFar(db: Kysely<Database>): Promise<number> {
  * (`otherCpuMs`, where this process's database backends fall), which the raw pipeline,
  * counting in its own process, did not pay.
  */
-/** The run's conversations by state (see `RunCounts.conversations`). */
-type Conversations = Awaited<ReturnType<RunCounts['conversations']>>;
-
 class RunCounts {
   private constructor(
     private readonly db: Kysely<Database>,
@@ -613,12 +613,11 @@ async function memoryWave(
   return { conversations: MEMORY_WAVE, retainedGrowthBytes: growth, codeGrowthBytes: codeGrowth, bytesPerConversation: Math.round((growth - codeGrowth) / MEMORY_WAVE) };
 }
 
-/** A phase's cost divided over the conversations it routed: router and PostgreSQL CPU milliseconds, WAL bytes. */
 /**
  * A phase's cost per conversation (or follow-up): the routers', PostgreSQL's, this
  * process's and the whole machine's CPU, and what of the machine's none of those three
- * spent (`otherCpuMs`: mostly the NATS server, and the kernel's share not charged to a
- * process).
+ * spent (`otherCpuMs`: mostly the NATS server, with this process's own database
+ * connections and the kernel's share not charged to a process), and WAL bytes.
  */
 function costPer(cost: PhaseCost, count: number) {
   const per = (n: number | null, scale: number) => (n === null ? null : Math.round((n * scale * 100) / count) / 100);
