@@ -1,6 +1,7 @@
 import { jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { streams } from '../contract/index.ts';
+import { retryCreationRace } from './creation-race.ts';
 
 const day = 24 * 3600 * 1000;
 
@@ -17,18 +18,23 @@ const definitions: Partial<StreamConfig>[] = [
   { ...streams.deadLetters, subjects: [...streams.deadLetters.subjects], retention: RetentionPolicy.Limits, max_age: nanos(30 * day), duplicate_window: nanos(10 * 60 * 1000) },
 ];
 
-/** Creates Parley's streams, or updates them to the current settings. Idempotent. */
+/**
+ * Creates Parley's streams, or updates them to the current settings. Idempotent, and safe
+ * for processes starting together: a stream another one created meanwhile is updated.
+ */
 export async function ensureStreams(nc: NatsConnection, storage: StorageType = StorageType.File): Promise<void> {
   const jsm = await jetstreamManager(nc);
   for (const def of definitions) {
     const config = { ...def, storage } as StreamConfig;
-    try {
-      await jsm.streams.info(config.name);
-      await jsm.streams.update(config.name, config);
-    } catch (err) {
-      if (!isStreamNotFound(err)) throw err;
-      await jsm.streams.add(config);
-    }
+    await retryCreationRace(async () => {
+      try {
+        await jsm.streams.info(config.name);
+        await jsm.streams.update(config.name, config);
+      } catch (err) {
+        if (!isStreamNotFound(err)) throw err;
+        await jsm.streams.add(config);
+      }
+    });
   }
 }
 

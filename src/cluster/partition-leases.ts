@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { assertFloorKnown, claimEpoch, knownMigrations, readClusterId, SchemaTooNewError } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { isStreamNotFound, retryTimeouts } from '../bus/index.ts';
+import { isStreamNotFound, retryCreationRace, retryTimeouts } from '../bus/index.ts';
 import { bindClusterId, ClusterMismatchError } from './cluster-id.ts';
 import { claimOrder, fairShare } from './fair-share.ts';
 
@@ -463,9 +463,9 @@ export class PartitionLeases {
   }
 }
 
-/** Opens the cluster bucket, creating it on first use (the same settings every time), asking again while JetStream answers late. */
+/** Opens the cluster bucket, creating it on first use (the same settings every time), asking again while JetStream answers late or another router creates it at the same time. */
 export function openClusterBucket(nc: NatsConnection): Promise<KV> {
-  return retryTimeouts(() => new Kvm(nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' }));
+  return retryTimeouts(() => retryCreationRace(() => new Kvm(nc).create(CLUSTER_BUCKET, { history: 1, description: 'Parley cluster: members and partition leases' })));
 }
 
 function isWrongRevision(err: unknown): boolean {

@@ -1,6 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { retryCreationRace } from '../bus/index.ts';
 
 /**
  * What the campaign service reports about each Campaign, for the resource's `status`:
@@ -59,9 +60,9 @@ export function campaignStatusKey(tenant: string, name: string): string {
   return `${tenant}.${name}`;
 }
 
-/** Opens the bucket, creating it on first use (idempotent). */
+/** Opens the bucket, creating it on first use (idempotent, and safe for processes creating it at the same time). */
 export async function openCampaignStatusBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(CAMPAIGN_STATUS_BUCKET, { history: 1, description: 'Parley campaign progress, written by the campaign service, read by the operator' });
+  return retryCreationRace(() => new Kvm(nc).create(CAMPAIGN_STATUS_BUCKET, { history: 1, description: 'Parley campaign progress, written by the campaign service, read by the operator' }));
 }
 
 /** Writes a report unless the bucket holds the same one already; whether it wrote. */

@@ -1,6 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { retryTimeouts } from '../bus/index.ts';
+import { retryCreationRace, retryTimeouts } from '../bus/index.ts';
 import type { Manifest } from './manifest.ts';
 
 /**
@@ -14,9 +14,9 @@ export function configKey(kind: Manifest['kind'], namespace: string, name: strin
   return `${kind.toLowerCase()}.${namespace}.${name}`;
 }
 
-/** Opens the bucket, creating it on first use (idempotent: the same settings every time), asking again while JetStream answers late. */
+/** Opens the bucket, creating it on first use (idempotent: the same settings every time), asking again while JetStream answers late or another process creates it at the same time. */
 export async function openConfigBucket(nc: NatsConnection): Promise<KV> {
-  return retryTimeouts(() => new Kvm(nc).create(CONFIG_BUCKET, { history: 5, description: 'Parley live configuration (Channel, Queue, Campaign)' }));
+  return retryTimeouts(() => retryCreationRace(() => new Kvm(nc).create(CONFIG_BUCKET, { history: 5, description: 'Parley live configuration (Channel, Queue, Campaign)' })));
 }
 
 /** Writes a resource's manifest; unchanged content is not rewritten (no spurious updates). */
